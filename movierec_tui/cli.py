@@ -1,0 +1,397 @@
+"""The `movierec-tui` command.
+
+Every failure a person can cause or meet (bad data, a bad flag, a store that is down, no setup yet)
+ends in one red line and a distinct exit code, never a traceback:
+0 ok, 2 bad input or data, 3 a service (Redis, Milvus) unavailable, 4 not set up yet.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from movierec_tui import __version__, logs
+from movierec_tui.config import ConfigError, Settings, load_settings
+
+app = typer.Typer(
+    name="movierec-tui",
+    help="A keyboard-driven terminal movie recommender (MovieLens 1M, PaddlePaddle, Milvus, Redis).",
+    rich_markup_mode="rich",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+log = logging.getLogger("movierec_tui")
+
+EXIT_BAD_INPUT = 2
+EXIT_SERVICE = 3
+EXIT_NOT_SET_UP = 4
+
+HomeOption = Annotated[Path | None, typer.Option("--home", help="Home dir for all state [env MOVIEREC_HOME].")]
+MilvusOption = Annotated[
+    str | None, typer.Option("--milvus-uri", help="Milvus URI, e.g. http://host:19530 [env MOVIEREC_MILVUS_URI].")
+]
+RedisOption = Annotated[str | None, typer.Option("--redis-url", help="Redis URL [env MOVIEREC_REDIS_URL].")]
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    log.error("%s", message)
+    return typer.Exit(code)
+
+
+def resolve_settings(home: Path | None, milvus_uri: str | None, redis_url: str | None) -> Settings:
+    try:
+        settings = load_settings(home).with_overrides(milvus_uri=milvus_uri, redis_url=redis_url)
+    except ConfigError as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
+    settings.home.mkdir(parents=True, exist_ok=True)
+    logs.log_to_file(settings.log_file)
+    return settings
+
+
+@contextmanager
+def friendly_errors():
+    """Map the project's own exception types to one line and an exit code."""
+    from movierec_tui.data_loader.download import DownloadError
+    from movierec_tui.data_loader.errors import DataError
+    from movierec_tui.model.encoder import ModelMissing
+    from movierec_tui.profile import ProfileError
+    from movierec_tui.stores.milvus_store import MilvusUnavailable
+    from movierec_tui.stores.redis_server import RedisUnavailable
+    from movierec_tui.titles import AmbiguousTitle, TitleNotFound
+    from movierec_tui.vocabulary import VocabularyError
+
+    try:
+        yield
+    except (DataError, VocabularyError, TitleNotFound, AmbiguousTitle, ProfileError) as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
+    except (DownloadError, RedisUnavailable, MilvusUnavailable) as exc:
+        raise fail(str(exc), EXIT_SERVICE) from None
+    except ModelMissing as exc:
+        raise fail(str(exc), EXIT_NOT_SET_UP) from None
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise fail(f"{exc.strerror or exc}{where}", EXIT_BAD_INPUT) from None
+
+
+class RichReporter:
+    """Progress bars for the setup steps, one bar per step."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, int] = {}
+
+    def start(self, step: str, total: float | None) -> None:
+        self.tasks[step] = self.progress.add_task(step, total=total, note="")
+
+    def advance(self, step: str, completed: float, total: float | None = None, note: str = "") -> None:
+        self.progress.update(self.tasks[step], completed=completed, total=total, note=note)
+
+    def finish(self, step: str, note: str = "") -> None:
+        task = self.tasks[step]
+        total = self.progress.tasks[task].total or 1
+        self.progress.update(task, total=total, completed=total, note=note)
+
+
+def progress_bars() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description:<9}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[note]}"),
+        console=console,
+    )
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    """Without a command: open the app."""
+    if version:
+        console.print(f"movierec-tui {__version__}")
+        raise typer.Exit(0)
+    if ctx.invoked_subcommand is None:
+        console.print(ctx.get_help())
+
+
+@app.command()
+def setup(
+    source: Annotated[
+        Path | None,
+        typer.Option("--from", help="Use a local ml-1m.zip, an extracted folder, or a CSV dataset folder."),
+    ] = None,
+    epochs: Annotated[int | None, typer.Option(min=1, max=500, help="Training epochs.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Redo every step even if it is done.")] = False,
+    home: HomeOption = None,
+    milvus_uri: MilvusOption = None,
+    redis_url: RedisOption = None,
+) -> None:
+    """Download MovieLens 1M (or use --from), write movie cards, train the model, index the vectors."""
+    from movierec_tui.model.train import TrainConfig
+    from movierec_tui.pipeline import run_setup
+    from movierec_tui.stores.backends import open_backends
+
+    settings = resolve_settings(home, milvus_uri, redis_url)
+    if source is not None and not source.exists():
+        raise fail(f"--from {source}: no such file or folder", EXIT_BAD_INPUT)
+    config = TrainConfig() if epochs is None else TrainConfig(epochs=epochs)
+    started = time.perf_counter()
+    with friendly_errors(), open_backends(settings) as backends, progress_bars() as progress:
+        result = run_setup(settings, backends, source, RichReporter(progress), config, force=force)
+    took = time.perf_counter() - started
+    if result.skipped:
+        console.print(f"already done: {', '.join(result.skipped)}")
+    console.print(
+        f"[green]ready[/] in {took:.0f} s: dataset {result.dataset_fingerprint}, model {result.model_version}, "
+        f"collection {result.collection}"
+    )
+
+
+@app.command()
+def index(
+    flat: Annotated[bool, typer.Option("--flat", help="Use a FLAT index instead of HNSW.")] = False,
+    home: HomeOption = None,
+    milvus_uri: MilvusOption = None,
+    redis_url: RedisOption = None,
+) -> None:
+    """(Re)write the movie vectors of the installed model into Milvus and swap the new collection in."""
+    from movierec_tui.model.encoder import ModelMissing
+    from movierec_tui.pipeline import index_movies, installed_model_version
+    from movierec_tui.stores.backends import open_backends
+
+    settings = resolve_settings(home, milvus_uri, redis_url)
+    with friendly_errors():
+        if installed_model_version(settings) is None:
+            raise ModelMissing(f"no trained model in {settings.model_dir}; run `movierec-tui setup` first")
+        with open_backends(settings) as backends, progress_bars() as progress:
+            name = index_movies(settings, backends, RichReporter(progress), "FLAT" if flat else "HNSW")
+    console.print(f"[green]indexed[/] into {name}")
+
+
+def parse_rating(text: str) -> tuple[str, int]:
+    title, sep, value = text.rpartition("=")
+    if not sep or not title.strip():
+        raise typer.BadParameter(f"expected TITLE=RATING, e.g. \"Toy Story=5\", got {text!r}")
+    try:
+        rating = int(value.strip())
+    except ValueError:
+        rating = 0
+    if not 1 <= rating <= 5:
+        raise typer.BadParameter(f"rating must be 1..5 in {text!r}")
+    return title.strip(), rating
+
+
+def _parse_with(parser):
+    def callback(value):
+        if value is None:
+            return None
+        try:
+            return parser(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+
+    return callback
+
+
+def _parse_genres(values: list[str] | None) -> list[tuple[bool, str]]:
+    from movierec_tui.vocabulary import VocabularyError, parse_genre
+
+    parsed = []
+    for value in values or []:
+        include = not value.startswith("-")
+        try:
+            parsed.append((include, parse_genre(value.lstrip("+-"))))
+        except VocabularyError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--genre") from None
+    return parsed
+
+
+def _gender(value: str | None) -> str | None:
+    from movierec_tui.vocabulary import parse_gender
+
+    return None if value is None else parse_gender(value)
+
+
+def _age(value: str | None) -> int | None:
+    from movierec_tui.vocabulary import parse_age_bucket
+
+    return None if value is None else parse_age_bucket(value)
+
+
+def _occupation(value: str | None) -> int | None:
+    from movierec_tui.vocabulary import parse_occupation
+
+    return None if value is None else parse_occupation(value)
+
+
+@app.command()
+def recommend(
+    gender: Annotated[str | None, typer.Option(help="M or F.", callback=_parse_with(_gender))] = None,
+    age: Annotated[
+        str | None,
+        typer.Option(help="Age bucket: 1 (<18), 18, 25, 35, 45, 50, 56 (56+).", callback=_parse_with(_age)),
+    ] = None,
+    occupation: Annotated[
+        str | None, typer.Option(help="Occupation name or code, e.g. programmer.", callback=_parse_with(_occupation))
+    ] = None,
+    rate: Annotated[
+        list[str] | None, typer.Option("--rate", "-r", help='A rating, "TITLE=1..5"; repeatable.')
+    ] = None,
+    genre: Annotated[
+        list[str] | None,
+        typer.Option("--genre", "-g", help="Only this genre (+Comedy) or never it (-Horror); repeatable."),
+    ] = None,
+    year_from: Annotated[int | None, typer.Option(min=1900, max=2100, help="Earliest release year.")] = None,
+    year_to: Annotated[int | None, typer.Option(min=1900, max=2100, help="Latest release year.")] = None,
+    k: Annotated[int, typer.Option("-k", min=1, max=1000, help="How many movies.")] = 10,
+    profile_name: Annotated[str | None, typer.Option("--profile", help="Start from a saved profile.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (stable schema, see README).")] = False,
+    home: HomeOption = None,
+    milvus_uri: MilvusOption = None,
+    redis_url: RedisOption = None,
+) -> None:
+    """Recommend movies for a profile given on the command line."""
+    from movierec_tui.engine import Recommender
+    from movierec_tui.profile import Profile
+
+    ratings = [parse_rating(r) for r in rate or []]
+    genres = _parse_genres(genre)
+    if year_from is not None and year_to is not None and year_from > year_to:
+        raise typer.BadParameter(f"--year-from {year_from} is after --year-to {year_to}")
+    settings = resolve_settings(home, milvus_uri, redis_url)
+    with friendly_errors(), Recommender(settings) as recommender:
+        profile = Profile()
+        if profile_name is not None:
+            stored = recommender.backends.cards.load_profile(profile_name)
+            if stored is None:
+                raise fail(f"no saved profile named {profile_name!r}", EXIT_BAD_INPUT)
+            profile = Profile.from_json(stored)
+        profile.gender = gender if gender is not None else profile.gender
+        profile.age = age if age is not None else profile.age
+        profile.occupation = occupation if occupation is not None else profile.occupation
+        for title, rating in ratings:
+            profile.ratings[recommender.titles.resolve(title).movie_id] = rating
+        profile.genres_in += [g for include, g in genres if include]
+        profile.genres_out += [g for include, g in genres if not include]
+        profile.year_min = year_from if year_from is not None else profile.year_min
+        profile.year_max = year_to if year_to is not None else profile.year_max
+        results = recommender.recommend(profile, k)
+        rated_cards = recommender.cards(list(profile.ratings))
+        if as_json:
+            print(json.dumps(recommendations_json(recommender, profile, results), indent=2))
+        else:
+            print_recommendations(profile, results, rated_cards)
+
+
+def recommendations_json(recommender, profile, results) -> dict:
+    from movierec_tui.titles import display_title
+
+    return {
+        "schema": 1,
+        "model_version": recommender.encoder.info.version,
+        "profile": json.loads(profile.to_json()),
+        "results": [
+            {
+                "rank": rank,
+                "movie_id": r.card.movie_id,
+                "title": display_title(r.card.title),
+                "movielens_title": r.card.title,
+                "year": r.card.year,
+                "genres": list(r.card.genres),
+                "score": round(r.score, 4),
+                "predicted_rating": round(r.predicted_rating, 2),
+                "mean_rating": round(r.card.mean_rating, 3),
+                "rating_count": r.card.rating_count,
+                "reason": r.reason,
+                "because_of": r.because_of,
+            }
+            for rank, r in enumerate(results, start=1)
+        ],
+        "timings_ms": {
+            "encode": round(recommender.last_timings.encode, 3),
+            "search": round(recommender.last_timings.search, 3),
+            "cards": round(recommender.last_timings.cards, 3),
+            "total": round(recommender.last_timings.total, 3),
+        },
+    }
+
+
+def stars(mean: float) -> str:
+    full = int(round(mean))
+    return "★" * full + "☆" * (5 - full)
+
+
+def print_recommendations(profile, results, rated_cards) -> None:
+    from movierec_tui.engine import display_with_year
+
+    if rated_cards:
+        rated = ", ".join(f"{display_with_year(c)}={profile.ratings[m]}" for m, c in rated_cards.items())
+        console.print(f"[dim]rated:[/] {escape(rated)}", highlight=False)
+    if not results:
+        console.print("[yellow]no movie matches these filters[/]")
+        return
+    table = Table(show_lines=False, header_style="bold")
+    table.add_column("#", justify="right")
+    table.add_column("Movie")
+    table.add_column("Genres", style="dim")
+    table.add_column("Rating", justify="right")
+    table.add_column("Match", justify="right")
+    table.add_column("Why", style="italic")
+    for rank, r in enumerate(results, start=1):
+        table.add_row(
+            str(rank),
+            escape(display_with_year(r.card)),
+            escape(", ".join(r.card.genres)),
+            f"{stars(r.card.mean_rating)} {r.card.mean_rating:.1f} ({r.card.rating_count:,})",
+            f"{r.score:.2f}",
+            escape(r.reason),
+        )
+    console.print(table)
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    home: HomeOption = None,
+    milvus_uri: MilvusOption = None,
+    redis_url: RedisOption = None,
+) -> None:
+    """Where everything lives, which stores are in use and reachable, and what is indexed."""
+    from movierec_tui.status import collect_status
+
+    settings = resolve_settings(home, milvus_uri, redis_url)
+    report = collect_status(settings)
+    if as_json:
+        print(json.dumps(report, indent=2))
+    else:
+        table = Table(show_header=False, box=None)
+        for key, value in report.items():
+            table.add_row(f"[bold]{key}[/]", escape(str(value)))
+        console.print(table)
+    if not report["ready"]:
+        raise typer.Exit(EXIT_NOT_SET_UP)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)

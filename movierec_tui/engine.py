@@ -1,0 +1,154 @@
+"""The Recommender facade: Profile -> user vector -> Milvus search -> cards + reasons.
+
+Everything above this layer (CLI, TUI, servers) talks to this class only; it owns the model, the
+stores and the title index so that those never leak into UI code.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from movierec_tui.config import Settings
+from movierec_tui.data_loader.dataset import AGE_BUCKETS, OCCUPATIONS
+from movierec_tui.model.artifacts import MovieTable
+from movierec_tui.model.encoder import UserEncoder
+from movierec_tui.profile import Profile
+from movierec_tui.stores.backends import Backends, open_backends
+from movierec_tui.stores.cards import MovieCard
+from movierec_tui.stores.milvus_store import SearchFilter
+from movierec_tui.titles import TitleEntry, TitleIndex, display_title
+
+LIKED_THRESHOLD = 4
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    card: MovieCard
+    score: float  # cosine between the profile and the movie, -1..1
+    predicted_rating: float  # the rating head's guess, clipped to 1..5
+    reason: str  # one line, e.g. "because you liked Alien (1979)"
+    because_of: int | None  # the rated movie id behind the reason, if any
+
+
+@dataclass
+class Timings:
+    """Milliseconds spent in each stage of the last `recommend` call."""
+
+    encode: float = 0.0
+    search: float = 0.0
+    cards: float = 0.0
+    total: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
+
+
+class Recommender:
+    def __init__(self, settings: Settings, backends: Backends | None = None) -> None:
+        self.settings = settings
+        self.encoder = UserEncoder(settings.model_dir)
+        self.movies = MovieTable.load(settings.model_dir)
+        self.backends = backends or open_backends(settings)
+        self.backends.milvus.ensure_loaded()
+        self._titles: TitleIndex | None = None
+        self._card_cache: dict[int, MovieCard] = {}
+        self.last_timings = Timings()
+
+    def close(self) -> None:
+        self.backends.close()
+
+    def __enter__(self) -> Recommender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def titles(self) -> TitleIndex:
+        """Built on first use from every card (one pipelined read), then kept."""
+        if self._titles is None:
+            cards = self.backends.cards.all_cards()
+            self._card_cache.update((c.movie_id, c) for c in cards)
+            self._titles = TitleIndex(TitleEntry(c.movie_id, c.title, c.year, c.rating_count) for c in cards)
+        return self._titles
+
+    def cards(self, movie_ids: list[int]) -> dict[int, MovieCard]:
+        """Cards from Redis in one round trip, remembered so a Redis outage can fall back on them."""
+        found = self.backends.cards.get_cards(movie_ids)
+        self._card_cache.update(found)
+        return found
+
+    def recommend(self, profile: Profile, k: int = 10) -> list[Recommendation]:
+        started = time.perf_counter()
+        vector, user_bias = self.encoder.encode(profile.gender, profile.age, profile.occupation, profile.ratings)
+        encoded = time.perf_counter()
+        search_filter = SearchFilter(
+            exclude_ids=tuple(sorted({*profile.ratings, *profile.dismissed})),
+            genres_any=tuple(profile.genres_in),
+            genres_none=tuple(profile.genres_out),
+            year_min=profile.year_min,
+            year_max=profile.year_max,
+        )
+        hits = self.backends.milvus.search(vector, k, search_filter)
+        searched = time.perf_counter()
+        cards = self.cards([movie_id for movie_id, _ in hits])
+        fetched = time.perf_counter()
+        results = self._explain(profile, hits, cards, user_bias)
+        done = time.perf_counter()
+        self.last_timings = Timings(
+            encode=(encoded - started) * 1e3,
+            search=(searched - encoded) * 1e3,
+            cards=(fetched - searched) * 1e3,
+            total=(done - started) * 1e3,
+        )
+        return results
+
+    def _explain(
+        self, profile: Profile, hits: list[tuple[int, float]], cards: dict[int, MovieCard], user_bias: float
+    ) -> list[Recommendation]:
+        liked = [m for m, r in profile.ratings.items() if r >= LIKED_THRESHOLD]
+        liked_rows = self.movies.index_of(np.array(liked, dtype=np.int64)) if liked else np.array([], dtype=np.int64)
+        liked = [m for m, row in zip(liked, liked_rows, strict=True) if row >= 0]
+        liked_vectors = self.movies.vectors[liked_rows[liked_rows >= 0]]
+        hit_ids = np.array([m for m, _ in hits], dtype=np.int64)
+        hit_rows = self.movies.index_of(hit_ids) if len(hits) else np.array([], dtype=np.int64)
+        similarity = self.movies.vectors[hit_rows] @ liked_vectors.T if liked else None
+        liked_cards = self.cards(liked) if liked else {}
+        info = self.encoder.info
+        results = []
+        for i, (movie_id, score) in enumerate(hits):
+            card = cards.get(movie_id)
+            if card is None:
+                continue
+            movie_bias = float(self.movies.bias[hit_rows[i]]) if hit_rows[i] >= 0 else 0.0
+            predicted = info.rating_offset + user_bias + movie_bias + info.rating_scale * score
+            because_of: int | None = None
+            if similarity is not None:
+                because_of = liked[int(np.argmax(similarity[i]))]
+            if because_of is not None and because_of in liked_cards:
+                anchor = liked_cards[because_of]
+                reason = f"because you liked {display_with_year(anchor)}"
+            else:
+                reason = demographic_reason(profile)
+            results.append(
+                Recommendation(card, score, float(np.clip(predicted, 1.0, 5.0)), reason, because_of)
+            )
+        return results
+
+
+def display_with_year(card: MovieCard) -> str:
+    return f"{display_title(card.title)} ({card.year})"
+
+
+def demographic_reason(profile: Profile) -> str:
+    who = []
+    if profile.age is not None:
+        who.append(AGE_BUCKETS[profile.age])
+    if profile.gender is not None:
+        who.append("women" if profile.gender == "F" else "men")
+    if profile.occupation is not None:
+        who.append(f"({OCCUPATIONS[profile.occupation]})")
+    if not who:
+        return "popular with everyone"
+    return "popular with " + " ".join(who)

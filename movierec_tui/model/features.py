@@ -1,0 +1,93 @@
+"""Static movie features and the id <-> row mapping shared by training, export and serving.
+
+Movies are addressed by a dense row index (1..M, 0 = padding) inside the model; MovieLens ids have
+gaps. The mapping and the title vocabulary are saved next to the exported model because the
+serving side must turn a person's rated movie ids into exactly the rows the model was trained on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from movierec_tui.data_loader.dataset import AGE_BUCKETS, GENRES, Dataset
+
+YEAR_EDGES = (1930, 1940, 1950, 1960, 1970, 1980, 1985, 1990, 1993, 1995, 1996, 1997, 1998, 1999, 2000)
+MAX_TITLE_TOKENS = 8
+AGE_INDEX = {age: i for i, age in enumerate(sorted(AGE_BUCKETS))}
+_STOPWORDS = {"the", "a", "an", "of", "and", "in", "to", "la", "le", "les", "de", "on"}
+
+
+def title_tokens(title: str) -> list[str]:
+    return [t for t in re.findall(r"[a-z0-9]+", title.lower()) if t not in _STOPWORDS]
+
+
+def year_bucket(year: int) -> int:
+    return int(np.searchsorted(YEAR_EDGES, year, side="right"))
+
+
+@dataclass
+class MovieFeatures:
+    movie_ids: np.ndarray  # int64 [M]; row i+1 of every table is movie_ids[i]
+    genre_multi_hot: np.ndarray  # float32 [M+1, len(GENRES)]
+    title_token_ids: np.ndarray  # int64 [M+1, MAX_TITLE_TOKENS], 0 = padding
+    year_buckets: np.ndarray  # int64 [M+1]
+    vocabulary: list[str]  # title tokens; id = position + 1
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.movie_ids) + 1
+
+    def rows_for(self, movie_ids: np.ndarray) -> np.ndarray:
+        """Map MovieLens ids to model rows; unknown ids map to 0 (padding, ignored by the model)."""
+        positions = np.searchsorted(self.movie_ids, movie_ids)
+        positions = np.clip(positions, 0, len(self.movie_ids) - 1)
+        found = self.movie_ids[positions] == movie_ids
+        return np.where(found, positions + 1, 0).astype(np.int64)
+
+    def save(self, directory: Path) -> None:
+        np.savez(
+            directory / "movie_features.npz",
+            movie_ids=self.movie_ids,
+            genre_multi_hot=self.genre_multi_hot,
+            title_token_ids=self.title_token_ids,
+            year_buckets=self.year_buckets,
+        )
+        (directory / "title_vocabulary.json").write_text(json.dumps(self.vocabulary), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> MovieFeatures:
+        with np.load(directory / "movie_features.npz") as arrays:
+            fields = {name: arrays[name] for name in arrays.files}
+        vocabulary = json.loads((directory / "title_vocabulary.json").read_text(encoding="utf-8"))
+        return cls(vocabulary=vocabulary, **fields)
+
+
+def build_movie_features(dataset: Dataset, min_token_count: int = 2) -> MovieFeatures:
+    movie_ids = np.array(sorted(dataset.movies), dtype=np.int64)
+    counts: dict[str, int] = {}
+    tokens_by_movie = {}
+    for movie_id in movie_ids:
+        tokens = title_tokens(dataset.movies[int(movie_id)].title)
+        tokens_by_movie[int(movie_id)] = tokens
+        for token in set(tokens):
+            counts[token] = counts.get(token, 0) + 1
+    vocabulary = sorted(t for t, c in counts.items() if c >= min_token_count)
+    token_id = {t: i + 1 for i, t in enumerate(vocabulary)}
+    rows = len(movie_ids) + 1
+    genre_multi_hot = np.zeros((rows, len(GENRES)), dtype=np.float32)
+    title_token_ids = np.zeros((rows, MAX_TITLE_TOKENS), dtype=np.int64)
+    year_buckets = np.zeros(rows, dtype=np.int64)
+    genre_index = {g: i for i, g in enumerate(GENRES)}
+    for row, movie_id in enumerate(movie_ids, start=1):
+        movie = dataset.movies[int(movie_id)]
+        for genre in movie.genres:
+            genre_multi_hot[row, genre_index[genre]] = 1.0
+        ids = [token_id[t] for t in tokens_by_movie[int(movie_id)] if t in token_id][:MAX_TITLE_TOKENS]
+        title_token_ids[row, : len(ids)] = ids
+        year_buckets[row] = year_bucket(movie.year)
+    return MovieFeatures(movie_ids, genre_multi_hot, title_token_ids, year_buckets, vocabulary)

@@ -1,0 +1,88 @@
+"""The taste profile: what the UI edits, what the engine encodes and what Redis persists.
+
+It is deliberately a plain dataclass with a strict JSON form: a profile loaded from Redis may have
+been written by an older version or edited by hand, so `from_json` validates every field and says
+which one is wrong instead of letting a bad value reach the model.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+from movierec_tui.data_loader.dataset import AGE_BUCKETS, GENDERS, GENRES, OCCUPATIONS
+
+
+class ProfileError(ValueError):
+    """A profile field with a bad value; the message names the field and the value."""
+
+
+@dataclass
+class Profile:
+    gender: str | None = None
+    age: int | None = None
+    occupation: int | None = None
+    ratings: dict[int, int] = field(default_factory=dict)  # movie id -> 1..5
+    genres_in: list[str] = field(default_factory=list)
+    genres_out: list[str] = field(default_factory=list)
+    year_min: int | None = None
+    year_max: int | None = None
+    dismissed: list[int] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["ratings"] = {str(k): v for k, v in self.ratings.items()}
+        return json.dumps(data, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Profile:
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, TypeError) as exc:
+            raise ProfileError(f"profile is not valid JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise ProfileError(f"profile must be a JSON object, got {type(data).__name__}")
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise ProfileError(f"profile has an unknown field {unknown[0]!r}")
+        try:
+            ratings = {int(k): v for k, v in dict(data.get("ratings") or {}).items()}
+        except (TypeError, ValueError):
+            raise ProfileError(f"profile field 'ratings' must map movie ids to 1..5, got {data.get('ratings')!r}") from None
+        profile = cls(
+            gender=data.get("gender"),
+            age=data.get("age"),
+            occupation=data.get("occupation"),
+            ratings=ratings,
+            genres_in=list(data.get("genres_in") or []),
+            genres_out=list(data.get("genres_out") or []),
+            year_min=data.get("year_min"),
+            year_max=data.get("year_max"),
+            dismissed=list(data.get("dismissed") or []),
+        )
+        profile.validate()
+        return profile
+
+    def validate(self) -> None:
+        def bad(name: str, value: object, expected: str) -> ProfileError:
+            return ProfileError(f"profile field {name!r}: expected {expected}, got {value!r}")
+
+        if self.gender is not None and self.gender not in GENDERS:
+            raise bad("gender", self.gender, "'M' or 'F'")
+        if self.age is not None and (type(self.age) is not int or self.age not in AGE_BUCKETS):
+            raise bad("age", self.age, f"one of {sorted(AGE_BUCKETS)}")
+        if self.occupation is not None and (type(self.occupation) is not int or self.occupation not in OCCUPATIONS):
+            raise bad("occupation", self.occupation, "an occupation code 0..20")
+        for movie_id, rating in self.ratings.items():
+            if type(rating) is not int or not 1 <= rating <= 5:
+                raise bad(f"ratings[{movie_id}]", rating, "1..5")
+        for name in ("genres_in", "genres_out"):
+            for genre in getattr(self, name):
+                if genre not in GENRES:
+                    raise bad(name, genre, "a MovieLens genre")
+        for name in ("year_min", "year_max"):
+            value = getattr(self, name)
+            if value is not None and (type(value) is not int or not 1800 <= value <= 2100):
+                raise bad(name, value, "a year")
+        if any(type(i) is not int for i in self.dismissed):
+            raise bad("dismissed", self.dismissed, "a list of movie ids")

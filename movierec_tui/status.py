@@ -1,0 +1,52 @@
+"""What `movierec-tui status` reports; each store is probed separately so one being down does not
+hide what the other knows."""
+
+from __future__ import annotations
+
+from movierec_tui.config import Settings
+from movierec_tui.model.artifacts import ModelInfo
+
+
+def collect_status(settings: Settings) -> dict[str, object]:
+    from movierec_tui.stores.backends import open_milvus_for, open_redis_for
+    from movierec_tui.stores.cards import CardStore
+
+    report: dict[str, object] = {
+        "home": str(settings.home),
+        "redis": settings.redis_url or f"embedded Valkey, data in {settings.redis_dir}",
+        "milvus": settings.milvus_uri or f"Milvus Lite, data in {settings.milvus_lite_path}",
+    }
+    meta: dict[str, str] = {}
+    try:
+        connection = open_redis_for(settings)
+        try:
+            store = CardStore(connection.client)
+            meta = store.meta()
+            report["redis reachable"] = f"yes ({connection.url})"
+            report["cards"] = store.count()
+            report["saved profiles"] = len(store.profile_names())
+        finally:
+            connection.close()
+    except Exception as exc:  # any failure is something to report, not to crash on
+        report["redis reachable"] = f"no: {exc}"
+    try:
+        milvus = open_milvus_for(settings)
+        try:
+            report["milvus reachable"] = "yes"
+            report["collection"] = milvus.active_collection() or "none"
+            report["vectors"] = milvus.count()
+        finally:
+            milvus.close()
+    except Exception as exc:
+        report["milvus reachable"] = f"no: {exc}"
+    report["dataset fingerprint"] = meta.get("dataset_fingerprint", "none")
+    try:
+        info = ModelInfo.load(settings.model_dir)
+        report["model version"] = info.version
+        report["model trained in"] = f"{info.train_seconds:.0f} s"
+    except (OSError, ValueError, TypeError):
+        report["model version"] = "none (run `movierec-tui setup`)"
+    report["ready"] = bool(
+        report.get("vectors") and report.get("cards") and meta.get("indexed_model_version") == report["model version"]
+    )
+    return report

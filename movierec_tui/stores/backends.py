@@ -1,0 +1,49 @@
+"""Opening the two stores from the settings, and closing them in the right order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from movierec_tui.config import Settings
+from movierec_tui.stores.cards import CardStore
+from movierec_tui.stores.milvus_store import MilvusStore
+from movierec_tui.stores.redis_server import RedisConnection, open_redis
+
+
+@dataclass
+class Backends:
+    redis: RedisConnection
+    cards: CardStore
+    milvus: MilvusStore
+
+    def close(self) -> None:
+        try:
+            self.milvus.close()
+        finally:
+            self.redis.close()
+
+    def __enter__(self) -> Backends:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_redis_for(settings: Settings) -> RedisConnection:
+    return open_redis(settings.redis_url, settings.redis_dir)
+
+
+def open_milvus_for(settings: Settings) -> MilvusStore:
+    if settings.uses_milvus_lite:
+        settings.home.mkdir(parents=True, exist_ok=True)
+    return MilvusStore(settings.effective_milvus_uri, settings.milvus_token)
+
+
+def open_backends(settings: Settings) -> Backends:
+    redis_connection = open_redis_for(settings)
+    try:
+        milvus = open_milvus_for(settings)
+    except BaseException:
+        redis_connection.close()
+        raise
+    return Backends(redis_connection, CardStore(redis_connection.client), milvus)

@@ -1,0 +1,142 @@
+"""Movie cards, the `meta` record and saved profiles in Redis.
+
+A card is everything the app shows about a movie, precomputed at setup so that rendering a screen
+of recommendations is one pipelined round trip (HGETALL per id), not a query per card.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import redis
+
+from movierec_tui.data_loader.dataset import Dataset
+
+CARD_PREFIX = "movie:"
+PROFILE_PREFIX = "profile:"
+META_KEY = "meta"
+WRITE_BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class MovieCard:
+    movie_id: int
+    title: str  # MovieLens form, e.g. "Matrix, The"
+    year: int
+    genres: tuple[str, ...]
+    mean_rating: float
+    rating_count: int
+    histogram: tuple[int, int, int, int, int]  # number of 1..5 star ratings
+
+    def to_hash(self) -> dict[str, str]:
+        return {
+            "title": self.title,
+            "year": str(self.year),
+            "genres": "|".join(self.genres),
+            "mean": f"{self.mean_rating:.4f}",
+            "count": str(self.rating_count),
+            "hist": ",".join(str(n) for n in self.histogram),
+        }
+
+    @classmethod
+    def from_hash(cls, movie_id: int, fields: Mapping[str, str]) -> MovieCard:
+        histogram = tuple(int(n) for n in fields["hist"].split(","))
+        return cls(
+            movie_id=movie_id,
+            title=fields["title"],
+            year=int(fields["year"]),
+            genres=tuple(g for g in fields["genres"].split("|") if g),
+            mean_rating=float(fields["mean"]),
+            rating_count=int(fields["count"]),
+            histogram=histogram,  # type: ignore[arg-type]
+        )
+
+
+def build_cards(dataset: Dataset) -> list[MovieCard]:
+    r = dataset.ratings
+    movie_ids = np.array(sorted(dataset.movies), dtype=np.int64)
+    position = np.searchsorted(movie_ids, r.movie_ids)
+    histogram = np.zeros((len(movie_ids), 5), dtype=np.int64)
+    np.add.at(histogram, (position, r.ratings.astype(np.int64) - 1), 1)
+    counts = histogram.sum(axis=1)
+    sums = histogram @ np.arange(1, 6)
+    cards = []
+    for i, movie_id in enumerate(movie_ids):
+        movie = dataset.movies[int(movie_id)]
+        cards.append(
+            MovieCard(
+                movie_id=int(movie_id),
+                title=movie.title,
+                year=movie.year,
+                genres=movie.genres,
+                mean_rating=float(sums[i] / counts[i]) if counts[i] else 0.0,
+                rating_count=int(counts[i]),
+                histogram=tuple(int(n) for n in histogram[i]),  # type: ignore[arg-type]
+            )
+        )
+    return cards
+
+
+class CardStore:
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+
+    def write_cards(self, cards: Sequence[MovieCard], progress=None) -> None:
+        """Pipelined batches; stale cards of movies no longer in the dataset are removed."""
+        wanted = {f"{CARD_PREFIX}{c.movie_id}" for c in cards}
+        for start in range(0, len(cards), WRITE_BATCH):
+            pipe = self.client.pipeline(transaction=False)
+            for card in cards[start : start + WRITE_BATCH]:
+                key = f"{CARD_PREFIX}{card.movie_id}"
+                pipe.delete(key)
+                pipe.hset(key, mapping=card.to_hash())
+            pipe.execute()
+            if progress is not None:
+                progress(min(start + WRITE_BATCH, len(cards)), len(cards))
+        stale = [k for k in self.client.scan_iter(match=f"{CARD_PREFIX}*", count=1000) if k not in wanted]
+        if stale:
+            self.client.delete(*stale)
+
+    def get_cards(self, movie_ids: Iterable[int]) -> dict[int, MovieCard]:
+        """One round trip for any number of ids; ids without a card are left out."""
+        ids = list(movie_ids)
+        if not ids:
+            return {}
+        pipe = self.client.pipeline(transaction=False)
+        for movie_id in ids:
+            pipe.hgetall(f"{CARD_PREFIX}{movie_id}")
+        return {
+            movie_id: MovieCard.from_hash(movie_id, fields)
+            for movie_id, fields in zip(ids, pipe.execute(), strict=True)
+            if fields
+        }
+
+    def all_cards(self) -> list[MovieCard]:
+        ids = sorted(int(k[len(CARD_PREFIX) :]) for k in self.client.scan_iter(match=f"{CARD_PREFIX}*", count=1000))
+        cards = self.get_cards(ids)
+        return [cards[i] for i in ids if i in cards]
+
+    def count(self) -> int:
+        return sum(1 for _ in self.client.scan_iter(match=f"{CARD_PREFIX}*", count=1000))
+
+    def meta(self) -> dict[str, str]:
+        return self.client.hgetall(META_KEY)
+
+    def set_meta(self, **fields: str) -> None:
+        self.client.hset(META_KEY, mapping=fields)
+
+    def save_profile(self, name: str, profile_json: str) -> None:
+        self.client.set(f"{PROFILE_PREFIX}{name}", profile_json)
+
+    def load_profile(self, name: str) -> str | None:
+        return self.client.get(f"{PROFILE_PREFIX}{name}")
+
+    def profile_names(self) -> list[str]:
+        return sorted(k[len(PROFILE_PREFIX) :] for k in self.client.scan_iter(match=f"{PROFILE_PREFIX}*"))
+
+
+def meta_json(value: object) -> str:
+    return json.dumps(value, sort_keys=True)
