@@ -1,0 +1,614 @@
+"""Forgiving resolution of what a person typed to a MovieLens movie.
+
+Pure: no I/O, no stores. Build a :class:`TitleIndex` once from :class:`TitleEntry` rows, then call
+:meth:`TitleIndex.resolve` (one movie or an exception that explains itself) or
+:meth:`TitleIndex.search` (a ranked list for a "find a title" box).
+
+MovieLens ships titles with a trailing article ("Matrix, The", "Misérables, Les") and sometimes an
+alternate title in parentheses ("Seven (Se7en)", "Postino, Il (The Postman)"). Matching works on
+normalised keys: casefolded, accents stripped, apostrophes and full stops dropped, other punctuation
+turned into spaces, the trailing article moved to the front. A leading English article in the query
+is optional ("matrix" == "the matrix" == "Matrix, The").
+
+``resolve`` tries these tiers in order and stops at the first that yields anything:
+
+1. exact match on the main title (spaces optional: "xmen" == "X-Men"; "part"/"episode" before a
+   number optional: "godfather 2" == "The Godfather: Part II") or on the whole shipped title;
+2. exact match on an alternate title ("Se7en", "La Haine", "Das Boot");
+3. the part before a colon ("Star Wars" -> "Star Wars: Episode IV - A New Hope");
+4. prefix of a title ("godfather part" -> "The Godfather: Part II");
+5. a run of whole words inside a title ("empire strikes back"), for queries of 4+ characters;
+6. small typos: rapidfuzz ``ratio`` or, at a 5% discount, ``token_sort_ratio``, with a cut-off;
+   a single slip (OSA distance 1) in a query of five or more characters always qualifies.
+
+Within a tier several hits are resolved by popularity: the most rated one wins when it has at least
+three times the ratings of the runner-up ("Titanic" means 1997, not 1953); otherwise the query is
+ambiguous ("Hamlet"). In the colon tier the franchise original also wins when it is both the most
+rated and the oldest ("Star Wars" -> Episode IV, whose own title was once just "Star Wars").
+A trailing year ("Alien 1979", "Alien (1979)") restricts candidates to that year; as titles can end in
+a number ("Airport 1975", "Death Race 2000") the whole query is also tried as a title.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+__all__ = [
+    "AmbiguousTitle",
+    "TitleEntry",
+    "TitleIndex",
+    "TitleNotFound",
+    "display_title",
+    "format_title",
+]
+
+MAX_QUERY_CHARS = 200  # queries are cut to this before any work; no title is anywhere near as long
+FUZZY_CUTOFF = 86.0  # score (0-100) a typo match needs
+SEARCH_CUTOFF = 60.0  # looser, for the ranked list of search()
+MIN_INSIDE_CHARS = 4  # words inside a title only count for queries at least this long
+ONE_EDIT_MIN_CHARS = 5  # queries this long match a title one typo away ...
+ONE_EDIT_SCORE = 90.0  # ... with at least this score
+FUZZY_MARGIN = 3.0  # hits within this many points of the best one count as a tie
+WORD_CUTOFF = 75.0  # how alike two words must be to count as the same word in a typo
+CLOSEST_CUTOFF = 40.0  # below this a title is not worth suggesting as "closest"
+POPULARITY_FACTOR = 3  # the most rated hit wins a tie when it has >= 3x the ratings of the next
+MAX_CANDIDATES = 10  # at most this many candidates are kept on an AmbiguousTitle
+MAX_CLOSEST = 5  # at most this many candidates are kept on a TitleNotFound
+_ECHO_CHARS = 80  # the query is echoed in messages cut to this length
+
+# Articles MovieLens moves to the end of a title ("Matrix, The", "Uomo delle stelle, L'").
+# fmt: off
+_TRAILING_ARTICLES = frozenset(
+    {"The", "A", "An", "Les", "La", "Le", "L'", "L’", "Il", "El", "Das", "Der", "Die", "Det", "Den",
+     "Los", "Las", "Gli"}
+)
+# fmt: on
+# Only English articles are optional in a query: "Die Hard" must not become "Hard".
+_LEADING_ENGLISH_ARTICLE = re.compile(r"^\s*(?:the|an|a)\s+(?=\S)", re.IGNORECASE)
+
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_FOLD = str.maketrans(
+    {
+        "&": " and ",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "ø": "o",
+        "Ø": "o",
+        "ð": "d",
+        "Ð": "d",
+        "þ": "th",
+        "Þ": "th",
+        "ł": "l",
+        "Ł": "l",
+        "đ": "d",
+        "Đ": "d",
+        "ı": "i",
+        "ß": "ss",
+        "\u2026": " ",  # an ellipsis would otherwise become "..." and glue words together
+        **{ch: f" {digit}" for digit, ch in enumerate(_SUPERSCRIPTS)},  # "Alien³" -> "alien 3"
+    }
+)
+_JOINERS = re.compile(r"[.'’‘`´ʼ]+")  # dropped without a space: "L.A." -> "la", "Schindler's" -> "schindlers"
+_NON_WORD = re.compile(r"[\W_]+")
+_AKA = re.compile(r"^\s*a\.?k\.?a\.?\s+", re.IGNORECASE)
+# Roman numerals become digits so "Godfather 2" meets "Godfather: Part II"; lone I, V and X stay
+# letters ("Malcolm X", "X-Men").
+_ROMAN = {
+    "ii": "2",
+    "iii": "3",
+    "iv": "4",
+    "vi": "6",
+    "vii": "7",
+    "viii": "8",
+    "ix": "9",
+    "xi": "11",
+    "xii": "12",
+    "xiii": "13",
+}
+_NUMBERING_WORDS = frozenset({"part", "episode", "chapter"})  # optional before a number in exact matches
+# Words too common to say which title was meant, left out of the word overlap behind "closest".
+_STOPWORDS = frozenset({"the", "and", "for", "from", "with", "les", "des", "der", "die", "das", "del"})
+MIN_WORD_CHARS = 3
+MAX_QUERY_WORDS = 6
+_YEAR_SUFFIX = re.compile(
+    r"^(?P<title>.*?\S)[\s,;:\-–—]*[(\[]?\s*(?<!\d)(?P<year>(?:18|19|20)\d\d)\s*[)\]]?\s*$", re.DOTALL
+)
+
+
+@dataclass(frozen=True)
+class TitleEntry:
+    movie_id: int
+    title: str  # as MovieLens ships it, without the year: "Matrix, The"
+    year: int
+    popularity: int  # number of ratings; breaks ties
+
+
+def display_title(title: str) -> str:
+    """Move a trailing article to the front: "Matrix, The" -> "The Matrix".
+
+    Alternate titles in trailing parentheses get the same treatment ("Hate (Haine, La)" ->
+    "Hate (La Haine)"); a title with nothing to move comes back unchanged.
+    """
+    if "&#" in title:  # one MovieLens title carries an HTML entity ("Dieu&#8230;Créa")
+        title = html.unescape(title)
+    main, alternates = _split_alternates(title)
+    new_main, moved = _front_article(main)
+    new_alternates = [_front_article(alt) for alt in alternates]
+    if moved is None and all(rest is None for _, rest in new_alternates):
+        return title
+    return new_main + "".join(f" ({alt})" for alt, _ in new_alternates)
+
+
+def format_title(entry: TitleEntry) -> str:
+    """ "The Matrix (1999)"."""
+    return f"{display_title(entry.title)} ({entry.year})"
+
+
+class TitleNotFound(Exception):
+    """Nothing matched well enough; ``candidates`` holds up to five closest titles."""
+
+    def __init__(self, query: str, candidates: Sequence[TitleEntry] = ()) -> None:
+        super().__init__(query, list(candidates))
+        self.query = query
+        self.candidates = list(candidates)
+
+    def __str__(self) -> str:
+        message = f"no movie matches '{_echo(self.query)}'"
+        if self.candidates:
+            message += "; closest: " + ", ".join(_one_line(format_title(c)) for c in self.candidates)
+        return message
+
+
+class AmbiguousTitle(Exception):
+    """Several movies match about equally well; ``candidates`` lists them, best first."""
+
+    def __init__(self, query: str, candidates: Sequence[TitleEntry]) -> None:
+        super().__init__(query, list(candidates))
+        self.query = query
+        self.candidates = list(candidates)
+
+    def __str__(self) -> str:
+        names = ", ".join(_one_line(format_title(c)) for c in self.candidates)
+        same_title = len({_norm(c.title) for c in self.candidates}) <= 1
+        hint = "add the year" if same_title else "be more specific or add the year"
+        return f"'{_echo(self.query)}' is ambiguous: {names}; {hint}"
+
+
+class TitleIndex:
+    """Normalised keys for every title, built once. Lookups are dict hits, a bisect, a substring scan
+    and, for typos, two vectorised rapidfuzz passes over a prepared list of choices."""
+
+    def __init__(self, entries: Iterable[TitleEntry]) -> None:
+        seen: set[int] = set()
+        self._entries: list[TitleEntry] = []
+        for entry in entries:
+            if entry.movie_id not in seen:
+                seen.add(entry.movie_id)
+                self._entries.append(entry)
+
+        self._full: list[str] = []  # "the matrix"
+        self._bare: list[str] = []  # "matrix"
+        self._exact: dict[str, list[int]] = {}  # full key and compact bare key -> entries
+        self._alternate: dict[str, list[int]] = {}  # same, for alternate titles
+        self._heads: dict[str, list[int]] = {}  # same, for the part before a colon
+        prefix_pairs: set[tuple[str, int]] = set()
+        choice_pairs: set[tuple[str, int]] = set()
+
+        for i, entry in enumerate(self._entries):
+            main, alternates = _split_alternates(entry.title)
+            full, bare = _title_keys(main)
+            self._full.append(full)
+            self._bare.append(bare)
+            _add_keys(self._exact, full, bare, i)
+            prefix_pairs.update((key, i) for key in (full, bare) if key)
+            choice_pairs.update((key, i) for key in _fuzzy_keys(full, bare))
+
+            if alternates:  # the whole shipped title also matches: "Seven (Se7en)", "Hate (Haine, La)"
+                whole_full, whole_bare = _title_keys(display_title(entry.title))
+                _add_keys(self._exact, whole_full, whole_bare, i)
+                prefix_pairs.update((key, i) for key in (whole_full, whole_bare) if key)
+
+            display_main, _ = _front_article(main)
+            if ":" in display_main:
+                head_full, head_bare = _title_keys(display_main.split(":", 1)[0])
+                _add_keys(self._heads, head_full, head_bare, i)
+
+            for alternate in alternates:
+                alt = _AKA.sub("", alternate)
+                alt_full, alt_bare = _title_keys(alt)
+                _add_keys(self._alternate, alt_full, alt_bare, i)
+                prefix_pairs.update((key, i) for key in (alt_full, alt_bare) if key)
+                choice_pairs.update((key, i) for key in _fuzzy_keys(alt_full, alt_bare))
+
+        # Word overlap for the "closest" suggestions: "matrx reloaded" should still suggest The Matrix.
+        self._title_words = [_content_words(bare) for bare in self._bare]
+        word_entries: dict[str, list[int]] = {}
+        for i, words in enumerate(self._title_words):
+            for word in words:
+                word_entries.setdefault(word, []).append(i)
+        self._vocab = sorted(word_entries)
+        self._word_entries = [word_entries[word] for word in self._vocab]
+
+        # All full keys in one string, for finding a run of words inside any title with str.find.
+        self._haystack = "".join(f"\n {full} " for full in self._full)
+        self._starts = [0] * len(self._full)
+        pos = 0
+        for i, full in enumerate(self._full):
+            self._starts[i] = pos
+            pos += len(full) + 3
+        ordered = sorted(prefix_pairs)
+        self._prefix_keys = [key for key, _ in ordered]
+        self._prefix_idx = [i for _, i in ordered]
+
+        choices = sorted(choice_pairs)
+        self._choices = [key for key, _ in choices]
+        self._sorted_choices = [_sorted_words(key) for key in self._choices]
+        self._choice_idx = np.array([i for _, i in choices], dtype=np.int64)
+        self._choice_year = np.array([self._entries[i].year for _, i in choices], dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    # -- resolve ---------------------------------------------------------------------------------
+
+    def resolve(self, query: str) -> TitleEntry:
+        """The one movie the query means; raises TitleNotFound or AmbiguousTitle."""
+        readings = _readings(query)
+        if not readings:
+            raise TitleNotFound(query, [])
+
+        tiers = (self._exact_hits, self._alternate_hits, self._head_hits, self._prefix_hits)
+        for tier in (*tiers, self._inside_hits):
+            for reading in readings:
+                hits = tier(reading)
+                if hits:
+                    return self._decide(query, hits, franchise=tier == self._head_hits)
+
+        # Typos: only the first reading, so "Alien 1980" does not fuzzily turn into "Alien" (1979).
+        first = readings[0]
+        scores = self._scores(first.bare)
+        typo_hits = self._ranked(scores, FUZZY_CUTOFF - FUZZY_MARGIN, first.year)
+        if typo_hits and typo_hits[0][1] >= FUZZY_CUTOFF:
+            best = typo_hits[0][1]
+            return self._decide(query, [i for i, score in typo_hits if score >= best - FUZZY_MARGIN])
+
+        raise TitleNotFound(query, self._closest(first.bare, scores))
+
+    def _decide(self, query: str, hits: list[int], *, franchise: bool = False) -> TitleEntry:
+        ranked = sorted(set(hits), key=self._popularity_order)
+        if len(ranked) == 1:
+            return self._entries[ranked[0]]
+        top, runner_up = self._entries[ranked[0]], self._entries[ranked[1]]
+        clearly_more = top.popularity >= POPULARITY_FACTOR * runner_up.popularity
+        if top.popularity > runner_up.popularity and clearly_more:
+            return top
+        if franchise and top.popularity > 0 and all(self._entries[i].year > top.year for i in ranked[1:]):
+            return top
+        candidates = [self._entries[i] for i in ranked[:MAX_CANDIDATES]]
+        if len({self._full[i] for i in ranked[:MAX_CANDIDATES]}) == 1:
+            candidates.sort(key=lambda c: (c.year, -c.popularity, c.movie_id))  # "Hamlet (1990), ..."
+        raise AmbiguousTitle(query, candidates)
+
+    def _popularity_order(self, i: int) -> tuple[int, int, str, int]:
+        entry = self._entries[i]
+        return (-entry.popularity, entry.year, self._full[i], entry.movie_id)
+
+    def _filter_year(self, hits: Iterable[int], year: int | None) -> list[int]:
+        if year is None:
+            return list(dict.fromkeys(hits))
+        return [i for i in dict.fromkeys(hits) if self._entries[i].year == year]
+
+    def _lookup(self, table: dict[str, list[int]], reading: _Reading) -> list[int]:
+        hits: list[int] = []
+        for key in reading.lookup_keys:
+            hits.extend(table.get(key, ()))
+        hits = self._filter_year(hits, reading.year)
+        if reading.has_article:
+            # "The Heat" prefers a title that really starts with "The" over plain "Heat".
+            full_hits = [i for i in hits if self._full[i] == reading.full]
+            if full_hits:
+                return full_hits
+        return hits
+
+    def _exact_hits(self, reading: _Reading) -> list[int]:
+        return self._lookup(self._exact, reading)
+
+    def _alternate_hits(self, reading: _Reading) -> list[int]:
+        return self._lookup(self._alternate, reading)
+
+    def _head_hits(self, reading: _Reading) -> list[int]:
+        return self._lookup(self._heads, reading)
+
+    def _prefix_hits(self, reading: _Reading) -> list[int]:
+        hits: list[int] = []
+        for key in dict.fromkeys((reading.full, reading.bare)):
+            start = bisect.bisect_left(self._prefix_keys, key)
+            for pos in range(start, len(self._prefix_keys)):
+                if not self._prefix_keys[pos].startswith(key):
+                    break
+                hits.append(self._prefix_idx[pos])
+        return self._filter_year(hits, reading.year)
+
+    def _inside_hits(self, reading: _Reading) -> list[int]:
+        """Whole words inside a title: "empire strikes back" -> "Star Wars: Episode V - ..."."""
+        if len(reading.bare) < MIN_INSIDE_CHARS:
+            return []
+        return self._filter_year(self._find(f" {reading.bare} "), reading.year)
+
+    def _find(self, needle: str) -> list[int]:
+        """Entries whose padded full key (" the matrix ") contains the needle, in index order."""
+        hits: list[int] = []
+        pos = self._haystack.find(needle)
+        while pos >= 0:
+            i = bisect.bisect_right(self._starts, pos) - 1
+            hits.append(i)
+            next_start = self._starts[i + 1] if i + 1 < len(self._starts) else len(self._haystack)
+            pos = self._haystack.find(needle, next_start)
+        return hits
+
+    def _scores(self, key: str) -> np.ndarray:
+        """Typo score of every choice: plain edit similarity, or word-order-free at a small discount."""
+        if not key or not self._choices:
+            return np.zeros(len(self._choices), dtype=np.float32)
+        scores = process.cdist([key], self._choices, scorer=fuzz.ratio, dtype=np.float32)[0]
+        if " " in key:  # word order cannot matter for one word
+            # token_sort_ratio, with the choices' words sorted once in __init__ instead of per call.
+            unordered = process.cdist(
+                [_sorted_words(key)], self._sorted_choices, scorer=fuzz.ratio, dtype=np.float32
+            )[0]
+            scores = np.maximum(scores, unordered * np.float32(0.95))
+        if len(key) >= ONE_EDIT_MIN_CHARS:
+            # One slip (a wrong, missing, extra or swapped letter) always counts: "titanik", "alein".
+            # The Indel ratio alone would reject those on short titles.
+            edits = process.cdist([key], self._choices, scorer=OSA.distance, score_cutoff=1, dtype=np.int32)
+            scores = np.where(edits[0] <= 1, np.maximum(scores, np.float32(ONE_EDIT_SCORE)), scores)
+        return scores
+
+    def _ranked(
+        self, scores: np.ndarray, cutoff: float, year: int | None, limit: int | None = None
+    ) -> list[tuple[int, float]]:
+        """(entry, best score) with score >= cutoff, best first, ties broken by popularity."""
+        mask = scores >= cutoff
+        if year is not None:
+            mask &= self._choice_year == year
+        positions = np.flatnonzero(mask)
+        if limit is not None and len(positions) > 3 * limit:  # keep the sort small on loose cut-offs
+            top = np.argpartition(-scores[positions], 3 * limit)[: 3 * limit]
+            positions = positions[top]
+        best: dict[int, float] = {}
+        for pos in positions.tolist():
+            i = int(self._choice_idx[pos])
+            score = float(scores[pos])
+            if score > best.get(i, -1.0):
+                best[i] = score
+        ranked = sorted(best.items(), key=lambda item: (-round(item[1], 3), *self._popularity_order(item[0])))
+        return ranked if limit is None else ranked[:limit]
+
+    def _closest(self, key: str, scores: np.ndarray) -> list[TitleEntry]:
+        """Suggestions for a query that matched nothing: the better of whole-string similarity and
+        word overlap (2/3 how much of the title the query covers, 1/3 how much of the query the
+        title covers, each word fuzzily), nudged towards popular titles."""
+        best = dict(self._ranked(scores, CLOSEST_CUTOFF, None, limit=2 * MAX_CLOSEST))
+        query_words = _content_words(key)[:MAX_QUERY_WORDS]
+        covered_query: dict[int, dict[str, float]] = {}  # entry -> query word -> best similarity
+        covered_title: dict[int, dict[str, float]] = {}  # entry -> title word -> best similarity
+        if query_words and self._vocab:
+            similar = process.cdist(
+                query_words, self._vocab, scorer=fuzz.ratio, score_cutoff=WORD_CUTOFF, dtype=np.float32
+            )
+            for row, pos in zip(*np.nonzero(similar), strict=True):
+                word, title_word = query_words[row], self._vocab[pos]
+                similarity = float(similar[row, pos])
+                for i in self._word_entries[pos]:
+                    by_query = covered_query.setdefault(i, {})
+                    by_query[word] = max(by_query.get(word, 0.0), similarity)
+                    by_title = covered_title.setdefault(i, {})
+                    by_title[title_word] = max(by_title.get(title_word, 0.0), similarity)
+        for i, by_title in covered_title.items():
+            title_share = sum(by_title.values()) / len(self._title_words[i])
+            query_share = sum(covered_query[i].values()) / len(query_words)
+            best[i] = max(best.get(i, 0.0), (2 * title_share + query_share) / 3)
+        ranked = sorted(
+            (i for i, score in best.items() if score >= CLOSEST_CUTOFF),
+            key=lambda i: (-(best[i] + 1.5 * math.log10(1 + max(self._entries[i].popularity, 0))), i),
+        )
+        return [self._entries[i] for i in ranked[:MAX_CLOSEST]]
+
+    # -- search ----------------------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 10) -> list[TitleEntry]:
+        """Best candidates first: exact, then prefix (by popularity), then words inside a title, then
+        typo matches by score. An empty query gives []. "Airport 1975" is read both as a title in 1975
+        and as a title of its own; each movie keeps its better rank."""
+        if limit <= 0:
+            return []
+        rank: dict[int, tuple[int, float]] = {}
+        for reading in _readings(query):
+            for i, (tier, score) in self._search_reading(reading, limit).items():
+                if i not in rank or (tier, -score) < (rank[i][0], -rank[i][1]):
+                    rank[i] = (tier, score)
+        ordered = sorted(rank, key=lambda i: (rank[i][0], -rank[i][1], *self._popularity_order(i)))
+        return [self._entries[i] for i in ordered[:limit]]
+
+    def _search_reading(self, reading: _Reading, limit: int) -> dict[int, tuple[int, float]]:
+        """entry -> (tier, score); lower tiers and higher scores rank first."""
+        rank: dict[int, tuple[int, float]] = {}
+
+        def offer(hits: Iterable[int], tier: int, score: float = 100.0) -> None:
+            for i in hits:
+                if i not in rank or (tier, -score) < (rank[i][0], -rank[i][1]):
+                    rank[i] = (tier, score)
+
+        offer(self._exact_hits(reading), 0)
+        offer(self._alternate_hits(reading), 1)
+        offer(self._head_hits(reading), 2)
+        offer(self._prefix_hits(reading), 2)
+        # Word starts inside the title, so "/ wars" finds every Star Wars while typing.
+        offer(self._filter_year(self._find(f" {reading.bare}"), reading.year), 3)
+        if len(rank) < limit:
+            scores = self._scores(reading.bare)
+            for i, score in self._ranked(scores, SEARCH_CUTOFF, reading.year, limit=limit + len(rank)):
+                offer((i,), 4, score)
+        return rank
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """One way to read a query: its keys and an optional year."""
+
+    full: str
+    bare: str
+    year: int | None
+
+    @property
+    def has_article(self) -> bool:
+        return self.bare != self.full
+
+    @property
+    def lookup_keys(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((self.full, _compact(self.full), self.bare, _compact(self.bare))))
+
+
+def _readings(query: str) -> list[_Reading]:
+    """The year-qualified reading first ("Alien 1979" -> "alien", 1979), then the whole query as a
+    title ("Airport 1975"). Empty when nothing searchable is left."""
+    text = str(query)[:MAX_QUERY_CHARS]
+    readings: list[_Reading] = []
+    match = _YEAR_SUFFIX.match(text)
+    if match:
+        reading = _reading(match.group("title"), int(match.group("year")))
+        if reading is not None:
+            readings.append(reading)
+    whole = _reading(text, None)
+    if whole is not None:
+        readings.append(whole)
+    return readings
+
+
+def _reading(text: str, year: int | None) -> _Reading | None:
+    text = display_title(text)  # a query may be typed the MovieLens way: "Big Green, The"
+    full = _norm(text)
+    if not full:
+        return None
+    bare = _norm(_LEADING_ENGLISH_ARTICLE.sub("", text)) or full
+    return _Reading(full, bare, year)
+
+
+def _norm(text: str) -> str:
+    """Casefolded, accent-free, punctuation-light, single-spaced."""
+    text = text[: MAX_QUERY_CHARS * 2]
+    if "&#" in text:
+        text = html.unescape(text)
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD).casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = _JOINERS.sub("", text)
+    words = [_ROMAN.get(word, word) for word in _NON_WORD.sub(" ", text).split()]
+    return " ".join(words)[: MAX_QUERY_CHARS * 2]
+
+
+def _compact(key: str) -> str:
+    """No spaces ("spiderman" == "spider man") and no "part"/"episode" before a number
+    ("godfather 2" == "godfather part 2")."""
+    words = key.split()
+    kept = [
+        word
+        for pos, word in enumerate(words)
+        if not (word in _NUMBERING_WORDS and pos + 1 < len(words) and words[pos + 1].isdigit())
+    ]
+    return "".join(kept)
+
+
+def _title_keys(title: str) -> tuple[str, str]:
+    """(full, bare) keys of a title without its alternates: "Matrix, The" -> ("the matrix", "matrix")."""
+    display, rest = _front_article(title)
+    full = _norm(display)
+    bare = _norm(rest) if rest is not None else _norm(_LEADING_ENGLISH_ARTICLE.sub("", display))
+    return full, bare or full
+
+
+def _sorted_words(key: str) -> str:
+    return " ".join(sorted(key.split()))
+
+
+def _content_words(key: str) -> list[str]:
+    """Distinctive words of a key, in order, without repeats."""
+    words = (w for w in key.split() if len(w) >= MIN_WORD_CHARS and w not in _STOPWORDS)
+    return list(dict.fromkeys(words))
+
+
+def _fuzzy_keys(full: str, bare: str) -> tuple[str, ...]:
+    """Typos are matched against both forms: "godfathr" meets "godfather", "th exorcist" meets
+    "the exorcist" and "les miserabls" meets "les miserables"."""
+    return tuple(key for key in dict.fromkeys((bare, full)) if key)
+
+
+def _add_keys(table: dict[str, list[int]], full: str, bare: str, i: int) -> None:
+    for key in dict.fromkeys((full, _compact(bare))):
+        if key:
+            bucket = table.setdefault(key, [])
+            if i not in bucket:
+                bucket.append(i)
+
+
+def _front_article(title: str) -> tuple[str, str | None]:
+    """("The Matrix", "Matrix") for "Matrix, The"; (title, None) when there is no trailing article."""
+    head, comma, tail = title.rpartition(",")
+    article = tail.strip()
+    head = head.strip()
+    if not comma or not head or article not in _TRAILING_ARTICLES:
+        return title, None
+    separator = "" if article.endswith(("'", "’")) else " "
+    return f"{article}{separator}{head}", head
+
+
+def _split_alternates(title: str) -> tuple[str, list[str]]:
+    """ "Seven Samurai (The Magnificent Seven) (Shichinin no samurai)" ->
+    ("Seven Samurai", ["The Magnificent Seven", "Shichinin no samurai"]). Linear in the length."""
+    end = len(title.rstrip())
+    alternates: list[str] = []
+    while end > 0 and title[end - 1] == ")":
+        depth = 0
+        start = -1
+        for pos in range(end - 1, -1, -1):
+            if title[pos] == ")":
+                depth += 1
+            elif title[pos] == "(":
+                depth -= 1
+                if depth == 0:
+                    start = pos
+                    break
+        head_end = start
+        while head_end > 0 and title[head_end - 1].isspace():
+            head_end -= 1
+        if head_end <= 0:  # unbalanced, or nothing before the parentheses: not an alternate
+            break
+        alternates.append(title[start + 1 : end - 1].strip())
+        end = head_end
+    alternates.reverse()
+    return title[:end], alternates
+
+
+def _one_line(text: str) -> str:
+    """Control, format and separator characters (newlines included) become single spaces."""
+    cleaned = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in text)
+    return " ".join(cleaned.split())
+
+
+def _echo(query: str) -> str:
+    text = _one_line(str(query)[: _ECHO_CHARS * 4])
+    return text if len(text) <= _ECHO_CHARS else text[: _ECHO_CHARS - 1] + "…"
