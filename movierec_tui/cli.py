@@ -138,6 +138,8 @@ def setup(
         typer.Option("--from", help="Use a local ml-1m.zip, an extracted folder, or a CSV dataset folder."),
     ] = None,
     epochs: Annotated[int | None, typer.Option(min=1, max=500, help="Training epochs.")] = None,
+    batch_size: Annotated[int | None, typer.Option(min=8, max=8192, help="Users per training step.")] = None,
+    learning_rate: Annotated[float | None, typer.Option(min=1e-5, max=1.0, help="Adam learning rate.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Redo every step even if it is done.")] = False,
     home: HomeOption = None,
     milvus_uri: MilvusOption = None,
@@ -151,7 +153,8 @@ def setup(
     settings = resolve_settings(home, milvus_uri, redis_url)
     if source is not None and not source.exists():
         raise fail(f"--from {source}: no such file or folder", EXIT_BAD_INPUT)
-    config = TrainConfig() if epochs is None else TrainConfig(epochs=epochs)
+    overrides = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate}
+    config = TrainConfig(**{name: value for name, value in overrides.items() if value is not None})
     started = time.perf_counter()
     with friendly_errors(), open_backends(settings) as backends, progress_bars() as progress:
         result = run_setup(settings, backends, source, RichReporter(progress), config, force=force)
@@ -334,7 +337,7 @@ def recommendations_json(recommender, profile, results) -> dict:
 
 
 def stars(mean: float) -> str:
-    full = int(round(mean))
+    full = round(mean)
     return "★" * full + "☆" * (5 - full)
 
 

@@ -1,8 +1,8 @@
 """Logging to a file under the home dir, and taming PaddlePaddle's logging.
 
 While the TUI owns the terminal, any stray line on stderr corrupts the screen. `import paddle`
-installs a root handler at INFO and glog writes to stderr, so both are silenced before and after
-the import and all our logging goes to a file.
+installs a root handler at INFO, glog writes to stderr and pymilvus has stderr handlers of its own,
+so all of them are silenced and all logging goes to a file.
 """
 
 from __future__ import annotations
@@ -15,18 +15,28 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("FLAGS_call_stack_level", "0")
 
 
-def quiet_paddle() -> None:
-    """Remove handlers `import paddle` adds to the root logger; call after importing paddle."""
+def quiet_libraries() -> None:
+    """Send library logging to our file only.
+
+    `import paddle` adds a root stream handler at INFO, and pymilvus gives its loggers their own
+    stderr handlers (it logs every failed RPC, even an expected "alias does not exist"). Both are
+    removed; their records then reach the root logger and so the log file.
+    """
     root = logging.getLogger()
     for handler in list(root.handlers):
         if not isinstance(handler, logging.FileHandler):
             root.removeHandler(handler)
+    for name in ("pymilvus", "pymilvus.milvus_client", "pymilvus.bulk_writer"):
+        library = logging.getLogger(name)
+        for handler in list(library.handlers):
+            library.removeHandler(handler)
+        library.propagate = True
 
 
 def log_to_file(path: Path, level: int = logging.INFO) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger()
-    quiet_paddle()
+    quiet_libraries()
     if not any(isinstance(h, logging.FileHandler) and Path(h.baseFilename) == path for h in root.handlers):
         handler = logging.FileHandler(path, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

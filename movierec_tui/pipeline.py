@@ -18,7 +18,7 @@ from movierec_tui.config import Settings
 from movierec_tui.data_loader.dataset import Dataset
 from movierec_tui.data_loader.download import download_archive
 from movierec_tui.data_loader.parse import load_dataset
-from movierec_tui.model.artifacts import MovieTable, ModelInfo, export_model, model_version
+from movierec_tui.model.artifacts import ModelInfo, MovieTable, export_model, model_version
 from movierec_tui.model.features import build_movie_features
 from movierec_tui.model.train import TrainConfig
 from movierec_tui.stores.backends import Backends
@@ -78,10 +78,14 @@ def run_setup(
     path = acquire_dataset(settings, source, reporter)
     reporter.start("parse", None)
     dataset: Dataset = timed("parse", lambda: load_dataset(path))  # type: ignore[assignment]
-    reporter.finish("parse", f"{len(dataset.users):,} users, {len(dataset.movies):,} movies, {len(dataset.ratings):,} ratings")
+    counts = f"{len(dataset.users):,} users, {len(dataset.movies):,} movies, {len(dataset.ratings):,} ratings"
+    reporter.finish("parse", counts)
 
     meta = backends.cards.meta()
-    if not force and meta.get("dataset_fingerprint") == dataset.fingerprint and backends.cards.count() == len(dataset.movies):
+    cards_done = (
+        meta.get("dataset_fingerprint") == dataset.fingerprint and backends.cards.count() == len(dataset.movies)
+    )
+    if not force and cards_done:
         skipped.append("cards")
     else:
         timed("cards", lambda: write_cards(dataset, backends, reporter))

@@ -48,7 +48,8 @@ class Profile:
         try:
             ratings = {int(k): v for k, v in dict(data.get("ratings") or {}).items()}
         except (TypeError, ValueError):
-            raise ProfileError(f"profile field 'ratings' must map movie ids to 1..5, got {data.get('ratings')!r}") from None
+            message = f"profile field 'ratings' must map movie ids to 1..5, got {data.get('ratings')!r}"
+            raise ProfileError(message) from None
         profile = cls(
             gender=data.get("gender"),
             age=data.get("age"),

@@ -40,6 +40,10 @@ class SyntheticDataset:
     def movies_in(self, cluster: int) -> list[int]:
         return sorted(m for m, c in self.movie_cluster.items() if c == cluster)
 
+    def cluster_share(self, movie_ids: list[int], cluster: int) -> float:
+        """Fraction of `movie_ids` that belong to `cluster`."""
+        return sum(self.movie_cluster[m] == cluster for m in movie_ids) / max(1, len(movie_ids))
+
 
 def write_synthetic(path: Path, n_users: int = 240, movies_per_cluster: int = 40, seed: int = 0) -> SyntheticDataset:
     rng = np.random.default_rng(seed)

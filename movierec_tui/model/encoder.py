@@ -28,7 +28,7 @@ class UserEncoder:
             raise ModelMissing(f"no trained model in {model_dir}; run `movierec-tui setup` first")
         from paddle import inference
 
-        logs.quiet_paddle()
+        logs.quiet_libraries()
         config = inference.Config(str(model_file), str(model_dir / f"{USER_TOWER_PREFIX}.pdiparams"))
         config.disable_gpu()
         config.set_cpu_math_library_num_threads(1)

@@ -15,30 +15,28 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import paddle
 
-from movierec_tui import logs  # noqa: F401  (sets GLOG_minloglevel before paddle loads)
-import paddle  # noqa: E402  isort: skip
+from movierec_tui import logs
+from movierec_tui.data_loader.dataset import Dataset
+from movierec_tui.model.features import AGE_INDEX, MovieFeatures
+from movierec_tui.model.towers import MovieTower, RatingHead, TowerConfig, UserTower
 
-from movierec_tui.data_loader.dataset import Dataset  # noqa: E402
-from movierec_tui.model.features import AGE_INDEX, MovieFeatures  # noqa: E402
-from movierec_tui.model.towers import MovieTower, RatingHead, TowerConfig, UserTower  # noqa: E402
-
-logs.quiet_paddle()
+logs.quiet_libraries()
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 40
-    batch_size: int = 256
+    epochs: int = 50
+    batch_size: int = 512
     learning_rate: float = 2e-3
     weight_decay: float = 1e-5
     temperature: float = 0.07
     max_context: int = 50
-    prefix_probability: float = 0.5
+    prefix_probability: float = 0.3
     liked_threshold: int = 4
     rating_weight: float = 0.3
     seed: int = 0
-    threads: int = 2
 
     def to_dict(self) -> dict[str, float | int]:
         return asdict(self)

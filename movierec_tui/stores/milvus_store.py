@@ -64,6 +64,9 @@ class MilvusStore:
         from pymilvus import MilvusClient
         from pymilvus.exceptions import MilvusException
 
+        from movierec_tui.logs import quiet_libraries
+
+        quiet_libraries()
         self.uri = uri
         try:
             self.client = MilvusClient(uri=uri, token=token or None, timeout=10)
@@ -154,7 +157,9 @@ class MilvusStore:
                 log.info("dropping retired collection %s", old)
                 self.client.drop_collection(old)
 
-    def search(self, vector: np.ndarray, limit: int, search_filter: SearchFilter | None = None) -> list[tuple[int, float]]:
+    def search(
+        self, vector: np.ndarray, limit: int, search_filter: SearchFilter | None = None
+    ) -> list[tuple[int, float]]:
         """(movie id, cosine) best first."""
         if self.ensure_loaded() is None:
             raise MilvusUnavailable(f"no movie index in Milvus at {self.uri}; run `movierec-tui setup` or `index`")

@@ -1,0 +1,3 @@
+from movierec_tui.cli import main
+
+main()

@@ -1,0 +1,34 @@
+"""Ranking metrics of the quality protocol, on plain arrays so they can be checked by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def recall_at_k(ranked: Sequence[int], relevant: set[int], k: int) -> float:
+    """|top-k ∩ relevant| / min(k, |relevant|): 1.0 means the top k are as good as they can be."""
+    if not relevant:
+        raise ValueError("recall is undefined without relevant items")
+    hits = sum(1 for item in ranked[:k] if item in relevant)
+    return hits / min(k, len(relevant))
+
+
+def ndcg_at_k(ranked: Sequence[int], relevant: set[int], k: int) -> float:
+    """Binary-relevance NDCG with the usual log2(rank + 1) discount."""
+    if not relevant:
+        raise ValueError("NDCG is undefined without relevant items")
+    gains = [1.0 / np.log2(rank + 2) for rank, item in enumerate(ranked[:k]) if item in relevant]
+    ideal = sum(1.0 / np.log2(rank + 2) for rank in range(min(k, len(relevant))))
+    return float(sum(gains) / ideal)
+
+
+def coverage(top_lists: Sequence[Sequence[int]], catalogue_size: int, k: int) -> float:
+    """Share of the catalogue that appears in at least one user's top k."""
+    shown = {item for ranked in top_lists for item in ranked[:k]}
+    return len(shown) / catalogue_size
+
+
+def rmse(predicted: np.ndarray, actual: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((np.asarray(predicted, float) - np.asarray(actual, float)) ** 2)))

@@ -1,0 +1,68 @@
+"""Shared fixtures: a real Redis (embedded Valkey, or MOVIEREC_TEST_REDIS_URL), a real Milvus Lite
+in a temp dir, and a real Paddle model trained on the synthetic MovieLens-format dataset."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import redis
+from synthetic import SyntheticDataset, write_synthetic
+
+from movierec_tui.config import Settings, load_settings
+from movierec_tui.model.train import TrainConfig
+from movierec_tui.pipeline import Reporter, run_setup
+from movierec_tui.stores.backends import open_backends
+from movierec_tui.stores.redis_server import RedisConnection, start_embedded
+
+# Small but enough for the planted clusters to be learned reliably.
+TEST_TRAIN_CONFIG = TrainConfig(epochs=60, batch_size=64, learning_rate=5e-3)
+
+
+@pytest.fixture(scope="session")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> SyntheticDataset:
+    return write_synthetic(tmp_path_factory.mktemp("synthetic-ml"))
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory):
+    """The Redis every test uses: Debian's redis-server in CI's second pass, else embedded Valkey."""
+    external = os.environ.get("MOVIEREC_TEST_REDIS_URL")
+    if external:
+        client = redis.Redis.from_url(external, decode_responses=True)
+        client.flushdb()
+        yield RedisConnection(client, external, embedded=False)
+        client.flushdb()
+        return
+    connection = start_embedded(tmp_path_factory.mktemp("redis"))
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def home_settings(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisConnection) -> Settings:
+    home = tmp_path_factory.mktemp("home")
+    return load_settings(home, env={"MOVIEREC_REDIS_URL": redis_server.url})
+
+
+@pytest.fixture(scope="session")
+def ready(home_settings: Settings, synthetic: SyntheticDataset) -> Settings:
+    """A home dir where setup has run on the synthetic dataset."""
+    with open_backends(home_settings) as backends:
+        run_setup(home_settings, backends, synthetic.path, Reporter(), TEST_TRAIN_CONFIG)
+    return home_settings
+
+
+@pytest.fixture()
+def backends(ready: Settings):
+    with open_backends(ready) as opened:
+        yield opened
+
+
+@pytest.fixture()
+def isolated_env(monkeypatch: pytest.MonkeyPatch, ready: Settings) -> Settings:
+    """Point the CLI (run in-process) at the prepared home."""
+    monkeypatch.setenv("MOVIEREC_HOME", str(ready.home))
+    monkeypatch.setenv("MOVIEREC_REDIS_URL", ready.redis_url)
+    monkeypatch.delenv("MOVIEREC_MILVUS_URI", raising=False)
+    return ready

@@ -1,0 +1,133 @@
+"""The `movierec-tui` command, in-process (typer's CliRunner) and as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from movierec_tui import cli
+from movierec_tui.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_recommend_json_is_stable_and_excludes_rated(isolated_env, synthetic) -> None:
+    result = run(
+        "recommend", "--gender", "F", "--age", "25", "--occupation", "programmer",
+        "--rate", "Star Wars=5", "--rate", "alien=5", "--rate", "Matrix=4", "-k", "10", "--json",
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["schema"] == 1 and data["model_version"]
+    assert data["profile"]["gender"] == "F" and data["profile"]["occupation"] == 12
+    rated = {int(m) for m in data["profile"]["ratings"]}
+    assert len(rated) == 3
+    results = data["results"]
+    assert [r["rank"] for r in results] == list(range(1, 11))
+    assert not {r["movie_id"] for r in results} & rated
+    assert synthetic.cluster_share([r["movie_id"] for r in results], 0) >= 0.8
+    assert set(results[0]) == {
+        "rank", "movie_id", "title", "movielens_title", "year", "genres", "score", "predicted_rating",
+        "mean_rating", "rating_count", "reason", "because_of",
+    }
+    assert all(r["because_of"] in rated for r in results)
+    assert set(data["timings_ms"]) == {"encode", "search", "cards", "total"}
+
+
+def test_recommend_table_and_genre_filter(isolated_env, monkeypatch) -> None:
+    monkeypatch.setattr(cli.console, "width", 200)
+    result = run("recommend", "--rate", "Scream=5", "--genre", "-Horror", "-k", "5")
+    assert result.exit_code == 0, result.output
+    assert "because you liked Scream (1996)" in result.output
+    assert "Horror" not in result.output.split("┃ Why")[-1].replace("Midnight Scream", "")
+
+
+def test_unknown_and_ambiguous_titles_list_candidates(isolated_env) -> None:
+    ambiguous = run("recommend", "--rate", "Starship 1=5")
+    assert ambiguous.exit_code == 2
+    assert "'Starship 1' is ambiguous: Starship 1" in ambiguous.output
+    unknown = run("recommend", "--rate", "Screem=5", "--rate", "Prairie Dogs=5")
+    assert unknown.exit_code == 2
+    assert "no movie matches 'Prairie Dogs'; closest: Prairie " in unknown.output
+    assert "Traceback" not in unknown.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-k", "0"], "-k"),
+        (["-k", "1001"], "-k"),
+        (["--age", "30"], "buckets"),
+        (["--occupation", "astronaut"], "unknown occupation"),
+        (["--gender", "x"], "gender must be"),
+        (["--rate", "Alien=9"], "1..5"),
+        (["--rate", "Alien"], "TITLE=RATING"),
+        (["--genre", "-Gore"], "unknown genre"),
+    ],
+)
+def test_bad_flags_are_rejected_with_a_clear_message(isolated_env, args, message) -> None:
+    result = runner.invoke(app, ["recommend", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_status_reports_stores_and_counts(isolated_env, synthetic) -> None:
+    result = run("status", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["ready"] is True
+    assert report["cards"] == report["vectors"] == len(synthetic.movie_cluster)
+    assert report["dataset fingerprint"] != "none"
+    assert report["home"] == str(isolated_env.home)
+
+
+def test_setup_rerun_skips_finished_steps(isolated_env, synthetic) -> None:
+    result = run(
+        "setup", "--from", str(synthetic.path), "--epochs", "60", "--batch-size", "64", "--learning-rate", "0.005"
+    )
+    assert result.exit_code == 0, result.output
+    assert "already done: cards" in result.output and "train" in result.output and "index" in result.output
+
+
+def _cli(home, *args: str, redis_url: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, MOVIEREC_HOME=str(home), MOVIEREC_REDIS_URL=redis_url, COLUMNS="160")
+    env.pop("MOVIEREC_MILVUS_URI", None)
+    command = shutil.which("movierec-tui")
+    prefix = [command] if command else [sys.executable, "-m", "movierec_tui"]
+    return subprocess.run([*prefix, *args], env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_console_script_end_to_end_and_malformed_data(tmp_path, synthetic, redis_server) -> None:
+    """A fresh home through the real `movierec-tui` process: setup, recommend, and a broken file."""
+    broken = tmp_path / "broken"
+    shutil.copytree(synthetic.path, broken)
+    lines = (broken / "ratings.dat").read_text(encoding="latin-1").splitlines()
+    lines[41] = "1::3::7::978300000"
+    (broken / "ratings.dat").write_text("\n".join(lines) + "\n", encoding="latin-1")
+    bad = _cli(tmp_path / "home-bad", "setup", "--from", str(broken), redis_url=redis_server.url)
+    assert bad.returncode == 2
+    assert bad.stderr.strip().endswith("ratings.dat:42: rating must be 1..5, got '7'"), bad.stderr
+    assert "Traceback" not in bad.stderr
+
+    redis_url = redis_server.url.rsplit("/", 1)[0] + "/3"  # its own database: cards differ from the session's
+    setup = _cli(
+        tmp_path / "home", "setup", "--from", str(synthetic.path), "--epochs", "60", "--batch-size", "64",
+        "--learning-rate", "0.005", redis_url=redis_url,
+    )
+    assert setup.returncode == 0, setup.stderr
+    result = _cli(tmp_path / "home", "recommend", "--rate", "Toy Story=5", "-k", "5", "--json", redis_url=redis_url)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert len(data["results"]) == 5
+    assert synthetic.cluster_share([r["movie_id"] for r in data["results"]], 1) >= 0.6

@@ -1,0 +1,59 @@
+"""The Recommender facade end to end on the synthetic dataset: model, Milvus, Redis together."""
+
+from __future__ import annotations
+
+import pytest
+
+from movierec_tui.engine import Recommender
+from movierec_tui.profile import Profile
+
+
+@pytest.fixture()
+def recommender(ready, backends):
+    return Recommender(ready, backends)
+
+
+def test_rating_a_cluster_highly_recommends_that_cluster(recommender, synthetic) -> None:
+    for cluster in range(4):
+        rated = synthetic.movies_in(cluster)[:3]
+        results = recommender.recommend(Profile(ratings={m: 5 for m in rated}), k=10)
+        ids = [r.card.movie_id for r in results]
+        assert len(ids) == 10 and not set(ids) & set(rated)
+        assert synthetic.cluster_share(ids, cluster) >= 0.8
+        assert all(r.reason.startswith("because you liked ") for r in results)
+        assert all(r.because_of in rated for r in results)
+        assert all(1.0 <= r.predicted_rating <= 5.0 for r in results)
+        assert [r.score for r in results] == sorted((r.score for r in results), reverse=True)
+
+
+def test_filters_and_dismissals_are_respected(recommender, synthetic) -> None:
+    rated = synthetic.movies_in(2)[:3]  # Horror/Thriller cluster
+    base = Profile(ratings={m: 5 for m in rated})
+    first = recommender.recommend(base, k=5)
+    dismissed = first[0].card.movie_id
+    no_horror = Profile(ratings=base.ratings, genres_out=["Horror"], dismissed=[dismissed])
+    results = recommender.recommend(no_horror, k=20)
+    assert results and all("Horror" not in r.card.genres for r in results)
+    assert dismissed not in [r.card.movie_id for r in results]
+    westerns = recommender.recommend(Profile(ratings=base.ratings, genres_in=["Western"]), k=5)
+    assert westerns and all("Western" in r.card.genres for r in westerns)
+    years = recommender.recommend(Profile(year_min=1960, year_max=1969), k=50)
+    assert years and all(1960 <= r.card.year <= 1969 for r in years)
+
+
+def test_demographics_only_profile_gets_a_demographic_reason(recommender) -> None:
+    results = recommender.recommend(Profile(gender="F", age=25, occupation=12), k=5)
+    assert len(results) == 5
+    assert results[0].reason == "popular with 25-34 women (programmer)"
+    assert results[0].because_of is None
+
+
+def test_titles_resolve_forgivingly_through_the_engine(recommender) -> None:
+    assert recommender.titles.resolve("matrix").title == "Matrix, The"
+    assert recommender.titles.resolve("Star Wars").year == 1977
+
+
+def test_timings_are_recorded(recommender) -> None:
+    recommender.recommend(Profile(ratings={1: 5}), k=3)
+    timings = recommender.last_timings
+    assert timings.total >= timings.search > 0 and timings.encode > 0
