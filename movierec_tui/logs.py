@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from pathlib import Path
 
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("FLAGS_call_stack_level", "0")
+# paddle.utils.cpp_extension warns on import when ccache is absent; it concerns building C++
+# extensions, which this app never does.
+warnings.filterwarnings("ignore", message="No ccache found", category=UserWarning)
 
 
 def quiet_libraries() -> None:
