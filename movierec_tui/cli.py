@@ -337,7 +337,7 @@ def recommendations_json(recommender, profile, results) -> dict:
 
 
 def stars(mean: float) -> str:
-    full = round(mean)
+    full = int(mean + 0.5)  # 4.5 shows five stars, not banker's-rounded four
     return "★" * full + "☆" * (5 - full)
 
 

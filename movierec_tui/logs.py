@@ -14,6 +14,8 @@ from pathlib import Path
 
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("FLAGS_call_stack_level", "0")
+# gRPC's C core (under pymilvus) logs keepalive and GOAWAY chatter straight to stderr.
+os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 # paddle.utils.cpp_extension warns on import when ccache is absent; it concerns building C++
 # extensions, which this app never does.
 warnings.filterwarnings("ignore", message="No ccache found", category=UserWarning)

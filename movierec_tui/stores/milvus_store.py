@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from movierec_tui import logs  # before pymilvus: it sets gRPC's log level
 from movierec_tui.data_loader.dataset import GENRES
 
 log = logging.getLogger(__name__)
@@ -64,9 +65,7 @@ class MilvusStore:
         from pymilvus import MilvusClient
         from pymilvus.exceptions import MilvusException
 
-        from movierec_tui.logs import quiet_libraries
-
-        quiet_libraries()
+        logs.quiet_libraries()
         self.uri = uri
         try:
             self.client = MilvusClient(uri=uri, token=token or None, timeout=10)
