@@ -370,6 +370,58 @@ def print_recommendations(profile, results, rated_cards) -> None:
 
 
 @app.command()
+def evaluate(
+    source: Annotated[
+        Path | None, typer.Option("--from", help="Dataset (zip or folder); default: the one setup used.")
+    ] = None,
+    seeds: Annotated[str, typer.Option("--seeds", help="Comma-separated N (seed ratings per user).")] = "0,5,10,20",
+    on: Annotated[str, typer.Option("--on", help="Report on 'test' users, or 'validation' while tuning.")] = "test",
+    epochs: Annotated[int | None, typer.Option(min=1, max=500, help="Training epochs.")] = None,
+    tutorial: Annotated[bool, typer.Option(help="Also train the tutorial-objective model.")] = True,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for evaluation.md/.json (default: home).")] = None,
+    home: HomeOption = None,
+) -> None:
+    """The cold-start quality protocol: the model against baselines on held-out users."""
+    from movierec_tui.data_loader.parse import load_dataset
+    from movierec_tui.evaluation.report import rich_table, write_reports
+    from movierec_tui.evaluation.runner import run_evaluation
+    from movierec_tui.model.train import TrainConfig
+    from movierec_tui.pipeline import ARCHIVE_NAME
+
+    try:
+        seed_list = sorted({int(part) for part in seeds.split(",") if part.strip()})
+    except ValueError:
+        raise typer.BadParameter(f"expected numbers like 0,5,10,20, got {seeds!r}", param_hint="--seeds") from None
+    if not seed_list or min(seed_list) < 0 or max(seed_list) > 200:
+        raise typer.BadParameter("each N must be 0..200", param_hint="--seeds")
+    if on not in ("test", "validation"):
+        raise typer.BadParameter(f"must be 'test' or 'validation', got {on!r}", param_hint="--on")
+    settings = resolve_settings(home, None, None)
+    path = source or settings.data_dir / ARCHIVE_NAME
+    if not path.exists():
+        raise fail(f"no dataset at {path}; pass --from PATH or run `movierec-tui setup` first", EXIT_NOT_SET_UP)
+    config = TrainConfig() if epochs is None else TrainConfig(epochs=epochs)
+    command = "movierec-tui " + " ".join(sys.argv[1:])
+    with friendly_errors(), progress_bars() as progress:
+        reporter = RichReporter(progress)
+        reporter.start("parse", None)
+        dataset = load_dataset(path)
+        reporter.finish("parse")
+        started: set[str] = set()
+
+        def on_progress(step: str, done: float, total: float | None) -> None:
+            if step not in started:
+                started.add(step)
+                reporter.start(step, total)
+            reporter.advance(step, done, total)
+
+        report = run_evaluation(dataset, seed_list, config, on, tutorial, on_progress)
+    console.print(rich_table(report))
+    md_path, json_path = write_reports(report, out or settings.home, command)
+    console.print(f"written: {md_path} and {json_path}")
+
+
+@app.command()
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     home: HomeOption = None,

@@ -15,6 +15,7 @@ from movierec_tui.config import Settings
 from movierec_tui.data_loader.dataset import AGE_BUCKETS, OCCUPATIONS
 from movierec_tui.model.artifacts import MovieTable
 from movierec_tui.model.encoder import UserEncoder
+from movierec_tui.onboarding import diverse_popular
 from movierec_tui.profile import Profile
 from movierec_tui.stores.backends import Backends, open_backends
 from movierec_tui.stores.cards import MovieCard
@@ -80,11 +81,7 @@ class Recommender:
         return found
 
     def seed_movies(self, n: int = 8, exclude: set[int] | frozenset[int] = frozenset()) -> list[MovieCard]:
-        """Well-known movies to ask a new person about: popular, but spread out in vector space.
-
-        Rating ten blockbusters of one kind tells the model little; greedy farthest-point selection
-        over the most-rated movies picks ones people have seen that also split tastes apart.
-        """
+        """Well-known movies to ask a new person about: popular, but spread out in vector space."""
         self.titles  # noqa: B018  (fills the card cache with every card)
         cards = sorted(self._card_cache.values(), key=lambda c: -c.rating_count)
         pool = [c for c in cards[: max(n * 25, 200)] if c.movie_id not in exclude]
@@ -149,23 +146,6 @@ class Recommender:
                 Recommendation(card, score, float(np.clip(predicted, 1.0, 5.0)), reason, because_of)
             )
         return results
-
-
-def diverse_popular(vectors: np.ndarray, n: int) -> list[int]:
-    """Indices of `n` rows, starting with row 0 (the most popular), each next one the row least
-    similar to those already chosen, with a mild preference for earlier (more popular) rows."""
-    if len(vectors) == 0:
-        return []
-    popularity_bonus = 0.15 * (1.0 - np.arange(len(vectors)) / len(vectors))
-    chosen = [0]
-    closest = vectors @ vectors[0]
-    while len(chosen) < min(n, len(vectors)):
-        score = -closest + popularity_bonus
-        score[chosen] = -np.inf
-        pick = int(np.argmax(score))
-        chosen.append(pick)
-        closest = np.maximum(closest, vectors @ vectors[pick])
-    return chosen
 
 
 def display_with_year(card: MovieCard) -> str:

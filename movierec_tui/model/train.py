@@ -37,6 +37,9 @@ class TrainConfig:
     liked_threshold: int = 4
     rating_weight: float = 0.3
     seed: int = 0
+    # "softmax": rank the hidden liked movies over the catalogue (+ rating head), the production model.
+    # "tutorial": the Paddle book recommender's objective, MSE of 5 * cos(user, movie) vs the rating.
+    objective: str = "softmax"
 
     def to_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -177,6 +180,8 @@ def train_model(
     histories = build_histories(dataset, features, sorted(dataset.users) if user_ids is None else user_ids)
     if len(histories) == 0:
         raise ValueError("no user has two or more ratings; nothing to train on")
+    if config.objective not in ("softmax", "tutorial"):
+        raise ValueError(f"unknown objective {config.objective!r}; use 'softmax' or 'tutorial'")
     tower_config = TowerConfig(num_movie_rows=features.num_rows, vocabulary_size=len(features.vocabulary))
     user_tower, movie_tower, rating_head = UserTower(tower_config), MovieTower(tower_config), RatingHead()
     parameters = user_tower.parameters() + movie_tower.parameters() + rating_head.parameters()
@@ -236,10 +241,14 @@ def _batch_loss(
     )
     movies, movie_bias = movie_tower(*static_movie_inputs)
     cosine = paddle.matmul(users, movies, transpose_y=True)
+    rating_mask = paddle.to_tensor(batch.rating_mask)
+    target_ratings = paddle.to_tensor(batch.target_ratings)
+    if config.objective == "tutorial":
+        squared = ((5.0 * cosine - target_ratings) ** 2) * rating_mask
+        return squared.sum() / paddle.clip(rating_mask.sum(), min=1.0)
     logits = cosine / config.temperature - 1e9 * paddle.to_tensor(batch.context_mask)
     retrieval = -(paddle.to_tensor(batch.targets) * log_softmax_rows(logits)).sum(axis=1).mean()
     predicted = rating_head(cosine, user_bias, movie_bias.unsqueeze(0))
-    rating_mask = paddle.to_tensor(batch.rating_mask)
-    squared = ((predicted - paddle.to_tensor(batch.target_ratings)) ** 2) * rating_mask
+    squared = ((predicted - target_ratings) ** 2) * rating_mask
     rating = squared.sum() / paddle.clip(rating_mask.sum(), min=1.0)
     return retrieval + config.rating_weight * rating

@@ -1,0 +1,210 @@
+"""The quality protocol end to end: split, train on training users, rank every unseen movie for
+each held-out user from their first N ratings, and score every method on identical cases."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from movierec_tui.data_loader.dataset import Dataset
+from movierec_tui.evaluation.baselines import EASE, DemographicPopular, ItemKNN, MostPopular, TrainMatrix
+from movierec_tui.evaluation.metrics import coverage, ndcg_at_k, recall_at_k, rmse
+from movierec_tui.evaluation.split import ColdStartCase, UserSplit, cold_start_cases, split_users
+from movierec_tui.onboarding import diverse_popular
+
+EASE_LAMBDAS = (100.0, 250.0, 500.0, 1000.0, 2000.0)
+KNN_NEIGHBOURS = (50, 200, 1000)
+ONBOARDING_PROPOSALS = 100
+
+Progress = Callable[[str, float, float | None], None]
+
+
+@dataclass
+class MethodResult:
+    method: str
+    n_seed: int
+    users: int
+    recall_10: float
+    recall_20: float
+    ndcg_10: float
+    coverage_10: float
+    rmse: float | None = None
+
+
+@dataclass
+class EvaluationReport:
+    results: list[MethodResult]
+    onboarding: list[MethodResult]
+    users: dict[str, int]
+    tuned: dict[str, float]
+    seconds: dict[str, float] = field(default_factory=dict)
+    evaluated_on: str = "test"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def top_k(scores: np.ndarray, cases: Sequence[ColdStartCase], columns_of: Callable[[np.ndarray], np.ndarray], k: int,
+          movie_ids: np.ndarray) -> list[list[int]]:
+    """The k best unseen movie ids per case (the seed movies are never recommended back)."""
+    scores = scores.copy()
+    for i, case in enumerate(cases):
+        scores[i, columns_of(case.seed_movies)] = -np.inf
+    best = np.argpartition(-scores, k, axis=1)[:, :k]
+    order = np.take_along_axis(scores, best, axis=1).argsort(axis=1)[:, ::-1]
+    return [movie_ids[row].tolist() for row in np.take_along_axis(best, order, axis=1)]
+
+
+def score_method(name: str, n_seed: int, cases: Sequence[ColdStartCase], ranked: list[list[int]],
+                 catalogue: int, predicted: list[np.ndarray] | None = None) -> MethodResult:
+    relevant = [case.relevant for case in cases]
+    return MethodResult(
+        method=name,
+        n_seed=n_seed,
+        users=len(cases),
+        recall_10=float(np.mean([recall_at_k(r, rel, 10) for r, rel in zip(ranked, relevant, strict=True)])),
+        recall_20=float(np.mean([recall_at_k(r, rel, 20) for r, rel in zip(ranked, relevant, strict=True)])),
+        ndcg_10=float(np.mean([ndcg_at_k(r, rel, 10) for r, rel in zip(ranked, relevant, strict=True)])),
+        coverage_10=coverage(ranked, catalogue, 10),
+        rmse=None if predicted is None else rmse(
+            np.concatenate(predicted), np.concatenate([c.held_out_ratings for c in cases])
+        ),
+    )
+
+
+def _tune(candidates: Sequence, build: Callable, dataset: Dataset, train: TrainMatrix,
+          validation: np.ndarray, seeds: Sequence[int]) -> tuple[object, float]:
+    """The candidate with the best mean validation Recall@20 over the N > 0 seeds."""
+    best, best_value, best_recall = None, None, -1.0
+    for value in candidates:
+        ranker = build(value)
+        recalls = []
+        for n_seed in [n for n in seeds if n > 0] or [10]:
+            cases = cold_start_cases(dataset, validation, n_seed)
+            ranked = top_k(ranker.scores(cases), cases, train.columns, 20, train.movie_ids)
+            recalls.append(np.mean([recall_at_k(r, c.relevant, 20) for r, c in zip(ranked, cases, strict=True)]))
+        if np.mean(recalls) > best_recall:
+            best, best_value, best_recall = ranker, value, float(np.mean(recalls))
+    return best, float(best_value)  # type: ignore[arg-type]
+
+
+def run_evaluation(
+    dataset: Dataset,
+    seeds: Sequence[int] = (0, 5, 10, 20),
+    train_config=None,
+    evaluate_on: str = "test",
+    include_tutorial: bool = True,
+    progress: Progress | None = None,
+    split_seed: int = 42,
+) -> EvaluationReport:
+    from movierec_tui.evaluation.model_ranker import ModelRanker
+    from movierec_tui.model.features import build_movie_features
+    from movierec_tui.model.train import TrainConfig, train_model
+
+    def report(step: str, done: float, total: float | None = None) -> None:
+        if progress is not None:
+            progress(step, done, total)
+
+    seconds: dict[str, float] = {}
+    split: UserSplit = split_users(dataset, seed=split_seed)
+    held_out = split.test if evaluate_on == "test" else split.validation
+    train = TrainMatrix.build(dataset, split.train)
+    features = build_movie_features(dataset)
+    config = train_config or TrainConfig()
+
+    started = time.perf_counter()
+    report("baselines", 0, 4)
+    rankers: list = [MostPopular(train), DemographicPopular(dataset, train)]
+    report("baselines", 2, 4)
+    knn, neighbours = _tune(KNN_NEIGHBOURS, lambda n: ItemKNN(train, int(n)), dataset, train,
+                            split.validation, seeds)
+    report("baselines", 3, 4)
+    ease, lam = _tune(EASE_LAMBDAS, lambda v: EASE(train, v), dataset, train, split.validation, seeds)
+    rankers += [knn, ease]
+    report("baselines", 4, 4)
+    seconds["baselines"] = round(time.perf_counter() - started, 1)
+
+    started = time.perf_counter()
+    trained = train_model(
+        dataset, features, config, user_ids=split.train.tolist(),
+        progress=lambda e, n, loss: report("model", e, n),
+    )
+    seconds["train model"] = round(time.perf_counter() - started, 1)
+    model = ModelRanker("two-tower (ours)", trained, dataset)
+    rankers.append(model)
+    if include_tutorial:
+        from dataclasses import replace
+
+        started = time.perf_counter()
+        tutorial_config = replace(config, objective="tutorial")
+        tutorial = train_model(
+            dataset, features, tutorial_config, user_ids=split.train.tolist(),
+            progress=lambda e, n, loss: report("tutorial", e, n),
+        )
+        seconds["train tutorial"] = round(time.perf_counter() - started, 1)
+        rankers.append(ModelRanker("tutorial objective (5·cos MSE)", tutorial, dataset, tutorial_scale=True))
+
+    results = []
+    catalogue = len(train.movie_ids)
+    for step, n_seed in enumerate(seeds):
+        cases = cold_start_cases(dataset, held_out, n_seed)
+        for ranker in rankers:
+            scores = ranker.scores(cases)
+            ranked = top_k(scores, cases, train.columns, 20, train.movie_ids)
+            predicted = ranker.predict_ratings(cases, scores) if isinstance(ranker, ModelRanker) else None
+            results.append(score_method(ranker.name, n_seed, cases, ranked, catalogue, predicted))
+        report("evaluate", step + 1, len(seeds))
+
+    onboarding = evaluate_onboarding(dataset, held_out, train, model, [n for n in seeds if n > 0])
+    return EvaluationReport(
+        results=results,
+        onboarding=onboarding,
+        users={"train": len(split.train), "validation": len(split.validation), "test": len(split.test)},
+        tuned={"ease_lambda": lam, "knn_neighbours": neighbours},
+        seconds=seconds,
+        evaluated_on=evaluate_on,
+    )
+
+
+def onboarding_cases(dataset: Dataset, user_ids: np.ndarray, proposals: np.ndarray, n_seed: int) -> list[ColdStartCase]:
+    """Simulated onboarding: the app proposes `proposals` in order; a user answers with their real
+    rating when they rated the movie, else skips, until N answers. The rest is held out."""
+    r = dataset.ratings
+    order = np.argsort(r.user_ids, kind="stable")
+    users, movies, ratings = r.user_ids[order], r.movie_ids[order], r.ratings[order]
+    starts = np.searchsorted(users, user_ids, side="left")
+    ends = np.searchsorted(users, user_ids, side="right")
+    cases = []
+    for user_id, start, end in zip(user_ids, starts, ends, strict=True):
+        rated = dict(zip(movies[start:end].tolist(), ratings[start:end].tolist(), strict=True))
+        answered = [m for m in proposals.tolist() if m in rated][:n_seed]
+        held = [m for m in rated if m not in set(answered)]
+        held_ratings = np.array([rated[m] for m in held], dtype=np.int64)
+        if not np.any(held_ratings >= 4):
+            continue
+        cases.append(ColdStartCase(
+            int(user_id),
+            np.array(answered, dtype=np.int64),
+            np.array([rated[m] for m in answered], dtype=np.int64),
+            np.array(held, dtype=np.int64),
+            held_ratings,
+        ))
+    return cases
+
+
+def evaluate_onboarding(dataset: Dataset, user_ids: np.ndarray, train: TrainMatrix, model, seeds: Sequence[int]
+                        ) -> list[MethodResult]:
+    popularity_order = np.argsort(-train.matrix.sum(axis=0), kind="stable")
+    most_popular = train.movie_ids[popularity_order[:ONBOARDING_PROPOSALS]]
+    pool = popularity_order[: ONBOARDING_PROPOSALS * 3]
+    app_picks = train.movie_ids[pool[diverse_popular(model.vectors[pool], ONBOARDING_PROPOSALS)]]
+    results = []
+    for n_seed in seeds:
+        for name, proposals in (("ask the most popular", most_popular), ("ask the app's picks", app_picks)):
+            cases = onboarding_cases(dataset, user_ids, proposals, n_seed)
+            ranked = top_k(model.scores(cases), cases, train.columns, 20, train.movie_ids)
+            results.append(score_method(name, n_seed, cases, ranked, len(train.movie_ids)))
+    return results
