@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -16,24 +18,34 @@ GOOD = hashlib.sha256(PAYLOAD).hexdigest()
 
 
 class Handler(BaseHTTPRequestHandler):
-    ranges_seen: ClassVar[list[str]] = []
+    """Serves PAYLOAD. /ml.zip honours Range; /no-range.zip ignores it; /short.zip drops the connection
+    halfway; /missing.zip is a 404."""
+
+    seen: ClassVar[list[tuple[str, str | None]]] = []  # (path, Range header) of every request
 
     def do_GET(self) -> None:
+        wanted = self.headers.get("Range")
+        Handler.seen.append((self.path, wanted))
         if self.path == "/missing.zip":
             self.send_error(404)
             return
         start = 0
-        header = self.headers.get("Range")
-        if header:
-            Handler.ranges_seen.append(header)
-            start = int(header.removeprefix("bytes=").rstrip("-"))
+        if wanted and self.path != "/no-range.zip":
+            start = int(wanted.removeprefix("bytes=").split("-")[0])
+            if start >= len(PAYLOAD):
+                self.send_response(416)
+                self.send_header("Content-Range", f"bytes */{len(PAYLOAD)}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(PAYLOAD) - 1}/{len(PAYLOAD)}")
         else:
             self.send_response(200)
         body = PAYLOAD[start:]
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(body[: len(body) // 2] if self.path == "/short.zip" else body)
 
     def log_message(self, *args: object) -> None:
         pass
@@ -46,40 +58,122 @@ def server():
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _clear_log() -> None:
+    Handler.seen.clear()
+
+
+def part_of(dest: Path) -> Path:
+    return dest.with_suffix(".part")
 
 
 def test_download_checks_the_hash_and_reports_progress(server, tmp_path) -> None:
     seen: list[tuple[int, int | None]] = []
     dest = download_archive(tmp_path / "ml.zip", f"{server}/ml.zip", GOOD, progress=lambda d, t: seen.append((d, t)))
+    assert dest == tmp_path / "ml.zip"
     assert dest.read_bytes() == PAYLOAD and sha256_of(dest) == GOOD
-    assert seen[-1] == (len(PAYLOAD), len(PAYLOAD))
-    assert not (tmp_path / "ml.zip.part").exists()
+    assert seen[0] == (0, len(PAYLOAD)) and seen[-1] == (len(PAYLOAD), len(PAYLOAD))
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert not part_of(dest).exists()
+    assert Handler.seen == [("/ml.zip", None)]
+
+
+def test_uppercase_hash_is_accepted(server, tmp_path) -> None:
+    assert download_archive(tmp_path / "ml.zip", f"{server}/ml.zip", GOOD.upper()).read_bytes() == PAYLOAD
 
 
 def test_wrong_hash_deletes_the_partial_file_and_says_so(server, tmp_path) -> None:
+    dest = tmp_path / "ml.zip"
     with pytest.raises(DownloadError) as error:
-        download_archive(tmp_path / "ml.zip", f"{server}/ml.zip", "0" * 64)
+        download_archive(dest, f"{server}/ml.zip", "0" * 64)
     message = str(error.value)
-    assert "SHA-256 mismatch" in message and GOOD in message and "was deleted" in message
+    assert "SHA-256 mismatch" in message and f"expected {'0' * 64}" in message and f"got {GOOD}" in message
+    assert f"the partial file {part_of(dest)} was deleted" in message
     assert "\n" not in message
-    assert not (tmp_path / "ml.zip.part").exists() and not (tmp_path / "ml.zip").exists()
+    assert not part_of(dest).exists() and not dest.exists()
 
 
 def test_a_partial_file_is_resumed_with_a_range_request(server, tmp_path) -> None:
-    (tmp_path / "ml.zip.part").write_bytes(PAYLOAD[:1000])
-    Handler.ranges_seen.clear()
-    dest = download_archive(tmp_path / "ml.zip", f"{server}/ml.zip", GOOD)
-    assert Handler.ranges_seen == ["bytes=1000-"]
+    dest = tmp_path / "ml.zip"
+    part_of(dest).write_bytes(PAYLOAD[:1000])
+    seen: list[tuple[int, int | None]] = []
+    download_archive(dest, f"{server}/ml.zip", GOOD, progress=lambda d, t: seen.append((d, t)))
+    assert Handler.seen == [("/ml.zip", "bytes=1000-")]
+    assert dest.read_bytes() == PAYLOAD and not part_of(dest).exists()
+    assert seen[0] == (1000, len(PAYLOAD)) and seen[-1] == (len(PAYLOAD), len(PAYLOAD))
+
+
+def test_a_server_ignoring_range_restarts_from_zero(server, tmp_path) -> None:
+    dest = tmp_path / "ml.zip"
+    part_of(dest).write_bytes(b"stale bytes that must not stay in front")
+    download_archive(dest, f"{server}/no-range.zip", GOOD)
+    assert Handler.seen[0][1] is not None  # it asked to resume, got a 200
+    assert dest.read_bytes() == PAYLOAD
+
+
+def test_a_partial_file_longer_than_the_file_is_restarted(server, tmp_path) -> None:
+    dest = tmp_path / "ml.zip"
+    part_of(dest).write_bytes(PAYLOAD + b"junk")
+    download_archive(dest, f"{server}/ml.zip", GOOD)
+    assert Handler.seen == [("/ml.zip", f"bytes={len(PAYLOAD) + 4}-"), ("/ml.zip", None)]  # 416, then afresh
+    assert dest.read_bytes() == PAYLOAD
+
+
+def test_a_complete_partial_file_is_verified_and_renamed_without_a_request(server, tmp_path) -> None:
+    dest = tmp_path / "ml.zip"
+    part_of(dest).write_bytes(PAYLOAD)
+    assert download_archive(dest, f"{server}/ml.zip", GOOD).read_bytes() == PAYLOAD
+    assert Handler.seen == [] and not part_of(dest).exists()
+
+
+def test_a_dropped_connection_keeps_the_partial_file_for_resuming(server, tmp_path) -> None:
+    dest = tmp_path / "ml.zip"
+    with pytest.raises(DownloadError, match=r"connection closed after \d+ of \d+ bytes; run setup again to resume$"):
+        download_archive(dest, f"{server}/short.zip", GOOD)
+    kept = part_of(dest).stat().st_size
+    assert 0 < kept < len(PAYLOAD) and not dest.exists()
+    download_archive(dest, f"{server}/ml.zip", GOOD)
+    assert Handler.seen[-1] == ("/ml.zip", f"bytes={kept}-")
     assert dest.read_bytes() == PAYLOAD
 
 
 def test_an_existing_good_archive_is_not_downloaded_again(tmp_path) -> None:
     (tmp_path / "ml.zip").write_bytes(PAYLOAD)
     assert download_archive(tmp_path / "ml.zip", "http://127.0.0.1:9/never", GOOD) == tmp_path / "ml.zip"
+    assert Handler.seen == []
+
+
+def test_an_existing_bad_archive_is_replaced(server, tmp_path) -> None:
+    (tmp_path / "ml.zip").write_bytes(b"corrupt")
+    download_archive(tmp_path / "ml.zip", f"{server}/ml.zip", GOOD)
+    assert (tmp_path / "ml.zip").read_bytes() == PAYLOAD
 
 
 def test_http_and_network_errors_are_one_line(server, tmp_path) -> None:
-    with pytest.raises(DownloadError, match=r"download of .*/missing.zip failed: .*run setup again to resume"):
+    with pytest.raises(
+        DownloadError, match=r"^download of .*/missing\.zip failed: HTTP 404 .*run setup again to resume$"
+    ):
         download_archive(tmp_path / "ml.zip", f"{server}/missing.zip", GOOD)
-    with pytest.raises(DownloadError, match="failed"):
+    with pytest.raises(DownloadError, match=r"^download of http://127\.0\.0\.1:9/closed\.zip failed: \S"):
         download_archive(tmp_path / "ml.zip", "http://127.0.0.1:9/closed.zip", GOOD)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        ConnectionResetError(),
+        TimeoutError("timed out"),
+        http.client.RemoteDisconnected("Remote end closed\nconnection"),
+    ],
+)
+def test_any_transport_failure_becomes_a_download_error(tmp_path, failure) -> None:
+    def opener(*args: object, **kwargs: object) -> object:
+        raise failure
+
+    with pytest.raises(DownloadError) as error:
+        download_archive(tmp_path / "ml.zip", "http://example.invalid/ml.zip", GOOD, opener=opener)
+    message = str(error.value)
+    assert message.startswith("download of http://example.invalid/ml.zip failed: ") and "\n" not in message

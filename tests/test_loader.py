@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from movierec_tui.data_loader import parse
 from movierec_tui.data_loader.errors import DataError
 from movierec_tui.data_loader.parse import load_dataset
 
@@ -19,56 +21,133 @@ MOVIES = [
     "3::Seven (Se7en) (1995)::Crime|Thriller",
     "4::Associate, The (L'Associe)(1982)::Comedy",
     "5::Shanghai Triad (Yao a yao yao dao waipo qiao) (1995)::Drama",
+    "6::Misérables, Les (1995)::Drama|Musical",
 ]
-USERS = ["1::F::1::10::48067", "2::M::56::16::70072", "3::M::25::15::55117"]
+USERS = ["1::F::1::10::48067", "2::M::56::16::70072", "3::M::25::15::55117-1234"]
 RATINGS = ["1::1::5::978300760", "1::3::3::978302109", "2::2::4::978298413", "3::5::1::978300275", "3::4::2::978300100"]
+FILES = ("movies", "users", "ratings")
 
 
-def write_dat(folder: Path, movies=MOVIES, users=USERS, ratings=RATINGS, encoding="latin-1") -> Path:
+def write_dat(folder: Path, movies=MOVIES, users=USERS, ratings=RATINGS, encoding="latin-1", newline="\n") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    for name, lines in (("movies.dat", movies), ("users.dat", users), ("ratings.dat", ratings)):
-        (folder / name).write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    for name, lines in zip(FILES, (movies, users, ratings), strict=True):
+        (folder / f"{name}.dat").write_bytes((newline.join(lines) + newline).encode(encoding))
     return folder
 
 
+def zip_folder(folder: Path, archive: Path, prefix: str = "ml-1m/", extra: dict[str, str] | None = None) -> Path:
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in FILES:
+            zf.write(folder / f"{name}.dat", f"{prefix}{name}.dat")
+        for name, text in (extra or {}).items():
+            zf.writestr(name, text)
+    return archive
+
+
+def write_csv(folder: Path, movies: str, users: str, ratings: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in zip(FILES, (movies, users, ratings), strict=True):
+        (folder / f"{name}.csv").write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    return folder
+
+
+CSV_MOVIES = 'movie_id,title,year,genres\n1,"Matrix, The",1999,Action|Sci-Fi\n2,Amélie,2001,Comedy|Romance\n'
+CSV_USERS = "user_id,gender,age,occupation,zip\n7,F,25,12,10001\n8,M,18,4,02139\n"
+CSV_RATINGS = "user_id,movie_id,rating,timestamp\n7,1,5,100\n7,2,4,200\n8,1,3,300\n"
+
+
+# -- happy paths -------------------------------------------------------------------------------------
+
+
 def test_dat_folder_parses_titles_years_and_arrays(tmp_path) -> None:
-    dataset = load_dataset(write_dat(tmp_path / "ml"))
-    assert len(dataset.users) == 3 and len(dataset.movies) == 5 and len(dataset.ratings) == 5
-    assert dataset.movies[2].title == "City of Lost Children, The" and dataset.movies[2].year == 1995
-    assert dataset.movies[3].title == "Seven (Se7en)"
-    assert dataset.movies[4].title == "Associate, The (L'Associe)" and dataset.movies[4].year == 1982
-    assert dataset.movies[5].title == "Shanghai Triad (Yao a yao yao dao waipo qiao)"
+    folder = write_dat(tmp_path / "ml")
+    dataset = load_dataset(folder)
+    assert dataset.source == str(folder)
+    assert len(dataset.users) == 3 and len(dataset.movies) == 6 and len(dataset.ratings) == 5
+    titles = {m.movie_id: (m.title, m.year) for m in dataset.movies.values()}
+    assert titles == {
+        1: ("Toy Story", 1995),
+        2: ("City of Lost Children, The", 1995),
+        3: ("Seven (Se7en)", 1995),
+        4: ("Associate, The (L'Associe)", 1982),
+        5: ("Shanghai Triad (Yao a yao yao dao waipo qiao)", 1995),
+        6: ("Misérables, Les", 1995),  # latin-1 in the file
+    }
     assert dataset.movies[1].genres == ("Animation", "Children's", "Comedy")
-    assert dataset.users[2].age == 56 and dataset.users[2].occupation == 16
+    assert dataset.users[2].age == 56 and dataset.users[2].occupation == 16 and dataset.users[2].gender == "M"
+    assert dataset.users[3].zip_code == "55117-1234"
     r = dataset.ratings
     assert (r.user_ids.dtype, r.movie_ids.dtype, r.ratings.dtype, r.timestamps.dtype) == (
-        np.int32, np.int32, np.int8, np.int64,
+        np.int32,
+        np.int32,
+        np.int8,
+        np.int64,
     )
+    assert r.user_ids.tolist() == [1, 1, 2, 3, 3]  # file order
+    assert r.movie_ids.tolist() == [1, 3, 2, 5, 4]
     assert r.ratings.tolist() == [5, 3, 4, 1, 2]
+    assert r.timestamps.tolist() == [978300760, 978302109, 978298413, 978300275, 978300100]
 
 
-def test_zip_and_nested_folder_and_line_order_give_the_same_fingerprint(tmp_path) -> None:
+def test_every_layout_and_line_order_gives_the_same_fingerprint(tmp_path) -> None:
     folder = write_dat(tmp_path / "a" / "ml-1m")
-    archive = tmp_path / "ml-1m.zip"
-    with zipfile.ZipFile(archive, "w") as zf:
-        for name in ("movies.dat", "users.dat", "ratings.dat"):
-            zf.write(folder / name, f"ml-1m/{name}")
+    other_sub = write_dat(tmp_path / "c" / "movielens")
+    official = zip_folder(folder, tmp_path / "ml-1m.zip", extra={"ml-1m/README": "readme"})
+    flat = zip_folder(folder, tmp_path / "flat.zip", prefix="")
+    renamed = zip_folder(folder, tmp_path / "renamed.zip", prefix="data/", extra={"__MACOSX/data/._ratings.dat": "x"})
     shuffled = write_dat(tmp_path / "b", ratings=list(reversed(RATINGS)))
-    fingerprints = {load_dataset(p).fingerprint for p in (folder, tmp_path / "a", archive, shuffled)}
+    crlf = write_dat(tmp_path / "d", newline="\r\n")
+    paths = (folder, tmp_path / "a", tmp_path / "c", other_sub, official, flat, renamed, shuffled, crlf)
+    fingerprints = {load_dataset(p).fingerprint for p in paths}
     assert len(fingerprints) == 1
+    changed = write_dat(tmp_path / "e", ratings=[*RATINGS[:-1], "3::4::3::978300100"])
+    assert load_dataset(changed).fingerprint not in fingerprints
+
+
+def test_blank_lines_are_skipped_but_still_counted(tmp_path) -> None:
+    folder = write_dat(tmp_path / "ml", ratings=["", RATINGS[0], "  ", RATINGS[1], "", ""])
+    assert load_dataset(folder).ratings.ratings.tolist() == [5, 3]
+    write_dat(folder, ratings=["", RATINGS[0], "\t", "1::2::9::1"])
+    with pytest.raises(DataError, match=r"^ratings\.dat:4: rating must be 1\.\.5, got '9'$"):
+        load_dataset(folder)
 
 
 def test_csv_layout(tmp_path) -> None:
-    folder = tmp_path / "csv"
-    folder.mkdir()
-    (folder / "movies.csv").write_text(
-        'movie_id,title,year,genres\n1,"Matrix, The",1999,Action|Sci-Fi\n2,Amélie,2001,Comedy|Romance\n', "utf-8"
-    )
-    (folder / "users.csv").write_text("user_id,gender,age,occupation,zip\n7,F,25,12,10001\n", "utf-8")
-    (folder / "ratings.csv").write_text("user_id,movie_id,rating,timestamp\n7,1,5,100\n7,2,4,200\n", "utf-8")
-    dataset = load_dataset(folder)
-    assert dataset.movies[1].title == "Matrix, The" and dataset.movies[2].title == "Amélie"
-    assert dataset.ratings.ratings.tolist() == [5, 4]
+    dataset = load_dataset(write_csv(tmp_path / "csv", CSV_MOVIES, CSV_USERS, CSV_RATINGS))
+    assert dataset.movies[1].title == "Matrix, The" and dataset.movies[1].year == 1999
+    assert dataset.movies[2].title == "Amélie" and dataset.movies[2].genres == ("Comedy", "Romance")
+    assert dataset.users[8].zip_code == "02139" and dataset.users[8].age == 18
+    r = dataset.ratings
+    assert r.ratings.tolist() == [5, 4, 3] and r.timestamps.tolist() == [100, 200, 300]
+    assert (r.user_ids.dtype, r.ratings.dtype, r.timestamps.dtype) == (np.int32, np.int8, np.int64)
+
+
+def test_csv_in_a_subfolder_with_bom_crlf_quotes_and_spaces_parses_the_same(tmp_path) -> None:
+    plain = load_dataset(write_csv(tmp_path / "plain", CSV_MOVIES, CSV_USERS, CSV_RATINGS))
+    odd_ratings = '\ufeffuser_id, movie_id,rating,timestamp\r\n7,1,5,100\r\n"7",2, 4,200\r\n\r\n8,1,3,300\r\n'
+    odd = load_dataset(write_csv(tmp_path / "odd" / "mine", CSV_MOVIES, CSV_USERS, odd_ratings).parent)
+    assert odd.fingerprint == plain.fingerprint
+
+
+def test_real_data_shape_of_ids_and_large_files_in_chunks(tmp_path, monkeypatch) -> None:
+    """Many lines, converted in small chunks, give the same arrays and the right error line."""
+    n = 3000
+    users = [f"{u}::M::25::1::00000" for u in range(1, 61)]
+    ratings = [f"{1 + i % 60}::{1 + i % 6}::{1 + i % 5}::{978300000 + i}" for i in range(n)]
+    folder = write_dat(tmp_path / "ml", users=users, ratings=ratings)
+    whole = load_dataset(folder)
+    monkeypatch.setattr(parse, "_CHUNK", 100)
+    chunked = load_dataset(folder)
+    for name in ("user_ids", "movie_ids", "ratings", "timestamps"):
+        assert np.array_equal(getattr(whole.ratings, name), getattr(chunked.ratings, name))
+    assert chunked.ratings.timestamps[-1] == 978300000 + n - 1
+    ratings[2345] = "7::99::5::1"
+    write_dat(folder, users=users, ratings=ratings)
+    with pytest.raises(DataError, match=r"^ratings\.dat:2346: movie id 99 is not in the movies file$"):
+        load_dataset(folder)
+
+
+# -- errors ------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -76,19 +155,39 @@ def test_csv_layout(tmp_path) -> None:
     [
         ("ratings", 2, "1::2::7::978300760", "ratings.dat:3: rating must be 1..5, got '7'"),
         ("ratings", 0, "1::2::0::978300760", "ratings.dat:1: rating must be 1..5, got '0'"),
+        ("ratings", 0, "1::2::x::978300760", "ratings.dat:1: rating must be 1..5, got 'x'"),
         ("ratings", 1, "1::2::4", "ratings.dat:2: expected 4 fields separated by '::', got 3: '1::2::4'"),
+        ("ratings", 1, "1::2::4::5::6", "ratings.dat:2: expected 4 fields separated by '::', got 5: '1::2::4::5::6'"),
         ("ratings", 1, "1\t2\t4\t9", "ratings.dat:2: expected 4 fields separated by '::', got 1: '1\\t2\\t4\\t9'"),
         ("ratings", 4, "x::2::4::978300760", "ratings.dat:5: user id must be a whole number, got 'x'"),
+        ("ratings", 4, "+1::2::4::978300760", "ratings.dat:5: user id must be a whole number, got '+1'"),
+        ("ratings", 4, "1::2_0::4::978300760", "ratings.dat:5: movie id must be a whole number, got '2_0'"),
         ("ratings", 3, "9::2::4::978300760", "ratings.dat:4: user id 9 is not in the users file"),
         ("ratings", 3, "1::99::4::978300760", "ratings.dat:4: movie id 99 is not in the movies file"),
         ("ratings", 0, "1::2::4::soon", "ratings.dat:1: timestamp must be a whole number, got 'soon'"),
+        ("ratings", 0, "1::2::4::-5", "ratings.dat:1: timestamp must be a whole number, got '-5'"),
+        (
+            "ratings",
+            0,
+            "1::2::4::99999999999999999999",
+            "ratings.dat:1: timestamp must be at most 9223372036854775807, got '99999999999999999999'",
+        ),
         ("users", 2, "3::M::30::15::55117", "users.dat:3: age must be one of 1, 18, 25, 35, 45, 50, 56, got '30'"),
         ("users", 0, "1::X::1::10::48067", "users.dat:1: gender must be M or F, got 'X'"),
         ("users", 1, "2::M::56::21::70072", "users.dat:2: occupation must be 0..20, got '21'"),
         ("users", 1, "1::M::56::2::70072", "users.dat:2: duplicate user id 1"),
+        ("users", 1, "2::M::56::2", "users.dat:2: expected 5 fields separated by '::', got 4: '2::M::56::2'"),
+        ("users", 1, "4294967297::M::56::2::1", "users.dat:2: user id must be at most 2147483647, got '4294967297'"),
         ("movies", 1, "2::Heat::Action", "movies.dat:2: title must end with the year, e.g. 'Heat (1995)', got 'Heat'"),
+        (
+            "movies",
+            1,
+            "2::Heat (95)::Action",
+            "movies.dat:2: title must end with the year, e.g. 'Heat (1995)', got 'Heat (95)'",
+        ),
         ("movies", 2, "3::Seven (1995)::Sci Fi", "movies.dat:3: unknown genre 'Sci Fi'"),
         ("movies", 3, "1::Heat (1995)::Action", "movies.dat:4: duplicate movie id 1"),
+        ("movies", 0, "one::Heat (1995)::Action", "movies.dat:1: movie id must be a whole number, got 'one'"),
     ],
 )
 def test_first_bad_line_is_named(tmp_path, file, index, line, expected) -> None:
@@ -97,41 +196,217 @@ def test_first_bad_line_is_named(tmp_path, file, index, line, expected) -> None:
     with pytest.raises(DataError) as error:
         load_dataset(write_dat(tmp_path / "ml", **data))
     assert str(error.value) == expected
+    assert (error.value.file, error.value.line) == (f"{file}.dat", int(expected.split(":")[1]))
 
 
-def test_missing_empty_and_non_zip(tmp_path) -> None:
+def test_the_first_of_several_bad_lines_wins(tmp_path) -> None:
+    bad_value, bad_shape = "1::2::7::1", "1\t2\t3\t4"
+    folder = write_dat(tmp_path / "a", ratings=[*RATINGS, bad_value, *RATINGS, bad_shape])
+    with pytest.raises(DataError, match=r"^ratings\.dat:6: rating must be"):
+        load_dataset(folder)
+    folder = write_dat(tmp_path / "b", ratings=[*RATINGS, bad_shape, *RATINGS, bad_value])
+    with pytest.raises(DataError, match=r"^ratings\.dat:6: expected 4 fields"):
+        load_dataset(folder)
+
+
+def test_rows_with_too_many_and_too_few_fields_do_not_cancel_out(tmp_path) -> None:
+    folder = write_dat(tmp_path / "ml", ratings=["1::1::5::978300760::1", "1::2::3"])
+    with pytest.raises(DataError, match=r"^ratings\.dat:1: expected 4 fields separated by '::', got 5"):
+        load_dataset(folder)
+
+
+def test_a_tab_separated_ratings_file_fails_on_line_1(tmp_path) -> None:
+    folder = write_dat(tmp_path / "ml", ratings=[r.replace("::", "\t") for r in RATINGS])
+    with pytest.raises(DataError) as error:
+        load_dataset(folder)
+    assert str(error.value) == "ratings.dat:1: expected 4 fields separated by '::', got 1: '1\\t1\\t5\\t978300760'"
+
+
+def test_missing_files(tmp_path) -> None:
     folder = write_dat(tmp_path / "ml")
     (folder / "users.dat").unlink()
-    with pytest.raises(DataError, match=r"^users\.dat: missing in "):
+    with pytest.raises(DataError) as error:
         load_dataset(folder)
-    empty = write_dat(tmp_path / "empty", ratings=[""])
-    with pytest.raises(DataError, match=r"^ratings\.dat: the file is empty$"):
+    assert (error.value.file, error.value.line, error.value.message) == ("users.dat", None, f"missing in {folder}")
+    assert str(error.value) == f"users.dat: missing in {folder}"
+    nothing = tmp_path / "nothing"
+    nothing.mkdir()
+    with pytest.raises(DataError) as error:
+        load_dataset(nothing)
+    assert str(error.value) == f"ratings.dat: missing in {nothing}"
+    csv_folder = write_csv(tmp_path / "csv", CSV_MOVIES, CSV_USERS, CSV_RATINGS)
+    (csv_folder / "ratings.csv").unlink()
+    with pytest.raises(DataError, match=r"^ratings\.csv: missing in "):
+        load_dataset(csv_folder)
+    archive = tmp_path / "partial.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("ml-1m/movies.dat", "\n".join(MOVIES))
+        zf.writestr("ml-1m/users.dat", "\n".join(USERS))
+    with pytest.raises(DataError) as error:
+        load_dataset(archive)
+    assert str(error.value) == f"ratings.dat: missing in {archive}"
+    with pytest.raises(DataError, match=r"no such file or folder"):
+        load_dataset(tmp_path / "does-not-exist")
+
+
+def test_empty_files_and_bad_archives(tmp_path) -> None:
+    empty = write_dat(tmp_path / "empty", ratings=["", "   "])
+    with pytest.raises(DataError) as error:
+        load_dataset(empty)
+    assert str(error.value) == "ratings.dat: the file is empty"
+    write_dat(empty, users=[])
+    with pytest.raises(DataError, match=r"^users\.dat: the file is empty$"):
         load_dataset(empty)
     fake = tmp_path / "ml-1m.zip"
     fake.write_text("not a zip")
-    with pytest.raises(DataError, match="not a zip archive"):
+    with pytest.raises(DataError) as error:
         load_dataset(fake)
+    assert error.value.file == "ml-1m.zip" and error.value.line is None
+    assert str(fake) in str(error.value) and "not a zip archive" in str(error.value)
+    # A real zip whose compressed data is damaged: still a DataError naming the archive.
+    good = zip_folder(write_dat(tmp_path / "src", ratings=RATINGS * 200), tmp_path / "good.zip")
+    raw = bytearray(good.read_bytes())
+    with zipfile.ZipFile(good) as zf:
+        info = zf.getinfo("ml-1m/ratings.dat")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    raw[start + 10 : start + 40] = bytes(30)
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(bytes(raw))
+    with pytest.raises(DataError) as error:
+        load_dataset(broken)
+    assert error.value.file == "broken.zip" and str(broken) in str(error.value) and "\n" not in str(error.value)
 
 
-def test_csv_errors_name_line_and_encoding(tmp_path) -> None:
-    folder = tmp_path / "csv"
-    folder.mkdir()
-    (folder / "movies.csv").write_text("movie_id,title,year,genres\n1,Heat,1995,Action\n", "utf-8")
-    (folder / "users.csv").write_text("id,gender\n", "utf-8")
-    (folder / "ratings.csv").write_bytes(b"user_id,movie_id,rating,timestamp\n7,1,5,100\n7,1,\xff,1\n")
-    with pytest.raises(DataError, match=r"^users\.csv:1: header must be user_id,gender,age,occupation,zip"):
-        load_dataset(folder)
-    (folder / "users.csv").write_text("user_id,gender,age,occupation,zip\n7,F,25,12,10001\n", "utf-8")
-    with pytest.raises(DataError, match=r"^ratings\.csv:3: not valid UTF-8"):
-        load_dataset(folder)
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("ratings", CSV_RATINGS + "7,1,6,400\n", "ratings.csv:5: rating must be 1..5, got '6'"),
+        ("ratings", CSV_RATINGS + ' 7,"1",6,400\n', "ratings.csv:5: rating must be 1..5, got '6'"),
+        ("ratings", CSV_RATINGS + "7,1,5\n", "ratings.csv:5: expected 4 fields, got 3"),
+        ("ratings", CSV_RATINGS + "9,1,5,1\n", "ratings.csv:5: user id 9 is not in the users file"),
+        ("ratings", "user_id;movie_id;rating;timestamp\n7;1;5;100\n", "ratings.csv:1: header must be "),
+        ("ratings", "user_id,movie_id,rating,timestamp\n", "ratings.csv: no ratings"),
+        ("users", "user_id,gender,age,occupation,zip\n7,F,30,12,1\n", "users.csv:2: age must be one of 1, 18, 25"),
+        ("users", "id,gender\n", "users.csv:1: header must be user_id,gender,age,occupation,zip, got 'id,gender'"),
+        ("movies", "movie_id,title,year,genres\n1,Heat,95x,Action\n", "movies.csv:2: year must be a whole number"),
+        ("movies", "movie_id,title,year,genres\n1,Heat,1995,Sci Fi\n", "movies.csv:2: unknown genre 'Sci Fi'"),
+        ("movies", 'movie_id,title,year,genres\n1,"Heat,1995,Action\n', "movies.csv:"),
+    ],
+)
+def test_csv_errors_name_the_line(tmp_path, name, text, expected) -> None:
+    texts = {"movies": CSV_MOVIES, "users": CSV_USERS, "ratings": CSV_RATINGS, name: text}
+    with pytest.raises(DataError) as error:
+        load_dataset(write_csv(tmp_path / "csv", texts["movies"], texts["users"], texts["ratings"]))
+    assert str(error.value).startswith(expected)
+    assert error.value.file == f"{name}.csv"
+
+
+def test_csv_undecodable_bytes_name_the_line(tmp_path) -> None:
+    ratings = CSV_RATINGS.encode() + b"7,1,\xff,1\n"
+    with pytest.raises(DataError) as error:
+        load_dataset(write_csv(tmp_path / "a", CSV_MOVIES, CSV_USERS, ratings))
+    assert str(error.value) == "ratings.csv:5: not valid UTF-8 (byte 0xff)"
+    # An earlier bad value is still the first error named.
+    ratings = CSV_RATINGS.encode() + b" 7,1,9,1\n7,1,\xff,1\n"
+    with pytest.raises(DataError, match=r"^ratings\.csv:5: rating must be 1\.\.5, got '9'$"):
+        load_dataset(write_csv(tmp_path / "b", CSV_MOVIES, CSV_USERS, ratings))
+    movies = CSV_MOVIES.encode() + b"3,Caf\xe9,1990,Drama\n"
+    with pytest.raises(DataError, match=r"^movies\.csv:4: not valid UTF-8 \(byte 0xe9\)$"):
+        load_dataset(write_csv(tmp_path / "c", movies, CSV_USERS, CSV_RATINGS))
+
+
+def test_data_error_formats_as_one_line() -> None:
+    assert (
+        str(DataError("ratings.dat", 17, "rating must be 1..5, got '7'"))
+        == "ratings.dat:17: rating must be 1..5, got '7'"
+    )
+    assert str(DataError("ratings.dat", None, "missing in /x")) == "ratings.dat: missing in /x"
+
+
+# -- arbitrary input never escapes as another exception ---------------------------------------------
+
+USER_IDS, MOVIE_IDS = {1, 2, 3}, {1, 2, 3, 4, 5, 6}
+TOKENS = ["1", "2", "3", "5", "6", "0", "007", "99", "-1", "+2", "1_0", " ", "\t", "\r", "\x00", "\x0b", "\x85",
+          "é", "٣", "²", "\u2028", "9" * 19, "9" * 25, ":", "::", ":::", ",", "\n", ""]  # fmt: skip
+field = st.one_of(st.text(max_size=6), st.lists(st.sampled_from(TOKENS), max_size=3).map("".join))
+valid_line = st.tuples(
+    st.sampled_from("123"), st.sampled_from("123456"), st.sampled_from("12345"), st.integers(0, 10**12).map(str)
+).map("::".join)
+near_line = st.tuples(*[st.sampled_from(["1", "2", "3", "4", "5", "6", "9", "05", "0", ""])] * 4).map("::".join)
+# Weighted towards (nearly) valid lines so that runs of plain lines go through the bulk path.
+line = st.one_of(
+    valid_line,
+    valid_line,
+    near_line,
+    st.text(max_size=40),
+    st.lists(field, min_size=0, max_size=6).map("::".join),
+)
+
+ratings_files = st.one_of(
+    st.lists(line, min_size=1, max_size=12),
+    st.lists(st.one_of(valid_line, st.sampled_from(["", " ", "\r"])), min_size=1, max_size=20),
+    # A valid file with one odd line somewhere: the bulk runs before and after it must still line up.
+    st.tuples(st.lists(valid_line, min_size=1, max_size=20), st.integers(0, 20), line).map(
+        lambda t: [*t[0][: t[1]], t[2], *t[0][t[1] :]]
+    ),
+)
+
+
+def reference(text: str) -> list[tuple[int, ...]] | int | None:
+    """The rules, written plainly: the rows, or the 1-based number of the first bad line, or None if
+    the file is blank."""
+    rows = []
+    for number, raw in enumerate(text.split("\n"), start=1):
+        stripped = raw.rstrip("\r")
+        if not stripped.strip(" \t\r"):
+            continue
+        fields = stripped.split("::")
+        if len(fields) != 4 or not all(re.fullmatch("[0-9]+", f) for f in fields):
+            return number
+        user, movie, rating, stamp = (int(f) for f in fields)
+        if user not in USER_IDS or movie not in MOVIE_IDS or not 1 <= rating <= 5 or stamp >= 2**63:
+            return number
+        rows.append((user, movie, rating, stamp))
+    return rows or None
 
 
 @settings(
     derandomize=True, max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(st.lists(st.text(max_size=40), min_size=1, max_size=6))
-def test_arbitrary_ratings_lines_never_crash(tmp_path, lines) -> None:
-    folder = write_dat(tmp_path / "fuzz", ratings=lines, encoding="utf-8")
+@given(ratings_files, st.sampled_from(["utf-8", "utf-8", "utf-16-le"]))
+def test_arbitrary_ratings_lines_never_crash_and_agree_with_the_rules(tmp_path, lines, encoding) -> None:
+    raw = ("\n".join(lines) + "\n").encode(encoding, errors="surrogatepass")
+    folder = write_dat(tmp_path / "fuzz")
+    (folder / "ratings.dat").write_bytes(raw)
+    expected = reference(raw.decode("latin-1"))
+    try:
+        dataset = load_dataset(folder)
+    except DataError as error:
+        message = str(error)
+        assert "\n" not in message and message.startswith("ratings.dat")
+        assert error.line == (expected if isinstance(expected, int) else None), (message, expected)
+    else:
+        assert isinstance(expected, list)
+        r = dataset.ratings
+        got = list(
+            zip(r.user_ids.tolist(), r.movie_ids.tolist(), r.ratings.tolist(), r.timestamps.tolist(), strict=True)
+        )
+        assert got == expected
+        assert (r.user_ids.dtype, r.ratings.dtype, r.timestamps.dtype) == (np.int32, np.int8, np.int64)
+
+
+@settings(
+    derandomize=True, max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.binary(max_size=200), st.sampled_from(["ratings", "users", "movies"]), st.booleans())
+def test_arbitrary_bytes_in_any_file_and_layout_never_crash(tmp_path, junk, name, as_csv) -> None:
+    if as_csv:
+        folder = write_csv(tmp_path / "fuzz-csv", CSV_MOVIES, CSV_USERS, CSV_RATINGS)
+        header = {"movies": CSV_MOVIES, "users": CSV_USERS, "ratings": CSV_RATINGS}[name].split("\n")[0]
+        (folder / f"{name}.csv").write_bytes(header.encode() + b"\n" + junk)
+    else:
+        folder = write_dat(tmp_path / "fuzz-dat")
+        (folder / f"{name}.dat").write_bytes(junk)
     try:
         load_dataset(folder)
     except DataError as error:

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 
 class DataError(Exception):
+    """A problem in the dataset's files, printed by the CLI as `file:line: message` (exit 2).
+
+    `file` is the base name ("ratings.dat") and `line` is 1-based, or None for whole-file problems
+    (missing, empty, not a zip), so the person fixing it can jump straight to the spot.
+    """
+
     def __init__(self, file: str, line: int | None, message: str) -> None:
         super().__init__(file, line, message)
         self.file = file
