@@ -115,3 +115,35 @@ def test_reindex_swaps_the_alias_and_drops_the_old_collection(milvus) -> None:
     assert first not in store.client.list_collections()
     assert store.search(flipped[3], 1)[0][0] == 103
     assert store.count() == 60
+
+
+def test_unreachable_milvus_server_is_one_clear_line() -> None:
+    from movierec_tui.stores.milvus_store import MilvusUnavailable
+
+    with pytest.raises(MilvusUnavailable) as error:
+        MilvusStore("http://127.0.0.1:9")
+    message = str(error.value)
+    assert message.startswith("Milvus at http://127.0.0.1:9 is not reachable (") and "\n" not in message
+    assert "MOVIEREC_MILVUS_URI" in message
+
+
+def test_a_milvus_lite_dir_locked_by_another_process_names_the_cause(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from movierec_tui.stores.milvus_store import MilvusUnavailable
+
+    path = tmp_path / "locked.db"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"from pymilvus import MilvusClient; import sys, time; MilvusClient({str(path)!r}); "
+         "print('ready', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        with pytest.raises(MilvusUnavailable, match="in use by another movierec-tui process") as error:
+            MilvusStore(str(path))
+        assert "movierec-tui serve" in str(error.value) and "MOVIEREC_MILVUS_URI" in str(error.value)
+    finally:
+        holder.kill()
+        holder.wait()

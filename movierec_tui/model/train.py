@@ -40,6 +40,8 @@ class TrainConfig:
     # "softmax": rank the hidden liked movies over the catalogue (+ rating head), the production model.
     # "tutorial": the Paddle book recommender's objective, MSE of 5 * cos(user, movie) vs the rating.
     objective: str = "softmax"
+    context_dim: int = 64  # width of the user tower's per-movie embeddings
+    hidden: int = 512
 
     def to_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -182,7 +184,12 @@ def train_model(
         raise ValueError("no user has two or more ratings; nothing to train on")
     if config.objective not in ("softmax", "tutorial"):
         raise ValueError(f"unknown objective {config.objective!r}; use 'softmax' or 'tutorial'")
-    tower_config = TowerConfig(num_movie_rows=features.num_rows, vocabulary_size=len(features.vocabulary))
+    tower_config = TowerConfig(
+        num_movie_rows=features.num_rows,
+        vocabulary_size=len(features.vocabulary),
+        context_dim=config.context_dim,
+        hidden=config.hidden,
+    )
     user_tower, movie_tower, rating_head = UserTower(tower_config), MovieTower(tower_config), RatingHead()
     parameters = user_tower.parameters() + movie_tower.parameters() + rating_head.parameters()
     steps_per_epoch = max(1, int(np.ceil(len(histories) / config.batch_size)))

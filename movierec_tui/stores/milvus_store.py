@@ -180,4 +180,5 @@ def describe_connect_failure(uri: str, exc: Exception) -> str:
             "process (one process per data dir). Close it, use `movierec-tui serve`, or set "
             "MOVIEREC_MILVUS_URI to a Milvus server."
         )
-    return f"Milvus at {uri} is not reachable ({exc}); check the server or MOVIEREC_MILVUS_URI"
+    reason = getattr(exc, "message", None) or str(exc)
+    return f"Milvus at {uri} is not reachable ({reason}); check the server or MOVIEREC_MILVUS_URI"
