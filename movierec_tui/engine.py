@@ -14,7 +14,7 @@ import numpy as np
 from movierec_tui.config import Settings
 from movierec_tui.data_loader.dataset import AGE_BUCKETS, OCCUPATIONS
 from movierec_tui.model.artifacts import MovieTable
-from movierec_tui.model.encoder import UserEncoder
+from movierec_tui.model.encoder import UserEncoder, UserEncoding
 from movierec_tui.onboarding import diverse_popular
 from movierec_tui.profile import Profile
 from movierec_tui.stores.backends import Backends, open_backends
@@ -92,7 +92,7 @@ class Recommender:
 
     def recommend(self, profile: Profile, k: int = 10) -> list[Recommendation]:
         started = time.perf_counter()
-        vector, user_bias = self.encoder.encode(profile.gender, profile.age, profile.occupation, profile.ratings)
+        user = self.encoder.encode_profile(profile.gender, profile.age, profile.occupation, profile.ratings)
         encoded = time.perf_counter()
         search_filter = SearchFilter(
             exclude_ids=tuple(sorted({*profile.ratings, *profile.dismissed})),
@@ -101,11 +101,11 @@ class Recommender:
             year_min=profile.year_min,
             year_max=profile.year_max,
         )
-        hits = self.backends.milvus.search(vector, k, search_filter)
+        hits = self.backends.milvus.search(user.vector, k, search_filter)
         searched = time.perf_counter()
         cards = self.cards([movie_id for movie_id, _ in hits])
         fetched = time.perf_counter()
-        results = self._explain(profile, hits, cards, user_bias)
+        results = self._explain(profile, hits, cards, user)
         done = time.perf_counter()
         self.last_timings = Timings(
             encode=(encoded - started) * 1e3,
@@ -116,7 +116,7 @@ class Recommender:
         return results
 
     def _explain(
-        self, profile: Profile, hits: list[tuple[int, float]], cards: dict[int, MovieCard], user_bias: float
+        self, profile: Profile, hits: list[tuple[int, float]], cards: dict[int, MovieCard], user: UserEncoding
     ) -> list[Recommendation]:
         liked = [m for m, r in profile.ratings.items() if r >= LIKED_THRESHOLD]
         liked_rows = self.movies.index_of(np.array(liked, dtype=np.int64)) if liked else np.array([], dtype=np.int64)
@@ -132,8 +132,10 @@ class Recommender:
             card = cards.get(movie_id)
             if card is None:
                 continue
-            movie_bias = float(self.movies.bias[hit_rows[i]]) if hit_rows[i] >= 0 else 0.0
-            predicted = info.rating_offset + user_bias + movie_bias + info.rating_scale * score
+            predicted = info.rating_offset + user.bias + info.rating_scale * score
+            if hit_rows[i] >= 0:
+                row = hit_rows[i]
+                predicted += float(self.movies.bias[row]) + float(self.movies.rating_factors[row] @ user.factors)
             because_of: int | None = None
             if similarity is not None:
                 because_of = liked[int(np.argmax(similarity[i]))]

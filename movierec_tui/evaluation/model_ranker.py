@@ -19,14 +19,17 @@ class ModelRanker:
         self.trained = trained
         self.dataset = dataset
         self.tutorial_scale = tutorial_scale  # predict ratings as 5 * cos, as the tutorial does
-        self.vectors, self.movie_bias = trained.movie_vectors()
+        self.vectors, self.movie_bias, self.movie_factors = trained.movie_vectors()
         self._user_bias: np.ndarray | None = None
+        self._user_factors: np.ndarray | None = None
 
-    def user_vectors(self, cases: Sequence[ColdStartCase], batch: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+    def user_vectors(
+        self, cases: Sequence[ColdStartCase], batch: int = 1024
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         import paddle
 
         features = self.trained.features
-        vectors, biases = [], []
+        vectors, biases, factors = [], [], []
         for start in range(0, len(cases), batch):
             chunk = cases[start : start + batch]
             width = max(1, max(len(c.seed_movies) for c in chunk))
@@ -44,18 +47,19 @@ class ModelRanker:
                 ratings,
             )
             with paddle.no_grad():
-                vector, bias = self.trained.user_tower(*(paddle.to_tensor(x) for x in inputs))
+                vector, bias, factor = self.trained.user_tower(*(paddle.to_tensor(x) for x in inputs))
             vectors.append(vector.numpy())
             biases.append(bias.numpy()[:, 0])
-        return np.concatenate(vectors), np.concatenate(biases)
+            factors.append(factor.numpy())
+        return np.concatenate(vectors), np.concatenate(biases), np.concatenate(factors)
 
     def scores(self, cases: Sequence[ColdStartCase]) -> np.ndarray:
-        users, self._user_bias = self.user_vectors(cases)
+        users, self._user_bias, self._user_factors = self.user_vectors(cases)
         return users @ self.vectors.T
 
     def predict_ratings(self, cases: Sequence[ColdStartCase], scores: np.ndarray) -> list[np.ndarray]:
         """Predicted held-out ratings per case; call after `scores` on the same cases."""
-        assert self._user_bias is not None
+        assert self._user_bias is not None and self._user_factors is not None
         features = self.trained.features
         head = self.trained.rating_head
         scale, offset = float(head.scale.numpy()[0]), float(head.offset.numpy()[0])
@@ -66,6 +70,7 @@ class ModelRanker:
             if self.tutorial_scale:
                 predicted = 5.0 * cosine
             else:
-                predicted = offset + self._user_bias[i] + self.movie_bias[columns] + scale * cosine
+                interaction = self.movie_factors[columns] @ self._user_factors[i]
+                predicted = offset + self._user_bias[i] + self.movie_bias[columns] + scale * cosine + interaction
             predictions.append(np.clip(predicted, 1.0, 5.0))
         return predictions

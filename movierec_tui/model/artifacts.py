@@ -62,9 +62,10 @@ def export_model(trained, model_dir: Path, dataset_fingerprint: str) -> ModelInf
         InputSpec([None, None], "float32", "ratings"),
     ]
     paddle.jit.save(trained.user_tower, str(staging / USER_TOWER_PREFIX), input_spec=specs)
-    vectors, bias = trained.movie_vectors()
+    vectors, bias, factors = trained.movie_vectors()
     np.save(staging / "movie_vectors.npy", vectors)
     np.save(staging / "movie_bias.npy", bias)
+    np.save(staging / "movie_rating_factors.npy", factors)
     trained.features.save(staging)
     train_config = trained.train_config.to_dict()
     info = ModelInfo(
@@ -95,11 +96,12 @@ def swap_directory(staging: Path, target: Path) -> None:
 
 @dataclass
 class MovieTable:
-    """The exported movie side: ids, vectors and rating offsets, row-aligned."""
+    """The exported movie side: ids, vectors and the rating head's per-movie terms, row-aligned."""
 
     movie_ids: np.ndarray  # int64 [M]
     vectors: np.ndarray  # float32 [M, 256]
     bias: np.ndarray  # float32 [M]
+    rating_factors: np.ndarray  # float32 [M, F]
 
     @classmethod
     def load(cls, model_dir: Path) -> MovieTable:
@@ -108,6 +110,7 @@ class MovieTable:
             features.movie_ids,
             np.load(model_dir / "movie_vectors.npy"),
             np.load(model_dir / "movie_bias.npy"),
+            np.load(model_dir / "movie_rating_factors.npy"),
         )
 
     def index_of(self, movie_ids: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,13 @@ from movierec_tui.model.features import AGE_INDEX, MovieFeatures
 
 class ModelMissing(Exception):
     """No trained model in the model dir; the message says to run setup."""
+
+
+@dataclass(frozen=True)
+class UserEncoding:
+    vector: np.ndarray  # unit [256], what Milvus searches with
+    bias: float  # the rating head's offset for this person
+    factors: np.ndarray  # the rating head's taste factors
 
 
 class UserEncoder:
@@ -38,6 +46,7 @@ class UserEncoder:
         outputs = self._predictor.get_output_names()
         self._vector_out = self._predictor.get_output_handle(outputs[0])
         self._bias_out = self._predictor.get_output_handle(outputs[1])
+        self._factors_out = self._predictor.get_output_handle(outputs[2])
         self._lock = threading.Lock()  # a predictor is not safe to share across threads
         self.features = MovieFeatures.load(model_dir)
         self.info = ModelInfo.load(model_dir)
@@ -45,8 +54,15 @@ class UserEncoder:
     def encode(
         self, gender: str | None, age: int | None, occupation: int | None, ratings: Mapping[int, int]
     ) -> tuple[np.ndarray, float]:
-        """The profile's unit vector [256] and rating offset. Unknown demographics use the most
-        common value (M, 25-34, other), which is what the model saw most often."""
+        """The profile's unit vector [256] and rating offset."""
+        encoded = self.encode_profile(gender, age, occupation, ratings)
+        return encoded.vector, encoded.bias
+
+    def encode_profile(
+        self, gender: str | None, age: int | None, occupation: int | None, ratings: Mapping[int, int]
+    ) -> UserEncoding:
+        """One forward pass. Unknown demographics use the most common value (M, 25-34, other),
+        which is what the model saw most often."""
         movie_ids = np.fromiter(ratings.keys(), dtype=np.int64, count=len(ratings))
         values = np.fromiter(ratings.values(), dtype=np.float32, count=len(ratings))
         rows = self.features.rows_for(movie_ids) if len(movie_ids) else np.zeros(1, dtype=np.int64)
@@ -66,4 +82,5 @@ class UserEncoder:
             self._predictor.run()
             vector = self._vector_out.copy_to_cpu()[0]
             bias = float(self._bias_out.copy_to_cpu().reshape(-1)[0])
-        return vector.astype(np.float32), bias
+            factors = self._factors_out.copy_to_cpu()[0]
+        return UserEncoding(vector.astype(np.float32), bias, factors.astype(np.float32))

@@ -20,6 +20,7 @@ from movierec_tui.data_loader.dataset import AGE_BUCKETS, GENRES, OCCUPATIONS
 from movierec_tui.model.features import YEAR_EDGES
 
 EMBEDDING_DIM = 256
+RATING_FACTORS = 32
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,12 @@ class UserTower(nn.Layer):
         self.hidden = nn.Linear(width, config.hidden)
         self.out = nn.Linear(config.hidden, config.output_dim)
         self.bias = nn.Linear(config.hidden, 1)  # the person's rating offset, for the rating head
+        self.rating_factors = nn.Linear(config.hidden, RATING_FACTORS)  # taste for the rating head only
 
     def forward(
         self, gender: paddle.Tensor, age: paddle.Tensor, occupation: paddle.Tensor,
         movie_rows: paddle.Tensor, ratings: paddle.Tensor,
-    ) -> tuple[paddle.Tensor, paddle.Tensor]:
+    ) -> tuple[paddle.Tensor, paddle.Tensor, paddle.Tensor]:
         mask = (movie_rows > 0).astype("float32")
         count = mask.sum(axis=1, keepdim=True)
         safe_count = paddle.clip(count, min=1.0)
@@ -67,7 +69,7 @@ class UserTower(nn.Layer):
             axis=1,
         )
         hidden = F.relu(self.hidden(features))
-        return F.normalize(self.out(hidden), axis=-1), self.bias(hidden)
+        return F.normalize(self.out(hidden), axis=-1), self.bias(hidden), self.rating_factors(hidden)
 
 
 class MovieTower(nn.Layer):
@@ -80,11 +82,12 @@ class MovieTower(nn.Layer):
         self.hidden = nn.Linear(config.id_dim + 3 * config.side_dim, config.hidden)
         self.out = nn.Linear(config.hidden, config.output_dim)
         self.bias = nn.Embedding(config.num_movie_rows, 1)  # the movie's rating offset
+        self.rating_factors = nn.Embedding(config.num_movie_rows, RATING_FACTORS)
 
     def forward(
         self, rows: paddle.Tensor, genre_multi_hot: paddle.Tensor, title_token_ids: paddle.Tensor,
         year_buckets: paddle.Tensor,
-    ) -> tuple[paddle.Tensor, paddle.Tensor]:
+    ) -> tuple[paddle.Tensor, paddle.Tensor, paddle.Tensor]:
         genre_count = paddle.clip(genre_multi_hot.sum(axis=1, keepdim=True), min=1.0)
         token_mask = (title_token_ids > 0).astype("float32")
         token_count = paddle.clip(token_mask.sum(axis=1, keepdim=True), min=1.0)
@@ -93,17 +96,23 @@ class MovieTower(nn.Layer):
             [self.movie(rows), self.genres(genre_multi_hot) / genre_count, title, self.year(year_buckets)], 1
         )
         hidden = F.relu(self.hidden(features))
-        return F.normalize(self.out(hidden), axis=-1), self.bias(rows).squeeze(-1)
+        return F.normalize(self.out(hidden), axis=-1), self.bias(rows).squeeze(-1), self.rating_factors(rows)
 
 
 class RatingHead(nn.Layer):
-    """rating ~ global + user offset + movie offset + scale * cos: the tutorial's `5 * cos` idea with
-    the offsets it lacks, which is what brings RMSE from about 1.0 down to the level of biased MF."""
+    """rating ~ global + user offset + movie offset + scale * cos + <user factors, movie factors>.
+
+    The tutorial's `5 * cos` idea with the offsets it lacks, plus a small factor term of its own:
+    the cosine is shaped by the ranking objective ("will they watch it"), the factors let the head
+    learn "will they like it" without pulling the ranking geometry around.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.scale = self.create_parameter([1], default_initializer=nn.initializer.Constant(2.0))
         self.offset = self.create_parameter([1], default_initializer=nn.initializer.Constant(3.58))
 
-    def forward(self, cosine: paddle.Tensor, user_bias: paddle.Tensor, movie_bias: paddle.Tensor) -> paddle.Tensor:
-        return self.offset + user_bias + movie_bias + self.scale * cosine
+    def forward(
+        self, cosine: paddle.Tensor, user_bias: paddle.Tensor, movie_bias: paddle.Tensor, interaction: paddle.Tensor
+    ) -> paddle.Tensor:
+        return self.offset + user_bias + movie_bias + self.scale * cosine + interaction

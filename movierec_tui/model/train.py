@@ -147,12 +147,13 @@ class TrainedModel:
     seconds: float
     final_loss: float
 
-    def movie_vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        """All movie vectors [M, 256] and rating offsets [M], in features.movie_ids order."""
+    def movie_vectors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All movie vectors [M, 256], rating offsets [M] and rating factors [M, F], in
+        features.movie_ids order (row 0, the padding row, dropped)."""
         self.movie_tower.eval()
         with paddle.no_grad():
-            vectors, bias = self.movie_tower(*movie_inputs(self.features))
-        return vectors.numpy()[1:].astype(np.float32), bias.numpy()[1:].astype(np.float32)
+            vectors, bias, factors = self.movie_tower(*movie_inputs(self.features))
+        return tuple(t.numpy()[1:].astype(np.float32) for t in (vectors, bias, factors))  # type: ignore[return-value]
 
 
 def movie_inputs(features: MovieFeatures) -> tuple[paddle.Tensor, ...]:
@@ -242,11 +243,11 @@ def _batch_loss(
     static_movie_inputs: tuple[paddle.Tensor, ...],
     config: TrainConfig,
 ) -> paddle.Tensor:
-    users, user_bias = user_tower(
+    users, user_bias, user_factors = user_tower(
         paddle.to_tensor(batch.gender), paddle.to_tensor(batch.age), paddle.to_tensor(batch.occupation),
         paddle.to_tensor(batch.context_rows), paddle.to_tensor(batch.context_ratings),
     )
-    movies, movie_bias = movie_tower(*static_movie_inputs)
+    movies, movie_bias, movie_factors = movie_tower(*static_movie_inputs)
     cosine = paddle.matmul(users, movies, transpose_y=True)
     rating_mask = paddle.to_tensor(batch.rating_mask)
     target_ratings = paddle.to_tensor(batch.target_ratings)
@@ -255,7 +256,8 @@ def _batch_loss(
         return squared.sum() / paddle.clip(rating_mask.sum(), min=1.0)
     logits = cosine / config.temperature - 1e9 * paddle.to_tensor(batch.context_mask)
     retrieval = -(paddle.to_tensor(batch.targets) * log_softmax_rows(logits)).sum(axis=1).mean()
-    predicted = rating_head(cosine, user_bias, movie_bias.unsqueeze(0))
+    interaction = paddle.matmul(user_factors, movie_factors, transpose_y=True)
+    predicted = rating_head(cosine, user_bias, movie_bias.unsqueeze(0), interaction)
     squared = ((predicted - target_ratings) ** 2) * rating_mask
     rating = squared.sum() / paddle.clip(rating_mask.sum(), min=1.0)
     return retrieval + config.rating_weight * rating
