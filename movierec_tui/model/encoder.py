@@ -44,6 +44,8 @@ class UserEncoder:
         self._predictor = inference.create_predictor(config)
         self._inputs = [self._predictor.get_input_handle(n) for n in self._predictor.get_input_names()]
         outputs = self._predictor.get_output_names()
+        if len(outputs) != 3:
+            raise ModelMissing(f"the model in {model_dir} is from an older version; run `movierec-tui setup` again")
         self._vector_out = self._predictor.get_output_handle(outputs[0])
         self._bias_out = self._predictor.get_output_handle(outputs[1])
         self._factors_out = self._predictor.get_output_handle(outputs[2])
