@@ -60,12 +60,14 @@ def test_onboarding_simulation_answers_only_what_the_user_rated(tmp_path) -> Non
     dataset = load_dataset(write_synthetic(tmp_path / "ml", n_users=30).path)
     users = np.array(sorted(dataset.users))[:10]
     proposals = np.array(sorted(dataset.movies), dtype=np.int64)
+    r = dataset.ratings
     for case in onboarding_cases(dataset, users, proposals, 3):
-        mine = dataset.ratings.user_ids == case.user_id
-        rated = set(dataset.ratings.movie_ids[mine].tolist())
-        assert set(case.seed_movies.tolist()) <= rated and len(case.seed_movies) <= 3
+        mine = np.flatnonzero(r.user_ids == case.user_id)
+        by_time = r.movie_ids[mine][np.argsort(r.timestamps[mine], kind="stable")].tolist()
+        first_half, second_half = by_time[: len(by_time) // 2], by_time[len(by_time) // 2 :]
+        assert set(case.seed_movies.tolist()) <= set(first_half) and len(case.seed_movies) <= 3
         assert case.seed_movies.tolist() == sorted(case.seed_movies.tolist())  # in proposal order
-        assert set(case.held_out_movies.tolist()) == rated - set(case.seed_movies.tolist())
+        assert case.held_out_movies.tolist() == second_half  # the same targets whatever is asked
 
 
 def test_whole_evaluation_on_the_synthetic_data(tmp_path) -> None:

@@ -15,8 +15,8 @@ from movierec_tui.evaluation.metrics import coverage, ndcg_at_k, recall_at_k, rm
 from movierec_tui.evaluation.split import ColdStartCase, UserSplit, cold_start_cases, split_users
 from movierec_tui.onboarding import diverse_popular
 
-EASE_LAMBDAS = (100.0, 250.0, 500.0, 1000.0, 2000.0)
-KNN_NEIGHBOURS = (50, 200, 1000)
+EASE_LAMBDAS = (250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0)
+KNN_NEIGHBOURS = (50, 200, 1000, 100_000)  # the last keeps every neighbour
 ONBOARDING_PROPOSALS = 100
 
 Progress = Callable[[str, float, float | None], None]
@@ -171,24 +171,28 @@ def run_evaluation(
 
 def onboarding_cases(dataset: Dataset, user_ids: np.ndarray, proposals: np.ndarray, n_seed: int) -> list[ColdStartCase]:
     """Simulated onboarding: the app proposes `proposals` in order; a user answers with their real
-    rating when they rated the movie, else skips, until N answers. The rest is held out."""
+    rating when they rated the movie in the first half of their history (by time), else skips,
+    until N answers. The second half is held out, the same for every strategy, so strategies are
+    compared on identical targets (holding out "everything not asked" would reward a strategy for
+    leaving the easy, popular movies in the targets)."""
     r = dataset.ratings
-    order = np.argsort(r.user_ids, kind="stable")
+    order = np.lexsort((r.timestamps, r.user_ids))
     users, movies, ratings = r.user_ids[order], r.movie_ids[order], r.ratings[order]
     starts = np.searchsorted(users, user_ids, side="left")
     ends = np.searchsorted(users, user_ids, side="right")
     cases = []
     for user_id, start, end in zip(user_ids, starts, ends, strict=True):
-        rated = dict(zip(movies[start:end].tolist(), ratings[start:end].tolist(), strict=True))
-        answered = [m for m in proposals.tolist() if m in rated][:n_seed]
-        held = [m for m in rated if m not in set(answered)]
-        held_ratings = np.array([rated[m] for m in held], dtype=np.int64)
+        middle = start + (end - start) // 2
+        answerable = dict(zip(movies[start:middle].tolist(), ratings[start:middle].tolist(), strict=True))
+        answered = [m for m in proposals.tolist() if m in answerable][:n_seed]
+        held = movies[middle:end].tolist()
+        held_ratings = ratings[middle:end].astype(np.int64)
         if not np.any(held_ratings >= 4):
             continue
         cases.append(ColdStartCase(
             int(user_id),
             np.array(answered, dtype=np.int64),
-            np.array([rated[m] for m in answered], dtype=np.int64),
+            np.array([answerable[m] for m in answered], dtype=np.int64),
             np.array(held, dtype=np.int64),
             held_ratings,
         ))
