@@ -122,13 +122,38 @@ def progress_bars() -> Progress:
 def main_callback(
     ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    profile_name: Annotated[
+        str | None, typer.Option("--profile", help="Open the app with this saved profile.")
+    ] = None,
+    home: HomeOption = None,
+    milvus_uri: MilvusOption = None,
+    redis_url: RedisOption = None,
 ) -> None:
-    """Without a command: open the app."""
+    """Without a command: open the app, running setup first (with progress bars) if it was never done."""
     if version:
         console.print(f"movierec-tui {__version__}")
         raise typer.Exit(0)
-    if ctx.invoked_subcommand is None:
-        console.print(ctx.get_help())
+    if ctx.invoked_subcommand is not None:
+        return
+    from movierec_tui.app import MovieRecApp
+    from movierec_tui.engine import Recommender
+    from movierec_tui.pipeline import run_setup
+    from movierec_tui.status import collect_status
+    from movierec_tui.stores.backends import open_backends
+
+    settings = resolve_settings(home, milvus_uri, redis_url)
+    with friendly_errors():
+        if not collect_status(settings)["ready"]:
+            console.print(
+                "[bold]Setup has not been done yet.[/] First: download MovieLens 1M, write the movie cards, "
+                "train the model and index the vectors (a few minutes, once)."
+            )
+            with open_backends(settings) as backends, progress_bars() as progress:
+                run_setup(settings, backends, None, RichReporter(progress))
+        with console.status("Loading the model and connecting to Redis and Milvus…"):
+            recommender = Recommender(settings)
+        with recommender:
+            MovieRecApp(recommender, profile_name=profile_name, tune_gc=True).run()
 
 
 @app.command()

@@ -1,0 +1,182 @@
+"""The recommendations pane: a list of movie cards you can move through and act on with one key.
+
+Cards are options of an :class:`OptionList` rather than one widget each: replacing twenty options
+is a single cheap update, so a refresh after every rating repaints without mounting widgets, and
+the list keeps the highlight on the same movie when the order changes under it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from movierec_tui.chat import stars
+from movierec_tui.engine import Recommendation
+from movierec_tui.titles import display_title
+from movierec_tui.widgets.theme import Palette, palette
+
+
+@dataclass
+class CardAction(Message):
+    """A key pressed on a card: rate (with a value), dismiss, more, why or open."""
+
+    movie_id: int
+    action: str  # "rate", "dismiss", "more", "why", "open"
+    value: int = 0
+
+
+class CardList(OptionList):
+    """Movie cards, best first. Letter keys act on the highlighted card."""
+
+    BINDINGS = [  # noqa: RUF012  (Textual reads a list)
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "first", "First", show=False),
+        Binding("G", "last", "Last", show=False),
+        Binding("1", "rate(1)", "Rate", key_display="1-5"),
+        Binding("2", "rate(2)", "Rate 2", show=False),
+        Binding("3", "rate(3)", "Rate 3", show=False),
+        Binding("4", "rate(4)", "Rate 4", show=False),
+        Binding("5", "rate(5)", "Rate 5", show=False),
+        Binding("l", "rate(4)", "Like"),
+        Binding("L", "rate(5)", "Love", show=False),
+        Binding("d", "rate(2)", "Dislike"),
+        Binding("D", "rate(1)", "Hate", show=False),
+        Binding("x", "act('dismiss')", "Dismiss"),
+        Binding("m", "act('more')", "More"),
+        Binding("w", "act('why')", "Why?", show=False),
+        Binding("i", "app.focus_chat", "Chat", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.recommendations: list[Recommendation] = []
+        self.empty_message = "No recommendations yet."
+        self._new_ids: frozenset[int] = frozenset()
+
+    def restyle(self) -> None:
+        """Render again in the colours of a new theme."""
+        self.show(self.recommendations, self._new_ids)
+
+    @property
+    def current(self) -> Recommendation | None:
+        if self.highlighted is None or not 0 <= self.highlighted < len(self.recommendations):
+            return None
+        return self.recommendations[self.highlighted]
+
+    def show(self, recommendations: Sequence[Recommendation], new_ids: frozenset[int] = frozenset()) -> None:
+        """Replace the cards, keeping the highlight on the same movie if it is still listed (else on the
+        same position), so rating the focused card moves the focus to the next one."""
+        previous = self.current
+        previous_index = self.highlighted
+        self.recommendations = list(recommendations)
+        self._new_ids = new_ids
+        options: list[Option | None] = []
+        colours = palette(self.app)
+        for rank, rec in enumerate(self.recommendations, start=1):
+            prompt = render_card(rank, rec, colours, rec.card.movie_id in new_ids)
+            options.append(Option(prompt, id=f"m{rec.card.movie_id}"))
+            options.append(None)
+        if not options:
+            options = [Option(Text(self.empty_message, style="italic"), disabled=True)]
+        self.set_options(options)
+        if not self.recommendations:
+            return
+        ids = [r.card.movie_id for r in self.recommendations]
+        if not self.has_focus:  # someone typing in the chat wants to see the top of the new list
+            self.highlighted = 0
+        elif previous is not None and previous.card.movie_id in ids:
+            self.highlighted = ids.index(previous.card.movie_id)
+        else:
+            self.highlighted = min(previous_index or 0, len(ids) - 1)
+
+    def action_rate(self, value: int) -> None:
+        self._post("rate", value)
+
+    def action_act(self, action: str) -> None:
+        self._post(action)
+
+    def _post(self, action: str, value: int = 0) -> None:
+        current = self.current
+        if current is not None:
+            self.post_message(CardAction(current.card.movie_id, action, value))
+
+    def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._post("open")
+
+
+def render_card(rank: int, rec: Recommendation, colours: Palette, new: bool = False) -> CardView:
+    return CardView(rank, rec, colours, new)
+
+
+class CardView:
+    """One card as three lines that fit any width from about 40 columns, the left side cut with an
+    ellipsis: rank, title | stars; year, genres, ratings | match; the reason (after a NEW badge when
+    the movie just entered the list).
+
+    Laid out by hand rather than with a Rich table: a refresh renders twenty cards twice (height,
+    then paint), and string slicing is an order of magnitude cheaper than table layout, which is
+    most of the difference between a repaint that keeps up with typing and one that does not."""
+
+    RIGHT = 11  # the right column: "★★★★☆ 4.2", "match 0.50"
+    INDENT = 4
+
+    def __init__(self, rank: int, rec: Recommendation, colours: Palette, new: bool) -> None:
+        self.rank = rank
+        self.rec = rec
+        self.colours = colours
+        self.new = new
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(24, options.max_width)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        card, colours = self.rec.card, self.colours
+        width = max(options.max_width, 24)
+        left = width - self.RIGHT - 1
+        title = Text.assemble((f"{self.rank:>2}  ", "dim"), (display_title(card.title), "bold"))
+        rating = Text.assemble((stars(card.mean_rating), colours.stars), f" {card.mean_rating:.1f}")
+        meta = Text(f"{' ' * self.INDENT}{card.year} · {', '.join(card.genres)} · {card.rating_count:,} ratings")
+        meta.stylize("dim")
+        match = Text(f"match {self.rec.score:.2f}", style="dim")
+        reason = Text(" " * self.INDENT)
+        if self.new:
+            reason.append("NEW", style=colours.new)
+            reason.append(" ")
+        reason.append(self.rec.reason, style=f"italic {colours.reason}")
+        yield _two_sided(title, rating, left, width)
+        yield _two_sided(meta, match, left, width)
+        reason.truncate(width, overflow="ellipsis")
+        yield reason
+
+
+def _two_sided(left: Text, right: Text, left_width: int, width: int) -> Text:
+    """`left` cut to `left_width` with an ellipsis, `right` flush with the right edge."""
+    left.truncate(left_width, overflow="ellipsis", pad=True)
+    right.truncate(width - left_width, overflow="ellipsis")
+    right.align("right", width - left_width)
+    return Text.assemble(left, right)
+
+
+def change_hint(previous: Sequence[int] | None, current: Sequence[int], notes: Sequence[str]) -> str:
+    """ "+3 new · Horror hidden": what the last refresh changed, in a few words."""
+    parts: list[str] = []
+    if previous is not None:
+        fresh = len(set(current) - set(previous))
+        if fresh:
+            parts.append(f"+{fresh} new")
+        elif list(previous) != list(current):
+            parts.append("reordered")
+        else:
+            parts.append("no change")
+    parts.extend(dict.fromkeys(n for n in notes if n))
+    return " · ".join(parts)

@@ -1,0 +1,134 @@
+"""The profile panel: who you are, what you rated (editable) and which filters are on.
+
+Ratings are an option list so that a rating can be picked with the keyboard and changed with 1-5 or
+removed with delete, the same keys as on the cards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from rich.table import Table
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from movierec_tui.chat import describe_filters, stars
+from movierec_tui.data_loader.dataset import AGE_BUCKETS, OCCUPATIONS
+from movierec_tui.profile import Profile
+
+
+@dataclass
+class RatingEdit(Message):
+    movie_id: int
+    rating: int | None  # None: remove the rating; 0: open the movie
+
+
+class RatingsList(OptionList):
+    BINDINGS = [  # noqa: RUF012
+        Binding("j", "cursor_down", show=False),
+        Binding("k", "cursor_up", show=False),
+        Binding("1", "rate(1)", "Re-rate", key_display="1-5"),
+        Binding("2", "rate(2)", show=False),
+        Binding("3", "rate(3)", show=False),
+        Binding("4", "rate(4)", show=False),
+        Binding("5", "rate(5)", show=False),
+        Binding("delete,backspace,x", "remove", "Remove"),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.movie_ids: list[int] = []
+
+    def show(self, ratings: Mapping[int, int], names: Mapping[int, str]) -> None:
+        current = self.movie_ids[self.highlighted] if self.highlighted is not None and self.movie_ids else None
+        previous_index = self.highlighted
+        self.movie_ids = list(reversed(list(ratings)))  # most recent first
+        options = [
+            Option(Text.assemble((stars(ratings[m]), "bold"), " ", names.get(m, f"movie {m}")), id=f"r{m}")
+            for m in self.movie_ids
+        ]
+        self.set_options(options or [Option(Text("nothing rated yet", style="italic"), disabled=True)])
+        if self.movie_ids:
+            if current in self.movie_ids:
+                self.highlighted = self.movie_ids.index(current)
+            else:
+                self.highlighted = min(previous_index or 0, len(self.movie_ids) - 1)
+
+    def _current(self) -> int | None:
+        if self.highlighted is None or not 0 <= self.highlighted < len(self.movie_ids):
+            return None
+        return self.movie_ids[self.highlighted]
+
+    def action_rate(self, value: int) -> None:
+        movie_id = self._current()
+        if movie_id is not None:
+            self.post_message(RatingEdit(movie_id, value))
+
+    def action_remove(self) -> None:
+        movie_id = self._current()
+        if movie_id is not None:
+            self.post_message(RatingEdit(movie_id, None))
+
+    def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        movie_id = self._current()
+        if movie_id is not None:
+            self.post_message(RatingEdit(movie_id, 0))
+
+
+class ProfilePanel(VerticalScroll, can_focus=False):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: dict[str, object] = {}  # what each part shows now, to skip unchanged updates
+
+    def compose(self):
+        yield Static("You", classes="section-title")
+        yield Static(id="profile-who")
+        yield Static("Ratings", classes="section-title", id="ratings-title")
+        yield RatingsList(id="profile-ratings")
+        yield Static("Filters", classes="section-title")
+        yield Static(id="profile-filters")
+        yield Static(id="profile-name")
+
+    def show(self, profile: Profile, names: Mapping[int, str], saved_as: str | None, dirty: bool) -> None:
+        """Update what changed; parts of fixed height skip the layout pass (the costly part)."""
+        who = Table.grid(padding=(0, 1))
+        who.add_column(style="dim", no_wrap=True)
+        who.add_column(no_wrap=True, overflow="ellipsis")
+        unknown = Text("—", style="dim")
+        who.add_row("age", Text(AGE_BUCKETS[profile.age]) if profile.age is not None else unknown)
+        gender = {"F": "female", "M": "male"}.get(profile.gender or "")
+        who.add_row("gender", Text(gender) if gender else unknown)
+        job = OCCUPATIONS[profile.occupation] if profile.occupation is not None else None
+        who.add_row("job", Text(job) if job else unknown)
+        key = (profile.age, profile.gender, profile.occupation)
+        if key != self._shown.get("who"):
+            self.query_one("#profile-who", Static).update(who, layout=False)
+        self._update("ratings-title", Text(f"Ratings ({len(profile.ratings)})"), fixed=True)
+        ratings_key = tuple(profile.ratings.items())
+        if ratings_key != self._shown.get("ratings"):
+            self.query_one(RatingsList).show(profile.ratings, names)
+        filters = describe_filters(profile)
+        if profile.dismissed:
+            filters.append(f"{len(profile.dismissed)} dismissed")
+        text = Text("\n".join(filters)) if filters else Text("none — try “no horror”", style="italic")
+        self._update("profile-filters", text, fixed=len(filters) == len(self._shown.get("filters", ())))
+        if saved_as is None:
+            status = Text("not saved · ctrl+s to save", style="italic")
+        else:
+            status = Text.assemble(
+                ("profile ", "dim"), (saved_as, "bold"), (" · unsaved changes" if dirty else "", "italic")
+            )
+        self._update("profile-name", status, fixed=True)
+        self._shown.update(who=key, ratings=ratings_key, filters=tuple(filters))
+
+    def _update(self, widget_id: str, text: Text, fixed: bool) -> None:
+        if self._shown.get(widget_id) == text.plain:
+            return
+        self._shown[widget_id] = text.plain
+        self.query_one(f"#{widget_id}", Static).update(text, layout=not fixed)

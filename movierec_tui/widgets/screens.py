@@ -1,0 +1,408 @@
+"""Modal screens: help, movie details, find a title, and the small profile prompts.
+
+They only display what they are given and post :class:`CardAction` messages (rate, dismiss, more
+like, open) that bubble up to the app, which owns the profile; none of them talks to the stores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from movierec_tui.chat import HELP_LINES, stars, valid_profile_name
+from movierec_tui.engine import MovieCard
+from movierec_tui.titles import TitleEntry, display_title
+from movierec_tui.widgets.cards import CardAction
+from movierec_tui.widgets.theme import Palette
+
+# Every key the app understands, by where it works; tests check this against the real bindings.
+KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "Anywhere",
+        (
+            ("tab / shift+tab", "next / previous pane"),
+            ("? or f1", "this help (after text, ? is typed)"),
+            ("ctrl+p", "commands: save, load, reset, theme…"),
+            ("ctrl+f", "find a title (/ on the cards)"),
+            ("ctrl+s", "save the profile"),
+            ("ctrl+o", "load a saved profile"),
+            ("ctrl+z", "undo the last profile change"),
+            ("ctrl+t", "toggle dark / light theme"),
+            ("f2", "profile panel on / off (p on the cards)"),
+            ("escape", "leave the input · back · close"),
+            ("q, ctrl+q, ctrl+c", "quit (q on the cards)"),
+        ),
+    ),
+    (
+        "Cards",
+        (
+            ("j k ↑ ↓ g G", "move through the cards"),
+            ("1 2 3 4 5", "rate the highlighted movie"),
+            ("l / L", "like (4) / love (5)"),
+            ("d / D", "dislike (2) / hate (1)"),
+            ("x", "dismiss: never show it again"),
+            ("m", "more like this"),
+            ("w", "why is it recommended?"),
+            ("enter", "details: histogram, similar movies"),
+            ("i", "back to the chat input"),
+        ),
+    ),
+    (
+        "Chat",
+        (
+            ("enter", "send"),
+            ("↑ ↓", "your previous messages"),
+            ("← → enter", "pick and send a quick reply"),
+        ),
+    ),
+    (
+        "Ratings (profile panel)",
+        (
+            ("1-5", "change the rating"),
+            ("delete / x", "remove the rating"),
+            ("enter", "details"),
+        ),
+    ),
+    (
+        "Details and find",
+        (
+            ("1-5 l d x m", "rate, dismiss, more like it"),
+            ("↑ ↓ enter", "open a result or similar movie"),
+            ("escape", "close"),
+        ),
+    ),
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [  # noqa: RUF012
+        Binding("escape,q,question_mark,f1", "dismiss_screen", "Close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box", classes="modal-box"):
+            yield Static("Keys and things to say", classes="modal-title")
+            with Horizontal(id="help-columns"):
+                yield Static(keys_table(KEYS[:2]), id="help-keys-left")
+                with Vertical(id="help-right"):
+                    yield Static(keys_table(KEYS[2:]), id="help-keys-right")
+                    yield Static(phrases_table(), id="help-phrases")
+            yield Static("escape to close · ctrl+p for commands", classes="modal-footer")
+
+    def action_dismiss_screen(self) -> None:
+        self.dismiss(None)
+
+
+def keys_table(sections: Sequence[tuple[str, tuple[tuple[str, str], ...]]] = KEYS) -> Group:
+    """Each section a heading and a two-column table with the same key-column width."""
+    parts: list[Text | Table] = []
+    for i, (section, rows) in enumerate(sections):
+        parts.append(Text(("\n" if i else "") + section, style="bold underline"))
+        table = Table.grid(padding=(0, 1))
+        table.add_column(style="bold", no_wrap=True, width=17)
+        table.add_column()
+        for keys, what in rows:
+            table.add_row(Text(keys), Text(what))
+        parts.append(table)
+    return Group(*parts)
+
+
+def phrases_table() -> Group:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold", no_wrap=True, width=9)
+    table.add_column()
+    for topic, examples in HELP_LINES:
+        table.add_row(Text(topic), Text(examples))
+    return Group(Text("\nThings to say in the chat", style="bold underline"), table)
+
+
+@dataclass(frozen=True)
+class Details:
+    """What the details screen shows; built by the app from the catalogue and the model."""
+
+    card: MovieCard
+    your_rating: int | None
+    score: float | None  # the model's cosine match for the current profile
+    predicted: float | None  # the rating the model expects from this person, 1..5 (when listed)
+    reason: str | None
+    similar: Sequence[tuple[MovieCard, float]]  # nearest movies by vector, with cosine
+
+
+class DetailsScreen(ModalScreen[None]):
+    BINDINGS = [  # noqa: RUF012
+        Binding("escape,q", "close", "Close"),
+        Binding("1", "rate(1)", "Rate", key_display="1-5"),
+        Binding("2", "rate(2)", show=False),
+        Binding("3", "rate(3)", show=False),
+        Binding("4", "rate(4)", show=False),
+        Binding("5", "rate(5)", show=False),
+        Binding("l", "rate(4)", "Like"),
+        Binding("L", "rate(5)", show=False),
+        Binding("d", "rate(2)", "Dislike"),
+        Binding("D", "rate(1)", show=False),
+        Binding("x", "act('dismiss')", "Dismiss"),
+        Binding("m", "act('more')", "More like this"),
+        Binding("j", "cursor(1)", show=False),
+        Binding("k", "cursor(-1)", show=False),
+    ]
+
+    def __init__(self, details: Details, colours: Palette) -> None:
+        super().__init__()
+        self.details = details
+        self.colours = colours
+        self.your_rating = details.your_rating
+
+    def compose(self) -> ComposeResult:
+        card = self.details.card
+        with Vertical(id="details-box", classes="modal-box"):
+            yield Static(Text(f"{display_title(card.title)} ({card.year})", style="bold"), classes="modal-title")
+            yield Static(Text(" · ".join(card.genres) or "no genre", style="italic"), id="details-genres")
+            yield Static(id="details-you")
+            yield Static(histogram(card, self.colours), id="details-histogram")
+            yield Static("Similar movies", classes="section-title")
+            similar = OptionList(id="details-similar")
+            yield similar
+            yield Static("1-5 rate · l like · d dislike · x dismiss · m more like this · enter open · esc close",
+                         classes="modal-footer")  # fmt: skip
+
+    def on_mount(self) -> None:
+        self._show_you()
+        similar = self.query_one("#details-similar", OptionList)
+        options = [Option(self._similar_row(c, sim), id=f"s{c.movie_id}") for c, sim in self.details.similar]
+        similar.set_options(options or [Option(Text("no similar movies found", style="italic"), disabled=True)])
+        if options:
+            similar.highlighted = 0
+        similar.focus()
+
+    def _similar_row(self, card: MovieCard, similarity: float) -> Table:
+        return movie_row(card, self.colours, Text(f"sim {similarity:.2f}", style="dim"))
+
+    def _show_you(self) -> None:
+        details = self.details
+        parts: list[tuple[str, str] | str] = []
+        if self.your_rating is not None:
+            parts += [("You rated it ", "dim"), (stars(self.your_rating), self.colours.stars), "   "]
+        if details.score is not None:
+            parts += [("Your match ", "dim"), (f"{details.score:.2f}", "bold"), "   "]
+        if details.predicted is not None and self.your_rating is None:
+            parts += [("you'd rate it about ", "dim"), (f"{details.predicted:.1f}★", "bold"), "   "]
+        if details.reason:
+            parts += [(details.reason, f"italic {self.colours.reason}")]
+        self.query_one("#details-you", Static).update(Text.assemble(*parts) if parts else "")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_rate(self, value: int) -> None:
+        self.your_rating = value
+        self._show_you()
+        self.post_message(CardAction(self.details.card.movie_id, "rate", value))
+
+    def action_act(self, action: str) -> None:
+        self.post_message(CardAction(self.details.card.movie_id, action))
+        if action in ("more", "dismiss"):
+            self.dismiss(None)
+
+    def action_cursor(self, step: int) -> None:
+        similar = self.query_one("#details-similar", OptionList)
+        similar.action_cursor_down() if step > 0 else similar.action_cursor_up()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id and event.option.id.startswith("s"):
+            self.post_message(CardAction(int(event.option.id[1:]), "open"))
+
+
+def movie_row(card: MovieCard, colours: Palette, last: Text) -> Table:
+    """One movie as aligned columns (title, genres, stars, `last`), for lists of similar movies and
+    search results."""
+    row = Table.grid(expand=True, padding=(0, 0, 0, 2))
+    row.add_column(no_wrap=True, overflow="ellipsis", ratio=3)
+    row.add_column(no_wrap=True, overflow="ellipsis", ratio=2)
+    row.add_column(no_wrap=True, width=7)
+    row.add_column(no_wrap=True, width=12, justify="right")
+    row.add_row(
+        Text(f"{display_title(card.title)} ({card.year})", style="bold"),
+        Text(", ".join(card.genres), style="dim"),
+        Text(stars(card.mean_rating), style=colours.stars),
+        last,
+    )
+    return row
+
+
+BAR_WIDTH = 28
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def histogram(card: MovieCard, colours: Palette) -> Table:
+    """Ratings 5 to 1 as horizontal bars scaled to the most common rating."""
+    table = Table.grid(padding=(0, 1))
+    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True, justify="right")
+    total = sum(card.histogram) or 1
+    biggest = max(card.histogram) or 1
+    for value in range(5, 0, -1):
+        count = card.histogram[value - 1]
+        eighths = round(BAR_WIDTH * 8 * count / biggest)
+        bar = "█" * (eighths // 8) + (_EIGHTHS[eighths % 8] if eighths % 8 else "")
+        table.add_row(
+            Text(f"{value} ★", style=colours.stars),
+            Text(bar.ljust(BAR_WIDTH), style=colours.bar),
+            Text(f"{count:>6,}  {count / total:>4.0%}", style="dim"),
+        )
+    summary = f"mean {card.mean_rating:.2f} from {card.rating_count:,} ratings"
+    table.add_row("", Text(summary, style="italic"), "")
+    return table
+
+
+class SearchScreen(ModalScreen[None]):
+    """Find a title as you type; enter opens it, 1-5 on the list rates it."""
+
+    BINDINGS = [  # noqa: RUF012
+        Binding("escape", "close", "Close"),
+        Binding("down", "cursor(1)", show=False),
+        Binding("up", "cursor(-1)", show=False),
+    ]
+
+    def __init__(
+        self, search: Callable[[str], Sequence[TitleEntry]], describe: Callable[[int], RenderableType]
+    ) -> None:
+        super().__init__()
+        self.search = search
+        self.describe = describe
+        self.results: list[TitleEntry] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="search-box", classes="modal-box"):
+            yield Static("Find a title", classes="modal-title")
+            yield Input(placeholder="Type a title, e.g. blade runner", id="search-input")
+            yield SearchResults(id="search-results")
+            yield Static("↑↓ choose · enter open · tab then 1-5 to rate · esc close", classes="modal-footer")
+
+    def on_mount(self) -> None:
+        self.query_one("#search-results", SearchResults).set_options(
+            [Option(Text("start typing…", style="italic"), disabled=True)]
+        )
+        self.query_one("#search-input", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.results = list(self.search(event.value))
+        results = self.query_one("#search-results", SearchResults)
+        results.movie_ids = [r.movie_id for r in self.results]
+        options = [Option(self.describe(r.movie_id), id=f"f{r.movie_id}") for r in self.results]
+        if not options and event.value.strip():
+            options = [Option(Text("no match", style="italic"), disabled=True)]
+        results.set_options(options)
+        if self.results:
+            results.highlighted = 0
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        results = self.query_one("#search-results", SearchResults)
+        if self.results and results.highlighted is not None:
+            self.post_message(CardAction(self.results[results.highlighted].movie_id, "open"))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id and event.option.id.startswith("f"):
+            self.post_message(CardAction(int(event.option.id[1:]), "open"))
+
+    def action_cursor(self, step: int) -> None:
+        results = self.query_one("#search-results", SearchResults)
+        results.action_cursor_down() if step > 0 else results.action_cursor_up()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class SearchResults(OptionList):
+    BINDINGS = [  # noqa: RUF012
+        Binding("1", "rate(1)", "Rate", key_display="1-5"),
+        Binding("2", "rate(2)", show=False),
+        Binding("3", "rate(3)", show=False),
+        Binding("4", "rate(4)", show=False),
+        Binding("5", "rate(5)", show=False),
+    ]
+
+    movie_ids: list[int] = []  # noqa: RUF012  (replaced per instance on every search)
+
+    def action_rate(self, value: int) -> None:
+        if self.highlighted is not None and 0 <= self.highlighted < len(self.movie_ids):
+            self.post_message(CardAction(self.movie_ids[self.highlighted], "rate", value))
+
+
+class NamePrompt(ModalScreen[str | None]):
+    """Ask for a profile name (save)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]  # noqa: RUF012
+
+    def __init__(self, title: str, initial: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.initial = initial
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="prompt-box", classes="modal-box"):
+            yield Static(self.title_text, classes="modal-title")
+            yield Input(value=self.initial, placeholder="a name, e.g. alice", id="prompt-input")
+            yield Static("", id="prompt-error")
+            yield Static("enter save · esc cancel", classes="modal-footer")
+
+    def on_mount(self) -> None:
+        self.query_one("#prompt-input", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        name = event.value.strip()
+        if valid_profile_name(name):
+            self.dismiss(name)
+        else:
+            self.query_one("#prompt-error", Static).update(
+                Text("1-40 letters, digits, '-', '_' or '.'", style="italic")
+            )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ProfilesScreen(ModalScreen[str | None]):
+    """Pick a saved profile to load."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]  # noqa: RUF012
+
+    def __init__(self, names: Sequence[str]) -> None:
+        super().__init__()
+        self.names = list(names)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="profiles-box", classes="modal-box"):
+            yield Static("Load a profile", classes="modal-title")
+            yield OptionList(*[Option(Text(n), id=f"p{i}") for i, n in enumerate(self.names)], id="profiles-list")
+            yield Static("enter load · esc cancel", classes="modal-footer")
+
+    def on_mount(self) -> None:
+        profiles = self.query_one("#profiles-list", OptionList)
+        if not self.names:
+            profiles.add_option(Option(Text("no saved profiles yet", style="italic"), disabled=True))
+        else:
+            profiles.highlighted = 0
+        profiles.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.dismiss(self.names[int(event.option.id[1:])])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

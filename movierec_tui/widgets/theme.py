@@ -1,0 +1,74 @@
+"""The app's two themes ("cinema" dark and light) and the colours Rich renderables take from them.
+
+Textual CSS reaches theme variables directly, but cards and chat messages are Rich renderables that
+only know concrete colours, so :func:`palette` reads them from the running theme; widgets rebuild
+their content when the theme changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import App
+from textual.theme import Theme
+
+DARK = Theme(
+    name="movierec-dark",
+    primary="#E5A50A",  # marquee gold
+    secondary="#7C6BC4",
+    accent="#4FB3BF",  # teal
+    warning="#F0C04A",
+    error="#E0605E",
+    success="#6CC070",
+    foreground="#E8E3D8",
+    background="#13151B",
+    surface="#1A1D25",
+    panel="#232733",
+    dark=True,
+)
+LIGHT = Theme(
+    name="movierec-light",
+    primary="#A86A00",
+    secondary="#5B4BA8",
+    accent="#1D7480",
+    warning="#B07A00",
+    error="#B3261E",
+    success="#2E7D32",
+    foreground="#24211C",
+    background="#F6F2EA",
+    surface="#FFFCF6",
+    panel="#EAE3D5",
+    dark=False,
+)
+THEMES = (DARK, LIGHT)
+
+
+@dataclass(frozen=True)
+class Palette:
+    stars: str
+    reason: str
+    new: str
+    user: str
+    bot: str
+    good: str
+    bad: str
+    bar: str
+    chip: str
+    chip_selected: str
+
+
+def palette(app: App) -> Palette:
+    """Concrete colours for Rich renderables from the running theme (fallbacks for a bare App)."""
+    values = app.theme_variables
+    return Palette(
+        stars=values.get("text-warning", "#F0C04A"),
+        reason=values.get("text-accent", "#4FB3BF"),
+        new=f"bold {values.get('background', '#000000')} on {values.get('success', '#6CC070')}",
+        user=values.get("text-primary", "#E5A50A"),
+        bot=values.get("text-accent", "#4FB3BF"),
+        good=values.get("text-success", "#6CC070"),
+        bad=values.get("text-error", "#E0605E"),
+        bar=values.get("primary", "#E5A50A"),
+        chip=f"{values.get('foreground', '#E8E3D8')} on {values.get('panel-lighten-1', '#343F49')}",
+        chip_selected=f"bold {values.get('background', '#13151B')} on {values.get('primary', '#E5A50A')}",
+    )

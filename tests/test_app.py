@@ -1,0 +1,609 @@
+"""The Textual app: whole sessions with Pilot on the real stack (synthetic data), and snapshots.
+
+Behaviour tests use the `ready` home (real Redis, Milvus Lite and the Paddle model trained on the
+synthetic dataset) and drive the app only with keys and typed text. Snapshot tests use a small
+in-memory catalogue behind the real `Recommender` code (fake stores and encoder, below), so the
+pictures depend on the app's look only, not on model training or store versions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from textual.widgets import Input
+
+from movierec_tui.app import MovieRecApp, describe_failure
+from movierec_tui.chat import Unknown
+from movierec_tui.engine import Recommendation, Recommender, Timings
+from movierec_tui.profile import Profile
+from movierec_tui.stores.cards import MovieCard
+from movierec_tui.titles import TitleEntry, TitleIndex, display_title
+from movierec_tui.widgets.cards import CardList
+from movierec_tui.widgets.profile_panel import RatingsList
+from movierec_tui.widgets.screens import KEYS, DetailsScreen, HelpScreen, SearchScreen
+
+SIZE = (120, 40)
+
+# -- a small deterministic catalogue for snapshots ------------------------------------------------
+
+FAKE_MOVIES = [
+    # (title, year, genres, cluster)
+    ("Star Wars: Episode IV - A New Hope", 1977, ("Action", "Adventure", "Sci-Fi"), 0),
+    ("Alien", 1979, ("Horror", "Sci-Fi"), 0),
+    ("Matrix, The", 1999, ("Action", "Sci-Fi", "Thriller"), 0),
+    ("Blade Runner", 1982, ("Film-Noir", "Sci-Fi"), 0),
+    ("Aliens", 1986, ("Action", "Sci-Fi", "Thriller"), 0),
+    ("Terminator, The", 1984, ("Action", "Sci-Fi", "Thriller"), 0),
+    ("Brazil", 1985, ("Sci-Fi",), 0),
+    ("2001: A Space Odyssey", 1968, ("Drama", "Mystery", "Sci-Fi"), 0),
+    ("Toy Story", 1995, ("Animation", "Children's", "Comedy"), 1),
+    ("When Harry Met Sally...", 1989, ("Comedy", "Romance"), 1),
+    ("Groundhog Day", 1993, ("Comedy", "Romance"), 1),
+    ("Annie Hall", 1977, ("Comedy", "Romance"), 1),
+    ("Some Like It Hot", 1959, ("Comedy", "Crime"), 1),
+    ("Apartment, The", 1960, ("Comedy", "Drama"), 1),
+    ("Clueless", 1995, ("Comedy", "Romance"), 1),
+    ("Notting Hill", 1999, ("Comedy", "Romance"), 1),
+    ("Scream", 1996, ("Horror", "Thriller"), 2),
+    ("Shining, The", 1980, ("Horror",), 2),
+    ("Exorcist, The", 1973, ("Horror",), 2),
+    ("Halloween", 1978, ("Horror",), 2),
+    ("Psycho", 1960, ("Horror", "Thriller"), 2),
+    ("Jaws", 1975, ("Action", "Horror"), 2),
+    ("Thing, The", 1982, ("Action", "Horror", "Sci-Fi"), 2),
+    ("Carrie", 1976, ("Horror",), 2),
+    ("Unforgiven", 1992, ("Western",), 3),
+    ("Searchers, The", 1956, ("Western",), 3),
+    ("High Noon", 1952, ("Western",), 3),
+    ("Butch Cassidy and the Sundance Kid", 1969, ("Action", "Comedy", "Western"), 3),
+    ("Dances with Wolves", 1990, ("Adventure", "Drama", "Western"), 3),
+    ("Tombstone", 1993, ("Western",), 3),
+    ("Rio Bravo", 1959, ("Action", "Western"), 3),
+    ("Heat", 1995, ("Action", "Crime", "Thriller"), 3),
+]
+
+
+def fake_cards() -> list[MovieCard]:
+    rng = np.random.default_rng(3)
+    cards = []
+    for i, (title, year, genres, _) in enumerate(FAKE_MOVIES):
+        count = int(3000 / (1 + i % 8) + 40 * i)
+        weights = np.array([1, 2, 5, 9, 8 - (i % 5)], dtype=float) + rng.random(5)
+        histogram = tuple(int(x) for x in np.round(weights / weights.sum() * count))
+        total = sum(histogram)
+        mean = sum((k + 1) * n for k, n in enumerate(histogram)) / total
+        cards.append(MovieCard(2 * i + 1, title, year, genres, round(mean, 4), total, histogram))  # type: ignore[arg-type]
+    return cards
+
+
+@dataclass
+class FakeTable:
+    """What the app reads of `Recommender.movies`: ids, vectors and `index_of`."""
+
+    movie_ids: np.ndarray
+    vectors: np.ndarray
+
+    def index_of(self, movie_ids: np.ndarray) -> np.ndarray:
+        positions = np.clip(np.searchsorted(self.movie_ids, movie_ids), 0, len(self.movie_ids) - 1)
+        return np.where(self.movie_ids[positions] == movie_ids, positions, -1)
+
+
+class FakeEncoder:
+    """Ratings pull the user vector towards liked movies and away from disliked ones."""
+
+    def __init__(self, table: FakeTable) -> None:
+        self.table = table
+
+    def encode(self, gender, age, occupation, ratings):
+        vector = np.full(self.table.vectors.shape[1], 0.05, dtype=np.float32)
+        vector[0] += 0.2 if gender == "M" else 0.0
+        vector[1] += 0.2 if gender == "F" else 0.0
+        vector[2] += 0.01 * (age or 25) / 10 + 0.01 * (occupation or 0)
+        for movie_id, rating in ratings.items():
+            row = int(self.table.index_of(np.array([movie_id]))[0])
+            if row >= 0:
+                vector += (rating - 2.8) * self.table.vectors[row]
+        return vector / (np.linalg.norm(vector) + 1e-9), 0.1
+
+
+class FakeCardStore:
+    def __init__(self) -> None:
+        self.profiles: dict[str, str] = {}
+
+    def save_profile(self, name, profile_json):
+        self.profiles[name] = profile_json
+
+    def load_profile(self, name):
+        return self.profiles.get(name)
+
+    def profile_names(self):
+        return sorted(self.profiles)
+
+
+class FakeRecommender:
+    """The part of `Recommender` the app uses, over a fixed in-memory catalogue: brute-force cosine
+    search with the same filters, reasons like the engine's. Independent of the model and the stores,
+    so snapshots change only when the app's look does."""
+
+    def __init__(self) -> None:
+        cards = fake_cards()
+        rng = np.random.default_rng(11)
+        centres = rng.normal(size=(4, 16))
+        vectors = np.stack([centres[c] + 0.45 * rng.normal(size=16) for *_, c in FAKE_MOVIES]).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        self.by_id = {c.movie_id: c for c in cards}
+        self.movies = FakeTable(np.array(sorted(self.by_id), dtype=np.int64), vectors)
+        self.encoder = FakeEncoder(self.movies)
+        self.backends = SimpleNamespace(cards=FakeCardStore())
+        self.titles = TitleIndex(TitleEntry(c.movie_id, c.title, c.year, c.rating_count) for c in cards)
+        self.last_timings = Timings()
+        self.down = False
+
+    def cards(self, ids):
+        return {i: self.by_id[i] for i in ids if i in self.by_id}
+
+    def seed_movies(self, n=8, exclude=frozenset()):
+        ranked = sorted(self.by_id.values(), key=lambda c: -c.rating_count)
+        picks = [c for c in ranked if c.movie_id not in exclude]
+        return [picks[i] for i in (0, 8, 16, 24, 1, 9, 17, 25) if i < len(picks)][:n]
+
+    def recommend(self, profile: Profile, k: int = 10) -> list[Recommendation]:
+        if self.down:
+            raise ConnectionError("fake Milvus is down")
+        vector, _ = self.encoder.encode(profile.gender, profile.age, profile.occupation, profile.ratings)
+        scores = self.movies.vectors @ vector
+        liked = [m for m, r in profile.ratings.items() if r >= 4]
+        results = []
+        for row in np.argsort(-scores):
+            card = self.by_id[int(self.movies.movie_ids[row])]
+            if card.movie_id in profile.ratings or card.movie_id in profile.dismissed:
+                continue
+            if profile.genres_in and not set(card.genres) & set(profile.genres_in):
+                continue
+            if set(card.genres) & set(profile.genres_out):
+                continue
+            if (profile.year_min or 0) > card.year or (profile.year_max or 9999) < card.year:
+                continue
+            because = (
+                max(
+                    liked,
+                    key=lambda m: float(
+                        self.movies.vectors[self.movies.index_of(np.array([m]))[0]] @ self.movies.vectors[row]
+                    ),
+                )
+                if liked
+                else None
+            )
+            reason = (
+                f"because you liked {display_title(self.by_id[because].title)} ({self.by_id[because].year})"
+                if because
+                else "popular with everyone"
+            )
+            score = float(scores[row])
+            results.append(Recommendation(card, score, float(np.clip(3.3 + 1.2 * score, 1, 5)), reason, because))
+            if len(results) == k:
+                break
+        self.last_timings = Timings(total=1.0)
+        return results
+
+
+def snapshot_app(**kwargs) -> MovieRecApp:
+    return MovieRecApp(FakeRecommender(), cursor_blink=False, show_timings=False, **kwargs)
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+async def settle(pilot) -> None:
+    """Wait until every worker finished and the screen caught up (refreshes included)."""
+    app = pilot.app
+    for _ in range(200):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not app._in_flight and not app._stale and app._timer is None and not app.workers._workers:
+            break
+        await asyncio.sleep(0.02)
+    await pilot.pause()
+
+
+async def until(pilot, predicate, timeout: float = 10.0) -> None:
+    """Wait (without requiring the app to settle) until `predicate()` holds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.01)
+
+
+async def say(pilot, text: str) -> None:
+    app = pilot.app
+    app.chat_input.focus()
+    app.chat_input.value = text
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def card_ids(app: MovieRecApp) -> list[int]:
+    return [r.card.movie_id for r in app.cards.recommendations]
+
+
+def bot_messages(app: MovieRecApp) -> list[str]:
+    return [str(m.render()) for m in app.chat_log.query(".msg.bot")]
+
+
+def run(coro) -> None:
+    asyncio.run(coro)
+
+
+# -- behaviour on the real stack ------------------------------------------------------------------
+
+
+@pytest.fixture()
+def recommender(ready, backends):
+    return Recommender(ready, backends)
+
+
+def test_a_whole_session(recommender, synthetic) -> None:
+    """Answer the questions, rate movies, filter, explore, save and reload: on the real stack."""
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert app.ready and app.question == "age"
+            assert len(card_ids(app)) == 20  # demographic picks before anything is known
+            await say(pilot, "I'm 34")
+            assert app.profile.age == 25 and app.question == "gender"
+            # a quick reply works like typing: focus the chips, move right to "male", enter
+            app.quick_replies.focus()
+            await pilot.press("right", "enter")
+            await settle(pilot)
+            assert app.profile.gender == "M" and app.question == "occupation"
+            await say(pilot, "programmer")
+            assert app.profile.occupation == 12 and app.question == "seed"
+            await say(pilot, "skip")
+            assert app.question == "seed"
+            await say(pilot, "back")  # enough questions
+            assert not app.onboarding
+
+            for title in ("Star Wars", "alien", "the matrix"):
+                await say(pilot, f"loved {title}")
+            assert len(app.profile.ratings) == 3
+            ids = card_ids(app)
+            assert synthetic.cluster_share(ids, 0) >= 0.8
+            assert not set(ids) & set(app.profile.ratings)
+            assert "because you liked" in app.results[0].reason
+
+            # keys on the cards: tab to the list, rate the focused card, dismiss the next
+            app.cards.focus()
+            await pilot.pause()
+            first = card_ids(app)[0]
+            await pilot.press("4")
+            await settle(pilot)
+            assert app.profile.ratings[first] == 4 and first not in card_ids(app)
+            second = card_ids(app)[0]
+            await pilot.press("x")
+            await settle(pilot)
+            assert second in app.profile.dismissed and second not in card_ids(app)
+
+            # a filter: only Drama/Western now, and the hint says what changed
+            await say(pilot, "only westerns")
+            ids = card_ids(app)
+            assert ids and all("Western" in app.catalog[m].genres for m in ids)
+            hint = str(app.query_one("#cards-hint").render())
+            assert "only Western" in hint and "new" in hint
+            await say(pilot, "clear filters")
+            assert synthetic.cluster_share(card_ids(app), 0) >= 0.8
+
+            # more like a horror movie, then back
+            await say(pilot, "more like Scream")
+            assert app.more_like is not None and synthetic.cluster_share(card_ids(app), 2) >= 0.6
+            assert "More like" in str(app.query_one("#cards-title").render())
+            app.cards.focus()
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.more_like is None
+
+            # why: one in the list, and one that is not
+            top = app.results[0].card
+            await say(pilot, f"why {top.title}?")
+            assert "#1 in your picks" in bot_messages(app)[-1]
+            await say(pilot, "why Unforgiven?")
+            assert "not in your top 20" in bot_messages(app)[-1]
+
+            # save, change, reload
+            await say(pilot, "save alice")
+            assert app.saved_as == "alice"
+            saved = Profile.from_json(recommender.backends.cards.load_profile("alice"))
+            assert saved.ratings == app.profile.ratings and saved.occupation == 12
+            await say(pilot, "reset")
+            assert app.profile == Profile() and app.onboarding
+            await say(pilot, "load alice")
+            assert app.profile.ratings == saved.ratings and app.profile.age == 25
+            assert synthetic.cluster_share(card_ids(app), 0) >= 0.8
+
+    run(scenario())
+
+
+def test_profile_flag_loads_and_bad_records_start_fresh(recommender) -> None:
+    store = recommender.backends.cards
+    store.save_profile("bob", Profile(gender="F", age=35, occupation=2, ratings={1: 5}).to_json())
+    store.save_profile("broken", '{"gender": "[b]x[/i]"}')  # invalid, and markup if it were read as such
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, profile_name="bob", cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert app.profile.ratings == {1: 5} and app.profile.age == 35
+            assert app.question == "seed"  # demographics known: straight to the movies
+        app = MovieRecApp(recommender, profile_name="broken", cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert app.profile == Profile() and app.ready
+            assert any("unreadable" in str(n.message) for n in app._notifications)
+            assert card_ids(app)
+
+    run(scenario())
+
+
+def test_keyboard_only_details_search_help_and_panel(recommender, synthetic) -> None:
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await say(pilot, "back")
+            # "?" in an empty input opens help; escape closes; in a non-empty input it is typed
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape")
+            app.chat_input.value = "why"
+            app.chat_input.cursor_position = 3
+            await pilot.press("question_mark")
+            assert app.chat_input.value == "why?" and not isinstance(app.screen, HelpScreen)
+            app.chat_input.value = ""
+            # escape leaves the input for the cards; letters now act on cards
+            await pilot.press("escape")
+            assert app.focused is app.cards
+            await pilot.press("j", "k", "j")
+            assert app.cards.highlighted == 1
+            second = card_ids(app)[1]
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, DetailsScreen) and app.screen.details.card.movie_id == second
+            assert len(app.screen.details.similar) == 8
+            await pilot.press("5")
+            await settle(pilot)
+            assert app.profile.ratings[second] == 5
+            await pilot.press("escape")
+            # / finds a title; enter opens it; 3 rates it there
+            await pilot.press("slash")
+            assert isinstance(app.screen, SearchScreen)
+            await pilot.press(*"shining")
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, DetailsScreen)
+            shining = app.screen.details.card
+            assert shining.title == "Shining, The"
+            await pilot.press("3", "escape")
+            await settle(pilot)
+            assert app.profile.ratings[shining.movie_id] == 3
+            # the ratings list in the profile panel: re-rate and remove with keys
+            ratings = app.query_one(RatingsList)
+            ratings.focus()
+            await pilot.press("home", "1")
+            await settle(pilot)
+            assert app.profile.ratings[shining.movie_id] == 1  # most recent first
+            await pilot.press("delete")
+            await settle(pilot)
+            assert shining.movie_id not in app.profile.ratings
+            # undo brings it back
+            await pilot.press("ctrl+z")
+            await settle(pilot)
+            assert app.profile.ratings[shining.movie_id] == 1
+            # m on a card: more like it
+            app.cards.focus()
+            await pilot.press("m")
+            await settle(pilot)
+            assert app.more_like is not None
+
+    run(scenario())
+
+
+def test_store_outage_shows_a_banner_and_recovers() -> None:
+    fake = FakeRecommender()
+
+    async def scenario() -> None:
+        app = MovieRecApp(fake, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            before = card_ids(app)
+            fake.down = True
+            app.chat_input.value = "loved alien"
+            await pilot.press("enter")
+            banner = app.query_one("#banner")
+            await until(pilot, lambda: banner.display)
+            assert banner.display and "not reachable" in str(banner.render())
+            assert card_ids(app) == before  # the last cards stay
+            assert app.profile.ratings  # the profile is kept in memory
+            fake.down = False
+            app._retry_timer.stop()
+            app._retry()  # what the retry timer does
+            await settle(pilot)
+            assert not banner.display and card_ids(app) != before
+
+    run(scenario())
+
+
+def test_hostile_input_is_shown_verbatim_and_never_crashes() -> None:
+    async def scenario() -> None:
+        app = MovieRecApp(FakeRecommender(), cursor_blink=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            for text in ("[bold]x[/]", "[red", "\x1b[2J\x00\x07boom", "🙂" * 300, "x" * 100_000, "Heat 9"):
+                await say(pilot, text)
+            users = [str(m.render()) for m in app.chat_log.query(".msg.user")]
+            assert "[bold]x[/]" in users and "[red" in users
+            assert all("\x1b" not in u and "\x00" not in u for u in users)
+            assert app.is_running
+
+    run(scenario())
+
+
+def test_typing_is_not_blocked_by_a_slow_search() -> None:
+    """While a search hangs, messages are still echoed and typed, and the ratings made meanwhile are
+    folded into one trailing refresh."""
+    fake = FakeRecommender()
+    recommend = fake.recommend
+    gate = threading.Event()
+    gate.set()
+
+    def slow(*args, **kwargs):
+        gate.wait(timeout=10)
+        return recommend(*args, **kwargs)
+
+    fake.recommend = slow
+
+    async def scenario() -> None:
+        app = MovieRecApp(fake, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            before = app.generation
+            gate.clear()
+            app.chat_input.focus()
+            for text in ("loved alien", "hated scream", "loved heat"):
+                app.chat_input.value = text
+                await pilot.press("enter")
+            await pilot.press(*"hello")
+            assert app.chat_input.value == "hello"
+            assert len(app.chat_log.query(".msg.user")) == 3 and len(app.profile.ratings) == 3
+            assert app._in_flight and app.generation == before + 1  # one search running, the rest waiting
+            gate.set()
+            await settle(pilot)
+            assert app.generation == before + 2  # one trailing refresh for the two later ratings
+            assert not set(card_ids(app)) & set(app.profile.ratings)
+
+    run(scenario())
+
+
+def test_help_lists_every_binding() -> None:
+    listed = " ".join(keys for _, rows in KEYS for keys, _ in rows)
+    from movierec_tui.widgets.chat_pane import QuickReplies
+    from movierec_tui.widgets.screens import DetailsScreen as Details
+
+    for owner in (MovieRecApp, CardList, RatingsList, QuickReplies, Details):
+        for binding in owner.BINDINGS:
+            for key in binding.key.split(","):
+                shown = {"question_mark": "?", "slash": "/", "delete": "delete", "space": "enter"}.get(key, key)
+                shown = {"up": "↑", "down": "↓", "left": "←", "right": "→"}.get(shown, shown)
+                assert shown in listed or key in ("home", "end", "backspace", "space", "q"), (owner, key)
+
+
+def test_describe_failure_names_the_store() -> None:
+    class RedisError(Exception):
+        __module__ = "redis.exceptions"
+
+    assert describe_failure(RedisError("Connection refused")).startswith("Redis is not reachable")
+    assert describe_failure(ConnectionError("x")).startswith("A store is not reachable")
+    assert describe_failure(ValueError()) == "Recommendations failed"
+    assert isinstance(Unknown("", ""), Unknown)
+
+
+def test_input_cursor_does_not_blink_when_asked() -> None:
+    async def scenario() -> None:
+        app = snapshot_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert all(not i.cursor_blink for i in app.query(Input))
+
+    run(scenario())
+
+
+# -- snapshots ------------------------------------------------------------------------------------
+
+
+async def _session(pilot) -> None:
+    """Answers and a few ratings, so the cards show reasons and the hint."""
+    await settle(pilot)
+    for text in ("34", "female", "programmer", "5", "skip", "4", "back", "no horror"):
+        await say(pilot, text)
+    pilot.app.cards.focus()
+    await settle(pilot)
+
+
+def test_snapshot_main_80x24(snap_compare) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=_session)
+
+
+def test_snapshot_main_120x40(snap_compare) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=(120, 40), run_before=_session)
+
+
+def test_snapshot_first_question_120x40(snap_compare) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=(120, 40), run_before=settle)
+
+
+def test_snapshot_help(snap_compare) -> None:
+    async def open_help(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("f1")
+
+    assert snap_compare(snapshot_app(), terminal_size=(120, 40), run_before=open_help)
+
+
+def test_snapshot_details(snap_compare) -> None:
+    async def open_details(pilot) -> None:
+        await _session(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(snapshot_app(), terminal_size=(120, 40), run_before=open_details)
+
+
+# -- the command without a subcommand -------------------------------------------------------------
+
+
+def test_cli_opens_the_app_and_sets_up_first_when_needed(isolated_env, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from movierec_tui import cli, pipeline, status
+
+    opened: list[MovieRecApp] = []
+    monkeypatch.setattr(MovieRecApp, "run", lambda self: opened.append(self))
+    result = CliRunner().invoke(cli.app, ["--profile", "alice"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert len(opened) == 1 and opened[0].profile_name == "alice"
+
+    setups: list[object] = []
+    monkeypatch.setattr(status, "collect_status", lambda settings: {"ready": False})
+    monkeypatch.setattr(pipeline, "run_setup", lambda *args, **kwargs: setups.append(args))
+    result = CliRunner().invoke(cli.app, [], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "Setup has not been done yet" in result.output
+    assert len(setups) == 1 and setups[0][2] is None  # source=None: the official download
+    assert len(opened) == 2
+
+
+def test_command_palette_has_the_app_commands() -> None:
+    async def scenario() -> None:
+        app = snapshot_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            titles = {c.title for c in app.get_system_commands(app.screen)}
+            assert {"Save profile", "Load profile", "Reset profile", "Clear filters", "Toggle theme"} <= titles
+            await pilot.press("ctrl+p")
+            await pilot.press(*"toggle theme")
+            from textual.command import CommandList
+
+            commands = app.screen.query_one(CommandList)
+            await until(pilot, lambda: commands.option_count > 0 and commands.highlighted is not None)
+            assert "Toggle theme" in str(commands.get_option_at_index(commands.highlighted).prompt)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.theme == "movierec-light"
+
+    run(scenario())

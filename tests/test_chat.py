@@ -1,0 +1,293 @@
+"""The chat parser on its own: phrasings, context, fuzzy titles, helpful failures, robustness."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from movierec_tui import chat
+from movierec_tui.chat import (
+    AllowGenre,
+    Back,
+    ClearFilters,
+    Dismiss,
+    ExcludeGenre,
+    Expecting,
+    Forget,
+    Help,
+    Load,
+    Mention,
+    MoreLike,
+    OnlyGenre,
+    Rate,
+    Reset,
+    Save,
+    SetAge,
+    SetGender,
+    SetOccupation,
+    Skip,
+    Undo,
+    Unknown,
+    Why,
+    YearRange,
+    apply_intent,
+    parse,
+)
+from movierec_tui.profile import Profile
+from movierec_tui.titles import TitleEntry, TitleIndex
+
+CATALOGUE = [
+    ("Alien", 1979, 2000),
+    ("Aliens", 1986, 1820),
+    ("Alien³", 1992, 841),
+    ("Heat", 1995, 1000),
+    ("Titanic", 1997, 1500),
+    ("Titanic", 1953, 40),
+    ("Blade Runner", 1982, 1800),
+    ("Brazil", 1985, 800),
+    ("Toy Story", 1995, 2077),
+    ("Toy Story 2", 1999, 1585),
+    ("Godfather, The", 1972, 2200),
+    ("Godfather: Part II, The", 1974, 1600),
+    ("Hamlet", 1990, 120),
+    ("Hamlet", 1996, 150),
+    ("Star Wars: Episode IV - A New Hope", 1977, 2991),
+    ("Matrix, The", 1999, 2590),
+    ("Apollo 13", 1995, 1200),
+    ("1941", 1979, 200),
+    ("Doctor Dolittle", 1998, 150),
+    ("Scream", 1996, 1000),
+    ("Shining, The", 1980, 1100),
+    ("Seven (Se7en)", 1995, 1300),
+    ("Good, The Bad and The Ugly, The", 1966, 700),
+    ("Airplane!", 1980, 1300),
+    ("Rocky III", 1982, 400),
+    ("Rocky", 1976, 1000),
+]
+TITLES = TitleIndex(TitleEntry(i + 1, t, y, p) for i, (t, y, p) in enumerate(CATALOGUE))
+
+
+def movie(title: str, year: int) -> TitleEntry:
+    (entry,) = [TitleEntry(i + 1, t, y, p) for i, (t, y, p) in enumerate(CATALOGUE) if t == title and y == year]
+    return entry
+
+
+ALIEN, HEAT, TITANIC = movie("Alien", 1979), movie("Heat", 1995), movie("Titanic", 1997)
+
+
+def one(text: str, expecting: Expecting | None = None):
+    intents = parse(text, TITLES, expecting)
+    assert len(intents) == 1, intents
+    return intents[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'm 34", SetAge(25, 34)),
+        ("i am 17", SetAge(1, 17)),
+        ("34 years old", SetAge(25, 34)),
+        ("age 61", SetAge(56, 61)),
+        ("34", SetAge(25, 34)),
+        ("female", SetGender("F")),
+        ("I'm a man", SetGender("M")),
+        ("programmer", SetOccupation(12)),
+        ("I work as a teacher", SetOccupation(1)),
+        ("I'm a doctor", SetOccupation(6)),
+        ("loved Alien", Rate(ALIEN, 5)),
+        ("I really liked alien", Rate(ALIEN, 5)),
+        ("liked Heat", Rate(HEAT, 4)),
+        ("meh heat", Rate(HEAT, 3)),
+        ("disliked Heat", Rate(HEAT, 2)),
+        ("didn't like heat", Rate(HEAT, 2)),
+        ("hated Titanic", Rate(TITANIC, 1)),
+        ("Heat 4", Rate(HEAT, 4)),
+        ("Heat=4", Rate(HEAT, 4)),
+        ("heat: 4/5", Rate(HEAT, 4)),
+        ("Heat 4 stars", Rate(HEAT, 4)),
+        ("Heat 8/10", Rate(HEAT, 4)),
+        ("Heat ★★★", Rate(HEAT, 3)),
+        ("4 stars for Heat", Rate(HEAT, 4)),
+        ("rate heat 2", Rate(HEAT, 2)),
+        ("Heat was great!", Rate(HEAT, 5)),
+        ("the matrix (1999) 5", Rate(movie("Matrix, The", 1999), 5)),
+        ("Apollo 13 4", Rate(movie("Apollo 13", 1995), 4)),
+        ("Toy Story 2 5", Rate(movie("Toy Story 2", 1999), 5)),
+        ("loved alein", Rate(ALIEN, 5)),  # a typo
+        ("no horror", ExcludeGenre(("Horror",))),
+        ("no horror or war movies", ExcludeGenre(("Horror", "War"))),
+        ("I hate horror", ExcludeGenre(("Horror",))),
+        ("hide westerns", ExcludeGenre(("Western",))),
+        ("only comedies", OnlyGenre(("Comedy",))),
+        ("sci-fi only", OnlyGenre(("Sci-Fi",))),
+        ("horror is fine", AllowGenre(("Horror",))),
+        ("from the 80s", YearRange(1980, 1989)),
+        ("90s", YearRange(1990, 1999)),
+        ("the 1960s", YearRange(1960, 1969)),
+        ("the eighties", YearRange(1980, 1989)),
+        ("after 1990", YearRange(1991, None)),
+        ("since 1990", YearRange(1990, None)),
+        ("before 1970", YearRange(None, 1969)),
+        ("between 1970 and 1980", YearRange(1970, 1980)),
+        ("1990-1970", YearRange(1970, 1990)),
+        ("any year", YearRange(None, None)),
+        ("more like Blade Runner", MoreLike(movie("Blade Runner", 1982))),
+        ("movies like alien", MoreLike(ALIEN)),
+        ("more like this", MoreLike(None)),
+        ("why Brazil?", Why(movie("Brazil", 1985))),
+        ("why is brazil recommended?", Why(movie("Brazil", 1985))),
+        ("why?", Why(None)),
+        ("forget Heat", Forget(HEAT)),
+        ("remove my rating of heat", Forget(HEAT)),
+        ("dismiss Titanic", Dismiss(TITANIC)),
+        ("clear filters", ClearFilters()),
+        ("reset", Reset()),
+        ("start over", Reset()),
+        ("help", Help()),
+        ("/help", Help()),
+        ("hello", Help()),
+        ("undo", Undo()),
+        ("back", Back()),
+        ("skip", Skip()),
+        ("save alice", Save("alice")),
+        ("save profile as movie-night", Save("movie-night")),
+        ("save", Save(None)),
+        ("load alice", Load("alice")),
+        ("profiles", Load(None)),
+        ("Heat", Mention(HEAT)),
+        ("I've seen heat", Mention(HEAT)),
+        ("Toy Story 2", Mention(movie("Toy Story 2", 1999))),  # a movie, not Toy Story rated 2
+        ("Godfather 2", Mention(movie("Godfather: Part II, The", 1974))),
+        ("Rocky 3", Mention(movie("Rocky III", 1982))),
+        ("Apollo 13", Mention(movie("Apollo 13", 1995))),
+        ("1941", Mention(movie("1941", 1979))),
+        ("please, loved Alien thanks", Rate(ALIEN, 5)),
+    ],
+)
+def test_phrasings(text: str, expected: object) -> None:
+    assert one(text) == expected
+
+
+def test_several_things_in_one_message() -> None:
+    assert parse("female programmer", TITLES) == [SetGender("F"), SetOccupation(12)]
+    assert parse("34, female, programmer", TITLES) == [SetAge(25, 34), SetGender("F"), SetOccupation(12)]
+    assert parse("I'm a 34 year old male scientist", TITLES) == [SetAge(25, 34), SetGender("M"), SetOccupation(15)]
+    assert parse("Alien 5, Heat 4", TITLES) == [Rate(ALIEN, 5), Rate(HEAT, 4)]
+    assert parse("comedies from the 80s", TITLES) == [OnlyGenre(("Comedy",)), YearRange(1980, 1989)]
+    assert parse("no horror after 1990", TITLES) == [ExcludeGenre(("Horror",)), YearRange(1991, None)]
+    assert parse("loved Alien; no horror", TITLES) == [Rate(ALIEN, 5), ExcludeGenre(("Horror",))]
+
+
+def test_answers_to_the_question_just_asked() -> None:
+    assert one("25-34", Expecting("age")) == SetAge(25)
+    assert one("56+", Expecting("age")) == SetAge(56)
+    assert one("under 18", Expecting("age")) == SetAge(1)
+    assert one("f", Expecting("gender")) == SetGender("F")
+    assert one("woman", Expecting("gender")) == SetGender("F")
+    assert one("prefer not to say", Expecting("gender")) == Skip()
+    assert one("sales", Expecting("occupation")) == SetOccupation(14)
+    assert one("other", Expecting("occupation")) == SetOccupation(0)
+    rating = Expecting("rating", HEAT)
+    assert one("4", rating) == Rate(HEAT, 4)
+    assert one("loved it", rating) == Rate(HEAT, 5)
+    assert one("it was ok", rating) == Rate(HEAT, 3)
+    assert one("★★", rating) == Rate(HEAT, 2)
+    assert one("haven't seen it", rating) == Skip()
+    assert one("loved Alien", rating) == Rate(ALIEN, 5)  # anything else still works mid-question
+    assert isinstance(one("9", rating), Unknown)
+
+
+def test_a_lone_digit_without_a_question_asks_which_movie() -> None:
+    result = one("4")
+    assert isinstance(result, Unknown) and "Heat 4" in result.suggestions
+
+
+def test_ambiguous_titles_offer_each_candidate_as_a_complete_message() -> None:
+    result = one("loved hamlet")
+    assert isinstance(result, Unknown)
+    assert "several movies" in result.message
+    assert result.suggestions == ("loved Hamlet (1990)", "loved Hamlet (1996)")
+    assert parse(result.suggestions[1], TITLES) == [Rate(movie("Hamlet", 1996), 5)]
+
+
+def test_unknown_titles_suggest_the_closest() -> None:
+    result = one("loved blade runer 2049")
+    assert isinstance(result, Unknown)
+    assert any("Blade Runner (1982)" in s for s in result.suggestions)
+    assert all(isinstance(s, str) and s for s in result.suggestions)
+
+
+def test_genres_where_a_movie_was_expected_suggest_a_filter() -> None:
+    result = one("I like comedies")
+    assert isinstance(result, Unknown) and result.suggestions[0] == "only comedy"
+    result = one("comedies")
+    assert isinstance(result, Unknown) and "only comedy" in result.suggestions
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "xyzzy", "[bold]x", "[/]", "\x1b[31mred", "a\nb\tc\x00", "🙂" * 50, "Heat 7", "after 3000", "save a/b"],
+)
+def test_nonsense_is_answered_helpfully(text: str) -> None:
+    result = one(text)
+    assert isinstance(result, Unknown)
+    assert result.message and "\n" not in result.message
+    assert result.suggestions and all(s and "\n" not in s for s in result.suggestions)
+
+
+def test_long_input_is_cut_and_fast() -> None:
+    intents = parse("Heat " * 20_000 + "4", TITLES)
+    assert intents and all(isinstance(i, Unknown) for i in intents)
+    assert len(intents[0].text) <= chat.MAX_INPUT_CHARS
+
+
+def test_control_characters_never_survive_cleaning() -> None:
+    assert chat.clean("lo\x1b[2Jved\r\nAlien\u2028") == "lo [2Jved Alien"
+    assert one("loved\tAlien\n") == Rate(ALIEN, 5)
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(st.text(max_size=300), st.sampled_from([None, "age", "gender", "occupation", "rating"]))
+def test_any_text_gives_intents_and_never_raises(text: str, kind: str | None) -> None:
+    expecting = None if kind is None else Expecting(kind, HEAT if kind == "rating" else None)  # type: ignore[arg-type]
+    intents = parse(text, TITLES, expecting)
+    assert intents
+    for intent in intents:
+        assert type(intent).__module__ == "movierec_tui.chat"
+        if isinstance(intent, Unknown):
+            assert "\n" not in intent.message and len(intent.text) <= chat.MAX_INPUT_CHARS
+        edit = apply_intent(Profile(), intent)
+        if edit is not None:
+            edit.profile.validate()
+
+
+# -- applying intents ---------------------------------------------------------------------------
+
+
+def test_apply_intent_edits_a_copy_and_describes_the_change() -> None:
+    start = Profile(genres_in=["Horror"])
+    edit = apply_intent(start, ExcludeGenre(("Horror",)))
+    assert edit is not None and edit.changed
+    assert edit.profile.genres_out == ["Horror"] and edit.profile.genres_in == []
+    assert start.genres_in == ["Horror"]  # untouched, so undo can go back to it
+    assert edit.summary == "Horror hidden"
+    rated = apply_intent(Profile(dismissed=[ALIEN.movie_id]), Rate(ALIEN, 5))
+    assert rated is not None and rated.profile.ratings == {ALIEN.movie_id: 5} and rated.profile.dismissed == []
+    assert rated.summary == "Alien (1979) ★★★★★"
+    forgot = apply_intent(rated.profile, Forget(ALIEN))
+    assert forgot is not None and forgot.profile.ratings == {}
+    again = apply_intent(forgot.profile, Forget(ALIEN))
+    assert again is not None and not again.changed
+    years = apply_intent(Profile(), YearRange(1980, 1989))
+    assert years is not None and years.summary == "the 1980s"
+    assert apply_intent(Profile(), Help()) is None
+    reset = apply_intent(Profile(gender="F", ratings={1: 5}), Reset())
+    assert reset is not None and reset.profile == Profile()
+
+
+def test_filters_are_described_for_the_panel() -> None:
+    profile = Profile(genres_in=["Comedy", "Drama"], genres_out=["Horror"], year_min=1980, year_max=1989)
+    assert chat.describe_filters(profile) == ["only Comedy and Drama", "no Horror", "the 1980s"]
+    assert chat.describe_years(None, 1969) == "until 1969"
+    assert chat.stars(3.6) == "★★★★☆"
