@@ -4,7 +4,7 @@ hide what the other knows."""
 from __future__ import annotations
 
 from movierec_tui.config import Settings
-from movierec_tui.model.artifacts import ModelInfo
+from movierec_tui.model.artifacts import MODEL_FORMAT, ModelInfo
 
 
 def collect_status(settings: Settings) -> dict[str, object]:
@@ -40,13 +40,20 @@ def collect_status(settings: Settings) -> dict[str, object]:
     except Exception as exc:
         report["milvus reachable"] = f"no: {exc}"
     report["dataset fingerprint"] = meta.get("dataset_fingerprint", "none")
+    current_format = False
     try:
         info = ModelInfo.load(settings.model_dir)
         report["model version"] = info.version
         report["model trained in"] = f"{info.train_seconds:.0f} s"
+        current_format = info.format == MODEL_FORMAT
+        if not current_format:
+            report["model version"] += " (older format: run `movierec-tui setup`)"
     except (OSError, ValueError, TypeError):
         report["model version"] = "none (run `movierec-tui setup`)"
     report["ready"] = bool(
-        report.get("vectors") and report.get("cards") and meta.get("indexed_model_version") == report["model version"]
+        current_format
+        and report.get("vectors")
+        and report.get("cards")
+        and meta.get("indexed_model_version") == report["model version"]
     )
     return report

@@ -70,7 +70,7 @@ def parse_age_bucket(text: str) -> int:
 
 def parse_occupation(text: str) -> int:
     key = " ".join(text.strip().lower().split())
-    if key.isdigit() and int(key) in OCCUPATIONS:
+    if key.isascii() and key.isdigit() and int(key) in OCCUPATIONS:  # "²".isdigit() is True
         return int(key)
     for code, name in OCCUPATIONS.items():
         if key == name.lower():

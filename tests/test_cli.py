@@ -131,3 +131,20 @@ def test_console_script_end_to_end_and_malformed_data(tmp_path, synthetic, redis
     data = json.loads(result.stdout)
     assert len(data["results"]) == 5
     assert synthetic.cluster_share([r["movie_id"] for r in data["results"]], 1) >= 0.6
+
+
+def test_status_is_not_ready_for_an_older_model_format(isolated_env) -> None:
+    import json as json_module
+
+    from movierec_tui.status import collect_status
+
+    info_path = isolated_env.model_dir / "model.json"
+    original = info_path.read_text()
+    data = json_module.loads(original)
+    del data["format"]
+    info_path.write_text(json_module.dumps(data))
+    try:
+        report = collect_status(isolated_env)
+        assert report["ready"] is False and "older format" in report["model version"]
+    finally:
+        info_path.write_text(original)

@@ -22,6 +22,7 @@ from movierec_tui.model.features import MovieFeatures
 
 USER_TOWER_PREFIX = "user_tower"
 MODEL_INFO = "model.json"
+MODEL_FORMAT = 2  # 2: the user tower also outputs rating factors; bump on any change serving must know
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class ModelInfo:
     rating_offset: float
     train_config: dict
     tower_config: dict
+    format: int = 1  # model.json files written before the field existed are format 1
 
     @classmethod
     def load(cls, model_dir: Path) -> ModelInfo:
@@ -78,6 +80,7 @@ def export_model(trained, model_dir: Path, dataset_fingerprint: str) -> ModelInf
         rating_offset=float(trained.rating_head.offset.numpy()[0]),
         train_config=train_config,
         tower_config=trained.tower_config.to_dict(),
+        format=MODEL_FORMAT,
     )
     (staging / MODEL_INFO).write_text(json.dumps(info.__dict__, indent=2), encoding="utf-8")
     swap_directory(staging, model_dir)
