@@ -55,8 +55,9 @@ def markdown(report: EvaluationReport, command: str) -> str:
     lines += ["| " + " | ".join(row) + " |" for row in _rows(report.results)]
     lines += [
         "",
-        "Onboarding: the app proposes movies in order, a simulated user answers with their real rating",
-        "when they rated the movie, else skips, until N answers; the model ranks the rest.",
+        "Onboarding: the app proposes movies in order; a simulated user answers with their real rating",
+        "when the movie is in the first half of their history, else skips, until N answers; the second",
+        "half is held out, the same for both strategies; the model ranks.",
         "",
         "| N | proposals | users | Recall@10 | Recall@20 | NDCG@10 |",
         "|---|---|---|---|---|---|",
