@@ -24,6 +24,12 @@ from movierec_tui.titles import display_title
 from movierec_tui.widgets.theme import Palette, palette
 
 
+def rating_bindings(description: str) -> list[Binding]:
+    """Keys 1-5 to `rate(n)`, shown once in the footer as "1-5": every list of movies rates alike."""
+    first = Binding("1", "rate(1)", description, key_display="1-5")
+    return [first, *(Binding(str(n), f"rate({n})", f"{description} {n}", show=False) for n in range(2, 6))]
+
+
 @dataclass
 class CardAction(Message):
     """A key pressed on a card: rate (with a value), dismiss, more, why or open."""
@@ -41,11 +47,7 @@ class CardList(OptionList):
         Binding("k", "cursor_up", "Up", show=False),
         Binding("g", "first", "First", show=False),
         Binding("G", "last", "Last", show=False),
-        Binding("1", "rate(1)", "Rate", key_display="1-5"),
-        Binding("2", "rate(2)", "Rate 2", show=False),
-        Binding("3", "rate(3)", "Rate 3", show=False),
-        Binding("4", "rate(4)", "Rate 4", show=False),
-        Binding("5", "rate(5)", "Rate 5", show=False),
+        *rating_bindings("Rate"),
         Binding("l", "rate(4)", "Like"),
         Binding("L", "rate(5)", "Love", show=False),
         Binding("d", "rate(2)", "Dislike"),

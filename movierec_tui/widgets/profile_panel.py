@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from movierec_tui.chat import describe_filters, stars
 from movierec_tui.data_loader.dataset import AGE_BUCKETS, OCCUPATIONS
 from movierec_tui.profile import Profile
+from movierec_tui.widgets.cards import rating_bindings
 
 
 @dataclass
@@ -32,11 +33,7 @@ class RatingsList(OptionList):
     BINDINGS = [  # noqa: RUF012
         Binding("j", "cursor_down", show=False),
         Binding("k", "cursor_up", show=False),
-        Binding("1", "rate(1)", "Re-rate", key_display="1-5"),
-        Binding("2", "rate(2)", show=False),
-        Binding("3", "rate(3)", show=False),
-        Binding("4", "rate(4)", show=False),
-        Binding("5", "rate(5)", show=False),
+        *rating_bindings("Re-rate"),
         Binding("delete,backspace,x", "remove", "Remove"),
     ]
 

@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 from movierec_tui.chat import HELP_LINES, stars, valid_profile_name
 from movierec_tui.engine import MovieCard
 from movierec_tui.titles import TitleEntry, display_title
-from movierec_tui.widgets.cards import CardAction
+from movierec_tui.widgets.cards import CardAction, rating_bindings
 from movierec_tui.widgets.theme import Palette
 
 # Every key the app understands, by where it works; tests check this against the real bindings.
@@ -141,11 +141,7 @@ class Details:
 class DetailsScreen(ModalScreen[None]):
     BINDINGS = [  # noqa: RUF012
         Binding("escape,q", "close", "Close"),
-        Binding("1", "rate(1)", "Rate", key_display="1-5"),
-        Binding("2", "rate(2)", show=False),
-        Binding("3", "rate(3)", show=False),
-        Binding("4", "rate(4)", show=False),
-        Binding("5", "rate(5)", show=False),
+        *rating_bindings("Rate"),
         Binding("l", "rate(4)", "Like"),
         Binding("L", "rate(5)", show=False),
         Binding("d", "rate(2)", "Dislike"),
@@ -328,11 +324,7 @@ class SearchScreen(ModalScreen[None]):
 
 class SearchResults(OptionList):
     BINDINGS = [  # noqa: RUF012
-        Binding("1", "rate(1)", "Rate", key_display="1-5"),
-        Binding("2", "rate(2)", show=False),
-        Binding("3", "rate(3)", show=False),
-        Binding("4", "rate(4)", show=False),
-        Binding("5", "rate(5)", show=False),
+        *rating_bindings("Rate"),
     ]
 
     movie_ids: list[int] = []  # noqa: RUF012  (replaced per instance on every search)
