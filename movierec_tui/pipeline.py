@@ -75,6 +75,11 @@ def run_setup(
         timings[step] = round(time.perf_counter() - started, 2)
         return value
 
+    if source is None:
+        # A rerun (e.g. after an upgrade changed the model format) reuses the dataset setup was given.
+        previous = backends.cards.meta().get("dataset_source")
+        if previous and Path(previous).exists():
+            source = Path(previous)
     path = acquire_dataset(settings, source, reporter)
     reporter.start("parse", None)
     dataset: Dataset = timed("parse", lambda: load_dataset(path))  # type: ignore[assignment]

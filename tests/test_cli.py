@@ -148,3 +148,9 @@ def test_status_is_not_ready_for_an_older_model_format(isolated_env) -> None:
         assert report["ready"] is False and "older format" in report["model version"]
     finally:
         info_path.write_text(original)
+
+
+def test_setup_without_from_reuses_the_dataset_setup_was_given(isolated_env, synthetic) -> None:
+    result = run("setup", "--epochs", "60", "--batch-size", "64", "--learning-rate", "0.005")
+    assert result.exit_code == 0, result.output
+    assert "already done: cards, train, index" in result.output

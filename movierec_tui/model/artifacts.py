@@ -44,7 +44,9 @@ class ModelInfo:
 
 
 def model_version(dataset_fingerprint: str, train_config: dict) -> str:
-    config_hash = hashlib.sha256(json.dumps(train_config, sort_keys=True).encode()).hexdigest()[:6]
+    # The format is part of the hash so that a model of an older format counts as not trained.
+    keyed = {"format": MODEL_FORMAT, **train_config}
+    config_hash = hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:6]
     return f"{dataset_fingerprint[:8]}-{config_hash}"
 
 
