@@ -919,6 +919,12 @@ class MovieRecApp(App[None]):
         return len(self.screen_stack) == 1
 
     def action_help(self) -> None:
+        focused = self.focused
+        if isinstance(focused, ChatInput) and focused.value:
+            # Typed fast (or pasted), "why Brazil?" can reach this priority binding before the
+            # input has taken the earlier letters, so the input's own check saw it empty.
+            focused.insert_text_at_cursor("?")
+            return
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
         else:
