@@ -15,7 +15,6 @@ from movierec_tui.config import Settings
 from movierec_tui.data_loader.dataset import AGE_BUCKETS, OCCUPATIONS
 from movierec_tui.model.artifacts import MovieTable
 from movierec_tui.model.encoder import UserEncoder, UserEncoding
-from movierec_tui.onboarding import diverse_popular
 from movierec_tui.profile import Profile
 from movierec_tui.stores.backends import Backends, open_backends
 from movierec_tui.stores.cards import MovieCard
@@ -81,14 +80,15 @@ class Recommender:
         return found
 
     def seed_movies(self, n: int = 8, exclude: set[int] | frozenset[int] = frozenset()) -> list[MovieCard]:
-        """Well-known movies to ask a new person about: popular, but spread out in vector space."""
+        """Well-known movies to ask a new person about: the most rated ones not asked yet.
+
+        Measured (docs/benchmarks.md, onboarding): asking in popularity order gives better
+        recommendations than any popular-but-diverse order tried, because more people have seen
+        each movie asked and so answer sooner.
+        """
         self.titles  # noqa: B018  (fills the card cache with every card)
-        cards = sorted(self._card_cache.values(), key=lambda c: -c.rating_count)
-        pool = [c for c in cards[: max(n * 25, 200)] if c.movie_id not in exclude]
-        rows = self.movies.index_of(np.array([c.movie_id for c in pool], dtype=np.int64))
-        pool = [c for c, row in zip(pool, rows, strict=True) if row >= 0]
-        vectors = self.movies.vectors[rows[rows >= 0]]
-        return [pool[i] for i in diverse_popular(vectors, n)]
+        cards = sorted(self._card_cache.values(), key=lambda c: (-c.rating_count, c.movie_id))
+        return [c for c in cards if c.movie_id not in exclude][:n]
 
     def recommend(self, profile: Profile, k: int = 10) -> list[Recommendation]:
         started = time.perf_counter()

@@ -1,8 +1,10 @@
-"""Choosing the first movies to ask a new person about.
+"""A popular-but-diverse order of movies to ask a new person about, kept as the alternative the
+evaluation measures against plain popularity order.
 
-Ten blockbusters of one kind tell the model little. Greedy farthest-point selection over popular
-movies picks ones most people have seen that also split tastes apart; `docs/benchmarks.md` shows
-the effect on Recall@20 against asking about the most popular movies in order.
+The idea: ten blockbusters of one kind tell the model little, so pick movies most people have seen
+that also split tastes apart (greedy farthest-point selection). Measured in `docs/benchmarks.md`,
+it loses to plain popularity order (fewer people have seen each pick, so they answer later), which
+is why the app asks in popularity order.
 """
 
 from __future__ import annotations
