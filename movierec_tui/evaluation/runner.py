@@ -207,7 +207,7 @@ def evaluate_onboarding(dataset: Dataset, user_ids: np.ndarray, train: TrainMatr
     app_picks = train.movie_ids[pool[diverse_popular(model.vectors[pool], ONBOARDING_PROPOSALS)]]
     results = []
     for n_seed in seeds:
-        for name, proposals in (("ask the most popular", most_popular), ("ask the app's picks", app_picks)):
+        for name, proposals in (("ask the most popular", most_popular), ("ask popular-but-diverse picks", app_picks)):
             cases = onboarding_cases(dataset, user_ids, proposals, n_seed)
             ranked = top_k(model.scores(cases), cases, train.columns, 20, train.movie_ids)
             results.append(score_method(name, n_seed, cases, ranked, len(train.movie_ids)))
