@@ -204,10 +204,11 @@ def evaluate_onboarding(dataset: Dataset, user_ids: np.ndarray, train: TrainMatr
     popularity_order = np.argsort(-train.matrix.sum(axis=0), kind="stable")
     most_popular = train.movie_ids[popularity_order[:ONBOARDING_PROPOSALS]]
     pool = popularity_order[: ONBOARDING_PROPOSALS * 3]
-    app_picks = train.movie_ids[pool[diverse_popular(model.vectors[pool], ONBOARDING_PROPOSALS)]]
+    diverse_picks = train.movie_ids[pool[diverse_popular(model.vectors[pool], ONBOARDING_PROPOSALS)]]
     results = []
     for n_seed in seeds:
-        for name, proposals in (("ask the most popular", most_popular), ("ask popular-but-diverse picks", app_picks)):
+        strategies = (("ask the most popular", most_popular), ("ask popular-but-diverse picks", diverse_picks))
+        for name, proposals in strategies:
             cases = onboarding_cases(dataset, user_ids, proposals, n_seed)
             ranked = top_k(model.scores(cases), cases, train.columns, 20, train.movie_ids)
             results.append(score_method(name, n_seed, cases, ranked, len(train.movie_ids)))
