@@ -7,7 +7,7 @@ stores and the title index so that those never leak into UI code.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -41,7 +41,6 @@ class Timings:
     search: float = 0.0
     cards: float = 0.0
     total: float = 0.0
-    stages: dict[str, float] = field(default_factory=dict)
 
 
 class Recommender:

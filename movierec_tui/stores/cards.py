@@ -6,7 +6,6 @@ of recommendations is one pipelined round trip (HGETALL per id), not a query per
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -136,7 +135,3 @@ class CardStore:
 
     def profile_names(self) -> list[str]:
         return sorted(k[len(PROFILE_PREFIX) :] for k in self.client.scan_iter(match=f"{PROFILE_PREFIX}*"))
-
-
-def meta_json(value: object) -> str:
-    return json.dumps(value, sort_keys=True)
