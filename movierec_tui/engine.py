@@ -102,7 +102,9 @@ class Recommender:
         )
         hits = self.backends.milvus.search(user.vector, k, search_filter)
         searched = time.perf_counter()
-        cards = self.cards([movie_id for movie_id, _ in hits])
+        # One round trip for the results and the rated movies the reasons name (unless cached).
+        rated = [m for m in profile.ratings if m not in self._card_cache]
+        cards = self.cards([movie_id for movie_id, _ in hits] + rated)
         fetched = time.perf_counter()
         results = self._explain(profile, hits, cards, user)
         done = time.perf_counter()
@@ -124,7 +126,7 @@ class Recommender:
         hit_ids = np.array([m for m, _ in hits], dtype=np.int64)
         hit_rows = self.movies.index_of(hit_ids) if len(hits) else np.array([], dtype=np.int64)
         similarity = self.movies.vectors[hit_rows] @ liked_vectors.T if liked else None
-        liked_cards = self.cards(liked) if liked else {}
+        liked_cards = {m: card for m in liked if (card := cards.get(m) or self._card_cache.get(m)) is not None}
         info = self.encoder.info
         results = []
         for i, (movie_id, score) in enumerate(hits):
