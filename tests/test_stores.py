@@ -147,3 +147,17 @@ def test_a_milvus_lite_dir_locked_by_another_process_names_the_cause(tmp_path) -
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_search_follows_the_alias_after_another_client_reindexes(tmp_path) -> None:
+    path = str(tmp_path / "shared.db")
+    reader, writer = MilvusStore(path), MilvusStore(path)
+    ids = np.arange(1, 9, dtype=np.int64)
+    vectors = np.eye(8, 16, dtype=np.float32)
+    genres, years = [("Drama",)] * 8, [1990] * 8
+    writer.write_collection("a", ids, vectors, genres, years, popularity=[0] * 8, index_type="FLAT")
+    assert reader.search(vectors[2], 1)[0][0] == 3
+    writer.write_collection("b", ids, np.roll(vectors, 1, axis=0), genres, years, popularity=[0] * 8, index_type="FLAT")
+    assert reader.search(vectors[2], 1)[0][0] == 4  # rolled by one row: the new collection answers
+    reader.close()
+    writer.close()

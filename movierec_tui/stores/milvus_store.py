@@ -159,18 +159,33 @@ class MilvusStore:
     def search(
         self, vector: np.ndarray, limit: int, search_filter: SearchFilter | None = None
     ) -> list[tuple[int, float]]:
-        """(movie id, cosine) best first."""
-        if self.ensure_loaded() is None:
+        """(movie id, cosine) best first.
+
+        The alias is resolved and its collection loaded once, not per search (that lookup is a round
+        trip of its own); if the search fails because the alias has since moved to a collection this
+        process has not loaded (an `index` run elsewhere), it is resolved again and retried once.
+        """
+        from pymilvus.exceptions import MilvusException
+
+        if self._loaded is None and self.ensure_loaded() is None:
             raise MilvusUnavailable(f"no movie index in Milvus at {self.uri}; run `movierec-tui setup` or `index`")
         expression = search_filter.expression() if search_filter else ""
-        hits = self.client.search(
+        try:
+            hits = self._search(vector, limit, expression)
+        except MilvusException:
+            if self.ensure_loaded() is None:
+                raise MilvusUnavailable(f"no movie index in Milvus at {self.uri}; run `movierec-tui setup`") from None
+            hits = self._search(vector, limit, expression)
+        return [(int(hit["id"]), float(hit["distance"])) for hit in hits[0]]
+
+    def _search(self, vector: np.ndarray, limit: int, expression: str) -> list:
+        return self.client.search(
             ALIAS,
             data=[vector.tolist()],
             limit=limit,
             filter=expression,
             search_params={"metric_type": "COSINE", "params": {"ef": max(64, limit)}},
         )
-        return [(int(hit["id"]), float(hit["distance"])) for hit in hits[0]]
 
 
 def describe_connect_failure(uri: str, exc: Exception) -> str:
