@@ -143,15 +143,21 @@ def main_callback(
 
     settings = resolve_settings(home, milvus_uri, redis_url)
     with friendly_errors():
-        if not collect_status(settings)["ready"]:
-            console.print(
-                "[bold]Setup has not been done yet.[/] First: download MovieLens 1M, write the movie cards, "
-                "train the model and index the vectors (a few minutes, once)."
-            )
-            with open_backends(settings) as backends, progress_bars() as progress:
-                run_setup(settings, backends, None, RichReporter(progress))
-        with console.status("Loading the model and connecting to Redis and Milvus…"):
-            recommender = Recommender(settings)
+        # One connection to each store serves the readiness check, setup and the app.
+        backends = open_backends(settings)
+        try:
+            if not collect_status(settings, backends)["ready"]:
+                console.print(
+                    "[bold]Setup has not been done yet.[/] First: download MovieLens 1M, write the movie cards, "
+                    "train the model and index the vectors (a few minutes, once)."
+                )
+                with progress_bars() as progress:
+                    run_setup(settings, backends, None, RichReporter(progress))
+            with console.status("Loading the model…"):
+                recommender = Recommender(settings, backends)
+        except BaseException:
+            backends.close()
+            raise
         with recommender:
             MovieRecApp(recommender, profile_name=profile_name, tune_gc=True).run()
 

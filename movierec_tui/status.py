@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from movierec_tui.config import Settings
 from movierec_tui.model.artifacts import MODEL_FORMAT, ModelInfo
+from movierec_tui.stores.backends import Backends, open_milvus_for, open_redis_for
+from movierec_tui.stores.cards import CardStore
 
 
-def collect_status(settings: Settings) -> dict[str, object]:
-    from movierec_tui.stores.backends import open_milvus_for, open_redis_for
-    from movierec_tui.stores.cards import CardStore
-
+def collect_status(settings: Settings, backends: Backends | None = None) -> dict[str, object]:
+    """Probe the stores (through `backends` if the caller has them open, else on fresh connections
+    that are closed again) and the model dir."""
     report: dict[str, object] = {
         "home": str(settings.home),
         "redis": settings.redis_url or f"embedded Valkey, data in {settings.redis_dir}",
@@ -18,7 +19,7 @@ def collect_status(settings: Settings) -> dict[str, object]:
     }
     meta: dict[str, str] = {}
     try:
-        connection = open_redis_for(settings)
+        connection = backends.redis if backends else open_redis_for(settings)
         try:
             store = CardStore(connection.client)
             meta = store.meta()
@@ -26,17 +27,19 @@ def collect_status(settings: Settings) -> dict[str, object]:
             report["cards"] = store.count()
             report["saved profiles"] = len(store.profile_names())
         finally:
-            connection.close()
+            if backends is None:
+                connection.close()
     except Exception as exc:  # any failure is something to report, not to crash on
         report["redis reachable"] = f"no: {exc}"
     try:
-        milvus = open_milvus_for(settings)
+        milvus = backends.milvus if backends else open_milvus_for(settings)
         try:
             report["milvus reachable"] = "yes"
             report["collection"] = milvus.active_collection() or "none"
             report["vectors"] = milvus.count()
         finally:
-            milvus.close()
+            if backends is None:
+                milvus.close()
     except Exception as exc:
         report["milvus reachable"] = f"no: {exc}"
     report["dataset fingerprint"] = meta.get("dataset_fingerprint", "none")
