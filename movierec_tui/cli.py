@@ -99,6 +99,9 @@ class RichReporter:
         self.tasks[step] = self.progress.add_task(step, total=total, note="")
 
     def advance(self, step: str, completed: float, total: float | None = None, note: str = "") -> None:
+        """Also starts the bar of a step reported for the first time (evaluate's steps just report)."""
+        if step not in self.tasks:
+            self.start(step, total)
         self.progress.update(self.tasks[step], completed=completed, total=total, note=note)
 
     def finish(self, step: str, note: str = "") -> None:
@@ -438,15 +441,7 @@ def evaluate(
         reporter.start("parse", None)
         dataset = load_dataset(path)
         reporter.finish("parse")
-        started: set[str] = set()
-
-        def on_progress(step: str, done: float, total: float | None) -> None:
-            if step not in started:
-                started.add(step)
-                reporter.start(step, total)
-            reporter.advance(step, done, total)
-
-        report = run_evaluation(dataset, seed_list, config, on, tutorial, on_progress)
+        report = run_evaluation(dataset, seed_list, config, on, tutorial, reporter.advance)
     console.print(rich_table(report))
     md_path, json_path = write_reports(report, out or settings.home, command)
     console.print(f"written: {md_path} and {json_path}")

@@ -154,3 +154,16 @@ def test_setup_without_from_reuses_the_dataset_setup_was_given(isolated_env, syn
     result = run("setup", "--epochs", "60", "--batch-size", "64", "--learning-rate", "0.005")
     assert result.exit_code == 0, result.output
     assert "already done: cards, train, index" in result.output
+
+
+def test_evaluate_prints_the_table_and_writes_both_reports(isolated_env, synthetic, tmp_path) -> None:
+    result = run(
+        "evaluate", "--from", str(synthetic.path), "--epochs", "2", "--no-tutorial", "--seeds", "0,5",
+        "--out", str(tmp_path),
+    )
+    assert result.exit_code == 0, result.output
+    assert "Cold-start evaluation on test users" in result.output
+    assert (tmp_path / "evaluation.md").exists()
+    assert {r["n_seed"] for r in json.loads((tmp_path / "evaluation.json").read_text())["results"]} == {0, 5}
+    bad = runner.invoke(app, ["evaluate", "--from", str(synthetic.path), "--seeds", "five"])
+    assert bad.exit_code == 2 and "expected numbers like 0,5,10,20" in bad.output
