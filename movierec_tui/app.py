@@ -140,14 +140,17 @@ class MovieRecApp(App[None]):
         cursor_blink: bool = True,
         show_timings: bool = True,
         tune_gc: bool = False,
+        served: str = "",
     ) -> None:
         """`tune_gc`: keep the garbage collector's full passes out of the way of keypresses. With the
         model, libraries, title index and cards on the heap, a full collection pauses the UI for
         ~200 ms at random moments. Once the catalogue is loaded, everything allocated so far is frozen
         (never scanned again) and full collections run only when the person has been idle for a
         second; young garbage is still collected as usual. Meant for the process that runs the app
-        (the CLI); tests that create many apps leave it off."""
+        (the CLI); tests that create many apps leave it off.
+        `served`: "ssh" or "web" when `serve` started this process for someone else."""
         super().__init__()
+        self.served = served
         self.tune_gc = tune_gc
         self._last_activity = time.monotonic()
         self.recommender = recommender
@@ -993,7 +996,10 @@ class MovieRecApp(App[None]):
             self.chat_input.focus()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            # Over SSH a screenshot would be a file written on the server, by a stranger.
+            if not (self.served == "ssh" and command.title == "Screenshot"):
+                yield command
         yield SystemCommand("Save profile", "Save the profile in Redis (ctrl+s)", self.action_save_profile)
         yield SystemCommand("Save profile as…", "Save the profile under a new name", self.action_save_profile_as)
         yield SystemCommand("Load profile", "Load a saved profile (ctrl+o)", self.action_load_profile)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from movierec_tui import __version__, logs
-from movierec_tui.config import ConfigError, Settings, load_settings
+from movierec_tui.config import ENV_SERVED, ConfigError, Settings, load_settings
 
 app = typer.Typer(
     name="movierec-tui",
@@ -145,11 +146,14 @@ def main_callback(
     from movierec_tui.stores.backends import open_backends
 
     settings = resolve_settings(home, milvus_uri, redis_url)
+    served = os.environ.get(ENV_SERVED, "")
     with friendly_errors():
         # One connection to each store serves the readiness check, setup and the app.
         backends = open_backends(settings)
         try:
             if not collect_status(settings, backends)["ready"]:
+                if served:
+                    raise fail("this server has not been set up; try again later", EXIT_NOT_SET_UP)
                 console.print(
                     "[bold]Setup has not been done yet.[/] First: download MovieLens 1M, write the movie cards, "
                     "train the model and index the vectors (a few minutes, once)."
@@ -162,7 +166,7 @@ def main_callback(
             backends.close()
             raise
         with recommender:
-            MovieRecApp(recommender, profile_name=profile_name, tune_gc=True).run()
+            MovieRecApp(recommender, profile_name=profile_name, tune_gc=True, served=served).run()
 
 
 @app.command()
@@ -468,6 +472,93 @@ def status(
         console.print(table)
     if not report["ready"]:
         raise typer.Exit(EXIT_NOT_SET_UP)
+
+
+serve_app = typer.Typer(help="Serve the app to other people: over SSH, or in a browser.", no_args_is_help=True)
+app.add_typer(serve_app, name="serve")
+
+
+def _log_to_console() -> None:
+    """The server's own log lines also go to stderr (sessions' lines only to the log file)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+    server_log = logging.getLogger("movierec_tui.serve")
+    server_log.addHandler(handler)
+    server_log.setLevel(logging.INFO)
+
+
+@contextmanager
+def serving(settings: Settings):
+    """Start the shared stores for a server; a failure is one line and an exit code."""
+    from movierec_tui.serve.shared import ServeError, shared_stores
+
+    _log_to_console()
+    with friendly_errors():
+        try:
+            with shared_stores(settings) as stores:
+                yield stores
+        except ServeError as exc:
+            raise fail(str(exc), exc.exit_code) from None
+
+
+@serve_app.command("ssh")
+def serve_ssh(
+    host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 for every interface.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 2222,
+    authorized_keys: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, readable=True, help="Only these public keys may connect."),
+    ] = None,
+    allow_anonymous: Annotated[
+        bool, typer.Option("--allow-anonymous", help="Anyone who can reach the port gets a session, no key.")
+    ] = False,
+    max_sessions: Annotated[int, typer.Option(min=1, max=1000, help="Sessions at once, in all.")] = 16,
+    max_per_ip: Annotated[int, typer.Option(min=1, max=1000, help="Sessions at once from one address.")] = 4,
+    idle_timeout: Annotated[
+        int, typer.Option(min=0, max=7 * 86400, help="End a session after this many seconds without a key; 0: never.")
+    ] = 900,
+    home: HomeOption = None,
+    milvus_uri: MilvusOption = None,
+    redis_url: RedisOption = None,
+) -> None:
+    """Host the app as an SSH demo: `ssh -p 2222 demo@host` and you are in the recommender."""
+    import asyncio
+
+    from movierec_tui.serve.shared import session_base_env
+    from movierec_tui.serve.ssh import SSHServeConfig, load_or_create_host_key, run_until_stopped
+
+    if allow_anonymous == (authorized_keys is not None):
+        raise fail("serve ssh needs exactly one of --authorized-keys FILE and --allow-anonymous", EXIT_BAD_INPUT)
+    settings = resolve_settings(home, milvus_uri, redis_url)
+    config = SSHServeConfig(
+        host=host, port=port, authorized_keys=authorized_keys, allow_anonymous=allow_anonymous,
+        max_sessions=max_sessions, max_per_ip=max_per_ip, idle_timeout=float(idle_timeout),
+    )
+    try:
+        host_key = load_or_create_host_key(settings.home / "ssh" / "host_ed25519")
+    except ValueError as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
+    with serving(settings) as stores:
+        asyncio.run(run_until_stopped(config, session_base_env(stores), host_key))
+
+
+@serve_app.command("web")
+def serve_web(
+    host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 for every interface.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    public_url: Annotated[
+        str | None, typer.Option(help="The URL people use, when behind a reverse proxy, e.g. https://demo.example.")
+    ] = None,
+    home: HomeOption = None,
+    milvus_uri: MilvusOption = None,
+    redis_url: RedisOption = None,
+) -> None:
+    """Serve the app in a browser with textual-serve; one app process per browser tab."""
+    from movierec_tui.serve.web import serve_web as run_web
+
+    settings = resolve_settings(home, milvus_uri, redis_url)
+    with serving(settings) as stores:
+        run_web(stores, host, port, public_url)
 
 
 def main() -> None:

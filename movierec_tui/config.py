@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -17,6 +18,9 @@ ENV_HOME = "MOVIEREC_HOME"
 ENV_MILVUS_URI = "MOVIEREC_MILVUS_URI"
 ENV_MILVUS_TOKEN = "MOVIEREC_MILVUS_TOKEN"
 ENV_REDIS_URL = "MOVIEREC_REDIS_URL"
+ENV_PROFILE_NAMESPACE = "MOVIEREC_PROFILE_NAMESPACE"
+ENV_SERVED = "MOVIEREC_SERVED"  # set by `serve` for the app processes it starts: "ssh" or "web"
+PER_PROCESS_NAMESPACE = "session"  # the value that asks for a fresh, private namespace in each process
 
 CONFIG_KEYS = ("milvus_uri", "milvus_token", "redis_url")
 
@@ -31,6 +35,7 @@ class Settings:
     milvus_uri: str = ""  # "" -> the Milvus Lite data dir under home
     milvus_token: str = ""
     redis_url: str = ""  # "" -> an embedded Valkey server with data under home
+    profile_namespace: str = ""  # set by `serve` for each session; "" -> the local user's profiles
     sources: dict[str, str] = field(default_factory=dict, compare=False)  # setting -> where it came from
 
     @property
@@ -122,4 +127,7 @@ def load_settings(home: Path | None = None, env: dict[str, str] | None = None) -
             values[key], sources[key] = from_file[key], str(config_path)
         else:
             sources[key] = "default"
-    return Settings(home=home_path, sources=sources, **values)
+    namespace = env.get(ENV_PROFILE_NAMESPACE, "")
+    if namespace == PER_PROCESS_NAMESPACE:
+        namespace = f"web-{uuid.uuid4().hex[:12]}"
+    return Settings(home=home_path, sources=sources, profile_namespace=namespace, **values)

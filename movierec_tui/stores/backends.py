@@ -46,4 +46,4 @@ def open_backends(settings: Settings) -> Backends:
     except BaseException:
         redis_connection.close()
         raise
-    return Backends(redis_connection, CardStore(redis_connection.client), milvus)
+    return Backends(redis_connection, CardStore(redis_connection.client, settings.profile_namespace), milvus)

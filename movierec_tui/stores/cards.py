@@ -20,6 +20,11 @@ META_KEY = "meta"
 WRITE_BATCH = 500
 
 
+def _glob_escape(text: str) -> str:
+    """Redis SCAN MATCH treats *?[]\\ as pattern syntax; a namespace is literal text."""
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
+
+
 @dataclass(frozen=True, slots=True)
 class MovieCard:
     movie_id: int
@@ -80,8 +85,11 @@ def build_cards(dataset: Dataset) -> list[MovieCard]:
 
 
 class CardStore:
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis, profile_namespace: str = "") -> None:
+        """`profile_namespace` keeps the saved profiles of one served session (or one SSH key) apart from
+        everyone else's in a shared Redis; "" is the local user's own space, `profile:NAME`."""
         self.client = client
+        self.profile_prefix = f"profile@{profile_namespace}:" if profile_namespace else PROFILE_PREFIX
 
     def write_cards(self, cards: Sequence[MovieCard], progress=None) -> None:
         """Pipelined batches; stale cards of movies no longer in the dataset are removed."""
@@ -128,10 +136,11 @@ class CardStore:
         self.client.hset(META_KEY, mapping=fields)
 
     def save_profile(self, name: str, profile_json: str) -> None:
-        self.client.set(f"{PROFILE_PREFIX}{name}", profile_json)
+        self.client.set(f"{self.profile_prefix}{name}", profile_json)
 
     def load_profile(self, name: str) -> str | None:
-        return self.client.get(f"{PROFILE_PREFIX}{name}")
+        return self.client.get(f"{self.profile_prefix}{name}")
 
     def profile_names(self) -> list[str]:
-        return sorted(k[len(PROFILE_PREFIX) :] for k in self.client.scan_iter(match=f"{PROFILE_PREFIX}*"))
+        prefix = self.profile_prefix
+        return sorted(k[len(prefix) :] for k in self.client.scan_iter(match=f"{_glob_escape(prefix)}*"))

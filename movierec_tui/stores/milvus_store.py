@@ -10,8 +10,10 @@ vectorised Arrow code, while ARRAY_CONTAINS falls back to a per-row interpreter 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -25,6 +27,11 @@ log = logging.getLogger(__name__)
 ALIAS = "movies"
 COLLECTION_PREFIX = "movies_"
 INSERT_BATCH = 1000
+
+# Milvus Lite keeps a data dir open (and locked against other processes) until told to let go;
+# count the stores of this process using each dir so that closing the last one frees it, e.g. for
+# the `milvus-lite server` that `serve` starts.
+_lite_users: Counter[str] = Counter()
 
 
 class MilvusUnavailable(Exception):
@@ -71,10 +78,21 @@ class MilvusStore:
             self.client = MilvusClient(uri=uri, token=token or None, timeout=10)
         except MilvusException as exc:
             raise MilvusUnavailable(describe_connect_failure(uri, exc)) from None
+        self._lite_path = os.path.abspath(uri) if uri.endswith(".db") else None
+        if self._lite_path:
+            _lite_users[self._lite_path] += 1
         self._loaded: str | None = None
 
     def close(self) -> None:
         self.client.close()
+        path, self._lite_path = self._lite_path, None
+        if path:
+            _lite_users[path] -= 1
+            if _lite_users[path] <= 0:
+                del _lite_users[path]
+                from milvus_lite.server_manager import server_manager_instance
+
+                server_manager_instance.release_server(path)
 
     def active_collection(self) -> str | None:
         try:

@@ -1,0 +1,459 @@
+"""`movierec-tui serve ssh`: the app as an SSH demo, one app process per session.
+
+Safe by default: loopback unless told otherwise; public-key auth against an authorized_keys file,
+or no auth at all only when `--allow-anonymous` is given (and logged as such); no passwords. A
+session can only run the app: shell requests start it, while exec, subsystems (sftp, scp), port,
+agent and X11 forwarding are refused. The SSH username is not an account on this machine; it is
+only written to the log. Profiles are kept apart per SSH key (so a person finds their saved
+profiles again) or, anonymously, per session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import itertools
+import logging
+import re
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncssh
+
+from movierec_tui.config import ENV_PROFILE_NAMESPACE, ENV_SERVED
+from movierec_tui.serve.app_process import AppProcess, app_command
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TERM = "xterm-256color"
+MIN_COLUMNS, MIN_ROWS = 20, 8
+MAX_COLUMNS, MAX_ROWS = 1000, 500
+TERM_PATTERN = re.compile(r"[A-Za-z0-9._+-]{1,64}")
+LOGIN_TIMEOUT = 30
+PENDING_CONNECTIONS = 32  # connections that have not started a session yet, across all clients
+
+NEEDS_A_TERMINAL = (
+    "movierec is a full-screen terminal app and needs a terminal.\r\n"
+    "Connect with: ssh -t -p {port} demo@<this host>\r\n"
+)
+
+
+@dataclass(frozen=True)
+class SSHServeConfig:
+    host: str = "127.0.0.1"
+    port: int = 2222
+    authorized_keys: Path | None = None
+    allow_anonymous: bool = False
+    max_sessions: int = 16
+    max_per_ip: int = 4
+    idle_timeout: float = 900.0
+    host_key_path: Path | None = None  # default: <home>/ssh/host_ed25519
+
+
+def load_or_create_host_key(path: Path) -> asyncssh.SSHKey:
+    """Generated once and kept, so clients that trusted the demo keep trusting it after a restart."""
+    if path.exists():
+        try:
+            return asyncssh.read_private_key(path)
+        except (OSError, asyncssh.KeyImportError) as exc:
+            raise ValueError(f"{path}: not a usable SSH host key ({exc}); move it away to make a new one") from None
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    partial = path.with_name(path.name + ".part")
+    partial.write_bytes(key.export_private_key())
+    partial.chmod(0o600)
+    partial.replace(path)
+    path.with_name(path.name + ".pub").write_bytes(key.export_public_key())
+    log.info("new SSH host key %s (%s)", path, key.get_fingerprint())
+    return key
+
+
+def read_authorized_keys(path: Path) -> asyncssh.SSHAuthorizedKeys:
+    try:
+        return asyncssh.read_authorized_keys(str(path))
+    except (OSError, ValueError, asyncssh.KeyImportError) as exc:
+        raise ValueError(f"{path}: cannot read authorized keys ({exc})") from None
+
+
+def printable(text: str, limit: int = 40) -> str:
+    """A client-chosen string made safe for a log line."""
+    return repr(text[:limit])
+
+
+@dataclass
+class Registry:
+    """Live sessions and connections, for the limits and for a clean shutdown."""
+
+    config: SSHServeConfig
+    sessions: dict[int, AppSession] = field(default_factory=dict)
+    per_ip: Counter[str] = field(default_factory=Counter)
+    pending_connections: int = 0
+    ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def refusal(self, ip: str) -> str | None:
+        """Why a new session from `ip` cannot start now, as a message for the person, or None."""
+        if len(self.sessions) >= self.config.max_sessions:
+            return (
+                f"Sorry, the movierec demo is full right now ({self.config.max_sessions} people are using it). "
+                "Please try again in a few minutes.\r\n"
+            )
+        if self.per_ip[ip] >= self.config.max_per_ip:
+            return (
+                f"Sorry, there are already {self.config.max_per_ip} movierec sessions from your address. "
+                "Please close one first.\r\n"
+            )
+        return None
+
+    def add(self, session: AppSession) -> int:
+        session_id = next(self.ids)
+        self.sessions[session_id] = session
+        self.per_ip[session.ip] += 1
+        return session_id
+
+    def remove(self, session_id: int, ip: str) -> None:
+        if self.sessions.pop(session_id, None) is not None:
+            self.per_ip[ip] -= 1
+            if self.per_ip[ip] <= 0:
+                del self.per_ip[ip]
+
+
+class AppSession(asyncssh.SSHServerSession):
+    """One SSH session channel: a pty request, then a shell request that starts the app."""
+
+    def __init__(self, server: DemoServer) -> None:
+        self.server = server
+        self.registry = server.registry
+        self.ip = server.ip
+        self.chan: asyncssh.SSHServerChannel | None = None
+        self.term = DEFAULT_TERM
+        self.size: tuple[int, int] | None = None  # columns, rows; None until a pty is requested
+        self.app: AppProcess | None = None
+        self.session_id: int | None = None
+        self.started_at = time.monotonic()
+        self.last_input = time.monotonic()
+        self.idle_check: asyncio.TimerHandle | None = None
+        self.end_reason = "client left"
+        self.farewell = ""
+        self.ending: asyncio.Future[None] | None = None  # kept so the task is not garbage-collected
+
+    # -- requests ---------------------------------------------------------------------------------
+
+    def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
+        self.chan = chan
+
+    def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int], term_modes) -> bool:
+        self.term = term_type if TERM_PATTERN.fullmatch(term_type or "") else DEFAULT_TERM
+        self.size = self._clamp(term_size[0], term_size[1])
+        return True
+
+    def shell_requested(self) -> bool:
+        return True
+
+    def exec_requested(self, command: str) -> bool:
+        log.warning("refused exec %s from %s", printable(command), self.ip)
+        return False
+
+    def subsystem_requested(self, subsystem: str) -> bool:
+        log.warning("refused subsystem %s from %s", printable(subsystem), self.ip)
+        return False
+
+    def break_received(self, msec: int) -> bool:
+        return False
+
+    def signal_received(self, signal: str) -> None:
+        """Signals from the client are not forwarded: input can only drive the app."""
+
+    # -- running the app --------------------------------------------------------------------------
+
+    def session_started(self) -> None:
+        assert self.chan is not None
+        port = self.server.config.port
+        if self.size is None:
+            self.chan.write(NEEDS_A_TERMINAL.format(port=port).encode())
+            self.chan.exit(1)
+            return
+        refusal = self.registry.refusal(self.ip)
+        if refusal is not None:
+            log.warning("session from %s refused: %s", self.ip, refusal.strip())
+            self.chan.write(refusal.encode())
+            self.chan.exit(1)
+            return
+        self.session_id = self.registry.add(self)
+        self.server.started_session()
+        columns, rows = self.size
+        env = dict(self.server.base_env)
+        env |= {"TERM": self.term, ENV_PROFILE_NAMESPACE: self.server.profile_namespace(), ENV_SERVED: "ssh"}
+        colorterm = self.chan.get_environment().get("COLORTERM", "")
+        if colorterm in ("truecolor", "24bit"):
+            env["COLORTERM"] = colorterm
+        self.chan.write(b"\x1b[2J\x1b[HStarting movierec\xe2\x80\xa6\r\n")
+        self.app = AppProcess(
+            app_command(env["MOVIEREC_HOME"]), env, env["MOVIEREC_HOME"], columns, rows,
+            on_output=self.chan.write, on_exit=self._app_exited,
+        )
+        try:
+            self.app.start()
+        except OSError as exc:
+            log.error("could not start the app for session %d: %s", self.session_id, exc)
+            self.chan.write(b"Sorry, the app could not be started. Please try again later.\r\n")
+            self._release()
+            self.chan.exit(1)
+            return
+        log.info(
+            "session %d started: pid %d, %s, user %s, %s, %dx%d",
+            self.session_id, self.app.pid, self.ip, printable(self.server.username), self.server.identity,
+            columns, rows,
+        )
+        self._schedule_idle_check()
+
+    def data_received(self, data: bytes, datatype: int | None) -> None:
+        self.last_input = time.monotonic()
+        if self.app is not None:
+            self.app.write(data)
+
+    def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
+        self.size = self._clamp(width, height)
+        if self.app is not None:
+            self.app.resize(*self.size)
+
+    def pause_writing(self) -> None:
+        if self.app is not None:
+            self.app.pause_output()
+
+    def resume_writing(self) -> None:
+        if self.app is not None:
+            self.app.resume_output()
+
+    def eof_received(self) -> bool:
+        return True  # keep the channel open: the app decides when the session ends
+
+    # -- ending -----------------------------------------------------------------------------------
+
+    def _schedule_idle_check(self) -> None:
+        timeout = self.server.config.idle_timeout
+        if timeout <= 0 or self.chan is None:
+            return
+        remaining = self.last_input + timeout - time.monotonic()
+        if remaining > 0:
+            loop = asyncio.get_running_loop()
+            self.idle_check = loop.call_later(remaining + 0.05, self._schedule_idle_check)
+            return
+        self.end_reason = f"idle for {timeout:.0f} s"
+        minutes = f"{timeout / 60:.0f} minutes" if timeout >= 120 else f"{timeout:.0f} seconds"
+        self.ending = asyncio.ensure_future(self.end(f"\r\nYou were idle for {minutes}, so movierec closed. Bye!\r\n"))
+
+    async def end(self, farewell: str) -> None:
+        """Stop the app (the server is shutting down, or the person went idle), say why, and close."""
+        self.farewell = farewell
+        if self.app is not None:
+            await self.app.terminate()
+
+    def _app_exited(self, returncode: int) -> None:
+        if self.chan is not None:  # still connected: the app quit, or `end` stopped it
+            if self.end_reason == "client left":
+                self.end_reason = f"app exited with {returncode}"
+            with contextlib.suppress(Exception):
+                if self.farewell:  # leave the app's alternate screen, reset colours, show the cursor
+                    self.chan.write(b"\x1b[?1049l\x1b[0m\x1b[?25h" + self.farewell.encode())
+                self.chan.exit(0 if returncode == 0 or self.farewell else 1)
+        self._release()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.chan = None
+        if self.app is not None and not self.app.ended:
+            self.ending = asyncio.ensure_future(self.app.terminate())
+
+    def _release(self) -> None:
+        if self.idle_check is not None:
+            self.idle_check.cancel()
+            self.idle_check = None
+        if self.session_id is not None:
+            self.registry.remove(self.session_id, self.ip)
+            log.info(
+                "session %d ended after %.0f s: %s", self.session_id, time.monotonic() - self.started_at,
+                self.end_reason,
+            )
+            self.session_id = None
+
+    @staticmethod
+    def _clamp(columns: int, rows: int) -> tuple[int, int]:
+        return min(max(columns, MIN_COLUMNS), MAX_COLUMNS), min(max(rows, MIN_ROWS), MAX_ROWS)
+
+
+class DemoServer(asyncssh.SSHServer):
+    """One client connection: authentication, and refusal of everything but app sessions."""
+
+    def __init__(self, config: SSHServeConfig, registry: Registry, base_env: dict[str, str],
+                 authorized: asyncssh.SSHAuthorizedKeys | None) -> None:
+        self.config = config
+        self.registry = registry
+        self.base_env = base_env
+        self.authorized = authorized
+        self.ip = "?"
+        self.username = ""
+        self.key_id: str | None = None
+        self.conn: asyncssh.SSHServerConnection | None = None
+        self.counted_pending = False
+
+    @property
+    def identity(self) -> str:
+        return f"key {self.key_id}" if self.key_id else "anonymous"
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.conn = conn
+        peer = conn.get_extra_info("peername")
+        self.ip = str(peer[0]) if peer else "?"
+        if self.registry.pending_connections >= PENDING_CONNECTIONS:
+            log.warning("connection from %s dropped: too many connections waiting", self.ip)
+            conn.close()
+            return
+        self.registry.pending_connections += 1
+        self.counted_pending = True
+
+    def started_session(self) -> None:
+        if self.counted_pending:
+            self.registry.pending_connections -= 1
+            self.counted_pending = False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.started_session()
+
+    # -- authentication ---------------------------------------------------------------------------
+
+    def begin_auth(self, username: str) -> bool:
+        self.username = username
+        return not self.config.allow_anonymous
+
+    def password_auth_supported(self) -> bool:
+        return False
+
+    def kbdint_auth_supported(self) -> bool:
+        return False
+
+    def host_based_auth_supported(self) -> bool:
+        return False
+
+    def public_key_auth_supported(self) -> bool:
+        return self.authorized is not None
+
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        if self.authorized is None:
+            return False
+        try:  # re-read each time, so keys added or removed take effect without a restart
+            current = read_authorized_keys(self.config.authorized_keys) if self.config.authorized_keys else None
+        except ValueError as exc:
+            log.error("%s", exc)
+            current = None
+        keys = current or self.authorized
+        if keys.validate(key, self.ip, self.ip) is None:
+            log.warning("unknown key %s from %s refused", key.get_fingerprint(), self.ip)
+            return False
+        self.key_id = hashlib.sha256(key.public_data).hexdigest()[:16]
+        return True
+
+    def profile_namespace(self) -> str:
+        """Same key, same saved profiles; anonymous sessions each get a space nobody else can open."""
+        return f"ssh-{self.key_id}" if self.key_id else f"anon-{uuid.uuid4().hex[:12]}"
+
+    # -- everything that is not an app session is refused -----------------------------------------
+
+    def session_requested(self) -> AppSession:
+        return AppSession(self)
+
+    def connection_requested(self, dest_host: str, dest_port: int, orig_host: str, orig_port: int) -> bool:
+        log.warning("refused port forwarding to %s:%s from %s", printable(dest_host), dest_port, self.ip)
+        return False
+
+    def server_requested(self, listen_host: str, listen_port: int) -> bool:
+        log.warning("refused remote port forwarding from %s", self.ip)
+        return False
+
+    def unix_connection_requested(self, dest_path: str) -> bool:
+        return False
+
+    def unix_server_requested(self, listen_path: str) -> bool:
+        return False
+
+    def tun_requested(self, unit: int | None) -> bool:
+        return False
+
+    def tap_requested(self, unit: int | None) -> bool:
+        return False
+
+
+class SSHDemo:
+    """The listening server; `start()`, then `close()` ends every session and stops listening."""
+
+    def __init__(self, config: SSHServeConfig, base_env: dict[str, str], host_key: asyncssh.SSHKey) -> None:
+        if config.allow_anonymous == (config.authorized_keys is not None):
+            raise ValueError("serve ssh needs exactly one of --authorized-keys FILE and --allow-anonymous")
+        self.config = config
+        self.base_env = base_env
+        self.host_key = host_key
+        self.registry = Registry(config)
+        self.authorized = read_authorized_keys(config.authorized_keys) if config.authorized_keys else None
+        self.acceptor: asyncssh.SSHAcceptor | None = None
+
+    @property
+    def port(self) -> int:
+        assert self.acceptor is not None
+        return self.acceptor.get_port()
+
+    async def start(self) -> None:
+        if self.config.allow_anonymous:
+            log.warning(
+                "ANONYMOUS access is on: anyone who can reach %s:%d gets an app session, without a key",
+                self.config.host, self.config.port,
+            )
+        self.acceptor = await asyncssh.create_server(
+            lambda: DemoServer(self.config, self.registry, self.base_env, self.authorized),
+            self.config.host,
+            self.config.port,
+            server_host_keys=[self.host_key],
+            encoding=None,
+            line_editor=False,
+            allow_pty=True,
+            agent_forwarding=False,
+            x11_forwarding=False,
+            allow_scp=False,
+            sftp_factory=None,
+            login_timeout=LOGIN_TIMEOUT,
+            keepalive_interval=30,
+            keepalive_count_max=4,
+        )
+        log.info("serving movierec over SSH on %s:%d (host key %s)", self.config.host, self.port,
+                 self.host_key.get_fingerprint())
+
+    async def close(self) -> None:
+        if self.acceptor is not None:
+            self.acceptor.close()
+        sessions = list(self.registry.sessions.values())
+        await asyncio.gather(*(s.end("\r\nThe movierec server is shutting down. Bye!\r\n") for s in sessions))
+        if self.acceptor is not None:
+            await self.acceptor.wait_closed()
+
+
+async def run_until_stopped(config: SSHServeConfig, base_env: dict[str, str], host_key: asyncssh.SSHKey) -> None:
+    """Serve until SIGINT or SIGTERM, then end every session cleanly."""
+    import signal
+
+    demo = SSHDemo(config, base_env, host_key)
+    try:
+        await demo.start()
+    except OSError as exc:
+        from movierec_tui.serve.shared import ServeError
+
+        raise ServeError(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}") from None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    auth = "anonymous" if config.allow_anonymous else f"keys in {config.authorized_keys}"
+    log.info("connect with: ssh -p %d demo@%s  (%s; ctrl+c stops the server)", demo.port, config.host, auth)
+    await stop.wait()
+    log.info("stopping: ending %d session(s)", len(demo.registry.sessions))
+    await demo.close()
