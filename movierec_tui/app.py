@@ -419,8 +419,7 @@ class MovieRecApp(App[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "chat-input":
             return
-        event.input.value = ""
-        self.submit(event.value)
+        self.submit(event.value)  # the input has already emptied itself (see ChatInput._on_key)
 
     def on_quick_replies_picked(self, event: QuickReplies.Picked) -> None:
         self.submit(event.value)

@@ -4,6 +4,7 @@ SSH load benchmark: connect, type, and wait until the screen shows something."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -82,10 +83,8 @@ class ScreenClient:
             if remaining <= 0:
                 raise AssertionError(f"timed out waiting for {condition!r}; screen:\n{text}")
             self.changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.changed.wait(), remaining)
-            except TimeoutError:
-                pass
 
     async def close(self) -> None:
         if self.conn is not None:

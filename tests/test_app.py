@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from textual import events
 from textual.widgets import Input
 
 from movierec_tui.app import MovieRecApp, describe_failure
@@ -450,6 +451,25 @@ def test_hostile_input_is_shown_verbatim_and_never_crashes() -> None:
             assert "[bold]x[/]" in users and "[red" in users
             assert all("\x1b" not in u and "\x00" not in u for u in users)
             assert app.is_running
+
+    run(scenario())
+
+
+def test_pasted_lines_are_separate_messages_and_enter_never_merges_type_ahead() -> None:
+    async def scenario() -> None:
+        app = MovieRecApp(FakeRecommender(), cursor_blink=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.chat_input.post_message(events.Paste("skip\nskip\r\nskip\nhel"))
+            await settle(pilot)
+            users = [str(m.render()) for m in app.chat_log.query(".msg.user")]
+            assert users[-3:] == ["skip", "skip", "skip"] and app.chat_input.value == "hel"
+            # keys that arrive while the Enter is still being handled belong to the next message
+            for key in ("enter", "s", "k", "i", "p", "enter"):
+                app.chat_input.post_message(events.Key(key, key if len(key) == 1 else None))
+            await settle(pilot)
+            users = [str(m.render()) for m in app.chat_log.query(".msg.user")]
+            assert users[-2:] == ["hel", "skip"] and app.chat_input.value == ""
 
     run(scenario())
 

@@ -92,19 +92,22 @@ class Registry:
     sessions: dict[int, AppSession] = field(default_factory=dict)
     per_ip: Counter[str] = field(default_factory=Counter)
     pending_connections: int = 0
+    port: int = 0  # the port actually listened on, for messages
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def refusal(self, ip: str) -> str | None:
         """Why a new session from `ip` cannot start now, as a message for the person, or None."""
         if len(self.sessions) >= self.config.max_sessions:
+            places = self.config.max_sessions
             return (
-                f"Sorry, the movierec demo is full right now ({self.config.max_sessions} people are using it). "
+                f"Sorry, the movierec demo is full right now (all {places} place{'s' * (places != 1)} are taken). "
                 "Please try again in a few minutes.\r\n"
             )
         if self.per_ip[ip] >= self.config.max_per_ip:
+            most = self.config.max_per_ip
             return (
-                f"Sorry, there are already {self.config.max_per_ip} movierec sessions from your address. "
-                "Please close one first.\r\n"
+                f"Sorry, your address already has {most} movierec session{'s' * (most != 1)} open, the most "
+                "allowed. Please close one first.\r\n"
             )
         return None
 
@@ -171,7 +174,7 @@ class AppSession(asyncssh.SSHServerSession):
 
     def session_started(self) -> None:
         assert self.chan is not None
-        port = self.server.config.port
+        port = self.registry.port
         if self.size is None:
             self.chan.write(NEEDS_A_TERMINAL.format(port=port).encode())
             self.chan.exit(1)
@@ -425,6 +428,7 @@ class SSHDemo:
             keepalive_interval=30,
             keepalive_count_max=4,
         )
+        self.registry.port = self.port
         log.info("serving movierec over SSH on %s:%d (host key %s)", self.config.host, self.port,
                  self.host_key.get_fingerprint())
 

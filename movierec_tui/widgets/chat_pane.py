@@ -13,6 +13,7 @@ from typing import Literal
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
@@ -148,6 +149,35 @@ class ChatInput(Input):
         if character == "?" and not self.value:
             return False
         return super().check_consume_key(key, character)
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Enter submits right here, in the input's own queue, and empties the line at once. Through the
+        usual binding, the submit runs only after the key has bubbled up to the app, and keys typed in
+        the meantime (a fast burst, type-ahead over SSH) would be glued onto this message."""
+        if event.key == "enter":  # prevent_default: Input's own handler (called after this one) skips it
+            event.stop()
+            event.prevent_default()
+            self._send(self.value)
+
+    def _on_paste(self, event: events.Paste) -> None:
+        """Several pasted lines are several messages, as if typed one by one; a last line without a
+        line break stays in the input. (Textual's Input, whose handler runs after this one unless
+        prevented, keeps only the first line.)"""
+        lines = event.text.splitlines()
+        if len(lines) <= 1 and not event.text.endswith(("\n", "\r")):
+            return
+        event.stop()
+        event.prevent_default()
+        complete = lines if event.text.endswith(("\n", "\r")) else lines[:-1]
+        rest = lines[len(complete) :]
+        for number, line in enumerate(complete):
+            self._send(self.value + line if number == 0 else line)
+        if rest:
+            self.insert_text_at_cursor(rest[0])
+
+    def _send(self, text: str) -> None:
+        self.value = ""
+        self.post_message(self.Submitted(self, text))
 
     def remember(self, text: str) -> None:
         if text and (not self.history or self.history[-1] != text):

@@ -1,0 +1,285 @@
+"""`serve ssh` end to end: a real asyncssh server on 127.0.0.1, real app processes on ptys, a shared
+milvus-lite server and the test Redis; an asyncssh client reads the screen through a virtual terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import asyncssh
+import pytest
+from ssh_screen import ScreenClient
+
+from movierec_tui.config import Settings, load_settings
+from movierec_tui.pipeline import Reporter, run_setup
+from movierec_tui.serve.shared import SharedStores, session_base_env, shared_stores
+from movierec_tui.serve.ssh import SSHDemo, SSHServeConfig, load_or_create_host_key
+from movierec_tui.stores.backends import open_backends
+
+SCENARIO_TIMEOUT = 120
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, ready: Settings, synthetic) -> SharedStores:
+    """A home of its own (the served Milvus Lite dir must not be open in this process), with the model
+    trained for the shared fixture, then the shared stores `serve` runs."""
+    home = tmp_path_factory.mktemp("served-home")
+    shutil.copytree(ready.model_dir, home / "model")
+    settings = load_settings(home, env={"MOVIEREC_REDIS_URL": ready.redis_url})
+    with open_backends(settings) as backends:
+        run_setup(settings, backends, synthetic.path, Reporter())
+    with shared_stores(settings) as stores:
+        yield stores
+
+
+@pytest.fixture(scope="module")
+def host_key(tmp_path_factory: pytest.TempPathFactory) -> asyncssh.SSHKey:
+    return load_or_create_host_key(tmp_path_factory.mktemp("ssh") / "host_ed25519")
+
+
+def run(served: SharedStores, host_key, config: SSHServeConfig,
+        scenario: Callable[[SSHDemo], Awaitable[None]]) -> SSHDemo:
+    """Start a server on a free port, run the scenario against it, and always shut it down."""
+
+    async def main() -> SSHDemo:
+        demo = SSHDemo(config, session_base_env(served), host_key)
+        await demo.start()
+        try:
+            await asyncio.wait_for(scenario(demo), SCENARIO_TIMEOUT)
+        finally:
+            await demo.close()
+        return demo
+
+    return asyncio.run(main())
+
+
+ANONYMOUS = SSHServeConfig(port=0, allow_anonymous=True)
+
+
+def card_titles(text: str) -> list[str]:
+    """Titles of the numbered cards on screen ("  3  Starship 12 ...")."""
+    return re.findall(r"▕ {1,3}\d{1,3} {2}(\S.*?) {2,}", text)
+
+
+def cluster_share(titles: list[str], stems: tuple[str, ...]) -> float:
+    return sum(t.startswith(stems) for t in titles) / max(1, len(titles))
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+async def until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.05)
+
+
+def test_a_session_shows_the_app_follows_keystrokes_and_resizes(served, host_key) -> None:
+    async def scenario(demo: SSHDemo) -> None:
+        client = await ScreenClient(120, 40).connect(demo.port)
+        await client.wait_for("How old are you?")
+        before = card_titles(await client.wait_for(lambda text: len(card_titles(text)) >= 5))
+        client.send("back\r")  # no more questions
+        for title in ("Star Wars", "alien", "the matrix"):
+            client.send(f"loved {title}\r")
+        await client.wait_for("Ratings (3)")
+        after = card_titles(await client.wait_for(lambda text: cluster_share(card_titles(text), ("Starship",)) >= 0.8))
+        assert after != before and cluster_share(before, ("Starship",)) < 0.8
+
+        client.resize(90, 30)  # window-change reaches the app as SIGWINCH: it repaints at the new size
+        await client.wait_for(lambda text: "palette" in text.splitlines()[29])
+        client.send("\x1b")  # escape to the card list, where q quits; the session ends with the app
+        await asyncio.sleep(0.3)
+        client.send("q")
+        await asyncio.wait_for(client.closed.wait(), 15)
+        await until(lambda: not demo.registry.sessions)
+
+    run(served, host_key, ANONYMOUS, scenario)
+
+
+def test_two_sessions_keep_their_profiles_apart(served, host_key) -> None:
+    async def scenario(demo: SSHDemo) -> None:
+        alice, bob = ScreenClient(), ScreenClient()
+        await asyncio.gather(alice.connect(demo.port), bob.connect(demo.port))
+        await asyncio.gather(alice.wait_for("How old are you?"), bob.wait_for("How old are you?"))
+        alice.send("loved alien\r")
+        bob.send("loved scream\r")
+        await asyncio.gather(alice.wait_for("Ratings (1)"), bob.wait_for("Ratings (1)"))
+        alice.send("save mine\r")
+        await alice.wait_for("Saved as mine")
+        bob.send("load mine\r")
+        await bob.wait_for("no saved profile named 'mine'")
+        assert "Ratings (1)" in bob.text  # bob kept his own profile
+        await asyncio.gather(alice.close(), bob.close())
+
+    run(served, host_key, ANONYMOUS, scenario)
+    with open_backends(served.settings) as backends:
+        keys = sorted(backends.redis.client.scan_iter(match="profile@*:mine"))
+    assert len(keys) == 1 and keys[0].startswith("profile@anon-")
+
+
+def test_everything_but_the_app_is_refused(served, host_key) -> None:
+    async def scenario(demo: SSHDemo) -> None:
+        async with asyncssh.connect("127.0.0.1", demo.port, username="root", known_hosts=None,
+                                    agent_path=None) as conn:
+            with pytest.raises(asyncssh.ChannelOpenError):
+                await conn.run("id", check=False)
+            with pytest.raises(asyncssh.ChannelOpenError):
+                await conn.start_sftp_client()
+            with pytest.raises(asyncssh.ChannelOpenError):
+                await conn.open_connection("127.0.0.1", demo.port)
+            with pytest.raises(asyncssh.ChannelListenError):
+                await conn.forward_remote_port("127.0.0.1", 0, "127.0.0.1", demo.port)
+            without_pty = await conn.run(check=False)  # a shell without a terminal: told how to connect
+            assert "needs a terminal" in without_pty.stdout and without_pty.exit_status == 1
+        assert not demo.registry.sessions
+
+    run(served, host_key, ANONYMOUS, scenario)
+
+
+def test_only_authorized_keys_get_in(served, host_key, tmp_path: Path) -> None:
+    known, stranger = asyncssh.generate_private_key("ssh-ed25519"), asyncssh.generate_private_key("ssh-ed25519")
+    authorized = tmp_path / "authorized_keys"
+    authorized.write_bytes(known.export_public_key())
+    config = SSHServeConfig(port=0, authorized_keys=authorized)
+
+    async def scenario(demo: SSHDemo) -> None:
+        with pytest.raises(asyncssh.PermissionDenied):
+            await asyncssh.connect("127.0.0.1", demo.port, username="demo", known_hosts=None,
+                                   client_keys=[stranger], agent_path=None)
+        with pytest.raises(asyncssh.PermissionDenied):  # passwords are never accepted
+            await asyncssh.connect("127.0.0.1", demo.port, username="demo", known_hosts=None, client_keys=None,
+                                   agent_path=None, password="demo")
+        client = await ScreenClient().connect(demo.port, client_keys=[known])
+        await client.wait_for("How old are you?")
+        (session,) = demo.registry.sessions.values()
+        assert session.server.identity.startswith("key ")
+        await client.close()
+
+    run(served, host_key, config, scenario)
+
+
+def test_session_limits_refuse_politely(served, host_key) -> None:
+    async def scenario(demo: SSHDemo) -> None:
+        first = await ScreenClient().connect(demo.port)
+        second = await ScreenClient().connect(demo.port)
+        await second.wait_for("Sorry, the movierec demo is full right now (all 1 place are taken)")
+        await asyncio.wait_for(second.closed.wait(), 10)
+        assert len(demo.registry.sessions) == 1
+        await first.close()
+
+    run(served, host_key, SSHServeConfig(port=0, allow_anonymous=True, max_sessions=1), scenario)
+
+    async def per_address(demo: SSHDemo) -> None:
+        first = await ScreenClient().connect(demo.port)
+        second = await ScreenClient().connect(demo.port)
+        await second.wait_for("your address already has 1 movierec session open")
+        await first.close()
+
+    run(served, host_key, SSHServeConfig(port=0, allow_anonymous=True, max_per_ip=1), per_address)
+
+
+def test_a_killed_client_or_an_idle_one_leaves_no_process(served, host_key) -> None:
+    pids: list[int] = []
+
+    async def scenario(demo: SSHDemo) -> None:
+        client = await ScreenClient().connect(demo.port)
+        await client.wait_for("How old are you?")
+        (session,) = demo.registry.sessions.values()
+        pids.append(session.app.pid)
+        client.conn.abort()  # the connection drops without any goodbye
+        await until(lambda: gone(pids[0]) and not demo.registry.sessions)
+
+    async def idle_scenario(demo: SSHDemo) -> None:
+        idle = await ScreenClient().connect(demo.port)  # never types: ended whether the app is up yet or not
+        await until(lambda: demo.registry.sessions)
+        (session,) = demo.registry.sessions.values()
+        pids.append(session.app.pid)
+        await idle.wait_for("You were idle for 3 seconds", timeout=20)
+        await asyncio.wait_for(idle.closed.wait(), 10)
+        await until(lambda: gone(pids[1]) and not demo.registry.sessions)
+
+    run(served, host_key, ANONYMOUS, scenario)
+    run(served, host_key, SSHServeConfig(port=0, allow_anonymous=True, idle_timeout=3), idle_scenario)
+    assert len(pids) == 2 and all(gone(pid) for pid in pids)
+
+
+def test_stopping_the_server_ends_every_session(served, host_key) -> None:
+    pids: list[int] = []
+    clients: list[ScreenClient] = []
+
+    async def scenario(demo: SSHDemo) -> None:
+        clients.extend([await ScreenClient().connect(demo.port) for _ in range(2)])
+        await asyncio.gather(*(c.wait_for("How old are you?") for c in clients))
+        pids.extend(s.app.pid for s in demo.registry.sessions.values())
+        await demo.close()
+        await asyncio.gather(*(asyncio.wait_for(c.closed.wait(), 10) for c in clients))
+
+    run(served, host_key, ANONYMOUS, scenario)
+    assert len(pids) == 2 and all(gone(pid) for pid in pids)
+    assert all("shutting down" in c.text for c in clients)
+
+
+def test_serve_ssh_refuses_to_start_without_an_auth_choice(served) -> None:
+    with pytest.raises(ValueError, match="exactly one of --authorized-keys FILE and --allow-anonymous"):
+        SSHDemo(SSHServeConfig(port=0), {}, asyncssh.generate_private_key("ssh-ed25519"))
+
+
+def test_serve_cli_needs_an_auth_choice_and_a_set_up_home(tmp_path: Path, redis_server) -> None:
+    from typer.testing import CliRunner
+
+    from movierec_tui.cli import app
+
+    runner = CliRunner()
+    neither = runner.invoke(app, ["serve", "ssh", "--home", str(tmp_path)])
+    assert neither.exit_code == 2 and "exactly one of --authorized-keys FILE and --allow-anonymous" in neither.output
+    empty = runner.invoke(
+        app, ["serve", "ssh", "--allow-anonymous", "--home", str(tmp_path / "empty"), "--redis-url", redis_server.url]
+    )
+    assert empty.exit_code == 4 and "run `movierec-tui setup` first" in empty.output
+    assert "Traceback" not in empty.output
+
+
+def test_serve_web_serves_the_page_on_loopback(served, tmp_path: Path) -> None:
+    """`serve web` as a real process, behind the already-running Milvus server (the URI setting)."""
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    from movierec_tui.serve.shared import free_port
+
+    port = free_port()
+    env = dict(os.environ, MOVIEREC_MILVUS_URI=served.settings.milvus_uri, MOVIEREC_REDIS_URL=served.settings.redis_url)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "movierec_tui", "serve", "web", "--port", str(port),
+         "--home", str(served.settings.home)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    page = response.read().decode()
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read()
+                assert time.monotonic() < deadline, "serve web did not answer"
+                time.sleep(0.3)
+        assert "movierec" in page and f"ws://127.0.0.1:{port}/ws" in page
+    finally:
+        server.send_signal(signal.SIGINT)
+        output, _ = server.communicate(timeout=30)
+    assert f"serving movierec at http://127.0.0.1:{port}" in output
