@@ -166,7 +166,10 @@ def main_callback(
             backends.close()
             raise
         with recommender:
-            MovieRecApp(recommender, profile_name=profile_name, tune_gc=True, served=served).run()
+            # A served session does not blink its cursor: each blink is a repaint sent over the network.
+            MovieRecApp(
+                recommender, profile_name=profile_name, tune_gc=True, served=served, cursor_blink=not served
+            ).run()
 
 
 @app.command()

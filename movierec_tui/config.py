@@ -19,6 +19,7 @@ ENV_MILVUS_URI = "MOVIEREC_MILVUS_URI"
 ENV_MILVUS_TOKEN = "MOVIEREC_MILVUS_TOKEN"
 ENV_REDIS_URL = "MOVIEREC_REDIS_URL"
 ENV_PROFILE_NAMESPACE = "MOVIEREC_PROFILE_NAMESPACE"
+ENV_PROFILE_TTL = "MOVIEREC_PROFILE_TTL"  # seconds a saved profile is kept; set for anonymous served sessions
 ENV_SERVED = "MOVIEREC_SERVED"  # set by `serve` for the app processes it starts: "ssh" or "web"
 PER_PROCESS_NAMESPACE = "session"  # the value that asks for a fresh, private namespace in each process
 
@@ -36,6 +37,7 @@ class Settings:
     milvus_token: str = ""
     redis_url: str = ""  # "" -> an embedded Valkey server with data under home
     profile_namespace: str = ""  # set by `serve` for each session; "" -> the local user's profiles
+    profile_ttl: int = 0  # seconds; 0 -> saved profiles are kept until deleted
     sources: dict[str, str] = field(default_factory=dict, compare=False)  # setting -> where it came from
 
     @property
@@ -130,4 +132,9 @@ def load_settings(home: Path | None = None, env: dict[str, str] | None = None) -
     namespace = env.get(ENV_PROFILE_NAMESPACE, "")
     if namespace == PER_PROCESS_NAMESPACE:
         namespace = f"web-{uuid.uuid4().hex[:12]}"
-    return Settings(home=home_path, sources=sources, profile_namespace=namespace, **values)
+    ttl_text = env.get(ENV_PROFILE_TTL, "") or "0"
+    if not ttl_text.isdigit():
+        raise ConfigError(f"{ENV_PROFILE_TTL} must be a whole number of seconds, got {ttl_text!r}")
+    return Settings(
+        home=home_path, sources=sources, profile_namespace=namespace, profile_ttl=int(ttl_text), **values
+    )

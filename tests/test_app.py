@@ -474,6 +474,30 @@ def test_pasted_lines_are_separate_messages_and_enter_never_merges_type_ahead() 
     run(scenario())
 
 
+def test_typing_costs_no_layout_pass_and_long_text_scrolls_into_view() -> None:
+    async def scenario() -> None:
+        app = MovieRecApp(FakeRecommender(), cursor_blink=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            passes = []
+            original = screen._refresh_layout
+
+            def counting(*args, **kwargs):
+                passes.append(1)
+                return original(*args, **kwargs)
+
+            screen._refresh_layout = counting
+            text = "a very long message that is much wider than the chat input box, ending here"
+            await pilot.press(*(c if c != " " else "space" for c in text))
+            await pilot.pause()
+            assert app.chat_input.value == text and not passes
+            shown = "".join(s.text for s in app.chat_input.render_line(0))
+            assert "ending here" in shown and "a very long" not in shown and app.chat_input.scroll_x > 0
+
+    run(scenario())
+
+
 def test_typing_is_not_blocked_by_a_slow_search() -> None:
     """While a search hangs, messages are still echoed and typed, and the ratings made meanwhile are
     folded into one trailing refresh."""

@@ -24,16 +24,21 @@ from movierec_tui.stores.backends import open_backends
 SCENARIO_TIMEOUT = 120
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, ready: Settings, synthetic) -> SharedStores:
-    """A home of its own (the served Milvus Lite dir must not be open in this process), with the model
-    trained for the shared fixture, then the shared stores `serve` runs."""
+def home_of_its_own(tmp_path_factory: pytest.TempPathFactory, ready: Settings, synthetic) -> Settings:
+    """A set-up home with its own Milvus Lite dir (a served one must not be open in this process),
+    reusing the model trained for the shared fixture and the test Redis."""
     home = tmp_path_factory.mktemp("served-home")
     shutil.copytree(ready.model_dir, home / "model")
     settings = load_settings(home, env={"MOVIEREC_REDIS_URL": ready.redis_url})
     with open_backends(settings) as backends:
         run_setup(settings, backends, synthetic.path, Reporter())
-    with shared_stores(settings) as stores:
+    return settings
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, ready: Settings, synthetic) -> SharedStores:
+    """The shared stores `serve` runs, for a home of its own."""
+    with shared_stores(home_of_its_own(tmp_path_factory, ready, synthetic)) as stores:
         yield stores
 
 
@@ -126,7 +131,8 @@ def test_two_sessions_keep_their_profiles_apart(served, host_key) -> None:
     run(served, host_key, ANONYMOUS, scenario)
     with open_backends(served.settings) as backends:
         keys = sorted(backends.redis.client.scan_iter(match="profile@*:mine"))
-    assert len(keys) == 1 and keys[0].startswith("profile@anon-")
+        assert len(keys) == 1 and keys[0].startswith("profile@anon-")
+        assert 0 < backends.redis.client.ttl(keys[0]) <= 86400  # nobody can reopen it after the session
 
 
 def test_everything_but_the_app_is_refused(served, host_key) -> None:
@@ -283,3 +289,38 @@ def test_serve_web_serves_the_page_on_loopback(served, tmp_path: Path) -> None:
         server.send_signal(signal.SIGINT)
         output, _ = server.communicate(timeout=30)
     assert f"serving movierec at http://127.0.0.1:{port}" in output
+
+
+def test_a_killed_server_takes_its_apps_and_milvus_server_with_it(tmp_path_factory, ready, synthetic) -> None:
+    """SIGKILL leaves the server no chance to clean up: the kernel ends what it started (PDEATHSIG)."""
+    import subprocess
+    import sys
+
+    from movierec_tui.serve.shared import free_port
+
+    settings = home_of_its_own(tmp_path_factory, ready, synthetic)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "movierec_tui", "serve", "ssh", "--allow-anonymous", "--port", str(port),
+         "--home", str(settings.home), "--redis-url", settings.redis_url],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        for line in server.stderr:
+            if "connect with:" in line:
+                break
+
+        async def scenario() -> list[int]:
+            client = await ScreenClient().connect(port)
+            await client.wait_for("How old are you?")
+            children = [int(p) for p in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()]
+            server.kill()
+            await until(lambda: all(gone(pid) for pid in children), timeout=20)
+            await asyncio.wait_for(client.closed.wait(), 20)
+            return children
+
+        children = asyncio.run(scenario())
+        assert len(children) == 2  # the milvus-lite server and the app
+    finally:
+        server.kill()
+        server.wait()

@@ -2,9 +2,9 @@
 
 A process per session (not a thread) keeps sessions apart: one person's crash, memory or stuck
 search cannot touch another's, and the app runs exactly as it does locally. The child is the leader
-of a new session with the pty as its controlling terminal, so window-size changes reach it as
-SIGWINCH and hang-up ends it; on Linux it is also told to die with the server (PR_SET_PDEATHSIG),
-so even a killed server leaves no app behind.
+of a new session and, first thing after exec (`serve.child`), takes the pty as its controlling
+terminal, so window-size changes reach it as SIGWINCH and hang-up ends it; on Linux it also asks to
+die with the server (PR_SET_PDEATHSIG), so even a killed server leaves no app behind.
 """
 
 from __future__ import annotations
@@ -41,20 +41,13 @@ def _quiet_terminal(fd: int) -> None:
     termios.tcsetattr(fd, termios.TCSANOW, attrs)
 
 
-def _in_child() -> None:
-    """Runs in the child between fork and exec (after setsid): take the pty as controlling terminal and
-    ask the kernel to end the child when the server dies."""
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGHUP)
-
-
 def app_command(home: str) -> list[str]:
     return [sys.executable, "-m", "movierec_tui", "--home", home]
+
+
+def session_command(home: str) -> list[str]:
+    """The app behind `serve.child`, which claims the pty before the app starts."""
+    return [sys.executable, "-m", "movierec_tui.serve.child", "app", "--home", home]
 
 
 class AppProcess:
@@ -103,9 +96,8 @@ class AppProcess:
                 stderr=slave,
                 env=self.env,
                 cwd=self.cwd,
-                start_new_session=True,
+                start_new_session=True,  # serve.child then takes the pty as controlling terminal
                 close_fds=True,
-                preexec_fn=_in_child,  # fork-safe: it only makes syscalls
             )
         except BaseException:
             os.close(master)

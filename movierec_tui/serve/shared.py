@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from movierec_tui.config import ENV_HOME, ENV_MILVUS_TOKEN, ENV_MILVUS_URI, ENV_REDIS_URL, Settings
+from movierec_tui.serve.child import ENV_SERVER_PID
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +56,8 @@ def free_port() -> int:
 
 
 def milvus_lite_command() -> list[str]:
-    """The `milvus-lite` script next to this interpreter (a venv's bin), else the one on PATH."""
-    beside = Path(sys.executable).with_name("milvus-lite")
-    if beside.exists():
-        return [str(beside)]
-    found = shutil.which("milvus-lite")
-    if found is None:
-        raise ServeError("the `milvus-lite` command is missing; reinstall movierec-tui (pip install milvus-lite)")
-    return [found]
+    """`milvus-lite` run through `serve.child`, so that it dies with the server (and frees the data dir)."""
+    return [sys.executable, "-m", "movierec_tui.serve.child", "milvus-lite"]
 
 
 def _wait_for_milvus(uri: str, process: subprocess.Popen, log_path: Path) -> None:
@@ -109,6 +103,7 @@ def shared_stores(settings: Settings) -> Iterator[SharedStores]:
                     [*milvus_lite_command(), "server", "--data-dir", settings.effective_milvus_uri,
                      "--host", "127.0.0.1", "--port", str(port)],
                     stdin=subprocess.DEVNULL, stdout=server_log, stderr=server_log, start_new_session=True,
+                    env=os.environ | {ENV_SERVER_PID: str(os.getpid())},
                 )
             _wait_for_milvus(uri, milvus_server, log_path)
             log.info("milvus-lite server for %s at %s (pid %d)", settings.effective_milvus_uri, uri, milvus_server.pid)

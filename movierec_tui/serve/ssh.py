@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import itertools
 import logging
+import os
 import re
 import time
 import uuid
@@ -24,8 +25,9 @@ from pathlib import Path
 
 import asyncssh
 
-from movierec_tui.config import ENV_PROFILE_NAMESPACE, ENV_SERVED
-from movierec_tui.serve.app_process import AppProcess, app_command
+from movierec_tui.config import ENV_PROFILE_NAMESPACE, ENV_PROFILE_TTL, ENV_SERVED
+from movierec_tui.serve.app_process import AppProcess, session_command
+from movierec_tui.serve.child import ENV_SERVER_PID
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ MIN_COLUMNS, MIN_ROWS = 20, 8
 MAX_COLUMNS, MAX_ROWS = 1000, 500
 TERM_PATTERN = re.compile(r"[A-Za-z0-9._+-]{1,64}")
 LOGIN_TIMEOUT = 30
+ANONYMOUS_PROFILE_TTL = 86400
 PENDING_CONNECTIONS = 32  # connections that have not started a session yet, across all clients
 
 NEEDS_A_TERMINAL = (
@@ -190,12 +193,15 @@ class AppSession(asyncssh.SSHServerSession):
         columns, rows = self.size
         env = dict(self.server.base_env)
         env |= {"TERM": self.term, ENV_PROFILE_NAMESPACE: self.server.profile_namespace(), ENV_SERVED: "ssh"}
+        env[ENV_SERVER_PID] = str(os.getpid())
+        if not self.server.key_id:  # nobody can reopen an anonymous session's profiles: keep them a day
+            env[ENV_PROFILE_TTL] = str(ANONYMOUS_PROFILE_TTL)
         colorterm = self.chan.get_environment().get("COLORTERM", "")
         if colorterm in ("truecolor", "24bit"):
             env["COLORTERM"] = colorterm
         self.chan.write(b"\x1b[2J\x1b[HStarting movierec\xe2\x80\xa6\r\n")
         self.app = AppProcess(
-            app_command(env["MOVIEREC_HOME"]), env, env["MOVIEREC_HOME"], columns, rows,
+            session_command(env["MOVIEREC_HOME"]), env, env["MOVIEREC_HOME"], columns, rows,
             on_output=self.chan.write, on_exit=self._app_exited,
         )
         try:

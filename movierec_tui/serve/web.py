@@ -10,15 +10,20 @@ import os
 import shlex
 import sys
 
-from movierec_tui.config import ENV_PROFILE_NAMESPACE, ENV_SERVED, PER_PROCESS_NAMESPACE
+from movierec_tui.config import ENV_PROFILE_NAMESPACE, ENV_PROFILE_TTL, ENV_SERVED, PER_PROCESS_NAMESPACE
 from movierec_tui.serve.app_process import app_command
 from movierec_tui.serve.shared import SharedStores, session_base_env
+from movierec_tui.serve.ssh import ANONYMOUS_PROFILE_TTL
 
 
 def serve_web(stores: SharedStores, host: str, port: int, public_url: str | None) -> None:
     from textual_serve.server import Server
 
-    env = session_base_env(stores) | {ENV_PROFILE_NAMESPACE: PER_PROCESS_NAMESPACE, ENV_SERVED: "web"}
+    env = session_base_env(stores) | {
+        ENV_PROFILE_NAMESPACE: PER_PROCESS_NAMESPACE,  # each tab its own, private profiles
+        ENV_PROFILE_TTL: str(ANONYMOUS_PROFILE_TTL),  # which nobody can reopen once the tab is gone
+        ENV_SERVED: "web",
+    }
     env.pop("PATH", None)  # keep the server's own PATH and HOME for the shell textual-serve starts
     env.pop("HOME", None)
     os.environ.update(env)

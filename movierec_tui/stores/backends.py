@@ -46,4 +46,5 @@ def open_backends(settings: Settings) -> Backends:
     except BaseException:
         redis_connection.close()
         raise
-    return Backends(redis_connection, CardStore(redis_connection.client, settings.profile_namespace), milvus)
+    cards = CardStore(redis_connection.client, settings.profile_namespace, settings.profile_ttl)
+    return Backends(redis_connection, cards, milvus)

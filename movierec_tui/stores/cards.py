@@ -85,10 +85,13 @@ def build_cards(dataset: Dataset) -> list[MovieCard]:
 
 
 class CardStore:
-    def __init__(self, client: redis.Redis, profile_namespace: str = "") -> None:
+    def __init__(self, client: redis.Redis, profile_namespace: str = "", profile_ttl: int = 0) -> None:
         """`profile_namespace` keeps the saved profiles of one served session (or one SSH key) apart from
-        everyone else's in a shared Redis; "" is the local user's own space, `profile:NAME`."""
+        everyone else's in a shared Redis; "" is the local user's own space, `profile:NAME`.
+        `profile_ttl` (seconds, 0 = forever) lets profiles nobody can come back to expire, such as
+        those of anonymous sessions."""
         self.client = client
+        self.profile_ttl = profile_ttl
         self.profile_prefix = f"profile@{profile_namespace}:" if profile_namespace else PROFILE_PREFIX
 
     def write_cards(self, cards: Sequence[MovieCard], progress=None) -> None:
@@ -136,7 +139,7 @@ class CardStore:
         self.client.hset(META_KEY, mapping=fields)
 
     def save_profile(self, name: str, profile_json: str) -> None:
-        self.client.set(f"{self.profile_prefix}{name}", profile_json)
+        self.client.set(f"{self.profile_prefix}{name}", profile_json, ex=self.profile_ttl or None)
 
     def load_profile(self, name: str) -> str | None:
         return self.client.get(f"{self.profile_prefix}{name}")

@@ -1,0 +1,205 @@
+"""Load on `movierec-tui serve ssh`: N concurrent scripted SSH sessions, each rating 10 movies.
+
+Usage: MOVIEREC_HOME=... python benchmarks/ssh_load.py [--sessions 1,4,8,16] [--pace 0.12] [--out FILE]
+
+Needs a home where `movierec-tui setup` has run (real MovieLens 1M data). Starts the real server
+(`movierec-tui serve ssh --allow-anonymous` on a free loopback port) as its own process, so the
+clients here do not share its event loop, then for each N opens N sessions at once (120x40 pty).
+Each session skips the questions and types 10 ratings ("Fargo 4", ...) one key at a time at a
+human pace (--pace seconds between keys), reading the screen through a virtual terminal (pyte):
+
+- keystroke echo: from sending a character to the screen showing it in the input line;
+- rating update: from sending Enter to the last byte of the repaint it caused (the output has then
+  been quiet for --quiet seconds; served sessions do not blink the cursor, so quiet means done),
+  which includes the chat answer, the profile panel and the new recommendations;
+- startup: from the SSH connection to the first question on screen.
+
+RSS is read from /proc while all N sessions are open: each app process, the server process, and
+the milvus-lite server and embedded Redis it started. The clients run on the same 2 cores as the
+server and take their share of CPU, so these are upper bounds for a remote audience.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from ssh_screen import ScreenClient
+
+# Titles that resolve to one movie whatever rating follows them ("Rocky 4" is Rocky IV, "Alien 3" is Alien³).
+TITLES = ("Fargo", "Titanic", "Casablanca", "Goldfinger", "Jaws", "Braveheart", "Chinatown", "Vertigo", "Amadeus",
+          "Rushmore", "Ghostbusters", "Clueless", "Heat", "Goodfellas", "Unforgiven", "Magnolia")  # fmt: skip
+RATINGS_PER_SESSION = 10
+
+
+def free_port() -> int:
+    from movierec_tui.serve.shared import free_port as pick
+
+    return pick()
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def children(pid: int) -> list[tuple[int, str]]:
+    """(pid, command) of every process whose parent is `pid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            parent = int(stat[stat.rindex(")") + 2 :].split()[1])
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError):
+            continue
+        if parent == pid:
+            found.append((int(entry.name), command))
+    return found
+
+
+def input_line_shows(text: str, typed: str) -> bool:
+    """The chat input box (the "│  ...  │" row, left of the cards) holds `typed` at its end."""
+    return any(line.lstrip().startswith("│") and line.split("│")[1].rstrip().endswith(typed)
+               for line in text.splitlines())  # fmt: skip
+
+
+async def quiet_since(client: ScreenClient, started: float, quiet: float, limit: float = 60.0) -> float:
+    """Seconds from `started` to the last output before `quiet` seconds of silence."""
+    give_up = time.perf_counter() + limit
+    while True:
+        now = time.perf_counter()
+        if now - client.last_output >= quiet and client.last_output >= started:
+            return client.last_output - started
+        if now > give_up:
+            raise TimeoutError(f"the screen did not go quiet for {quiet} s within {limit} s")
+        await asyncio.sleep(0.02)
+
+
+async def session(port: int, index: int, pace: float, quiet: float, started_apps: list[int]) -> dict[str, list[float]]:
+    results: dict[str, list[float]] = {"echo": [], "update": [], "startup": []}
+    client = ScreenClient(120, 40)
+    started = time.perf_counter()
+    await client.connect(port)
+    await client.wait_for("How old are you?", timeout=180)
+    results["startup"].append(time.perf_counter() - started)
+    await quiet_since(client, started, quiet)
+    started_apps.append(index)
+    titles = [TITLES[(index + i) % len(TITLES)] for i in range(RATINGS_PER_SESSION)]
+    messages = ["back", *(f"{title} {1 + (index + i) % 5}" for i, title in enumerate(titles))]
+    for number, message in enumerate(messages):
+        for position in range(1, len(message) + 1):
+            sent = time.perf_counter()
+            client.send(message[position - 1])
+            if message[position - 1] != " ":  # a space shows no text until the next key
+                await client.wait_for(lambda text, typed=message[:position]: input_line_shows(text, typed), timeout=30)
+                results["echo"].append(client.last_output - sent)
+            await asyncio.sleep(max(0.0, pace - (time.perf_counter() - sent)))
+        sent = time.perf_counter()
+        client.send("\r")
+        if number > 0:
+            await client.wait_for(f"Ratings ({number})", timeout=60)
+        elapsed = await quiet_since(client, sent, quiet)
+        if number > 0:
+            results["update"].append(elapsed)
+    await client.close()
+    return results
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    array = np.asarray(values) * 1000
+    return float(np.percentile(array, 50)), float(np.percentile(array, 99))
+
+
+async def run_level(port: int, n: int, pace: float, quiet: float, server_pid: int) -> dict[str, object]:
+    started_apps: list[int] = []
+    tasks = [asyncio.create_task(session(port, i, pace, quiet, started_apps)) for i in range(n)]
+    await asyncio.sleep(0)
+    rss: dict[str, float] = {}
+    # sample RSS once every session's app is up (its first screen painted and quiet), while they type
+    while not all(t.done() for t in tasks):
+        if len(started_apps) == n:
+            apps = [pid for pid, command in children(server_pid) if "movierec_tui --home" in command]
+            per_app = [rss_mb(pid) for pid in apps]
+            others = {Path(f"/proc/{pid}/comm").read_text().strip(): rss_mb(pid)
+                      for pid, command in children(server_pid) if "movierec_tui --home" not in command}  # fmt: skip
+            rss = {"app_mean_mb": float(np.mean(per_app)), "app_max_mb": float(np.max(per_app)),
+                   "server_mb": rss_mb(server_pid), **{f"{k}_mb": v for k, v in others.items()}}  # fmt: skip
+            break
+        await asyncio.sleep(0.5)
+    outcomes = await asyncio.gather(*tasks)
+    merged = {key: [v for o in outcomes for v in o[key]] for key in ("echo", "update", "startup")}
+    row: dict[str, object] = {"sessions": n, "keystrokes": len(merged["echo"]), "ratings": len(merged["update"])}
+    for key in ("echo", "update", "startup"):
+        p50, p99 = percentiles(merged[key])
+        row[f"{key}_p50_ms"], row[f"{key}_p99_ms"] = round(p50, 1), round(p99, 1)
+    row |= {k: round(v, 1) for k, v in rss.items()}
+    return row
+
+
+def start_server(port: int, home: str, max_sessions: int) -> subprocess.Popen:
+    command = [sys.executable, "-m", "movierec_tui", "serve", "ssh", "--allow-anonymous", "--port", str(port),
+               "--max-sessions", str(max_sessions), "--max-per-ip", str(max_sessions), "--idle-timeout", "0"]
+    if home:
+        command += ["--home", home]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert server.stderr is not None
+    for line in server.stderr:
+        sys.stderr.write(line)
+        if "connect with:" in line:
+            return server
+    raise SystemExit(f"the server did not start (exit {server.wait()})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", default="1,4,8,16")
+    parser.add_argument("--pace", type=float, default=0.12, help="seconds between keys within a message")
+    parser.add_argument("--quiet", type=float, default=0.8, help="silence that marks the end of an update")
+    parser.add_argument("--out", type=Path, default=None, help="also write the rows as JSON")
+    args = parser.parse_args()
+    levels = [int(n) for n in args.sessions.split(",")]
+    port = free_port()
+    server = start_server(port, os.environ.get("MOVIEREC_HOME", ""), max(levels))
+    rows = []
+    try:
+        for n in levels:
+            row = asyncio.run(run_level(port, n, args.pace, args.quiet, server.pid))
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+            time.sleep(2)  # let the previous level's apps exit
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=60)
+    header = ("sessions", "keystroke echo p50/p99 ms", "rating update p50/p99 ms", "startup p50/p99 s",
+              "RSS per app MB (mean/max)")  # fmt: skip
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print(f"| {row['sessions']} | {row['echo_p50_ms']:.0f} / {row['echo_p99_ms']:.0f} "
+              f"| {row['update_p50_ms']:.0f} / {row['update_p99_ms']:.0f} "
+              f"| {row['startup_p50_ms'] / 1000:.1f} / {row['startup_p99_ms'] / 1000:.1f} "
+              f"| {row.get('app_mean_mb', 0):.0f} / {row.get('app_max_mb', 0):.0f} |")  # fmt: skip
+    if args.out:
+        args.out.write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()

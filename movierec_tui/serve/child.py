@@ -1,0 +1,66 @@
+"""First code of the processes `serve` starts: tie their life to the server's, then become the app
+(on its pty) or the milvus-lite server.
+
+    python -m movierec_tui.serve.child app --home HOME
+    python -m movierec_tui.serve.child milvus-lite server --data-dir DIR ...
+
+This runs after exec, in a fresh single-threaded process. Doing it between fork and exec instead
+(`preexec_fn`) is unsafe in the server, which has threads: a child forked while another thread held
+the allocator's lock aborted at start (seen as SIGABRT when 16 sessions started at once).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import os
+import signal
+import sys
+import termios
+
+ENV_SERVER_PID = "MOVIEREC_SERVER_PID"
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_server(signum: int) -> None:
+    """On Linux the kernel sends `signum` when the server dies, so nothing it started outlives it."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signum)
+    expected = os.environ.pop(ENV_SERVER_PID, "")
+    if expected and os.getppid() != int(expected):  # the server died before the line above
+        sys.exit(1)
+
+
+def run_app(args: list[str]) -> None:
+    """The pty on stdin becomes the controlling terminal, so resizes arrive as SIGWINCH and a hang-up
+    as SIGHUP."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    die_with_server(signal.SIGHUP)
+    from movierec_tui.cli import main as cli_main
+
+    sys.argv = ["movierec-tui", *args]
+    cli_main()
+
+
+def run_milvus_lite(args: list[str]) -> None:
+    die_with_server(signal.SIGTERM)
+    from milvus_lite.cmdline import main as milvus_main
+
+    sys.argv = ["milvus-lite", *args]
+    sys.exit(milvus_main())
+
+
+def main() -> None:
+    role, args = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
+    if role == "app":
+        run_app(args)
+    elif role == "milvus-lite":
+        run_milvus_lite(args)
+    else:
+        sys.exit("usage: python -m movierec_tui.serve.child app|milvus-lite ARGS...")
+
+
+if __name__ == "__main__":
+    main()
