@@ -40,6 +40,7 @@ from ssh_screen import ScreenClient
 TITLES = ("Fargo", "Titanic", "Casablanca", "Goldfinger", "Jaws", "Braveheart", "Chinatown", "Vertigo", "Amadeus",
           "Rushmore", "Ghostbusters", "Clueless", "Heat", "Goodfellas", "Unforgiven", "Magnolia")  # fmt: skip
 RATINGS_PER_SESSION = 10
+APP_MARK = "movierec_tui.serve.child app"  # in the command line of each session's app process
 
 
 def free_port() -> int:
@@ -136,10 +137,10 @@ async def run_level(port: int, n: int, pace: float, quiet: float, server_pid: in
     # sample RSS once every session's app is up (its first screen painted and quiet), while they type
     while not all(t.done() for t in tasks):
         if len(started_apps) == n:
-            apps = [pid for pid, command in children(server_pid) if "movierec_tui --home" in command]
+            apps = [pid for pid, command in children(server_pid) if APP_MARK in command]
             per_app = [rss_mb(pid) for pid in apps]
             others = {Path(f"/proc/{pid}/comm").read_text().strip(): rss_mb(pid)
-                      for pid, command in children(server_pid) if "movierec_tui --home" not in command}  # fmt: skip
+                      for pid, command in children(server_pid) if APP_MARK not in command}  # fmt: skip
             rss = {"app_mean_mb": float(np.mean(per_app)), "app_max_mb": float(np.max(per_app)),
                    "server_mb": rss_mb(server_pid), **{f"{k}_mb": v for k, v in others.items()}}  # fmt: skip
             break

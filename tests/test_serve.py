@@ -83,6 +83,24 @@ def gone(pid: int) -> bool:
     return False
 
 
+def descendants(pid: int) -> list[int]:
+    """Every live process below `pid`."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat[stat.rindex(")") + 2 :].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
 async def until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -209,7 +227,7 @@ def test_a_killed_client_or_an_idle_one_leaves_no_process(served, host_key) -> N
 
     async def idle_scenario(demo: SSHDemo) -> None:
         idle = await ScreenClient().connect(demo.port)  # never types: ended whether the app is up yet or not
-        await until(lambda: demo.registry.sessions)
+        await until(lambda: any(s.app and s.app.pid for s in demo.registry.sessions.values()))
         (session,) = demo.registry.sessions.values()
         pids.append(session.app.pid)
         await idle.wait_for("You were idle for 3 seconds", timeout=20)
@@ -217,7 +235,7 @@ def test_a_killed_client_or_an_idle_one_leaves_no_process(served, host_key) -> N
         await until(lambda: gone(pids[1]) and not demo.registry.sessions)
 
     run(served, host_key, ANONYMOUS, scenario)
-    run(served, host_key, SSHServeConfig(port=0, allow_anonymous=True, idle_timeout=3), idle_scenario)
+    run(served, host_key, SSHServeConfig(port=0, allow_anonymous=True, idle_timeout=3, prefork=False), idle_scenario)
     assert len(pids) == 2 and all(gone(pid) for pid in pids)
 
 
@@ -313,14 +331,14 @@ def test_a_killed_server_takes_its_apps_and_milvus_server_with_it(tmp_path_facto
         async def scenario() -> list[int]:
             client = await ScreenClient().connect(port)
             await client.wait_for("How old are you?")
-            children = [int(p) for p in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()]
+            started = descendants(server.pid)
             server.kill()
-            await until(lambda: all(gone(pid) for pid in children), timeout=20)
+            await until(lambda: all(gone(pid) for pid in started), timeout=20)
             await asyncio.wait_for(client.closed.wait(), 20)
-            return children
+            return started
 
-        children = asyncio.run(scenario())
-        assert len(children) == 2  # the milvus-lite server and the app
+        started = asyncio.run(scenario())
+        assert len(started) == 3  # the milvus-lite server, the zygote and the app it forked
     finally:
         server.kill()
         server.wait()

@@ -21,6 +21,8 @@ import subprocess
 import sys
 import termios
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +47,45 @@ def app_command(home: str) -> list[str]:
     return [sys.executable, "-m", "movierec_tui", "--home", home]
 
 
-def session_command(home: str) -> list[str]:
-    """The app behind `serve.child`, which claims the pty before the app starts."""
-    return [sys.executable, "-m", "movierec_tui.serve.child", "app", "--home", home]
+class Launched(Protocol):
+    """A started app process, whoever its parent is."""
+
+    pid: int
+
+    async def wait(self) -> int | None:
+        """Its exit status once it has exited (None when another process reaped it)."""
+        ...
+
+
+class Launcher(Protocol):
+    async def __call__(self, argv: list[str], env: Mapping[str, str], cwd: str, terminal: int) -> Launched: ...
+
+
+@dataclass
+class ChildProcess:
+    process: subprocess.Popen
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    async def wait(self) -> int | None:
+        return await asyncio.get_running_loop().run_in_executor(None, self.process.wait)
+
+
+async def spawn_directly(argv: list[str], env: Mapping[str, str], cwd: str, terminal: int) -> Launched:
+    """A new interpreter that imports everything itself (about 3 s of CPU before the first screen)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "movierec_tui.serve.child", "app", *argv],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env=dict(env),
+        cwd=cwd,
+        start_new_session=True,  # serve.child then takes the pty as controlling terminal
+        close_fds=True,
+    )
+    return ChildProcess(process)
 
 
 class AppProcess:
@@ -55,18 +93,20 @@ class AppProcess:
 
     def __init__(
         self,
-        command: list[str],
+        argv: list[str],
         env: Mapping[str, str],
         cwd: str,
         columns: int,
         rows: int,
         on_output: Callable[[bytes], None],
-        on_exit: Callable[[int], None],
+        on_exit: Callable[[int | None], None],
+        launcher: Launcher = spawn_directly,
     ) -> None:
-        self.command, self.env, self.cwd = command, dict(env), cwd
+        self.argv, self.env, self.cwd = argv, dict(env), cwd
+        self.launcher = launcher
         self.columns, self.rows = columns, rows
         self.on_output, self.on_exit = on_output, on_exit
-        self.process: subprocess.Popen | None = None
+        self.process: Launched | None = None
         self._master = -1
         self._pending = bytearray()
         self._reading = False
@@ -83,22 +123,13 @@ class AppProcess:
     def pid(self) -> int | None:
         return self.process.pid if self.process else None
 
-    def start(self) -> None:
+    async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         master, slave = os.openpty()
         try:
             _set_size(slave, self.columns, self.rows)
             _quiet_terminal(slave)
-            self.process = subprocess.Popen(
-                self.command,
-                stdin=slave,
-                stdout=slave,
-                stderr=slave,
-                env=self.env,
-                cwd=self.cwd,
-                start_new_session=True,  # serve.child then takes the pty as controlling terminal
-                close_fds=True,
-            )
+            self.process = await self.launcher(self.argv, self.env, self.cwd, slave)
         except BaseException:
             os.close(master)
             raise
@@ -185,12 +216,11 @@ class AppProcess:
 
     async def _reap(self) -> None:
         assert self.process is not None
-        loop = asyncio.get_running_loop()
         try:
-            returncode = await asyncio.wait_for(loop.run_in_executor(None, self.process.wait), TERMINATE_GRACE)
+            returncode = await asyncio.wait_for(self.process.wait(), TERMINATE_GRACE)
         except TimeoutError:
             self._signal_group(signal.SIGKILL)
-            returncode = await loop.run_in_executor(None, self.process.wait)
+            returncode = await self.process.wait()
         self.on_exit(returncode)
 
     def _signal_group(self, signum: int) -> None:

@@ -1,8 +1,9 @@
 """First code of the processes `serve` starts: tie their life to the server's, then become the app
-(on its pty) or the milvus-lite server.
+(on its pty), the milvus-lite server, or the zygote that forks apps (serve/zygote.py).
 
     python -m movierec_tui.serve.child app --home HOME
     python -m movierec_tui.serve.child milvus-lite server --data-dir DIR ...
+    python -m movierec_tui.serve.child zygote FD
 
 This runs after exec, in a fresh single-threaded process. Doing it between fork and exec instead
 (`preexec_fn`) is unsafe in the server, which has threads: a child forked while another thread held
@@ -33,10 +34,14 @@ def die_with_server(signum: int) -> None:
         sys.exit(1)
 
 
-def run_app(args: list[str]) -> None:
+def take_terminal() -> None:
     """The pty on stdin becomes the controlling terminal, so resizes arrive as SIGWINCH and a hang-up
-    as SIGHUP."""
+    as SIGHUP. Needs a new session (setsid) without a terminal yet."""
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def run_app(args: list[str]) -> None:
+    take_terminal()
     die_with_server(signal.SIGHUP)
     from movierec_tui.cli import main as cli_main
 
@@ -52,14 +57,19 @@ def run_milvus_lite(args: list[str]) -> None:
     sys.exit(milvus_main())
 
 
+def run_zygote(args: list[str]) -> None:
+    die_with_server(signal.SIGTERM)
+    from movierec_tui.serve.zygote import serve_forks
+
+    serve_forks(int(args[0]))
+
+
 def main() -> None:
     role, args = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
-    if role == "app":
-        run_app(args)
-    elif role == "milvus-lite":
-        run_milvus_lite(args)
-    else:
-        sys.exit("usage: python -m movierec_tui.serve.child app|milvus-lite ARGS...")
+    roles = {"app": run_app, "milvus-lite": run_milvus_lite, "zygote": run_zygote}
+    if role not in roles:
+        sys.exit("usage: python -m movierec_tui.serve.child app|milvus-lite|zygote ARGS...")
+    roles[role](args)
 
 
 if __name__ == "__main__":

@@ -20,14 +20,16 @@ import re
 import time
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncssh
 
 from movierec_tui.config import ENV_PROFILE_NAMESPACE, ENV_PROFILE_TTL, ENV_SERVED
-from movierec_tui.serve.app_process import AppProcess, session_command
+from movierec_tui.serve.app_process import AppProcess, Launched, spawn_directly
 from movierec_tui.serve.child import ENV_SERVER_PID
+from movierec_tui.serve.zygote import Zygote, ZygoteUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ MAX_COLUMNS, MAX_ROWS = 1000, 500
 TERM_PATTERN = re.compile(r"[A-Za-z0-9._+-]{1,64}")
 LOGIN_TIMEOUT = 30
 ANONYMOUS_PROFILE_TTL = 86400
+MAX_EARLY_INPUT = 4096
 PENDING_CONNECTIONS = 32  # connections that have not started a session yet, across all clients
 
 NEEDS_A_TERMINAL = (
@@ -54,7 +57,7 @@ class SSHServeConfig:
     max_sessions: int = 16
     max_per_ip: int = 4
     idle_timeout: float = 900.0
-    host_key_path: Path | None = None  # default: <home>/ssh/host_ed25519
+    prefork: bool = True  # fork sessions from a warm zygote (see serve.zygote) instead of a new interpreter
 
 
 def load_or_create_host_key(path: Path) -> asyncssh.SSHKey:
@@ -145,6 +148,8 @@ class AppSession(asyncssh.SSHServerSession):
         self.end_reason = "client left"
         self.farewell = ""
         self.ending: asyncio.Future[None] | None = None  # kept so the task is not garbage-collected
+        self.starting: asyncio.Future[None] | None = None
+        self.early_input = bytearray()
 
     # -- requests ---------------------------------------------------------------------------------
 
@@ -201,40 +206,58 @@ class AppSession(asyncssh.SSHServerSession):
             env["COLORTERM"] = colorterm
         self.chan.write(b"\x1b[2J\x1b[HStarting movierec\xe2\x80\xa6\r\n")
         self.app = AppProcess(
-            session_command(env["MOVIEREC_HOME"]), env, env["MOVIEREC_HOME"], columns, rows,
-            on_output=self.chan.write, on_exit=self._app_exited,
+            ["--home", env["MOVIEREC_HOME"]], env, env["MOVIEREC_HOME"], columns, rows,
+            on_output=self.chan.write, on_exit=self._app_exited, launcher=self.server.launch,
         )
+        self.starting = asyncio.ensure_future(self._start_app())
+        self._schedule_idle_check()
+
+    async def _start_app(self) -> None:
+        assert self.app is not None
         try:
-            self.app.start()
-        except OSError as exc:
+            await self.app.start()
+        except Exception as exc:  # could not fork or exec: this session fails, the server goes on
             log.error("could not start the app for session %d: %s", self.session_id, exc)
-            self.chan.write(b"Sorry, the app could not be started. Please try again later.\r\n")
+            if self.chan is not None:
+                self.chan.write(b"Sorry, the app could not be started. Please try again later.\r\n")
+                self.chan.exit(1)
             self._release()
-            self.chan.exit(1)
             return
         log.info(
             "session %d started: pid %d, %s, user %s, %s, %dx%d",
             self.session_id, self.app.pid, self.ip, printable(self.server.username), self.server.identity,
-            columns, rows,
+            self.app.columns, self.app.rows,
         )
-        self._schedule_idle_check()
+        if self.chan is None:  # the client left while the app was starting
+            await self.app.terminate()
+            return
+        if self.size != (self.app.columns, self.app.rows):
+            self.app.resize(*self.size)
+        if self.early_input:
+            self.app.write(bytes(self.early_input))
+            self.early_input.clear()
+
+    def _app_running(self) -> bool:
+        return self.app is not None and self.app.process is not None and not self.app.ended
 
     def data_received(self, data: bytes, datatype: int | None) -> None:
         self.last_input = time.monotonic()
-        if self.app is not None:
+        if self._app_running():
             self.app.write(data)
+        elif len(self.early_input) < MAX_EARLY_INPUT:  # typed while the app starts: delivered once it runs
+            self.early_input += data[: MAX_EARLY_INPUT - len(self.early_input)]
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
         self.size = self._clamp(width, height)
-        if self.app is not None:
+        if self._app_running():
             self.app.resize(*self.size)
 
     def pause_writing(self) -> None:
-        if self.app is not None:
+        if self._app_running():
             self.app.pause_output()
 
     def resume_writing(self) -> None:
-        if self.app is not None:
+        if self._app_running():
             self.app.resume_output()
 
     def eof_received(self) -> bool:
@@ -258,22 +281,24 @@ class AppSession(asyncssh.SSHServerSession):
     async def end(self, farewell: str) -> None:
         """Stop the app (the server is shutting down, or the person went idle), say why, and close."""
         self.farewell = farewell
+        if self.starting is not None:
+            await self.starting
         if self.app is not None:
             await self.app.terminate()
 
-    def _app_exited(self, returncode: int) -> None:
+    def _app_exited(self, returncode: int | None) -> None:
         if self.chan is not None:  # still connected: the app quit, or `end` stopped it
             if self.end_reason == "client left":
                 self.end_reason = f"app exited with {returncode}"
             with contextlib.suppress(Exception):
                 if self.farewell:  # leave the app's alternate screen, reset colours, show the cursor
                     self.chan.write(b"\x1b[?1049l\x1b[0m\x1b[?25h" + self.farewell.encode())
-                self.chan.exit(0 if returncode == 0 or self.farewell else 1)
+                self.chan.exit(0 if returncode in (0, None) or self.farewell else 1)
         self._release()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.chan = None
-        if self.app is not None and not self.app.ended:
+        self.chan = None  # an app still starting is ended by _start_app
+        if self._app_running():
             self.ending = asyncio.ensure_future(self.app.terminate())
 
     def _release(self) -> None:
@@ -296,12 +321,12 @@ class AppSession(asyncssh.SSHServerSession):
 class DemoServer(asyncssh.SSHServer):
     """One client connection: authentication, and refusal of everything but app sessions."""
 
-    def __init__(self, config: SSHServeConfig, registry: Registry, base_env: dict[str, str],
-                 authorized: asyncssh.SSHAuthorizedKeys | None) -> None:
-        self.config = config
-        self.registry = registry
-        self.base_env = base_env
-        self.authorized = authorized
+    def __init__(self, demo: SSHDemo) -> None:
+        self.config = demo.config
+        self.registry = demo.registry
+        self.base_env = demo.base_env
+        self.authorized = demo.authorized
+        self.launch = demo.launch
         self.ip = "?"
         self.username = ""
         self.key_id: str | None = None
@@ -406,6 +431,16 @@ class SSHDemo:
         self.registry = Registry(config)
         self.authorized = read_authorized_keys(config.authorized_keys) if config.authorized_keys else None
         self.acceptor: asyncssh.SSHAcceptor | None = None
+        self.zygote: Zygote | None = None
+
+    async def launch(self, argv: list[str], env: Mapping[str, str], cwd: str, terminal: int) -> Launched:
+        """Fork the app from the zygote when there is one; a new interpreter otherwise (or if it fails)."""
+        if self.zygote is not None:
+            try:
+                return await self.zygote.spawn(argv, env, cwd, terminal)
+            except (ZygoteUnavailable, OSError, TimeoutError, ValueError) as exc:
+                log.warning("zygote failed (%s); starting this session's app directly", exc)
+        return await spawn_directly(argv, env, cwd, terminal)
 
     @property
     def port(self) -> int:
@@ -413,13 +448,20 @@ class SSHDemo:
         return self.acceptor.get_port()
 
     async def start(self) -> None:
+        if self.config.prefork:
+            zygote = Zygote(self.base_env, str(Path(self.base_env["MOVIEREC_HOME"]) / "zygote.log"))
+            try:  # from this (the main) thread: the zygote's PR_SET_PDEATHSIG watches the thread that forked it
+                zygote.start()
+                self.zygote = zygote
+            except (ZygoteUnavailable, OSError) as exc:
+                log.warning("%s; each session will start its own interpreter", exc)
         if self.config.allow_anonymous:
             log.warning(
                 "ANONYMOUS access is on: anyone who can reach %s:%d gets an app session, without a key",
                 self.config.host, self.config.port,
             )
         self.acceptor = await asyncssh.create_server(
-            lambda: DemoServer(self.config, self.registry, self.base_env, self.authorized),
+            lambda: DemoServer(self),
             self.config.host,
             self.config.port,
             server_host_keys=[self.host_key],
@@ -445,6 +487,9 @@ class SSHDemo:
         await asyncio.gather(*(s.end("\r\nThe movierec server is shutting down. Bye!\r\n") for s in sessions))
         if self.acceptor is not None:
             await self.acceptor.wait_closed()
+        if self.zygote is not None:
+            self.zygote.stop()
+            self.zygote = None
 
 
 async def run_until_stopped(config: SSHServeConfig, base_env: dict[str, str], host_key: asyncssh.SSHKey) -> None:

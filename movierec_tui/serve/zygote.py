@@ -1,0 +1,200 @@
+"""A warm process that forks the session apps, so a new session skips ~2.5 s of imports.
+
+A fresh app process spends most of its start importing Paddle, pymilvus and Textual (about 1.7 s of
+CPU, and ~400 MB that every session would hold privately). The zygote imports all of that once,
+before any connection, store or model is opened; each session is then a fork of it, which starts
+in a fraction of a second and shares those pages copy-on-write. Forking happens here, in a process
+that has done nothing but import, never in the server (whose threads make fork unsafe).
+
+Requests travel over a SOCK_SEQPACKET socket pair: one message with the app's argv, environment and
+working dir as JSON plus the pty's file descriptor (SCM_RIGHTS); the answer is the new pid. The
+zygote reaps its children; the server learns that one ended from its pty (and a pidfd).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Mapping
+
+from movierec_tui.serve.app_process import Launched
+from movierec_tui.serve.child import ENV_SERVER_PID
+
+log = logging.getLogger(__name__)
+
+READY = b"ready"
+# What an app imports before its first screen; `logs` first, as it quiets the libraries after it.
+PRELOADED = ("movierec_tui.logs", "movierec_tui.cli", "movierec_tui.app", "movierec_tui.engine",
+             "movierec_tui.model.encoder", "movierec_tui.stores.backends", "movierec_tui.status",
+             "movierec_tui.pipeline")  # fmt: skip
+START_TIMEOUT = 60.0
+MAX_REQUEST = 1 << 16
+
+
+class ZygoteUnavailable(Exception):
+    """The zygote is not running; sessions fall back to starting their own interpreter."""
+
+
+class ZygoteChild:
+    """A session app forked by the zygote: not our child, so its end is watched through a pidfd."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self._pidfd = os.pidfd_open(pid)
+
+    async def wait(self) -> int | None:
+        loop = asyncio.get_running_loop()
+        exited: asyncio.Future[None] = loop.create_future()
+        loop.add_reader(self._pidfd, lambda: exited.done() or exited.set_result(None))
+        try:
+            await exited
+        finally:
+            loop.remove_reader(self._pidfd)
+        with contextlib.suppress(OSError):
+            os.close(self._pidfd)
+        return None
+
+
+class Zygote:
+    """The server's handle: `start()` once, then `spawn(...)` is a `Launcher` for `AppProcess`."""
+
+    def __init__(self, env: Mapping[str, str], log_path: str) -> None:
+        self.env = dict(env)
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+        self._socket: socket.socket | None = None
+        self._lock = asyncio.Lock()
+
+    def start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with open(self.log_path, "ab") as zygote_log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "movierec_tui.serve.child", "zygote", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                env=self.env | {ENV_SERVER_PID: str(os.getpid())},
+                stdin=subprocess.DEVNULL,
+                stdout=zygote_log,
+                stderr=zygote_log,
+                start_new_session=True,
+            )
+        theirs.close()
+        ours.settimeout(START_TIMEOUT)
+        try:
+            greeting = ours.recv(64)
+        except OSError:
+            greeting = b""
+        if greeting != READY:
+            ours.close()
+            self.stop()
+            raise ZygoteUnavailable(f"the session zygote did not start; see {self.log_path}")
+        ours.setblocking(False)
+        self._socket = ours
+        log.info("session zygote ready (pid %d)", self.process.pid)
+
+    async def spawn(self, argv: list[str], env: Mapping[str, str], cwd: str, terminal: int) -> Launched:
+        if self._socket is None or self.process is None or self.process.poll() is not None:
+            raise ZygoteUnavailable("the session zygote is not running")
+        request = json.dumps({"argv": argv, "env": dict(env), "cwd": cwd}).encode()
+        loop = asyncio.get_running_loop()
+        async with self._lock:  # one request in flight: each answer belongs to the last request
+            socket.send_fds(self._socket, [request], [terminal])
+            answer = await asyncio.wait_for(loop.sock_recv(self._socket, 256), 10)
+        if not answer:
+            raise ZygoteUnavailable("the session zygote has exited")
+        return ZygoteChild(int(json.loads(answer)["pid"]))
+
+    def stop(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+# -- the zygote process itself (run by `python -m movierec_tui.serve.child zygote FD`) ----------------
+
+
+def _reap_children(*_: object) -> None:
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+
+
+def _become_app(terminal: int, request: dict, zygote_pid: int) -> None:
+    """In the forked child: the pty becomes stdin/stdout/stderr and the controlling terminal, the
+    environment is the session's, then the app runs; this never returns into the zygote's loop."""
+    from movierec_tui.serve.child import die_with_server, take_terminal
+
+    code = 1
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.setsid()
+        for target in (0, 1, 2):
+            os.dup2(terminal, target)
+        if terminal > 2:
+            os.close(terminal)
+        take_terminal()
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.environ[ENV_SERVER_PID] = str(zygote_pid)
+        die_with_server(signal.SIGHUP)
+        os.chdir(request["cwd"])
+        from movierec_tui.cli import main as cli_main
+
+        sys.argv = ["movierec-tui", *request["argv"]]
+        try:
+            cli_main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+def serve_forks(fd: int) -> None:
+    """The zygote's life: import what every app needs, say so, then fork one app per request."""
+    for module in PRELOADED:
+        importlib.import_module(module)
+
+    channel = socket.socket(fileno=fd)
+    signal.signal(signal.SIGCHLD, _reap_children)
+    channel.sendall(READY)
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(channel, MAX_REQUEST, 1)
+        except OSError:
+            break
+        if not message:  # the server closed its end
+            break
+        try:
+            request = json.loads(message)
+            (terminal,) = fds
+        except (ValueError, TypeError):
+            for extra in fds:
+                os.close(extra)
+            channel.sendall(b"")
+            continue
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            channel.close()
+            _become_app(terminal, request, os.getppid())
+        os.close(terminal)
+        channel.sendall(json.dumps({"pid": pid}).encode())
