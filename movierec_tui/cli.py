@@ -520,6 +520,10 @@ def serve_ssh(
     idle_timeout: Annotated[
         int, typer.Option(min=0, max=7 * 86400, help="End a session after this many seconds without a key; 0: never.")
     ] = 900,
+    prefork: Annotated[
+        bool,
+        typer.Option(help="Fork sessions from a warm process that has the libraries loaded (faster, less memory)."),
+    ] = True,
     home: HomeOption = None,
     milvus_uri: MilvusOption = None,
     redis_url: RedisOption = None,
@@ -535,7 +539,7 @@ def serve_ssh(
     settings = resolve_settings(home, milvus_uri, redis_url)
     config = SSHServeConfig(
         host=host, port=port, authorized_keys=authorized_keys, allow_anonymous=allow_anonymous,
-        max_sessions=max_sessions, max_per_ip=max_per_ip, idle_timeout=float(idle_timeout),
+        max_sessions=max_sessions, max_per_ip=max_per_ip, idle_timeout=float(idle_timeout), prefork=prefork,
     )
     try:
         host_key = load_or_create_host_key(settings.home / "ssh" / "host_ed25519")
