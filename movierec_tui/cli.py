@@ -41,11 +41,11 @@ EXIT_BAD_INPUT = 2
 EXIT_SERVICE = 3
 EXIT_NOT_SET_UP = 4
 
-HomeOption = Annotated[Path | None, typer.Option("--home", help="Home dir for all state [env MOVIEREC_HOME].")]
+HomeOption = Annotated[Path | None, typer.Option("--home", help="Home dir for all state \\[env MOVIEREC_HOME].")]
 MilvusOption = Annotated[
-    str | None, typer.Option("--milvus-uri", help="Milvus URI, e.g. http://host:19530 [env MOVIEREC_MILVUS_URI].")
+    str | None, typer.Option("--milvus-uri", help="Milvus URI, e.g. http://host:19530 \\[env MOVIEREC_MILVUS_URI].")
 ]
-RedisOption = Annotated[str | None, typer.Option("--redis-url", help="Redis URL [env MOVIEREC_REDIS_URL].")]
+RedisOption = Annotated[str | None, typer.Option("--redis-url", help="Redis URL \\[env MOVIEREC_REDIS_URL].")]
 
 
 def fail(message: str, code: int) -> typer.Exit:
