@@ -35,6 +35,7 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 log = logging.getLogger("movierec_tui")
+log.addHandler(logging.NullHandler())  # before the log file is open, nothing reaches stderr via lastResort
 
 EXIT_BAD_INPUT = 2
 EXIT_SERVICE = 3

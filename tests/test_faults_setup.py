@@ -151,3 +151,27 @@ def test_setup_killed_in_every_step_keeps_the_previous_state_and_resumes(tmp_pat
     )
     assert forced.returncode == -9
     assert recommend(home, redis_url)["model_version"] == after["model_version"]
+
+
+def test_a_full_disk_during_the_download_is_one_line_naming_the_file(tmp_path, mirror, redis_url) -> None:
+    """A real ENOSPC: the partial download file is a link to /dev/full, where every write fails."""
+    (url, sha), *_ = mirror.items()
+    home = tmp_path / "home"
+    (home / "data").mkdir(parents=True)
+    partial_file = home / "data" / "ml-1m.part"
+    partial_file.symlink_to("/dev/full")
+    env = {"MOVIEREC_DATASET_URL": url, "MOVIEREC_DATASET_SHA256": sha}
+    result = movierec(home, "setup", *TRAIN_FLAGS, redis_url=redis_url, env=env)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == f"error: cannot write or read {partial_file}: No space left on device"
+    assert not (home / "data" / "ml-1m.zip").exists()
+
+
+def test_a_home_dir_that_cannot_be_made_is_one_line_naming_it(tmp_path, redis_url) -> None:
+    """Tests run as root, which chmod cannot stop; a home dir under a regular file fails for root too."""
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    for command in (["setup"], ["status"], ["recommend", "--rate", "Alien=5"]):
+        result = movierec(blocker / "home", *command, redis_url=redis_url)
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stderr.strip() == f"error: cannot write or read {blocker / 'home'}: Not a directory"
