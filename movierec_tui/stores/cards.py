@@ -6,6 +6,7 @@ of recommendations is one pipelined round trip (HGETALL per id), not a query per
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -14,8 +15,12 @@ import redis
 
 from movierec_tui.data_loader.dataset import Dataset
 
+# What a Redis that stopped or cannot be reached raises (a command error is a bug, not an outage).
+UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError)
+
 CARD_PREFIX = "movie:"
 PROFILE_PREFIX = "profile:"
+CORRUPT_PREFIX = "corrupt:"  # + the key of an unreadable record moved aside, + ":" + milliseconds
 META_KEY = "meta"
 WRITE_BATCH = 500
 
@@ -132,6 +137,25 @@ class CardStore:
 
     def load_profile(self, name: str) -> str | None:
         return self.client.get(f"{PROFILE_PREFIX}{name}")
+
+    def quarantine_profile(self, name: str, raw: str) -> str | None:
+        """Move an unreadable record aside for inspection, so that no later save overwrites it.
+
+        Renamed atomically, and only if it still holds `raw` (nobody saved a good one meanwhile);
+        returns the key it is kept under, or None if it changed."""
+        key = f"{PROFILE_PREFIX}{name}"
+        kept = f"{CORRUPT_PREFIX}{key}:{int(time.time() * 1000)}"
+        with self.client.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(key)
+                if pipe.get(key) != raw:
+                    return None
+                pipe.multi()
+                pipe.rename(key, kept)
+                pipe.execute()
+            except redis.WatchError:
+                return None
+        return kept
 
     def profile_names(self) -> list[str]:
         return sorted(k[len(PROFILE_PREFIX) :] for k in self.client.scan_iter(match=f"{PROFILE_PREFIX}*"))
