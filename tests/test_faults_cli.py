@@ -1,4 +1,5 @@
-"""Setup under faults: SIGKILL inside every step, a full disk, a home dir that cannot be made.
+"""The command under faults: SIGKILL inside every setup step, a full disk, an unusable home dir, a
+Milvus that is locked or unreachable.
 
 Everything runs through the real command (`python -m movierec_tui` in a subprocess) against the
 session's Redis (its own database), a Milvus Lite dir of its own and the synthetic dataset, served
@@ -175,3 +176,34 @@ def test_a_home_dir_that_cannot_be_made_is_one_line_naming_it(tmp_path, redis_ur
         result = movierec(blocker / "home", *command, redis_url=redis_url)
         assert result.returncode == 2, (command, result.stderr)
         assert result.stderr.strip() == f"error: cannot write or read {blocker / 'home'}: Not a directory"
+
+
+def test_an_unreachable_milvus_server_at_startup_is_exit_3_and_one_line(tmp_path, redis_url) -> None:
+    for command in ([], ["setup"], ["index"]):
+        result = movierec(tmp_path / "home", *command, "--milvus-uri", "http://127.0.0.1:9", redis_url=redis_url)
+        if command == ["index"]:  # nothing to index yet: that is said first
+            assert result.returncode == 4 and "run `movierec-tui setup` first" in result.stderr
+            continue
+        assert result.returncode == 3, (command, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: Milvus at http://127.0.0.1:9 is not reachable ("), lines
+        assert "MOVIEREC_MILVUS_URI" in lines[0]
+
+
+def test_a_milvus_lite_dir_locked_by_another_process_is_exit_3_naming_the_cause(tmp_path, redis_url) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    hold = f"from pymilvus import MilvusClient; import time; MilvusClient({str(home / 'milvus.db')!r}); "
+    hold += "print('ready', flush=True); time.sleep(60)"
+    holder = subprocess.Popen([sys.executable, "-c", hold], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        for command in ([], ["setup"]):
+            result = movierec(home, *command, redis_url=redis_url)
+            assert result.returncode == 3, (command, result.stderr)
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1 and "in use by another movierec-tui process" in lines[0], lines
+            assert "movierec-tui serve" in lines[0] and "MOVIEREC_MILVUS_URI" in lines[0]
+    finally:
+        holder.kill()
+        holder.wait()
