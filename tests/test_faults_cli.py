@@ -179,15 +179,12 @@ def test_a_home_dir_that_cannot_be_made_is_one_line_naming_it(tmp_path, redis_ur
 
 
 def test_an_unreachable_milvus_server_at_startup_is_exit_3_and_one_line(tmp_path, redis_url) -> None:
-    for command in ([], ["setup"], ["index"]):
-        result = movierec(tmp_path / "home", *command, "--milvus-uri", "http://127.0.0.1:9", redis_url=redis_url)
-        if command == ["index"]:  # nothing to index yet: that is said first
-            assert result.returncode == 4 and "run `movierec-tui setup` first" in result.stderr
-            continue
-        assert result.returncode == 3, (command, result.stderr)
-        lines = result.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("error: Milvus at http://127.0.0.1:9 is not reachable ("), lines
-        assert "MOVIEREC_MILVUS_URI" in lines[0]
+    """The app command (no subcommand); `setup` and `recommend` open the stores the same way."""
+    result = movierec(tmp_path / "home", "--milvus-uri", "http://127.0.0.1:9", redis_url=redis_url)
+    assert result.returncode == 3, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: Milvus at http://127.0.0.1:9 is not reachable ("), lines
+    assert "MOVIEREC_MILVUS_URI" in lines[0]
 
 
 def test_a_milvus_lite_dir_locked_by_another_process_is_exit_3_naming_the_cause(tmp_path, redis_url) -> None:
@@ -198,12 +195,11 @@ def test_a_milvus_lite_dir_locked_by_another_process_is_exit_3_naming_the_cause(
     holder = subprocess.Popen([sys.executable, "-c", hold], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
-        for command in ([], ["setup"]):
-            result = movierec(home, *command, redis_url=redis_url)
-            assert result.returncode == 3, (command, result.stderr)
-            lines = result.stderr.strip().splitlines()
-            assert len(lines) == 1 and "in use by another movierec-tui process" in lines[0], lines
-            assert "movierec-tui serve" in lines[0] and "MOVIEREC_MILVUS_URI" in lines[0]
+        result = movierec(home, redis_url=redis_url)  # the app command
+        assert result.returncode == 3, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "in use by another movierec-tui process" in lines[0], lines
+        assert "movierec-tui serve" in lines[0] and "MOVIEREC_MILVUS_URI" in lines[0]
     finally:
         holder.kill()
         holder.wait()

@@ -89,10 +89,13 @@ class CardStore:
         self.client = client
 
     def write_cards(self, cards: Sequence[MovieCard], progress=None) -> None:
-        """Pipelined batches; stale cards of movies no longer in the dataset are removed."""
+        """Pipelined batches; stale cards of movies no longer in the dataset are removed.
+
+        Each batch is one MULTI/EXEC, so a writer killed mid-batch leaves every card whole (old or new),
+        never deleted and not yet rewritten."""
         wanted = {f"{CARD_PREFIX}{c.movie_id}" for c in cards}
         for start in range(0, len(cards), WRITE_BATCH):
-            pipe = self.client.pipeline(transaction=False)
+            pipe = self.client.pipeline(transaction=True)
             for card in cards[start : start + WRITE_BATCH]:
                 key = f"{CARD_PREFIX}{card.movie_id}"
                 pipe.delete(key)
