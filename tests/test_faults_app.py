@@ -94,7 +94,8 @@ def test_redis_restart_mid_session_under_pilot(ready, backends, own_redis, synth
             assert app.is_running
 
             restart()
-            await until(pilot, lambda: not banner.display, timeout=15)  # the probe found it on its own
+            # The probe finds it on its own; its backoff (1, 2, 4, 8, 15 s) bounds the wait on a slow machine.
+            await until(pilot, lambda: not banner.display, timeout=45)
             await until(pilot, lambda: (p := saved()) is not None and p.ratings == app.profile.ratings, timeout=15)
             assert recommender.cards_down is None
             await settle(pilot)
