@@ -190,6 +190,12 @@ class MovieRecApp(App[None]):
         self._shown: dict[int | None, list[int]] = {}
         self._failures = 0
         self._retry_timer = None
+        self._probe_timer = None  # while cards come from memory: when to see whether Redis is back
+        # Saving: the latest profile to save (name, JSON, say so when done), one save at a time.
+        self._pending_save: tuple[str, str, bool] | None = None
+        self._saving = False
+        self._save_timer = None
+        self._save_failures = 0
         self._profile_visible: bool | None = None  # None: automatic by width
         self._panel_pending = False
         self._panel_timer = None
@@ -293,8 +299,11 @@ class MovieRecApp(App[None]):
         try:
             return Profile.from_json(raw), None
         except ProfileError as exc:
-            log.warning("saved profile %r is unreadable: %s", name, exc)
-            return None, f"The saved profile '{name}' is unreadable ({exc})."
+            # Kept for inspection under another key, so that saving under this name cannot destroy it.
+            kept = self.recommender.backends.cards.quarantine_profile(name, raw)
+            log.warning("saved profile %r is unreadable (%s); kept as %s", name, exc, kept)
+            where = f" It is kept as '{kept}' for inspection." if kept else ""
+            return None, f"The saved profile '{name}' is unreadable ({exc}).{where}"
 
     def _startup_failed(self, exc: Exception) -> None:
         delay = self._note_failure(exc)
@@ -459,6 +468,10 @@ class MovieRecApp(App[None]):
                 if isinstance(intent, Rate) and answers:
                     self.question, self.asking = None, None
                 return answers
+            if isinstance(intent, Reset) and self.saved_as is not None:
+                # A reset starts a new profile; the saved one is kept, not overwritten by autosave.
+                self.say(f"The saved profile '{self.saved_as}' is kept as it was.")
+                self.saved_as = None
             self.apply(edit, announce=True)
             if isinstance(intent, Reset):
                 self.restart_onboarding()
@@ -574,6 +587,7 @@ class MovieRecApp(App[None]):
         self.profile = edit.profile
         self.dirty = True
         self.request_refresh(edit.summary)
+        self._autosave()
         if announce:
             self.say(Text.assemble(("✓ ", "bold"), edit.summary))
         self.show_profile()
@@ -585,6 +599,7 @@ class MovieRecApp(App[None]):
         self.profile = self.undo_stack.pop()
         self.dirty = True
         self.request_refresh("undone")
+        self._autosave()
         self.say("↶ Undone.")
         self.show_profile()
 
@@ -761,7 +776,11 @@ class MovieRecApp(App[None]):
         self, generation: int, like: MovieCard | None, results: list[Recommendation], took_ms: float
     ) -> None:
         self._in_flight = False
-        self._recovered()
+        down = self.recommender.cards_down
+        if down is None:
+            self._recovered()
+        else:
+            self._cards_from_memory(down)
         if like is not self.more_like:  # the mode changed while searching; the next refresh is due
             self._stale = True
             self._schedule()
@@ -812,7 +831,7 @@ class MovieRecApp(App[None]):
         self._stale = True
         self._schedule()
 
-    def _note_failure(self, exc: Exception) -> float:
+    def _note_failure(self, exc: Exception, showing: str = "showing the last recommendations") -> float:
         """Show the outage (banner always, a notification once) and return the retry delay."""
         what = describe_failure(exc)
         delay = RETRY_SECONDS[min(self._failures, len(RETRY_SECONDS) - 1)]
@@ -820,47 +839,115 @@ class MovieRecApp(App[None]):
             self.tell(f"{what}. Your profile is kept; retrying.", title="Connection problem", severity="error")
         self._failures += 1
         banner = self.query_one("#banner", Static)
-        banner.update(Text(f"⚠ {what} — showing the last recommendations; retrying in {delay:.0f} s"))
+        banner.update(Text(f"⚠ {what} — {showing}; retrying in {delay:.0f} s"))
         banner.display = True
         return delay
+
+    def _cards_from_memory(self, exc: Exception) -> None:
+        """Redis is down but the search worked: the cards came from memory. Say so, and look for Redis."""
+        if self._probe_timer is None:
+            delay = self._note_failure(exc, "movie cards from memory, your profile is kept and saved when it is back")
+            self._probe_timer = self.set_timer(delay, self._probe)
+
+    @work(thread=True, group="probe", exit_on_error=False)
+    def _probe(self) -> None:
+        back = self.recommender.probe_cards()
+        self.call_from_thread(self._probed, back)
+
+    def _probed(self, back: bool) -> None:
+        self._probe_timer = None
+        if back:
+            self._recovered()
+            self._stale = True  # fresh cards from Redis again
+            self._schedule()
+        elif self.recommender.cards_down is not None:
+            self._cards_from_memory(self.recommender.cards_down)
 
     def _recovered(self) -> None:
         if self._failures:
             self._failures = 0
             self.query_one("#banner", Static).display = False
             self.tell("Connected again; recommendations are live.", title="Back online", timeout=4)
+        self._flush_saves()
 
     # -- saving and loading -----------------------------------------------------------------------
+
+    # A named profile (saved once, or opened with --profile) is saved after every change. Saves go
+    # one at a time, always of the latest profile; a save that fails stays pending and is retried
+    # (with backoff, and as soon as Redis is back), so nothing entered during an outage is lost.
 
     def save_profile(self, name: str | None) -> None:
         name = name or self.saved_as
         if name is None:
             self.push_screen(NamePrompt("Save the profile as"), self._save_named)
             return
-        self._save(name, self.profile.to_json())
+        self._queue_save(name, announce=True)
 
     def _save_named(self, name: str | None) -> None:
         if name:
-            self._save(name, self.profile.to_json())
+            self._queue_save(name, announce=True)
+
+    def _autosave(self) -> None:
+        if self.saved_as is not None:
+            self._queue_save(self.saved_as, announce=False)
+
+    def _queue_save(self, name: str, announce: bool) -> None:
+        previous = self._pending_save
+        announce = announce or (previous is not None and previous[0] == name and previous[2])
+        self._pending_save = (name, self.profile.to_json(), announce)
+        self._flush_saves()
+
+    def _flush_saves(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
+        if self._saving or self._pending_save is None:
+            return
+        if self.recommender.cards_down is not None:
+            return  # Redis is known to be down: saved when the probe finds it back
+        self._saving = True
+        self._save(*self._pending_save)
 
     @work(thread=True, group="profiles", exit_on_error=False)
-    def _save(self, name: str, profile_json: str) -> None:
+    def _save(self, name: str, profile_json: str, announce: bool) -> None:
         try:
             self.recommender.backends.cards.save_profile(name, profile_json)
             names = self.recommender.backends.cards.profile_names()
         except Exception as exc:
             log.warning("saving profile %r failed", name, exc_info=True)
-            self.call_from_thread(self.tell, f"Could not save: {describe_failure(exc)}.", severity="error")
+            self.call_from_thread(self._save_failed, exc)
             return
-        self.call_from_thread(self._saved, name, profile_json, names)
+        self.call_from_thread(self._saved, name, profile_json, announce, names)
 
-    def _saved(self, name: str, profile_json: str, names: list[str]) -> None:
-        self.saved_as = name
+    def _save_failed(self, exc: Exception) -> None:
+        self._saving = False
+        if self._save_failures == 0:
+            self.tell(
+                f"Could not save yet: {describe_failure(exc)}. Your profile is kept and saved when it is back.",
+                severity="error",
+            )
+        delay = RETRY_SECONDS[min(self._save_failures, len(RETRY_SECONDS) - 1)]
+        self._save_failures += 1
+        self._save_timer = self.set_timer(delay, self._flush_saves)
+
+    def _saved(self, name: str, profile_json: str, announce: bool, names: list[str]) -> None:
+        self._saving = False
+        self._save_failures = 0
+        if self._pending_save is not None and self._pending_save[:2] == (name, profile_json):
+            self._pending_save = None
+        if announce:
+            self.saved_as = name
         self.saved_names = usable_names(names)
-        self.dirty = self.profile.to_json() != profile_json
+        if name == self.saved_as:
+            self.dirty = self.profile.to_json() != profile_json
         self.show_profile()
-        self.say(Text.assemble("Saved as ", (name, "bold"), f". Load it any time with “load {name}”."))
-        self.tell(f"Profile saved as '{name}'.", timeout=3)
+        if announce:
+            self.say(Text.assemble("Saved as ", (name, "bold"), f". Load it any time with “load {name}”."))
+            self.tell(f"Profile saved as '{name}'.", timeout=3)
+        if self._pending_save is None and self.dirty and name == self.saved_as:
+            self._autosave()  # changed while this save ran, before the profile had its name
+        else:
+            self._flush_saves()
 
     def load_profile(self, name: str) -> None:
         self._load(name)

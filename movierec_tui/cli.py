@@ -36,6 +36,7 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 log = logging.getLogger("movierec_tui")
+log.addHandler(logging.NullHandler())  # before the log file is open, nothing reaches stderr via lastResort
 
 EXIT_BAD_INPUT = 2
 EXIT_SERVICE = 3
@@ -59,9 +60,21 @@ def resolve_settings(home: Path | None, milvus_uri: str | None, redis_url: str |
         settings = load_settings(home).with_overrides(milvus_uri=milvus_uri, redis_url=redis_url)
     except ConfigError as exc:
         raise fail(str(exc), EXIT_BAD_INPUT) from None
-    settings.home.mkdir(parents=True, exist_ok=True)
-    logs.log_to_file(settings.log_file)
+    try:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        logs.log_to_file(settings.log_file)
+    except OSError as exc:
+        raise fail(describe_os_error(exc), EXIT_BAD_INPUT) from None
     return settings
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One line naming the path and the cause, e.g. a full disk or a home dir that cannot be written."""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is None:
+        return what
+    other = f" -> {exc.filename2}" if exc.filename2 else ""
+    return f"cannot write or read {exc.filename}{other}: {what}"
 
 
 @contextmanager
@@ -85,8 +98,7 @@ def friendly_errors():
     except ModelMissing as exc:
         raise fail(str(exc), EXIT_NOT_SET_UP) from None
     except OSError as exc:
-        where = f" ({exc.filename})" if exc.filename else ""
-        raise fail(f"{exc.strerror or exc}{where}", EXIT_BAD_INPUT) from None
+        raise fail(describe_os_error(exc), EXIT_BAD_INPUT) from None
 
 
 class RichReporter:
@@ -104,6 +116,10 @@ class RichReporter:
         if step not in self.tasks:
             self.start(step, total)
         self.progress.update(self.tasks[step], completed=completed, total=total, note=note)
+
+    def skip(self, step: str, note: str = "") -> None:
+        detail = f" ({escape(note)})" if note else ""
+        self.progress.console.print(f"[dim]{step:<9} already done{detail}[/]", highlight=False)
 
     def finish(self, step: str, note: str = "") -> None:
         task = self.tasks[step]

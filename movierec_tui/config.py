@@ -49,6 +49,11 @@ class Settings:
         return self.home / "model"
 
     @property
+    def staged_model_dir(self) -> Path:
+        """A newly trained model waiting for its index; it replaces model_dir once indexed."""
+        return self.home / "model.next"
+
+    @property
     def milvus_lite_path(self) -> Path:
         # pymilvus recognises Milvus Lite by the ".db" suffix; milvus-lite 3 treats it as a directory.
         return self.home / "milvus.db"

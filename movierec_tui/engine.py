@@ -17,7 +17,7 @@ from movierec_tui.model.artifacts import MovieTable
 from movierec_tui.model.encoder import UserEncoder, UserEncoding
 from movierec_tui.profile import Profile
 from movierec_tui.stores.backends import Backends, open_backends
-from movierec_tui.stores.cards import MovieCard
+from movierec_tui.stores.cards import UNAVAILABLE, MovieCard
 from movierec_tui.stores.milvus_store import SearchFilter
 from movierec_tui.titles import TitleEntry, TitleIndex, display_title
 
@@ -52,6 +52,7 @@ class Recommender:
         self.backends.milvus.ensure_loaded()
         self._titles: TitleIndex | None = None
         self._card_cache: dict[int, MovieCard] = {}
+        self.cards_down: Exception | None = None  # Redis failed; cards come from memory until a probe
         self.last_timings = Timings()
 
     def close(self) -> None:
@@ -73,10 +74,32 @@ class Recommender:
         return self._titles
 
     def cards(self, movie_ids: list[int]) -> dict[int, MovieCard]:
-        """Cards from Redis in one round trip, remembered so a Redis outage can fall back on them."""
-        found = self.backends.cards.get_cards(movie_ids)
+        """Cards from Redis in one round trip, remembered so a Redis outage can fall back on them.
+
+        If Redis is unreachable and every card asked for was loaded before (the app loads them all at
+        start), they come from memory and `cards_down` says why; Redis is not asked again until
+        `probe_cards` finds it back. A card never loaded still raises the Redis error."""
+        if self.cards_down is not None and all(m in self._card_cache for m in movie_ids):
+            return {m: self._card_cache[m] for m in movie_ids}
+        try:
+            found = self.backends.cards.get_cards(movie_ids)
+        except UNAVAILABLE as exc:
+            if not all(m in self._card_cache for m in movie_ids):
+                raise
+            self.cards_down = exc
+            return {m: self._card_cache[m] for m in movie_ids}
         self._card_cache.update(found)
         return found
+
+    def probe_cards(self) -> bool:
+        """Whether Redis answers again (then cards are read from it again)."""
+        try:
+            self.backends.redis.client.ping()
+        except UNAVAILABLE as exc:
+            self.cards_down = exc
+            return False
+        self.cards_down = None
+        return True
 
     def seed_movies(self, n: int = 8, exclude: set[int] | frozenset[int] = frozenset()) -> list[MovieCard]:
         """Well-known movies to ask a new person about: the most rated ones not asked yet.

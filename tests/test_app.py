@@ -145,6 +145,7 @@ class FakeRecommender:
         self.titles = TitleIndex(TitleEntry(c.movie_id, c.title, c.year, c.rating_count) for c in cards)
         self.last_timings = Timings()
         self.down = False
+        self.cards_down = None  # the real engine's "Redis is down, cards from memory"
 
     def cards(self, ids):
         return {i: self.by_id[i] for i in ids if i in self.by_id}

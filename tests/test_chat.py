@@ -291,3 +291,27 @@ def test_filters_are_described_for_the_panel() -> None:
     assert chat.describe_filters(profile) == ["only Comedy and Drama", "no Horror", "the 1980s"]
     assert chat.describe_years(None, 1969) == "until 1969"
     assert chat.stars(3.6) == "★★★★☆"
+
+
+HOSTILE = ["[bold]", "[/]", "[red", "[link=file:///etc/passwd]x[/link]", "\x1b[2J", "\x00", "\x07", "\r\n",
+           "\u202e", "\u200b", "🙂", "é", "loved", "Heat", "Alien", "5", " ", "::", "no horror", "from the 80s",
+           "\\"]  # fmt: skip
+
+
+@settings(derandomize=True, max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(HOSTILE), min_size=1, max_size=40), st.integers(1, 5_000))
+def test_huge_messages_of_markup_and_control_characters_are_answered_fast(pieces: list[str], times: int) -> None:
+    """Up to ~1 MB of markup, escapes and control characters: answered in well under a second, in
+    one-line messages with no control character left (what the app shows is Text, never markup)."""
+    import time
+
+    text = "".join(pieces) * times
+    started = time.perf_counter()
+    intents = parse(text, TITLES)
+    assert time.perf_counter() - started < 1.0
+    assert intents
+    for intent in intents:
+        if isinstance(intent, Unknown):
+            assert "\n" not in intent.message and len(intent.text) <= chat.MAX_INPUT_CHARS
+            assert not any(c in intent.message for c in "\x00\x07\x1b\r")
+    assert "\x1b" not in chat.clean(text) and "\x00" not in chat.clean(text)

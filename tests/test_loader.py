@@ -132,8 +132,8 @@ def test_csv_in_a_subfolder_with_bom_crlf_quotes_and_spaces_parses_the_same(tmp_
 def test_real_data_shape_of_ids_and_large_files_in_chunks(tmp_path, monkeypatch) -> None:
     """Many lines, converted in small chunks, give the same arrays and the right error line."""
     n = 3000
-    users = [f"{u}::M::25::1::00000" for u in range(1, 61)]
-    ratings = [f"{1 + i % 60}::{1 + i % 6}::{1 + i % 5}::{978300000 + i}" for i in range(n)]
+    users = [f"{u}::M::25::1::00000" for u in range(1, n // 6 + 1)]
+    ratings = [f"{1 + i // 6}::{1 + i % 6}::{1 + i % 5}::{978300000 + i}" for i in range(n)]  # each pair once
     folder = write_dat(tmp_path / "ml", users=users, ratings=ratings)
     whole = load_dataset(folder)
     monkeypatch.setattr(parse, "_CHUNK", 100)
@@ -353,9 +353,11 @@ ratings_files = st.one_of(
 
 
 def reference(text: str) -> list[tuple[int, ...]] | int | None:
-    """The rules, written plainly: the rows, or the 1-based number of the first bad line, or None if
-    the file is blank."""
+    """The rules, written plainly: the rows, or the 1-based number of the first bad line (else of the
+    first line that rates a (user, movie) pair rated before), or None if the file is blank."""
     rows = []
+    seen: set[tuple[int, int]] = set()
+    repeated: int | None = None
     for number, raw in enumerate(text.split("\n"), start=1):
         stripped = raw.rstrip("\r")
         if not stripped.strip(" \t\r"):
@@ -367,7 +369,10 @@ def reference(text: str) -> list[tuple[int, ...]] | int | None:
         if user not in USER_IDS or movie not in MOVIE_IDS or not 1 <= rating <= 5 or stamp >= 2**63:
             return number
         rows.append((user, movie, rating, stamp))
-    return rows or None
+        if (user, movie) in seen and repeated is None:
+            repeated = number
+        seen.add((user, movie))
+    return repeated or rows or None
 
 
 @settings(
@@ -411,3 +416,135 @@ def test_arbitrary_bytes_in_any_file_and_layout_never_crash(tmp_path, junk, name
         load_dataset(folder)
     except DataError as error:
         assert "\n" not in str(error)
+
+
+# -- damaged real-shaped files: truncated, wrong separators, wrong encodings, odd ids, duplicates -----
+
+FUZZ = settings(
+    derandomize=True, max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+LINES = {"movies": MOVIES, "users": USERS, "ratings": RATINGS}
+
+
+def load_or_error(path: Path) -> DataError | None:
+    """Load `path`; a DataError is returned (it must be one line), anything else propagates."""
+    try:
+        load_dataset(path)
+    except DataError as error:
+        assert "\n" not in str(error) and str(error).strip() == str(error)
+        return error
+    return None
+
+
+@FUZZ
+@given(st.sampled_from(FILES), st.floats(0, 1, exclude_max=True), st.booleans())
+def test_a_file_or_archive_cut_anywhere_is_an_error_or_a_shorter_dataset(tmp_path, name, fraction, archive) -> None:
+    folder = write_dat(tmp_path / "cut")
+    if archive:
+        zipped = zip_folder(folder, tmp_path / "cut.zip")
+        data = zipped.read_bytes()
+        zipped.write_bytes(data[: int(len(data) * fraction)])
+        error = load_or_error(zipped)
+        # A cut archive is always damaged (its directory is at the end): the error names it.
+        assert error is not None and error.file == "cut.zip" and str(zipped) in str(error)
+        return
+    data = (folder / f"{name}.dat").read_bytes()
+    cut = data[: int(len(data) * fraction)]
+    (folder / f"{name}.dat").write_bytes(cut)
+    try:
+        dataset = load_dataset(folder)
+    except DataError as error:
+        # The cut file is named, or the ratings that name a user or movie lost with the cut.
+        assert error.file in (f"{name}.dat", "ratings.dat") and "\n" not in str(error)
+        assert error.file == f"{name}.dat" or "is not in the" in error.message
+        return
+    # Accepted: cut at a line end, or inside the last field of a line where what is left still passes
+    # (a zip code or a timestamp cut short). Never more records than there were.
+    whole = load_dataset(write_dat(tmp_path / "whole"))
+    assert len(dataset.ratings) <= len(whole.ratings) and len(dataset.users) <= len(whole.users)
+    assert len(dataset.movies) <= len(whole.movies)
+    assert not cut.strip() or cut.endswith(b"\n") or name != "movies" or cut[-1:] not in b"|:", cut
+
+
+SEPARATORS = [",", ";", "\t", "|", ":", ": :", " :: ", ":::", "\x00", "\uff1a\uff1a"]
+
+
+@FUZZ
+@given(st.sampled_from(FILES), st.sampled_from(SEPARATORS), st.integers(0, 5))
+def test_a_wrong_separator_is_named_on_the_first_line_that_has_it(tmp_path, name, sep, at) -> None:
+    lines = list(LINES[name])
+    at = min(at, len(lines) - 1)
+    lines[at:] = [line.replace("::", sep) for line in lines[at:]]
+    error = load_or_error(write_dat(tmp_path / "sep", encoding="utf-8", **{name: lines}))
+    assert error is not None and (error.file, error.line) == (f"{name}.dat", at + 1), error
+
+
+ENCODINGS = ["latin-1", "cp1252", "utf-8", "utf-8-sig", "utf-16", "utf-16-be", "utf-32", "mac-roman"]
+
+
+@pytest.mark.parametrize("as_csv", [False, True])
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_any_encoding_is_an_error_or_a_dataset_never_a_crash(tmp_path, encoding, as_csv) -> None:
+    if as_csv:
+        folder = write_csv(tmp_path / "enc-csv", CSV_MOVIES, CSV_USERS, CSV_RATINGS)
+        for name in FILES:
+            path = folder / f"{name}.csv"
+            path.write_bytes(path.read_text(encoding="utf-8").encode(encoding))
+    else:
+        folder = write_dat(tmp_path / "enc", encoding=encoding)
+    error = load_or_error(folder)
+    if encoding.startswith(("utf-16", "utf-32")):  # NUL bytes between characters: the first file fails
+        assert error is not None and error.file.startswith("movies.") and error.line == 1, error
+    elif encoding == "utf-8-sig" and not as_csv:
+        assert str(error).startswith("movies.dat:1: starts with a UTF-8 byte-order mark")
+    elif as_csv and encoding not in ("utf-8", "utf-8-sig"):  # CSV is UTF-8: "Amélie" is not
+        assert str(error) == "movies.csv:3: not valid UTF-8 (byte 0x{:02x})".format("é".encode(encoding)[0])
+    else:  # .dat files are read as latin-1, like the official ones: other bytes change a title's letters only
+        assert error is None
+
+
+ids = st.one_of(st.integers(-(2**70), 2**70), st.sampled_from([0, 1, 2, 3, 6, 7, 2**31 - 1, 2**31, 2**63]))
+
+
+@FUZZ
+@given(st.sampled_from(FILES), ids, st.integers(0, 5))
+def test_any_id_is_accepted_or_named_with_its_line(tmp_path, name, new_id, at) -> None:
+    lines = list(LINES[name])
+    at = min(at, len(lines) - 1)
+    fields = lines[at].split("::")
+    column = 1 if name == "ratings" and at % 2 else 0  # ratings: the user id or the movie id
+    original = int(fields[column])
+    fields[column] = str(new_id)
+    lines[at] = "::".join(fields)
+    error = load_or_error(write_dat(tmp_path / "ids", **{name: lines}))
+    if error is None:
+        assert 0 <= new_id <= 2**31 - 1
+        if name == "ratings":  # ratings may only name known users and movies
+            assert new_id in ({1, 2, 3} if column == 0 else {1, 2, 3, 4, 5, 6})
+        return
+    if name != "ratings" and "duplicate" in error.message:  # named where the id occurs the second time
+        other = next(i for i, line in enumerate(lines) if i != at and line.split("::")[0] == str(new_id))
+        assert error.line == max(at, other) + 1, error
+    elif error.file == f"{name}.dat" and error.line == at + 1:
+        messages = ("must be a whole number", "must be at most", "duplicate", "is not in the", "rated movie")
+        assert any(m in error.message for m in messages), error
+    else:  # the old id is gone: a rating that names it is the line named
+        assert name != "ratings" and new_id != original, error
+        assert error.file == "ratings.dat" and f"id {original} is not in the {name} file" in error.message, error
+
+
+@FUZZ
+@given(st.sampled_from(FILES), st.integers(0, 5), st.integers(0, 6))
+def test_a_duplicated_line_is_named_where_it_repeats(tmp_path, name, which, where) -> None:
+    lines = list(LINES[name])
+    copy = lines[min(which, len(lines) - 1)]
+    where = min(where, len(lines))
+    lines.insert(where, copy)
+    error = load_or_error(write_dat(tmp_path / "dup", **{name: lines}))
+    assert error is not None and error.file == f"{name}.dat"
+    first, second = sorted(i + 1 for i, line in enumerate(lines) if line == copy)
+    assert error.line == second
+    if name == "ratings":
+        assert f"twice (first on line {first})" in error.message
+    else:
+        assert "duplicate" in error.message

@@ -161,3 +161,15 @@ def test_a_search_follows_the_alias_after_another_client_reindexes(tmp_path) -> 
     assert reader.search(vectors[2], 1)[0][0] == 4  # rolled by one row: the new collection answers
     reader.close()
     writer.close()
+
+
+def test_an_unreadable_profile_is_moved_aside_only_if_unchanged(redis_server) -> None:
+    store = CardStore(redis_server.client)
+    store.save_profile("eve", "{bad")
+    assert store.quarantine_profile("eve", "{something else") is None  # rewritten meanwhile: left alone
+    assert store.load_profile("eve") == "{bad"
+    kept = store.quarantine_profile("eve", "{bad")
+    assert kept is not None and kept.startswith("corrupt:profile:eve:")
+    assert store.client.get(kept) == "{bad" and store.load_profile("eve") is None
+    assert "eve" not in store.profile_names() and not any("eve" in n for n in store.profile_names())
+    store.client.delete(kept)

@@ -11,7 +11,8 @@ import hashlib
 import http.client
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -95,22 +96,50 @@ def _fetch(url: str, partial: Path, progress: Progress | None, opener: Callable[
             shown = total or hint  # the hint only feeds the progress bar, never the length check below
             if progress is not None:
                 progress(done, shown)
-            with partial.open("ab" if resumed else "wb") as out:
+            with _local(partial):
+                out = partial.open("ab" if resumed else "wb")
+            try:
                 while block := response.read(CHUNK):
-                    out.write(block)
+                    with _local(partial):
+                        out.write(block)
+                        out.flush()
                     done += len(block)
                     if progress is not None:
                         progress(done, shown)
+            finally:
+                with _local(partial):
+                    out.close()
     except urllib.error.HTTPError as exc:
         exc.close()
         if exc.code == 416 and have:
             raise _RangeNotSatisfiable from None
         raise DownloadError(f"download of {url} failed: HTTP {exc.code} {_one_line(exc.reason)}; {_RETRY}") from None
+    except LocalFileError as exc:
+        raise exc.error from None
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
         raise DownloadError(f"download of {url} failed: {_one_line(reason)}; {_RETRY}") from None
     if total is not None and done < total:
         raise DownloadError(f"download of {url} failed: the connection closed after {done} of {total} bytes; {_RETRY}")
+
+
+class LocalFileError(Exception):
+    """Wraps an OSError of the local partial file (disk full, permissions) so that it is not taken
+    for a network failure: it is re-raised as that OSError, naming the file."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@contextmanager
+def _local(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            exc.filename = str(path)
+        raise LocalFileError(exc) from None
 
 
 def _range_start(content_range: str | None) -> int | None:

@@ -196,9 +196,16 @@ def _empty_check(source: SourceFile) -> None:
         raise DataError(source.name, None, "the file is empty")
 
 
+def _no_bom(source: SourceFile) -> None:
+    if source.data.startswith(b"\xef\xbb\xbf"):
+        message = "starts with a UTF-8 byte-order mark; .dat files are latin-1 without one (or use the CSV layout)"
+        raise DataError(source.name, 1, message)
+
+
 def _text(source: SourceFile) -> str:
     _empty_check(source)
     if not source.is_csv:
+        _no_bom(source)
         return source.data.decode("latin-1")  # MovieLens' encoding; every byte sequence decodes
     # CSV is UTF-8. Bad bytes become lone surrogates here and are reported with their row, so an
     # earlier bad value is still the first error named.
@@ -277,7 +284,9 @@ def parse_movies(source: SourceFile) -> dict[int, Movie]:
             raise DataError(source.name, line, "empty title")
         if not YEARS[0] <= year <= YEARS[1]:
             raise DataError(source.name, line, f"year must be {YEARS[0]}..{YEARS[1]}, got {year}")
-        genres = tuple(g.strip() for g in genre_text.split("|") if g.strip())
+        genres = tuple(g.strip() for g in genre_text.split("|"))
+        if not any(genres) or not all(genres):  # no genres, or an empty one (e.g. a file cut after "|")
+            raise DataError(source.name, line, f"genres must be like 'Comedy|Drama', got {_clip(genre_text)!r}")
         for genre in genres:
             if genre not in GENRES:
                 raise DataError(source.name, line, f"unknown genre {_clip(genre)!r}")
@@ -335,12 +344,40 @@ def parse_ratings(source: SourceFile, users: dict[int, User], movies: dict[int, 
     table = _csv_ratings(source, users, movies) if source.is_csv else _dat_ratings(source, users, movies)
     if not len(table):
         raise DataError(source.name, None, "no ratings")
+    _check_unique_pairs(source, table)
     return Ratings(
         user_ids=table[:, 0].astype(np.int32),
         movie_ids=table[:, 1].astype(np.int32),
         ratings=table[:, 2].astype(np.int8),
         timestamps=np.ascontiguousarray(table[:, 3], dtype=np.int64),
     )
+
+
+def _check_unique_pairs(source: SourceFile, table: np.ndarray) -> None:
+    """A person rates a movie once; a second rating of the same pair is named by its line."""
+    keys = table[:, 0] * (int(table[:, 1].max()) + 1) + table[:, 1]  # ids are <= INT32_MAX: no overflow
+    order = np.argsort(keys, kind="stable")
+    repeats = np.flatnonzero(keys[order][1:] == keys[order][:-1])
+    if not len(repeats):
+        return
+    row = int(order[repeats + 1].min())  # the earliest row that repeats an earlier pair
+    first = int(order[np.searchsorted(keys[order], keys[row])])
+    user_id, movie_id = int(table[row, 0]), int(table[row, 1])
+    line, first_line = _line_of_row(source, row), _line_of_row(source, first)
+    message = f"user {user_id} rated movie {movie_id} twice (first on line {first_line})"
+    raise DataError(source.name, line, message)
+
+
+def _line_of_row(source: SourceFile, row: int) -> int:
+    """The 1-based line of the `row`-th (0-based) rating: blank lines and a CSV header are not rows."""
+    lines = source.data.removeprefix(b"\xef\xbb\xbf").split(b"\n")
+    skip = 1 if source.is_csv else 0
+    for number, raw in enumerate(lines[skip:], start=skip + 1):
+        if raw.strip(b" \t\r"):
+            if row == 0:
+                return number
+            row -= 1
+    return len(lines)
 
 
 def _dat_ratings(source: SourceFile, users: dict[int, User], movies: dict[int, Movie]) -> np.ndarray:
@@ -350,6 +387,7 @@ def _dat_ratings(source: SourceFile, users: dict[int, User], movies: dict[int, M
             return None
         return _rating_row(source, line, _dat_fields(source, line, text, 4), users, movies)
 
+    _no_bom(source)
     return _bulk_ratings(source, source.data, 1, "::", users, movies, check_line)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from movierec_tui.faults import checkpoint
 from movierec_tui.model.features import MovieFeatures
 
 USER_TOWER_PREFIX = "user_tower"
@@ -85,6 +86,7 @@ def export_model(trained, model_dir: Path, dataset_fingerprint: str) -> ModelInf
         format=MODEL_FORMAT,
     )
     (staging / MODEL_INFO).write_text(json.dumps(info.__dict__, indent=2), encoding="utf-8")
+    checkpoint("export")
     swap_directory(staging, model_dir)
     return info
 

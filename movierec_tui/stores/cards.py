@@ -6,6 +6,7 @@ of recommendations is one pipelined round trip (HGETALL per id), not a query per
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -14,8 +15,12 @@ import redis
 
 from movierec_tui.data_loader.dataset import Dataset
 
+# What a Redis that stopped or cannot be reached raises (a command error is a bug, not an outage).
+UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError)
+
 CARD_PREFIX = "movie:"
 PROFILE_PREFIX = "profile:"
+CORRUPT_PREFIX = "corrupt:"  # + the key of an unreadable record moved aside, + ":" + milliseconds
 META_KEY = "meta"
 WRITE_BATCH = 500
 
@@ -95,10 +100,13 @@ class CardStore:
         self.profile_prefix = f"profile@{profile_namespace}:" if profile_namespace else PROFILE_PREFIX
 
     def write_cards(self, cards: Sequence[MovieCard], progress=None) -> None:
-        """Pipelined batches; stale cards of movies no longer in the dataset are removed."""
+        """Pipelined batches; stale cards of movies no longer in the dataset are removed.
+
+        Each batch is one MULTI/EXEC, so a writer killed mid-batch leaves every card whole (old or new),
+        never deleted and not yet rewritten."""
         wanted = {f"{CARD_PREFIX}{c.movie_id}" for c in cards}
         for start in range(0, len(cards), WRITE_BATCH):
-            pipe = self.client.pipeline(transaction=False)
+            pipe = self.client.pipeline(transaction=True)
             for card in cards[start : start + WRITE_BATCH]:
                 key = f"{CARD_PREFIX}{card.movie_id}"
                 pipe.delete(key)
@@ -143,6 +151,25 @@ class CardStore:
 
     def load_profile(self, name: str) -> str | None:
         return self.client.get(f"{self.profile_prefix}{name}")
+
+    def quarantine_profile(self, name: str, raw: str) -> str | None:
+        """Move an unreadable record aside for inspection, so that no later save overwrites it.
+
+        Renamed atomically, and only if it still holds `raw` (nobody saved a good one meanwhile);
+        returns the key it is kept under, or None if it changed."""
+        key = f"{PROFILE_PREFIX}{name}"
+        kept = f"{CORRUPT_PREFIX}{key}:{int(time.time() * 1000)}"
+        with self.client.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(key)
+                if pipe.get(key) != raw:
+                    return None
+                pipe.multi()
+                pipe.rename(key, kept)
+                pipe.execute()
+            except redis.WatchError:
+                return None
+        return kept
 
     def profile_names(self) -> list[str]:
         prefix = self.profile_prefix

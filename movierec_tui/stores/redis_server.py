@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,10 @@ class RedisConnection:
 
 
 def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, decode_responses=True, socket_timeout=5, socket_connect_timeout=2)
+    # A few quick retries ride out a blip; redis-py's default (10 retries) would take ~4 s to report a
+    # stopped server, which the app would spend waiting instead of falling back on the cards it has.
+    retry = Retry(ExponentialBackoff(cap=0.2, base=0.02), 3)
+    return redis.Redis.from_url(url, decode_responses=True, socket_timeout=5, socket_connect_timeout=2, retry=retry)
 
 
 def connect(url: str) -> RedisConnection:
