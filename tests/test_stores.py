@@ -173,3 +173,20 @@ def test_an_unreadable_profile_is_moved_aside_only_if_unchanged(redis_server) ->
     assert store.client.get(kept) == "{bad" and store.load_profile("eve") is None
     assert "eve" not in store.profile_names() and not any("eve" in n for n in store.profile_names())
     store.client.delete(kept)
+
+
+def test_profile_namespaces_keep_sessions_apart_and_can_expire(redis_server) -> None:
+    """What `serve` relies on: each session (or SSH key) sees only its own saved profiles."""
+    mine, theirs, local = (CardStore(redis_server.client, "ssh-a*[b]"), CardStore(redis_server.client, "anon-1", 60),
+                           CardStore(redis_server.client))  # fmt: skip
+    mine.save_profile("alice", '{"age": 25}')
+    theirs.save_profile("alice", '{"age": 35}')
+    assert mine.load_profile("alice") == '{"age": 25}' and theirs.load_profile("alice") == '{"age": 35}'
+    assert mine.profile_names() == ["alice"] and theirs.profile_names() == ["alice"]  # glob characters are literal
+    assert "ssh-a*[b]:alice" not in local.profile_names() and local.load_profile("alice") != '{"age": 35}'
+    ttl = redis_server.client.ttl
+    assert ttl("profile@anon-1:alice") > 0 and ttl("profile@ssh-a*[b]:alice") == -1  # -1: kept until deleted
+    theirs.save_profile("bad", "{oops")
+    kept = theirs.quarantine_profile("bad", "{oops")
+    assert kept is not None and kept.startswith("corrupt:profile@anon-1:bad:") and theirs.load_profile("bad") is None
+    redis_server.client.delete(kept, "profile@anon-1:alice", "profile@ssh-a*[b]:alice")

@@ -157,7 +157,7 @@ class CardStore:
 
         Renamed atomically, and only if it still holds `raw` (nobody saved a good one meanwhile);
         returns the key it is kept under, or None if it changed."""
-        key = f"{PROFILE_PREFIX}{name}"
+        key = f"{self.profile_prefix}{name}"
         kept = f"{CORRUPT_PREFIX}{key}:{int(time.time() * 1000)}"
         with self.client.pipeline(transaction=True) as pipe:
             try:
