@@ -14,9 +14,11 @@ human pace (--pace seconds between keys), reading the screen through a virtual t
   which includes the chat answer, the profile panel and the new recommendations;
 - startup: from the SSH connection to the first question on screen.
 
-RSS is read from /proc while all N sessions are open: each app process, the server process, and
-the milvus-lite server and embedded Redis it started. The clients run on the same 2 cores as the
-server and take their share of CPU, so these are upper bounds for a remote audience.
+Memory is read from /proc/PID/smaps_rollup once all N sessions are up: RSS and PSS of each app
+(forked from the zygote, they share its pages; PSS divides shared pages among their users), and the
+PSS of everything the server runs (apps, zygote, milvus-lite server, embedded Redis, itself).
+The clients run on the same 2 cores as the server and take their share of CPU, so these are upper
+bounds for a remote audience.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -40,7 +43,8 @@ from ssh_screen import ScreenClient
 TITLES = ("Fargo", "Titanic", "Casablanca", "Goldfinger", "Jaws", "Braveheart", "Chinatown", "Vertigo", "Amadeus",
           "Rushmore", "Ghostbusters", "Clueless", "Heat", "Goodfellas", "Unforgiven", "Magnolia")  # fmt: skip
 RATINGS_PER_SESSION = 10
-APP_MARK = "movierec_tui.serve.child app"  # in the command line of each session's app process
+APP_MARK = "movierec_tui.serve.child app"  # in the command line of an app started directly
+ZYGOTE_MARK = "movierec_tui.serve.child zygote"  # the process that forks the apps (their parent)
 
 
 def free_port() -> int:
@@ -49,14 +53,24 @@ def free_port() -> int:
     return pick()
 
 
-def rss_mb(pid: int) -> float:
+def memory_mb(pid: int, field: str = "Rss") -> float:
+    """Rss (pages in memory, shared ones counted in full) or Pss (shared pages divided among their users,
+    so the Pss of all processes adds up to the memory they really take) from smaps_rollup."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return 0.0
+
+
+def app_processes(server_pid: int) -> list[int]:
+    """The session apps: children of the zygote if the server has one, else the server's app children."""
+    for pid, command in children(server_pid):
+        if ZYGOTE_MARK in command:
+            return [child for child, _ in children(pid)]
+    return [pid for pid, command in children(server_pid) if APP_MARK in command]
 
 
 def children(pid: int) -> list[tuple[int, str]]:
@@ -137,12 +151,16 @@ async def run_level(port: int, n: int, pace: float, quiet: float, server_pid: in
     # sample RSS once every session's app is up (its first screen painted and quiet), while they type
     while not all(t.done() for t in tasks):
         if len(started_apps) == n:
-            apps = [pid for pid, command in children(server_pid) if APP_MARK in command]
-            per_app = [rss_mb(pid) for pid in apps]
-            others = {Path(f"/proc/{pid}/comm").read_text().strip(): rss_mb(pid)
+            apps = app_processes(server_pid)
+            others = {("zygote" if ZYGOTE_MARK in command else "milvus-lite" if "milvus-lite" in command
+                       else Path(f"/proc/{pid}/comm").read_text().strip()): pid
                       for pid, command in children(server_pid) if APP_MARK not in command}  # fmt: skip
-            rss = {"app_mean_mb": float(np.mean(per_app)), "app_max_mb": float(np.max(per_app)),
-                   "server_mb": rss_mb(server_pid), **{f"{k}_mb": v for k, v in others.items()}}  # fmt: skip
+            everything = [server_pid, *apps, *others.values()]
+            rss = {"app_rss_mean_mb": float(np.mean([memory_mb(pid) for pid in apps])),
+                   "app_pss_mean_mb": float(np.mean([memory_mb(pid, "Pss") for pid in apps])),
+                   "total_pss_mb": sum(memory_mb(pid, "Pss") for pid in everything),
+                   "server_rss_mb": memory_mb(server_pid),
+                   **{f"{name}_rss_mb": memory_mb(pid) for name, pid in others.items()}}  # fmt: skip
             break
         await asyncio.sleep(0.5)
     outcomes = await asyncio.gather(*tasks)
@@ -155,16 +173,18 @@ async def run_level(port: int, n: int, pace: float, quiet: float, server_pid: in
     return row
 
 
-def start_server(port: int, home: str, max_sessions: int) -> subprocess.Popen:
+def start_server(port: int, home: str, max_sessions: int, mode: str) -> subprocess.Popen:
     command = [sys.executable, "-m", "movierec_tui", "serve", "ssh", "--allow-anonymous", "--port", str(port),
-               "--max-sessions", str(max_sessions), "--max-per-ip", str(max_sessions), "--idle-timeout", "0"]
+               "--max-sessions", str(max_sessions), "--max-per-ip", str(max_sessions), "--idle-timeout", "0",
+               "--prefork" if mode == "prefork" else "--no-prefork"]  # fmt: skip
     if home:
         command += ["--home", home]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     assert server.stderr is not None
     for line in server.stderr:
         sys.stderr.write(line)
-        if "connect with:" in line:
+        if "connect with:" in line:  # from now on, keep draining its log so it never blocks on stderr
+            threading.Thread(target=lambda: sys.stderr.writelines(server.stderr), daemon=True).start()
             return server
     raise SystemExit(f"the server did not start (exit {server.wait()})")
 
@@ -174,30 +194,34 @@ def main() -> None:
     parser.add_argument("--sessions", default="1,4,8,16")
     parser.add_argument("--pace", type=float, default=0.12, help="seconds between keys within a message")
     parser.add_argument("--quiet", type=float, default=0.8, help="silence that marks the end of an update")
+    parser.add_argument("--modes", default="prefork",
+                        help="prefork (apps forked from the zygote), direct (--no-prefork), or both: prefork,direct")
     parser.add_argument("--out", type=Path, default=None, help="also write the rows as JSON")
     args = parser.parse_args()
     levels = [int(n) for n in args.sessions.split(",")]
-    port = free_port()
-    server = start_server(port, os.environ.get("MOVIEREC_HOME", ""), max(levels))
     rows = []
-    try:
-        for n in levels:
-            row = asyncio.run(run_level(port, n, args.pace, args.quiet, server.pid))
-            print(json.dumps(row), flush=True)
-            rows.append(row)
-            time.sleep(2)  # let the previous level's apps exit
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=60)
-    header = ("sessions", "keystroke echo p50/p99 ms", "rating update p50/p99 ms", "startup p50/p99 s",
-              "RSS per app MB (mean/max)")  # fmt: skip
+    for mode in args.modes.split(","):
+        port = free_port()
+        server = start_server(port, os.environ.get("MOVIEREC_HOME", ""), max(levels), mode)
+        try:
+            for n in levels:
+                row = {"mode": mode} | asyncio.run(run_level(port, n, args.pace, args.quiet, server.pid))
+                print(json.dumps(row), flush=True)
+                rows.append(row)
+                time.sleep(2)  # let the previous level's apps exit
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(timeout=60)
+    header = ("mode", "sessions", "keystroke echo p50/p99 ms", "rating update p50/p99 ms", "startup p50/p99 s",
+              "per app RSS / PSS MB", "all processes PSS MB")  # fmt: skip
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in rows:
-        print(f"| {row['sessions']} | {row['echo_p50_ms']:.0f} / {row['echo_p99_ms']:.0f} "
+        print(f"| {row['mode']} | {row['sessions']} | {row['echo_p50_ms']:.0f} / {row['echo_p99_ms']:.0f} "
               f"| {row['update_p50_ms']:.0f} / {row['update_p99_ms']:.0f} "
               f"| {row['startup_p50_ms'] / 1000:.1f} / {row['startup_p99_ms'] / 1000:.1f} "
-              f"| {row.get('app_mean_mb', 0):.0f} / {row.get('app_max_mb', 0):.0f} |")  # fmt: skip
+              f"| {row.get('app_rss_mean_mb', 0):.0f} / {row.get('app_pss_mean_mb', 0):.0f} "
+              f"| {row.get('total_pss_mb', 0):.0f} |")  # fmt: skip
     if args.out:
         args.out.write_text(json.dumps(rows, indent=2))
 

@@ -604,8 +604,9 @@ class MovieRecApp(App[None]):
         self.show_profile()
 
     def show_profile(self) -> None:
-        """Update the profile panel once the cards of the pending refresh are painted (at once when
-        none is pending; a timer makes sure it happens even if the refresh fails)."""
+        """Update the profile panel together with the cards of the pending refresh, in the same frame
+        (one repaint, not two: it matters with many sessions on one machine); at once when no refresh
+        is pending; a timer makes sure it happens even if the refresh fails."""
         if self._panel_pending:
             return
         self._panel_pending = True
@@ -804,6 +805,8 @@ class MovieRecApp(App[None]):
         self.query_one("#cards-hint", Static).update(Text(hint, no_wrap=True, overflow="ellipsis"), layout=False)
         timing = f"{len(results)} picks · {took_ms:.0f} ms" if self.show_timings else f"{len(results)} picks"
         self.query_one("#cards-timing", Static).update(Text(timing, style="dim", justify="right"), layout=False)
+        if self._panel_pending:  # in the same frame as the cards: one repaint instead of two
+            self._flush_panel()
         self.call_after_refresh(self._painted, generation)
         if self._stale:
             self._schedule()
