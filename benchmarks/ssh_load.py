@@ -17,8 +17,8 @@ human pace (--pace seconds between keys), reading the screen through a virtual t
 Memory is read from /proc/PID/smaps_rollup once all N sessions are up: RSS and PSS of each app
 (forked from the zygote, they share its pages; PSS divides shared pages among their users), and the
 PSS of everything the server runs (apps, zygote, milvus-lite server, embedded Redis, itself).
-The clients run on the same 2 cores as the server and take their share of CPU, so these are upper
-bounds for a remote audience.
+The clients run on the same 2 cores as the server and take their share of CPU (reported as
+client_cpu_share, of the whole machine), so these are upper bounds for a remote audience.
 """
 
 from __future__ import annotations
@@ -145,6 +145,7 @@ def percentiles(values: list[float]) -> tuple[float, float]:
 
 async def run_level(port: int, n: int, pace: float, quiet: float, server_pid: int) -> dict[str, object]:
     started_apps: list[int] = []
+    client_cpu_start, wall_start = time.process_time(), time.perf_counter()
     tasks = [asyncio.create_task(session(port, i, pace, quiet, started_apps)) for i in range(n)]
     await asyncio.sleep(0)
     rss: dict[str, float] = {}
@@ -164,12 +165,15 @@ async def run_level(port: int, n: int, pace: float, quiet: float, server_pid: in
             break
         await asyncio.sleep(0.5)
     outcomes = await asyncio.gather(*tasks)
+    client_cpu = time.process_time() - client_cpu_start
+    wall = time.perf_counter() - wall_start
     merged = {key: [v for o in outcomes for v in o[key]] for key in ("echo", "update", "startup")}
     row: dict[str, object] = {"sessions": n, "keystrokes": len(merged["echo"]), "ratings": len(merged["update"])}
     for key in ("echo", "update", "startup"):
         p50, p99 = percentiles(merged[key])
         row[f"{key}_p50_ms"], row[f"{key}_p99_ms"] = round(p50, 1), round(p99, 1)
     row |= {k: round(v, 1) for k, v in rss.items()}
+    row["client_cpu_share"] = round(client_cpu / wall / (os.cpu_count() or 1), 3)  # of the whole machine
     return row
 
 

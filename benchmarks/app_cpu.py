@@ -1,0 +1,79 @@
+"""CPU the app spends on one chat rating and on one keystroke: what decides how many served sessions
+a machine holds.
+
+Usage: MOVIEREC_HOME=... python benchmarks/app_cpu.py [--ratings 20]
+
+Needs a home where `movierec-tui setup` has run (real MovieLens 1M data), and nothing else holding
+its Milvus Lite dir. Drives the real app with Textual's Pilot at 120x40: skips the questions, then
+types messages such as "Fargo 4" key by key and sends them. Reports the process CPU time (all
+threads: the app, the search worker, Paddle) per keystroke and per Enter, and how many layout passes
+of the whole screen each took. Medians over the messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+
+from movierec_tui import logs
+from movierec_tui.app import MovieRecApp
+from movierec_tui.config import load_settings
+from movierec_tui.engine import Recommender
+from movierec_tui.stores.backends import open_backends
+
+TITLES = ("Fargo", "Titanic", "Casablanca", "Goldfinger", "Jaws", "Braveheart", "Chinatown", "Vertigo", "Amadeus",
+          "Rushmore", "Ghostbusters", "Clueless", "Heat", "Goodfellas", "Unforgiven", "Magnolia")  # fmt: skip
+
+
+async def measure(recommender: Recommender, ratings: int) -> dict[str, list[float]]:
+    app = MovieRecApp(recommender, cursor_blink=False, tune_gc=True)  # as a served session runs it
+    out: dict[str, list[float]] = {"key_ms": [], "enter_ms": [], "key_layouts": [], "enter_layouts": []}
+    async with app.run_test(size=(120, 40)) as pilot:
+        while not app.ready:
+            await pilot.pause(0.05)
+        await pilot.pause(1.0)
+        app.chat_input.value = "back"
+        await pilot.press("enter")
+        await pilot.pause(1.0)
+        passes = [0]
+        original = app.screen._refresh_layout
+
+        def counting(*args, **kwargs):
+            passes[0] += 1
+            return original(*args, **kwargs)
+
+        app.screen._refresh_layout = counting
+        for i in range(ratings):
+            message = f"{TITLES[i % len(TITLES)]} {1 + i % 5}"
+            started, before = time.process_time(), passes[0]
+            for character in message:
+                await pilot.press("space" if character == " " else character)
+            await pilot.pause(0.1)
+            out["key_ms"].append((time.process_time() - started) * 1000 / len(message))
+            out["key_layouts"].append((passes[0] - before) / len(message))
+            started, before = time.process_time(), passes[0]
+            await pilot.press("enter")
+            await pilot.pause(0.4)  # the refresh, its repaint and the panel
+            out["enter_ms"].append((time.process_time() - started) * 1000)
+            out["enter_layouts"].append(passes[0] - before)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--ratings", type=int, default=20)
+    args = parser.parse_args()
+    settings = load_settings()
+    logs.log_to_file(settings.log_file)
+    with Recommender(settings, open_backends(settings)) as recommender:  # closes the stores too
+        results = asyncio.run(measure(recommender, args.ratings))
+    print(f"per keystroke: {statistics.median(results['key_ms']):.1f} ms CPU, "
+          f"{statistics.median(results['key_layouts']):.2f} layout passes")  # fmt: skip
+    print(f"per Enter (a rating: chat answer, panel, new cards): {statistics.median(results['enter_ms']):.0f} ms CPU, "
+          f"{statistics.median(results['enter_layouts']):.1f} layout passes")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
