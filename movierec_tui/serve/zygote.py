@@ -48,9 +48,14 @@ class ZygoteChild:
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
-        self._pidfd = os.pidfd_open(pid)
+        try:
+            self._pidfd: int | None = os.pidfd_open(pid)
+        except ProcessLookupError:  # it ended (and was reaped) before we looked: nothing to wait for
+            self._pidfd = None
 
     async def wait(self) -> int | None:
+        if self._pidfd is None:
+            return None
         loop = asyncio.get_running_loop()
         exited: asyncio.Future[None] = loop.create_future()
         loop.add_reader(self._pidfd, lambda: exited.done() or exited.set_result(None))
@@ -60,6 +65,7 @@ class ZygoteChild:
             loop.remove_reader(self._pidfd)
         with contextlib.suppress(OSError):
             os.close(self._pidfd)
+        self._pidfd = None
         return None
 
 
