@@ -255,6 +255,16 @@ def test_stopping_the_server_ends_every_session(served, host_key) -> None:
     assert all("shutting down" in c.text for c in clients)
 
 
+def test_the_host_key_is_private_and_kept(tmp_path: Path) -> None:
+    path = tmp_path / "ssh" / "host_ed25519"
+    key = load_or_create_host_key(path)
+    assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o077 == 0
+    assert load_or_create_host_key(path).get_fingerprint() == key.get_fingerprint()  # the same key after a restart
+    path.write_text("not a key")
+    with pytest.raises(ValueError, match="not a usable SSH host key"):
+        load_or_create_host_key(path)
+
+
 def test_serve_ssh_refuses_to_start_without_an_auth_choice(served) -> None:
     with pytest.raises(ValueError, match="exactly one of --authorized-keys FILE and --allow-anonymous"):
         SSHDemo(SSHServeConfig(port=0), {}, asyncssh.generate_private_key("ssh-ed25519"))

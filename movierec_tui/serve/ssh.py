@@ -70,8 +70,10 @@ def load_or_create_host_key(path: Path) -> asyncssh.SSHKey:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = asyncssh.generate_private_key("ssh-ed25519")
     partial = path.with_name(path.name + ".part")
-    partial.write_bytes(key.export_private_key())
-    partial.chmod(0o600)
+    partial.unlink(missing_ok=True)
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(key.export_private_key())
     partial.replace(path)
     path.with_name(path.name + ".pub").write_bytes(key.export_public_key())
     log.info("new SSH host key %s (%s)", path, key.get_fingerprint())
@@ -207,7 +209,7 @@ class AppSession(asyncssh.SSHServerSession):
         self.chan.write(b"\x1b[2J\x1b[HStarting movierec\xe2\x80\xa6\r\n")
         self.app = AppProcess(
             ["--home", env["MOVIEREC_HOME"]], env, env["MOVIEREC_HOME"], columns, rows,
-            on_output=self.chan.write, on_exit=self._app_exited, launcher=self.server.launch,
+            on_output=self._to_client, on_exit=self._app_exited, launcher=self.server.launch,
         )
         self.starting = asyncio.ensure_future(self._start_app())
         self._schedule_idle_check()
@@ -236,6 +238,12 @@ class AppSession(asyncssh.SSHServerSession):
         if self.early_input:
             self.app.write(bytes(self.early_input))
             self.early_input.clear()
+
+    def _to_client(self, data: bytes) -> None:
+        """The app's output; dropped once the client is gone (the app is being hung up on)."""
+        if self.chan is not None:
+            with contextlib.suppress(BrokenPipeError, ConnectionError):
+                self.chan.write(data)
 
     def _app_running(self) -> bool:
         return self.app is not None and self.app.process is not None and not self.app.ended
@@ -274,13 +282,13 @@ class AppSession(asyncssh.SSHServerSession):
             loop = asyncio.get_running_loop()
             self.idle_check = loop.call_later(remaining + 0.05, self._schedule_idle_check)
             return
-        self.end_reason = f"idle for {timeout:.0f} s"
         minutes = f"{timeout / 60:.0f} minutes" if timeout >= 120 else f"{timeout:.0f} seconds"
-        self.ending = asyncio.ensure_future(self.end(f"\r\nYou were idle for {minutes}, so movierec closed. Bye!\r\n"))
+        farewell = f"\r\nYou were idle for {minutes}, so movierec closed. Bye!\r\n"
+        self.ending = asyncio.ensure_future(self.end(farewell, f"idle for {timeout:.0f} s"))
 
-    async def end(self, farewell: str) -> None:
+    async def end(self, farewell: str, reason: str) -> None:
         """Stop the app (the server is shutting down, or the person went idle), say why, and close."""
-        self.farewell = farewell
+        self.farewell, self.end_reason = farewell, reason
         if self.starting is not None:
             await self.starting
         if self.app is not None:
@@ -289,7 +297,7 @@ class AppSession(asyncssh.SSHServerSession):
     def _app_exited(self, returncode: int | None) -> None:
         if self.chan is not None:  # still connected: the app quit, or `end` stopped it
             if self.end_reason == "client left":
-                self.end_reason = f"app exited with {returncode}"
+                self.end_reason = "app exited" if returncode is None else f"app exited with {returncode}"
             with contextlib.suppress(Exception):
                 if self.farewell:  # leave the app's alternate screen, reset colours, show the cursor
                     self.chan.write(b"\x1b[?1049l\x1b[0m\x1b[?25h" + self.farewell.encode())
@@ -484,7 +492,8 @@ class SSHDemo:
         if self.acceptor is not None:
             self.acceptor.close()
         sessions = list(self.registry.sessions.values())
-        await asyncio.gather(*(s.end("\r\nThe movierec server is shutting down. Bye!\r\n") for s in sessions))
+        farewell = "\r\nThe movierec server is shutting down. Bye!\r\n"
+        await asyncio.gather(*(s.end(farewell, "server stopped") for s in sessions))
         if self.acceptor is not None:
             await self.acceptor.wait_closed()
         if self.zygote is not None:
