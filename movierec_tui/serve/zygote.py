@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 
 from movierec_tui.serve.app_process import Launched
@@ -37,6 +38,7 @@ PRELOADED = ("movierec_tui.logs", "movierec_tui.cli", "movierec_tui.app", "movie
              "movierec_tui.pipeline")  # fmt: skip
 START_TIMEOUT = 60.0
 MAX_REQUEST = 1 << 16
+END_GRACE = 3.0  # seconds the apps get to exit after a hang-up when the zygote stops
 
 
 class ZygoteUnavailable(Exception):
@@ -118,25 +120,54 @@ class Zygote:
         return ZygoteChild(int(json.loads(answer)["pid"]))
 
     def stop(self) -> None:
+        """Closing the socket ends the zygote's loop; it then ends and reaps the apps it forked."""
         if self._socket is not None:
             self._socket.close()
             self._socket = None
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+        if self.process is None:
+            return
+        for ask in (None, self.process.terminate, self.process.kill):
+            if ask is not None:
+                ask()
             try:
-                self.process.wait(timeout=5)
+                self.process.wait(timeout=END_GRACE + 2)
+                return
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                continue
 
 
 # -- the zygote process itself (run by `python -m movierec_tui.serve.child zygote FD`) ----------------
 
 
+_forked: set[int] = set()  # apps forked and not yet reaped
+
+
 def _reap_children(*_: object) -> None:
     with contextlib.suppress(ChildProcessError):
-        while os.waitpid(-1, os.WNOHANG)[0] > 0:
-            pass
+        while (pid := os.waitpid(-1, os.WNOHANG)[0]) > 0:
+            _forked.discard(pid)
+
+
+def _stop(*_: object) -> None:
+    raise SystemExit(0)
+
+
+def _end_children() -> None:
+    """Hang up on the apps still running and reap them all, so none is left as a zombie for init."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    for pid in list(_forked):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGHUP)
+    deadline = time.monotonic() + END_GRACE
+    while _forked and time.monotonic() < deadline:
+        _reap_children()
+        time.sleep(0.02)
+    for pid in list(_forked):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        _forked.discard(pid)
 
 
 def _become_app(terminal: int, request: dict, zygote_pid: int) -> None:
@@ -147,6 +178,8 @@ def _become_app(terminal: int, request: dict, zygote_pid: int) -> None:
     code = 1
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
         os.setsid()
         for target in (0, 1, 2):
             os.dup2(terminal, target)
@@ -180,7 +213,15 @@ def serve_forks(fd: int) -> None:
 
     channel = socket.socket(fileno=fd)
     signal.signal(signal.SIGCHLD, _reap_children)
+    signal.signal(signal.SIGTERM, _stop)  # the server died (PR_SET_PDEATHSIG) or stopped us
     channel.sendall(READY)
+    try:
+        _fork_on_request(channel)
+    finally:
+        _end_children()
+
+
+def _fork_on_request(channel: socket.socket) -> None:
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(channel, MAX_REQUEST, 1)
@@ -198,9 +239,12 @@ def serve_forks(fd: int) -> None:
             continue
         sys.stdout.flush()
         sys.stderr.flush()
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})  # no reaping before the pid is recorded
         pid = os.fork()
         if pid == 0:
             channel.close()
             _become_app(terminal, request, os.getppid())
+        _forked.add(pid)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
         os.close(terminal)
         channel.sendall(json.dumps({"pid": pid}).encode())
