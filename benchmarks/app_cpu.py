@@ -17,14 +17,13 @@ import asyncio
 import statistics
 import time
 
+from ssh_load import TITLES  # the same unambiguous titles as the load benchmark
+
 from movierec_tui import logs
 from movierec_tui.app import MovieRecApp
 from movierec_tui.config import load_settings
 from movierec_tui.engine import Recommender
 from movierec_tui.stores.backends import open_backends
-
-TITLES = ("Fargo", "Titanic", "Casablanca", "Goldfinger", "Jaws", "Braveheart", "Chinatown", "Vertigo", "Amadeus",
-          "Rushmore", "Ghostbusters", "Clueless", "Heat", "Goodfellas", "Unforgiven", "Magnolia")  # fmt: skip
 
 
 async def measure(recommender: Recommender, ratings: int) -> dict[str, list[float]]:

@@ -37,7 +37,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from processes import children
 from ssh_screen import ScreenClient
+
+from movierec_tui.serve.shared import free_port
 
 # Titles that resolve to one movie whatever rating follows them ("Rocky 4" is Rocky IV, "Alien 3" is Alien³).
 TITLES = ("Fargo", "Titanic", "Casablanca", "Goldfinger", "Jaws", "Braveheart", "Chinatown", "Vertigo", "Amadeus",
@@ -45,12 +48,6 @@ TITLES = ("Fargo", "Titanic", "Casablanca", "Goldfinger", "Jaws", "Braveheart", 
 RATINGS_PER_SESSION = 10
 APP_MARK = "movierec_tui.serve.child app"  # in the command line of an app started directly
 ZYGOTE_MARK = "movierec_tui.serve.child zygote"  # the process that forks the apps (their parent)
-
-
-def free_port() -> int:
-    from movierec_tui.serve.shared import free_port as pick
-
-    return pick()
 
 
 def memory_mb(pid: int, field: str = "Rss") -> float:
@@ -71,23 +68,6 @@ def app_processes(server_pid: int) -> list[int]:
         if ZYGOTE_MARK in command:
             return [child for child, _ in children(pid)]
     return [pid for pid, command in children(server_pid) if APP_MARK in command]
-
-
-def children(pid: int) -> list[tuple[int, str]]:
-    """(pid, command) of every process whose parent is `pid`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            parent = int(stat[stat.rindex(")") + 2 :].split()[1])
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except (OSError, ValueError):
-            continue
-        if parent == pid:
-            found.append((int(entry.name), command))
-    return found
 
 
 def input_line_shows(text: str, typed: str) -> bool:

@@ -550,14 +550,12 @@ def serve_ssh(
     from movierec_tui.serve.shared import session_base_env
     from movierec_tui.serve.ssh import SSHServeConfig, load_or_create_host_key, run_until_stopped
 
-    if allow_anonymous == (authorized_keys is not None):
-        raise fail("serve ssh needs exactly one of --authorized-keys FILE and --allow-anonymous", EXIT_BAD_INPUT)
     settings = resolve_settings(home, milvus_uri, redis_url)
-    config = SSHServeConfig(
-        host=host, port=port, authorized_keys=authorized_keys, allow_anonymous=allow_anonymous,
-        max_sessions=max_sessions, max_per_ip=max_per_ip, idle_timeout=float(idle_timeout), prefork=prefork,
-    )
-    try:
+    try:  # both raise ValueError with a one-line reason: a bad auth choice, an unusable host key
+        config = SSHServeConfig(
+            host=host, port=port, authorized_keys=authorized_keys, allow_anonymous=allow_anonymous,
+            max_sessions=max_sessions, max_per_ip=max_per_ip, idle_timeout=float(idle_timeout), prefork=prefork,
+        )
         host_key = load_or_create_host_key(settings.home / "ssh" / "host_ed25519")
     except ValueError as exc:
         raise fail(str(exc), EXIT_BAD_INPUT) from None

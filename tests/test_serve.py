@@ -13,6 +13,7 @@ from pathlib import Path
 
 import asyncssh
 import pytest
+from processes import descendants
 from ssh_screen import ScreenClient
 
 from movierec_tui.config import Settings, load_settings
@@ -81,24 +82,6 @@ def gone(pid: int) -> bool:
     except ProcessLookupError:
         return True
     return False
-
-
-def descendants(pid: int) -> list[int]:
-    """Every live process below `pid`."""
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat[stat.rindex(")") + 2 :].split()[1])
-    found, frontier = [], [pid]
-    while frontier:
-        children = [child for child, parent in parents.items() if parent in frontier]
-        found += children
-        frontier = children
-    return found
 
 
 async def until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
@@ -265,9 +248,10 @@ def test_the_host_key_is_private_and_kept(tmp_path: Path) -> None:
         load_or_create_host_key(path)
 
 
-def test_serve_ssh_refuses_to_start_without_an_auth_choice(served) -> None:
-    with pytest.raises(ValueError, match="exactly one of --authorized-keys FILE and --allow-anonymous"):
-        SSHDemo(SSHServeConfig(port=0), {}, asyncssh.generate_private_key("ssh-ed25519"))
+def test_serve_ssh_refuses_to_start_without_an_auth_choice(tmp_path: Path) -> None:
+    for neither_or_both in ({}, {"allow_anonymous": True, "authorized_keys": tmp_path}):
+        with pytest.raises(ValueError, match="exactly one of --authorized-keys FILE and --allow-anonymous"):
+            SSHServeConfig(port=0, **neither_or_both)
 
 
 def test_serve_cli_needs_an_auth_choice_and_a_set_up_home(tmp_path: Path, redis_server) -> None:

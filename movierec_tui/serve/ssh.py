@@ -59,6 +59,10 @@ class SSHServeConfig:
     idle_timeout: float = 900.0
     prefork: bool = True  # fork sessions from a warm zygote (see serve.zygote) instead of a new interpreter
 
+    def __post_init__(self) -> None:
+        if self.allow_anonymous == (self.authorized_keys is not None):
+            raise ValueError("serve ssh needs exactly one of --authorized-keys FILE and --allow-anonymous")
+
 
 def load_or_create_host_key(path: Path) -> asyncssh.SSHKey:
     """Generated once and kept, so clients that trusted the demo keep trusting it after a restart."""
@@ -431,8 +435,6 @@ class SSHDemo:
     """The listening server; `start()`, then `close()` ends every session and stops listening."""
 
     def __init__(self, config: SSHServeConfig, base_env: dict[str, str], host_key: asyncssh.SSHKey) -> None:
-        if config.allow_anonymous == (config.authorized_keys is not None):
-            raise ValueError("serve ssh needs exactly one of --authorized-keys FILE and --allow-anonymous")
         self.config = config
         self.base_env = base_env
         self.host_key = host_key
