@@ -153,8 +153,8 @@ class ChatInput(Input):
     def refresh(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Self:
         """Never ask for a layout pass: the input's size comes from the app's CSS (height 3, the pane's
         width), not from its text. Textual's Input asks for one on every keystroke (it resets its
-        virtual size), and a layout pass of this screen costs ~15 ms: with 16 people typing over SSH on
-        2 cores, that alone used most of the CPU."""
+        virtual size), and a layout pass of the whole screen per key adds up when many people type
+        on one machine (`benchmarks/app_cpu.py` counts the passes per key and per rating)."""
         return super().refresh(*regions, repaint=repaint, layout=False, recompose=recompose)
 
     async def _on_key(self, event: events.Key) -> None:
