@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from rich.text import Text
 from textual import events
 from textual.widgets import Input
 
@@ -26,6 +27,7 @@ from movierec_tui.profile import Profile
 from movierec_tui.stores.cards import MovieCard
 from movierec_tui.titles import TitleEntry, TitleIndex, display_title
 from movierec_tui.widgets.cards import CardList
+from movierec_tui.widgets.chat_pane import MAX_MESSAGES, ChatLog
 from movierec_tui.widgets.profile_panel import RatingsList
 from movierec_tui.widgets.screens import KEYS, DetailsScreen, HelpScreen, SearchScreen
 
@@ -234,8 +236,31 @@ def card_ids(app: MovieRecApp) -> list[int]:
     return [r.card.movie_id for r in app.cards.recommendations]
 
 
+def messages(app: MovieRecApp, role: str) -> list[str]:
+    return [m.text.plain for m in app.chat_log.messages if m.role == role]
+
+
 def bot_messages(app: MovieRecApp) -> list[str]:
-    return [str(m.render()) for m in app.chat_log.query(".msg.bot")]
+    return messages(app, "bot")
+
+
+def count_layout_passes(app: MovieRecApp) -> list[int]:
+    """From now on, one entry per layout pass of the whole screen (what benchmarks/app_cpu.py counts)."""
+    screen = app.screen
+    passes: list[int] = []
+    original = screen._refresh_layout
+
+    def counting(*args, **kwargs):
+        passes.append(1)
+        return original(*args, **kwargs)
+
+    screen._refresh_layout = counting
+    return passes
+
+
+def shown(log: ChatLog) -> list[str]:
+    """The chat log's lines as they are on screen."""
+    return [log.render_line(y).text for y in range(log.scrollable_content_region.height)]
 
 
 def run(coro) -> None:
@@ -448,7 +473,7 @@ def test_hostile_input_is_shown_verbatim_and_never_crashes() -> None:
             await settle(pilot)
             for text in ("[bold]x[/]", "[red", "\x1b[2J\x00\x07boom", "🙂" * 300, "x" * 100_000, "Heat 9"):
                 await say(pilot, text)
-            users = [str(m.render()) for m in app.chat_log.query(".msg.user")]
+            users = messages(app, "user")
             assert "[bold]x[/]" in users and "[red" in users
             assert all("\x1b" not in u and "\x00" not in u for u in users)
             assert app.is_running
@@ -463,13 +488,13 @@ def test_pasted_lines_are_separate_messages_and_enter_never_merges_type_ahead() 
             await settle(pilot)
             app.chat_input.post_message(events.Paste("skip\nskip\r\nskip\nhel"))
             await settle(pilot)
-            users = [str(m.render()) for m in app.chat_log.query(".msg.user")]
+            users = messages(app, "user")
             assert users[-3:] == ["skip", "skip", "skip"] and app.chat_input.value == "hel"
             # keys that arrive while the Enter is still being handled belong to the next message
             for key in ("enter", "s", "k", "i", "p", "enter"):
                 app.chat_input.post_message(events.Key(key, key if len(key) == 1 else None))
             await settle(pilot)
-            users = [str(m.render()) for m in app.chat_log.query(".msg.user")]
+            users = messages(app, "user")
             assert users[-2:] == ["hel", "skip"] and app.chat_input.value == ""
 
     run(scenario())
@@ -480,21 +505,81 @@ def test_typing_costs_no_layout_pass_and_long_text_scrolls_into_view() -> None:
         app = MovieRecApp(FakeRecommender(), cursor_blink=False)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            screen = app.screen
-            passes = []
-            original = screen._refresh_layout
-
-            def counting(*args, **kwargs):
-                passes.append(1)
-                return original(*args, **kwargs)
-
-            screen._refresh_layout = counting
+            passes = count_layout_passes(app)
             text = "a very long message that is much wider than the chat input box, ending here"
             await pilot.press(*(c if c != " " else "space" for c in text))
             await pilot.pause()
             assert app.chat_input.value == text and not passes
             shown = "".join(s.text for s in app.chat_input.render_line(0))
             assert "ending here" in shown and "a very long" not in shown and app.chat_input.scroll_x > 0
+
+    run(scenario())
+
+
+def test_the_chat_log_mounts_nothing_per_message_and_keeps_its_place() -> None:
+    """Messages are drawn by one widget: a long chat adds no widget and no layout pass. The log keeps
+    the last MAX_MESSAGES, follows new ones, and stays on the lines being read when scrolled up."""
+
+    async def scenario() -> None:
+        app = snapshot_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            log = app.chat_log
+            for i in range(20):  # enough for the scrollbar, which takes one layout pass to appear
+                log.add(f"warming up {i}")
+            await pilot.pause()
+            widgets = len(app.screen.query("*"))
+            passes = count_layout_passes(app)
+            for i in range(MAX_MESSAGES + 50):
+                log.add(Text(f"you said {i}"), "user") if i % 2 else log.add(f"I answered {i}")
+                if i % 20 == 0:
+                    await pilot.pause()
+            await pilot.pause()
+            assert not passes and len(app.screen.query("*")) == widgets and not log.children
+            assert len(log.messages) == MAX_MESSAGES and log.messages[0].text.plain == "I answered 50"
+            assert log.is_vertical_scroll_end and shown(log)[-2].strip() == "you said 249"
+
+            log.scroll_to(y=log.max_scroll_y // 2, animate=False)
+            await pilot.pause()
+            reading = shown(log)
+            log.add("one more, which drops the oldest")
+            await pilot.pause()
+            assert shown(log) == reading and not log.is_vertical_scroll_end
+            log.scroll_end(animate=False, immediate=True)
+            log.add("the newest")
+            await pilot.pause()
+            assert log.is_vertical_scroll_end and "the newest" in shown(log)[-2]
+
+    run(scenario())
+
+
+def test_the_chat_log_wraps_to_its_width_and_shows_typed_text_as_typed() -> None:
+    words = " ".join(f"word{n}" for n in range(20))
+
+    async def scenario() -> None:
+        app = snapshot_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            log = app.chat_log
+            await say(pilot, "[bold]x[/] and [red]y")
+            line = next(log.render_line(y) for y, text in enumerate(shown(log)) if "[bold]x[/] and [red]y" in text)
+            assert not any(segment.style and segment.style.bold for segment in line)  # no markup applied
+            log.add(words)
+
+            for size in (SIZE, (80, 24), SIZE):
+                await pilot.resize_terminal(*size)
+                await settle(pilot)
+                width = log.scrollable_content_region.width
+                lines = shown(log)
+                assert all(log.render_line(y).cell_length == width for y in range(len(lines)))
+                wrapped = [text.strip(" ▌") for text in lines[lines.index(next(t for t in lines if "word0" in t)) :]]
+                assert " ".join(t for t in wrapped if t) == words  # every word, in order, none cut
+                assert len(log.messages[-1].lines) == sum(1 for t in wrapped if t)
+                assert all(len(text.rstrip()) <= width - 2 for text in lines if text.startswith("▌"))  # the margin
+                if size == SIZE:
+                    wide = len(log.messages[-1].lines)
+                else:
+                    assert len(log.messages[-1].lines) > wide  # narrower pane, more lines
 
     run(scenario())
 
@@ -525,7 +610,7 @@ def test_typing_is_not_blocked_by_a_slow_search() -> None:
                 await pilot.press("enter")
             await pilot.press(*"hello")
             assert app.chat_input.value == "hello"
-            assert len(app.chat_log.query(".msg.user")) == 3 and len(app.profile.ratings) == 3
+            assert len(messages(app, "user")) == 3 and len(app.profile.ratings) == 3
             assert app._in_flight and app.generation == before + 1  # one search running, the rest waiting
             gate.set()
             await settle(pilot)

@@ -8,18 +8,24 @@ or break the screen.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal, Self
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal, Self
 
+from rich.console import Console
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from movierec_tui.chat import clean
 from movierec_tui.widgets.theme import palette
@@ -30,19 +36,129 @@ MAX_HISTORY = 100
 Role = Literal["bot", "user"]
 
 
-class ChatLog(VerticalScroll, can_focus=False):
-    """Messages as separate widgets, so they reflow when the pane is resized."""
+# How messages sit in the log. These were CSS margins when each message was a widget of its own;
+# the colours still come from app.tcss (the component classes of ChatLog).
+GAP = 1  # blank lines after each message
+BOT_MARGIN = 2  # columns left free right of a bot message
+USER_INDENT = 4  # columns always left free left of the person's bubble
+USER_SHARE = 0.85  # the person's bubble takes at most this share of the width
+EDGE = "▌"  # the bar left of a bot message (the character of Textual's "outer" border)
 
-    def add(self, content: Text | str, role: Role = "bot") -> Static:
-        """Append a message; the person's own are right-aligned bubbles (a row that aligns right)."""
-        message = Static(content if isinstance(content, Text) else Text(content), classes=f"msg {role}")
-        self.mount(Horizontal(message, classes=f"row {role}"))
-        excess = len(self.children) - MAX_MESSAGES
+
+@dataclass(eq=False)
+class ChatMessage:
+    """One message, and its text wrapped for the width the log last drew it at."""
+
+    text: Text
+    role: Role
+    width: int = -1  # the log width `lines` were wrapped for
+    inner: int = 0  # cells of text per line (a bubble adds one cell of padding either side)
+    lines: list[Strip] = field(default_factory=list)  # the text alone, `inner` cells each, unstyled
+
+    def wrap(self, console: Console, width: int) -> None:
+        """Bot messages take the width less the edge, the padding and the margin; the person's take
+        what their text needs, up to a share of it, and are justified right like a bubble."""
+        if self.role == "bot":
+            inner, justify = width - BOT_MARGIN - len(EDGE) - 2, "left"
+        else:
+            widest = min(int(width * USER_SHARE), width - USER_INDENT) - 2
+            inner = min(Measurement.get(console, console.options, self.text).maximum, widest)
+            justify = "right"
+        inner = max(inner, 1)
+        options = console.options.update(width=inner, height=None, justify=justify, overflow="fold", no_wrap=False)
+        self.lines = [Strip(line) for line in console.render_lines(self.text, options, pad=True)]
+        self.width, self.inner = width, inner
+
+
+class ChatLog(ScrollView, can_focus=False):
+    """The conversation, drawn line by line (Textual's Line API) by this one widget: a new message
+    mounts nothing, and only the lines in view are rendered. Text is wrapped once per width (again
+    when the pane is resized). The log asks for a layout pass only when its scrollbar comes or goes:
+    a layout pass arranges the whole screen, and when each message was a widget it arranged every
+    message too, on every rating (`benchmarks/app_cpu.py` counts the passes).
+
+    It keeps the last message in view unless the person has scrolled up to read older ones."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"chat-log--bot", "chat-log--edge", "chat-log--user"}
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._messages: list[ChatMessage] = []
+        self._rows: list[tuple[ChatMessage, int]] = []  # every line: (message, its line, or -1: the gap)
+        self._width = 0  # the width `_rows` are wrapped for; 0 before the first layout
+        self._follow = True  # scroll to each new message (False while scrolled up)
+
+    @property
+    def messages(self) -> tuple[ChatMessage, ...]:
+        return tuple(self._messages)
+
+    def add(self, content: Text | str, role: Role = "bot") -> ChatMessage:
+        """Append a message; the person's own are right-aligned bubbles. The person's text must come
+        as a plain :class:`Text` (or a str, made plain here): it is never parsed as markup."""
+        message = ChatMessage(content if isinstance(content, Text) else Text(content), role)
+        self._messages.append(message)
+        if self._width:
+            self._rows += self._rows_of(message)
+        excess = len(self._messages) - MAX_MESSAGES
         if excess > 0:
-            for old in list(self.children)[:excess]:
-                old.remove()
-        self.call_after_refresh(self.scroll_end, animate=False)
+            dropped = sum(len(old.lines) + GAP for old in self._messages[:excess]) if self._width else 0
+            del self._messages[:excess]
+            del self._rows[:dropped]
+            if not self._follow:  # keep the lines being read where they are
+                self.scroll_to(y=self.scroll_offset.y - dropped, animate=False)
+        self._sync()
         return message
+
+    def _rows_of(self, message: ChatMessage) -> list[tuple[ChatMessage, int]]:
+        if message.width != self._width:
+            message.wrap(self.app.console, self._width)
+        return [(message, line) for line in range(len(message.lines))] + [(message, -1)] * GAP
+
+    def _sync(self) -> None:
+        """Wrap for the current width and size the scrollable area, without a layout pass: the log's
+        own size does not change. Only a scrollbar that comes or goes needs one (it narrows the text)."""
+        scrollbar = self.show_vertical_scrollbar
+        for _ in range(2):  # the scrollbar coming or going changes the width once
+            width = self.scrollable_content_region.width
+            if width != self._width:
+                self._width = width
+                self._rows = [row for message in self._messages for row in self._rows_of(message)] if width else []
+            size = Size(width, len(self._rows))
+            if size != self.virtual_size:
+                self.set_reactive(ChatLog.virtual_size, size)  # assigning it would ask for a layout pass
+                self._scroll_update(size)  # the scrollbars (Textual's own, called when a layout sizes us)
+            if self.scrollable_content_region.width == width:
+                break
+        if self.show_vertical_scrollbar != scrollbar:
+            self.refresh(layout=True)
+        if self._follow:
+            self.scroll_to(y=self.max_scroll_y, animate=False)
+        self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._sync()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._follow = new_value >= self.max_scroll_y
+
+    def render_line(self, y: int) -> Strip:
+        """Line `y` of the view; a short log sits at the bottom, next to the input, like a chat."""
+        width, base = self._width, self.visual_style.rich_style
+        top = max(0, self.scrollable_content_region.height - len(self._rows))
+        index = self.scroll_offset.y + y - top
+        if not 0 <= index < len(self._rows) or self._rows[index][1] < 0:
+            return Strip.blank(width, base)
+        message, line = self._rows[index]
+        text = message.lines[line]
+        if message.role == "bot":
+            style = self.get_component_rich_style("chat-log--bot")
+            left = Strip([Segment(EDGE, self.get_component_rich_style("chat-log--edge")), Segment(" ", style)])
+        else:
+            style = self.get_component_rich_style("chat-log--user")
+            left = Strip([Segment(" " * max(0, width - message.inner - 2), base), Segment(" ", style)])
+        right = Strip([Segment(" ", style)])
+        return Strip.join([left, text.apply_style(style), right]).crop_extend(0, width, base).simplify()
 
 
 @dataclass(frozen=True)
