@@ -584,6 +584,33 @@ def test_the_chat_log_wraps_to_its_width_and_shows_typed_text_as_typed() -> None
     run(scenario())
 
 
+def test_unchanged_chips_and_a_full_ratings_list_cost_no_layout_pass() -> None:
+    """A layout pass only when a widget's size changes: the same quick replies again, or one more
+    rating in a ratings list already at its max-height, take none; a list that grows takes one."""
+
+    async def scenario() -> None:
+        app = snapshot_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            ratings = app.query_one(RatingsList)
+            names = {card.movie_id: card.title for card in fake_cards()}
+            ids = list(names)
+            passes = count_layout_passes(app)
+            ratings.show({m: 4 for m in ids[:3]}, names)
+            await pilot.pause()
+            assert len(passes) == 1  # it grew
+            ratings.show({m: 4 for m in ids[:20]}, names)
+            await pilot.pause()
+            passes.clear()
+            ratings.show({m: 4 for m in ids[:21]}, names)
+            app.quick_replies.set_choices(list(app.quick_replies.choices))
+            await pilot.pause()
+            assert not passes and ratings.outer_size.height == 14 and ratings.show_vertical_scrollbar
+            assert ratings.vertical_scrollbar.window_virtual_size == ratings.virtual_size.height >= 21
+
+    run(scenario())
+
+
 def test_typing_is_not_blocked_by_a_slow_search() -> None:
     """While a search hangs, messages are still echoed and typed, and the ratings made meanwhile are
     folded into one trailing refresh."""

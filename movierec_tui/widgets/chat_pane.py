@@ -189,10 +189,14 @@ class QuickReplies(Widget, can_focus=True):
         self.choices: list[Choice] = []
 
     def set_choices(self, choices: Sequence[Choice]) -> None:
+        """New chips; a layout pass only if they need another number of lines (the same chips are
+        offered after every answer to the same kind of question). Showing or hiding the row asks
+        for its own layout pass."""
+        lines = self._lines(self.size.width)
         self.choices = list(choices)
         self.index = 0
         self.display = bool(self.choices)
-        self.refresh(layout=True)
+        self.refresh(layout=self._lines(self.size.width) != lines)
 
     def render(self) -> Text:
         """Chips laid out by hand, so that a chip is never split across two lines."""
@@ -213,7 +217,11 @@ class QuickReplies(Widget, can_focus=True):
             column += len(label) + 1
         return text
 
-    def get_content_height(self, container, viewport, width: int) -> int:
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return self._lines(width)
+
+    def _lines(self, width: int) -> int:
+        """How many lines the chips take at `width` (as `render` lays them out)."""
         lines, column = 1, 0
         for choice in self.choices:
             size = len(clean(choice.label)[: max(width, 10) - 3]) + 2

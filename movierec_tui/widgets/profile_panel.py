@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Self
 
 from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -40,8 +42,13 @@ class RatingsList(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.movie_ids: list[int] = []
+        self._layout_deferred = False
 
     def show(self, ratings: Mapping[int, int], names: Mapping[int, str]) -> None:
+        """Replace the ratings. The list's height follows its lines up to its max-height, so one layout
+        pass is asked for when that height changes, and none past the max-height, where a new rating
+        only scrolls inside the list. (OptionList asks for one on every change, and for a second one
+        when the list grows: see `_scroll_update`.)"""
         current = self.movie_ids[self.highlighted] if self.highlighted is not None and self.movie_ids else None
         previous_index = self.highlighted
         self.movie_ids = list(reversed(list(ratings)))  # most recent first
@@ -49,12 +56,40 @@ class RatingsList(OptionList):
             Option(Text.assemble((stars(ratings[m]), "bold"), " ", names.get(m, f"movie {m}")), id=f"r{m}")
             for m in self.movie_ids
         ]
-        self.set_options(options or [Option(Text("nothing rated yet", style="italic"), disabled=True)])
+        self._layout_deferred = True
+        try:
+            self.set_options(options or [Option(Text("nothing rated yet", style="italic"), disabled=True)])
+        finally:
+            self._layout_deferred = False
+        if self.region and self._fitted_height() != self.outer_size.height:
+            self.refresh(layout=True)  # the layout pass updates the scrollbar for the new height
+        else:
+            self._scroll_update(self.virtual_size)
         if self.movie_ids:
             if current in self.movie_ids:
                 self.highlighted = self.movie_ids.index(current)
             else:
                 self.highlighted = min(previous_index or 0, len(self.movie_ids) - 1)
+
+    def _fitted_height(self) -> int:
+        """The height a layout pass would give the list now: its lines, up to its max-height."""
+        height = self.virtual_size.height + self.styles.gutter.height
+        limit = self.styles.max_height
+        if limit is not None:
+            height = min(height, int(limit.resolve(self.container_size, self.app.size)))
+        return height
+
+    def refresh(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Self:
+        """While `show` replaces the options, a layout pass is left to `show` to decide."""
+        layout = layout and not self._layout_deferred
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def _scroll_update(self, virtual_size: Size) -> None:
+        """Textual updates the scrollbar as soon as the options change, against the old height: a list
+        about to grow shows a scrollbar for one frame, and taking it away costs a second layout pass.
+        While `show` replaces the options, it is left to `show`."""
+        if not self._layout_deferred:
+            super()._scroll_update(virtual_size)
 
     def _current(self) -> int | None:
         if self.highlighted is None or not 0 <= self.highlighted < len(self.movie_ids):
