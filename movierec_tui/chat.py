@@ -761,6 +761,9 @@ def apply_intent(profile: Profile, intent: Intent) -> Edit | None:
             new.occupation = code
             return Edit(new, OCCUPATIONS[code], new.occupation != profile.occupation)
         case Rate(movie=movie, rating=rating):
+            # Re-inserted, so a re-rated movie counts as the latest: the model weighs recent ratings
+            # most, and the profile panel lists them most recent first.
+            new.ratings.pop(movie.movie_id, None)
             new.ratings[movie.movie_id] = rating
             if movie.movie_id in new.dismissed:
                 new.dismissed.remove(movie.movie_id)

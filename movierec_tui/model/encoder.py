@@ -64,7 +64,8 @@ class UserEncoder:
         self, gender: str | None, age: int | None, occupation: int | None, ratings: Mapping[int, int]
     ) -> UserEncoding:
         """One forward pass. Unknown demographics use the most common value (M, 25-34, other),
-        which is what the model saw most often."""
+        which is what the model saw most often. `ratings` must iterate oldest first (a profile's
+        dict keeps the order ratings were given): the user tower weighs the latest ones most."""
         movie_ids = np.fromiter(ratings.keys(), dtype=np.int64, count=len(ratings))
         values = np.fromiter(ratings.values(), dtype=np.float32, count=len(ratings))
         rows = self.features.rows_for(movie_ids) if len(movie_ids) else np.zeros(1, dtype=np.int64)

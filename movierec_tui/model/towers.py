@@ -2,10 +2,11 @@
 movies exactly as the training objective does.
 
 The user tower is inductive: it sees demographics and the (movie, rating) pairs of a profile, never
-a user id, so a brand-new person gets a vector from one forward pass. Two pools summarise the
+a user id, so a brand-new person gets a vector from one forward pass. Three pools summarise the
 ratings: the plain mean of "what you have seen" (in MovieLens, having seen a movie is itself the
-strongest signal) and a mean weighted by rating minus the person's own mean rating (what you liked
-more or less than usual).
+strongest signal), a mean weighted by rating minus the person's own mean rating (what you liked
+more or less than usual), and a mean that weights the latest ratings most (what someone rates next
+follows what they rated last; the ratings arrive oldest first, in the order they were given).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class TowerConfig:
     context_dim: int = 64
     side_dim: int = 32
     output_dim: int = EMBEDDING_DIM
+    recent_decay: float = 0.7  # weight of the k-th latest rating in the "recent" pool: decay ** k
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -45,7 +47,9 @@ class UserTower(nn.Layer):
         self.occupation = nn.Embedding(len(OCCUPATIONS), 16)
         self.seen = nn.Embedding(config.num_movie_rows, config.context_dim, padding_idx=0)
         self.preference = nn.Embedding(config.num_movie_rows, config.context_dim, padding_idx=0)
-        width = 8 + 8 + 16 + 2 * config.context_dim + 2
+        self.recent = nn.Embedding(config.num_movie_rows, config.context_dim, padding_idx=0)
+        self.recent_decay = config.recent_decay
+        width = 8 + 8 + 16 + 3 * config.context_dim + 2
         self.hidden = nn.Linear(width, config.hidden)
         self.out = nn.Linear(config.hidden, config.output_dim)
         self.bias = nn.Linear(config.hidden, 1)  # the person's rating offset, for the rating head
@@ -62,10 +66,15 @@ class UserTower(nn.Layer):
         centred = (ratings - mean_rating) * mask
         seen = (self.seen(movie_rows) * mask.unsqueeze(-1)).sum(axis=1) / safe_count
         preference = (self.preference(movie_rows) * centred.unsqueeze(-1)).sum(axis=1) / safe_count
+        # Rows come oldest first, left-aligned: a rating's distance from the latest is count - position.
+        from_latest = count - paddle.cumsum(mask, axis=1)
+        recency = paddle.pow(paddle.full([1], self.recent_decay), from_latest) * mask
+        recency = recency / paddle.clip(recency.sum(axis=1, keepdim=True), min=1e-6)
+        recent = (self.recent(movie_rows) * recency.unsqueeze(-1)).sum(axis=1)
         # Empty profiles have mean_rating 0; shift it so "no ratings" and "average 3" differ.
         profile_stats = paddle.concat([paddle.log1p(count), (mean_rating - 3.5) * (count > 0).astype("float32")], 1)
         features = paddle.concat(
-            [self.gender(gender), self.age(age), self.occupation(occupation), seen, preference, profile_stats],
+            [self.gender(gender), self.age(age), self.occupation(occupation), seen, preference, recent, profile_stats],
             axis=1,
         )
         hidden = F.relu(self.hidden(features))

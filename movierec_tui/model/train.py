@@ -32,7 +32,7 @@ class TrainConfig:
     learning_rate: float = 2e-3
     weight_decay: float = 1e-5
     temperature: float = 0.07
-    max_context: int = 50
+    max_context: int = 25
     prefix_probability: float = 0.3
     liked_threshold: int = 4
     rating_weight: float = 0.3
@@ -42,6 +42,7 @@ class TrainConfig:
     objective: str = "softmax"
     context_dim: int = 64  # width of the user tower's per-movie embeddings
     hidden: int = 512
+    recent_decay: float = 0.7  # see TowerConfig.recent_decay
 
     def to_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -190,6 +191,7 @@ def train_model(
         vocabulary_size=len(features.vocabulary),
         context_dim=config.context_dim,
         hidden=config.hidden,
+        recent_decay=config.recent_decay,
     )
     user_tower, movie_tower, rating_head = UserTower(tower_config), MovieTower(tower_config), RatingHead()
     parameters = user_tower.parameters() + movie_tower.parameters() + rating_head.parameters()
