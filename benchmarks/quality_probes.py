@@ -1,0 +1,191 @@
+"""Probes behind the "what was tried" notes of the quality section in docs/benchmarks.md: quick
+numpy models on the validation users of the cold-start split, to learn where the signal is (and
+where the targets' ceilings are) before changing the Paddle model.
+
+Usage: python benchmarks/quality_probes.py --from ml-1m.zip [--probe linear|rmse|onboarding]
+
+- linear: a closed-form linear model trained on exactly the protocol's task (first N ratings of a
+  training user -> their later liked movies, N in 0..50), with and without a block for the latest
+  five ratings. It showed that recency carries signal the two-tower's mean pools missed.
+- rmse: how low held-out RMSE gets from N seed ratings with offsets alone and with an item-item
+  residual kNN (the classic "kNN baseline" predictor): the floor the RMSE target is judged against.
+- onboarding: asking the movie the model scores highest among the most popular (adaptive, one
+  question at a time) against asking in popularity order, on the onboarding simulation of
+  `movierec-tui evaluate` (trains the model first: about 4 minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from movierec_tui.data_loader.dataset import Dataset
+from movierec_tui.data_loader.parse import load_dataset
+from movierec_tui.evaluation.baselines import TrainMatrix
+from movierec_tui.evaluation.metrics import recall_at_k, rmse
+from movierec_tui.evaluation.runner import ONBOARDING_PROPOSALS, onboarding_cases, top_k
+from movierec_tui.evaluation.split import ColdStartCase, UserSplit, cold_start_cases, split_users
+from movierec_tui.model.features import AGE_INDEX
+
+SEEDS = (0, 5, 10, 20)
+TRAINING_CUTS = (0, 2, 5, 8, 10, 15, 20, 30, 50)
+RECENT = 5
+
+
+def mean_recall(scores: np.ndarray, cases: list[ColdStartCase], train: TrainMatrix) -> float:
+    ranked = top_k(scores, cases, train.columns, 20, train.movie_ids)
+    return float(np.mean([recall_at_k(r, c.relevant, 20) for r, c in zip(ranked, cases, strict=True)]))
+
+
+def linear_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix) -> None:
+    movies = len(train.movie_ids)
+
+    def features(case: ColdStartCase, recent: bool) -> np.ndarray:
+        x = np.zeros(3 * movies + 31, dtype=np.float32)
+        columns = train.columns(case.seed_movies)
+        if len(columns):
+            scale = 1 / np.sqrt(len(columns))
+            ratings = case.seed_ratings.astype(np.float32)
+            x[columns] = scale
+            x[movies + columns] = (ratings - ratings.mean()) * scale
+            if recent:
+                x[2 * movies + columns[-RECENT:]] = 1 / np.sqrt(len(columns[-RECENT:]))
+        user = dataset.users[case.user_id]
+        x[3 * movies + (0 if user.gender == "M" else 1)] = 1
+        x[3 * movies + 2 + AGE_INDEX[user.age]] = 1
+        x[3 * movies + 9 + user.occupation] = 1
+        x[-1] = 1
+        return x
+
+    examples = [case for n in TRAINING_CUTS for case in cold_start_cases(dataset, split.train, n)]
+    targets = np.zeros((len(examples), movies), dtype=np.float32)
+    for i, case in enumerate(examples):
+        liked = train.columns(np.array(sorted(case.relevant)))
+        targets[i, liked] = 1 / np.sqrt(len(liked))
+    validation = {n: cold_start_cases(dataset, split.validation, n) for n in SEEDS}
+    print(f"linear prefix -> later liked, {len(examples)} training examples; R@20 at N = {SEEDS}")
+    for recent in (False, True):
+        x = np.stack([features(c, recent) for c in examples])
+        gram, cross = (x.T @ x).astype(np.float64), (x.T @ targets).astype(np.float64)
+        gram[np.diag_indices_from(gram)] += 100.0
+        weights = np.linalg.solve(gram, cross).astype(np.float32)
+        recalls = [
+            mean_recall(np.stack([features(c, recent) for c in validation[n]]) @ weights, validation[n], train)
+            for n in SEEDS
+        ]
+        label = f"with the latest {RECENT} as a block" if recent else "without recency"
+        print(f"  {label:32s}", " ".join(f"{r:.4f}" for r in recalls), flush=True)
+
+
+def rmse_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix) -> None:
+    r = dataset.ratings
+    in_train = np.isin(r.user_ids, split.train)
+    columns, values = train.columns(r.movie_ids[in_train]), r.ratings[in_train].astype(np.float64)
+    users = np.searchsorted(split.train, r.user_ids[in_train])
+    movies, people = len(train.movie_ids), len(split.train)
+    mean = values.mean()
+    movie_bias, user_bias = np.zeros(movies), np.zeros(people)
+    for _ in range(10):  # alternating shrunk offsets
+        movie_bias = np.bincount(columns, values - mean - user_bias[users], movies) / (
+            np.bincount(columns, None, movies) + 25
+        )
+        user_bias = np.bincount(users, values - mean - movie_bias[columns], people) / (
+            np.bincount(users, None, people) + 10
+        )
+    residual = np.zeros((people, movies))
+    residual[users, columns] = values - mean - movie_bias[columns] - user_bias[users]
+    rated = (residual != 0).astype(np.float64)
+    together = rated.T @ rated
+    similarity = (
+        (residual.T @ residual)
+        / (np.sqrt((residual**2).T @ rated * (rated.T @ residual**2)) + 1e-9)
+        * (together / (together + 100))
+    )
+    np.fill_diagonal(similarity, 0)
+    print("held-out RMSE from N seed ratings: offsets only / offsets + item-item residual kNN")
+    for n in SEEDS:
+        offsets, knn, truth = [], [], []
+        for case in cold_start_cases(dataset, split.validation, n):
+            seeds, held = train.columns(case.seed_movies), train.columns(case.held_out_movies)
+            seed_ratings = case.seed_ratings.astype(np.float64)
+            offset = (seed_ratings - mean - movie_bias[seeds]).sum() / (len(seeds) + 5.0)
+            base = mean + movie_bias[held] + offset
+            correction = 0.0
+            if len(seeds):
+                weights = similarity[np.ix_(held, seeds)]
+                seed_residual = seed_ratings - mean - movie_bias[seeds] - offset
+                correction = (weights * seed_residual).sum(1) / (np.abs(weights).sum(1) + 1.0)
+            offsets.append(np.clip(base, 1, 5))
+            knn.append(np.clip(base + correction, 1, 5))
+            truth.append(case.held_out_ratings)
+        every = np.concatenate(truth)
+        print(f"  N = {n:2d}: {rmse(np.concatenate(offsets), every):.4f} / {rmse(np.concatenate(knn), every):.4f}")
+
+
+def onboarding_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix) -> None:
+    from movierec_tui.evaluation.model_ranker import ModelRanker
+    from movierec_tui.model.features import build_movie_features
+    from movierec_tui.model.train import train_model
+
+    trained = train_model(dataset, build_movie_features(dataset), user_ids=split.train.tolist())
+    ranker = ModelRanker("two-tower", trained, dataset)
+    popularity = np.argsort(-train.matrix.sum(axis=0), kind="stable")
+    most_popular = train.movie_ids[popularity[:ONBOARDING_PROPOSALS]]
+    r = dataset.ratings
+    order = np.lexsort((r.timestamps, r.user_ids))
+    by_user, movie_ids, ratings = r.user_ids[order], r.movie_ids[order], r.ratings[order]
+    print("onboarding simulation (validation users), R@20: popularity order / adaptive from the top 300")
+    for n in SEEDS[1:]:
+        baseline = onboarding_cases(dataset, split.validation, most_popular, n)
+        answerable = {}
+        for case in baseline:
+            start, end = np.searchsorted(by_user, case.user_id), np.searchsorted(by_user, case.user_id, "right")
+            middle = start + (end - start) // 2
+            first_half = zip(movie_ids[start:middle].tolist(), ratings[start:middle].tolist(), strict=True)
+            answerable[case.user_id] = dict(first_half)
+        pool = train.movie_ids[popularity[:300]]
+        answers: dict[int, dict[int, int]] = {c.user_id: {} for c in baseline}
+        asked: dict[int, np.ndarray] = {c.user_id: np.zeros(len(pool), dtype=bool) for c in baseline}
+
+        def as_case(case: ColdStartCase, answers: dict[int, dict[int, int]] = answers) -> ColdStartCase:
+            given = answers[case.user_id]
+            return ColdStartCase(
+                case.user_id, np.array(list(given), dtype=np.int64), np.array(list(given.values()), dtype=np.int64),
+                case.held_out_movies, case.held_out_ratings,
+            )  # fmt: skip
+
+        for _ in range(ONBOARDING_PROPOSALS):
+            active = [c for c in baseline if len(answers[c.user_id]) < n]
+            if not active:
+                break
+            scores = ranker.scores([as_case(c) for c in active])[:, train.columns(pool)]
+            for row, case in enumerate(active):
+                scores[row, asked[case.user_id]] = -np.inf
+                pick = int(np.argmax(scores[row]))
+                asked[case.user_id][pick] = True
+                movie = int(pool[pick])
+                if movie in answerable[case.user_id]:
+                    answers[case.user_id][movie] = answerable[case.user_id][movie]
+        adaptive = [as_case(c) for c in baseline]
+        popular_recall = mean_recall(ranker.scores(baseline), baseline, train)
+        adaptive_recall = mean_recall(ranker.scores(adaptive), adaptive, train)
+        print(f"  N = {n:2d}: {popular_recall:.4f} / {adaptive_recall:.4f}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--from", dest="source", type=Path, required=True)
+    parser.add_argument("--probe", choices=("linear", "rmse", "onboarding"), action="append")
+    args = parser.parse_args()
+    dataset = load_dataset(args.source)
+    split = split_users(dataset, seed=42)
+    train = TrainMatrix.build(dataset, split.train)
+    probes = {"linear": linear_probe, "rmse": rmse_probe, "onboarding": onboarding_probe}
+    for name in args.probe or list(probes):
+        probes[name](dataset, split, train)
+
+
+if __name__ == "__main__":
+    main()
