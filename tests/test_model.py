@@ -65,3 +65,40 @@ def test_model_info_and_missing_model(ready, tmp_path) -> None:
     assert info.train_config["epochs"] == 60
     with pytest.raises(ModelMissing, match="run `movierec-tui setup`"):
         UserEncoder(tmp_path)
+
+
+def test_the_user_tower_weighs_the_latest_ratings_and_ignores_padding() -> None:
+    """Rows are left-aligned, oldest first: a profile padded to a longer batch row must get the same
+    vector as alone, and the order of the same ratings must matter (the recency pool)."""
+    import paddle
+
+    from movierec_tui.model.towers import TowerConfig, UserTower
+
+    paddle.seed(0)
+    tower = UserTower(TowerConfig(num_movie_rows=50, vocabulary_size=10, hidden=32, context_dim=8))
+    tower.eval()
+
+    def encode(rows: list[list[int]], ratings: list[list[float]]) -> np.ndarray:
+        count = len(rows)
+        demographics = [paddle.to_tensor(np.zeros(count, dtype=np.int64)) for _ in range(3)]
+        with paddle.no_grad():
+            vectors, _, _ = tower(
+                *demographics,
+                paddle.to_tensor(np.array(rows, dtype=np.int64)),
+                paddle.to_tensor(np.array(ratings, dtype=np.float32)),
+            )
+        return vectors.numpy()
+
+    alone = encode([[3, 7, 9]], [[5, 2, 4]])[0]
+    padded = encode([[3, 7, 9, 0, 0], [1, 2, 3, 4, 5]], [[5, 2, 4, 0, 0], [1, 2, 3, 4, 5]])[0]
+    assert np.allclose(alone, padded, atol=1e-5)
+    reversed_order = encode([[9, 7, 3]], [[4, 2, 5]])[0]
+    assert not np.allclose(alone, reversed_order, atol=1e-3)
+
+
+def test_the_exported_tower_keeps_the_order_of_a_profile(ready, synthetic) -> None:
+    encoder = UserEncoder(ready.model_dir)
+    liked = synthetic.movies_in(0)[:3] + synthetic.movies_in(1)[:3]
+    forward, _ = encoder.encode("F", 25, 0, {m: 5 for m in liked})
+    backward, _ = encoder.encode("F", 25, 0, {m: 5 for m in reversed(liked)})
+    assert np.isfinite(backward).all() and not np.allclose(forward, backward, atol=1e-4)
