@@ -2,7 +2,8 @@
 numpy models on the validation users of the cold-start split, to learn where the signal is (and
 where the targets' ceilings are) before changing the Paddle model.
 
-Usage: python benchmarks/quality_probes.py --from ml-1m.zip [--probe linear|rmse|onboarding]
+Usage: python benchmarks/quality_probes.py --from ml-1m.zip [--probe linear|rmse|onboarding|model]
+       [--config '{"recent_decay": 0.5}']
 
 - linear: a closed-form linear model trained on exactly the protocol's task (first N ratings of a
   training user -> their later liked movies, N in 0..50), with and without a block for the latest
@@ -12,11 +13,15 @@ Usage: python benchmarks/quality_probes.py --from ml-1m.zip [--probe linear|rmse
 - onboarding: asking the movie the model scores highest among the most popular (adaptive, one
   question at a time) against asking in popularity order, on the onboarding simulation of
   `movierec-tui evaluate` (trains the model first: about 4 minutes).
+- model: the two-tower trained on the training users with `--config` (JSON, fields of
+  `TrainConfig`) replacing defaults; validation Recall@20 and RMSE at every N. Each row of the
+  "what was tried" table in docs/benchmarks.md is one such run.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -174,16 +179,44 @@ def onboarding_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix) -> 
         print(f"  N = {n:2d}: {popular_recall:.4f} / {adaptive_recall:.4f}", flush=True)
 
 
+def model_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix, config: dict) -> None:
+    from dataclasses import replace
+
+    from movierec_tui.evaluation.model_ranker import ModelRanker
+    from movierec_tui.model.features import build_movie_features
+    from movierec_tui.model.train import TrainConfig, train_model
+
+    trained = train_model(
+        dataset, build_movie_features(dataset), replace(TrainConfig(), **config), user_ids=split.train.tolist()
+    )
+    ranker = ModelRanker("two-tower", trained, dataset)
+    recalls, errors = [], []
+    for n in SEEDS:
+        cases = cold_start_cases(dataset, split.validation, n)
+        scores = ranker.scores(cases)
+        recalls.append(mean_recall(scores, cases, train))
+        predicted = np.concatenate(ranker.predict_ratings(cases, scores))
+        errors.append(rmse(predicted, np.concatenate([c.held_out_ratings for c in cases])))
+    print(f"two-tower {json.dumps(config)}, {trained.seconds:.0f} s; at N = {SEEDS}:")
+    print("  R@20", " ".join(f"{r:.4f}" for r in recalls), " RMSE", " ".join(f"{e:.3f}" for e in errors))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--from", dest="source", type=Path, required=True)
-    parser.add_argument("--probe", choices=("linear", "rmse", "onboarding"), action="append")
+    parser.add_argument("--probe", choices=("linear", "rmse", "onboarding", "model"), action="append")
+    parser.add_argument("--config", type=json.loads, default={}, help="TrainConfig fields for --probe model")
     args = parser.parse_args()
     dataset = load_dataset(args.source)
     split = split_users(dataset, seed=42)
     train = TrainMatrix.build(dataset, split.train)
-    probes = {"linear": linear_probe, "rmse": rmse_probe, "onboarding": onboarding_probe}
-    for name in args.probe or list(probes):
+    probes = {
+        "linear": linear_probe,
+        "rmse": rmse_probe,
+        "onboarding": onboarding_probe,
+        "model": lambda *data: model_probe(*data, args.config),
+    }
+    for name in args.probe or ["linear", "rmse", "onboarding"]:
         probes[name](dataset, split, train)
 
 
