@@ -764,3 +764,20 @@ def test_command_palette_has_the_app_commands() -> None:
             assert app.theme == "movierec-light"
 
     run(scenario())
+
+
+def test_quick_replies_of_an_earlier_message_go_once_the_person_moves_on() -> None:
+    """"Did you mean" chips stay while they are the answer to the last message, not after it."""
+
+    async def scenario() -> None:
+        app = snapshot_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await say(pilot, "back")  # no questions: nothing asked from here on
+            await say(pilot, "Heet 5")
+            offered = [c.label for c in app.quick_replies.choices]
+            assert app.quick_replies.display and any("Heat" in label for label in offered), offered
+            await say(pilot, "Jaws 4")
+            assert app.profile.ratings and not app.quick_replies.choices and not app.quick_replies.display
+
+    asyncio.run(scenario())
