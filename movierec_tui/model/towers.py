@@ -35,7 +35,7 @@ class TowerConfig:
     output_dim: int = EMBEDDING_DIM
     recent_decay: float = 0.7  # weight of the k-th latest rating in the "recent" pool: decay ** k
 
-    def to_dict(self) -> dict[str, int]:
+    def to_dict(self) -> dict[str, int | float]:
         return asdict(self)
 
 
