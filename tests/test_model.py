@@ -28,7 +28,10 @@ def test_batches_hide_part_of_each_history(synthetic) -> None:
     histories = build_histories(dataset, features, sorted(dataset.users))
     rng = np.random.default_rng(0)
     batch = sample_batch(histories, np.arange(16), features.num_rows, TrainConfig(), rng)
-    assert np.allclose(batch.targets.sum(axis=1), 1.0)
+    answers = (batch.targets > 0).sum(axis=1)
+    assert np.allclose(batch.targets.sum(axis=1), answers ** TrainConfig().answer_weight_power)
+    power = TrainConfig().answer_weight_power
+    assert np.allclose(batch.targets[batch.targets > 0], np.repeat(answers ** (power - 1), answers))  # equal per user
     # an answer is never also in the context
     assert not np.any((batch.targets > 0) & (batch.context_mask[:, :] > 0))
     for i in range(16):

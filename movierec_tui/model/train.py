@@ -1,8 +1,9 @@
 """Training the two towers on "given some of a person's ratings, which movies did they also rate?"
 
-Each step takes a batch of users, hides a random part of each history (a time-ordered prefix half
+Each step takes a batch of users, hides a random part of each history (a time-ordered prefix some
 of the time, because that is what a new person's profile looks like, a random subset otherwise),
-and asks the model to rank the hidden, liked movies above every other movie in the catalogue. The
+and asks the model to rank the hidden, liked movies above every other movie in the catalogue (users
+with more hidden likes weigh more: `answer_weight_power`). The
 catalogue is small (~3,900 movies), so the softmax runs over all of it: no sampled negatives and
 so no popularity correction is needed. A rating head adds the tutorial's rating regression as an
 auxiliary loss.
@@ -43,6 +44,10 @@ class TrainConfig:
     context_dim: int = 64  # width of the user tower's per-movie embeddings
     hidden: int = 512
     recent_decay: float = 0.7  # see TowerConfig.recent_decay
+    # A user's weight in the ranking loss: (number of hidden liked movies) ** power. 0 weighs every
+    # user alike; 0.5 lets a long history, whose many hidden likes say more reliably what goes with
+    # the context, count for more (validation R@20 +0.008-0.010 at N = 5, 10, 20; 0.75 and 1 less).
+    answer_weight_power: float = 0.5
 
     def to_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -90,7 +95,7 @@ class Batch:
     context_rows: np.ndarray  # [B, L]
     context_ratings: np.ndarray  # [B, L]
     context_mask: np.ndarray  # [B, R] 1 where the movie is in the context (not a valid answer)
-    targets: np.ndarray  # [B, R] weights summing to 1 over the hidden liked movies
+    targets: np.ndarray  # [B, R] over the hidden liked movies, summing to their count ** answer_weight_power
     target_ratings: np.ndarray  # [B, R] the hidden ratings
     rating_mask: np.ndarray  # [B, R] 1 where a hidden rating exists
 
@@ -121,7 +126,7 @@ def sample_batch(
         hidden_rows, hidden_ratings = rows[hidden], ratings[hidden]
         liked = hidden_rows[hidden_ratings >= config.liked_threshold]
         answer = liked if len(liked) else hidden_rows
-        targets[i, answer] = 1.0 / len(answer)
+        targets[i, answer] = len(answer) ** config.answer_weight_power / len(answer)
         target_ratings[i, hidden_rows] = hidden_ratings
         rating_mask[i, hidden_rows] = 1.0
     width = max(1, max(len(c) for c in contexts))
@@ -257,7 +262,8 @@ def _batch_loss(
         squared = ((5.0 * cosine - target_ratings) ** 2) * rating_mask
         return squared.sum() / paddle.clip(rating_mask.sum(), min=1.0)
     logits = cosine / config.temperature - 1e9 * paddle.to_tensor(batch.context_mask)
-    retrieval = -(paddle.to_tensor(batch.targets) * log_softmax_rows(logits)).sum(axis=1).mean()
+    targets = paddle.to_tensor(batch.targets)
+    retrieval = -(targets * log_softmax_rows(logits)).sum() / targets.sum()
     interaction = paddle.matmul(user_factors, movie_factors, transpose_y=True)
     predicted = rating_head(cosine, user_bias, movie_bias.unsqueeze(0), interaction)
     squared = ((predicted - target_ratings) ** 2) * rating_mask
