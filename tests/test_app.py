@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from layout_passes import count_layout_passes
 from rich.text import Text
 from textual import events
 from textual.widgets import Input
@@ -242,20 +243,6 @@ def messages(app: MovieRecApp, role: str) -> list[str]:
 
 def bot_messages(app: MovieRecApp) -> list[str]:
     return messages(app, "bot")
-
-
-def count_layout_passes(app: MovieRecApp) -> list[int]:
-    """From now on, one entry per layout pass of the whole screen (what benchmarks/app_cpu.py counts)."""
-    screen = app.screen
-    passes: list[int] = []
-    original = screen._refresh_layout
-
-    def counting(*args, **kwargs):
-        passes.append(1)
-        return original(*args, **kwargs)
-
-    screen._refresh_layout = counting
-    return passes
 
 
 def shown(log: ChatLog) -> list[str]:
