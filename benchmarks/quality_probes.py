@@ -29,8 +29,15 @@ import numpy as np
 from movierec_tui.data_loader.dataset import Dataset
 from movierec_tui.data_loader.parse import load_dataset
 from movierec_tui.evaluation.baselines import TrainMatrix
-from movierec_tui.evaluation.metrics import recall_at_k, rmse
-from movierec_tui.evaluation.runner import ONBOARDING_PROPOSALS, onboarding_cases, top_k
+from movierec_tui.evaluation.metrics import rmse
+from movierec_tui.evaluation.runner import (
+    ONBOARDING_PROPOSALS,
+    MethodResult,
+    history_halves,
+    onboarding_cases,
+    score_method,
+    top_k,
+)
 from movierec_tui.evaluation.split import ColdStartCase, UserSplit, cold_start_cases, split_users
 from movierec_tui.model.features import AGE_INDEX
 
@@ -39,9 +46,14 @@ TRAINING_CUTS = (0, 2, 5, 8, 10, 15, 20, 30, 50)
 RECENT = 5
 
 
-def mean_recall(scores: np.ndarray, cases: list[ColdStartCase], train: TrainMatrix) -> float:
+def scored(scores: np.ndarray, cases: list[ColdStartCase], train: TrainMatrix, predicted=None) -> MethodResult:
+    """The evaluation's own metrics for these scores (Recall@20, and RMSE of `predicted` if given)."""
     ranked = top_k(scores, cases, train.columns, 20, train.movie_ids)
-    return float(np.mean([recall_at_k(r, c.relevant, 20) for r, c in zip(ranked, cases, strict=True)]))
+    return score_method("probe", 0, cases, ranked, len(train.movie_ids), predicted)
+
+
+def mean_recall(scores: np.ndarray, cases: list[ColdStartCase], train: TrainMatrix) -> float:
+    return scored(scores, cases, train).recall_20
 
 
 def linear_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix) -> None:
@@ -138,18 +150,10 @@ def onboarding_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix) -> 
     ranker = ModelRanker("two-tower", trained, dataset)
     popularity = np.argsort(-train.matrix.sum(axis=0), kind="stable")
     most_popular = train.movie_ids[popularity[:ONBOARDING_PROPOSALS]]
-    r = dataset.ratings
-    order = np.lexsort((r.timestamps, r.user_ids))
-    by_user, movie_ids, ratings = r.user_ids[order], r.movie_ids[order], r.ratings[order]
+    answerable = {user: first_half for user, first_half, _, _ in history_halves(dataset, split.validation)}
     print("onboarding simulation (validation users), R@20: popularity order / adaptive from the top 300")
     for n in SEEDS[1:]:
         baseline = onboarding_cases(dataset, split.validation, most_popular, n)
-        answerable = {}
-        for case in baseline:
-            start, end = np.searchsorted(by_user, case.user_id), np.searchsorted(by_user, case.user_id, "right")
-            middle = start + (end - start) // 2
-            first_half = zip(movie_ids[start:middle].tolist(), ratings[start:middle].tolist(), strict=True)
-            answerable[case.user_id] = dict(first_half)
         pool = train.movie_ids[popularity[:300]]
         answers: dict[int, dict[int, int]] = {c.user_id: {} for c in baseline}
         asked: dict[int, np.ndarray] = {c.user_id: np.zeros(len(pool), dtype=bool) for c in baseline}
@@ -194,9 +198,9 @@ def model_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix, config: 
     for n in SEEDS:
         cases = cold_start_cases(dataset, split.validation, n)
         scores = ranker.scores(cases)
-        recalls.append(mean_recall(scores, cases, train))
-        predicted = np.concatenate(ranker.predict_ratings(cases, scores))
-        errors.append(rmse(predicted, np.concatenate([c.held_out_ratings for c in cases])))
+        result = scored(scores, cases, train, ranker.predict_ratings(cases, scores))
+        recalls.append(result.recall_20)
+        errors.append(result.rmse)
     print(f"two-tower {json.dumps(config)}, {trained.seconds:.0f} s; at N = {SEEDS}:")
     print("  R@20", " ".join(f"{r:.4f}" for r in recalls), " RMSE", " ".join(f"{e:.3f}" for e in errors))
 

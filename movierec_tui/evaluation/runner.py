@@ -4,7 +4,7 @@ each held-out user from their first N ratings, and score every method on identic
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -169,31 +169,39 @@ def run_evaluation(
     )
 
 
+HalvedHistory = tuple[int, dict[int, int], np.ndarray, np.ndarray]  # user, first half, second half's movies, ratings
+
+
+def history_halves(dataset: Dataset, user_ids: np.ndarray) -> Iterator[HalvedHistory]:
+    """Per user, their history split in half by time: the first half as movie -> rating (what a
+    simulated person can answer when asked) and the second half's movies and ratings (held out)."""
+    r = dataset.ratings
+    order = np.lexsort((r.timestamps, r.user_ids))
+    users, movies, ratings = r.user_ids[order], r.movie_ids[order], r.ratings[order]
+    starts = np.searchsorted(users, user_ids, side="left")
+    ends = np.searchsorted(users, user_ids, side="right")
+    for user_id, start, end in zip(user_ids, starts, ends, strict=True):
+        middle = start + (end - start) // 2
+        answerable = dict(zip(movies[start:middle].tolist(), ratings[start:middle].tolist(), strict=True))
+        yield int(user_id), answerable, movies[middle:end].astype(np.int64), ratings[middle:end].astype(np.int64)
+
+
 def onboarding_cases(dataset: Dataset, user_ids: np.ndarray, proposals: np.ndarray, n_seed: int) -> list[ColdStartCase]:
     """Simulated onboarding: the app proposes `proposals` in order; a user answers with their real
     rating when they rated the movie in the first half of their history (by time), else skips,
     until N answers. The second half is held out, the same for every strategy, so strategies are
     compared on identical targets (holding out "everything not asked" would reward a strategy for
     leaving the easy, popular movies in the targets)."""
-    r = dataset.ratings
-    order = np.lexsort((r.timestamps, r.user_ids))
-    users, movies, ratings = r.user_ids[order], r.movie_ids[order], r.ratings[order]
-    starts = np.searchsorted(users, user_ids, side="left")
-    ends = np.searchsorted(users, user_ids, side="right")
     cases = []
-    for user_id, start, end in zip(user_ids, starts, ends, strict=True):
-        middle = start + (end - start) // 2
-        answerable = dict(zip(movies[start:middle].tolist(), ratings[start:middle].tolist(), strict=True))
-        answered = [m for m in proposals.tolist() if m in answerable][:n_seed]
-        held = movies[middle:end].tolist()
-        held_ratings = ratings[middle:end].astype(np.int64)
+    for user_id, answerable, held, held_ratings in history_halves(dataset, user_ids):
         if not np.any(held_ratings >= 4):
             continue
+        answered = [m for m in proposals.tolist() if m in answerable][:n_seed]
         cases.append(ColdStartCase(
-            int(user_id),
+            user_id,
             np.array(answered, dtype=np.int64),
             np.array([answerable[m] for m in answered], dtype=np.int64),
-            np.array(held, dtype=np.int64),
+            held,
             held_ratings,
         ))
     return cases
