@@ -176,7 +176,6 @@ class MovieRecApp(App[None]):
         self.skipped: set[str] = set()
         self.seeds: list[MovieCard] = []  # well-known movies to ask about, chosen once at start
         self.seed_queue: list[MovieCard] = []
-        self._choices_offered = False  # whether the message being handled offered quick replies
         self.seeds_rated = 0
 
         # refresh machinery
@@ -360,7 +359,6 @@ class MovieRecApp(App[None]):
         self.chat_log.add(message if isinstance(message, Text) else Text(message), "bot")
         if choices is not None:
             self.quick_replies.set_choices(list(choices))
-            self._choices_offered = True
 
     def ask_next(self) -> None:
         """The next onboarding question, skipping what is already known."""
@@ -448,14 +446,14 @@ class MovieRecApp(App[None]):
             self.say("One moment, I'm still loading the catalogue…")
             return
         try:
-            self._choices_offered = False
+            chips_before = self.quick_replies.choices  # set_choices replaces the list, never edits it
             intents = parse(text, self.recommender.titles, self.asking)
             answered = False
             for intent in intents:
                 answered = self.handle(intent) or answered
             if answered and self.onboarding:
                 self.ask_next()
-            if not self._choices_offered and self.asking is None:
+            if self.quick_replies.choices is chips_before and self.asking is None:
                 # Chips left from an earlier answer ("did you mean…", a question since answered)
                 # would offer choices about a message the person has moved on from.
                 self.quick_replies.set_choices([])
