@@ -7,15 +7,17 @@ Usage: python benchmarks/quality_probes.py --from ml-1m.zip [--probe linear|rmse
 
 - linear: a closed-form linear model trained on exactly the protocol's task (first N ratings of a
   training user -> their later liked movies, N in 0..50), with and without a block for the latest
-  five ratings. It showed that recency carries signal the two-tower's mean pools missed.
+  five ratings. It showed that recency carries signal the two-tower's mean pools missed, and,
+  blended with the two-tower, became the follow-up model the app ranks with (model/followup.py).
 - rmse: how low held-out RMSE gets from N seed ratings with offsets alone and with an item-item
   residual kNN (the classic "kNN baseline" predictor): the floor the RMSE target is judged against.
 - onboarding: asking the movie the model scores highest among the most popular (adaptive, one
   question at a time) against asking in popularity order, on the onboarding simulation of
   `movierec-tui evaluate` (trains the model first: about 4 minutes).
 - model: the two-tower trained on the training users with `--config` (JSON, fields of
-  `TrainConfig`) replacing defaults; validation Recall@20 and RMSE at every N. Each row of the
-  "what was tried" table in docs/benchmarks.md is one such run.
+  `TrainConfig`) replacing defaults; validation Recall@20 and RMSE at every N, ranked as the app
+  ranks (with the follow-up model) and by the two-tower alone. Each row of the "what was tried"
+  table in docs/benchmarks.md is one such run.
 """
 
 from __future__ import annotations
@@ -193,16 +195,18 @@ def model_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix, config: 
     trained = train_model(
         dataset, build_movie_features(dataset), replace(TrainConfig(), **config), user_ids=split.train.tolist()
     )
-    ranker = ModelRanker("two-tower", trained, dataset)
-    recalls, errors = [], []
-    for n in SEEDS:
-        cases = cold_start_cases(dataset, split.validation, n)
-        scores = ranker.scores(cases)
-        result = scored(scores, cases, train, ranker.predict_ratings(cases, scores))
-        recalls.append(result.recall_20)
-        errors.append(result.rmse)
     print(f"two-tower {json.dumps(config)}, {trained.seconds:.0f} s; at N = {SEEDS}:")
-    print("  R@20", " ".join(f"{r:.4f}" for r in recalls), " RMSE", " ".join(f"{e:.3f}" for e in errors))
+    for label, blended in (("with the follow-up model", True), ("two-tower alone", False)):
+        ranker = ModelRanker(label, trained, dataset, blended=blended)
+        recalls, errors = [], []
+        for n in SEEDS:
+            cases = cold_start_cases(dataset, split.validation, n)
+            scores = ranker.scores(cases)
+            result = scored(scores, cases, train, ranker.predict_ratings(cases, scores))
+            recalls.append(result.recall_20)
+            errors.append(result.rmse)
+        print(f"  {label:26s} R@20", " ".join(f"{r:.4f}" for r in recalls),
+              " RMSE", " ".join(f"{e:.3f}" for e in errors), flush=True)  # fmt: skip
 
 
 def main() -> None:

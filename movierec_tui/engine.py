@@ -1,4 +1,9 @@
-"""The Recommender facade: Profile -> user vector -> Milvus search -> cards + reasons.
+"""The Recommender facade: Profile -> user vector -> Milvus search -> re-rank -> cards + reasons.
+
+Milvus finds the CANDIDATES movies closest to the user vector that pass the profile's filters; they
+are then ordered by the match, the cosine nudged by the follow-up model (model/followup.py). The
+re-ranking only reorders what the filtered search returned, and the best movies by the match are
+among the cosine's top 200 for every profile measured (docs/benchmarks.md).
 
 Everything above this layer (CLI, TUI, servers) talks to this class only; it owns the model, the
 stores and the title index so that those never leak into UI code.
@@ -14,7 +19,9 @@ import numpy as np
 from movierec_tui.config import Settings
 from movierec_tui.data_loader.dataset import AGE_BUCKETS, OCCUPATIONS
 from movierec_tui.model.artifacts import MovieTable
-from movierec_tui.model.encoder import UserEncoder, UserEncoding
+from movierec_tui.model.encoder import ModelMissing, UserEncoder, UserEncoding
+from movierec_tui.model.features import demographic_indices
+from movierec_tui.model.followup import FollowUpModel, ProfileRows, blend
 from movierec_tui.profile import Profile
 from movierec_tui.stores.backends import Backends, open_backends
 from movierec_tui.stores.cards import UNAVAILABLE, MovieCard
@@ -22,12 +29,13 @@ from movierec_tui.stores.milvus_store import SearchFilter
 from movierec_tui.titles import TitleEntry, TitleIndex, display_title
 
 LIKED_THRESHOLD = 4
+CANDIDATES = 200  # how many of the cosine's best the match re-ranks
 
 
 @dataclass(frozen=True)
 class Recommendation:
     card: MovieCard
-    score: float  # cosine between the profile and the movie, -1..1
+    score: float  # the match: the cosine nudged by the follow-up model, in cosine units
     predicted_rating: float  # the rating head's guess, clipped to 1..5
     reason: str  # one line, e.g. "because you liked Alien (1979)"
     because_of: int | None  # the rated movie id behind the reason, if any
@@ -48,6 +56,13 @@ class Recommender:
         self.settings = settings
         self.encoder = UserEncoder(settings.model_dir)
         self.movies = MovieTable.load(settings.model_dir)
+        try:
+            self.followup = FollowUpModel.load(settings.model_dir)
+        except FileNotFoundError:
+            raise ModelMissing(
+                f"the model in {settings.model_dir} is from an older version; run `movierec-tui setup` again"
+            ) from None
+        self.followup_weight = float(self.encoder.info.train_config["followup_weight"])
         self.backends = backends or open_backends(settings)
         self.backends.milvus.ensure_loaded()
         self._titles: TitleIndex | None = None
@@ -112,9 +127,22 @@ class Recommender:
         cards = sorted(self._card_cache.values(), key=lambda c: (-c.rating_count, c.movie_id))
         return [c for c in cards if c.movie_id not in exclude][:n]
 
+    def scores(self, profile: Profile) -> tuple[UserEncoding, np.ndarray, np.ndarray]:
+        """The profile's encoding, and the cosine and the match of every movie in the movie table
+        (rows as in `self.movies`): the user tower, the follow-up model and the blend, in memory."""
+        user = self.encoder.encode_profile(profile.gender, profile.age, profile.occupation, profile.ratings)
+        cosines = self.movies.vectors @ user.vector
+        rated = len(profile.ratings)
+        followup = self.followup.scores(ProfileRows(
+            *demographic_indices(profile.gender, profile.age, profile.occupation),
+            self.encoder.features.rows_for(np.fromiter(profile.ratings, dtype=np.int64, count=rated)),
+            np.fromiter(profile.ratings.values(), dtype=np.float32, count=rated),
+        ))  # fmt: skip
+        return user, cosines, blend(cosines, followup, self.followup_weight)
+
     def recommend(self, profile: Profile, k: int = 10) -> list[Recommendation]:
         started = time.perf_counter()
-        user = self.encoder.encode_profile(profile.gender, profile.age, profile.occupation, profile.ratings)
+        user, cosines, match = self.scores(profile)
         encoded = time.perf_counter()
         search_filter = SearchFilter(
             exclude_ids=tuple(sorted({*profile.ratings, *profile.dismissed})),
@@ -123,13 +151,19 @@ class Recommender:
             year_min=profile.year_min,
             year_max=profile.year_max,
         )
-        hits = self.backends.milvus.search(user.vector, k, search_filter)
+        candidates = self.backends.milvus.search(user.vector, max(k, CANDIDATES), search_filter)
+        rows = self.movies.index_of(np.array([m for m, _ in candidates], dtype=np.int64))
+        rescored = [
+            (movie_id, float(match[row]) if row >= 0 else cosine)
+            for (movie_id, cosine), row in zip(candidates, rows, strict=True)
+        ]
+        hits = sorted(rescored, key=lambda hit: -hit[1])[:k]
         searched = time.perf_counter()
         # One round trip for the results and the rated movies the reasons name (unless cached).
         rated = [m for m in profile.ratings if m not in self._card_cache]
         cards = self.cards([movie_id for movie_id, _ in hits] + rated)
         fetched = time.perf_counter()
-        results = self._explain(profile, hits, cards, user)
+        results = self._explain(profile, hits, cards, user, cosines)
         done = time.perf_counter()
         self.last_timings = Timings(
             encode=(encoded - started) * 1e3,
@@ -140,7 +174,8 @@ class Recommender:
         return results
 
     def _explain(
-        self, profile: Profile, hits: list[tuple[int, float]], cards: dict[int, MovieCard], user: UserEncoding
+        self, profile: Profile, hits: list[tuple[int, float]], cards: dict[int, MovieCard], user: UserEncoding,
+        cosines: np.ndarray,
     ) -> list[Recommendation]:
         liked = [m for m, r in profile.ratings.items() if r >= LIKED_THRESHOLD]
         liked_rows = self.movies.index_of(np.array(liked, dtype=np.int64)) if liked else np.array([], dtype=np.int64)
@@ -156,10 +191,11 @@ class Recommender:
             card = cards.get(movie_id)
             if card is None:
                 continue
-            predicted = info.rating_offset + user.bias + info.rating_scale * score
+            predicted = info.rating_offset + user.bias
             if hit_rows[i] >= 0:
                 row = hit_rows[i]
-                predicted += float(self.movies.bias[row]) + float(self.movies.rating_factors[row] @ user.factors)
+                predicted += info.rating_scale * float(cosines[row]) + float(self.movies.bias[row])
+                predicted += float(self.movies.rating_factors[row] @ user.factors)
             because_of: int | None = None
             if similarity is not None:
                 because_of = liked[int(np.argmax(similarity[i]))]

@@ -169,11 +169,12 @@ def train_and_export(dataset: Dataset, settings: Settings, config: TrainConfig, 
     from movierec_tui.model.train import train_model
 
     features = build_movie_features(dataset)
-    reporter.start("train", config.epochs)
+    reporter.start("train", config.epochs + 1)  # the epochs, then the follow-up model's fit
 
-    def progress(epoch: int, total: int, loss: float) -> None:
-        reporter.advance("train", epoch, total, f"loss {loss:.3f}")
-        if epoch < total:
+    def progress(step: int, total: int, loss: float) -> None:
+        then = "; fitting the follow-up model" if step == config.epochs else ""
+        reporter.advance("train", step, total, f"loss {loss:.3f}{then}")
+        if step < total:
             checkpoint("train")
 
     trained = train_model(

@@ -13,7 +13,7 @@ from synthetic import write_synthetic
 from movierec_tui.data_loader.parse import load_dataset
 from movierec_tui.evaluation.metrics import coverage, ndcg_at_k, recall_at_k, rmse
 from movierec_tui.evaluation.report import markdown, write_reports
-from movierec_tui.evaluation.runner import onboarding_cases, run_evaluation
+from movierec_tui.evaluation.runner import OURS, onboarding_cases, run_evaluation
 from movierec_tui.evaluation.split import cold_start_cases, split_users
 from movierec_tui.model.train import TrainConfig
 
@@ -77,14 +77,14 @@ def test_whole_evaluation_on_the_synthetic_data(tmp_path) -> None:
     by = {(r.method, r.n_seed): r for r in report.results}
     methods = {r.method for r in report.results}
     assert methods == {
-        "most popular", "demographic popular", "item-kNN", "EASE", "two-tower (ours)",
+        "most popular", "demographic popular", "item-kNN", "EASE", OURS, "two-tower alone (no follow-up)",
         "tutorial objective (5·cos MSE)",
     }
-    ours, popular = by[("two-tower (ours)", 5)], by[("most popular", 5)]
+    ours, popular = by[(OURS, 5)], by[("most popular", 5)]
     assert ours.recall_20 > popular.recall_20 + 0.2, (ours, popular)
     assert ours.rmse is not None and ours.rmse < 1.5
     assert by[("most popular", 5)].rmse is None
     assert {r.n_seed for r in report.onboarding} == {5}
     md, js = write_reports(report, tmp_path / "out", "movierec-tui evaluate --test")
-    assert "| 5 | two-tower (ours) |" in md.read_text() and "vs best baseline" in markdown(report, "x")
+    assert f"| 5 | {OURS} |" in md.read_text() and "vs best baseline" in markdown(report, "x")
     assert json.loads(js.read_text())["results"][0]["method"] == "most popular"

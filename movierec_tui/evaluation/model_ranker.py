@@ -10,16 +10,24 @@ import numpy as np
 from movierec_tui.data_loader.dataset import Dataset
 from movierec_tui.evaluation.split import ColdStartCase
 from movierec_tui.model.features import AGE_INDEX
+from movierec_tui.model.followup import ProfileRows, blend
 from movierec_tui.model.train import TrainedModel
 
 
 class ModelRanker:
-    def __init__(self, name: str, trained: TrainedModel, dataset: Dataset, tutorial_scale: bool = False) -> None:
+    """Ranks as the app does: by the cosine blended with the follow-up model's score when the model
+    has one and `blended` is set; `blended=False` measures the two-tower alone."""
+
+    def __init__(
+        self, name: str, trained: TrainedModel, dataset: Dataset, tutorial_scale: bool = False, blended: bool = True
+    ) -> None:
         self.name = name
         self.trained = trained
         self.dataset = dataset
         self.tutorial_scale = tutorial_scale  # predict ratings as 5 * cos, as the tutorial does
+        self.followup = trained.followup if blended else None
         self.vectors, self.movie_bias, self.movie_factors = trained.movie_vectors()
+        self._cosines: np.ndarray | None = None
         self._user_bias: np.ndarray | None = None
         self._user_factors: np.ndarray | None = None
 
@@ -55,18 +63,30 @@ class ModelRanker:
 
     def scores(self, cases: Sequence[ColdStartCase]) -> np.ndarray:
         users, self._user_bias, self._user_factors = self.user_vectors(cases)
-        return users @ self.vectors.T
+        self._cosines = users @ self.vectors.T
+        if self.followup is None:
+            return self._cosines
+        followup = np.stack([self.followup.scores(self.profile_rows(case)) for case in cases])
+        return blend(self._cosines, followup, self.trained.train_config.followup_weight)
+
+    def profile_rows(self, case: ColdStartCase) -> ProfileRows:
+        user = self.dataset.users[case.user_id]
+        rows = self.trained.features.rows_for(case.seed_movies)
+        gender = 0 if user.gender == "M" else 1
+        return ProfileRows(gender, AGE_INDEX[user.age], user.occupation, rows, case.seed_ratings)
 
     def predict_ratings(self, cases: Sequence[ColdStartCase], scores: np.ndarray) -> list[np.ndarray]:
-        """Predicted held-out ratings per case; call after `scores` on the same cases."""
-        assert self._user_bias is not None and self._user_factors is not None
+        """Predicted held-out ratings per case; call after `scores` on the same cases (the rating
+        head reads the cosines that call computed)."""
+        assert self._user_bias is not None and self._user_factors is not None and self._cosines is not None
+        assert len(self._cosines) == len(scores)
         features = self.trained.features
         head = self.trained.rating_head
         scale, offset = float(head.scale.numpy()[0]), float(head.offset.numpy()[0])
         predictions = []
         for i, case in enumerate(cases):
             columns = features.rows_for(case.held_out_movies) - 1
-            cosine = scores[i, columns]
+            cosine = self._cosines[i, columns]
             if self.tutorial_scale:
                 predicted = 5.0 * cosine
             else:

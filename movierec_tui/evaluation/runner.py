@@ -18,6 +18,7 @@ from movierec_tui.onboarding import diverse_popular
 EASE_LAMBDAS = (250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0)
 KNN_NEIGHBOURS = (50, 200, 1000, 100_000)  # the last keeps every neighbour
 ONBOARDING_PROPOSALS = 100
+OURS = "two-tower + follow-up (ours)"  # the ranking the app serves
 
 Progress = Callable[[str, float, float | None], None]
 
@@ -133,8 +134,8 @@ def run_evaluation(
         progress=lambda e, n, loss: report("model", e, n),
     )
     seconds["train model"] = round(time.perf_counter() - started, 1)
-    model = ModelRanker("two-tower (ours)", trained, dataset)
-    rankers.append(model)
+    model = ModelRanker(OURS, trained, dataset)
+    rankers += [model, ModelRanker("two-tower alone (no follow-up)", trained, dataset, blended=False)]
     if include_tutorial:
         from dataclasses import replace
 

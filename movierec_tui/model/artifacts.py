@@ -2,7 +2,8 @@
 
 Layout of a model dir: `user_tower.json` + `user_tower.pdiparams` (paddle.jit.save, served by
 paddle.inference), `movie_vectors.npy` / `movie_bias.npy` (computed once here, indexed into Milvus
-and used for "because you liked X" reasons), the movie features and `model.json`. The new model is
+and used for "because you liked X" reasons), the follow-up model's weights, the movie features and
+`model.json`. The new model is
 written beside the old one and swapped in with renames, so an interrupted run never leaves a half
 model where a working one was.
 """
@@ -23,7 +24,9 @@ from movierec_tui.model.features import MovieFeatures
 
 USER_TOWER_PREFIX = "user_tower"
 MODEL_INFO = "model.json"
-MODEL_FORMAT = 2  # 2: the user tower also outputs rating factors; bump on any change serving must know
+# 2: the user tower also outputs rating factors; 3: the follow-up model's weights are part of the
+# model. Bump on any change serving must know.
+MODEL_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,9 @@ def export_model(trained, model_dir: Path, dataset_fingerprint: str) -> ModelInf
     np.save(staging / "movie_vectors.npy", vectors)
     np.save(staging / "movie_bias.npy", bias)
     np.save(staging / "movie_rating_factors.npy", factors)
+    if trained.followup is None:
+        raise ValueError("only a model trained with the production objective (with a follow-up model) is served")
+    trained.followup.save(staging)
     trained.features.save(staging)
     train_config = trained.train_config.to_dict()
     info = ModelInfo(

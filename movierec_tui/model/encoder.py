@@ -15,7 +15,7 @@ import numpy as np
 
 from movierec_tui import logs
 from movierec_tui.model.artifacts import USER_TOWER_PREFIX, ModelInfo
-from movierec_tui.model.features import AGE_INDEX, MovieFeatures
+from movierec_tui.model.features import MovieFeatures, demographic_indices
 
 
 class ModelMissing(Exception):
@@ -63,18 +63,16 @@ class UserEncoder:
     def encode_profile(
         self, gender: str | None, age: int | None, occupation: int | None, ratings: Mapping[int, int]
     ) -> UserEncoding:
-        """One forward pass. Unknown demographics use the most common value (M, 25-34, other),
-        which is what the model saw most often. `ratings` must iterate oldest first (a profile's
-        dict keeps the order ratings were given): the user tower weighs the latest ones most."""
+        """One forward pass (unknown demographics: see `demographic_indices`). `ratings` must iterate
+        oldest first (a profile's dict keeps the order ratings were given): the user tower weighs the
+        latest ones most."""
         movie_ids = np.fromiter(ratings.keys(), dtype=np.int64, count=len(ratings))
         values = np.fromiter(ratings.values(), dtype=np.float32, count=len(ratings))
         rows = self.features.rows_for(movie_ids) if len(movie_ids) else np.zeros(1, dtype=np.int64)
         if not len(movie_ids):
             values = np.zeros(1, dtype=np.float32)
         feeds = (
-            np.array([1 if gender == "F" else 0], dtype=np.int64),
-            np.array([AGE_INDEX.get(age or 25, AGE_INDEX[25])], dtype=np.int64),
-            np.array([occupation if occupation is not None else 0], dtype=np.int64),
+            *(np.array([index], dtype=np.int64) for index in demographic_indices(gender, age, occupation)),
             rows.reshape(1, -1),
             values.reshape(1, -1),
         )

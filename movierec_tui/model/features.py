@@ -22,6 +22,16 @@ AGE_INDEX = {age: i for i, age in enumerate(sorted(AGE_BUCKETS))}
 _STOPWORDS = {"the", "a", "an", "of", "and", "in", "to", "la", "le", "les", "de", "on"}
 
 
+def demographic_indices(gender: str | None, age: int | None, occupation: int | None) -> tuple[int, int, int]:
+    """(gender, age, occupation) as the models' indices. Unknown values take the most common one
+    (M, 25-34, occupation 0 "other"), which is what the models saw most often."""
+    return (
+        1 if gender == "F" else 0,
+        AGE_INDEX.get(age or 25, AGE_INDEX[25]),
+        occupation if occupation is not None else 0,
+    )
+
+
 def title_tokens(title: str) -> list[str]:
     return [t for t in re.findall(r"[a-z0-9]+", title.lower()) if t not in _STOPWORDS]
 

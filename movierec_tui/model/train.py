@@ -6,13 +6,14 @@ and asks the model to rank the hidden, liked movies above every other movie in t
 with more hidden likes weigh more: `answer_weight_power`). The
 catalogue is small (~3,900 movies), so the softmax runs over all of it: no sampled negatives and
 so no popularity correction is needed. A rating head adds the tutorial's rating regression as an
-auxiliary loss.
+auxiliary loss. After the towers, the follow-up model (model/followup.py) is fitted on the same
+histories in closed form; the app ranks by the two blended.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -21,6 +22,7 @@ import paddle
 from movierec_tui import logs
 from movierec_tui.data_loader.dataset import Dataset
 from movierec_tui.model.features import AGE_INDEX, MovieFeatures
+from movierec_tui.model.followup import FollowUpModel, ProfileRows, fit_followup
 from movierec_tui.model.towers import MovieTower, RatingHead, TowerConfig, UserTower
 
 logs.quiet_libraries()
@@ -48,6 +50,10 @@ class TrainConfig:
     # user alike; 0.5 lets a long history, whose many hidden likes say more reliably what goes with
     # the context, count for more (validation R@20 +0.008-0.010 at N = 5, 10, 20; 0.75 and 1 less).
     answer_weight_power: float = 0.5
+    # The follow-up model (model/followup.py) fitted beside the towers, and how much of its score the
+    # ranking adds to the cosine (in the cosine's standard deviations per standardised unit).
+    followup_ridge: float = 100.0
+    followup_weight: float = 0.11
 
     def to_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -65,6 +71,11 @@ class UserHistories:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def profiles(self) -> Iterator[ProfileRows]:
+        for i in range(len(self)):
+            demographics = int(self.gender[i]), int(self.age[i]), int(self.occupation[i])
+            yield ProfileRows(*demographics, self.rows[i], self.ratings[i])
 
 
 def build_histories(dataset: Dataset, features: MovieFeatures, user_ids: Iterable[int]) -> UserHistories:
@@ -152,6 +163,7 @@ class TrainedModel:
     train_config: TrainConfig
     seconds: float
     final_loss: float
+    followup: FollowUpModel | None = None  # fitted for the production objective only
 
     def movie_vectors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All movie vectors [M, 256], rating offsets [M] and rating factors [M, F], in
@@ -181,7 +193,8 @@ def train_model(
     user_ids: Iterable[int] | None = None,
     progress: ProgressCallback | None = None,
 ) -> TrainedModel:
-    """Train on `user_ids` (all users by default); `progress(epoch, epochs, loss)` after each epoch."""
+    """Train on `user_ids` (all users by default); `progress(step, steps, loss)` after each epoch and
+    after the follow-up model's fit (the last step, for the production objective)."""
     started = time.perf_counter()
     paddle.set_device("cpu")
     paddle.seed(config.seed)
@@ -206,6 +219,8 @@ def train_model(
         learning_rate=schedule, parameters=parameters, weight_decay=config.weight_decay
     )
     static_movie_inputs = movie_inputs(features)
+    with_followup = config.objective == "softmax"
+    steps = config.epochs + with_followup
     loss_value = float("nan")
     for epoch in range(config.epochs):
         user_tower.train()
@@ -225,12 +240,17 @@ def train_model(
             losses.append(float(loss))
         loss_value = float(np.mean(losses))
         if progress is not None:
-            progress(epoch + 1, config.epochs, loss_value)
+            progress(epoch + 1, steps, loss_value)
     user_tower.eval()
     movie_tower.eval()
+    followup = None
+    if with_followup:
+        followup = fit_followup(histories.profiles(), features.num_rows - 1, config.followup_ridge)
+        if progress is not None:
+            progress(steps, steps, loss_value)
     return TrainedModel(
         user_tower, movie_tower, rating_head, features, tower_config, config,
-        time.perf_counter() - started, loss_value,
+        time.perf_counter() - started, loss_value, followup,
     )
 
 

@@ -22,8 +22,8 @@ LIKED = 4  # ratings from here up count as liked, as in the engine's reasons
 
 @dataclass(frozen=True)
 class ModelScore:
-    score: float  # cosine of the profile's vector with the movie's
-    rank: int  # 1 + how many movies score higher (rated and filtered ones included)
+    score: float  # the match the ranking uses (engine.Recommender.scores)
+    rank: int  # 1 + how many movies match better (rated and filtered ones included)
     total: int  # movies in the model
     anchor: tuple[MovieCard, float] | None  # the liked movie most similar to it, with cosine
 
@@ -86,16 +86,15 @@ def explain(
 def model_score(
     recommender: Recommender, profile: Profile, catalog: Mapping[int, MovieCard], movie_id: int
 ) -> ModelScore | None:
-    """The model's view of one movie for this profile. Encoding is a sub-millisecond forward pass and
-    the rest is arithmetic on the in-memory movie vectors."""
+    """The model's view of one movie for this profile: the match the ranking uses, scored in memory
+    for every movie (a sub-millisecond forward pass and arithmetic on the movie table)."""
     movies = recommender.movies
     row = int(movies.index_of(np.array([movie_id], dtype=np.int64))[0])
     if row < 0:
         return None
-    vector, _ = recommender.encoder.encode(profile.gender, profile.age, profile.occupation, profile.ratings)
+    _, _, scores = recommender.scores(profile)
     vectors = movies.vectors
     norms = np.linalg.norm(vectors, axis=1) + 1e-9
-    scores = (vectors @ vector) / norms / (np.linalg.norm(vector) + 1e-9)
     score = float(scores[row])
     rank = int((scores > score).sum()) + 1
     liked = np.array([m for m, r in profile.ratings.items() if r >= LIKED], dtype=np.int64)

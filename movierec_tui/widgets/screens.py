@@ -132,7 +132,7 @@ class Details:
 
     card: MovieCard
     your_rating: int | None
-    score: float | None  # the model's cosine match for the current profile
+    score: float | None  # the match for the current profile (what the ranking uses)
     predicted: float | None  # the rating the model expects from this person, 1..5 (when listed)
     reason: str | None
     similar: Sequence[tuple[MovieCard, float]]  # nearest movies by vector, with cosine
