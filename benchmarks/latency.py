@@ -70,11 +70,13 @@ def main() -> None:
             recommender.recommend(warm, args.k)
         rows = []
         for filtered in (False, True):
-            stages: dict[str, list[float]] = {"encode": [], "search": [], "cards": [], "total": [], "numpy": []}
+            stages: dict[str, list[float]] = {
+                "encode": [], "match": [], "search": [], "cards": [], "total": [], "numpy": []
+            }
             for profile in random_profiles(rng, movie_ids, popularity, args.profiles, filtered):
                 recommender.recommend(profile, args.k)
                 t = recommender.last_timings
-                for name in ("encode", "search", "cards", "total"):
+                for name in ("encode", "match", "search", "cards", "total"):
                     stages[name].append(getattr(t, name))
                 vector, _ = recommender.encoder.encode(profile.gender, profile.age, profile.occupation, profile.ratings)
                 started = time.perf_counter()

@@ -30,8 +30,9 @@ import numpy as np
 
 from movierec_tui.data_loader.dataset import Dataset
 from movierec_tui.data_loader.parse import load_dataset
+from movierec_tui.engine import CANDIDATES
 from movierec_tui.evaluation.baselines import TrainMatrix
-from movierec_tui.evaluation.metrics import rmse
+from movierec_tui.evaluation.metrics import recall_at_k, rmse
 from movierec_tui.evaluation.runner import (
     ONBOARDING_PROPOSALS,
     MethodResult,
@@ -52,6 +53,19 @@ def scored(scores: np.ndarray, cases: list[ColdStartCase], train: TrainMatrix, p
     """The evaluation's own metrics for these scores (Recall@20, and RMSE of `predicted` if given)."""
     ranked = top_k(scores, cases, train.columns, 20, train.movie_ids)
     return score_method("probe", 0, cases, ranked, len(train.movie_ids), predicted)
+
+
+def per_user_recall(scores: np.ndarray, cases: list[ColdStartCase], train: TrainMatrix) -> np.ndarray:
+    ranked = top_k(scores, cases, train.columns, 20, train.movie_ids)
+    return np.array([recall_at_k(r, c.relevant, 20) for r, c in zip(ranked, cases, strict=True)])
+
+
+def paired_interval(differences: np.ndarray, resamples: int = 2000) -> tuple[float, float]:
+    """95% bootstrap interval of the mean of per-user differences between two strategies scored on
+    the same users by the same model: the noise of which users were drawn, not of training."""
+    rng = np.random.default_rng(0)
+    means = differences[rng.integers(0, len(differences), (resamples, len(differences)))].mean(axis=1)
+    return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
 
 
 def mean_recall(scores: np.ndarray, cases: list[ColdStartCase], train: TrainMatrix) -> float:
@@ -180,9 +194,11 @@ def onboarding_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix) -> 
                 if movie in answerable[case.user_id]:
                     answers[case.user_id][movie] = answerable[case.user_id][movie]
         adaptive = [as_case(c) for c in baseline]
-        popular_recall = mean_recall(ranker.scores(baseline), baseline, train)
-        adaptive_recall = mean_recall(ranker.scores(adaptive), adaptive, train)
-        print(f"  N = {n:2d}: {popular_recall:.4f} / {adaptive_recall:.4f}", flush=True)
+        popular_recall = per_user_recall(ranker.scores(baseline), baseline, train)
+        adaptive_recall = per_user_recall(ranker.scores(adaptive), adaptive, train)
+        low, high = paired_interval(adaptive_recall - popular_recall)
+        print(f"  N = {n:2d}: {popular_recall.mean():.4f} / {adaptive_recall.mean():.4f}; adaptive minus popularity "
+              f"{(adaptive_recall - popular_recall).mean():+.4f}, 95% interval {low:+.4f} .. {high:+.4f}", flush=True)
 
 
 def model_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix, config: dict) -> None:
@@ -207,6 +223,15 @@ def model_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix, config: 
             errors.append(result.rmse)
         print(f"  {label:26s} R@20", " ".join(f"{r:.4f}" for r in recalls),
               " RMSE", " ".join(f"{e:.3f}" for e in errors), flush=True)  # fmt: skip
+    ranker = ModelRanker("with the follow-up model", trained, dataset)
+    inside = []
+    for n in SEEDS:
+        cases = cold_start_cases(dataset, split.validation, n)
+        best = top_k(ranker.scores(cases), cases, train.columns, 20, train.movie_ids)
+        nearest = top_k(ranker.cosines, cases, train.columns, CANDIDATES, train.movie_ids)
+        inside.append(np.mean([len(set(b) & set(c)) / 20 for b, c in zip(best, nearest, strict=True)]))
+    print(f"  share of the top 20 by the match among the cosine's top {CANDIDATES} (what the app re-ranks):",
+          " ".join(f"{x:.4f}" for x in inside))  # fmt: skip
 
 
 def main() -> None:

@@ -386,6 +386,7 @@ def recommendations_json(recommender, profile, results) -> dict:
         ],
         "timings_ms": {
             "encode": round(recommender.last_timings.encode, 3),
+            "match": round(recommender.last_timings.match, 3),
             "search": round(recommender.last_timings.search, 3),
             "cards": round(recommender.last_timings.cards, 3),
             "total": round(recommender.last_timings.total, 3),

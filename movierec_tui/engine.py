@@ -2,8 +2,9 @@
 
 Milvus finds the CANDIDATES movies closest to the user vector that pass the profile's filters; they
 are then ordered by the match, the cosine nudged by the follow-up model (model/followup.py). The
-re-ranking only reorders what the filtered search returned, and the best movies by the match are
-among the cosine's top 200 for every profile measured (docs/benchmarks.md).
+re-ranking only reorders what the filtered search returned; the best movies by the match are
+nearly always among the cosine's top 200 (`benchmarks/quality_probes.py --probe model` measures
+the share; docs/benchmarks.md).
 
 Everything above this layer (CLI, TUI, servers) talks to this class only; it owns the model, the
 stores and the title index so that those never leak into UI code.
@@ -45,8 +46,9 @@ class Recommendation:
 class Timings:
     """Milliseconds spent in each stage of the last `recommend` call."""
 
-    encode: float = 0.0
-    search: float = 0.0
+    encode: float = 0.0  # the user tower
+    match: float = 0.0  # the follow-up model's scores and the blend, over the whole movie table
+    search: float = 0.0  # Milvus's filtered candidates, re-ranked by the match
     cards: float = 0.0
     total: float = 0.0
 
@@ -129,8 +131,12 @@ class Recommender:
 
     def scores(self, profile: Profile) -> tuple[UserEncoding, np.ndarray, np.ndarray]:
         """The profile's encoding, and the cosine and the match of every movie in the movie table
-        (rows as in `self.movies`): the user tower, the follow-up model and the blend, in memory."""
+        (rows as in `self.movies`)."""
         user = self.encoder.encode_profile(profile.gender, profile.age, profile.occupation, profile.ratings)
+        return user, *self._match(profile, user)
+
+    def _match(self, profile: Profile, user: UserEncoding) -> tuple[np.ndarray, np.ndarray]:
+        """Cosines and matches over the movie table: arithmetic in memory, well under a millisecond."""
         cosines = self.movies.vectors @ user.vector
         rated = len(profile.ratings)
         followup = self.followup.scores(ProfileRows(
@@ -138,12 +144,14 @@ class Recommender:
             self.encoder.features.rows_for(np.fromiter(profile.ratings, dtype=np.int64, count=rated)),
             np.fromiter(profile.ratings.values(), dtype=np.float32, count=rated),
         ))  # fmt: skip
-        return user, cosines, blend(cosines, followup, self.followup_weight)
+        return cosines, blend(cosines, followup, self.followup_weight)
 
     def recommend(self, profile: Profile, k: int = 10) -> list[Recommendation]:
         started = time.perf_counter()
-        user, cosines, match = self.scores(profile)
+        user = self.encoder.encode_profile(profile.gender, profile.age, profile.occupation, profile.ratings)
         encoded = time.perf_counter()
+        cosines, match = self._match(profile, user)
+        matched = time.perf_counter()
         search_filter = SearchFilter(
             exclude_ids=tuple(sorted({*profile.ratings, *profile.dismissed})),
             genres_any=tuple(profile.genres_in),
@@ -167,7 +175,8 @@ class Recommender:
         done = time.perf_counter()
         self.last_timings = Timings(
             encode=(encoded - started) * 1e3,
-            search=(searched - encoded) * 1e3,
+            match=(matched - encoded) * 1e3,
+            search=(searched - matched) * 1e3,
             cards=(fetched - searched) * 1e3,
             total=(done - started) * 1e3,
         )

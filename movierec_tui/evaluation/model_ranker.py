@@ -27,7 +27,7 @@ class ModelRanker:
         self.tutorial_scale = tutorial_scale  # predict ratings as 5 * cos, as the tutorial does
         self.followup = trained.followup if blended else None
         self.vectors, self.movie_bias, self.movie_factors = trained.movie_vectors()
-        self._cosines: np.ndarray | None = None
+        self.cosines: np.ndarray | None = None  # of the cases last scored
         self._user_bias: np.ndarray | None = None
         self._user_factors: np.ndarray | None = None
 
@@ -63,11 +63,11 @@ class ModelRanker:
 
     def scores(self, cases: Sequence[ColdStartCase]) -> np.ndarray:
         users, self._user_bias, self._user_factors = self.user_vectors(cases)
-        self._cosines = users @ self.vectors.T
+        self.cosines = users @ self.vectors.T
         if self.followup is None:
-            return self._cosines
+            return self.cosines
         followup = np.stack([self.followup.scores(self.profile_rows(case)) for case in cases])
-        return blend(self._cosines, followup, self.trained.train_config.followup_weight)
+        return blend(self.cosines, followup, self.trained.train_config.followup_weight)
 
     def profile_rows(self, case: ColdStartCase) -> ProfileRows:
         user = self.dataset.users[case.user_id]
@@ -78,15 +78,15 @@ class ModelRanker:
     def predict_ratings(self, cases: Sequence[ColdStartCase], scores: np.ndarray) -> list[np.ndarray]:
         """Predicted held-out ratings per case; call after `scores` on the same cases (the rating
         head reads the cosines that call computed)."""
-        assert self._user_bias is not None and self._user_factors is not None and self._cosines is not None
-        assert len(self._cosines) == len(scores)
+        assert self._user_bias is not None and self._user_factors is not None and self.cosines is not None
+        assert len(self.cosines) == len(scores)
         features = self.trained.features
         head = self.trained.rating_head
         scale, offset = float(head.scale.numpy()[0]), float(head.offset.numpy()[0])
         predictions = []
         for i, case in enumerate(cases):
             columns = features.rows_for(case.held_out_movies) - 1
-            cosine = self._cosines[i, columns]
+            cosine = self.cosines[i, columns]
             if self.tutorial_scale:
                 predicted = 5.0 * cosine
             else:
