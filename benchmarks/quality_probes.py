@@ -15,9 +15,9 @@ Usage: python benchmarks/quality_probes.py --from ml-1m.zip [--probe linear|rmse
   question at a time) against asking in popularity order, on the onboarding simulation of
   `movierec-tui evaluate` (trains the model first: about 4 minutes).
 - model: the two-tower trained on the training users with `--config` (JSON, fields of
-  `TrainConfig`) replacing defaults; validation Recall@20 and RMSE at every N, ranked as the app
-  ranks (with the follow-up model) and by the two-tower alone. Each row of the "what was tried"
-  table in docs/benchmarks.md is one such run.
+  `TrainConfig`) replacing defaults; validation RMSE and Recall@20 at every N, for the two-tower
+  alone and blended with the follow-up model at several weights (how `followup_weight` was
+  chosen). Each row of the "what was tried" table in docs/benchmarks.md is one such run.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from movierec_tui.model.features import AGE_INDEX
 SEEDS = (0, 5, 10, 20)
 TRAINING_CUTS = (0, 2, 5, 8, 10, 15, 20, 30, 50)
 RECENT = 5
+FOLLOWUP_WEIGHTS = (0.0, 0.06, 0.08, 0.11, 0.14, 0.18)  # 0: the two-tower alone
 
 
 def scored(scores: np.ndarray, cases: list[ColdStartCase], train: TrainMatrix, predicted=None) -> MethodResult:
@@ -206,30 +207,32 @@ def model_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix, config: 
 
     from movierec_tui.evaluation.model_ranker import ModelRanker
     from movierec_tui.model.features import build_movie_features
+    from movierec_tui.model.followup import blend
     from movierec_tui.model.train import TrainConfig, train_model
 
     trained = train_model(
         dataset, build_movie_features(dataset), replace(TrainConfig(), **config), user_ids=split.train.tolist()
     )
-    print(f"two-tower {json.dumps(config)}, {trained.seconds:.0f} s; at N = {SEEDS}:")
-    for label, blended in (("with the follow-up model", True), ("two-tower alone", False)):
-        ranker = ModelRanker(label, trained, dataset, blended=blended)
-        recalls, errors = [], []
-        for n in SEEDS:
-            cases = cold_start_cases(dataset, split.validation, n)
-            scores = ranker.scores(cases)
-            result = scored(scores, cases, train, ranker.predict_ratings(cases, scores))
-            recalls.append(result.recall_20)
-            errors.append(result.rmse)
-        print(f"  {label:26s} R@20", " ".join(f"{r:.4f}" for r in recalls),
-              " RMSE", " ".join(f"{e:.3f}" for e in errors), flush=True)  # fmt: skip
-    ranker = ModelRanker("with the follow-up model", trained, dataset)
-    inside = []
+    assert trained.followup is not None
+    ranker = ModelRanker("two-tower", trained, dataset, blended=False)
+    recalls: dict[float, list[float]] = {weight: [] for weight in FOLLOWUP_WEIGHTS}
+    errors, inside = [], []
     for n in SEEDS:
         cases = cold_start_cases(dataset, split.validation, n)
-        best = top_k(ranker.scores(cases), cases, train.columns, 20, train.movie_ids)
-        nearest = top_k(ranker.cosines, cases, train.columns, CANDIDATES, train.movie_ids)
+        cosines = ranker.scores(cases)
+        errors.append(scored(cosines, cases, train, ranker.predict_ratings(cases, cosines)).rmse)
+        followup = np.stack([trained.followup.scores(ranker.profile_rows(case)) for case in cases])
+        for weight in FOLLOWUP_WEIGHTS:
+            recalls[weight].append(mean_recall(blend(cosines, followup, weight), cases, train))
+        match = blend(cosines, followup, trained.train_config.followup_weight)
+        best = top_k(match, cases, train.columns, 20, train.movie_ids)
+        nearest = top_k(cosines, cases, train.columns, CANDIDATES, train.movie_ids)
         inside.append(np.mean([len(set(b) & set(c)) / 20 for b, c in zip(best, nearest, strict=True)]))
+    print(f"two-tower {json.dumps(config)}, {trained.seconds:.0f} s with the follow-up fit; at N = {SEEDS}:")
+    print("  RMSE (rating head)", " ".join(f"{e:.3f}" for e in errors))
+    for weight, values in recalls.items():
+        label = "two-tower alone" if weight == 0 else f"+ follow-up, weight {weight}"
+        print(f"  R@20 {label:28s}", " ".join(f"{r:.4f}" for r in values))
     print(f"  share of the top 20 by the match among the cosine's top {CANDIDATES} (what the app re-ranks):",
           " ".join(f"{x:.4f}" for x in inside))  # fmt: skip
 

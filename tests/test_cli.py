@@ -41,7 +41,7 @@ def test_recommend_json_is_stable_and_excludes_rated(isolated_env, synthetic) ->
         "mean_rating", "rating_count", "reason", "because_of",
     }
     assert all(r["because_of"] in rated for r in results)
-    assert set(data["timings_ms"]) == {"encode", "search", "cards", "total"}
+    assert set(data["timings_ms"]) == {"encode", "match", "search", "cards", "total"}
 
 
 def test_recommend_table_and_genre_filter(isolated_env, monkeypatch) -> None:

@@ -82,6 +82,7 @@ def test_save_and_load_memory_maps_the_same_weights(tmp_path) -> None:
     model.save(tmp_path)
     loaded = FollowUpModel.load(tmp_path)
     assert isinstance(loaded.weights, np.memmap)
+    assert loaded.weights.flags.c_contiguous  # a profile's weight rows are contiguous reads
     profile = ProfileRows(1, 3, 0, np.array([3, 7]), np.array([5, 2]))
     assert np.array_equal(loaded.scores(profile), model.scores(profile))
 

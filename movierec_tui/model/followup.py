@@ -126,7 +126,9 @@ def fit_followup(histories: Iterable[ProfileRows], num_movies: int, ridge: float
     gram[np.diag_indices_from(gram)] += ridge
     cross = (design.T @ targets).toarray()
     weights = linalg.solve(gram, cross, assume_a="pos", overwrite_a=True, overwrite_b=True, check_finite=False)
-    return FollowUpModel(weights.astype(np.float32))
+    # Row-major, so that a profile's few weight rows are each one contiguous read (the solver's
+    # column-major result made scoring 20x slower).
+    return FollowUpModel(np.ascontiguousarray(weights, dtype=np.float32))
 
 
 def blend(cosines: np.ndarray, followup: np.ndarray, weight: float) -> np.ndarray:

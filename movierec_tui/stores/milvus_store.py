@@ -194,7 +194,8 @@ class MilvusStore:
             if self.ensure_loaded() is None:
                 raise MilvusUnavailable(f"no movie index in Milvus at {self.uri}; run `movierec-tui setup`") from None
             hits = self._search(vector, limit, expression)
-        return [(int(hit["id"]), float(hit["distance"])) for hit in hits[0]]
+        # The ids and scores as returned, without pymilvus building a dict per hit (~0.02 ms each).
+        return [(int(movie_id), float(score)) for movie_id, score in zip(hits[0].ids, hits[0].distances, strict=True)]
 
     def _search(self, vector: np.ndarray, limit: int, expression: str) -> list:
         return self.client.search(
@@ -202,6 +203,8 @@ class MilvusStore:
             data=[vector.tolist()],
             limit=limit,
             filter=expression,
+            # Only the primary key: by default Milvus Lite also sends every hit's 256-d vector back.
+            output_fields=["id"],
             search_params={"metric_type": "COSINE", "params": {"ef": max(64, limit)}},
         )
 
