@@ -30,7 +30,6 @@ import numpy as np
 
 from movierec_tui.data_loader.dataset import Dataset
 from movierec_tui.data_loader.parse import load_dataset
-from movierec_tui.engine import CANDIDATES
 from movierec_tui.evaluation.baselines import TrainMatrix
 from movierec_tui.evaluation.metrics import recall_at_k, rmse
 from movierec_tui.evaluation.runner import (
@@ -207,7 +206,7 @@ def model_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix, config: 
 
     from movierec_tui.evaluation.model_ranker import ModelRanker
     from movierec_tui.model.features import build_movie_features
-    from movierec_tui.model.followup import blend
+    from movierec_tui.model.followup import CANDIDATES, blend
     from movierec_tui.model.train import TrainConfig, train_model
 
     trained = train_model(

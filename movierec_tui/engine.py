@@ -4,8 +4,8 @@ Milvus finds the CANDIDATES movies closest to the user vector that pass the prof
 are then ordered by the match, the cosine nudged by the follow-up model (model/followup.py). The
 re-ranking only reorders what the filtered search returned; the best movies by the match are
 nearly always among the cosine's top 50 (`benchmarks/quality_probes.py --probe model` measures
-the share; docs/benchmarks.md). Each hit Milvus Lite returns costs about 0.05 ms, which is why
-the candidates are not more.
+the share; docs/benchmarks.md). More candidates would cost search time for little: each hit
+Milvus Lite returns adds about 0.02-0.05 ms.
 
 Everything above this layer (CLI, TUI, servers) talks to this class only; it owns the model, the
 stores and the title index so that those never leak into UI code.
@@ -23,7 +23,7 @@ from movierec_tui.data_loader.dataset import AGE_BUCKETS, OCCUPATIONS
 from movierec_tui.model.artifacts import MovieTable
 from movierec_tui.model.encoder import ModelMissing, UserEncoder, UserEncoding
 from movierec_tui.model.features import demographic_indices
-from movierec_tui.model.followup import FollowUpModel, ProfileRows, blend
+from movierec_tui.model.followup import CANDIDATES, FollowUpModel, ProfileRows, blend
 from movierec_tui.profile import Profile
 from movierec_tui.stores.backends import Backends, open_backends
 from movierec_tui.stores.cards import UNAVAILABLE, MovieCard
@@ -31,7 +31,6 @@ from movierec_tui.stores.milvus_store import SearchFilter
 from movierec_tui.titles import TitleEntry, TitleIndex, display_title
 
 LIKED_THRESHOLD = 4
-CANDIDATES = 50  # how many of the cosine's best the match re-ranks
 
 
 @dataclass(frozen=True)

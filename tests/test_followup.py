@@ -16,6 +16,7 @@ from movierec_tui.model.followup import (
     WEIGHTS_FILE,
     FollowUpModel,
     ProfileRows,
+    among_candidates,
     blend,
     fit_followup,
     profile_features,
@@ -103,20 +104,31 @@ def test_blend_ranks_as_a_weighted_sum_of_standardised_scores() -> None:
     assert not np.array_equal(np.argsort(mixed, axis=1), np.argsort(cosines, axis=1))
 
 
-def test_the_engine_ranks_by_the_match_over_the_whole_catalogue(ready, backends, synthetic) -> None:
-    """Milvus's candidates re-ranked by the match give the catalogue's best by the match: what a
-    full scan would give, rated movies left out."""
+def test_among_candidates_keeps_the_cosines_best_not_excluded() -> None:
+    cosines = np.array([[0.9, 0.8, 0.7, 0.6, 0.5]])
+    match = np.array([[1.0, 2.0, 3.0, 4.0, 5.0]])
+    excluded = np.array([[True, False, False, False, False]])
+    kept = among_candidates(match, cosines, excluded, count=2)
+    assert kept.tolist() == [[-np.inf, 2.0, 3.0, -np.inf, -np.inf]]  # 0.8 and 0.7: the best not excluded
+    assert among_candidates(match, cosines, excluded, count=10)[0, 1:].tolist() == [2.0, 3.0, 4.0, 5.0]
+
+
+def test_the_engine_serves_the_ranking_the_evaluation_measures(ready, backends, synthetic) -> None:
+    """Milvus's candidates re-ranked by the match give what `among_candidates` gives on the whole
+    movie table in memory: the app serves the ranking `movierec-tui evaluate` scores."""
     recommender = Recommender(ready, backends)
     rated = {**{m: 5 for m in synthetic.movies_in(1)[:3]}, **{m: 2 for m in synthetic.movies_in(3)[:2]}}
     profile = Profile(gender="F", age=35, occupation=7, ratings=rated)
     results = recommender.recommend(profile, k=10)
     _, cosines, match = recommender.scores(profile)
-    by_match = recommender.movies.movie_ids[np.argsort(-match, kind="stable")].tolist()
-    order = [movie_id for movie_id in by_match if movie_id not in rated]
-    assert [r.card.movie_id for r in results] == order[:10]
+    movie_ids = recommender.movies.movie_ids
+    served = among_candidates(match, cosines, np.isin(movie_ids, list(rated)))
+    assert [r.card.movie_id for r in results] == movie_ids[np.argsort(-served, kind="stable")[:10]].tolist()
     rows = recommender.movies.index_of(np.array([r.card.movie_id for r in results]))
     assert [r.score for r in results] == pytest.approx(match[rows].tolist(), abs=1e-5)
     assert not np.allclose(match, cosines)  # the follow-up model does move the scores
+    by_cosine = movie_ids[np.argsort(-np.where(np.isin(movie_ids, list(rated)), -np.inf, cosines))[:10]]
+    assert [r.card.movie_id for r in results] != by_cosine.tolist()  # and the order
 
 
 def test_a_model_without_follow_up_weights_asks_for_setup(ready, backends, tmp_path) -> None:

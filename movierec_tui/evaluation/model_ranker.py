@@ -10,13 +10,14 @@ import numpy as np
 from movierec_tui.data_loader.dataset import Dataset
 from movierec_tui.evaluation.split import ColdStartCase
 from movierec_tui.model.features import AGE_INDEX
-from movierec_tui.model.followup import ProfileRows, blend
+from movierec_tui.model.followup import ProfileRows, among_candidates, blend
 from movierec_tui.model.train import TrainedModel
 
 
 class ModelRanker:
-    """Ranks as the app does: by the cosine blended with the follow-up model's score when the model
-    has one and `blended` is set; `blended=False` measures the two-tower alone."""
+    """Ranks as the app does: by the match (the cosine blended with the follow-up model's score)
+    among the cosine's best CANDIDATES, when the model has a follow-up model and `blended` is set;
+    `blended=False` measures the two-tower alone."""
 
     def __init__(
         self, name: str, trained: TrainedModel, dataset: Dataset, tutorial_scale: bool = False, blended: bool = True
@@ -67,7 +68,11 @@ class ModelRanker:
         if self.followup is None:
             return self.cosines
         followup = np.stack([self.followup.scores(self.profile_rows(case)) for case in cases])
-        return blend(self.cosines, followup, self.trained.train_config.followup_weight)
+        match = blend(self.cosines, followup, self.trained.train_config.followup_weight)
+        seeds = np.zeros(match.shape, dtype=bool)
+        for i, case in enumerate(cases):
+            seeds[i, self.trained.features.rows_for(case.seed_movies) - 1] = True
+        return among_candidates(match, self.cosines, seeds)
 
     def profile_rows(self, case: ColdStartCase) -> ProfileRows:
         user = self.dataset.users[case.user_id]

@@ -26,6 +26,7 @@ WEIGHTS_FILE = "followup_weights.npy"
 RECENT = 5  # how many of the latest ratings get a block of their own
 TRAINING_CUTS = (0, 2, 5, 8, 10, 15, 20, 30, 50)  # profile sizes the regression is fitted on
 LIKED_THRESHOLD = 4
+CANDIDATES = 50  # the app re-ranks the cosine's best this many (filtered by Milvus) by the match
 DEMOGRAPHIC_WIDTH = 2 + len(AGE_BUCKETS) + len(OCCUPATIONS) + 1  # gender, age, occupation, intercept
 
 
@@ -141,3 +142,14 @@ def blend(cosines: np.ndarray, followup: np.ndarray, weight: float) -> np.ndarra
     spread = cosines.std(axis=-1, keepdims=True)
     standardised = (followup - followup.mean(axis=-1, keepdims=True)) / (followup.std(axis=-1, keepdims=True) + 1e-9)
     return cosines + weight * spread * standardised
+
+
+def among_candidates(
+    match: np.ndarray, cosines: np.ndarray, excluded: np.ndarray, count: int = CANDIDATES
+) -> np.ndarray:
+    """`match` with every movie outside the cosine's best `count` (of those not `excluded`) set to
+    -inf: the ranking the app serves, where Milvus returns the candidates, for evaluating offline."""
+    masked = np.where(excluded, -np.inf, cosines)
+    count = min(count, masked.shape[-1])
+    threshold = -np.partition(-masked, count - 1, axis=-1)[..., count - 1 : count]
+    return np.where(masked >= threshold, match, -np.inf)
