@@ -31,17 +31,18 @@ import numpy as np
 from movierec_tui.data_loader.dataset import Dataset
 from movierec_tui.data_loader.parse import load_dataset
 from movierec_tui.evaluation.baselines import TrainMatrix
-from movierec_tui.evaluation.metrics import recall_at_k, rmse
+from movierec_tui.evaluation.metrics import paired_interval, recall_at_k, rmse
 from movierec_tui.evaluation.runner import (
     ONBOARDING_PROPOSALS,
     MethodResult,
-    history_halves,
+    adaptive_onboarding_cases,
     onboarding_cases,
     score_method,
     top_k,
 )
 from movierec_tui.evaluation.split import ColdStartCase, UserSplit, cold_start_cases, split_users
 from movierec_tui.model.features import AGE_INDEX
+from movierec_tui.onboarding import ADAPTIVE_POOL
 
 SEEDS = (0, 5, 10, 20)
 TRAINING_CUTS = (0, 2, 5, 8, 10, 15, 20, 30, 50)
@@ -58,14 +59,6 @@ def scored(scores: np.ndarray, cases: list[ColdStartCase], train: TrainMatrix, p
 def per_user_recall(scores: np.ndarray, cases: list[ColdStartCase], train: TrainMatrix) -> np.ndarray:
     ranked = top_k(scores, cases, train.columns, 20, train.movie_ids)
     return np.array([recall_at_k(r, c.relevant, 20) for r, c in zip(ranked, cases, strict=True)])
-
-
-def paired_interval(differences: np.ndarray, resamples: int = 2000) -> tuple[float, float]:
-    """95% bootstrap interval of the mean of per-user differences between two strategies scored on
-    the same users by the same model: the noise of which users were drawn, not of training."""
-    rng = np.random.default_rng(0)
-    means = differences[rng.integers(0, len(differences), (resamples, len(differences)))].mean(axis=1)
-    return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
 
 
 def mean_recall(scores: np.ndarray, cases: list[ColdStartCase], train: TrainMatrix) -> float:
@@ -166,34 +159,11 @@ def onboarding_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix) -> 
     ranker = ModelRanker("two-tower", trained, dataset)
     popularity = np.argsort(-train.matrix.sum(axis=0), kind="stable")
     most_popular = train.movie_ids[popularity[:ONBOARDING_PROPOSALS]]
-    answerable = {user: first_half for user, first_half, _, _ in history_halves(dataset, split.validation)}
-    print("onboarding simulation (validation users), R@20: popularity order / adaptive from the top 300")
+    pool = train.movie_ids[popularity[:ADAPTIVE_POOL]]
+    print(f"onboarding simulation (validation users), R@20: popularity order / adaptive from the top {ADAPTIVE_POOL}")
     for n in SEEDS[1:]:
         baseline = onboarding_cases(dataset, split.validation, most_popular, n)
-        pool = train.movie_ids[popularity[:300]]
-        answers: dict[int, dict[int, int]] = {c.user_id: {} for c in baseline}
-        asked: dict[int, np.ndarray] = {c.user_id: np.zeros(len(pool), dtype=bool) for c in baseline}
-
-        def as_case(case: ColdStartCase, answers: dict[int, dict[int, int]] = answers) -> ColdStartCase:
-            given = answers[case.user_id]
-            return ColdStartCase(
-                case.user_id, np.array(list(given), dtype=np.int64), np.array(list(given.values()), dtype=np.int64),
-                case.held_out_movies, case.held_out_ratings,
-            )  # fmt: skip
-
-        for _ in range(ONBOARDING_PROPOSALS):
-            active = [c for c in baseline if len(answers[c.user_id]) < n]
-            if not active:
-                break
-            scores = ranker.scores([as_case(c) for c in active])[:, train.columns(pool)]
-            for row, case in enumerate(active):
-                scores[row, asked[case.user_id]] = -np.inf
-                pick = int(np.argmax(scores[row]))
-                asked[case.user_id][pick] = True
-                movie = int(pool[pick])
-                if movie in answerable[case.user_id]:
-                    answers[case.user_id][movie] = answerable[case.user_id][movie]
-        adaptive = [as_case(c) for c in baseline]
+        adaptive = adaptive_onboarding_cases(dataset, split.validation, ranker, pool, n, train.columns)
         popular_recall = per_user_recall(ranker.scores(baseline), baseline, train)
         adaptive_recall = per_user_recall(ranker.scores(adaptive), adaptive, train)
         low, high = paired_interval(adaptive_recall - popular_recall)

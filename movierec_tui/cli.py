@@ -441,7 +441,7 @@ def evaluate(
 ) -> None:
     """The cold-start quality protocol: the model against baselines on held-out users."""
     from movierec_tui.data_loader.parse import load_dataset
-    from movierec_tui.evaluation.report import rich_table, write_reports
+    from movierec_tui.evaluation.report import onboarding_table, rich_table, write_reports
     from movierec_tui.evaluation.runner import run_evaluation
     from movierec_tui.model.train import TrainConfig
     from movierec_tui.pipeline import ARCHIVE_NAME
@@ -467,6 +467,8 @@ def evaluate(
         reporter.finish("parse")
         report = run_evaluation(dataset, seed_list, config, on, tutorial, reporter.advance)
     console.print(rich_table(report))
+    if report.onboarding:
+        console.print(onboarding_table(report))
     md_path, json_path = write_reports(report, out or settings.home, command)
     console.print(f"written: {md_path} and {json_path}")
 

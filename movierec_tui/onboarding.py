@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 POPULARITY_BONUS = 0.15
+ADAPTIVE_POOL = 300  # the app asks about the best-matching movie among this many most rated
 
 
 def diverse_popular(vectors: np.ndarray, n: int) -> list[int]:

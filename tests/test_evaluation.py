@@ -11,9 +11,9 @@ import pytest
 from synthetic import write_synthetic
 
 from movierec_tui.data_loader.parse import load_dataset
-from movierec_tui.evaluation.metrics import coverage, ndcg_at_k, recall_at_k, rmse
+from movierec_tui.evaluation.metrics import coverage, ndcg_at_k, paired_interval, recall_at_k, rmse
 from movierec_tui.evaluation.report import markdown, write_reports
-from movierec_tui.evaluation.runner import OURS, onboarding_cases, run_evaluation
+from movierec_tui.evaluation.runner import ADAPTIVE, OURS, adaptive_onboarding_cases, onboarding_cases, run_evaluation
 from movierec_tui.evaluation.split import cold_start_cases, split_users
 from movierec_tui.model.train import TrainConfig
 
@@ -70,6 +70,44 @@ def test_onboarding_simulation_answers_only_what_the_user_rated(tmp_path) -> Non
         assert case.held_out_movies.tolist() == second_half  # the same targets whatever is asked
 
 
+class PrefersHighIds:
+    """A scorer for the simulation: every movie's match is its id (the simulation only needs `match`)."""
+
+    def __init__(self, movie_ids: np.ndarray) -> None:
+        self.movie_ids = movie_ids
+
+    def match(self, cases) -> np.ndarray:
+        return np.tile(self.movie_ids.astype(float), (len(cases), 1))
+
+
+def test_adaptive_onboarding_asks_the_best_match_first(tmp_path) -> None:
+    dataset = load_dataset(write_synthetic(tmp_path / "ml", n_users=30).path)
+    users = np.array(sorted(dataset.users))[:10]
+    movie_ids = np.array(sorted(dataset.movies), dtype=np.int64)
+    pool = movie_ids[::2]  # every other movie may be asked about
+    cases = adaptive_onboarding_cases(
+        dataset, users, PrefersHighIds(movie_ids), pool, 3, lambda m: np.searchsorted(movie_ids, m)
+    )
+    static = onboarding_cases(dataset, users, pool, 3)
+    assert [c.user_id for c in cases] == [c.user_id for c in static]
+    r = dataset.ratings
+    for case, same_user in zip(cases, static, strict=True):
+        assert case.held_out_movies.tolist() == same_user.held_out_movies.tolist()
+        mine = np.flatnonzero(r.user_ids == case.user_id)
+        by_time = r.movie_ids[mine][np.argsort(r.timestamps[mine], kind="stable")].tolist()
+        answerable = sorted(set(by_time[: len(by_time) // 2]) & set(pool.tolist()), reverse=True)
+        assert case.seed_movies.tolist() == answerable[:3]  # highest match first, skips the unseen
+        ratings = dict(zip(r.movie_ids[mine].tolist(), r.ratings[mine].tolist(), strict=True))
+        assert case.seed_ratings.tolist() == [ratings[m] for m in answerable[:3]]
+
+
+def test_paired_interval_brackets_the_mean() -> None:
+    differences = np.random.default_rng(0).normal(0.01, 0.1, 600)
+    low, high = paired_interval(differences)
+    assert low < differences.mean() < high and 0.01 < high - low < 0.025  # about 2 * 1.96 * 0.1 / sqrt(600)
+    assert paired_interval(np.full(50, 0.2)) == pytest.approx((0.2, 0.2))
+
+
 def test_whole_evaluation_on_the_synthetic_data(tmp_path) -> None:
     dataset = load_dataset(write_synthetic(tmp_path / "ml", n_users=400, seed=3).path)
     config = TrainConfig(epochs=60, batch_size=64, learning_rate=5e-3)
@@ -85,6 +123,9 @@ def test_whole_evaluation_on_the_synthetic_data(tmp_path) -> None:
     assert ours.rmse is not None and ours.rmse < 1.5
     assert by[("most popular", 5)].rmse is None
     assert {r.n_seed for r in report.onboarding} == {5}
+    assert ADAPTIVE in {r.method for r in report.onboarding}
+    mean, low, high = report.onboarding_gain[5]
+    assert low <= mean <= high
     md, js = write_reports(report, tmp_path / "out", "movierec-tui evaluate --test")
     assert f"| 5 | {OURS} |" in md.read_text() and "vs best baseline" in markdown(report, "x")
     assert json.loads(js.read_text())["results"][0]["method"] == "most popular"

@@ -32,3 +32,11 @@ def coverage(top_lists: Sequence[Sequence[int]], catalogue_size: int, k: int) ->
 
 def rmse(predicted: np.ndarray, actual: np.ndarray) -> float:
     return float(np.sqrt(np.mean((np.asarray(predicted, float) - np.asarray(actual, float)) ** 2)))
+
+
+def paired_interval(differences: np.ndarray, resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """95% bootstrap interval of the mean of per-user differences between two methods scored on the
+    same users by the same model: the noise of which users were drawn (not of training)."""
+    rng = np.random.default_rng(seed)
+    means = np.asarray(differences)[rng.integers(0, len(differences), (resamples, len(differences)))].mean(axis=1)
+    return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))

@@ -63,16 +63,24 @@ class ModelRanker:
         return np.concatenate(vectors), np.concatenate(biases), np.concatenate(factors)
 
     def scores(self, cases: Sequence[ColdStartCase]) -> np.ndarray:
+        """The ranking the app serves: the match among the cosine's best candidates."""
+        match = self.match(cases)
+        if self.followup is None:
+            return match
+        seeds = np.zeros(match.shape, dtype=bool)
+        for i, case in enumerate(cases):
+            seeds[i, self.trained.features.rows_for(case.seed_movies) - 1] = True
+        return among_candidates(match, self.cosines, seeds)
+
+    def match(self, cases: Sequence[ColdStartCase]) -> np.ndarray:
+        """The match (or the cosine, without a follow-up model) of every movie, as
+        `Recommender.scores` gives it: what the app's adaptive onboarding picks from."""
         users, self._user_bias, self._user_factors = self.user_vectors(cases)
         self.cosines = users @ self.vectors.T
         if self.followup is None:
             return self.cosines
         followup = np.stack([self.followup.scores(self.profile_rows(case)) for case in cases])
-        match = blend(self.cosines, followup, self.trained.train_config.followup_weight)
-        seeds = np.zeros(match.shape, dtype=bool)
-        for i, case in enumerate(cases):
-            seeds[i, self.trained.features.rows_for(case.seed_movies) - 1] = True
-        return among_candidates(match, self.cosines, seeds)
+        return blend(self.cosines, followup, self.trained.train_config.followup_weight)
 
     def profile_rows(self, case: ColdStartCase) -> ProfileRows:
         user = self.dataset.users[case.user_id]

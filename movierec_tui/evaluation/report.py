@@ -57,7 +57,8 @@ def markdown(report: EvaluationReport, command: str) -> str:
         "",
         "Onboarding: the app proposes movies in order; a simulated user answers with their real rating",
         "when the movie is in the first half of their history, else skips, until N answers; the second",
-        "half is held out, the same for both strategies; the model ranks.",
+        "half is held out, the same for every strategy; the model ranks. The app's strategy asks, each",
+        "time, the movie among the 300 most rated that the model matches best with the answers so far.",
         "",
         "| N | proposals | users | Recall@10 | Recall@20 | NDCG@10 |",
         "|---|---|---|---|---|---|",
@@ -66,7 +67,26 @@ def markdown(report: EvaluationReport, command: str) -> str:
         f"| {r.n_seed} | {r.method} | {r.users} | {r.recall_10:.4f} | {r.recall_20:.4f} | {r.ndcg_10:.4f} |"
         for r in report.onboarding
     ]
+    if report.onboarding_gain:
+        heading = "The app's onboarding minus popularity order, Recall@20 (paired 95% bootstrap interval, users):"
+        lines += ["", heading]
+        lines += [f"- N = {n}: {gain_text(gain)}" for n, gain in report.onboarding_gain.items()]
     return "\n".join(lines) + "\n"
+
+
+def gain_text(gain: tuple[float, float, float]) -> str:
+    mean, low, high = gain
+    return f"{mean:+.4f} ({low:+.4f} .. {high:+.4f})"
+
+
+def onboarding_table(report: EvaluationReport) -> Table:
+    table = Table(title="Onboarding: which movies to ask about first (Recall@20 of the answers' ranking)")
+    for column in ("N", "proposals", "users", "Recall@20", "app minus popularity (95% interval)"):
+        table.add_column(column, justify="left" if column == "proposals" else "right")
+    for r in report.onboarding:
+        gain = report.onboarding_gain.get(r.n_seed) if r.method.endswith("(the app)") else None
+        table.add_row(str(r.n_seed), r.method, str(r.users), f"{r.recall_20:.4f}", gain_text(gain) if gain else "")
+    return table
 
 
 def write_reports(report: EvaluationReport, directory: Path, command: str) -> tuple[Path, Path]:

@@ -11,14 +11,15 @@ import numpy as np
 
 from movierec_tui.data_loader.dataset import Dataset
 from movierec_tui.evaluation.baselines import EASE, DemographicPopular, ItemKNN, MostPopular, TrainMatrix
-from movierec_tui.evaluation.metrics import coverage, ndcg_at_k, recall_at_k, rmse
+from movierec_tui.evaluation.metrics import coverage, ndcg_at_k, paired_interval, recall_at_k, rmse
 from movierec_tui.evaluation.split import ColdStartCase, UserSplit, cold_start_cases, split_users
-from movierec_tui.onboarding import diverse_popular
+from movierec_tui.onboarding import ADAPTIVE_POOL, diverse_popular
 
 EASE_LAMBDAS = (250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0)
 KNN_NEIGHBOURS = (50, 200, 1000, 100_000)  # the last keeps every neighbour
 ONBOARDING_PROPOSALS = 100
 OURS = "two-tower + follow-up (ours)"  # the ranking the app serves
+ADAPTIVE = "ask adaptively: best match among the 300 most rated (the app)"
 
 Progress = Callable[[str, float, float | None], None]
 
@@ -43,6 +44,8 @@ class EvaluationReport:
     tuned: dict[str, float]
     seconds: dict[str, float] = field(default_factory=dict)
     evaluated_on: str = "test"
+    # per N: the app's onboarding minus popularity order, Recall@20: mean, 95% interval low, high
+    onboarding_gain: dict[int, tuple[float, float, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -159,10 +162,11 @@ def run_evaluation(
             results.append(score_method(ranker.name, n_seed, cases, ranked, catalogue, predicted))
         report("evaluate", step + 1, len(seeds))
 
-    onboarding = evaluate_onboarding(dataset, held_out, train, model, [n for n in seeds if n > 0])
+    onboarding, onboarding_gain = evaluate_onboarding(dataset, held_out, train, model, [n for n in seeds if n > 0])
     return EvaluationReport(
         results=results,
         onboarding=onboarding,
+        onboarding_gain=onboarding_gain,
         users={"train": len(split.train), "validation": len(split.validation), "test": len(split.test)},
         tuned={"ease_lambda": lam, "knn_neighbours": neighbours},
         seconds=seconds,
@@ -208,17 +212,62 @@ def onboarding_cases(dataset: Dataset, user_ids: np.ndarray, proposals: np.ndarr
     return cases
 
 
+def adaptive_onboarding_cases(
+    dataset: Dataset, user_ids: np.ndarray, model, pool: np.ndarray, n_seed: int,
+    columns_of: Callable[[np.ndarray], np.ndarray],
+) -> list[ColdStartCase]:
+    """The app's onboarding (`Recommender.seed_movies` with a profile): each question is the movie
+    of `pool` (the most rated) that the model matches best with the answers so far, not asked
+    before; the simulated user answers from the first half of their history or skips, until N
+    answers or ONBOARDING_PROPOSALS questions. Same users, order and targets as `onboarding_cases`."""
+    halves = [h for h in history_halves(dataset, user_ids) if np.any(h[3] >= 4)]
+    answers: list[dict[int, int]] = [{} for _ in halves]
+    asked = np.zeros((len(halves), len(pool)), dtype=bool)
+    pool_columns = columns_of(pool)
+
+    def case(i: int) -> ColdStartCase:
+        user_id, _, held, held_ratings = halves[i]
+        given = answers[i]
+        movies, ratings = np.array(list(given), dtype=np.int64), np.array(list(given.values()), dtype=np.int64)
+        return ColdStartCase(user_id, movies, ratings, held, held_ratings)
+
+    for _ in range(ONBOARDING_PROPOSALS):
+        active = [i for i in range(len(halves)) if len(answers[i]) < n_seed]
+        if not active:
+            break
+        match = model.match([case(i) for i in active])[:, pool_columns]
+        match[asked[active]] = -np.inf
+        picks = np.argmax(match, axis=1)
+        for i, pick in zip(active, picks, strict=True):
+            asked[i, pick] = True
+            movie = int(pool[pick])
+            if movie in halves[i][1]:
+                answers[i][movie] = halves[i][1][movie]
+    return [case(i) for i in range(len(halves))]
+
+
 def evaluate_onboarding(dataset: Dataset, user_ids: np.ndarray, train: TrainMatrix, model, seeds: Sequence[int]
-                        ) -> list[MethodResult]:
+                        ) -> tuple[list[MethodResult], dict[int, tuple[float, float, float]]]:
+    """Each strategy's results, and per N the app's strategy minus popularity order in Recall@20
+    (mean over users and its paired 95% interval)."""
     popularity_order = np.argsort(-train.matrix.sum(axis=0), kind="stable")
     most_popular = train.movie_ids[popularity_order[:ONBOARDING_PROPOSALS]]
-    pool = popularity_order[: ONBOARDING_PROPOSALS * 3]
+    pool = popularity_order[:ADAPTIVE_POOL]
     diverse_picks = train.movie_ids[pool[diverse_popular(model.vectors[pool], ONBOARDING_PROPOSALS)]]
-    results = []
+    results, gains = [], {}
     for n_seed in seeds:
-        strategies = (("ask the most popular", most_popular), ("ask popular-but-diverse picks", diverse_picks))
-        for name, proposals in strategies:
-            cases = onboarding_cases(dataset, user_ids, proposals, n_seed)
+        strategies = {
+            "ask the most popular": onboarding_cases(dataset, user_ids, most_popular, n_seed),
+            "ask popular-but-diverse picks": onboarding_cases(dataset, user_ids, diverse_picks, n_seed),
+            ADAPTIVE: adaptive_onboarding_cases(
+                dataset, user_ids, model, train.movie_ids[pool], n_seed, train.columns
+            ),
+        }
+        recalls = {}
+        for name, cases in strategies.items():
             ranked = top_k(model.scores(cases), cases, train.columns, 20, train.movie_ids)
             results.append(score_method(name, n_seed, cases, ranked, len(train.movie_ids)))
-    return results
+            recalls[name] = np.array([recall_at_k(r, c.relevant, 20) for r, c in zip(ranked, cases, strict=True)])
+        gain = recalls[ADAPTIVE] - recalls["ask the most popular"]
+        gains[n_seed] = (float(gain.mean()), *paired_interval(gain))
+    return results, gains
