@@ -175,7 +175,8 @@ class MovieRecApp(App[None]):
         self.onboarding = True
         self.skipped: set[str] = set()
         self.seeds: list[MovieCard] = []  # well-known movies to ask about, chosen once at start
-        self.seed_queue: list[MovieCard] = []
+        self.seed_queue: list[MovieCard] = []  # re-ordered by the profile before each question
+        self.seeds_asked: set[int] = set()
         self.seeds_rated = 0
 
         # refresh machinery
@@ -383,10 +384,12 @@ class MovieRecApp(App[None]):
         self.say(text, choices)
 
     def _next_seed(self) -> bool:
+        self._steer_seeds()
         while self.seed_queue:
             card = self.seed_queue.pop(0)
             if card.movie_id in self.profile.ratings or card.movie_id in self.profile.dismissed:
                 continue
+            self.seeds_asked.add(card.movie_id)
             first = self.seeds_rated == 0 and not self.profile.ratings
             lead = "Now a few well-known movies. " if first else ""
             text = Text.assemble(
@@ -399,6 +402,18 @@ class MovieRecApp(App[None]):
             self._ask("seed", Expecting("rating", entry_for(card)), text, RATING_CHOICES)
             return True
         return False
+
+    def _steer_seeds(self) -> None:
+        """Re-order the movies still to ask about by how well they match the profile so far (a
+        forward pass and arithmetic: a few milliseconds). If the model cannot answer, the queue
+        chosen at start (popularity order) stays."""
+        try:
+            steered = self.recommender.seed_movies(SEED_POOL, exclude=self.seeds_asked, profile=self.profile)
+        except Exception:  # never lose the question over it
+            log.warning("steering the seed movies failed; asking in popularity order", exc_info=True)
+            return
+        if steered:
+            self.seed_queue = steered
 
     def finish_onboarding(self) -> None:
         if not self.onboarding:
@@ -568,6 +583,7 @@ class MovieRecApp(App[None]):
         self.more_like = None
         self._shown.clear()
         self.seed_queue = list(self.seeds)
+        self.seeds_asked.clear()
 
     def show_chat_help(self) -> None:
         text = Text("Here is what I understand:\n")

@@ -24,6 +24,7 @@ from movierec_tui.model.artifacts import MovieTable
 from movierec_tui.model.encoder import ModelMissing, UserEncoder, UserEncoding
 from movierec_tui.model.features import demographic_indices
 from movierec_tui.model.followup import CANDIDATES, FollowUpModel, ProfileRows, blend
+from movierec_tui.onboarding import ADAPTIVE_POOL
 from movierec_tui.profile import Profile
 from movierec_tui.stores.backends import Backends, open_backends
 from movierec_tui.stores.cards import UNAVAILABLE, MovieCard
@@ -118,16 +119,26 @@ class Recommender:
         self.cards_down = None
         return True
 
-    def seed_movies(self, n: int = 8, exclude: set[int] | frozenset[int] = frozenset()) -> list[MovieCard]:
-        """Well-known movies to ask a new person about: the most rated ones not asked yet.
+    def seed_movies(
+        self, n: int = 8, exclude: set[int] | frozenset[int] = frozenset(), profile: Profile | None = None
+    ) -> list[MovieCard]:
+        """Well-known movies to ask a new person about, not in `exclude` (nor rated or dismissed).
 
-        Measured (docs/benchmarks.md, onboarding): asking in popularity order gives better
-        recommendations than any popular-but-diverse order tried, because more people have seen
-        each movie asked and so answer sooner.
+        With a profile: the ADAPTIVE_POOL most rated, best match for the profile first, so that
+        each answer steers the next question. Measured against asking in plain popularity order
+        (docs/benchmarks.md, onboarding), the answers it collects rank better. Without one (before
+        the model can be asked): the most rated first.
         """
         self.titles  # noqa: B018  (fills the card cache with every card)
         cards = sorted(self._card_cache.values(), key=lambda c: (-c.rating_count, c.movie_id))
-        return [c for c in cards if c.movie_id not in exclude][:n]
+        if profile is None:
+            return [c for c in cards if c.movie_id not in exclude][:n]
+        known = {*exclude, *profile.ratings, *profile.dismissed}
+        pool = [c for c in cards[:ADAPTIVE_POOL] if c.movie_id not in known]
+        _, _, match = self.scores(profile)
+        rows = self.movies.index_of(np.array([c.movie_id for c in pool], dtype=np.int64))
+        fit = np.where(rows >= 0, match[rows], -np.inf)
+        return [pool[i] for i in np.argsort(-fit, kind="stable")[:n]]
 
     def scores(self, profile: Profile) -> tuple[UserEncoding, np.ndarray, np.ndarray]:
         """The profile's encoding, and the cosine and the match of every movie in the movie table

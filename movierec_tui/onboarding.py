@@ -1,10 +1,12 @@
-"""A popular-but-diverse order of movies to ask a new person about, kept as the alternative the
-evaluation measures against plain popularity order.
+"""Which movies to ask a new person about.
 
-The idea: ten blockbusters of one kind tell the model little, so pick movies most people have seen
-that also split tastes apart (greedy farthest-point selection). Measured in `docs/benchmarks.md`,
-it loses to plain popularity order (fewer people have seen each pick, so they answer later), which
-is why the app asks in popularity order.
+The app asks adaptively (`Recommender.seed_movies` with the profile so far): each question is the
+movie among the ADAPTIVE_POOL most rated that the model matches best with the answers given. It
+is measured against asking in popularity order in `movierec-tui evaluate` (docs/benchmarks.md).
+
+The popular-but-diverse order below (greedy farthest-point selection: ten blockbusters of one kind
+tell the model little) stays as a measured alternative: it loses to plain popularity order, since
+fewer people have seen each pick and so answer later.
 """
 
 from __future__ import annotations

@@ -153,10 +153,16 @@ class FakeRecommender:
     def cards(self, ids):
         return {i: self.by_id[i] for i in ids if i in self.by_id}
 
-    def seed_movies(self, n=8, exclude=frozenset()):
+    def seed_movies(self, n=8, exclude=frozenset(), profile=None):
+        """A fixed spread of the catalogue; with a profile (the app steering its questions), the same
+        order minus what was asked, rated or dismissed."""
         ranked = sorted(self.by_id.values(), key=lambda c: -c.rating_count)
-        picks = [c for c in ranked if c.movie_id not in exclude]
-        return [picks[i] for i in (0, 8, 16, 24, 1, 9, 17, 25) if i < len(picks)][:n]
+        picks = [c for c in ranked if profile is not None or c.movie_id not in exclude]
+        chosen = [picks[i] for i in (0, 8, 16, 24, 1, 9, 17, 25) if i < len(picks)]
+        if profile is not None:
+            known = {*exclude, *profile.ratings, *profile.dismissed}
+            chosen = [c for c in chosen if c.movie_id not in known]
+        return chosen[:n]
 
     def recommend(self, profile: Profile, k: int = 10) -> list[Recommendation]:
         if self.down:
@@ -340,6 +346,29 @@ def test_a_whole_session(recommender, synthetic) -> None:
             await say(pilot, "load alice")
             assert app.profile.ratings == saved.ratings and app.profile.age == 25
             assert synthetic.cluster_share(card_ids(app), 0) >= 0.8
+
+    run(scenario())
+
+
+def test_each_seed_question_is_the_best_match_for_the_answers_so_far(recommender, synthetic) -> None:
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            for answer in ("I'm 34", "male", "programmer"):
+                await say(pilot, answer)
+            assert app.question == "seed"
+            first = app.asking.movie.movie_id
+            expected = recommender.seed_movies(1, profile=app.profile)[0].movie_id
+            assert first == expected
+            await say(pilot, "5")
+            assert app.profile.ratings == {first: 5} and app.question == "seed"
+            steered = recommender.seed_movies(1, exclude={first}, profile=app.profile)[0].movie_id
+            assert app.asking.movie.movie_id == steered
+            await say(pilot, "skip")
+            after_skip = app.asking.movie.movie_id
+            assert after_skip not in (first, steered)
+            assert after_skip == recommender.seed_movies(1, exclude={first, steered}, profile=app.profile)[0].movie_id
 
     run(scenario())
 

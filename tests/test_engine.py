@@ -65,3 +65,18 @@ def test_seed_movies_are_the_most_rated_not_yet_asked(recommender) -> None:
     assert [c.movie_id for c in seeds] == [c.movie_id for c in by_popularity[:4]]
     again = recommender.seed_movies(4, exclude={c.movie_id for c in seeds})
     assert [c.movie_id for c in again] == [c.movie_id for c in by_popularity[4:8]]
+
+
+def test_seed_movies_follow_the_profile(recommender, synthetic) -> None:
+    """With a profile, the movies to ask about next are the best matches among the most rated, so
+    liking one kind of movie steers the questions towards more of that kind."""
+    for cluster in (0, 2):
+        rated = synthetic.movies_in(cluster)[:2]
+        profile = Profile(ratings={m: 5 for m in rated})
+        seeds = recommender.seed_movies(6, exclude={rated[0] + 1000}, profile=profile)
+        ids = [c.movie_id for c in seeds]
+        assert len(ids) == 6 and not set(ids) & set(rated)
+        assert synthetic.cluster_share(ids, cluster) >= 0.8
+    asked = {c.movie_id for c in recommender.seed_movies(3, profile=Profile())}
+    later = recommender.seed_movies(3, exclude=asked, profile=Profile())
+    assert not asked & {c.movie_id for c in later}
