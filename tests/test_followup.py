@@ -50,6 +50,13 @@ def test_only_the_latest_five_get_the_recent_block() -> None:
     assert recent == [3, 4, 5, 6, 7]  # columns of rows 4..8
 
 
+def test_a_long_profile_reads_its_latest_fifty_ratings() -> None:
+    rows, ratings = np.arange(1, 81), np.tile([1, 5], 40)
+    long, latest = ProfileRows(0, 0, 0, rows, ratings), ProfileRows(0, 0, 0, rows[-50:], ratings[-50:])
+    for a, b in zip(profile_features(long, 100), profile_features(latest, 100), strict=True):
+        assert np.array_equal(a, b)
+
+
 def test_an_empty_profile_is_demographics_and_intercept() -> None:
     indices, values = profile_features(ProfileRows(0, 1, 4, np.zeros(0, np.int64), np.zeros(0)), num_movies=5)
     assert sorted(indices.tolist()) == [15, 15 + 2 + 1, 15 + 9 + 4, 15 + DEMOGRAPHIC_WIDTH - 1]

@@ -43,10 +43,12 @@ class ProfileRows:
 
 def profile_features(profile: ProfileRows, num_movies: int) -> tuple[np.ndarray, np.ndarray]:
     """(feature indices, values) of one profile: the sparse row of the regression's design matrix.
-    Each movie block is scaled by 1/sqrt(count) so that long and short profiles weigh alike."""
+    Each movie block is scaled by 1/sqrt(count) so that long and short profiles weigh alike. Only
+    the latest TRAINING_CUTS[-1] ratings count: the longest profile the regression was fitted on
+    (and each rating read costs a weight row: 1.1 ms at 100 ratings, 0.5 ms at 50)."""
     known = profile.rows > 0
-    columns = profile.rows[known] - 1
-    ratings = np.asarray(profile.ratings, dtype=np.float32)[known]
+    columns = profile.rows[known][-TRAINING_CUTS[-1] :] - 1
+    ratings = np.asarray(profile.ratings, dtype=np.float32)[known][-TRAINING_CUTS[-1] :]
     demographics = 3 * num_movies + np.array(
         [profile.gender, 2 + profile.age, 2 + len(AGE_BUCKETS) + profile.occupation, DEMOGRAPHIC_WIDTH - 1]
     )
