@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from movierec_tui.config import Settings
 from movierec_tui.data_loader.dataset import AGE_BUCKETS, OCCUPATIONS
@@ -56,6 +57,11 @@ class Timings:
 
 class Recommender:
     def __init__(self, settings: Settings, backends: Backends | None = None) -> None:
+        # A process with a Recommender serves one person: its numpy work per rating is a few small
+        # products, where OpenBLAS's second thread only spins (benchmarks/app_cpu.py: 176 -> 75 ms
+        # of CPU per chat rating with one thread). Process-wide, on purpose: it is what a served
+        # session's CPU is made of. Paddle's own threads (OpenMP) are not affected.
+        threadpool_limits(1, user_api="blas")
         self.settings = settings
         self.encoder = UserEncoder(settings.model_dir)
         self.movies = MovieTable.load(settings.model_dir)
