@@ -304,7 +304,9 @@ def test_serve_web_serves_the_page_on_loopback(served, tmp_path: Path) -> None:
 
 
 def test_a_killed_server_takes_its_apps_and_milvus_server_with_it(tmp_path_factory, ready, synthetic) -> None:
-    """SIGKILL leaves the server no chance to clean up: the kernel ends what it started (PDEATHSIG)."""
+    """SIGKILL leaves the server no chance to clean up: the kernel ends what it started (PDEATHSIG).
+    The server starts with SIGHUP ignored, as under `nohup`: the apps must still die."""
+    import signal
     import subprocess
     import sys
 
@@ -316,6 +318,7 @@ def test_a_killed_server_takes_its_apps_and_milvus_server_with_it(tmp_path_facto
         [sys.executable, "-m", "movierec_tui", "serve", "ssh", "--allow-anonymous", "--port", str(port),
          "--home", str(settings.home), "--redis-url", settings.redis_url],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),
     )
     try:
         for line in server.stderr:

@@ -25,7 +25,11 @@ PR_SET_PDEATHSIG = 1
 
 
 def die_with_server(signum: int) -> None:
-    """On Linux the kernel sends `signum` when the server dies, so nothing it started outlives it."""
+    """On Linux the kernel sends `signum` when the server dies, so nothing it started outlives it.
+    The signal's default action (ending the process) is restored first: a server started under
+    `nohup` passes "ignore SIGHUP" down to everything it starts, and an app ignoring it would spin
+    on its dead terminal forever."""
+    signal.signal(signum, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signum)
