@@ -8,11 +8,12 @@ import math
 
 import numpy as np
 import pytest
+from rich.console import Console
 from synthetic import write_synthetic
 
 from movierec_tui.data_loader.parse import load_dataset
 from movierec_tui.evaluation.metrics import coverage, ndcg_at_k, paired_interval, recall_at_k, rmse
-from movierec_tui.evaluation.report import markdown, write_reports
+from movierec_tui.evaluation.report import markdown, onboarding_table, write_reports
 from movierec_tui.evaluation.runner import ADAPTIVE, OURS, adaptive_onboarding_cases, onboarding_cases, run_evaluation
 from movierec_tui.evaluation.split import cold_start_cases, split_users
 from movierec_tui.model.train import TrainConfig
@@ -126,6 +127,9 @@ def test_whole_evaluation_on_the_synthetic_data(tmp_path) -> None:
     assert ADAPTIVE in {r.method for r in report.onboarding}
     mean, low, high = report.onboarding_gain[5]
     assert low <= mean <= high
+    screen = Console(width=200, record=True)
+    screen.print(onboarding_table(report))
+    assert f"{mean:+.4f} ({low:+.4f} .. {high:+.4f})" in screen.export_text()
     md, js = write_reports(report, tmp_path / "out", "movierec-tui evaluate --test")
     assert f"| 5 | {OURS} |" in md.read_text() and "vs best baseline" in markdown(report, "x")
     assert json.loads(js.read_text())["results"][0]["method"] == "most popular"

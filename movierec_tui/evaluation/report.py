@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.table import Table
 
-from movierec_tui.evaluation.runner import EvaluationReport, MethodResult
+from movierec_tui.evaluation.runner import ADAPTIVE, EvaluationReport, MethodResult
 
 BASELINES = ("most popular", "demographic popular", "item-kNN", "EASE")
 COLUMNS = ("N", "method", "users", "Recall@10", "Recall@20", "NDCG@10", "cov@10", "RMSE", "R@20 vs best baseline")
@@ -84,7 +84,7 @@ def onboarding_table(report: EvaluationReport) -> Table:
     for column in ("N", "proposals", "users", "Recall@20", "app minus popularity (95% interval)"):
         table.add_column(column, justify="left" if column == "proposals" else "right")
     for r in report.onboarding:
-        gain = report.onboarding_gain.get(r.n_seed) if r.method.endswith("(the app)") else None
+        gain = report.onboarding_gain.get(r.n_seed) if r.method == ADAPTIVE else None
         table.add_row(str(r.n_seed), r.method, str(r.users), f"{r.recall_20:.4f}", gain_text(gain) if gain else "")
     return table
 

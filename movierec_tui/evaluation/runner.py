@@ -19,7 +19,7 @@ EASE_LAMBDAS = (250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0)
 KNN_NEIGHBOURS = (50, 200, 1000, 100_000)  # the last keeps every neighbour
 ONBOARDING_PROPOSALS = 100
 OURS = "two-tower + follow-up (ours)"  # the ranking the app serves
-ADAPTIVE = "ask adaptively: best match among the 300 most rated (the app)"
+ADAPTIVE = f"ask adaptively: best match among the {ADAPTIVE_POOL} most rated (the app)"
 
 Progress = Callable[[str, float, float | None], None]
 
