@@ -9,7 +9,7 @@ import numpy as np
 
 from movierec_tui.data_loader.dataset import Dataset
 from movierec_tui.evaluation.split import ColdStartCase
-from movierec_tui.model.features import AGE_INDEX
+from movierec_tui.model.features import AGE_INDEX, demographic_indices
 from movierec_tui.model.followup import ProfileRows, among_candidates, blend
 from movierec_tui.model.train import TrainedModel
 
@@ -85,8 +85,7 @@ class ModelRanker:
     def profile_rows(self, case: ColdStartCase) -> ProfileRows:
         user = self.dataset.users[case.user_id]
         rows = self.trained.features.rows_for(case.seed_movies)
-        gender = 0 if user.gender == "M" else 1
-        return ProfileRows(gender, AGE_INDEX[user.age], user.occupation, rows, case.seed_ratings)
+        return ProfileRows(*demographic_indices(user.gender, user.age, user.occupation), rows, case.seed_ratings)
 
     def predict_ratings(self, cases: Sequence[ColdStartCase], scores: np.ndarray) -> list[np.ndarray]:
         """Predicted held-out ratings per case; call after `scores` on the same cases (the rating
