@@ -9,7 +9,7 @@ import numpy as np
 
 from movierec_tui.data_loader.dataset import Dataset
 from movierec_tui.evaluation.split import ColdStartCase
-from movierec_tui.model.features import AGE_INDEX, demographic_indices
+from movierec_tui.model.features import demographic_indices
 from movierec_tui.model.followup import ProfileRows, among_candidates, blend
 from movierec_tui.model.train import TrainedModel
 
@@ -48,13 +48,10 @@ class ModelRanker:
                 rows[i, : len(case.seed_movies)] = features.rows_for(case.seed_movies)
                 ratings[i, : len(case.seed_ratings)] = case.seed_ratings
             users = [self.dataset.users[c.user_id] for c in chunk]
-            inputs = (
-                np.array([0 if u.gender == "M" else 1 for u in users], dtype=np.int64),
-                np.array([AGE_INDEX[u.age] for u in users], dtype=np.int64),
-                np.array([u.occupation for u in users], dtype=np.int64),
-                rows,
-                ratings,
-            )
+            demographics = np.array(
+                [demographic_indices(u.gender, u.age, u.occupation) for u in users], dtype=np.int64
+            ).reshape(-1, 3)
+            inputs = (*np.ascontiguousarray(demographics.T), rows, ratings)
             with paddle.no_grad():
                 vector, bias, factor = self.trained.user_tower(*(paddle.to_tensor(x) for x in inputs))
             vectors.append(vector.numpy())

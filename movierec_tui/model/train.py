@@ -21,7 +21,7 @@ import paddle
 
 from movierec_tui import logs
 from movierec_tui.data_loader.dataset import Dataset
-from movierec_tui.model.features import AGE_INDEX, MovieFeatures
+from movierec_tui.model.features import MovieFeatures, demographic_indices
 from movierec_tui.model.followup import FollowUpModel, ProfileRows, fit_followup
 from movierec_tui.model.towers import MovieTower, RatingHead, TowerConfig, UserTower
 
@@ -89,10 +89,13 @@ def build_histories(dataset: Dataset, features: MovieFeatures, user_ids: Iterabl
     span = {uid: (s, e) for uid, s, e in zip(sorted(dataset.users), starts, ends, strict=True)}
     wanted = [uid for uid in user_ids if span[uid][1] - span[uid][0] >= 2]
     users = [dataset.users[uid] for uid in wanted]
+    gender, age, occupation = np.array(
+        [demographic_indices(u.gender, u.age, u.occupation) for u in users], dtype=np.int64
+    ).reshape(-1, 3).T
     return UserHistories(
-        gender=np.array([0 if u.gender == "M" else 1 for u in users], dtype=np.int64),
-        age=np.array([AGE_INDEX[u.age] for u in users], dtype=np.int64),
-        occupation=np.array([u.occupation for u in users], dtype=np.int64),
+        gender=gender,
+        age=age,
+        occupation=occupation,
         rows=[sorted_rows[span[uid][0] : span[uid][1]] for uid in wanted],
         ratings=[sorted_ratings[span[uid][0] : span[uid][1]] for uid in wanted],
     )
