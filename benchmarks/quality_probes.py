@@ -31,7 +31,7 @@ import numpy as np
 from movierec_tui.data_loader.dataset import Dataset
 from movierec_tui.data_loader.parse import load_dataset
 from movierec_tui.evaluation.baselines import TrainMatrix
-from movierec_tui.evaluation.metrics import paired_interval, recall_at_k, rmse
+from movierec_tui.evaluation.metrics import paired_interval, rmse
 from movierec_tui.evaluation.runner import (
     ONBOARDING_PROPOSALS,
     MethodResult,
@@ -39,6 +39,7 @@ from movierec_tui.evaluation.runner import (
     onboarding_cases,
     score_method,
     top_k,
+    user_recalls,
 )
 from movierec_tui.evaluation.split import ColdStartCase, UserSplit, cold_start_cases, split_users
 from movierec_tui.model.features import AGE_INDEX
@@ -57,8 +58,7 @@ def scored(scores: np.ndarray, cases: list[ColdStartCase], train: TrainMatrix, p
 
 
 def per_user_recall(scores: np.ndarray, cases: list[ColdStartCase], train: TrainMatrix) -> np.ndarray:
-    ranked = top_k(scores, cases, train.columns, 20, train.movie_ids)
-    return np.array([recall_at_k(r, c.relevant, 20) for r, c in zip(ranked, cases, strict=True)])
+    return user_recalls(top_k(scores, cases, train.columns, 20, train.movie_ids), cases)
 
 
 def mean_recall(scores: np.ndarray, cases: list[ColdStartCase], train: TrainMatrix) -> float:

@@ -12,7 +12,13 @@ import numpy as np
 from movierec_tui.data_loader.dataset import Dataset
 from movierec_tui.evaluation.baselines import EASE, DemographicPopular, ItemKNN, MostPopular, TrainMatrix
 from movierec_tui.evaluation.metrics import coverage, ndcg_at_k, paired_interval, recall_at_k, rmse
-from movierec_tui.evaluation.split import ColdStartCase, UserSplit, cold_start_cases, split_users
+from movierec_tui.evaluation.split import (
+    RELEVANT_THRESHOLD,
+    ColdStartCase,
+    UserSplit,
+    cold_start_cases,
+    split_users,
+)
 from movierec_tui.onboarding import ADAPTIVE_POOL, diverse_popular
 
 EASE_LAMBDAS = (250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0)
@@ -62,6 +68,11 @@ def top_k(scores: np.ndarray, cases: Sequence[ColdStartCase], columns_of: Callab
     return [movie_ids[row].tolist() for row in np.take_along_axis(best, order, axis=1)]
 
 
+def user_recalls(ranked: list[list[int]], cases: Sequence[ColdStartCase], k: int = 20) -> np.ndarray:
+    """Recall@k of each case: averaged for the tables, paired between strategies for intervals."""
+    return np.array([recall_at_k(r, case.relevant, k) for r, case in zip(ranked, cases, strict=True)])
+
+
 def score_method(name: str, n_seed: int, cases: Sequence[ColdStartCase], ranked: list[list[int]],
                  catalogue: int, predicted: list[np.ndarray] | None = None) -> MethodResult:
     relevant = [case.relevant for case in cases]
@@ -69,8 +80,8 @@ def score_method(name: str, n_seed: int, cases: Sequence[ColdStartCase], ranked:
         method=name,
         n_seed=n_seed,
         users=len(cases),
-        recall_10=float(np.mean([recall_at_k(r, rel, 10) for r, rel in zip(ranked, relevant, strict=True)])),
-        recall_20=float(np.mean([recall_at_k(r, rel, 20) for r, rel in zip(ranked, relevant, strict=True)])),
+        recall_10=float(np.mean(user_recalls(ranked, cases, 10))),
+        recall_20=float(np.mean(user_recalls(ranked, cases, 20))),
         ndcg_10=float(np.mean([ndcg_at_k(r, rel, 10) for r, rel in zip(ranked, relevant, strict=True)])),
         coverage_10=coverage(ranked, catalogue, 10),
         rmse=None if predicted is None else rmse(
@@ -89,7 +100,7 @@ def _tune(candidates: Sequence, build: Callable, dataset: Dataset, train: TrainM
         for n_seed in [n for n in seeds if n > 0] or [10]:
             cases = cold_start_cases(dataset, validation, n_seed)
             ranked = top_k(ranker.scores(cases), cases, train.columns, 20, train.movie_ids)
-            recalls.append(np.mean([recall_at_k(r, c.relevant, 20) for r, c in zip(ranked, cases, strict=True)]))
+            recalls.append(np.mean(user_recalls(ranked, cases)))
         if np.mean(recalls) > best_recall:
             best, best_value, best_recall = ranker, value, float(np.mean(recalls))
     return best, float(best_value)  # type: ignore[arg-type]
@@ -179,7 +190,8 @@ HalvedHistory = tuple[int, dict[int, int], np.ndarray, np.ndarray]  # user, firs
 
 def history_halves(dataset: Dataset, user_ids: np.ndarray) -> Iterator[HalvedHistory]:
     """Per user, their history split in half by time: the first half as movie -> rating (what a
-    simulated person can answer when asked) and the second half's movies and ratings (held out)."""
+    simulated person can answer when asked) and the second half's movies and ratings (held out).
+    Users whose second half holds no relevant movie are left out: nothing could be scored."""
     r = dataset.ratings
     order = np.lexsort((r.timestamps, r.user_ids))
     users, movies, ratings = r.user_ids[order], r.movie_ids[order], r.ratings[order]
@@ -187,6 +199,8 @@ def history_halves(dataset: Dataset, user_ids: np.ndarray) -> Iterator[HalvedHis
     ends = np.searchsorted(users, user_ids, side="right")
     for user_id, start, end in zip(user_ids, starts, ends, strict=True):
         middle = start + (end - start) // 2
+        if not np.any(ratings[middle:end] >= RELEVANT_THRESHOLD):
+            continue
         answerable = dict(zip(movies[start:middle].tolist(), ratings[start:middle].tolist(), strict=True))
         yield int(user_id), answerable, movies[middle:end].astype(np.int64), ratings[middle:end].astype(np.int64)
 
@@ -199,8 +213,6 @@ def onboarding_cases(dataset: Dataset, user_ids: np.ndarray, proposals: np.ndarr
     leaving the easy, popular movies in the targets)."""
     cases = []
     for user_id, answerable, held, held_ratings in history_halves(dataset, user_ids):
-        if not np.any(held_ratings >= 4):
-            continue
         answered = [m for m in proposals.tolist() if m in answerable][:n_seed]
         cases.append(ColdStartCase(
             user_id,
@@ -220,7 +232,7 @@ def adaptive_onboarding_cases(
     of `pool` (the most rated) that the model matches best with the answers so far, not asked
     before; the simulated user answers from the first half of their history or skips, until N
     answers or ONBOARDING_PROPOSALS questions. Same users, order and targets as `onboarding_cases`."""
-    halves = [h for h in history_halves(dataset, user_ids) if np.any(h[3] >= 4)]
+    halves = list(history_halves(dataset, user_ids))
     answers: list[dict[int, int]] = [{} for _ in halves]
     asked = np.zeros((len(halves), len(pool)), dtype=bool)
     pool_columns = columns_of(pool)
@@ -267,7 +279,7 @@ def evaluate_onboarding(dataset: Dataset, user_ids: np.ndarray, train: TrainMatr
         for name, cases in strategies.items():
             ranked = top_k(model.scores(cases), cases, train.columns, 20, train.movie_ids)
             results.append(score_method(name, n_seed, cases, ranked, len(train.movie_ids)))
-            recalls[name] = np.array([recall_at_k(r, c.relevant, 20) for r, c in zip(ranked, cases, strict=True)])
+            recalls[name] = user_recalls(ranked, cases)
         gain = recalls[ADAPTIVE] - recalls["ask the most popular"]
         gains[n_seed] = (float(gain.mean()), *paired_interval(gain))
     return results, gains
