@@ -77,7 +77,7 @@ def planted_histories(rng: np.random.Generator, people: int = 300) -> list[Profi
 
 
 def test_the_fit_learns_what_follows_what() -> None:
-    model = fit_followup(planted_histories(np.random.default_rng(0)), num_movies=20, ridge=1.0)
+    model = fit_followup(planted_histories(np.random.default_rng(0)), num_movies=20, ridge=1.0, liked_threshold=4)
     assert model.weights.shape == (3 * 20 + DEMOGRAPHIC_WIDTH, 20)
     after_one = model.scores(ProfileRows(0, 2, 0, np.array([1]), np.array([4])))
     after_three = model.scores(ProfileRows(0, 2, 0, np.array([3]), np.array([4])))
@@ -86,7 +86,7 @@ def test_the_fit_learns_what_follows_what() -> None:
 
 
 def test_save_and_load_memory_maps_the_same_weights(tmp_path) -> None:
-    model = fit_followup(planted_histories(np.random.default_rng(1), 40), num_movies=20, ridge=1.0)
+    model = fit_followup(planted_histories(np.random.default_rng(1), 40), num_movies=20, ridge=1.0, liked_threshold=4)
     model.save(tmp_path)
     loaded = FollowUpModel.load(tmp_path)
     assert isinstance(loaded.weights, np.memmap)

@@ -15,7 +15,7 @@ which movies were rated, each rating minus the person's mean, the latest five, a
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,6 @@ from movierec_tui.data_loader.dataset import AGE_BUCKETS, OCCUPATIONS
 WEIGHTS_FILE = "followup_weights.npy"
 RECENT = 5  # how many of the latest ratings get a block of their own
 TRAINING_CUTS = (0, 2, 5, 8, 10, 15, 20, 30, 50)  # profile sizes the regression is fitted on
-LIKED_THRESHOLD = 4
 CANDIDATES = 50  # the app re-ranks the cosine's best this many (filtered by Milvus) by the match
 DEMOGRAPHIC_WIDTH = 2 + len(AGE_BUCKETS) + len(OCCUPATIONS) + 1  # gender, age, occupation, intercept
 
@@ -87,11 +86,13 @@ class FollowUpModel:
         return cls(np.load(directory / WEIGHTS_FILE, mmap_mode="r"))
 
 
-def fit_followup(histories: Iterable[ProfileRows], num_movies: int, ridge: float) -> FollowUpModel:
+def fit_followup(
+    histories: Iterable[ProfileRows], num_movies: int, ridge: float, liked_threshold: int
+) -> FollowUpModel:
     """Fit on whole histories: each (demographics + rows + ratings, oldest first) is cut after N
     ratings for every N in TRAINING_CUTS it is longer than, and the cut predicts the movies rated
-    LIKED_THRESHOLD or more after it (each such movie 1/sqrt(their count), so every example
-    weighs the same)."""
+    `liked_threshold` or more after it (the towers' TrainConfig.liked_threshold; each such movie
+    1/sqrt(their count), so every example weighs the same)."""
     from scipy import linalg, sparse
 
     width = 3 * num_movies + DEMOGRAPHIC_WIDTH
@@ -102,14 +103,12 @@ def fit_followup(histories: Iterable[ProfileRows], num_movies: int, ridge: float
         for cut in TRAINING_CUTS:
             if len(history.rows) <= cut:
                 break
-            later = history.rows[cut:][np.asarray(history.ratings[cut:]) >= LIKED_THRESHOLD]
+            later = history.rows[cut:][np.asarray(history.ratings[cut:]) >= liked_threshold]
             later = later[later > 0] - 1
             if not len(later):
                 continue
-            indices, values = profile_features(
-                ProfileRows(history.gender, history.age, history.occupation, history.rows[:cut], history.ratings[:cut]),
-                num_movies,
-            )
+            prefix = replace(history, rows=history.rows[:cut], ratings=history.ratings[:cut])
+            indices, values = profile_features(prefix, num_movies)
             feature_rows.append(np.full(len(indices), example))
             feature_cols.append(indices)
             feature_vals.append(values)

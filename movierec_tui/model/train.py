@@ -248,7 +248,9 @@ def train_model(
     movie_tower.eval()
     followup = None
     if with_followup:
-        followup = fit_followup(histories.profiles(), features.num_rows - 1, config.followup_ridge)
+        followup = fit_followup(
+            histories.profiles(), features.num_rows - 1, config.followup_ridge, config.liked_threshold
+        )
         if progress is not None:
             progress(steps, steps, loss_value)
     return TrainedModel(
