@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.table import Table
 
 from movierec_tui.evaluation.runner import ADAPTIVE, EvaluationReport, MethodResult
+from movierec_tui.onboarding import ADAPTIVE_POOL
 
 BASELINES = ("most popular", "demographic popular", "item-kNN", "EASE")
 COLUMNS = ("N", "method", "users", "Recall@10", "Recall@20", "NDCG@10", "cov@10", "RMSE", "R@20 vs best baseline")
@@ -58,7 +59,7 @@ def markdown(report: EvaluationReport, command: str) -> str:
         "Onboarding: the app proposes movies in order; a simulated user answers with their real rating",
         "when the movie is in the first half of their history, else skips, until N answers; the second",
         "half is held out, the same for every strategy; the model ranks. The app's strategy asks, each",
-        "time, the movie among the 300 most rated that the model matches best with the answers so far.",
+        f"time, the movie among the {ADAPTIVE_POOL} most rated that the model matches best with the answers so far.",
         "",
         "| N | proposals | users | Recall@10 | Recall@20 | NDCG@10 |",
         "|---|---|---|---|---|---|",
