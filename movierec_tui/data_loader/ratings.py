@@ -1,0 +1,142 @@
+"""Reading a ratings file (up to 32 million lines) into arrays with pandas.
+
+Machine-written files (every MovieLens release) take the fast path: one `read_csv` with fixed
+dtypes, allowed only when the bytes hold nothing but digits, points, separators and line ends, so
+that the C parser cannot read anything the strict rules would reject. Anything else (a stray
+character, a missing field, quotes and spaces in a hand-written CSV) goes through the strict path,
+which checks every field of every line with vectorised string rules and names the first bad line.
+Either way the values are then checked in bulk (`check_values`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from movierec_tui.data_loader.errors import DataError
+from movierec_tui.data_loader.sources import SourceFile
+from movierec_tui.data_loader.table import (
+    INT32_MAX,
+    INT64_MAX,
+    Checks,
+    Lines,
+    check_ratings,
+    clip,
+    csv_header,
+    first_repeat,
+    member,
+    ratings_column,
+    whole_numbers,
+)
+
+COLUMNS = ("user_id", "movie_id", "rating", "timestamp")
+_DTYPES = {"user_id": "int64", "movie_id": "int64", "rating": "float64", "timestamp": "int64"}
+_PLAIN_BYTES = b"0123456789.\r\n"
+
+
+@dataclass
+class RatingRows:
+    """Ratings in file order (int64 / float64 until checked), and the line of each row."""
+
+    user_ids: np.ndarray
+    movie_ids: np.ndarray
+    ratings: np.ndarray
+    timestamps: np.ndarray
+    checks: Checks  # failures found so far, reported with the value checks
+
+
+def read_ratings(source: SourceFile, sep: str, header: tuple[str, ...] | None = None) -> RatingRows:
+    """The rows of `source`: fields separated by `sep`, after `header` (a CSV header) if given."""
+    data = source.data.removeprefix(b"\xef\xbb\xbf")
+    if not data.strip(b" \t\r\n"):
+        raise DataError(source.name, None, "the file is empty")
+    body, first_line = data, 1
+    if header is not None:
+        newline = data.find(b"\n")
+        head = data[: len(data) if newline < 0 else newline].decode("latin-1")
+        names, _ = csv_header(source, head)
+        if tuple(names) != header:
+            raise DataError(source.name, 1, f"header must be {','.join(header)}, got {clip(head.rstrip())!r}")
+        body, first_line = (b"" if newline < 0 else data[newline + 1 :]), 2
+        if not body.strip(b" \t\r\n"):
+            raise DataError(source.name, None, "no ratings")
+    fast = _fast(body, sep)
+    if fast is None:
+        return _strict(source, body, sep, first_line)
+    return RatingRows(*fast, checks=Checks(source.name, _line_finder(body, first_line)))
+
+
+def _fast(body: bytes, sep: str) -> tuple[np.ndarray, ...] | None:
+    if body.translate(None, _PLAIN_BYTES + sep.encode()) or body.count(b"\r") != body.count(b"\r\n"):
+        return None
+    if sep == "::":  # the C parser takes one-character separators; a ':' left over fails to parse
+        body, sep = body.replace(b"::", b"\t"), "\t"
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(body),
+            sep=sep,
+            header=None,
+            names=list(COLUMNS),
+            dtype=_DTYPES,
+            engine="c",
+            quoting=csv.QUOTE_NONE,
+            na_filter=False,
+            skip_blank_lines=True,
+        )
+    except (ValueError, OverflowError, pd.errors.EmptyDataError):  # ParserError is a ValueError
+        return None
+    return tuple(frame[name].to_numpy() for name in COLUMNS)
+
+
+def _line_finder(body: bytes, first_line: int) -> Callable[[int], int]:
+    """The line of a row of the fast path, found only when a row is reported (blank lines count)."""
+
+    def line_of(row: int) -> int:
+        data = np.frombuffer(body, dtype=np.uint8)
+        ends = np.flatnonzero(data == ord("\n"))
+        starts = np.concatenate(([0], ends + 1))
+        lengths = np.concatenate((ends, [len(data)])) - starts
+        first_char = data[np.minimum(starts, max(len(data) - 1, 0))] if len(data) else np.zeros(0, np.uint8)
+        blank = (lengths == 0) | ((lengths == 1) & (first_char == ord("\r")))
+        return first_line + int(np.flatnonzero(~blank)[row])
+
+    return line_of
+
+
+def _strict(source: SourceFile, body: bytes, sep: str, first_line: int) -> RatingRows:
+    lines = Lines.of(source, body.decode("latin-1"), first_line)
+    checks = lines.checks()
+    fields = lines.csv(checks, COLUMNS) if source.is_csv else lines.split(checks, sep, COLUMNS)
+    user_ids = whole_numbers(checks, fields["user_id"], "user id", INT32_MAX)
+    movie_ids = whole_numbers(checks, fields["movie_id"], "movie id", INT32_MAX)
+    ratings = ratings_column(checks, fields["rating"])
+    timestamps = whole_numbers(checks, fields["timestamp"], "timestamp", INT64_MAX)
+    return RatingRows(user_ids, movie_ids, ratings, timestamps, checks)
+
+
+def check_values(
+    source: SourceFile, rows: RatingRows, movie_ids: np.ndarray, user_ids: np.ndarray | None, users_file: str
+) -> None:
+    """Ratings in half stars, ids in range and known (`user_ids` None: any user), each (user, movie)
+    pair once. Raises the DataError of the first bad line."""
+    checks = rows.checks
+    u, m = rows.user_ids, rows.movie_ids
+    checks.add(u > INT32_MAX, lambda i: f"user id must be at most {INT32_MAX}, got '{u[i]}'")
+    checks.add(m > INT32_MAX, lambda i: f"movie id must be at most {INT32_MAX}, got '{m[i]}'")
+    check_ratings(checks, rows.ratings)
+    if user_ids is not None:
+        checks.add(~member(u, user_ids), lambda i: f"user id {u[i]} is not in {users_file}")
+    checks.add(~member(m, movie_ids), lambda i: f"movie id {m[i]} is not in the movies file")
+    checks.raise_first()
+    if not len(u):
+        raise DataError(source.name, None, "no ratings")
+    repeat = first_repeat(u * (int(m.max()) + 1) + m)  # ids are <= INT32_MAX: no overflow
+    if repeat is not None:
+        row, first = repeat
+        message = f"user {u[row]} rated movie {m[row]} twice (first on line {checks.line_of(first)})"
+        raise DataError(source.name, checks.line_of(row), message)
