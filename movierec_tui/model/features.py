@@ -96,8 +96,9 @@ def build_movie_features(dataset: Dataset, min_token_count: int = 2) -> MovieFea
     for row, movie_id in enumerate(movie_ids, start=1):
         movie = dataset.movies[int(movie_id)]
         for genre in movie.genres:
-            genre_multi_hot[row, genre_index[genre]] = 1.0
+            if genre in genre_index:  # the model's genres are ML-1M's 18 (others await the model's catalogue genres)
+                genre_multi_hot[row, genre_index[genre]] = 1.0
         ids = [token_id[t] for t in tokens_by_movie[int(movie_id)] if t in token_id][:MAX_TITLE_TOKENS]
         title_token_ids[row, : len(ids)] = ids
-        year_buckets[row] = year_bucket(movie.year)
+        year_buckets[row] = year_bucket(movie.year) if movie.year is not None else 0
     return MovieFeatures(movie_ids, genre_multi_hot, title_token_ids, year_buckets, vocabulary)
