@@ -220,7 +220,7 @@ def index_movies(
         table.movie_ids,
         table.vectors,
         genres=[c.genres for c in ordered],
-        years=[c.year for c in ordered],
+        years=[c.year if c.year is not None else 0 for c in ordered],  # 0: no year, outside every year filter
         popularity=[c.rating_count for c in ordered],
         index_type=index_type,
         progress=lambda done, total: (reporter.advance("index", done, total), checkpoint("index")),
