@@ -166,7 +166,8 @@ def _genres(text: str) -> tuple[str, ...] | None:
     if text in ("", NO_GENRES):
         return ()
     parts = [part.strip() for part in text.split("|")]
-    if not all(parts):
+    # A genre is a name: it starts with a letter or digit (":Drama" is a line cut at the wrong separator).
+    if not all(part and part[0].isalnum() and part.isprintable() for part in parts):
         return None
     return tuple(dict.fromkeys(GENRE_ALIASES.get(part, part) for part in parts))
 

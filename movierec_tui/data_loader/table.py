@@ -78,7 +78,10 @@ class Lines:
         if not len(self.text):
             return _empty(names)
         table = self.text.str.split(sep, n=len(names) - 1, expand=True, regex=False)
-        table = table.reindex(columns=range(len(names))).fillna("")
+        for column in range(len(names)):  # every line too short: split made fewer columns
+            if column not in table:
+                table[column] = ""
+        table = table[list(range(len(names)))].fillna("")
         table.columns = list(names)
         table.loc[counts != len(names)] = ""
         return table

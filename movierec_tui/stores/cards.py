@@ -34,16 +34,16 @@ def _glob_escape(text: str) -> str:
 class MovieCard:
     movie_id: int
     title: str  # MovieLens form, e.g. "Matrix, The"
-    year: int
+    year: int | None  # None: the dataset gives no year
     genres: tuple[str, ...]
     mean_rating: float
     rating_count: int
-    histogram: tuple[int, int, int, int, int]  # number of 1..5 star ratings
+    histogram: tuple[int, int, int, int, int]  # ratings per star 1..5; a half star counts with the star above
 
     def to_hash(self) -> dict[str, str]:
         return {
             "title": self.title,
-            "year": str(self.year),
+            "year": "" if self.year is None else str(self.year),
             "genres": "|".join(self.genres),
             "mean": f"{self.mean_rating:.4f}",
             "count": str(self.rating_count),
@@ -56,7 +56,7 @@ class MovieCard:
         return cls(
             movie_id=movie_id,
             title=fields["title"],
-            year=int(fields["year"]),
+            year=int(fields["year"]) if fields["year"] else None,
             genres=tuple(g for g in fields["genres"].split("|") if g),
             mean_rating=float(fields["mean"]),
             rating_count=int(fields["count"]),
@@ -68,10 +68,11 @@ def build_cards(dataset: Dataset) -> list[MovieCard]:
     r = dataset.ratings
     movie_ids = np.array(sorted(dataset.movies), dtype=np.int64)
     position = np.searchsorted(movie_ids, r.movie_ids)
-    histogram = np.zeros((len(movie_ids), 5), dtype=np.int64)
-    np.add.at(histogram, (position, r.ratings.astype(np.int64) - 1), 1)
+    # Half stars go to the star above (4.5 with the fives, 0.5 with the ones); the mean is exact.
+    stars = np.clip(np.floor(r.ratings.astype(np.float64) + 0.5).astype(np.int64), 1, 5)
+    histogram = np.bincount(position * 5 + stars - 1, minlength=len(movie_ids) * 5).reshape(-1, 5)
     counts = histogram.sum(axis=1)
-    sums = histogram @ np.arange(1, 6)
+    sums = np.bincount(position, weights=r.ratings.astype(np.float64), minlength=len(movie_ids))
     cards = []
     for i, movie_id in enumerate(movie_ids):
         movie = dataset.movies[int(movie_id)]
