@@ -154,6 +154,9 @@ class MovieRecApp(App[None]):
         self.tune_gc = tune_gc
         self._last_activity = time.monotonic()
         self.recommender = recommender
+        catalogue = recommender.catalogue  # which dataset, how many movies, which years
+        if catalogue is not None:
+            self.sub_title = catalogue.describe()
         self.profile_name = profile_name
         self.k = k
         self.cursor_blink = cursor_blink
