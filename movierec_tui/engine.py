@@ -20,7 +20,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from movierec_tui.config import Settings
-from movierec_tui.data_loader.dataset import AGE_BUCKETS, OCCUPATIONS
+from movierec_tui.data_loader.dataset import AGE_BUCKETS, OCCUPATIONS, Catalogue
 from movierec_tui.model.artifacts import MovieTable
 from movierec_tui.model.encoder import ModelMissing, UserEncoder, UserEncoding
 from movierec_tui.model.features import demographic_indices
@@ -78,6 +78,18 @@ class Recommender:
         self._card_cache: dict[int, MovieCard] = {}
         self.cards_down: Exception | None = None  # Redis failed; cards come from memory until a probe
         self.last_timings = Timings()
+        self._catalogue: Catalogue | None = None
+
+    @property
+    def catalogue(self) -> Catalogue | None:
+        """What the catalogue is (name, movie count, years), as setup recorded it; None for a home set
+        up before setup recorded it. Read once: it changes only with a new setup."""
+        if self._catalogue is None:
+            try:
+                self._catalogue = Catalogue.from_meta(self.backends.cards.meta())
+            except UNAVAILABLE:  # Redis is down: the header and hints do without it
+                return None
+        return self._catalogue
 
     def close(self) -> None:
         self.backends.close()
@@ -237,7 +249,7 @@ class Recommender:
 
 
 def display_with_year(card: MovieCard) -> str:
-    return f"{display_title(card.title)} ({card.year})"
+    return display_title(card.title) if card.year is None else f"{display_title(card.title)} ({card.year})"
 
 
 def demographic_reason(profile: Profile) -> str:
