@@ -126,6 +126,64 @@ class RichReporter:
         total = self.progress.tasks[task].total or 1
         self.progress.update(task, total=total, completed=total, note=note)
 
+    def message(self, text: str) -> None:
+        self.progress.console.print(escape(text), highlight=False)
+
+    def warn(self, text: str) -> None:
+        self.progress.console.print(f"[yellow]warning:[/] {escape(text)}", highlight=False)
+
+
+class LineReporter:
+    """Progress as plain lines, for output that is not a terminal (a log file, a pipe), where a
+    progress bar only shows up at the end: a line when a step starts and ends, and in between one
+    at most every 10% or every 30 s. Each line is flushed as it is written."""
+
+    EVERY_SECONDS = 30.0
+
+    def __init__(self, out=None) -> None:
+        self.out = out or sys.stdout
+        self.shown: dict[str, tuple[float, float]] = {}  # step -> (fraction, time) last written
+
+    def _line(self, text: str) -> None:
+        self.out.write(f"{time.strftime('%H:%M:%S')} {text}\n")
+        self.out.flush()
+
+    def start(self, step: str, total: float | None) -> None:
+        self.shown[step] = (0.0, time.monotonic())
+        self._line(f"{step}: started" + (f" ({total:,.0f} to do)" if total else ""))
+
+    def advance(self, step: str, completed: float, total: float | None = None, note: str = "") -> None:
+        if step not in self.shown:
+            self.start(step, total)
+        fraction = completed / total if total else 0.0
+        last_fraction, last_time = self.shown[step]
+        if fraction >= last_fraction + 0.1 or time.monotonic() - last_time >= self.EVERY_SECONDS:
+            self.shown[step] = (fraction, time.monotonic())
+            done = f"{completed:,.0f}/{total:,.0f}" if total else f"{completed:,.0f}"
+            self._line(f"{step}: {done}" + (f" {note}" if note else ""))
+
+    def finish(self, step: str, note: str = "") -> None:
+        self._line(f"{step}: done" + (f" ({note})" if note else ""))
+
+    def skip(self, step: str, note: str = "") -> None:
+        self._line(f"{step}: already done" + (f" ({note})" if note else ""))
+
+    def message(self, text: str) -> None:
+        self._line(text)
+
+    def warn(self, text: str) -> None:
+        self._line(f"warning: {text}")
+
+
+@contextmanager
+def setup_reporter():
+    """Progress bars on a terminal, plain lines otherwise."""
+    if console.is_terminal:
+        with progress_bars() as progress:
+            yield RichReporter(progress)
+    else:
+        yield LineReporter()
+
 
 def progress_bars() -> Progress:
     return Progress(
@@ -174,8 +232,8 @@ def main_callback(
                     "[bold]Setup has not been done yet.[/] First: download MovieLens 1M, write the movie cards, "
                     "train the model and index the vectors (a few minutes, once)."
                 )
-                with progress_bars() as progress:
-                    run_setup(settings, backends, None, RichReporter(progress))
+                with setup_reporter() as reporter:
+                    run_setup(settings, backends, None, reporter)
             with console.status("Loading the model…"):
                 recommender = Recommender(settings, backends)
         except BaseException:
@@ -192,7 +250,14 @@ def main_callback(
 def setup(
     source: Annotated[
         Path | None,
-        typer.Option("--from", help="Use a local ml-1m.zip, an extracted folder, or a CSV dataset folder."),
+        typer.Option("--from", help="Use a local MovieLens zip, its extracted folder, or a folder of your own data."),
+    ] = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option(
+            "--dataset",
+            help="Download this MovieLens release: ml-1m (default), ml-latest-small, ml-25m or ml-32m.",
+        ),
     ] = None,
     epochs: Annotated[int | None, typer.Option(min=1, max=500, help="Training epochs.")] = None,
     batch_size: Annotated[int | None, typer.Option(min=8, max=8192, help="Users per training step.")] = None,
@@ -202,19 +267,25 @@ def setup(
     milvus_uri: MilvusOption = None,
     redis_url: RedisOption = None,
 ) -> None:
-    """Download MovieLens 1M (or use --from), write movie cards, train the model, index the vectors."""
+    """Download a MovieLens release (--dataset, default ml-1m) or use --from, write movie cards, train
+    the model, index the vectors."""
+    from movierec_tui.data_loader.download import RELEASES
     from movierec_tui.model.train import TrainConfig
     from movierec_tui.pipeline import run_setup
     from movierec_tui.stores.backends import open_backends
 
+    if dataset is not None and dataset not in RELEASES:
+        raise typer.BadParameter(f"must be one of {', '.join(RELEASES)}, got {dataset!r}", param_hint="--dataset")
+    if dataset is not None and source is not None:
+        raise typer.BadParameter("give --dataset (a release to download) or --from (local files), not both")
     settings = resolve_settings(home, milvus_uri, redis_url)
     if source is not None and not source.exists():
         raise fail(f"--from {source}: no such file or folder", EXIT_BAD_INPUT)
     overrides = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate}
     config = TrainConfig(**{name: value for name, value in overrides.items() if value is not None})
     started = time.perf_counter()
-    with friendly_errors(), open_backends(settings) as backends, progress_bars() as progress:
-        result = run_setup(settings, backends, source, RichReporter(progress), config, force=force)
+    with friendly_errors(), open_backends(settings) as backends, setup_reporter() as reporter:
+        result = run_setup(settings, backends, source, reporter, config, force=force, release=dataset)
     took = time.perf_counter() - started
     if result.skipped:
         console.print(f"already done: {', '.join(result.skipped)}")
@@ -347,7 +418,7 @@ def recommend(
         profile.age = age if age is not None else profile.age
         profile.occupation = occupation if occupation is not None else profile.occupation
         for title, rating in ratings:
-            profile.ratings[recommender.titles.resolve(title).movie_id] = rating
+            profile.ratings[resolve_title(recommender, title).movie_id] = rating
         profile.genres_in += [g for include, g in genres if include]
         profile.genres_out += [g for include, g in genres if not include]
         profile.year_min = year_from if year_from is not None else profile.year_min
@@ -358,6 +429,19 @@ def recommend(
             print(json.dumps(recommendations_json(recommender, profile, results), indent=2))
         else:
             print_recommendations(profile, results, rated_cards)
+
+
+def resolve_title(recommender, title: str):
+    """The movie a --rate title means; an unknown title says when the catalogue may be too old for it."""
+    from movierec_tui.titles import TitleNotFound, newer_than_catalogue_hint
+
+    try:
+        return recommender.titles.resolve(title)
+    except TitleNotFound as exc:
+        catalogue = recommender.catalogue
+        if catalogue is not None:
+            exc.hint = newer_than_catalogue_hint(title, catalogue.name, catalogue.year_max)
+        raise
 
 
 def recommendations_json(recommender, profile, results) -> dict:
@@ -460,8 +544,7 @@ def evaluate(
         raise fail(f"no dataset at {path}; pass --from PATH or run `movierec-tui setup` first", EXIT_NOT_SET_UP)
     config = TrainConfig() if epochs is None else TrainConfig(epochs=epochs)
     command = "movierec-tui " + " ".join(sys.argv[1:])
-    with friendly_errors(), progress_bars() as progress:
-        reporter = RichReporter(progress)
+    with friendly_errors(), setup_reporter() as reporter:
         reporter.start("parse", None)
         dataset = load_dataset(path)
         reporter.finish("parse")

@@ -16,8 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from movierec_tui.config import Settings
-from movierec_tui.data_loader.dataset import Dataset
-from movierec_tui.data_loader.download import OFFICIAL_SHA256, OFFICIAL_URL, download_archive, sha256_of
+from movierec_tui.data_loader.dataset import Dataset, describe_catalogue, duplicate_titles
+from movierec_tui.data_loader.download import (
+    DEFAULT_RELEASE,
+    RELEASES,
+    download_archive,
+    published_md5,
+    remote_size,
+    sha256_of,
+)
 from movierec_tui.data_loader.parse import load_dataset
 from movierec_tui.faults import checkpoint
 from movierec_tui.model.artifacts import ModelInfo, MovieTable, export_model, model_version, swap_directory
@@ -28,8 +35,8 @@ from movierec_tui.stores.cards import build_cards
 
 log = logging.getLogger(__name__)
 
-ARCHIVE_NAME = "ml-1m.zip"
-# A mirror of the official archive (and the tests' local server); the hash must match what it serves.
+ARCHIVE_NAME = "ml-1m.zip"  # the default release's archive in the data dir
+# A mirror of the chosen release's archive (and the tests' local server); the hash must match what it serves.
 ENV_DATASET_URL = "MOVIEREC_DATASET_URL"
 ENV_DATASET_SHA256 = "MOVIEREC_DATASET_SHA256"
 
@@ -41,6 +48,8 @@ class Reporter:
     def advance(self, step: str, completed: float, total: float | None = None, note: str = "") -> None: ...
     def finish(self, step: str, note: str = "") -> None: ...
     def skip(self, step: str, note: str = "") -> None: ...
+    def message(self, text: str) -> None: ...
+    def warn(self, text: str) -> None: ...
 
 
 @dataclass
@@ -52,27 +61,54 @@ class SetupResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def acquire_dataset(settings: Settings, source: Path | None, reporter: Reporter) -> Path:
-    """The local path of the dataset: `source` as given, or the official archive, downloaded once."""
+def acquire_dataset(
+    settings: Settings, source: Path | None, reporter: Reporter, release: str = DEFAULT_RELEASE
+) -> Path:
+    """The local path of the dataset: `source` as given, or the named release's archive, downloaded
+    once and verified (its SHA-256 where known, else the MD5 GroupLens publishes beside it; the
+    archive's SHA-256 is then kept beside it, so a rerun verifies it without the network)."""
     if source is not None:
         return source
-    archive = settings.data_dir / ARCHIVE_NAME
-    url = os.environ.get(ENV_DATASET_URL) or OFFICIAL_URL
-    sha256 = os.environ.get(ENV_DATASET_SHA256) or OFFICIAL_SHA256
-    if archive.is_file() and sha256_of(archive) == sha256.lower():
-        reporter.skip("download", f"{archive} verified")
-        return archive
+    chosen = RELEASES[release]
+    archive = settings.data_dir / f"{chosen.name}.zip"
+    url = os.environ.get(ENV_DATASET_URL) or chosen.url
+    sha256 = os.environ.get(ENV_DATASET_SHA256) or chosen.sha256
+    verified = archive.with_name(archive.name + ".sha256")
+    if archive.is_file():
+        known = sha256 or (verified.read_text(encoding="ascii").strip() if verified.is_file() else None)
+        if known and sha256_of(archive) == known.lower():
+            reporter.skip("download", f"{archive} verified")
+            return archive
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    reporter.start("download", None)
+    size = remote_size(url) or chosen.size
+    size_text = f"{size / 1e6:,.1f} MB" if size else chosen.approx_size
+    reporter.message(f"Downloading {chosen.title} ({size_text}; {chosen.content}) from {url}")
+    reporter.start("download", size)
 
     def progress(done: int, total: int | None) -> None:
         reporter.advance("download", done, total)
         if done:
             checkpoint("download")
 
-    download_archive(archive, url, sha256, progress=progress)
+    if sha256:
+        download_archive(archive, url, sha256, progress=progress)
+    else:
+        download_archive(archive, url, published_md5(url), progress=progress, algorithm="md5")
+        verified.write_text(sha256_of(archive) + "\n", encoding="ascii")
     reporter.finish("download")
     return archive
+
+
+def _previous_source(settings: Settings, meta: dict[str, str]) -> tuple[Path | None, str | None]:
+    """What the last setup used: a release downloaded into the data dir (by name, so it is verified
+    again), or a local path given with --from (if it is still there)."""
+    previous = meta.get("dataset_source")
+    if not previous:
+        return None, None
+    path = Path(previous)
+    if path.parent == settings.data_dir and path.suffix == ".zip" and path.stem in RELEASES:
+        return None, path.stem
+    return (path, None) if path.exists() else (None, None)
 
 
 def run_setup(
@@ -82,7 +118,10 @@ def run_setup(
     reporter: Reporter,
     train_config: TrainConfig | None = None,
     force: bool = False,
+    release: str | None = None,
 ) -> SetupResult:
+    """Every step of setup on `source` (a local path) or the release named `release` (downloaded);
+    with neither, on what the last setup used, else on the default release."""
     timings: dict[str, float] = {}
     skipped: list[str] = []
 
@@ -92,18 +131,24 @@ def run_setup(
         timings[step] = round(time.perf_counter() - started, 2)
         return value
 
-    if source is None:
+    if source is None and release is None:
         # A rerun (e.g. after an upgrade changed the model format) reuses the dataset setup was given;
-        # the downloaded archive is checked against the expected hash again instead.
-        previous = backends.cards.meta().get("dataset_source")
-        if previous and Path(previous).exists() and Path(previous) != settings.data_dir / ARCHIVE_NAME:
-            source = Path(previous)
-    path = acquire_dataset(settings, source, reporter)
+        # a downloaded archive is checked against its hash again.
+        source, release = _previous_source(settings, backends.cards.meta())
+    path = acquire_dataset(settings, source, reporter, release or DEFAULT_RELEASE)
     reporter.start("parse", None)
     checkpoint("parse")
     dataset: Dataset = timed("parse", lambda: load_dataset(path))  # type: ignore[assignment]
     counts = f"{len(dataset.users):,} users, {len(dataset.movies):,} movies, {len(dataset.ratings):,} ratings"
     reporter.finish("parse", counts)
+    catalogue = dataset.catalogue or describe_catalogue(dataset.movies, "MovieLens-format data")
+    reporter.message(f"Catalogue: {catalogue.describe()}")
+    for title, year, ids in duplicate_titles(dataset.movies):
+        named = f"{title} ({year})" if year is not None else title
+        reporter.warn(
+            f"{len(ids)} movies share the title {named!r}: ids {', '.join(map(str, ids))}; "
+            f"rate them by id, e.g. --rate \"id:{ids[0]}=5\""
+        )
 
     meta = backends.cards.meta()
     cards_done = (
@@ -135,7 +180,7 @@ def run_setup(
         collection = timed(  # type: ignore[assignment]
             "index", lambda: index_movies(settings, backends, reporter, install_staged=staged)
         )
-    backends.cards.set_meta(dataset_source=str(path), setup_at=str(int(time.time())))
+    backends.cards.set_meta(dataset_source=str(path), setup_at=str(int(time.time())), **catalogue.to_meta())
     return SetupResult(dataset.fingerprint, version, collection, skipped, timings)
 
 

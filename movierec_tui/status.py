@@ -4,6 +4,7 @@ hide what the other knows."""
 from __future__ import annotations
 
 from movierec_tui.config import Settings
+from movierec_tui.data_loader.dataset import Catalogue
 from movierec_tui.model.artifacts import MODEL_FORMAT, ModelInfo
 from movierec_tui.stores.backends import Backends, open_milvus_for, open_redis_for
 from movierec_tui.stores.cards import CardStore
@@ -43,6 +44,11 @@ def collect_status(settings: Settings, backends: Backends | None = None) -> dict
     except Exception as exc:
         report["milvus reachable"] = f"no: {exc}"
     report["dataset fingerprint"] = meta.get("dataset_fingerprint", "none")
+    catalogue = Catalogue.from_meta(meta)
+    if catalogue is not None:
+        report["catalogue"] = catalogue.describe()
+    elif meta:
+        report["catalogue"] = "not recorded (run `movierec-tui setup` to record it)"
     current_format = False
     try:
         info = ModelInfo.load(settings.model_dir)

@@ -131,7 +131,7 @@ _YEAR_SUFFIX = re.compile(
 class TitleEntry:
     movie_id: int
     title: str  # as MovieLens ships it, without the year: "Matrix, The"
-    year: int
+    year: int | None  # None: the dataset gives no year
     popularity: int  # number of ratings; breaks ties
 
 
@@ -152,22 +152,43 @@ def display_title(title: str) -> str:
 
 
 def format_title(entry: TitleEntry) -> str:
-    """ "The Matrix (1999)"."""
-    return f"{display_title(entry.title)} ({entry.year})"
+    """ "The Matrix (1999)"; "Home movie" for a movie without a year."""
+    return display_title(entry.title) if entry.year is None else f"{display_title(entry.title)} ({entry.year})"
+
+
+# "id:246": a movie by its id, the one way to reach either of two movies with the same title and year.
+_BY_ID = re.compile(r"^\s*id\s*:\s*(?P<id>[0-9]{1,10})\s*$", re.IGNORECASE)
+# The newest catalogue `setup --dataset` offers, and the year it ends in.
+NEWEST_RELEASE, NEWEST_YEAR = "ml-32m", 2023
+
+
+def newer_than_catalogue_hint(query: str, name: str, year_max: int | None) -> str | None:
+    """For a title that is not in the catalogue: the hint that it may be newer than the catalogue,
+    when the catalogue ends before the newest release and the query names no year it covers."""
+    if year_max is None or year_max >= NEWEST_YEAR:
+        return None
+    readings = _readings(query)
+    asked = readings[0].year if readings else None
+    if asked is not None and asked <= year_max:
+        return None
+    return f"The catalogue ({name}) ends in {year_max}; try `setup --dataset {NEWEST_RELEASE}`"
 
 
 class TitleNotFound(Exception):
     """Nothing matched well enough; ``candidates`` holds up to five closest titles."""
 
-    def __init__(self, query: str, candidates: Sequence[TitleEntry] = ()) -> None:
+    def __init__(self, query: str, candidates: Sequence[TitleEntry] = (), hint: str | None = None) -> None:
         super().__init__(query, list(candidates))
         self.query = query
         self.candidates = list(candidates)
+        self.hint = hint  # e.g. that the catalogue ends before the movie may have come out
 
     def __str__(self) -> str:
         message = f"no movie matches '{_echo(self.query)}'"
         if self.candidates:
             message += "; closest: " + ", ".join(_one_line(format_title(c)) for c in self.candidates)
+        if self.hint:
+            message += f". {self.hint}"
         return message
 
 
@@ -180,9 +201,14 @@ class AmbiguousTitle(Exception):
         self.candidates = list(candidates)
 
     def __str__(self) -> str:
-        names = ", ".join(_one_line(format_title(c)) for c in self.candidates)
         same_title = len({_norm(c.title) for c in self.candidates}) <= 1
-        hint = "add the year" if same_title else "be more specific or add the year"
+        same_year = same_title and len({c.year for c in self.candidates}) <= 1
+        if same_year:  # two movies with one title and year: only their ids tell them apart
+            names = ", ".join(f"{_one_line(format_title(c))} [id:{c.movie_id}]" for c in self.candidates)
+            hint = "rate one by its id, e.g. id:" + str(self.candidates[0].movie_id)
+        else:
+            names = ", ".join(_one_line(format_title(c)) for c in self.candidates)
+            hint = "add the year" if same_title else "be more specific or add the year"
         return f"'{_echo(self.query)}' is ambiguous: {names}; {hint}"
 
 
@@ -256,7 +282,8 @@ class TitleIndex:
         self._choices = [key for key, _ in choices]
         self._sorted_choices = [_sorted_words(key) for key in self._choices]
         self._choice_idx = np.array([i for _, i in choices], dtype=np.int64)
-        self._choice_year = np.array([self._entries[i].year for _, i in choices], dtype=np.int64)
+        self._choice_year = np.array([_year_key(self._entries[i].year) for _, i in choices], dtype=np.int64)
+        self._by_id = {entry.movie_id: i for i, entry in enumerate(self._entries)}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -264,7 +291,12 @@ class TitleIndex:
     # -- resolve ---------------------------------------------------------------------------------
 
     def resolve(self, query: str) -> TitleEntry:
-        """The one movie the query means; raises TitleNotFound or AmbiguousTitle."""
+        """The one movie the query means; raises TitleNotFound or AmbiguousTitle. "id:246" is movie 246."""
+        by_id = _BY_ID.match(query)
+        if by_id:
+            if int(by_id["id"]) not in self._by_id:
+                raise TitleNotFound(query, [])
+            return self._entries[self._by_id[int(by_id["id"])]]
         readings = _readings(query)
         if not readings:
             raise TitleNotFound(query, [])
@@ -294,16 +326,17 @@ class TitleIndex:
         clearly_more = top.popularity >= POPULARITY_FACTOR * runner_up.popularity
         if top.popularity > runner_up.popularity and clearly_more:
             return top
-        if franchise and top.popularity > 0 and all(self._entries[i].year > top.year for i in ranked[1:]):
+        later = all(_year_key(self._entries[i].year) > _year_key(top.year) for i in ranked[1:])
+        if franchise and top.popularity > 0 and later:
             return top
         candidates = [self._entries[i] for i in ranked[:MAX_CANDIDATES]]
         if len({self._full[i] for i in ranked[:MAX_CANDIDATES]}) == 1:
-            candidates.sort(key=lambda c: (c.year, -c.popularity, c.movie_id))  # "Hamlet (1990), ..."
+            candidates.sort(key=lambda c: (_year_key(c.year), -c.popularity, c.movie_id))  # "Hamlet (1990), ..."
         raise AmbiguousTitle(query, candidates)
 
     def _popularity_order(self, i: int) -> tuple[int, int, str, int]:
         entry = self._entries[i]
-        return (-entry.popularity, entry.year, self._full[i], entry.movie_id)
+        return (-entry.popularity, _year_key(entry.year), self._full[i], entry.movie_id)
 
     def _filter_year(self, hits: Iterable[int], year: int | None) -> list[int]:
         if year is None:
@@ -612,3 +645,8 @@ def _one_line(text: str) -> str:
 def _echo(query: str) -> str:
     text = _one_line(str(query)[: _ECHO_CHARS * 4])
     return text if len(text) <= _ECHO_CHARS else text[: _ECHO_CHARS - 1] + "…"
+
+
+def _year_key(year: int | None) -> int:
+    """A year for sorting and comparing; a movie without one sorts first and matches no asked year."""
+    return -1 if year is None else year

@@ -117,7 +117,7 @@ def test_console_script_end_to_end_and_malformed_data(tmp_path, synthetic, redis
     (broken / "ratings.dat").write_text("\n".join(lines) + "\n", encoding="latin-1")
     bad = _cli(tmp_path / "home-bad", "setup", "--from", str(broken), redis_url=redis_server.url)
     assert bad.returncode == 2
-    assert bad.stderr.strip().endswith("ratings.dat:42: rating must be 1..5, got '7'"), bad.stderr
+    assert bad.stderr.strip().endswith("ratings.dat:42: rating must be 0.5..5 in half stars, got '7'"), bad.stderr
     assert "Traceback" not in bad.stderr
 
     redis_url = redis_server.url.rsplit("/", 1)[0] + "/3"  # its own database: cards differ from the session's
@@ -126,6 +126,12 @@ def test_console_script_end_to_end_and_malformed_data(tmp_path, synthetic, redis
         "--learning-rate", "0.005", redis_url=redis_url,
     )
     assert setup.returncode == 0, setup.stderr
+    # Not a terminal: plain progress lines (a progress bar would only show up at the end).
+    steps = [line.split(" ", 1)[1] for line in setup.stdout.splitlines() if line[:2].isdigit()]
+    assert "Catalogue: MovieLens 1M, 160 movies, 1955-2009" in steps
+    for expected in ("parse: done (240 users, 160 movies,", "train: started (61 to do)", "train: 7/61", "index: done"):
+        assert any(line.startswith(expected) for line in steps), (expected, setup.stdout)
+    assert "\x1b[" not in setup.stdout  # no terminal control codes in a log file
     result = _cli(tmp_path / "home", "recommend", "--rate", "Toy Story=5", "-k", "5", "--json", redis_url=redis_url)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)

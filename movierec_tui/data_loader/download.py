@@ -1,5 +1,6 @@
-"""Downloading the official MovieLens 1M archive: streamed to a `.part` file, resumed with an HTTP
-Range request when possible, and renamed into place only after its SHA-256 matches.
+"""Downloading an official MovieLens archive by name: streamed to a `.part` file, resumed with an
+HTTP Range request when possible, and renamed into place only after its hash matches (the SHA-256
+this project knows, else the MD5 GroupLens publishes beside each zip as `NAME.zip.md5`).
 
 A wrong hash deletes the partial file, so a retry never builds on bad bytes; a dropped connection
 keeps it, so a retry resumes. Standard library only: this runs before anything else is set up.
@@ -9,16 +10,48 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-OFFICIAL_URL = "https://files.grouplens.org/datasets/movielens/ml-1m.zip"
+BASE_URL = "https://files.grouplens.org/datasets/movielens/"
+OFFICIAL_URL = BASE_URL + "ml-1m.zip"
 OFFICIAL_SHA256 = "a6898adb50b9ca05aa231689da44c217cb524e7ebd39d264c56e2832f2c54e20"
 OFFICIAL_SIZE = 5917549
+
+
+@dataclass(frozen=True)
+class Release:
+    """A MovieLens release `setup --dataset NAME` downloads."""
+
+    name: str  # "ml-25m": the archive is NAME.zip
+    title: str  # "MovieLens 25M"
+    approx_size: str  # said before the download starts when the server does not give the size
+    content: str  # what is in it, in words
+    sha256: str | None = None  # known here; else the .md5 published beside the zip is checked
+    size: int | None = None  # exact bytes, where known
+
+    @property
+    def url(self) -> str:
+        return f"{BASE_URL}{self.name}.zip"
+
+
+RELEASES: dict[str, Release] = {
+    r.name: r
+    for r in (
+        Release("ml-1m", "MovieLens 1M", "5.9 MB", "3,883 movies up to 2000, 1 million ratings", OFFICIAL_SHA256,
+                OFFICIAL_SIZE),
+        Release("ml-latest-small", "MovieLens latest-small", "about 1 MB", "9,742 movies up to 2018, 100,836 ratings"),
+        Release("ml-25m", "MovieLens 25M", "about 250 MB", "62,423 movies up to 2019, 25 million ratings"),
+        Release("ml-32m", "MovieLens 32M", "about 240 MB", "87,585 movies up to 2023, 32 million ratings"),
+    )
+}  # fmt: skip
+DEFAULT_RELEASE = "ml-1m"
 CHUNK = 64 * 1024
 TIMEOUT = 30.0  # seconds without progress before a socket read gives up
 _RETRY = "run setup again to resume"
@@ -36,7 +69,11 @@ class _RangeNotSatisfiable(Exception):
 
 def sha256_of(path: Path) -> str:
     """Hex SHA-256 of a file, read in blocks so a large archive never sits in memory whole."""
-    digest = hashlib.sha256()
+    return _digest_of(path, "sha256")
+
+
+def _digest_of(path: Path, algorithm: str) -> str:
+    digest = hashlib.new(algorithm)
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
@@ -49,33 +86,63 @@ def download_archive(
     sha256: str = OFFICIAL_SHA256,
     progress: Progress | None = None,
     opener: Callable[..., Any] = urllib.request.urlopen,
+    algorithm: str = "sha256",
 ) -> Path:
-    """Fetch `url` to `dest`, verified by `sha256`; returns `dest`.
+    """Fetch `url` to `dest`, verified by the hex digest `sha256` (of `algorithm`: "sha256", or "md5"
+    for a release whose SHA-256 this project does not know); returns `dest`.
 
     `opener` is `urllib.request.urlopen` or anything with its signature (tests serve from 127.0.0.1).
     """
     dest = Path(dest)
     expected = sha256.lower()
-    if dest.is_file() and sha256_of(dest) == expected:
+    if dest.is_file() and _digest_of(dest, algorithm) == expected:
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_suffix(".part")
     # A finished download interrupted before its rename needs no request at all.
-    if not (partial.is_file() and sha256_of(partial) == expected):
+    if not (partial.is_file() and _digest_of(partial, algorithm) == expected):
         hint = OFFICIAL_SIZE if url == OFFICIAL_URL else None
         try:
             _fetch(url, partial, progress, opener, hint)
         except _RangeNotSatisfiable:
             partial.unlink(missing_ok=True)
             _fetch(url, partial, progress, opener, hint)
-        actual = sha256_of(partial)
+        actual = _digest_of(partial, algorithm)
         if actual != expected:
             partial.unlink(missing_ok=True)
+            label = {"sha256": "SHA-256", "md5": "MD5"}.get(algorithm, algorithm)
             raise DownloadError(
-                f"{url}: SHA-256 mismatch (expected {expected}, got {actual}); the partial file {partial} was deleted"
+                f"{url}: {label} mismatch (expected {expected}, got {actual}); the partial file {partial} was deleted"
             )
     partial.replace(dest)  # same folder, so atomic: `dest` is either absent or complete and verified
     return dest
+
+
+def published_md5(url: str, opener: Callable[..., Any] = urllib.request.urlopen) -> str:
+    """The MD5 GroupLens publishes beside an archive (`URL.md5`, "HASH  NAME" or "MD5 (NAME) = HASH")."""
+    try:
+        with opener(urllib.request.Request(url + ".md5"), timeout=TIMEOUT) as response:
+            text = response.read(4096).decode("ascii", errors="replace")
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        raise DownloadError(f"cannot fetch {url}.md5 to verify the download: HTTP {exc.code}; {_RETRY}") from None
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        raise DownloadError(f"cannot fetch {url}.md5 to verify the download: {_one_line(reason)}; {_RETRY}") from None
+    match = re.search(r"\b[0-9a-fA-F]{32}\b", text)
+    if match is None:
+        raise DownloadError(f"{url}.md5 holds no MD5 hash: {_one_line(text[:80])!r}")
+    return match.group().lower()
+
+
+def remote_size(url: str, opener: Callable[..., Any] = urllib.request.urlopen) -> int | None:
+    """The archive's size in bytes from a HEAD request, or None if the server does not say."""
+    try:
+        with opener(urllib.request.Request(url, method="HEAD"), timeout=TIMEOUT) as response:
+            length = response.headers.get("Content-Length")
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError):
+        return None
+    return int(length) if length and length.strip().isdigit() else None
 
 
 def _fetch(url: str, partial: Path, progress: Progress | None, opener: Callable[..., Any], hint: int | None) -> None:
