@@ -89,7 +89,30 @@ def test_status_reports_stores_and_counts(isolated_env, synthetic) -> None:
     assert report["ready"] is True
     assert report["cards"] == report["vectors"] == len(synthetic.movie_cluster)
     assert report["dataset fingerprint"] != "none"
+    assert report["catalogue"] == "MovieLens 1M, 160 movies, 1955-2009"
     assert report["home"] == str(isolated_env.home)
+    text = run("status")
+    assert "catalogue" in text.output and "MovieLens 1M, 160 movies, 1955-2009" in text.output
+
+
+def test_an_unknown_title_hints_that_the_catalogue_ends_early(isolated_env) -> None:
+    result = run("recommend", "--rate", "Parasite 2019=5")
+    assert result.exit_code == 2
+    assert result.output.strip().endswith(
+        "The catalogue (MovieLens 1M) ends in 2009; try `setup --dataset ml-32m`"
+    ), result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--dataset", "ml-2m"], "must be one of ml-1m"),
+        (["--dataset", "ml-1m", "--from", "."], "not both"),
+    ],
+)
+def test_setup_dataset_names_are_checked(args, message) -> None:
+    result = runner.invoke(app, ["setup", *args])
+    assert result.exit_code == 2 and message in result.output
 
 
 def test_setup_rerun_skips_finished_steps(isolated_env, synthetic) -> None:

@@ -11,23 +11,41 @@ from typing import ClassVar
 
 import pytest
 
-from movierec_tui.data_loader.download import DownloadError, download_archive, sha256_of
+from movierec_tui.config import load_settings
+from movierec_tui.data_loader.download import DownloadError, download_archive, published_md5, sha256_of
+from movierec_tui.pipeline import ENV_DATASET_URL, Reporter, acquire_dataset
 
 PAYLOAD = bytes(range(256)) * 1000
 GOOD = hashlib.sha256(PAYLOAD).hexdigest()
+GOOD_MD5 = hashlib.md5(PAYLOAD).hexdigest()
 
 
 class Handler(BaseHTTPRequestHandler):
     """Serves PAYLOAD. /ml.zip honours Range; /no-range.zip ignores it; /short.zip drops the connection
-    halfway; /missing.zip is a 404."""
+    halfway; /missing.zip is a 404; NAME.md5 is the MD5 GroupLens-style (a wrong one for /bad.zip);
+    HEAD gives the size."""
 
     seen: ClassVar[list[tuple[str, str | None]]] = []  # (path, Range header) of every request
+
+    def do_HEAD(self) -> None:
+        Handler.seen.append(("HEAD " + self.path, None))
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(PAYLOAD)))
+        self.end_headers()
 
     def do_GET(self) -> None:
         wanted = self.headers.get("Range")
         Handler.seen.append((self.path, wanted))
-        if self.path == "/missing.zip":
+        if self.path.startswith("/missing.zip"):
             self.send_error(404)
+            return
+        if self.path.endswith(".md5"):
+            digest = "0" * 32 if self.path == "/bad.zip.md5" else GOOD_MD5
+            body = f"MD5 ({self.path[1:-4]}) = {digest}\n".encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
             return
         start = 0
         if wanted and self.path != "/no-range.zip":
@@ -177,3 +195,53 @@ def test_any_transport_failure_becomes_a_download_error(tmp_path, failure) -> No
         download_archive(tmp_path / "ml.zip", "http://example.invalid/ml.zip", GOOD, opener=opener)
     message = str(error.value)
     assert message.startswith("download of http://example.invalid/ml.zip failed: ") and "\n" not in message
+
+
+class Said(Reporter):
+    """What setup tells the person, in order."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def message(self, text: str) -> None:
+        self.lines.append(text)
+
+    def start(self, step: str, total: float | None) -> None:
+        self.lines.append(f"start {step} {total}")
+
+    def skip(self, step: str, note: str = "") -> None:
+        self.lines.append(f"skip {step}")
+
+
+def test_a_release_without_a_known_sha256_is_checked_against_its_published_md5(server, tmp_path, monkeypatch) -> None:
+    settings = load_settings(tmp_path / "home", env={})
+    monkeypatch.setenv(ENV_DATASET_URL, f"{server}/ml.zip")
+    said = Said()
+    archive = acquire_dataset(settings, None, said, "ml-latest-small")
+    assert archive == settings.data_dir / "ml-latest-small.zip" and archive.read_bytes() == PAYLOAD
+    # Its size is said before the download starts, with what it holds.
+    assert said.lines[0] == (
+        f"Downloading MovieLens latest-small (0.3 MB; 9,742 movies up to 2018, 100,836 ratings) from {server}/ml.zip"
+    )
+    assert said.lines[1] == f"start download {len(PAYLOAD)}"
+    assert [path for path, _ in Handler.seen] == ["HEAD /ml.zip", "/ml.zip.md5", "/ml.zip"]
+    # A rerun verifies the archive against the SHA-256 kept beside it, without the network.
+    Handler.seen.clear()
+    again = Said()
+    assert acquire_dataset(settings, None, again, "ml-latest-small") == archive
+    assert again.lines == ["skip download"] and Handler.seen == []
+    assert (settings.data_dir / "ml-latest-small.zip.sha256").read_text().strip() == GOOD
+
+
+def test_a_wrong_md5_deletes_the_download(server, tmp_path, monkeypatch) -> None:
+    settings = load_settings(tmp_path / "home", env={})
+    monkeypatch.setenv(ENV_DATASET_URL, f"{server}/bad.zip")
+    with pytest.raises(DownloadError, match=r"MD5 mismatch \(expected 0{32}, got " + GOOD_MD5):
+        acquire_dataset(settings, None, Said(), "ml-25m")
+    assert not list(settings.data_dir.iterdir())
+
+
+def test_published_md5_formats_and_failures(server) -> None:
+    assert published_md5(f"{server}/ml.zip") == GOOD_MD5
+    with pytest.raises(DownloadError, match=r"cannot fetch .*/missing\.zip\.md5 to verify the download: HTTP 404"):
+        published_md5(f"{server}/missing.zip")

@@ -16,6 +16,7 @@ from movierec_tui.titles import (
     TitleNotFound,
     display_title,
     format_title,
+    newer_than_catalogue_hint,
 )
 
 # (title as MovieLens ships it, year, number of ratings); popularity roughly as in ML-1M.
@@ -480,3 +481,32 @@ def test_every_title_resolves_without_its_year(item: TitleEntry, pattern: str) -
     else:
         # Either the movie itself or a far more popular one of the same name ("Titanic").
         assert found == item or (found.title == item.title and found.popularity >= 3 * item.popularity)
+
+
+# -- movies without a year, two movies with one title and year, and catalogues that end early ---------
+
+
+def test_two_movies_with_the_same_title_and_year_are_each_reachable_by_id() -> None:
+    index = TitleIndex(
+        [TitleEntry(266, "Chasers", 1994, 40), TitleEntry(680, "Chasers", 1994, 38), TitleEntry(5, "unknown", None, 2)]
+    )
+    with pytest.raises(AmbiguousTitle) as error:
+        index.resolve("Chasers 1994")
+    assert str(error.value) == (
+        "'Chasers 1994' is ambiguous: Chasers (1994) [id:266], Chasers (1994) [id:680]; rate one by its id, e.g. id:266"
+    )
+    assert index.resolve("id:680").movie_id == 680 and index.resolve(" ID: 266 ").movie_id == 266
+    with pytest.raises(TitleNotFound):
+        index.resolve("id:9")
+    assert index.resolve("unknown").movie_id == 5 and format_title(index.resolve("unknown")) == "unknown"
+    with pytest.raises(TitleNotFound):
+        index.resolve("unknown 1994")  # a movie without a year matches no asked year
+
+
+def test_an_unknown_title_may_be_newer_than_the_catalogue() -> None:
+    hint = newer_than_catalogue_hint("Parasite 2019", "MovieLens 1M", 2000)
+    assert hint == "The catalogue (MovieLens 1M) ends in 2000; try `setup --dataset ml-32m`"
+    assert newer_than_catalogue_hint("Inception", "MovieLens 1M", 2000) == hint  # no year: it may be newer
+    assert newer_than_catalogue_hint("Casablanca 1942", "MovieLens 1M", 2000) is None  # inside the catalogue
+    assert newer_than_catalogue_hint("Inception", "MovieLens 32M", 2023) is None  # the newest catalogue
+    assert str(TitleNotFound("Inception", [], hint)) == f"no movie matches 'Inception'. {hint}"
