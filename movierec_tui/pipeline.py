@@ -143,12 +143,8 @@ def run_setup(
     reporter.finish("parse", counts)
     catalogue = dataset.catalogue or describe_catalogue(dataset.movies, "MovieLens-format data")
     reporter.message(f"Catalogue: {catalogue.describe()}")
-    for title, year, ids in duplicate_titles(dataset.movies):
-        named = f"{title} ({year})" if year is not None else title
-        reporter.warn(
-            f"{len(ids)} movies share the title {named!r}: ids {', '.join(map(str, ids))}; "
-            f"rate them by id, e.g. --rate \"id:{ids[0]}=5\""
-        )
+    for warning in dataset_warnings(dataset):
+        reporter.warn(warning)
 
     meta = backends.cards.meta()
     cards_done = (
@@ -182,6 +178,18 @@ def run_setup(
         )
     backends.cards.set_meta(dataset_source=str(path), setup_at=str(int(time.time())), **catalogue.to_meta())
     return SetupResult(dataset.fingerprint, version, collection, skipped, timings)
+
+
+def dataset_warnings(dataset: Dataset) -> list[str]:
+    """What setup tells about a dataset that loads but may surprise: movies sharing a title and year."""
+    warnings = []
+    for title, year, ids in duplicate_titles(dataset.movies):
+        named = f"{title} ({year})" if year is not None else title
+        warnings.append(
+            f"{len(ids)} movies share the title {named!r}: ids {', '.join(map(str, ids))}; "
+            f'rate them by id, e.g. --rate "id:{ids[0]}=5"'
+        )
+    return warnings
 
 
 def write_cards(dataset: Dataset, backends: Backends, reporter: Reporter) -> None:

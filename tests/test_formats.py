@@ -15,6 +15,7 @@ from movierec_tui.data_loader.errors import DataError
 from movierec_tui.data_loader.export import write_latest
 from movierec_tui.data_loader.parse import load_dataset
 from movierec_tui.model.features import build_movie_features
+from movierec_tui.pipeline import dataset_warnings
 
 FLAGS_TOY_STORY = "0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0"  # Animation, Children's, Comedy
 U_ITEM = [
@@ -92,6 +93,9 @@ def test_ml100k_flags_raw_ages_occupation_names_and_a_movie_without_year(tmp_pat
     assert (users[2].age, users[2].occupation, users[4].age, users[4].occupation) == (50, 0, 1, 4)
     assert dataset.ratings.ratings.tolist() == [5.0, 4.0, 1.0, 3.0, 2.0]
     assert duplicate_titles(dataset.movies) == [("Chasers", 1994, [3, 4])]
+    assert dataset_warnings(dataset) == [
+        "2 movies share the title 'Chasers (1994)': ids 3, 4; rate them by id, e.g. --rate \"id:3=5\""
+    ]
 
 
 def test_ml100k_without_u_user_has_unknown_demographics(tmp_path) -> None:
