@@ -23,6 +23,7 @@ from textual.widgets import Input
 
 from movierec_tui.app import MovieRecApp, describe_failure
 from movierec_tui.chat import Unknown
+from movierec_tui.data_loader.dataset import Catalogue
 from movierec_tui.engine import Recommendation, Recommender, Timings
 from movierec_tui.profile import Profile
 from movierec_tui.stores.cards import MovieCard
@@ -149,6 +150,7 @@ class FakeRecommender:
         self.last_timings = Timings()
         self.down = False
         self.cards_down = None  # the real engine's "Redis is down, cards from memory"
+        self.catalogue = None  # what setup recorded; None keeps the snapshots' header as it was
 
     def cards(self, ids):
         return {i: self.by_id[i] for i in ids if i in self.by_id}
@@ -686,6 +688,14 @@ def test_describe_failure_names_the_store() -> None:
     assert describe_failure(ConnectionError("x")).startswith("A store is not reachable")
     assert describe_failure(ValueError()) == "Recommendations failed"
     assert isinstance(Unknown("", ""), Unknown)
+
+
+def test_the_header_names_the_catalogue() -> None:
+    recommender = FakeRecommender()
+    recommender.catalogue = Catalogue("MovieLens 32M", 87585, 1874, 2023)
+    app = MovieRecApp(recommender, cursor_blink=False, show_timings=False)
+    assert app.sub_title == "MovieLens 32M, 87,585 movies, 1874-2023"
+    assert snapshot_app().sub_title == MovieRecApp.SUB_TITLE  # a home set up before it was recorded
 
 
 def test_input_cursor_does_not_blink_when_asked() -> None:
