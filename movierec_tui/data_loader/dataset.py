@@ -206,8 +206,13 @@ def content_fingerprint(dataset: Dataset) -> str:
     r = dataset.ratings
     # One int64 key per (user, movie) sorts several times faster than a lexsort of the two columns.
     order = np.argsort(r.user_ids.astype(np.int64) * (int(r.movie_ids.max(initial=0)) + 1) + r.movie_ids, kind="stable")
-    half_stars = np.rint(np.asarray(r.ratings, dtype=np.float64) * 2)
-    for array in (r.user_ids, r.movie_ids, half_stars, r.timestamps):
+    values = np.asarray(r.ratings, dtype=np.float64)
+    if np.array_equal(values, np.rint(values)):  # whole stars hash as before half stars: ML-1M keeps its fingerprint
+        stars = values
+    else:
+        digest.update(b"half stars")
+        stars = np.rint(values * 2)
+    for array in (r.user_ids, r.movie_ids, stars, r.timestamps):
         digest.update(np.ascontiguousarray(array[order]).astype("<i8").tobytes())
     for movie_id in sorted(dataset.movies):
         movie = dataset.movies[movie_id]
