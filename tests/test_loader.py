@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from movierec_tui.data_loader import ratings as ratings_module
 from movierec_tui.data_loader.errors import DataError
 from movierec_tui.data_loader.parse import load_dataset
 
@@ -114,9 +115,12 @@ def test_blank_lines_are_skipped_but_still_counted(tmp_path) -> None:
         load_dataset(folder)
 
 
-def test_the_bulk_path_and_the_strict_path_read_the_same(tmp_path) -> None:
+@pytest.mark.parametrize("chunk", [ratings_module.STRICT_CHUNK, 1000])
+def test_the_bulk_path_and_the_strict_path_read_the_same(tmp_path, monkeypatch, chunk) -> None:
     """Plain lines go through read_csv in one go; one line with a space sends the whole file through
-    the strict per-field rules, which must give the same arrays (and name lines the same way)."""
+    the strict per-field rules, which must give the same arrays (and name lines the same way), also
+    when it checks the lines in chunks."""
+    monkeypatch.setattr(ratings_module, "STRICT_CHUNK", chunk)
     n = 3000
     users = [f"{u}::M::25::1::00000" for u in range(1, n // 6 + 1)]
     ratings = [f"{1 + i // 6}::{1 + i % 6}::{1 + i % 5}::{978300000 + i}" for i in range(n)]  # each pair once
@@ -129,6 +133,12 @@ def test_the_bulk_path_and_the_strict_path_read_the_same(tmp_path) -> None:
     for extra in ([], [" "]):
         with pytest.raises(DataError, match=r"^ratings\.dat:2346: movie id 99 is not in the movies file$"):
             load_dataset(write_dat(tmp_path / f"bad{len(extra)}", users=users, ratings=["", *ratings[1:], *extra]))
+    ratings[2500] = "7::1"  # a later line that is malformed does not hide the earlier bad value
+    with pytest.raises(DataError, match=r"^ratings\.dat:2346: movie id 99 is not in the movies file$"):
+        load_dataset(write_dat(tmp_path / "two", users=users, ratings=ratings))
+    ratings[2345] = "7::1::5::1"
+    with pytest.raises(DataError, match=r"^ratings\.dat:2501: expected 4 fields separated by '::', got 2: '7::1'$"):
+        load_dataset(write_dat(tmp_path / "one", users=users, ratings=ratings))
 
 
 # -- errors ------------------------------------------------------------------------------------------

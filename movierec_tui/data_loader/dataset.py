@@ -202,22 +202,35 @@ def content_fingerprint(dataset: Dataset) -> str:
     arrays are sorted before hashing; this keeps `setup` from retraining on a re-packed copy (or on
     the same ratings in another layout: ML-1M as .dat or as ml-latest CSVs hashes the same).
     """
+    return fingerprint_of(dataset.users, dataset.movies, dataset.ratings)
+
+
+def pair_keys(user_ids: np.ndarray, movie_ids: np.ndarray) -> np.ndarray:
+    """One int64 per (user, movie), ordered as (user, movie): ids are int32, so no overflow."""
+    return user_ids.astype(np.int64) * (int(movie_ids.max(initial=0)) + 1) + movie_ids
+
+
+def fingerprint_of(
+    users: dict[int, User], movies: dict[int, Movie], r: Ratings, order: np.ndarray | None = None
+) -> str:
+    """`content_fingerprint`'s hash; `order` is the ratings sorted by (user, movie) when the caller
+    has it already (the loader sorts them to find a pair rated twice)."""
     digest = hashlib.sha256()
-    r = dataset.ratings
-    # One int64 key per (user, movie) sorts several times faster than a lexsort of the two columns.
-    order = np.argsort(r.user_ids.astype(np.int64) * (int(r.movie_ids.max(initial=0)) + 1) + r.movie_ids, kind="stable")
+    if order is None:
+        order = np.argsort(pair_keys(r.user_ids, r.movie_ids))  # pairs are unique: any sort is the same
     values = np.asarray(r.ratings, dtype=np.float64)
     if np.array_equal(values, np.rint(values)):  # whole stars hash as before half stars: ML-1M keeps its fingerprint
         stars = values
     else:
         digest.update(b"half stars")
         stars = np.rint(values * 2)
+    del values
     for array in (r.user_ids, r.movie_ids, stars, r.timestamps):
-        digest.update(np.ascontiguousarray(array[order]).astype("<i8").tobytes())
-    for movie_id in sorted(dataset.movies):
-        movie = dataset.movies[movie_id]
+        digest.update(array[order].astype("<i8"))
+    for movie_id in sorted(movies):
+        movie = movies[movie_id]
         digest.update(f"{movie_id}|{movie.title}|{movie.year}|{','.join(movie.genres)}\n".encode())
-    for user_id in sorted(dataset.users):
-        user = dataset.users[user_id]
+    for user_id in sorted(users):
+        user = users[user_id]
         digest.update(f"{user_id}|{user.gender}|{user.age}|{user.occupation}\n".encode())
     return digest.hexdigest()[:16]

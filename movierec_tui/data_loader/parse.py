@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from movierec_tui.data_loader import records
-from movierec_tui.data_loader.dataset import Dataset, Movie, Ratings, User, describe_catalogue
+from movierec_tui.data_loader.dataset import Dataset, Movie, Ratings, User, describe_catalogue, fingerprint_of
 from movierec_tui.data_loader.errors import DataError
 from movierec_tui.data_loader.ratings import check_values, read_ratings
 from movierec_tui.data_loader.sources import CSV, ML_1M, ML_10M, ML_100K, Found, SourceFile, find_dataset
@@ -62,19 +62,21 @@ def load_dataset(path: Path) -> Dataset:
         name = OWN_DATA if own else found.release_name("MovieLens (latest format)")
     movie_ids = np.array(sorted(movies), dtype=np.int64)
     known_users = np.array(sorted(users), dtype=np.int64) if strict_users and users is not None else None
-    users_file = "the users file"
-    check_values(ratings_file, rows, movie_ids, known_users, users_file)
+    order = check_values(ratings_file, rows, movie_ids, known_users, "the users file")
     ratings = Ratings(
         user_ids=rows.user_ids.astype(np.int32),
         movie_ids=rows.movie_ids.astype(np.int32),
         ratings=rows.ratings.astype(np.float32),
         timestamps=np.ascontiguousarray(rows.timestamps, dtype=np.int64),
     )
+    del rows, files, found, ratings_file  # the file's bytes (up to a gigabyte) are not needed any more
+    everyone = _all_users(users, ratings.user_ids)
     return Dataset(
-        users=_all_users(users, ratings.user_ids),
+        users=everyone,
         movies=movies,
         ratings=ratings,
         source=str(path),
+        fingerprint=fingerprint_of(everyone, movies, ratings, order),
         links=links,
         catalogue=describe_catalogue(movies, name),
     )

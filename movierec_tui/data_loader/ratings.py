@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from movierec_tui.data_loader.dataset import pair_keys
 from movierec_tui.data_loader.errors import DataError
 from movierec_tui.data_loader.sources import SourceFile
 from movierec_tui.data_loader.table import (
@@ -35,8 +37,12 @@ from movierec_tui.data_loader.table import (
 )
 
 COLUMNS = ("user_id", "movie_id", "rating", "timestamp")
-_DTYPES = {"user_id": "int64", "movie_id": "int64", "rating": "float64", "timestamp": "int64"}
+# The ways MovieLens writes a rating; the fast path reads them as labels (see `_fast`).
+_LABELS = [f"{half / 2:.1f}" for half in range(1, 11)] + [str(star) for star in range(1, 6)]
+_LABEL_VALUES = np.array([float(label) for label in _LABELS])
+_DTYPES = {"user_id": "int64", "movie_id": "int64", "rating": pd.CategoricalDtype(_LABELS), "timestamp": "int64"}
 _PLAIN_BYTES = b"0123456789.\r\n"
+STRICT_CHUNK = 16 << 20  # bytes of lines the strict path checks at once
 
 
 @dataclass
@@ -72,25 +78,36 @@ def read_ratings(source: SourceFile, sep: str, header: tuple[str, ...] | None = 
 
 
 def _fast(body: bytes, sep: str) -> tuple[np.ndarray, ...] | None:
+    """The four columns by one `read_csv`, or None when the strict path must look. Only plain bytes
+    get here, and the parser is held to the strict rules: the ratings are read as labels ("4", "4.5",
+    "4.0"; anything else is missing and sends the file to the strict path), and no decimal point is
+    understood elsewhere (the C parser would read "1." as the whole number 1)."""
     if body.translate(None, _PLAIN_BYTES + sep.encode()) or body.count(b"\r") != body.count(b"\r\n"):
         return None
     if sep == "::":  # the C parser takes one-character separators; a ':' left over fails to parse
         body, sep = body.replace(b"::", b"\t"), "\t"
     try:
-        frame = pd.read_csv(
-            io.BytesIO(body),
-            sep=sep,
-            header=None,
-            names=list(COLUMNS),
-            dtype=_DTYPES,
-            engine="c",
-            quoting=csv.QUOTE_NONE,
-            na_filter=False,
-            skip_blank_lines=True,
-        )
-    except (ValueError, OverflowError, pd.errors.EmptyDataError):  # ParserError is a ValueError
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "a label not in the categories will raise one day": strict path then
+            frame = pd.read_csv(
+                io.BytesIO(body),
+                sep=sep,
+                header=None,
+                names=list(COLUMNS),
+                dtype=_DTYPES,
+                engine="c",
+                quoting=csv.QUOTE_NONE,
+                na_filter=False,
+                skip_blank_lines=True,
+                decimal="\x01",
+            )
+    except (ValueError, TypeError, OverflowError, pd.errors.EmptyDataError):  # ParserError is a ValueError
         return None
-    return tuple(frame[name].to_numpy() for name in COLUMNS)
+    codes = frame["rating"].cat.codes.to_numpy()
+    if (codes < 0).any():
+        return None
+    ratings = _LABEL_VALUES[codes]
+    return frame["user_id"].to_numpy(), frame["movie_id"].to_numpy(), ratings, frame["timestamp"].to_numpy()
 
 
 def _line_finder(body: bytes, first_line: int) -> Callable[[int], int]:
@@ -109,21 +126,46 @@ def _line_finder(body: bytes, first_line: int) -> Callable[[int], int]:
 
 
 def _strict(source: SourceFile, body: bytes, sep: str, first_line: int) -> RatingRows:
-    lines = Lines.of(source, body.decode("latin-1"), first_line)
-    checks = lines.checks()
-    fields = lines.csv(checks, COLUMNS) if source.is_csv else lines.split(checks, sep, COLUMNS)
-    user_ids = whole_numbers(checks, fields["user_id"], "user id", INT32_MAX)
-    movie_ids = whole_numbers(checks, fields["movie_id"], "movie id", INT32_MAX)
-    ratings = ratings_column(checks, fields["rating"])
-    timestamps = whole_numbers(checks, fields["timestamp"], "timestamp", INT64_MAX)
-    return RatingRows(user_ids, movie_ids, ratings, timestamps, checks)
+    """Every field of every line checked, in chunks of lines (a 32-million-line file never sits in
+    memory as Python strings at once); a chunk's first failure is kept, not raised, so that the
+    value checks that follow can still name an earlier line."""
+    parts: list[tuple[np.ndarray, ...]] = []
+    numbers: list[np.ndarray] = []
+    found = Checks(source.name, lambda row: int(line_numbers[row]))
+    start, line, rows = 0, first_line, 0
+    while start < len(body):
+        stop = body.rfind(b"\n", start, start + STRICT_CHUNK) + 1 if len(body) - start > STRICT_CHUNK else len(body)
+        if stop <= start:  # one line longer than a chunk
+            stop = body.find(b"\n", start) + 1 or len(body)
+        chunk = body[start:stop]
+        lines = Lines.of(source, chunk.decode("latin-1"), line)
+        checks = lines.checks()
+        fields = lines.csv(checks, COLUMNS) if source.is_csv else lines.split(checks, sep, COLUMNS)
+        parts.append(
+            (
+                whole_numbers(checks, fields["user_id"], "user id", INT32_MAX),
+                whole_numbers(checks, fields["movie_id"], "movie id", INT32_MAX),
+                ratings_column(checks, fields["rating"]),
+                whole_numbers(checks, fields["timestamp"], "timestamp", INT64_MAX),
+            )
+        )
+        numbers.append(lines.numbers)
+        found.merge(checks, rows)
+        rows += len(lines)
+        line += chunk.count(b"\n")
+        start = stop
+    line_numbers = np.concatenate(numbers) if numbers else np.zeros(0, dtype=np.int64)
+    columns = [np.concatenate([part[i] for part in parts]) for i in range(4)] if parts else []
+    if not columns:
+        columns = [np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)]
+    return RatingRows(*columns, checks=found)
 
 
 def check_values(
     source: SourceFile, rows: RatingRows, movie_ids: np.ndarray, user_ids: np.ndarray | None, users_file: str
-) -> None:
+) -> np.ndarray:
     """Ratings in half stars, ids in range and known (`user_ids` None: any user), each (user, movie)
-    pair once. Raises the DataError of the first bad line."""
+    pair once. Raises the DataError of the first bad line; returns the rows' order by (user, movie)."""
     checks = rows.checks
     u, m = rows.user_ids, rows.movie_ids
     checks.add(u > INT32_MAX, lambda i: f"user id must be at most {INT32_MAX}, got '{u[i]}'")
@@ -135,8 +177,13 @@ def check_values(
     checks.raise_first()
     if not len(u):
         raise DataError(source.name, None, "no ratings")
-    repeat = first_repeat(u * (int(m.max()) + 1) + m)  # ids are <= INT32_MAX: no overflow
-    if repeat is not None:
+    keys = pair_keys(u, m)
+    order = np.argsort(keys)
+    ordered = keys[order]
+    if (ordered[1:] == ordered[:-1]).any():  # a pair rated twice: name the earliest line that repeats one
+        repeat = first_repeat(keys)
+        assert repeat is not None
         row, first = repeat
         message = f"user {u[row]} rated movie {m[row]} twice (first on line {checks.line_of(first)})"
         raise DataError(source.name, checks.line_of(row), message)
+    return order

@@ -140,7 +140,9 @@ def _movies(
             year = np.where(fill, column, year)
             known = plausible | fill
     checks.add((bare == "").to_numpy(), lambda i: "empty title")
-    parsed = [_genres(text) for text in genres.tolist()]
+    # A catalogue has far fewer genre combinations than movies (ML-32M: about 1,800 for 87,585).
+    combinations = {text: _genres(text) for text in set(genres.tolist())}
+    parsed = [combinations[text] for text in genres.tolist()]
     checks.add(
         np.fromiter((g is None for g in parsed), dtype=bool, count=len(parsed)),
         lambda i: f"genres must be like 'Comedy|Drama', got {clip(genres.iat[i])!r}",

@@ -95,22 +95,25 @@ class Lines:
         checks.add(open_quote, lambda i: "malformed CSV: unbalanced quotes")
         checks.add(counts != len(names), lambda i: f"expected {len(names)} fields, got {counts[i]}")
         good = ~open_quote & (counts == len(names))
-        table = _empty(names) if not len(self.text) else pd.DataFrame("", index=self.text.index, columns=list(names))
-        if good.any():
-            parsed = pd.read_csv(
-                io.StringIO("\n".join(self.text[good])),
-                header=None,
-                names=list(names),
-                dtype="str",
-                na_filter=False,
-                skip_blank_lines=False,
-                engine="c",
-            )
-            if len(parsed) != int(good.sum()):  # a quote read differently by the counts above and the reader
-                row = int(np.flatnonzero(good)[0])
-                raise DataError(self.source.name, int(self.numbers[row]), "malformed CSV: could not read the quoting")
-            table.loc[good] = parsed.apply(lambda column: column.str.strip(BLANK)).to_numpy()
-        return table
+        if not len(self.text):
+            return _empty(names)
+        parsed = pd.read_csv(
+            io.StringIO("\n".join(self.text[good])),
+            header=None,
+            names=list(names),
+            dtype="str",
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+        if len(parsed) != int(good.sum()):  # a quote read differently by the counts above and the reader
+            row = int(np.flatnonzero(good)[0])
+            raise DataError(self.source.name, int(self.numbers[row]), "malformed CSV: could not read the quoting")
+        parsed = pd.DataFrame({name: parsed[name].astype("str").str.strip(BLANK) for name in names})
+        if good.all():
+            return parsed
+        parsed.index = np.flatnonzero(good)  # the bad lines' fields stay empty
+        return parsed.reindex(range(len(self.text)), fill_value="")
 
 
 def _empty(names: tuple[str, ...]) -> pd.DataFrame:
@@ -136,6 +139,13 @@ class Checks:
         hits = np.flatnonzero(np.asarray(bad, dtype=bool))
         if len(hits) and (self.first is None or hits[0] < self.first[0]):
             self.first = (int(hits[0]), message)
+
+    def merge(self, other: Checks, offset: int) -> None:
+        """Take `other`'s first failure, found in rows that start at row `offset` of these checks."""
+        if other.first is not None:
+            row, message = other.first
+            if self.first is None or row + offset < self.first[0]:
+                self.first = (row + offset, lambda i: message(i - offset))
 
     def raise_first(self) -> None:
         if self.first is not None:
