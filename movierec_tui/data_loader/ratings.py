@@ -39,15 +39,17 @@ from movierec_tui.data_loader.table import (
 COLUMNS = ("user_id", "movie_id", "rating", "timestamp")
 # The ways MovieLens writes a rating; the fast path reads them as labels (see `_fast`).
 _LABELS = [f"{half / 2:.1f}" for half in range(1, 11)] + [str(star) for star in range(1, 6)]
-_LABEL_VALUES = np.array([float(label) for label in _LABELS])
-_DTYPES = {"user_id": "int64", "movie_id": "int64", "rating": pd.CategoricalDtype(_LABELS), "timestamp": "int64"}
+_LABEL_VALUES = np.array([float(label) for label in _LABELS], dtype=np.float32)
+# Ids beyond int32 fail the fast read (the strict path names them); 32M ratings take 17 bytes each.
+_DTYPES = {"user_id": "int32", "movie_id": "int32", "rating": pd.CategoricalDtype(_LABELS), "timestamp": "int64"}
 _PLAIN_BYTES = b"0123456789.\r\n"
 STRICT_CHUNK = 16 << 20  # bytes of lines the strict path checks at once
 
 
 @dataclass
 class RatingRows:
-    """Ratings in file order (int64 / float64 until checked), and the line of each row."""
+    """Ratings in file order (ids int32 or int64, ratings float32 or float64, until checked), and the
+    line of each row."""
 
     user_ids: np.ndarray
     movie_ids: np.ndarray
