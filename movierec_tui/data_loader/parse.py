@@ -25,7 +25,7 @@ from movierec_tui.data_loader import records
 from movierec_tui.data_loader.dataset import Dataset, Movie, Ratings, User, describe_catalogue, fingerprint_of
 from movierec_tui.data_loader.errors import DataError
 from movierec_tui.data_loader.ratings import check_values, read_ratings
-from movierec_tui.data_loader.sources import CSV, ML_1M, ML_10M, ML_100K, Found, SourceFile, find_dataset
+from movierec_tui.data_loader.sources import ML_1M, ML_10M, ML_100K, SourceFile, find_dataset
 from movierec_tui.data_loader.table import clip, csv_header
 
 LATEST_RATINGS = ("userid", "movieid", "rating", "timestamp")
@@ -112,5 +112,3 @@ def _all_users(users: dict[int, User] | None, rated_by: np.ndarray) -> dict[int,
             everyone[user_id] = User(user_id, None, None, None, "")
     return everyone
 
-
-__all__ = ["CSV", "Found", "load_dataset"]
