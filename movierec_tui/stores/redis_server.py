@@ -18,11 +18,9 @@ import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
+from movierec_tui.stores.errors import RedisUnavailable
+
 log = logging.getLogger(__name__)
-
-
-class RedisUnavailable(Exception):
-    """Redis cannot be reached or started; the message names the URL or the data dir."""
 
 
 @dataclass
