@@ -6,17 +6,23 @@ of recommendations is one pipelined round trip (HGETALL per id), not a query per
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import redis
 
 from movierec_tui.data_loader.dataset import Dataset
+from movierec_tui.stores.errors import RedisUnavailable, one_line
 
-# What a Redis that stopped or cannot be reached raises (a command error is a bug, not an outage).
-UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError)
+# What a Redis that stopped or cannot be reached raises: the CardStore's own error, and redis-py's
+# for the callers that talk to the client directly (a ping).
+UNAVAILABLE = (RedisUnavailable, redis.ConnectionError, redis.TimeoutError)
+
+R = TypeVar("R")
 
 CARD_PREFIX = "movie:"
 PROFILE_PREFIX = "profile:"
@@ -90,6 +96,33 @@ def build_cards(dataset: Dataset) -> list[MovieCard]:
     return cards
 
 
+def redis_step(what: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """Any redis-py failure inside a CardStore method leaves it as RedisUnavailable naming `what`."""
+
+    def decorate(method: Callable[..., R]) -> Callable[..., R]:
+        @functools.wraps(method)
+        def call(self: CardStore, *args: object, **kwargs: object) -> R:
+            try:
+                return method(self, *args, **kwargs)
+            except redis.RedisError as exc:
+                raise RedisUnavailable(
+                    f"Redis at {describe_client(self.client)}: {what} failed ({one_line(exc) or type(exc).__name__}); "
+                    "check that Redis is running (MOVIEREC_REDIS_URL, or the embedded one: restart movierec-tui)"
+                ) from exc
+
+        return call
+
+    return decorate
+
+
+def describe_client(client: redis.Redis) -> str:
+    """host:port/db (or the socket path) of a client, for messages."""
+    kwargs = client.connection_pool.connection_kwargs
+    if "path" in kwargs:
+        return str(kwargs["path"])
+    return f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}/{kwargs.get('db', 0)}"
+
+
 class CardStore:
     def __init__(self, client: redis.Redis, profile_namespace: str = "", profile_ttl: int = 0) -> None:
         """`profile_namespace` keeps the saved profiles of one served session (or one SSH key) apart from
@@ -100,6 +133,7 @@ class CardStore:
         self.profile_ttl = profile_ttl
         self.profile_prefix = f"profile@{profile_namespace}:" if profile_namespace else PROFILE_PREFIX
 
+    @redis_step("writing the movie cards")
     def write_cards(self, cards: Sequence[MovieCard], progress=None) -> None:
         """Pipelined batches; stale cards of movies no longer in the dataset are removed.
 
@@ -119,6 +153,7 @@ class CardStore:
         if stale:
             self.client.delete(*stale)
 
+    @redis_step("reading movie cards")
     def get_cards(self, movie_ids: Iterable[int]) -> dict[int, MovieCard]:
         """One round trip for any number of ids; ids without a card are left out."""
         ids = list(movie_ids)
@@ -133,26 +168,33 @@ class CardStore:
             if fields
         }
 
+    @redis_step("reading the movie cards")
     def all_cards(self) -> list[MovieCard]:
         ids = sorted(int(k[len(CARD_PREFIX) :]) for k in self.client.scan_iter(match=f"{CARD_PREFIX}*", count=1000))
         cards = self.get_cards(ids)
         return [cards[i] for i in ids if i in cards]
 
+    @redis_step("counting the movie cards")
     def count(self) -> int:
         return sum(1 for _ in self.client.scan_iter(match=f"{CARD_PREFIX}*", count=1000))
 
+    @redis_step("reading the meta record")
     def meta(self) -> dict[str, str]:
         return self.client.hgetall(META_KEY)
 
+    @redis_step("writing the meta record")
     def set_meta(self, **fields: str) -> None:
         self.client.hset(META_KEY, mapping=fields)
 
+    @redis_step("saving the profile")
     def save_profile(self, name: str, profile_json: str) -> None:
         self.client.set(f"{self.profile_prefix}{name}", profile_json, ex=self.profile_ttl or None)
 
+    @redis_step("loading the profile")
     def load_profile(self, name: str) -> str | None:
         return self.client.get(f"{self.profile_prefix}{name}")
 
+    @redis_step("moving an unreadable profile aside")
     def quarantine_profile(self, name: str, raw: str) -> str | None:
         """Move an unreadable record aside for inspection, so that no later save overwrites it.
 
@@ -172,6 +214,7 @@ class CardStore:
                 return None
         return kept
 
+    @redis_step("listing the saved profiles")
     def profile_names(self) -> list[str]:
         prefix = self.profile_prefix
         return sorted(k[len(prefix) :] for k in self.client.scan_iter(match=f"{_glob_escape(prefix)}*"))
