@@ -49,9 +49,10 @@ MilvusOption = Annotated[
 RedisOption = Annotated[str | None, typer.Option("--redis-url", help="Redis URL \\[env MOVIEREC_REDIS_URL].")]
 
 
-def fail(message: str, code: int) -> typer.Exit:
+def fail(message: str, code: int, cause: BaseException | None = None) -> typer.Exit:
+    """One red line for the person; the log also gets the exception behind it, with its traceback."""
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    log.error("%s", message)
+    log.error("%s", message, exc_info=cause)
     return typer.Exit(code)
 
 
@@ -84,8 +85,7 @@ def friendly_errors():
     from movierec_tui.data_loader.errors import DataError
     from movierec_tui.model.encoder import ModelMissing
     from movierec_tui.profile import ProfileError
-    from movierec_tui.stores.milvus_store import MilvusUnavailable
-    from movierec_tui.stores.redis_server import RedisUnavailable
+    from movierec_tui.stores.errors import StoreError, library_failure
     from movierec_tui.titles import AmbiguousTitle, TitleNotFound
     from movierec_tui.vocabulary import VocabularyError
 
@@ -93,12 +93,19 @@ def friendly_errors():
         yield
     except (DataError, VocabularyError, TitleNotFound, AmbiguousTitle, ProfileError) as exc:
         raise fail(str(exc), EXIT_BAD_INPUT) from None
-    except (DownloadError, RedisUnavailable, MilvusUnavailable) as exc:
+    except StoreError as exc:  # Milvus or Redis: down, unreachable, or refusing a request
+        raise fail(str(exc), EXIT_SERVICE, exc) from None
+    except DownloadError as exc:
         raise fail(str(exc), EXIT_SERVICE) from None
     except ModelMissing as exc:
         raise fail(str(exc), EXIT_NOT_SET_UP) from None
     except OSError as exc:
         raise fail(describe_os_error(exc), EXIT_BAD_INPUT) from None
+    except Exception as exc:
+        message = library_failure(exc)  # a store library's own exception that was not wrapped
+        if message is None:
+            raise
+        raise fail(message, EXIT_SERVICE, exc) from None
 
 
 class RichReporter:
@@ -297,7 +304,9 @@ def setup(
 
 @app.command()
 def index(
-    flat: Annotated[bool, typer.Option("--flat", help="Use a FLAT index instead of HNSW.")] = False,
+    hnsw: Annotated[
+        bool, typer.Option("--hnsw", help="An HNSW graph instead of the exact FLAT index (approximate; to compare).")
+    ] = False,
     home: HomeOption = None,
     milvus_uri: MilvusOption = None,
     redis_url: RedisOption = None,
@@ -312,7 +321,7 @@ def index(
         if installed_model_version(settings) is None:
             raise ModelMissing(f"no trained model in {settings.model_dir}; run `movierec-tui setup` first")
         with open_backends(settings) as backends, progress_bars() as progress:
-            name = index_movies(settings, backends, RichReporter(progress), "FLAT" if flat else "HNSW")
+            name = index_movies(settings, backends, RichReporter(progress), "HNSW" if hnsw else "FLAT")
     console.print(f"[green]indexed[/] into {name}")
 
 
@@ -575,6 +584,9 @@ def status(
         for key, value in report.items():
             table.add_row(f"[bold]{key}[/]", escape(str(value)))
         console.print(table)
+    down = [name for name in ("Redis", "Milvus") if not str(report[f"{name.lower()} reachable"]).startswith("yes")]
+    if down:
+        raise fail(f"{' and '.join(down)} not reachable (see above): start it or fix the address", EXIT_SERVICE)
     if not report["ready"]:
         raise typer.Exit(EXIT_NOT_SET_UP)
 

@@ -8,6 +8,7 @@ from movierec_tui.data_loader.dataset import Catalogue
 from movierec_tui.model.artifacts import MODEL_FORMAT, ModelInfo
 from movierec_tui.stores.backends import Backends, open_milvus_for, open_redis_for
 from movierec_tui.stores.cards import CardStore
+from movierec_tui.stores.errors import one_line
 
 
 def collect_status(settings: Settings, backends: Backends | None = None) -> dict[str, object]:
@@ -31,18 +32,22 @@ def collect_status(settings: Settings, backends: Backends | None = None) -> dict
             if backends is None:
                 connection.close()
     except Exception as exc:  # any failure is something to report, not to crash on
-        report["redis reachable"] = f"no: {exc}"
+        report["redis reachable"] = f"no: {one_line(exc)}"
+    index_current = False
     try:
         milvus = backends.milvus if backends else open_milvus_for(settings)
         try:
             report["milvus reachable"] = "yes"
-            report["collection"] = milvus.active_collection() or "none"
+            name = milvus.active_collection()
+            index_current = milvus.index_is_current()
+            older = "" if index_current else " (older format: run `movierec-tui index`)"
+            report["collection"] = f"{name}{older}" if name else "none"
             report["vectors"] = milvus.count()
         finally:
             if backends is None:
                 milvus.close()
     except Exception as exc:
-        report["milvus reachable"] = f"no: {exc}"
+        report["milvus reachable"] = f"no: {one_line(exc)}"
     report["dataset fingerprint"] = meta.get("dataset_fingerprint", "none")
     catalogue = Catalogue.from_meta(meta)
     if catalogue is not None:
@@ -61,6 +66,7 @@ def collect_status(settings: Settings, backends: Backends | None = None) -> dict
         report["model version"] = "none (run `movierec-tui setup`)"
     report["ready"] = bool(
         current_format
+        and index_current
         and report.get("vectors")
         and report.get("cards")
         and meta.get("indexed_model_version") == report["model version"]
