@@ -584,9 +584,11 @@ def status(
         for key, value in report.items():
             table.add_row(f"[bold]{key}[/]", escape(str(value)))
         console.print(table)
-    down = [name for name in ("Redis", "Milvus") if not str(report[f"{name.lower()} reachable"]).startswith("yes")]
+    stores = {"Redis": "MOVIEREC_REDIS_URL", "Milvus": "MOVIEREC_MILVUS_URI"}
+    down = [name for name in stores if not str(report[f"{name.lower()} reachable"]).startswith("yes")]
     if down:
-        raise fail(f"{' and '.join(down)} not reachable (see above): start it or fix the address", EXIT_SERVICE)
+        fix = " or ".join(stores[name] for name in down)
+        raise fail(f"{' and '.join(down)} not reachable (see above): start it, or fix {fix}", EXIT_SERVICE)
     if not report["ready"]:
         raise typer.Exit(EXIT_NOT_SET_UP)
 

@@ -172,12 +172,13 @@ def normalised(vectors: np.ndarray) -> np.ndarray:
 
 class MilvusStore:
     def __init__(self, uri: str, token: str = "") -> None:
-        logs.quiet_libraries()
+        from pymilvus import MilvusClient
+
+        logs.quiet_libraries()  # after importing pymilvus, which gives its loggers stderr handlers
         self.uri = uri
         self.lite = uri.endswith(".db")
         if not self.lite:
             _check_listening(uri)
-        from pymilvus import MilvusClient
 
         try:
             self.client = MilvusClient(uri=uri, token=token or None, timeout=CALL_TIMEOUT)
