@@ -1,10 +1,14 @@
 """Per-stage latency of one recommendation on the real data, next to an in-process numpy floor.
 
-Usage: python benchmarks/latency.py [--profiles 1000] [--k 10]
+Usage: python benchmarks/latency.py [--profiles 1000] [--k 10] [--milvus-uri http://host:19530]
 Needs a home where `movierec-tui setup` has run (MOVIEREC_HOME or the default). Random profiles:
 demographics plus 0-20 ratings of movies drawn by popularity. Prints p50/p99 per stage, with and
 without filters; the numpy brute-force search over the same vectors is the floor Milvus is
 compared against, measured in the same run.
+
+With --milvus-uri the same profiles also run against that Milvus (a server, whose index was written
+from this home with `MOVIEREC_MILVUS_URI=... movierec-tui index`), alternating with the home's own
+Milvus (Milvus Lite) profile by profile, so that both columns come from one run on the same load.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from movierec_tui.config import load_settings
 from movierec_tui.data_loader.dataset import AGE_BUCKETS, GENRES, OCCUPATIONS
 from movierec_tui.engine import Recommender
 from movierec_tui.profile import Profile
+
+STAGES = ("encode", "match", "search", "cards", "total")
 
 
 def random_profiles(rng: np.random.Generator, movie_ids: np.ndarray, popularity: np.ndarray, n: int, filtered: bool):
@@ -58,45 +64,55 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profiles", type=int, default=1000)
     parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--milvus-uri", help="also run against this Milvus (e.g. a server), alternating")
     args = parser.parse_args()
     settings = load_settings()
     rng = np.random.default_rng(0)
-    with Recommender(settings) as recommender:
-        cards = recommender.backends.cards.all_cards()
+    backends = {"Lite" if settings.uses_milvus_lite else "home's Milvus": Recommender(settings)}
+    if args.milvus_uri:
+        backends["server" if not args.milvus_uri.endswith(".db") else args.milvus_uri] = Recommender(
+            settings.with_overrides(milvus_uri=args.milvus_uri)
+        )
+    first = next(iter(backends.values()))
+    try:
+        cards = first.backends.cards.all_cards()
         movie_ids = np.array([c.movie_id for c in cards], dtype=np.int64)
         popularity = np.array([c.rating_count for c in cards], dtype=np.float64) + 1
-        table = recommender.movies
+        table = first.movies
         for warm in random_profiles(rng, movie_ids, popularity, 20, True):
-            recommender.recommend(warm, args.k)
+            for recommender in backends.values():
+                recommender.recommend(warm, args.k)
         rows = []
         for filtered in (False, True):
-            stages: dict[str, list[float]] = {
-                "encode": [], "match": [], "search": [], "cards": [], "total": [], "numpy": []
-            }
-            for profile in random_profiles(rng, movie_ids, popularity, args.profiles, filtered):
-                recommender.recommend(profile, args.k)
-                t = recommender.last_timings
-                for name in ("encode", "match", "search", "cards", "total"):
-                    stages[name].append(getattr(t, name))
-                vector, _ = recommender.encoder.encode(profile.gender, profile.age, profile.occupation, profile.ratings)
+            stages = {(name, stage): [] for name in backends for stage in STAGES}
+            floor: list[float] = []
+            for i, profile in enumerate(random_profiles(rng, movie_ids, popularity, args.profiles, filtered)):
+                order = list(backends.items())
+                for name, recommender in order[i % len(order):] + order[: i % len(order)]:
+                    recommender.recommend(profile, args.k)
+                    for stage in STAGES:
+                        stages[name, stage].append(getattr(recommender.last_timings, stage))
+                vector, _ = first.encoder.encode(profile.gender, profile.age, profile.occupation, profile.ratings)
                 started = time.perf_counter()
                 numpy_floor(table.vectors, table.movie_ids, vector, profile, args.k)
-                stages["numpy"].append((time.perf_counter() - started) * 1e3)
+                floor.append((time.perf_counter() - started) * 1e3)
             label = "with filters" if filtered else "no filters"
-            for name, values in stages.items():
-                p50, p99 = percentiles(values)
-                rows.append((label, name, p50, p99))
-            search_p50 = percentiles(stages["search"])[0]
-            rows.append((label, "search / numpy", search_p50 / percentiles(stages["numpy"])[0], None))
-    out = Table(title=f"{args.profiles} random profiles, k={args.k}, Milvus {settings.effective_milvus_uri}")
-    for column in ("profiles", "stage", "p50 ms", "p99 ms"):
-        out.add_column(column, justify="right" if "ms" in column else "left")
-    for label, name, p50, p99 in rows:
-        if p99 is None:
-            out.add_row(label, name, f"{p50:.1f}x", "")
-        else:
-            out.add_row(label, name, f"{p50:.3f}", f"{p99:.3f}")
-    Console().print(out)
+            for stage in STAGES:
+                rows.append((label, stage, [percentiles(stages[name, stage]) for name in backends]))
+            rows.append((label, "numpy floor", [percentiles(floor)] * len(backends)))
+    finally:
+        for recommender in backends.values():
+            recommender.close()
+    where = ", ".join(f"{name}: {r.backends.milvus.uri}" for name, r in backends.items())
+    out = Table(title=f"{args.profiles} random profiles, k={args.k}; {where}")
+    out.add_column("profiles")
+    out.add_column("stage")
+    for name in backends:
+        out.add_column(f"{name} p50 ms", justify="right")
+        out.add_column(f"{name} p99 ms", justify="right")
+    for label, stage, values in rows:
+        out.add_row(label, stage, *[f"{v:.3f}" for p50_p99 in values for v in p50_p99])
+    Console(width=160).print(out)
 
 
 if __name__ == "__main__":
