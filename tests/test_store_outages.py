@@ -40,8 +40,19 @@ def hold(port: int) -> socket.socket:
     """Bind the port of a server just stopped, without listening: connections to it are refused, and
     nothing else can start listening there while the test runs."""
     holder = socket.socket()
-    holder.bind(("127.0.0.1", port))
-    return holder
+    # The stopped server's connections may linger in TIME_WAIT; SO_REUSEADDR lets the bind through
+    # them (Linux still refuses it while anything listens on the port).
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            holder.bind(("127.0.0.1", port))
+            return holder
+        except OSError:
+            if time.monotonic() > deadline:
+                holder.close()
+                raise
+            time.sleep(0.2)  # the server's last process is still letting go of the port
 
 
 @pytest.fixture(scope="module")
