@@ -5,6 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import os
+import signal
+import struct
+import subprocess
+import termios
 import time
 from collections.abc import Callable
 
@@ -90,3 +96,102 @@ class ScreenClient:
         if self.conn is not None:
             self.conn.close()
             await self.conn.wait_closed()
+
+
+class OpenSSHClient(ScreenClient):
+    """The same screen, driven through the real OpenSSH client (`ssh -tt`) on a pseudo-terminal of
+    `columns` x `rows`: what a person's terminal sends and shows, including OpenSSH's own choices."""
+
+    def __init__(self, columns: int = 120, rows: int = 40) -> None:
+        super().__init__(columns, rows)
+        self.process: subprocess.Popen | None = None
+        self._master = -1
+        self._unsent = bytearray()
+        self._writing = False
+
+    @staticmethod
+    def command(port: int, *, host: str = "127.0.0.1", bind: str | None = None, identity: str | None = None,
+                extra: tuple[str, ...] = ()) -> list[str]:
+        """An `ssh` command line that reads no user config, trusts the test's host key and never prompts."""
+        command = ["ssh", "-F", "/dev/null", "-p", str(port), "-o", "StrictHostKeyChecking=no",
+                   "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes",
+                   "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "ServerAliveInterval=0"]
+        if bind:
+            command += ["-b", bind]
+        if identity:
+            command += ["-i", identity]
+        return [*command, *extra, f"demo@{host}"]
+
+    async def connect(self, port: int, *, client_keys=None, username: str = "demo", host: str = "127.0.0.1",
+                      pty: bool = True, bind: str | None = None, identity: str | None = None) -> OpenSSHClient:
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", self.rows, self.columns, 0, 0))
+        self.process = subprocess.Popen(
+            self.command(port, host=host, bind=bind, identity=identity, extra=("-tt",) if pty else ("-T",)),
+            stdin=slave, stdout=slave, stderr=slave, start_new_session=True, close_fds=True,
+        )
+        os.close(slave)
+        os.set_blocking(master, False)
+        self._master = master
+        asyncio.get_running_loop().add_reader(master, self._read)
+        return self
+
+    def _read(self) -> None:
+        try:
+            data = os.read(self._master, 65536)
+        except BlockingIOError:
+            return
+        except OSError:  # EIO: ssh has exited and closed the pty
+            data = b""
+        if data:
+            self.feed(data)
+        else:
+            asyncio.get_running_loop().remove_reader(self._master)
+            self.closed.set()
+            self.changed.set()
+
+    def send(self, data: str | bytes) -> None:
+        """Queued and written as the pty takes it (a big paste does not fit at once), in order."""
+        self._unsent += data.encode() if isinstance(data, str) else data
+        self._write_some()
+
+    def _write_some(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._unsent:
+            try:
+                written = os.write(self._master, self._unsent[:4096])
+            except BlockingIOError:
+                break
+            except OSError:  # ssh has gone
+                self._unsent.clear()
+                break
+            del self._unsent[:written]
+        if self._unsent and not self._writing:
+            loop.add_writer(self._master, self._write_some)
+            self._writing = True
+        elif not self._unsent and self._writing:
+            loop.remove_writer(self._master)
+            self._writing = False
+
+    @property
+    def unsent(self) -> int:
+        return len(self._unsent)
+
+    def resize(self, columns: int, rows: int) -> None:
+        self.screen.resize(rows, columns)
+        fcntl.ioctl(self._master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        assert self.process is not None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGWINCH)
+
+    async def close(self) -> None:
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.terminate()
+            await asyncio.get_running_loop().run_in_executor(None, self.process.wait)
+        if self._master >= 0:
+            with contextlib.suppress(ValueError, OSError):
+                asyncio.get_running_loop().remove_reader(self._master)
+                asyncio.get_running_loop().remove_writer(self._master)
+            os.close(self._master)
+            self._master = -1

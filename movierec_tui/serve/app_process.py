@@ -26,7 +26,7 @@ from typing import Protocol
 
 log = logging.getLogger(__name__)
 
-MAX_PENDING_INPUT = 64 * 1024  # bytes typed or pasted faster than the app reads; beyond this, dropped
+MAX_PENDING_INPUT = 64 * 1024  # bytes typed or pasted faster than the app reads; beyond this the client waits
 READ_CHUNK = 64 * 1024
 TERMINATE_GRACE = 3.0
 
@@ -101,11 +101,13 @@ class AppProcess:
         on_output: Callable[[bytes], None],
         on_exit: Callable[[int | None], None],
         launcher: Launcher = spawn_directly,
+        on_input_drained: Callable[[], None] | None = None,
     ) -> None:
         self.argv, self.env, self.cwd = argv, dict(env), cwd
         self.launcher = launcher
         self.columns, self.rows = columns, rows
         self.on_output, self.on_exit = on_output, on_exit
+        self.on_input_drained = on_input_drained
         self.process: Launched | None = None
         self._master = -1
         self._pending = bytearray()
@@ -168,11 +170,16 @@ class AppProcess:
 
     # -- input: session -> pty --------------------------------------------------------------------
 
+    @property
+    def input_backlog(self) -> int:
+        """Bytes written but not yet taken by the pty. Nothing is dropped: a caller that sees more than
+        MAX_PENDING_INPUT stops reading from its client until `on_input_drained` says the app caught up."""
+        return len(self._pending)
+
     def write(self, data: bytes) -> None:
         if self._ended:
             return
-        room = MAX_PENDING_INPUT - len(self._pending)
-        self._pending += data[: max(room, 0)]
+        self._pending += data
         self._flush_input()
 
     def _flush_input(self) -> None:
@@ -192,6 +199,8 @@ class AppProcess:
             else:
                 self._loop.remove_writer(self._master)
             self._writing = want_writer
+        if not self._pending and self.on_input_drained is not None:
+            self.on_input_drained()
 
     def resize(self, columns: int, rows: int) -> None:
         self.columns, self.rows = columns, rows

@@ -27,8 +27,9 @@ from pathlib import Path
 import asyncssh
 
 from movierec_tui.config import ENV_PROFILE_NAMESPACE, ENV_PROFILE_TTL, ENV_SERVED
-from movierec_tui.serve.app_process import AppProcess, Launched, spawn_directly
+from movierec_tui.serve.app_process import MAX_PENDING_INPUT, AppProcess, Launched, spawn_directly
 from movierec_tui.serve.child import ENV_SERVER_PID
+from movierec_tui.serve.terminal_input import TerminalInput
 from movierec_tui.serve.zygote import Zygote, ZygoteUnavailable
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,11 @@ MAX_COLUMNS, MAX_ROWS = 1000, 500
 TERM_PATTERN = re.compile(r"[A-Za-z0-9._+-]{1,64}")
 LOGIN_TIMEOUT = 30
 ANONYMOUS_PROFILE_TTL = 86400
-MAX_EARLY_INPUT = 4096
-PENDING_CONNECTIONS = 32  # connections that have not started a session yet, across all clients
+MAX_EARLY_INPUT = 4096  # typed before the app runs; beyond it, the client waits (its input is not read)
+# A logged-in connection without a running app (like `ssh -N`, or after its app has quit) is closed after
+# this long: held open, such connections would fill the connection limits for nothing. (Before login,
+# LOGIN_TIMEOUT applies: a person may be reading the host-key prompt or typing a key's passphrase.)
+NO_SESSION_TIMEOUT = 10.0
 
 NEEDS_A_TERMINAL = (
     "movierec is a full-screen terminal app and needs a terminal.\r\n"
@@ -58,10 +62,20 @@ class SSHServeConfig:
     max_per_ip: int = 4
     idle_timeout: float = 900.0
     prefork: bool = True  # fork sessions from a warm zygote (see serve.zygote) instead of a new interpreter
+    # Open TCP connections, whatever their state (logging in, logged in without a session, in a session):
+    # per address, and in all. 0 derives them from the session limits: one address flooding the port is
+    # then cut off at its own limit, and everyone else still finds room.
+    max_connections_per_ip: int = 0
+    max_connections: int = 0
+    no_session_timeout: float = NO_SESSION_TIMEOUT
 
     def __post_init__(self) -> None:
         if self.allow_anonymous == (self.authorized_keys is not None):
             raise ValueError("serve ssh needs exactly one of --authorized-keys FILE and --allow-anonymous")
+        if not self.max_connections_per_ip:
+            object.__setattr__(self, "max_connections_per_ip", self.max_per_ip + 4)
+        if not self.max_connections:
+            object.__setattr__(self, "max_connections", self.max_sessions + 64)
 
 
 def load_or_create_host_key(path: Path) -> asyncssh.SSHKey:
@@ -103,8 +117,9 @@ class Registry:
     config: SSHServeConfig
     sessions: dict[int, AppSession] = field(default_factory=dict)
     per_ip: Counter[str] = field(default_factory=Counter)
-    pending_connections: int = 0
+    connections_per_ip: Counter[str] = field(default_factory=Counter)
     port: int = 0  # the port actually listened on, for messages
+    refusals_logged: dict[str, float] = field(default_factory=dict)  # address -> when a refusal was last logged
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def refusal(self, ip: str) -> str | None:
@@ -122,6 +137,20 @@ class Registry:
                 "allowed. Please close one first.\r\n"
             )
         return None
+
+    def admit_connection(self, ip: str) -> str | None:
+        """Count a new TCP connection from `ip`, or say why it is refused (for the log)."""
+        if self.connections_per_ip[ip] >= self.config.max_connections_per_ip:
+            return f"{self.connections_per_ip[ip]} connections from this address already"
+        if self.connections_per_ip.total() >= self.config.max_connections:
+            return f"{self.connections_per_ip.total()} connections open in all"
+        self.connections_per_ip[ip] += 1
+        return None
+
+    def connection_closed(self, ip: str) -> None:
+        self.connections_per_ip[ip] -= 1
+        if self.connections_per_ip[ip] <= 0:
+            del self.connections_per_ip[ip]
 
     def add(self, session: AppSession) -> int:
         session_id = next(self.ids)
@@ -156,6 +185,8 @@ class AppSession(asyncssh.SSHServerSession):
         self.ending: asyncio.Future[None] | None = None  # kept so the task is not garbage-collected
         self.starting: asyncio.Future[None] | None = None
         self.early_input = bytearray()
+        self.input = TerminalInput()
+        self.reading_paused = False
 
     # -- requests ---------------------------------------------------------------------------------
 
@@ -200,7 +231,7 @@ class AppSession(asyncssh.SSHServerSession):
             self.chan.exit(1)
             return
         self.session_id = self.registry.add(self)
-        self.server.started_session()
+        self.server.session_opened()
         columns, rows = self.size
         env = dict(self.server.base_env)
         env |= {"TERM": self.term, ENV_PROFILE_NAMESPACE: self.server.profile_namespace(), ENV_SERVED: "ssh"}
@@ -214,6 +245,7 @@ class AppSession(asyncssh.SSHServerSession):
         self.app = AppProcess(
             ["--home", env["MOVIEREC_HOME"]], env, env["MOVIEREC_HOME"], columns, rows,
             on_output=self._to_client, on_exit=self._app_exited, launcher=self.server.launch,
+            on_input_drained=self._resume_reading,
         )
         self.starting = asyncio.ensure_future(self._start_app())
         self._schedule_idle_check()
@@ -242,6 +274,8 @@ class AppSession(asyncssh.SSHServerSession):
         if self.early_input:
             self.app.write(bytes(self.early_input))
             self.early_input.clear()
+        if self.app.input_backlog == 0:
+            self._resume_reading()
 
     def _to_client(self, data: bytes) -> None:
         """The app's output; dropped once the client is gone (the app is being hung up on)."""
@@ -254,10 +288,27 @@ class AppSession(asyncssh.SSHServerSession):
 
     def data_received(self, data: bytes, datatype: int | None) -> None:
         self.last_input = time.monotonic()
+        replaced, dropped = self.input.replaced, self.input.paste_dropped
+        data = self.input.feed(data)
+        if self.input.replaced and not replaced:
+            log.warning("session %s from %s: invalid UTF-8 in the input, replaced by U+FFFD", self.session_id, self.ip)
+        if self.input.paste_dropped and not dropped:
+            log.warning("session %s from %s: a paste over %d characters was cut", self.session_id, self.ip,
+                        self.input.paste_limit)
         if self._app_running():
             self.app.write(data)
-        elif len(self.early_input) < MAX_EARLY_INPUT:  # typed while the app starts: delivered once it runs
-            self.early_input += data[: MAX_EARLY_INPUT - len(self.early_input)]
+            backlog = self.app.input_backlog
+        else:  # typed while the app starts: delivered once it runs
+            self.early_input += data
+            backlog = len(self.early_input) * MAX_PENDING_INPUT // MAX_EARLY_INPUT
+        if backlog >= MAX_PENDING_INPUT and self.chan is not None and not self.reading_paused:
+            self.chan.pause_reading()  # SSH flow control then makes the client wait; nothing is dropped
+            self.reading_paused = True
+
+    def _resume_reading(self) -> None:
+        if self.reading_paused and self.chan is not None:
+            self.reading_paused = False
+            self.chan.resume_reading()
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
         self.size = self._clamp(width, height)
@@ -319,11 +370,16 @@ class AppSession(asyncssh.SSHServerSession):
             self.idle_check = None
         if self.session_id is not None:
             self.registry.remove(self.session_id, self.ip)
+            changed = ""
+            if self.input.replaced or self.input.paste_dropped:
+                changed = (f" ({self.input.replaced} invalid input bytes replaced, "
+                           f"{self.input.paste_dropped} pasted characters dropped)")
             log.info(
-                "session %d ended after %.0f s: %s", self.session_id, time.monotonic() - self.started_at,
-                self.end_reason,
+                "session %d ended after %.0f s: %s%s", self.session_id, time.monotonic() - self.started_at,
+                self.end_reason, changed,
             )
             self.session_id = None
+            self.server.session_closed()
 
     @staticmethod
     def _clamp(columns: int, rows: int) -> tuple[int, int]:
@@ -343,30 +399,65 @@ class DemoServer(asyncssh.SSHServer):
         self.username = ""
         self.key_id: str | None = None
         self.conn: asyncssh.SSHServerConnection | None = None
-        self.counted_pending = False
+        self.counted = False
+        self.open_sessions = 0
+        self.no_session_timer: asyncio.TimerHandle | None = None
 
     @property
     def identity(self) -> str:
         return f"key {self.key_id}" if self.key_id else "anonymous"
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        """Called as the TCP connection opens, before any SSH traffic: a refused one costs nearly nothing."""
         self.conn = conn
         peer = conn.get_extra_info("peername")
         self.ip = str(peer[0]) if peer else "?"
-        if self.registry.pending_connections >= PENDING_CONNECTIONS:
-            log.warning("connection from %s dropped: too many connections waiting", self.ip)
-            conn.close()
+        refusal = self.registry.admit_connection(self.ip)
+        if refusal is not None:
+            self._log_refusal(refusal)
+            conn.abort()
             return
-        self.registry.pending_connections += 1
-        self.counted_pending = True
+        self.counted = True
 
-    def started_session(self) -> None:
-        if self.counted_pending:
-            self.registry.pending_connections -= 1
-            self.counted_pending = False
+    def auth_completed(self) -> None:
+        self._expect_a_session()
+
+    def _log_refusal(self, why: str) -> None:
+        """At most one line per address and minute: a flood must not flood the log too."""
+        now = time.monotonic()
+        if now - self.registry.refusals_logged.get(self.ip, -60.0) >= 60:
+            self.registry.refusals_logged[self.ip] = now
+            log.warning("connections from %s refused: %s (logged once a minute)", self.ip, why)
+
+    def _expect_a_session(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.no_session_timer = loop.call_later(self.config.no_session_timeout, self._close_if_no_session)
+
+    def _close_if_no_session(self) -> None:
+        self.no_session_timer = None
+        if self.open_sessions == 0 and self.conn is not None:
+            log.info("connection from %s closed: no session after %.0f s", self.ip, self.config.no_session_timeout)
+            self.conn.close()
+
+    def session_opened(self) -> None:
+        self.open_sessions += 1
+        if self.no_session_timer is not None:
+            self.no_session_timer.cancel()
+            self.no_session_timer = None
+
+    def session_closed(self) -> None:
+        self.open_sessions -= 1
+        if self.open_sessions == 0 and self.conn is not None and self.no_session_timer is None:
+            self._expect_a_session()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.started_session()
+        self.conn = None
+        if self.no_session_timer is not None:
+            self.no_session_timer.cancel()
+            self.no_session_timer = None
+        if self.counted:
+            self.registry.connection_closed(self.ip)
+            self.counted = False
 
     # -- authentication ---------------------------------------------------------------------------
 

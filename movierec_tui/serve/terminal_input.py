@@ -1,0 +1,86 @@
+"""What a client types, made safe for the app's terminal before it reaches the pty.
+
+Textual decodes its input as strict UTF-8: one invalid byte (a Latin-1 terminal's `é`, 0xE9, or any
+binary noise) raised UnicodeDecodeError in its input thread, printed a traceback with the server's
+paths over the session and ended it. So the bytes are decoded here first, incrementally (a character
+split across two packets is kept whole) and with replacement: each invalid byte becomes U+FFFD.
+
+A bracketed paste (`ESC[200~ ... ESC[201~`) is kept to `paste_limit` characters: the rest of its
+content is dropped, but the end marker always goes through. Cutting the byte stream anywhere else
+(the old 64 KB input buffer did) could drop the end marker, after which the app took every later key
+as part of the paste and the session looked frozen.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+
+PASTE_START = "\x1b[200~"
+PASTE_END = "\x1b[201~"
+PASTE_LIMIT = 16 * 1024  # characters of one paste the app receives; a chat message is far shorter
+
+
+def _partial_marker_at_end(text: str, marker: str) -> int:
+    """How many characters at the end of `text` could be the start of `marker` (cut by a packet)."""
+    for size in range(min(len(marker) - 1, len(text)), 0, -1):
+        if marker.startswith(text[-size:]):
+            return size
+    return 0
+
+
+@dataclass
+class TerminalInput:
+    """A per-session filter: bytes from the client in, valid UTF-8 with bounded pastes out.
+
+    Nothing outside a paste is held back (a lone escape key must reach the app at once); inside a
+    paste, a possible start of the end marker at a packet's end waits for the next packet.
+    `replaced` and `paste_dropped` count what was changed, for the log."""
+
+    paste_limit: int = PASTE_LIMIT
+    replaced: int = 0
+    paste_dropped: int = 0
+    _decoder: codecs.IncrementalDecoder = field(
+        default_factory=lambda: codecs.getincrementaldecoder("utf-8")(errors="replace"), repr=False
+    )
+    _recent: str = ""  # the last characters passed on outside a paste: a start marker may span packets
+    _held: str = ""  # inside a paste: a packet's end that may be the start of the end marker
+    _in_paste: bool = False
+    _pasted: int = 0  # characters of the current paste passed on
+
+    def feed(self, data: bytes) -> bytes:
+        text = self._decoder.decode(data)
+        self.replaced += max(text.count("\ufffd") - data.count(b"\xef\xbf\xbd"), 0)
+        return self._bound_pastes(text).encode("utf-8")
+
+    def _bound_pastes(self, text: str) -> str:
+        out: list[str] = []
+        while text:
+            if not self._in_paste:
+                seen = self._recent + text
+                start = seen.find(PASTE_START)
+                if start < 0:
+                    out.append(text)
+                    self._recent = seen[-(len(PASTE_START) - 1) :]
+                    break
+                after = start + len(PASTE_START) - len(self._recent)  # where the paste starts in `text`
+                out.append(text[:after])
+                text = text[after:]
+                self._recent, self._in_paste, self._pasted = "", True, 0
+                continue
+            text, self._held = self._held + text, ""
+            end = text.find(PASTE_END)
+            content = text if end < 0 else text[:end]
+            if end < 0:
+                keep = _partial_marker_at_end(content, PASTE_END)
+                content, self._held = content[: len(content) - keep], content[len(content) - keep :]
+            room = max(self.paste_limit - self._pasted, 0)
+            out.append(content[:room])
+            self._pasted += min(len(content), room)
+            self.paste_dropped += max(len(content) - room, 0)
+            if end < 0:
+                break
+            out.append(PASTE_END)
+            text = text[end + len(PASTE_END) :]
+            self._in_paste = False
+        return "".join(out)

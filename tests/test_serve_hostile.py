@@ -1,0 +1,199 @@
+"""`serve ssh` against hostile or unlucky clients: invalid UTF-8, random bytes, a huge paste, floods of
+connections that never start a session. Each scenario drives the real server on 127.0.0.1 with the
+real OpenSSH client (`ssh` on a pseudo-terminal, as a person would) and with asyncssh."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import socket
+import subprocess
+import time
+
+import asyncssh
+import pytest
+import test_serve
+from ssh_screen import OpenSSHClient, ScreenClient
+from test_serve import ANONYMOUS, run, until
+
+from movierec_tui.serve.ssh import SSHDemo, SSHServeConfig
+from movierec_tui.serve.terminal_input import PASTE_END, PASTE_START
+
+served, host_key = test_serve.served, test_serve.host_key  # the same fixtures, for this module
+CLIENTS = {"asyncssh": ScreenClient, "openssh": OpenSSHClient}
+FIRST_SCREEN = "How old are you?"
+
+
+def no_traceback(client: ScreenClient) -> None:
+    raw = bytes(client.raw)
+    assert b"Traceback" not in raw and b"UnicodeDecodeError" not in raw, client.text
+
+
+@pytest.mark.parametrize("kind", sorted(CLIENTS))
+def test_invalid_utf8_is_replaced_and_the_session_goes_on(served, host_key, kind: str, caplog) -> None:
+    """A Latin-1 terminal's `é` (0xE9) and one more key used to end the session with Textual's
+    UnicodeDecodeError traceback; now the byte becomes U+FFFD, the app answers, and it is logged."""
+    caplog.set_level(logging.WARNING, logger="movierec_tui.serve.ssh")
+
+    async def scenario(demo: SSHDemo) -> None:
+        client = await CLIENTS[kind]().connect(demo.port)
+        await client.wait_for(FIRST_SCREEN)
+        client.send(b"back\r")
+        client.send(b"caf\xe9")  # Latin-1, as a terminal set to ISO-8859-1 sends it
+        await asyncio.sleep(0.3)
+        client.send(b"s\r")
+        client.send(b"loved alien\r")
+        await client.wait_for("Ratings (1)")
+        assert "caf\ufffds" in client.text  # what was typed, with the invalid byte shown as replaced
+        no_traceback(client)
+        (session,) = demo.registry.sessions.values()
+        assert session.app is not None and not session.app.ended
+        await client.close()
+
+    run(served, host_key, ANONYMOUS, scenario)
+    assert any("invalid UTF-8" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize("kind", sorted(CLIENTS))
+def test_random_bytes_never_show_a_traceback(served, host_key, kind: str) -> None:
+    """200 KB of random bytes: keys like escape then `q` may quit the app, which is its right, but
+    the session never ends in a traceback; while it runs it keeps answering."""
+
+    async def scenario(demo: SSHDemo) -> None:
+        client = await CLIENTS[kind]().connect(demo.port)
+        await client.wait_for(FIRST_SCREEN)
+        noise = random.Random(15).randbytes(200 * 1024)
+        for start in range(0, len(noise), 4096):
+            client.send(noise[start : start + 4096])
+            await asyncio.sleep(0.01)
+        await until(lambda: client.closed.is_set() or not demo.registry.sessions
+                    or getattr(client, "unsent", 0) == 0, timeout=60)  # fmt: skip
+        await asyncio.sleep(2)
+        no_traceback(client)
+        if demo.registry.sessions:  # still running: it must still answer
+            before = len(client.raw)
+            client.send(b"\x1b")
+            await until(lambda: len(client.raw) > before or client.closed.is_set(), timeout=30)
+        await client.close()
+
+    run(served, host_key, ANONYMOUS, scenario)
+
+
+@pytest.mark.parametrize("kind", sorted(CLIENTS))
+def test_a_one_megabyte_paste_does_not_freeze_the_session(served, host_key, kind: str) -> None:
+    """The old 64 KB input buffer cut the end-of-paste marker, and every later key was taken as part
+    of the paste. Now the paste is cut at a safe point, and the next keys work."""
+
+    async def scenario(demo: SSHDemo) -> None:
+        client = await CLIENTS[kind]().connect(demo.port)
+        await client.wait_for(FIRST_SCREEN)
+        client.send("back\r")
+        words = "lorem ipsum dolor sit amet "
+        client.send(PASTE_START + words * (1024 * 1024 // len(words)) + PASTE_END)
+        client.send("\r")
+        client.send("loved alien\r")
+        await client.wait_for("Ratings (1)", timeout=60)
+        no_traceback(client)
+        await client.close()
+
+    run(served, host_key, ANONYMOUS, scenario)
+
+
+def test_a_logged_in_connection_without_a_session_is_closed(served, host_key) -> None:
+    """`ssh -N` (logged in, no channel) and its asyncssh twin used to be held forever, filling the
+    connection limit; they are closed after the no-session timeout."""
+    config = SSHServeConfig(port=0, allow_anonymous=True, no_session_timeout=2)
+
+    async def scenario(demo: SSHDemo) -> None:
+        started = time.monotonic()
+        openssh = subprocess.Popen(OpenSSHClient.command(demo.port, extra=("-N",)), stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        quiet = await asyncssh.connect("127.0.0.1", demo.port, username="demo", known_hosts=None, agent_path=None)
+        try:
+            await asyncio.wait_for(quiet.wait_closed(), 15)
+            await until(lambda: openssh.poll() is not None, timeout=15)
+            assert time.monotonic() - started < 10
+            await until(lambda: not demo.registry.connections_per_ip, timeout=5)
+        finally:
+            openssh.kill()
+            openssh.wait()
+            quiet.close()
+
+    run(served, host_key, config, scenario)
+
+
+async def hold_raw_connections(port: int, count: int, source: str) -> list[socket.socket]:
+    """TCP connections that never send a byte (a slowloris on the SSH port)."""
+    loop = asyncio.get_running_loop()
+    held = []
+    for _ in range(count):
+        sock = socket.socket()
+        sock.setblocking(False)
+        sock.bind((source, 0))
+        try:
+            await loop.sock_connect(sock, ("127.0.0.1", port))
+        except OSError:
+            sock.close()
+            continue
+        held.append(sock)
+    return held
+
+
+async def hold_ssh_connections(port: int, count: int, source: str) -> list[asyncssh.SSHClientConnection]:
+    """Logged-in connections that never open a session (like `ssh -N`); refused ones are skipped."""
+
+    async def one() -> asyncssh.SSHClientConnection | None:
+        try:
+            return await asyncssh.connect("127.0.0.1", port, username="demo", known_hosts=None, agent_path=None,
+                                          local_addr=(source, 0), login_timeout=20)  # fmt: skip
+        except (OSError, asyncssh.Error):
+            return None
+
+    connections = await asyncio.gather(*(one() for _ in range(count)))
+    return [c for c in connections if c is not None]
+
+
+@pytest.mark.parametrize("kind", sorted(CLIENTS))
+def test_two_hundred_hostile_connections_lock_nobody_else_out(served, host_key, kind: str) -> None:
+    """200 connections from 127.0.0.1 (100 that never speak, 100 logged in without a session) used to
+    fill the server's 32 waiting places, and everybody else was turned away. Now one address is cut off
+    at its own limit: a person from 127.0.0.2 still gets in within 3 s."""
+    config = SSHServeConfig(port=0, allow_anonymous=True)
+
+    async def scenario(demo: SSHDemo) -> None:
+        raw = await hold_raw_connections(demo.port, 100, "127.0.0.1")
+        ssh = await hold_ssh_connections(demo.port, 100, "127.0.0.1")
+        try:
+            assert demo.registry.connections_per_ip["127.0.0.1"] <= config.max_connections_per_ip
+            started = time.perf_counter()
+            client = CLIENTS[kind]()
+            if kind == "openssh":
+                await client.connect(demo.port, bind="127.0.0.2")
+            else:
+                client.conn = await asyncssh.connect(
+                    "127.0.0.1", demo.port, username="demo", known_hosts=None, agent_path=None,
+                    local_addr=("127.0.0.2", 0),
+                )
+                client.chan, _ = await client.conn.create_session(
+                    lambda: _feed(client), term_type="xterm-256color", term_size=(120, 40), encoding=None)
+            await client.wait_for("Starting movierec", timeout=10)
+            logged_in = time.perf_counter() - started
+            assert logged_in < 3.0, f"the person from 127.0.0.2 waited {logged_in:.1f} s"
+            await client.wait_for(FIRST_SCREEN, timeout=60)
+            (session,) = demo.registry.sessions.values()
+            assert session.ip == "127.0.0.2"
+            await client.close()
+        finally:
+            for sock in raw:
+                sock.close()
+            for conn in ssh:
+                conn.close()
+
+    run(served, host_key, config, scenario)
+
+
+def _feed(client: ScreenClient):
+    from ssh_screen import _Feed
+
+    return _Feed(client)
