@@ -220,6 +220,13 @@ def main_callback(
         raise typer.Exit(0)
     if ctx.invoked_subcommand is not None:
         return
+    served = os.environ.get(ENV_SERVED, "")
+    if served != "web" and not (sys.stdin.isatty() and (sys.stdout.isatty() or sys.stderr.isatty())):
+        # Without a terminal the app's input thread spun on end-of-file at 100% CPU, drawing nowhere.
+        raise fail(
+            "movierec-tui is a full-screen app and needs a terminal; in a script or a pipe use "
+            "`movierec-tui recommend` (see `movierec-tui recommend --help`)", EXIT_BAD_INPUT,
+        )
     from movierec_tui.app import MovieRecApp
     from movierec_tui.engine import Recommender
     from movierec_tui.pipeline import run_setup
@@ -227,7 +234,6 @@ def main_callback(
     from movierec_tui.stores.backends import open_backends
 
     settings = resolve_settings(home, milvus_uri, redis_url)
-    served = os.environ.get(ENV_SERVED, "")
     with friendly_errors():
         # One connection to each store serves the readiness check, setup and the app.
         backends = open_backends(settings)

@@ -204,3 +204,16 @@ def test_a_milvus_lite_dir_locked_by_another_process_is_exit_3_naming_the_cause(
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_the_app_without_a_terminal_says_so_and_points_to_recommend(isolated_env, tmp_path: Path) -> None:
+    """`movierec-tui < /dev/null > out.txt` used to spin at 100% CPU forever, drawing nowhere."""
+    out = tmp_path / "out.txt"
+    with out.open("w") as stdout:
+        run = subprocess.run(
+            [sys.executable, "-m", "movierec_tui"], stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.PIPE,
+            text=True, cwd=SOURCE_ROOT, env=os.environ | {"PYTHONPATH": str(SOURCE_ROOT)}, timeout=60,
+        )
+    assert run.returncode == 2
+    assert "needs a terminal" in run.stderr and "movierec-tui recommend" in run.stderr
+    assert "Traceback" not in run.stderr + out.read_text()
