@@ -114,6 +114,9 @@ def test_setup_killed_in_every_step_keeps_the_previous_state_and_resumes(tmp_pat
 
     first = movierec(home, "setup", *TRAIN_FLAGS, redis_url=redis_url, env=source_a)
     assert first.returncode == 0, first.stderr
+    # A successful setup logs no errors (pymilvus and Milvus Lite used to log four ERROR tracebacks).
+    logged = (home / "movierec.log").read_text(encoding="utf-8")
+    assert " ERROR " not in logged and "Traceback" not in logged, logged
     version_a = recommend(home, redis_url)["model_version"]
     archive = home / "data" / "ml-1m.zip"
 

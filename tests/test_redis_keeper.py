@@ -1,0 +1,170 @@
+"""The embedded Valkey under faults: killed with -9 while its keeper runs, joined by `status` while it
+is down, a copied home, a keeper that dies and leaves its server behind. Real valkey-server processes
+in temp dirs; other processes are real `python` processes holding the store."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+import movierec_tui
+from movierec_tui.stores.redis_server import RECORD, server_pid_if_ours, start_embedded
+
+SOURCE_ROOT = Path(movierec_tui.__file__).resolve().parent.parent
+VALKEY = "valkey-server"
+
+# A process that keeps the embedded Valkey of a dir until it is told to stop (a line on stdin) or killed.
+KEEPER = """
+import sys
+from pathlib import Path
+from movierec_tui.stores.redis_server import start_embedded
+connection = start_embedded(Path(sys.argv[1]))
+print(connection.url, flush=True)
+sys.stdin.readline()
+connection.close()
+"""
+
+
+def valkey_pids(data_dir: Path) -> list[int]:
+    """valkey-server processes running in `data_dir`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if VALKEY in (entry / "cmdline").read_bytes().decode(errors="replace") and \
+                    Path(os.readlink(entry / "cwd")).resolve() == data_dir.resolve():  # fmt: skip
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def wait_until(condition, timeout: float = 10.0, step: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(step)
+
+
+def answers(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+
+
+def keeper_process(data_dir: Path) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", KEEPER, str(data_dir)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        env=os.environ | {"PYTHONPATH": str(SOURCE_ROOT)},
+    )
+    assert process.stdout is not None
+    return process, process.stdout.readline().strip()
+
+
+def stop_keeper(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        assert process.stdin is not None
+        process.stdin.write("\n")
+        process.stdin.flush()
+        process.wait(timeout=30)
+
+
+@pytest.mark.skipif(bool(os.environ.get("MOVIEREC_TEST_REDIS_URL")), reason="embedded Valkey only")
+def test_a_killed_server_is_restarted_by_its_keeper_within_seconds(tmp_path: Path) -> None:
+    connection = start_embedded(tmp_path / "redis")
+    try:
+        connection.client.set("kept", "yes")
+        time.sleep(1.5)  # appendfsync everysec: the write is on disk
+        (pid,) = valkey_pids(tmp_path / "redis")
+        os.kill(pid, signal.SIGKILL)
+        killed = time.monotonic()
+        wait_until(lambda: valkey_pids(tmp_path / "redis") not in ([], [pid]) and answers(connection.client))
+        assert time.monotonic() - killed < 5
+        assert connection.client.get("kept") == "yes"  # the same URL, the same data
+        assert len(valkey_pids(tmp_path / "redis")) == 1
+    finally:
+        connection.close()
+    assert valkey_pids(tmp_path / "redis") == []
+
+
+@pytest.mark.skipif(bool(os.environ.get("MOVIEREC_TEST_REDIS_URL")), reason="embedded Valkey only")
+def test_status_beside_a_keeper_never_starts_or_replaces_its_server(tmp_path: Path) -> None:
+    """`status` while the app's Valkey is down used to start a second Valkey on the same files, rewrite
+    server.json and exit 4. Now it waits for the keeper's restart and only reads."""
+    home = tmp_path / "home"
+    data_dir = home / "redis"
+    keeper, url = keeper_process(data_dir)
+    try:
+        record = json.loads((data_dir / RECORD).read_text())
+        (pid,) = valkey_pids(data_dir)
+        os.kill(pid, signal.SIGKILL)
+        status = subprocess.run(
+            [sys.executable, "-m", "movierec_tui", "status", "--json", "--home", str(home)],
+            capture_output=True, text=True, timeout=120, cwd=SOURCE_ROOT,
+            env={k: v for k, v in os.environ.items() if not k.startswith("MOVIEREC_")}
+            | {"PYTHONPATH": str(SOURCE_ROOT)},
+        )
+        report = json.loads(status.stdout)
+        assert report["redis reachable"] == f"yes ({url})", report
+        assert len(valkey_pids(data_dir)) == 1  # only the keeper's restarted server
+        assert json.loads((data_dir / RECORD).read_text())["keeper"] == record["keeper"] == keeper.pid
+        assert answers(redis.Redis.from_url(url))  # status left the keeper's server running
+    finally:
+        stop_keeper(keeper)
+    assert valkey_pids(data_dir) == []
+
+
+@pytest.mark.skipif(bool(os.environ.get("MOVIEREC_TEST_REDIS_URL")), reason="embedded Valkey only")
+def test_a_copied_home_never_joins_the_originals_server(tmp_path: Path) -> None:
+    """The copy carries the original's server.json (its port and a live pid): it used to join the
+    original's Valkey and write its profiles into the original's files."""
+    original, copy = tmp_path / "original" / "redis", tmp_path / "copy" / "redis"
+    first = start_embedded(original)
+    try:
+        first.client.set("profile:alice", "original")
+        shutil.copytree(original, copy, ignore=shutil.ignore_patterns("owner.lock"))
+        record = json.loads((copy / RECORD).read_text())
+        record["pid"] = os.getpid()  # a live pid, as after a reuse
+        (copy / RECORD).write_text(json.dumps(record))
+        second = start_embedded(copy)
+        try:
+            assert second.url != first.url
+            assert server_pid_if_ours(int(second.url.rsplit(":", 1)[1].split("/")[0]), copy) is not None
+            second.client.set("profile:alice", "copy")
+            assert first.client.get("profile:alice") == "original"
+        finally:
+            second.close()
+    finally:
+        first.close()
+
+
+@pytest.mark.skipif(bool(os.environ.get("MOVIEREC_TEST_REDIS_URL")), reason="embedded Valkey only")
+def test_a_server_left_by_a_killed_keeper_is_adopted_and_stopped_by_the_next(tmp_path: Path) -> None:
+    data_dir = tmp_path / "redis"
+    keeper, url = keeper_process(data_dir)
+    (pid,) = valkey_pids(data_dir)
+    keeper.kill()
+    keeper.wait()
+    assert valkey_pids(data_dir) == [pid]  # its server outlives it (nothing could stop it)
+    connection = start_embedded(data_dir)
+    try:
+        assert connection.url == url and valkey_pids(data_dir) == [pid]  # adopted, not replaced
+        os.kill(pid, signal.SIGKILL)
+        wait_until(lambda: answers(connection.client))  # and kept: restarted when it dies
+    finally:
+        connection.close()
+    wait_until(lambda: valkey_pids(data_dir) == [])
