@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -37,6 +38,16 @@ def quiet_libraries() -> None:
         for handler in list(library.handlers):
             library.removeHandler(handler)
         library.propagate = True
+    restore_fatal_signals()
+
+
+def restore_fatal_signals() -> None:
+    """`import paddle` installs C++ handlers for SIGTERM, SIGSEGV, SIGABRT... that print a "FatalError"
+    with a C++ traceback over the app's screen, and that can block on a full stderr pipe: a served app
+    then ignored SIGTERM and kept running. Each signal gets its default action back."""
+    paddle = sys.modules.get("paddle")
+    if paddle is not None and hasattr(paddle, "disable_signal_handler"):
+        paddle.disable_signal_handler()
 
 
 class ExpectedLibraryErrors(logging.Filter):

@@ -43,10 +43,6 @@ def _quiet_terminal(fd: int) -> None:
     termios.tcsetattr(fd, termios.TCSANOW, attrs)
 
 
-def app_command(home: str) -> list[str]:
-    return [sys.executable, "-m", "movierec_tui", "--home", home]
-
-
 class Launched(Protocol):
     """A started app process, whoever its parent is."""
 

@@ -2,6 +2,7 @@
 (on its pty), the milvus-lite server, or the zygote that forks apps (serve/zygote.py).
 
     python -m movierec_tui.serve.child app --home HOME
+    python -m movierec_tui.serve.child web-app --home HOME
     python -m movierec_tui.serve.child milvus-lite server --data-dir DIR ...
     python -m movierec_tui.serve.child zygote FD
 
@@ -53,6 +54,15 @@ def run_app(args: list[str]) -> None:
     cli_main()
 
 
+def run_web_app(args: list[str]) -> None:
+    """A browser tab's app (serve/web.py): pipes instead of a terminal, the same tie to the server."""
+    die_with_server(signal.SIGHUP)
+    from movierec_tui.cli import main as cli_main
+
+    sys.argv = ["movierec-tui", *args]
+    cli_main()
+
+
 def run_milvus_lite(args: list[str]) -> None:
     die_with_server(signal.SIGTERM)
     from milvus_lite.cmdline import main as milvus_main
@@ -70,9 +80,9 @@ def run_zygote(args: list[str]) -> None:
 
 def main() -> None:
     role, args = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
-    roles = {"app": run_app, "milvus-lite": run_milvus_lite, "zygote": run_zygote}
+    roles = {"app": run_app, "web-app": run_web_app, "milvus-lite": run_milvus_lite, "zygote": run_zygote}
     if role not in roles:
-        sys.exit("usage: python -m movierec_tui.serve.child app|milvus-lite|zygote ARGS...")
+        sys.exit("usage: python -m movierec_tui.serve.child app|web-app|milvus-lite|zygote ARGS...")
     roles[role](args)
 
 

@@ -1,33 +1,172 @@
 """`movierec-tui serve web`: the app in a browser, through textual-serve.
 
-textual-serve starts one app process per browser tab with the server's environment, so the shared
-stores and a per-process profile namespace are put into this process's environment first.
+textual-serve runs one app process per browser tab. Two things are changed here:
+
+- **No app outlives its tab.** textual-serve asked the app to quit and then waited for it without a
+  limit; an app still starting when a visitor left (a headless screenshot closes the page as soon as
+  it loads) kept running at 34-53% CPU, ignored SIGTERM and outlived the server. Here each app is the
+  leader of its own process group, started through `serve.child` (so the kernel ends it if the server
+  dies), and a tab that closes gets `QUIT_GRACE` seconds to quit before its group is hung up on and
+  then killed. The server ends every app when it stops.
+- **Every asset is served from here.** The page linked its font from fonts.googleapis.com, so every
+  visitor told a third party about the visit and offline or LAN demos lost the font. textual-serve
+  ships the same font (Roboto Mono), which the page now loads from the server's /static/.
+
+The shared stores and a per-process profile namespace reach the apps through the environment.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import os
-import shlex
+import signal
 import sys
+from pathlib import Path
+
+from aiohttp import web
 
 from movierec_tui.config import ENV_PROFILE_NAMESPACE, ENV_PROFILE_TTL, ENV_SERVED, PER_PROCESS_NAMESPACE
-from movierec_tui.serve.app_process import app_command
+from movierec_tui.serve.child import ENV_SERVER_PID
 from movierec_tui.serve.shared import SharedStores, session_base_env
 from movierec_tui.serve.ssh import ANONYMOUS_PROFILE_TTL
 
+log = logging.getLogger(__name__)
+
+QUIT_GRACE = 3.0  # seconds an app gets to quit after its tab closed, then SIGHUP, then SIGKILL
+MAX_TABS = 16  # apps at once; each is a process of its own (about 170 MB)
+FONT_LINK = '<link\n      rel="stylesheet"\n      href="https://fonts.googleapis.com/css?family=Roboto%20Mono"\n    />'
+LOCAL_FONT = """<style>
+      @font-face {
+        font-family: "Roboto Mono";
+        src: url("{{ config.static.url }}fonts/RobotoMono-VariableFont_wght.ttf") format("truetype");
+        font-style: normal;
+      }
+      @font-face {
+        font-family: "Roboto Mono";
+        src: url("{{ config.static.url }}fonts/RobotoMono-Italic-VariableFont_wght.ttf") format("truetype");
+        font-style: italic;
+      }
+    </style>"""
+
+
+def web_app_command(home: str) -> list[str]:
+    return [sys.executable, "-m", "movierec_tui.serve.child", "web-app", "--home", home]
+
+
+def _local_font_loader(templates: Path):
+    """textual-serve's page template, with its Google Fonts link replaced by the font it ships."""
+    import jinja2
+
+    class LocalAssets(jinja2.FileSystemLoader):
+        def get_source(self, environment, template):
+            source, filename, uptodate = super().get_source(environment, template)
+            if template == "app_index.html":
+                if FONT_LINK not in source:
+                    raise RuntimeError(f"{filename}: the font link to replace has changed; update serve/web.py")
+                source = source.replace(FONT_LINK, LOCAL_FONT)
+            return source, filename, uptodate
+
+    return LocalAssets(str(templates))
+
+
+def make_server(argv: list[str], host: str, port: int, public_url: str | None, max_tabs: int = MAX_TABS):
+    """A textual-serve Server that owns its apps' lives and serves every asset itself."""
+    import aiohttp_jinja2
+    from textual_serve.app_service import AppService
+    from textual_serve.server import Server, to_int
+
+    class TabApp(AppService):
+        """One tab's app: its own process group, ended for sure when the tab closes."""
+
+        async def _open_app_process(self, width: int = 80, height: int = 24):
+            environment = self._build_environment(width=width, height=height)
+            environment[ENV_SERVER_PID] = str(os.getpid())
+            self._process = await asyncio.create_subprocess_exec(
+                *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE, env=environment, start_new_session=True,
+            )
+            self._stdin = self._process.stdin
+            return self._process
+
+        async def stop(self) -> None:
+            """Ask the app to quit; if it has not within QUIT_GRACE, hang up on its group, then kill it."""
+            process = self._process
+            if self._task is None or process is None:
+                return
+            task, self._task = self._task, None
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.send_meta({"type": "quit"}), 1)
+            for signum in (None, signal.SIGHUP, signal.SIGKILL):
+                if signum is not None:
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.killpg(process.pid, signum)
+                    log.warning("web app %d did not quit; sent %s", process.pid, signal.Signals(signum).name)
+                try:
+                    await asyncio.wait_for(asyncio.shield(process.wait()), QUIT_GRACE)
+                    break
+                except TimeoutError:
+                    continue
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    class WebServer(Server):
+        def __init__(self) -> None:
+            super().__init__(" ".join(argv), host=host, port=port, title="movierec", public_url=public_url)
+            self.tabs: set[TabApp] = set()
+
+        async def _make_app(self) -> web.Application:
+            app = await super()._make_app()
+            aiohttp_jinja2.setup(app, loader=_local_font_loader(self.templates_path))
+            return app
+
+        async def on_shutdown(self, app: web.Application) -> None:
+            await asyncio.gather(*(tab.stop() for tab in list(self.tabs)), return_exceptions=True)
+
+        async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+            websocket = web.WebSocketResponse(heartbeat=15)
+            await websocket.prepare(request)
+            if len(self.tabs) >= max_tabs:
+                log.warning("tab from %s refused: %d apps running", request.remote, len(self.tabs))
+                await websocket.close(code=1013, message=b"movierec is full; try again in a few minutes")
+                return websocket
+            tab = TabApp(
+                self.command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
+                close=websocket.close, download_manager=self.download_manager, debug=self.debug,
+            )
+            self.tabs.add(tab)
+            try:
+                width = to_int(request.query.get("width", "80"), 80)
+                height = to_int(request.query.get("height", "24"), 24)
+                await tab.start(width, height)
+                log.info("tab from %s: app %d", request.remote, tab._process.pid if tab._process else 0)
+                await self._process_messages(websocket, tab)
+            except (asyncio.CancelledError, ConnectionError):
+                pass
+            except Exception:
+                log.exception("web tab from %s failed", request.remote)
+            finally:
+                await asyncio.shield(tab.stop())
+                self.tabs.discard(tab)
+                with contextlib.suppress(Exception):
+                    await websocket.close()
+            return websocket
+
+    return WebServer()
+
 
 def serve_web(stores: SharedStores, host: str, port: int, public_url: str | None) -> None:
-    from textual_serve.server import Server
-
     env = session_base_env(stores) | {
         ENV_PROFILE_NAMESPACE: PER_PROCESS_NAMESPACE,  # each tab its own, private profiles
         ENV_PROFILE_TTL: str(ANONYMOUS_PROFILE_TTL),  # which nobody can reopen once the tab is gone
         ENV_SERVED: "web",
     }
-    env.pop("PATH", None)  # keep the server's own PATH and HOME for the shell textual-serve starts
+    env.pop("PATH", None)  # keep the server's own PATH and HOME
     env.pop("HOME", None)
     os.environ.update(env)
-    command = shlex.join(app_command(str(stores.settings.home)))
-    server = Server(command, host=host, port=port, title="movierec", public_url=public_url)
+    server = make_server(web_app_command(str(stores.settings.home)), host, port, public_url)
     print(f"serving movierec at {server.public_url} (ctrl+c to stop)", file=sys.stderr, flush=True)
     server.serve()
+
