@@ -13,10 +13,13 @@ import sys
 import warnings
 from pathlib import Path
 
-os.environ.setdefault("GLOG_minloglevel", "2")
-os.environ.setdefault("FLAGS_call_stack_level", "0")
-# gRPC's C core (under pymilvus) logs keepalive and GOAWAY chatter straight to stderr.
-os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+# Read by the libraries' C++ cores when they start, so they must be in the environment of every process
+# that runs the app (serve passes them on to the sessions it starts: see serve.shared.session_base_env).
+# gRPC's C core (under pymilvus) logs keepalive and GOAWAY chatter ("ENHANCE_YOUR_CALM") straight to
+# stderr, which in a served session is the person's screen.
+QUIET_ENVIRONMENT = {"GLOG_minloglevel": "2", "FLAGS_call_stack_level": "0", "GRPC_VERBOSITY": "NONE"}
+for _name, _value in QUIET_ENVIRONMENT.items():
+    os.environ.setdefault(_name, _value)
 # paddle.utils.cpp_extension warns on import when ccache is absent; it concerns building C++
 # extensions, which this app never does.
 warnings.filterwarnings("ignore", message="No ccache found", category=UserWarning)

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import asyncssh
 import pytest
@@ -276,3 +277,20 @@ def test_the_page_loads_every_asset_from_the_server(web_server, tmp_path) -> Non
     foreign = [r for r in requests if not r.startswith(here)]
     assert foreign == [], foreign
     assert any("/static/fonts/RobotoMono" in r for r in requests), requests  # the font, from here
+
+
+def test_a_served_app_runs_with_the_c_libraries_quiet(served, host_key) -> None:
+    """gRPC's C core starts in the app (its first channel) and reads GRPC_VERBOSITY then. A forked app
+    gets the session's environment, which lacked it: GOAWAY / ENHANCE_YOUR_CALM lines from
+    chttp2_transport.cc were printed over the person's screen."""
+
+    async def scenario(demo: SSHDemo) -> None:
+        client = await ScreenClient().connect(demo.port)
+        await client.wait_for(FIRST_SCREEN)
+        (session,) = demo.registry.sessions.values()
+        raw = Path(f"/proc/{session.app.pid}/environ").read_text()
+        environ = dict(entry.split("=", 1) for entry in raw.split("\0") if "=" in entry)
+        assert environ.get("GRPC_VERBOSITY") == "NONE" and environ.get("GLOG_minloglevel") == "2"
+        await client.close()
+
+    run(served, host_key, ANONYMOUS, scenario)

@@ -125,11 +125,15 @@ def shared_stores(settings: Settings) -> Iterator[SharedStores]:
 
 def session_base_env(stores: SharedStores) -> dict[str, str]:
     """The environment of a session process: the stores and nothing else of the server's own."""
+    from movierec_tui.logs import QUIET_ENVIRONMENT
+
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", str(stores.settings.home)),
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
-        "GLOG_minloglevel": "2",
+        # A forked app's environment is this one, not the zygote's: without these, gRPC's C core (which
+        # starts in the app, with its first channel) printed GOAWAY lines over the session's screen.
+        **QUIET_ENVIRONMENT,
     }
     return env | stores.session_env()
