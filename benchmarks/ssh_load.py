@@ -1,6 +1,7 @@
 """Load on `movierec-tui serve ssh`: N concurrent scripted SSH sessions, each rating 10 movies.
 
-Usage: MOVIEREC_HOME=... python benchmarks/ssh_load.py [--sessions 1,4,8,16] [--pace 0.12] [--out FILE]
+Usage: MOVIEREC_HOME=... python benchmarks/ssh_load.py [--sessions 1,4,8,16] [--pace 0.12] [--hostile N]
+       [--out FILE]
 
 Needs a home where `movierec-tui setup` has run (real MovieLens 1M data). Starts the real server
 (`movierec-tui serve ssh --allow-anonymous` on a free loopback port) as its own process, so the
@@ -19,6 +20,11 @@ Memory is read from /proc/PID/smaps_rollup once all N sessions are up: RSS and P
 PSS of everything the server runs (apps, zygote, milvus-lite server, embedded Redis, itself).
 The clients run on the same 2 cores as the server and take their share of CPU (reported as
 client_cpu_share, of the whole machine), so these are upper bounds for a remote audience.
+
+`--hostile N` keeps N flood connections open from another address (127.0.0.2) while the sessions
+run: half are TCP connections that never send a byte, half log in and never open a session (like
+`ssh -N`); each one the server closes or refuses is opened again a second later. `hostile_open` is
+how many the server was holding when the sessions were all up.
 """
 
 from __future__ import annotations
@@ -28,12 +34,14 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
+import asyncssh
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -118,13 +126,62 @@ async def session(port: int, index: int, pace: float, quiet: float, started_apps
     return results
 
 
+HOSTILE_ADDRESS = "127.0.0.2"
+
+
+async def hostile_connection(port: int, kind: str, stop: asyncio.Event, open_now: list[int]) -> None:
+    """One flood connection, held open as long as the server lets it; reopened a second after it is closed."""
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        try:
+            if kind == "tcp":
+                sock = socket.socket()
+                sock.setblocking(False)
+                sock.bind((HOSTILE_ADDRESS, 0))
+                try:
+                    await loop.sock_connect(sock, ("127.0.0.1", port))
+                    open_now[0] += 1
+                    try:  # held until the server closes it (recv returns b"") or the level ends
+                        while not stop.is_set() and await asyncio.wait_for(loop.sock_recv(sock, 4096), 1.0):
+                            pass
+                    except TimeoutError:
+                        if not stop.is_set():
+                            continue
+                    finally:
+                        open_now[0] -= 1
+                finally:
+                    sock.close()
+            else:
+                conn = await asyncssh.connect("127.0.0.1", port, username="flood", known_hosts=None, agent_path=None,
+                                              local_addr=(HOSTILE_ADDRESS, 0), login_timeout=30)  # fmt: skip
+                open_now[0] += 1
+                try:
+                    closed = asyncio.ensure_future(conn.wait_closed())
+                    stopped = asyncio.ensure_future(stop.wait())
+                    await asyncio.wait([closed, stopped], return_when=asyncio.FIRST_COMPLETED)
+                    stopped.cancel()
+                finally:
+                    open_now[0] -= 1
+                    conn.close()
+        except (OSError, asyncssh.Error, TimeoutError):
+            pass
+        await asyncio.sleep(1.0)
+
+
 def percentiles(values: list[float]) -> tuple[float, float]:
     array = np.asarray(values) * 1000
     return float(np.percentile(array, 50)), float(np.percentile(array, 99))
 
 
-async def run_level(port: int, n: int, pace: float, quiet: float, server_pid: int) -> dict[str, object]:
+async def run_level(
+    port: int, n: int, pace: float, quiet: float, server_pid: int, hostile: int = 0
+) -> dict[str, object]:
     started_apps: list[int] = []
+    stop_flood, flood_open = asyncio.Event(), [0]
+    flood = [asyncio.create_task(hostile_connection(port, "tcp" if i % 2 else "ssh", stop_flood, flood_open))
+             for i in range(hostile)]  # fmt: skip
+    if hostile:
+        await asyncio.sleep(5)  # the flood is in place before the people arrive
     client_cpu_start, wall_start = time.process_time(), time.perf_counter()
     tasks = [asyncio.create_task(session(port, i, pace, quiet, started_apps)) for i in range(n)]
     await asyncio.sleep(0)
@@ -142,13 +199,17 @@ async def run_level(port: int, n: int, pace: float, quiet: float, server_pid: in
                    "total_pss_mb": sum(memory_mb(pid, "Pss") for pid in everything),
                    "server_rss_mb": memory_mb(server_pid),
                    **{f"{name}_rss_mb": memory_mb(pid) for name, pid in others.items()}}  # fmt: skip
+            rss["hostile_open"] = flood_open[0]
             break
         await asyncio.sleep(0.5)
     outcomes = await asyncio.gather(*tasks)
+    stop_flood.set()
+    await asyncio.gather(*flood)
     client_cpu = time.process_time() - client_cpu_start
     wall = time.perf_counter() - wall_start
     merged = {key: [v for o in outcomes for v in o[key]] for key in ("echo", "update", "startup")}
-    row: dict[str, object] = {"sessions": n, "keystrokes": len(merged["echo"]), "ratings": len(merged["update"])}
+    row: dict[str, object] = {"sessions": n, "hostile": hostile, "keystrokes": len(merged["echo"]),
+                              "ratings": len(merged["update"])}
     for key in ("echo", "update", "startup"):
         p50, p99 = percentiles(merged[key])
         row[f"{key}_p50_ms"], row[f"{key}_p99_ms"] = round(p50, 1), round(p99, 1)
@@ -180,6 +241,7 @@ def main() -> None:
     parser.add_argument("--quiet", type=float, default=0.8, help="silence that marks the end of an update")
     parser.add_argument("--modes", default="prefork",
                         help="prefork (apps forked from the zygote), direct (--no-prefork), or both: prefork,direct")
+    parser.add_argument("--hostile", type=int, default=0, help="flood connections (from 127.0.0.2) beside the sessions")
     parser.add_argument("--out", type=Path, default=None, help="also write the rows as JSON")
     args = parser.parse_args()
     levels = [int(n) for n in args.sessions.split(",")]
@@ -189,19 +251,21 @@ def main() -> None:
         server = start_server(port, os.environ.get("MOVIEREC_HOME", ""), max(levels), mode)
         try:
             for n in levels:
-                row = {"mode": mode} | asyncio.run(run_level(port, n, args.pace, args.quiet, server.pid))
+                level = run_level(port, n, args.pace, args.quiet, server.pid, args.hostile)
+                row = {"mode": mode} | asyncio.run(level)
                 print(json.dumps(row), flush=True)
                 rows.append(row)
                 time.sleep(2)  # let the previous level's apps exit
         finally:
             server.send_signal(signal.SIGINT)
             server.wait(timeout=60)
-    header = ("mode", "sessions", "keystroke echo p50/p99 ms", "rating update p50/p99 ms", "startup p50/p99 s",
-              "per app RSS / PSS MB", "all processes PSS MB")  # fmt: skip
+    header = ("mode", "sessions", "hostile", "keystroke echo p50/p99 ms", "rating update p50/p99 ms",
+              "startup p50/p99 s", "per app RSS / PSS MB", "all processes PSS MB")  # fmt: skip
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in rows:
-        print(f"| {row['mode']} | {row['sessions']} | {row['echo_p50_ms']:.0f} / {row['echo_p99_ms']:.0f} "
+        print(f"| {row['mode']} | {row['sessions']} | {row['hostile']} "
+              f"| {row['echo_p50_ms']:.0f} / {row['echo_p99_ms']:.0f} "
               f"| {row['update_p50_ms']:.0f} / {row['update_p99_ms']:.0f} "
               f"| {row['startup_p50_ms'] / 1000:.1f} / {row['startup_p99_ms'] / 1000:.1f} "
               f"| {row.get('app_rss_mean_mb', 0):.0f} / {row.get('app_pss_mean_mb', 0):.0f} "
