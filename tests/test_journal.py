@@ -3,11 +3,13 @@ disk, survives the crash of the process that made it, and is replayed when Redis
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -133,3 +135,58 @@ def test_a_full_disk_is_reported_not_hidden(tmp_path: Path, valkey) -> None:
     nowhere = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
     with pytest.raises(OSError):
         journal.save(nowhere, "profile:frank", profile(1))
+
+
+@pytest.fixture()
+def small_disk(tmp_path: Path):
+    """A 4 MB tmpfs, a home dir on a disk that can really fill up (needs root, as in CI)."""
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)],
+                             capture_output=True, text=True)  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def fill(disk: Path) -> Path:
+    filler = disk / "filler"
+    with open(filler, "wb") as handle, contextlib.suppress(OSError):
+        while True:
+            handle.write(b"\0" * 65536)
+            handle.flush()
+    return filler
+
+
+@pytest.mark.skipif(bool(os.environ.get("MOVIEREC_TEST_REDIS_URL")), reason="embedded Valkey only")
+def test_a_full_disk_under_the_home_loses_nothing_silently(small_disk: Path) -> None:
+    """The home's disk fills up while the embedded Valkey runs: a save either reaches Redis, or is
+    journalled, or the caller is told it is neither; once there is room again, it goes through."""
+    from movierec_tui.stores.redis_server import start_embedded
+
+    connection = start_embedded(small_disk / "redis")
+    journal = ProfileJournal(small_disk / "journal")
+    try:
+        assert journal.save(connection.client, "profile:alice", profile(1))
+        filler = fill(small_disk)
+        outcomes = []
+        for attempt in range(20):  # Valkey may take a write or two into memory before its disk write fails
+            try:
+                outcomes.append(journal.save(connection.client, "profile:alice", profile(1, attempt + 2)))
+            except OSError:
+                outcomes.append("told")
+            time.sleep(0.1)
+        assert "told" in outcomes or False in outcomes  # the full disk did not go unnoticed
+        filler.unlink()
+        time.sleep(1.5)  # Valkey retries its append-only file write
+        deadline = time.monotonic() + 20
+        while not journal.save(connection.client, "profile:alice", profile(1, 99)):
+            assert time.monotonic() < deadline, "Redis did not take saves again after the disk had room"
+            time.sleep(0.5)
+        journal.replay(connection.client)
+        assert connection.client.get("profile:alice") == profile(1, 99) and journal.pending_keys() == []
+    finally:
+        connection.close()

@@ -294,3 +294,81 @@ def test_a_served_app_runs_with_the_c_libraries_quiet(served, host_key) -> None:
         await client.close()
 
     run(served, host_key, ANONYMOUS, scenario)
+
+
+def test_a_resize_storm_leaves_the_session_working(served, host_key) -> None:
+    """500 window changes in a burst, of every size from absurd to tiny: the session keeps running and
+    ends up drawn at the last size."""
+
+    async def scenario(demo: SSHDemo) -> None:
+        client = await ScreenClient(120, 40).connect(demo.port)
+        await client.wait_for(FIRST_SCREEN)
+        sizes = random.Random(7)
+        for _ in range(500):
+            client.chan.change_terminal_size(sizes.randint(0, 5000), sizes.randint(0, 5000))
+        client.resize(100, 30)
+        client.send("back\r")
+        client.send("loved alien\r")
+        await client.wait_for("Ratings (1)", timeout=60)
+        await client.wait_for(lambda text: "palette" in text.splitlines()[29], timeout=30)
+        (session,) = demo.registry.sessions.values()
+        assert (session.app.columns, session.app.rows) == (100, 30)
+        no_traceback(client)
+        await client.close()
+
+    run(served, host_key, ANONYMOUS, scenario)
+
+
+def test_a_client_that_never_reads_holds_only_its_own_session(served, host_key) -> None:
+    """A client that stops reading: the server stops reading its app's output (the app then waits on
+    its own terminal) instead of buffering without end, and another person's session goes on."""
+
+    async def scenario(demo: SSHDemo) -> None:
+        stuck = await ScreenClient().connect(demo.port)
+        await stuck.wait_for(FIRST_SCREEN)
+        (stuck_session,) = demo.registry.sessions.values()
+        other = await ScreenClient().connect(demo.port)
+        await other.wait_for(FIRST_SCREEN)
+        stuck.chan.pause_reading()
+        for _ in range(40):  # each answer repaints the screen; nobody reads it
+            stuck.send("help\r")
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(3)
+        buffered = stuck_session.chan.get_write_buffer_size()
+        assert buffered < 4 * 1024 * 1024, f"{buffered} bytes buffered for a client that does not read"
+        other.send("back\r")
+        other.send("loved alien\r")
+        await other.wait_for("Ratings (1)", timeout=60)
+        assert stuck_session.app is not None and not stuck_session.app.ended
+        await asyncio.gather(stuck.close(), other.close())
+        await until(lambda: not demo.registry.sessions, timeout=20)
+
+    run(served, host_key, ANONYMOUS, scenario)
+
+
+def test_a_stopped_app_is_still_ended_with_its_session(served, host_key) -> None:
+    """SIGSTOP of a session's app (a debugger, a stuck machine): its person's screen freezes, nobody
+    else's does, and when the person leaves, the stopped app is killed and reaped all the same."""
+
+    async def scenario(demo: SSHDemo) -> None:
+        frozen = await ScreenClient().connect(demo.port)
+        await frozen.wait_for(FIRST_SCREEN)
+        (frozen_session,) = demo.registry.sessions.values()
+        frozen_pid = frozen_session.app.pid
+        other = await ScreenClient().connect(demo.port)
+        await other.wait_for(FIRST_SCREEN)
+        os.kill(frozen_pid, signal.SIGSTOP)
+        try:
+            for client in (frozen, other):
+                client.send("back\r")
+                client.send("loved alien\r")
+            await other.wait_for("Ratings (1)", timeout=60)
+            await asyncio.sleep(2)
+            assert "Ratings (1)" not in frozen.text  # only the stopped app's screen froze
+            await asyncio.gather(frozen.close(), other.close())
+            await until(lambda: gone(frozen_pid) and not demo.registry.sessions, timeout=20)
+        finally:
+            if not gone(frozen_pid):
+                os.kill(frozen_pid, signal.SIGKILL)
+
+    run(served, host_key, ANONYMOUS, scenario)
