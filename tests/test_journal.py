@@ -153,11 +153,16 @@ def small_disk(tmp_path: Path):
 
 
 def fill(disk: Path) -> Path:
+    """Every last byte: big chunks, then ever smaller ones, until even one byte does not fit."""
     filler = disk / "filler"
-    with open(filler, "wb") as handle, contextlib.suppress(OSError):
-        while True:
-            handle.write(b"\0" * 65536)
-            handle.flush()
+    descriptor = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        for size in (65536, 4096, 512, 1):
+            with contextlib.suppress(OSError):
+                while True:
+                    os.write(descriptor, b"\0" * size)
+    finally:
+        os.close(descriptor)
     return filler
 
 
@@ -173,9 +178,10 @@ def test_a_full_disk_under_the_home_loses_nothing_silently(small_disk: Path) -> 
         assert journal.save(connection.client, "profile:alice", profile(1))
         filler = fill(small_disk)
         outcomes = []
-        for attempt in range(20):  # Valkey may take a write or two into memory before its disk write fails
+        big = profile(*range(2, 1500))  # over a page: an append must allocate (the file's last page has room)
+        for _ in range(20):  # Valkey may take a write or two into memory before its disk write fails
             try:
-                outcomes.append(journal.save(connection.client, "profile:alice", profile(1, attempt + 2)))
+                outcomes.append(journal.save(connection.client, "profile:alice", big))
             except OSError:
                 outcomes.append("told")
             time.sleep(0.1)
