@@ -56,6 +56,11 @@ def fail(message: str, code: int, cause: BaseException | None = None) -> typer.E
     return typer.Exit(code)
 
 
+def has_terminal() -> bool:
+    """The app reads keys from stdin and draws on stdout or stderr: both ends must be a terminal."""
+    return sys.stdin.isatty() and (sys.stdout.isatty() or sys.stderr.isatty())
+
+
 def resolve_settings(home: Path | None, milvus_uri: str | None, redis_url: str | None) -> Settings:
     try:
         settings = load_settings(home).with_overrides(milvus_uri=milvus_uri, redis_url=redis_url)
@@ -221,7 +226,7 @@ def main_callback(
     if ctx.invoked_subcommand is not None:
         return
     served = os.environ.get(ENV_SERVED, "")
-    if served != "web" and not (sys.stdin.isatty() and (sys.stdout.isatty() or sys.stderr.isatty())):
+    if served != "web" and not has_terminal():
         # Without a terminal the app's input thread spun on end-of-file at 100% CPU, drawing nowhere.
         raise fail(
             "movierec-tui is a full-screen app and needs a terminal; in a script or a pipe use "
