@@ -759,6 +759,7 @@ def test_cli_opens_the_app_and_sets_up_first_when_needed(isolated_env, monkeypat
 
     opened: list[MovieRecApp] = []
     monkeypatch.setattr(MovieRecApp, "run", lambda self: opened.append(self))
+    monkeypatch.setattr(cli, "has_terminal", lambda: True)  # CliRunner's stdin is not one
     result = CliRunner().invoke(cli.app, ["--profile", "alice"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert len(opened) == 1 and opened[0].profile_name == "alice"
