@@ -226,12 +226,6 @@ def main_callback(
     if ctx.invoked_subcommand is not None:
         return
     served = os.environ.get(ENV_SERVED, "")
-    if served != "web" and not has_terminal():
-        # Without a terminal the app's input thread spun on end-of-file at 100% CPU, drawing nowhere.
-        raise fail(
-            "movierec-tui is a full-screen app and needs a terminal; in a script or a pipe use "
-            "`movierec-tui recommend` (see `movierec-tui recommend --help`)", EXIT_BAD_INPUT,
-        )
     from movierec_tui.app import MovieRecApp
     from movierec_tui.engine import Recommender
     from movierec_tui.pipeline import run_setup
@@ -243,7 +237,15 @@ def main_callback(
         # One connection to each store serves the readiness check, setup and the app.
         backends = open_backends(settings)
         try:
-            if not collect_status(settings, backends)["ready"]:
+            ready = collect_status(settings, backends)["ready"]
+            if served != "web" and not has_terminal():
+                # Checked once the stores have answered (their errors come first), before setup or the
+                # app: without a terminal the app's input thread spun on end-of-file at 100% CPU.
+                raise fail(
+                    "movierec-tui is a full-screen app and needs a terminal; in a script or a pipe use "
+                    "`movierec-tui recommend` (see `movierec-tui recommend --help`)", EXIT_BAD_INPUT,
+                )
+            if not ready:
                 if served:
                     raise fail("this server has not been set up; try again later", EXIT_NOT_SET_UP)
                 console.print(
