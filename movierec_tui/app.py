@@ -36,6 +36,7 @@ from textual.theme import Theme
 from textual.widgets import Footer, Header, Input, Static
 
 from movierec_tui import chat
+from movierec_tui.catalogue import AGE_BUCKETS
 from movierec_tui.chat import (
     Back,
     Dismiss,
@@ -58,16 +59,14 @@ from movierec_tui.chat import (
     Unknown,
     Why,
     apply_intent,
-    clean,
     parse,
-    stars,
+    unchanged_message,
 )
-from movierec_tui.data_loader.dataset import AGE_BUCKETS
 from movierec_tui.engine import MovieCard, Recommendation, Recommender
-from movierec_tui.profile import Profile, ProfileError
-from movierec_tui.titles import TitleEntry, display_title, format_title
+from movierec_tui.profile import Profile, ProfileError, valid_profile_name
+from movierec_tui.titles import TitleEntry
 from movierec_tui.widgets.cards import CardAction, CardList, change_hint
-from movierec_tui.widgets.chat_pane import ChatInput, ChatLog, ChatPane, Choice, QuickReplies
+from movierec_tui.widgets.chat_pane import ChatInput, ChatLog, ChatPane, QuickReplies
 from movierec_tui.widgets.explain import ModelScore, explain, model_score, similar_to
 from movierec_tui.widgets.profile_panel import ProfilePanel, RatingEdit
 from movierec_tui.widgets.screens import (
@@ -80,6 +79,7 @@ from movierec_tui.widgets.screens import (
     movie_row,
 )
 from movierec_tui.widgets.theme import DARK, LIGHT, THEMES, palette
+from movierec_tui.wording import HELP_LINES, Choice, clean, stars, title_with_year
 
 log = logging.getLogger(__name__)
 
@@ -398,7 +398,7 @@ class MovieRecApp(App[None]):
             text = Text.assemble(
                 lead,
                 "Have you seen ",
-                (f"{display_title(card.title)} ({card.year})", "bold"),
+                (title_with_year(card), "bold"),
                 (f"  {', '.join(card.genres)}", "dim italic"),
                 "? Rate it 1-5, or say skip.",
             )
@@ -508,7 +508,7 @@ class MovieRecApp(App[None]):
         match intent:
             case Mention(movie=movie):
                 rated = self.profile.ratings.get(movie.movie_id)
-                name = format_title(movie)
+                name = title_with_year(movie)
                 if rated is not None:
                     text = Text.assemble("You rated ", (name, "bold"), f" {stars(rated)}. Change it?")
                 else:
@@ -590,7 +590,7 @@ class MovieRecApp(App[None]):
 
     def show_chat_help(self) -> None:
         text = Text("Here is what I understand:\n")
-        for topic, examples in chat.HELP_LINES:
+        for topic, examples in HELP_LINES:
             text.append(f"{topic}: ", style="bold")
             text.append(f"{examples}\n")
         text.append("Press ? for every key, ctrl+p for commands.", style="italic")
@@ -651,7 +651,7 @@ class MovieRecApp(App[None]):
 
     def _movie_name(self, movie_id: int) -> str:
         card = self.catalog.get(movie_id)
-        return f"{display_title(card.title)} ({card.year})" if card else f"movie {movie_id}"
+        return title_with_year(card) if card else f"movie {movie_id}"
 
     def _card_for(self, movie: TitleEntry) -> MovieCard | None:
         return self.catalog.get(movie.movie_id)
@@ -707,7 +707,7 @@ class MovieRecApp(App[None]):
         self.say(
             Text.assemble(
                 "Showing movies like ",
-                (f"{display_title(card.title)} ({card.year})", "bold"),
+                (title_with_year(card), "bold"),
                 ", with your filters. Say back or press escape for your own picks.",
             )
         )
@@ -822,7 +822,7 @@ class MovieRecApp(App[None]):
         if like is None:
             title = Text("For you", style="bold")
         else:
-            title = Text.assemble(("More like ", "bold"), (f"{display_title(like.title)} ({like.year})", "bold"))
+            title = Text.assemble(("More like ", "bold"), (title_with_year(like), "bold"))
             hint = " · ".join(p for p in (hint, "esc: back to your picks") if p)
         # One-line widgets of fixed size: no layout pass needed (a layout pass costs more than the cards).
         self.query_one("#cards-title", Static).update(title, layout=False)
@@ -1133,21 +1133,7 @@ class MovieRecApp(App[None]):
 def usable_names(names: Iterable[str]) -> list[str]:
     """Saved profile names this app could have written; anything else in Redis (a key written by
     hand, with markup or control characters) is not offered in menus."""
-    return [name for name in names if chat.valid_profile_name(name)]
-
-
-def unchanged_message(intent: Intent, edit: Edit) -> str:
-    """What to say when an intent leaves the profile as it was."""
-    match intent:
-        case Rate(movie=movie, rating=rating):
-            return f"You already rated {format_title(movie)} {stars(rating)}."
-        case Forget(movie=movie):
-            return f"{format_title(movie)} was not rated or dismissed."
-        case Dismiss(movie=movie):
-            return f"{format_title(movie)} is already dismissed."
-        case Reset():
-            return "The profile is empty already."
-    return f"Already so: {edit.summary}."
+    return [name for name in names if valid_profile_name(name)]
 
 
 def entry_for(card: MovieCard) -> TitleEntry:

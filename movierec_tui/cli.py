@@ -467,7 +467,7 @@ def resolve_title(recommender, title: str):
 
 
 def recommendations_json(recommender, profile, results) -> dict:
-    from movierec_tui.titles import display_title
+    from movierec_tui.wording import display_title
 
     return {
         "schema": 1,
@@ -500,16 +500,11 @@ def recommendations_json(recommender, profile, results) -> dict:
     }
 
 
-def stars(mean: float) -> str:
-    full = int(mean + 0.5)  # 4.5 shows five stars, not banker's-rounded four
-    return "★" * full + "☆" * (5 - full)
-
-
 def print_recommendations(profile, results, rated_cards) -> None:
-    from movierec_tui.engine import display_with_year
+    from movierec_tui.wording import stars, title_with_year
 
     if rated_cards:
-        rated = ", ".join(f"{display_with_year(c)}={profile.ratings[m]}" for m, c in rated_cards.items())
+        rated = ", ".join(f"{title_with_year(c)}={profile.ratings[m]}" for m, c in rated_cards.items())
         console.print(f"[dim]rated:[/] {escape(rated)}", highlight=False)
     if not results:
         console.print("[yellow]no movie matches these filters[/]")
@@ -524,7 +519,7 @@ def print_recommendations(profile, results, rated_cards) -> None:
     for rank, r in enumerate(results, start=1):
         table.add_row(
             str(rank),
-            escape(display_with_year(r.card)),
+            escape(title_with_year(r.card)),
             escape(", ".join(r.card.genres)),
             f"{stars(r.card.mean_rating)} {r.card.mean_rating:.1f} ({r.card.rating_count:,})",
             f"{r.score:.2f}",

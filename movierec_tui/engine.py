@@ -19,8 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from movierec_tui.catalogue import LIKED_THRESHOLD
 from movierec_tui.config import Settings
-from movierec_tui.data_loader.dataset import AGE_BUCKETS, OCCUPATIONS, Catalogue
+from movierec_tui.data_loader.dataset import Catalogue
 from movierec_tui.model.artifacts import MovieTable
 from movierec_tui.model.encoder import ModelMissing, UserEncoder, UserEncoding
 from movierec_tui.model.features import demographic_indices
@@ -30,9 +31,8 @@ from movierec_tui.profile import Profile
 from movierec_tui.stores.backends import Backends, open_backends
 from movierec_tui.stores.cards import UNAVAILABLE, MovieCard
 from movierec_tui.stores.milvus_store import SearchFilter
-from movierec_tui.titles import TitleEntry, TitleIndex, display_title
-
-LIKED_THRESHOLD = 4
+from movierec_tui.titles import TitleEntry, TitleIndex
+from movierec_tui.wording import demographic_reason, title_with_year
 
 
 @dataclass(frozen=True)
@@ -239,27 +239,10 @@ class Recommender:
                 because_of = liked[int(np.argmax(similarity[i]))]
             if because_of is not None and because_of in liked_cards:
                 anchor = liked_cards[because_of]
-                reason = f"because you liked {display_with_year(anchor)}"
+                reason = f"because you liked {title_with_year(anchor)}"
             else:
                 reason = demographic_reason(profile)
             results.append(
                 Recommendation(card, score, float(np.clip(predicted, 1.0, 5.0)), reason, because_of)
             )
         return results
-
-
-def display_with_year(card: MovieCard) -> str:
-    return display_title(card.title) if card.year is None else f"{display_title(card.title)} ({card.year})"
-
-
-def demographic_reason(profile: Profile) -> str:
-    who = []
-    if profile.age is not None:
-        who.append(AGE_BUCKETS[profile.age])
-    if profile.gender is not None:
-        who.append("women" if profile.gender == "F" else "men")
-    if profile.occupation is not None:
-        who.append(f"({OCCUPATIONS[profile.occupation]})")
-    if not who:
-        return "popular with everyone"
-    return "popular with " + " ".join(who)

@@ -8,9 +8,13 @@ which one is wrong instead of letting a bad value reach the model.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 
-from movierec_tui.data_loader.dataset import AGE_BUCKETS, GENDERS, GENRES, OCCUPATIONS
+from movierec_tui.catalogue import AGE_BUCKETS, GENDERS, GENRES, OCCUPATIONS
+
+MAX_NAME_CHARS = 40  # saved profile names
+_NAME = re.compile(rf"[\w.\-]{{1,{MAX_NAME_CHARS}}}")
 
 
 class ProfileError(ValueError):
@@ -87,3 +91,8 @@ class Profile:
                 raise bad(name, value, "a year")
         if any(type(i) is not int for i in self.dismissed):
             raise bad("dismissed", self.dismissed, "a list of movie ids")
+
+
+def valid_profile_name(name: str) -> bool:
+    """1-40 letters, digits, '-', '_' or '.': a name that is safe in a Redis key, a menu and a message."""
+    return _NAME.fullmatch(name) is not None

@@ -43,13 +43,14 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from movierec_tui.wording import display_title, front_article, split_alternates, title_with_year
+
 __all__ = [
     "AmbiguousTitle",
     "TitleEntry",
     "TitleIndex",
     "TitleNotFound",
     "display_title",
-    "format_title",
 ]
 
 MAX_QUERY_CHARS = 200  # queries are cut to this before any work; no title is anywhere near as long
@@ -66,13 +67,6 @@ MAX_CANDIDATES = 10  # at most this many candidates are kept on an AmbiguousTitl
 MAX_CLOSEST = 5  # at most this many candidates are kept on a TitleNotFound
 _ECHO_CHARS = 80  # the query is echoed in messages cut to this length
 
-# Articles MovieLens moves to the end of a title ("Matrix, The", "Uomo delle stelle, L'").
-# fmt: off
-_TRAILING_ARTICLES = frozenset(
-    {"The", "A", "An", "Les", "La", "Le", "L'", "L’", "Il", "El", "Das", "Der", "Die", "Det", "Den",
-     "Los", "Las", "Gli"}
-)
-# fmt: on
 # Only English articles are optional in a query: "Die Hard" must not become "Hard".
 _LEADING_ENGLISH_ARTICLE = re.compile(r"^\s*(?:the|an|a)\s+(?=\S)", re.IGNORECASE)
 
@@ -135,27 +129,6 @@ class TitleEntry:
     popularity: int  # number of ratings; breaks ties
 
 
-def display_title(title: str) -> str:
-    """Move a trailing article to the front: "Matrix, The" -> "The Matrix".
-
-    Alternate titles in trailing parentheses get the same treatment ("Hate (Haine, La)" ->
-    "Hate (La Haine)"); a title with nothing to move comes back unchanged.
-    """
-    if "&#" in title:  # one MovieLens title carries an HTML entity ("Dieu&#8230;Créa")
-        title = html.unescape(title)
-    main, alternates = _split_alternates(title)
-    new_main, moved = _front_article(main)
-    new_alternates = [_front_article(alt) for alt in alternates]
-    if moved is None and all(rest is None for _, rest in new_alternates):
-        return title
-    return new_main + "".join(f" ({alt})" for alt, _ in new_alternates)
-
-
-def format_title(entry: TitleEntry) -> str:
-    """ "The Matrix (1999)"; "Home movie" for a movie without a year."""
-    return display_title(entry.title) if entry.year is None else f"{display_title(entry.title)} ({entry.year})"
-
-
 # "id:246": a movie by its id, the one way to reach either of two movies with the same title and year.
 _BY_ID = re.compile(r"^\s*id\s*:\s*(?P<id>[0-9]{1,10})\s*$", re.IGNORECASE)
 # The newest catalogue `setup --dataset` offers, and the year it ends in.
@@ -186,7 +159,7 @@ class TitleNotFound(Exception):
     def __str__(self) -> str:
         message = f"no movie matches '{_echo(self.query)}'"
         if self.candidates:
-            message += "; closest: " + ", ".join(_one_line(format_title(c)) for c in self.candidates)
+            message += "; closest: " + ", ".join(_one_line(title_with_year(c)) for c in self.candidates)
         if self.hint:
             message += f". {self.hint}"
         return message
@@ -204,10 +177,10 @@ class AmbiguousTitle(Exception):
         same_title = len({_norm(c.title) for c in self.candidates}) <= 1
         same_year = same_title and len({c.year for c in self.candidates}) <= 1
         if same_year:  # two movies with one title and year: only their ids tell them apart
-            names = ", ".join(f"{_one_line(format_title(c))} [id:{c.movie_id}]" for c in self.candidates)
+            names = ", ".join(f"{_one_line(title_with_year(c))} [id:{c.movie_id}]" for c in self.candidates)
             hint = "rate one by its id, e.g. id:" + str(self.candidates[0].movie_id)
         else:
-            names = ", ".join(_one_line(format_title(c)) for c in self.candidates)
+            names = ", ".join(_one_line(title_with_year(c)) for c in self.candidates)
             hint = "add the year" if same_title else "be more specific or add the year"
         return f"'{_echo(self.query)}' is ambiguous: {names}; {hint}"
 
@@ -233,7 +206,7 @@ class TitleIndex:
         choice_pairs: set[tuple[str, int]] = set()
 
         for i, entry in enumerate(self._entries):
-            main, alternates = _split_alternates(entry.title)
+            main, alternates = split_alternates(entry.title)
             full, bare = _title_keys(main)
             self._full.append(full)
             self._bare.append(bare)
@@ -246,7 +219,7 @@ class TitleIndex:
                 _add_keys(self._exact, whole_full, whole_bare, i)
                 prefix_pairs.update((key, i) for key in (whole_full, whole_bare) if key)
 
-            display_main, _ = _front_article(main)
+            display_main, _ = front_article(main)
             if ":" in display_main:
                 head_full, head_bare = _title_keys(display_main.split(":", 1)[0])
                 _add_keys(self._heads, head_full, head_bare, i)
@@ -568,7 +541,7 @@ def _compact(key: str) -> str:
 
 def _title_keys(title: str) -> tuple[str, str]:
     """(full, bare) keys of a title without its alternates: "Matrix, The" -> ("the matrix", "matrix")."""
-    display, rest = _front_article(title)
+    display, rest = front_article(title)
     full = _norm(display)
     bare = _norm(rest) if rest is not None else _norm(_LEADING_ENGLISH_ARTICLE.sub("", display))
     return full, bare or full
@@ -596,44 +569,6 @@ def _add_keys(table: dict[str, list[int]], full: str, bare: str, i: int) -> None
             bucket = table.setdefault(key, [])
             if i not in bucket:
                 bucket.append(i)
-
-
-def _front_article(title: str) -> tuple[str, str | None]:
-    """("The Matrix", "Matrix") for "Matrix, The"; (title, None) when there is no trailing article."""
-    head, comma, tail = title.rpartition(",")
-    article = tail.strip()
-    head = head.strip()
-    if not comma or not head or article not in _TRAILING_ARTICLES:
-        return title, None
-    separator = "" if article.endswith(("'", "’")) else " "
-    return f"{article}{separator}{head}", head
-
-
-def _split_alternates(title: str) -> tuple[str, list[str]]:
-    """ "Seven Samurai (The Magnificent Seven) (Shichinin no samurai)" ->
-    ("Seven Samurai", ["The Magnificent Seven", "Shichinin no samurai"]). Linear in the length."""
-    end = len(title.rstrip())
-    alternates: list[str] = []
-    while end > 0 and title[end - 1] == ")":
-        depth = 0
-        start = -1
-        for pos in range(end - 1, -1, -1):
-            if title[pos] == ")":
-                depth += 1
-            elif title[pos] == "(":
-                depth -= 1
-                if depth == 0:
-                    start = pos
-                    break
-        head_end = start
-        while head_end > 0 and title[head_end - 1].isspace():
-            head_end -= 1
-        if head_end <= 0:  # unbalanced, or nothing before the parentheses: not an alternate
-            break
-        alternates.append(title[start + 1 : end - 1].strip())
-        end = head_end
-    alternates.reverse()
-    return title[:end], alternates
 
 
 def _one_line(text: str) -> str:

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import re
 
-from movierec_tui.data_loader.dataset import AGE_BUCKETS, GENRES, OCCUPATIONS
+from movierec_tui.catalogue import AGE_BUCKETS, GENRES, OCCUPATIONS
 
 
 class VocabularyError(ValueError):
     pass
 
 
-_GENDER_WORDS = {
-    "m": "M", "male": "M", "man": "M", "men": "M", "guy": "M", "boy": "M",
+# The one list of words for a gender, for the CLI flag and the chat alike.
+GENDER_WORDS = {
+    "m": "M", "male": "M", "man": "M", "men": "M", "guy": "M", "boy": "M", "dude": "M",
     "f": "F", "female": "F", "woman": "F", "women": "F", "girl": "F", "lady": "F",
-}
+}  # fmt: skip
 _OCCUPATION_SYNONYMS = {
     "developer": 12, "software engineer": 12, "coder": 12, "software developer": 12,
     "teacher": 1, "professor": 1, "educator": 1, "academic": 1,
@@ -44,8 +45,8 @@ _GENRE_SYNONYMS = {
 
 def parse_gender(text: str) -> str:
     key = text.strip().lower()
-    if key in _GENDER_WORDS:
-        return _GENDER_WORDS[key]
+    if key in GENDER_WORDS:
+        return GENDER_WORDS[key]
     raise VocabularyError(f"gender must be M or F (or male/female), got {text!r}")
 
 

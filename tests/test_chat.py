@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from movierec_tui import chat
+from movierec_tui import wording
 from movierec_tui.chat import (
     AllowGenre,
     Back,
@@ -16,6 +18,7 @@ from movierec_tui.chat import (
     Expecting,
     Forget,
     Help,
+    Intent,
     Load,
     Mention,
     MoreLike,
@@ -239,11 +242,11 @@ def test_nonsense_is_answered_helpfully(text: str) -> None:
 def test_long_input_is_cut_and_fast() -> None:
     intents = parse("Heat " * 20_000 + "4", TITLES)
     assert intents and all(isinstance(i, Unknown) for i in intents)
-    assert len(intents[0].text) <= chat.MAX_INPUT_CHARS
+    assert len(intents[0].text) <= wording.MAX_INPUT_CHARS
 
 
 def test_control_characters_never_survive_cleaning() -> None:
-    assert chat.clean("lo\x1b[2Jved\r\nAlien\u2028") == "lo [2Jved Alien"
+    assert wording.clean("lo\x1b[2Jved\r\nAlien\u2028") == "lo [2Jved Alien"
     assert one("loved\tAlien\n") == Rate(ALIEN, 5)
 
 
@@ -254,9 +257,9 @@ def test_any_text_gives_intents_and_never_raises(text: str, kind: str | None) ->
     intents = parse(text, TITLES, expecting)
     assert intents
     for intent in intents:
-        assert type(intent).__module__ == "movierec_tui.chat"
+        assert isinstance(intent, get_args(Intent))
         if isinstance(intent, Unknown):
-            assert "\n" not in intent.message and len(intent.text) <= chat.MAX_INPUT_CHARS
+            assert "\n" not in intent.message and len(intent.text) <= wording.MAX_INPUT_CHARS
         edit = apply_intent(Profile(), intent)
         if edit is not None:
             edit.profile.validate()
@@ -288,9 +291,9 @@ def test_apply_intent_edits_a_copy_and_describes_the_change() -> None:
 
 def test_filters_are_described_for_the_panel() -> None:
     profile = Profile(genres_in=["Comedy", "Drama"], genres_out=["Horror"], year_min=1980, year_max=1989)
-    assert chat.describe_filters(profile) == ["only Comedy and Drama", "no Horror", "the 1980s"]
-    assert chat.describe_years(None, 1969) == "until 1969"
-    assert chat.stars(3.6) == "★★★★☆"
+    assert wording.describe_filters(profile) == ["only Comedy and Drama", "no Horror", "the 1980s"]
+    assert wording.describe_years(None, 1969) == "until 1969"
+    assert wording.stars(3.6) == "★★★★☆"
 
 
 HOSTILE = ["[bold]", "[/]", "[red", "[link=file:///etc/passwd]x[/link]", "\x1b[2J", "\x00", "\x07", "\r\n",
@@ -312,6 +315,6 @@ def test_huge_messages_of_markup_and_control_characters_are_answered_fast(pieces
     assert intents
     for intent in intents:
         if isinstance(intent, Unknown):
-            assert "\n" not in intent.message and len(intent.text) <= chat.MAX_INPUT_CHARS
+            assert "\n" not in intent.message and len(intent.text) <= wording.MAX_INPUT_CHARS
             assert not any(c in intent.message for c in "\x00\x07\x1b\r")
-    assert "\x1b" not in chat.clean(text) and "\x00" not in chat.clean(text)
+    assert "\x1b" not in wording.clean(text) and "\x00" not in wording.clean(text)

@@ -14,10 +14,9 @@ from movierec_tui.titles import (
     TitleEntry,
     TitleIndex,
     TitleNotFound,
-    display_title,
-    format_title,
     newer_than_catalogue_hint,
 )
+from movierec_tui.wording import display_title, title_with_year
 
 # (title as MovieLens ships it, year, number of ratings); popularity roughly as in ML-1M.
 CATALOGUE: list[tuple[str, int, int]] = [
@@ -119,9 +118,10 @@ def test_display_title(shipped: str, shown: str) -> None:
     assert display_title(shipped) == shown
 
 
-def test_format_title() -> None:
-    assert format_title(entry("Matrix, The")) == "The Matrix (1999)"
-    assert format_title(entry("Hamlet", 1996)) == "Hamlet (1996)"
+def test_title_with_year() -> None:
+    assert title_with_year(entry("Matrix, The")) == "The Matrix (1999)"
+    assert title_with_year(entry("Hamlet", 1996)) == "Hamlet (1996)"
+    assert title_with_year(TitleEntry(1, "Hamlet", None, 1)) == "Hamlet"  # a title without a year
 
 
 def test_display_title_is_linear_on_pathological_input() -> None:
@@ -498,7 +498,7 @@ def test_two_movies_with_the_same_title_and_year_are_each_reachable_by_id() -> N
     assert index.resolve("id:680").movie_id == 680 and index.resolve(" ID: 266 ").movie_id == 266
     with pytest.raises(TitleNotFound):
         index.resolve("id:9")
-    assert index.resolve("unknown").movie_id == 5 and format_title(index.resolve("unknown")) == "unknown"
+    assert index.resolve("unknown").movie_id == 5 and title_with_year(index.resolve("unknown")) == "unknown"
     with pytest.raises(TitleNotFound):
         index.resolve("unknown 1994")  # a movie without a year matches no asked year
 

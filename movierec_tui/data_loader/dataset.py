@@ -15,70 +15,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-AGE_BUCKETS: dict[int, str] = {
-    1: "Under 18",
-    18: "18-24",
-    25: "25-34",
-    35: "35-44",
-    45: "45-49",
-    50: "50-55",
-    56: "56+",
-}
-
-OCCUPATIONS: dict[int, str] = {
-    0: "other",
-    1: "academic/educator",
-    2: "artist",
-    3: "clerical/admin",
-    4: "college/grad student",
-    5: "customer service",
-    6: "doctor/health care",
-    7: "executive/managerial",
-    8: "farmer",
-    9: "homemaker",
-    10: "K-12 student",
-    11: "lawyer",
-    12: "programmer",
-    13: "retired",
-    14: "sales/marketing",
-    15: "scientist",
-    16: "self-employed",
-    17: "technician/engineer",
-    18: "tradesman/craftsman",
-    19: "unemployed",
-    20: "writer",
-}
-
-# The canonical genres (ML-1M's 18), in the order every genre list starts with; other releases add
-# more ("IMAX", own data's), kept as written after these.
-GENRES: tuple[str, ...] = (
-    "Action",
-    "Adventure",
-    "Animation",
-    "Children's",
-    "Comedy",
-    "Crime",
-    "Documentary",
-    "Drama",
-    "Fantasy",
-    "Film-Noir",
-    "Horror",
-    "Musical",
-    "Mystery",
-    "Romance",
-    "Sci-Fi",
-    "Thriller",
-    "War",
-    "Western",
-)
-
-GENDERS: tuple[str, ...] = ("M", "F")
-
+# The shared vocabulary lives in catalogue.py (importable without this loader); re-exported here.
+from movierec_tui.catalogue import AGE_BUCKETS, GENDERS, GENRES, LIKED_THRESHOLD, OCCUPATIONS  # noqa: F401
 
 # ml-latest and ML-20M+ spell it without the apostrophe; the app's canonical name has it.
 GENRE_ALIASES: dict[str, str] = {"Children": "Children's"}
 NO_GENRES = "(no genres listed)"  # what ml-latest writes for a movie without genres
-LIKED = 4.0  # a rating at or above this is "liked" / relevant
 RATING_MIN, RATING_MAX = 0.5, 5.0  # half stars; whole-star releases use 1.0..5.0
 
 

@@ -18,10 +18,9 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from movierec_tui.chat import stars
 from movierec_tui.engine import Recommendation
-from movierec_tui.titles import display_title
 from movierec_tui.widgets.theme import Palette, palette
+from movierec_tui.wording import display_title, stars
 
 
 def rating_bindings(description: str) -> list[Binding]:

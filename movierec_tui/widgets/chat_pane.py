@@ -27,8 +27,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input
 
-from movierec_tui.chat import clean
 from movierec_tui.widgets.theme import palette
+from movierec_tui.wording import Choice, clean
 
 MAX_MESSAGES = 200  # older messages are dropped: the log is a conversation, not an archive
 MAX_HISTORY = 100
@@ -159,12 +159,6 @@ class ChatLog(ScrollView, can_focus=False):
             left = Strip([Segment(" " * max(0, width - message.inner - 2), base), Segment(" ", style)])
         right = Strip([Segment(" ", style)])
         return Strip.join([left, text.apply_style(style), right]).crop_extend(0, width, base).simplify()
-
-
-@dataclass(frozen=True)
-class Choice:
-    label: str  # what the chip shows
-    value: str  # what is sent, as if typed
 
 
 class QuickReplies(Widget, can_focus=True):

@@ -12,12 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 from rich.text import Text
 
-from movierec_tui.chat import stars
+from movierec_tui.catalogue import LIKED_THRESHOLD
 from movierec_tui.engine import MovieCard, Recommendation, Recommender
 from movierec_tui.profile import Profile
-from movierec_tui.titles import display_title
-
-LIKED = 4  # ratings from here up count as liked, as in the engine's reasons
+from movierec_tui.wording import display_title, stars, title_with_year
 
 
 @dataclass(frozen=True)
@@ -37,7 +35,7 @@ def explain(
 ) -> Text:
     """Why `card` is (or is not) recommended: its place and reason in the list, the rating or filter
     that keeps it out, or else the model's own score for it with the closest movie the person liked."""
-    name = f"{display_title(card.title)} ({card.year})"
+    name = title_with_year(card)
     for rank, rec in enumerate(results, start=1):
         if rec.card.movie_id == card.movie_id:
             where = f"#{rank} in this list" if more_like else f"#{rank} in your picks"
@@ -75,7 +73,7 @@ def explain(
     if scored.anchor is not None:
         anchor, similarity = scored.anchor
         text.append(
-            f" The movie you liked most like it is {display_title(anchor.title)} ({anchor.year}), "
+            f" The movie you liked most like it is {title_with_year(anchor)}, "
             f"similarity {similarity:.2f}."
         )
     else:
@@ -97,7 +95,7 @@ def model_score(
     norms = np.linalg.norm(vectors, axis=1) + 1e-9
     score = float(scores[row])
     rank = int((scores > score).sum()) + 1
-    liked = np.array([m for m, r in profile.ratings.items() if r >= LIKED], dtype=np.int64)
+    liked = np.array([m for m, r in profile.ratings.items() if r >= LIKED_THRESHOLD], dtype=np.int64)
     anchor = None
     if len(liked):
         rows = movies.index_of(liked)

@@ -19,10 +19,10 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from movierec_tui.chat import describe_filters, stars
-from movierec_tui.data_loader.dataset import AGE_BUCKETS, OCCUPATIONS
+from movierec_tui.catalogue import AGE_BUCKETS, OCCUPATIONS
 from movierec_tui.profile import Profile
 from movierec_tui.widgets.cards import rating_bindings
+from movierec_tui.wording import GENDER_LABELS, describe_filters, stars
 
 
 @dataclass
@@ -134,7 +134,7 @@ class ProfilePanel(VerticalScroll, can_focus=False):
         who.add_column(no_wrap=True, overflow="ellipsis")
         unknown = Text("—", style="dim")
         who.add_row("age", Text(AGE_BUCKETS[profile.age]) if profile.age is not None else unknown)
-        gender = {"F": "female", "M": "male"}.get(profile.gender or "")
+        gender = GENDER_LABELS.get(profile.gender or "")
         who.add_row("gender", Text(gender) if gender else unknown)
         job = OCCUPATIONS[profile.occupation] if profile.occupation is not None else None
         who.add_row("job", Text(job) if job else unknown)

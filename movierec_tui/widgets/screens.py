@@ -19,11 +19,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from movierec_tui.chat import HELP_LINES, stars, valid_profile_name
 from movierec_tui.engine import MovieCard
-from movierec_tui.titles import TitleEntry, display_title
+from movierec_tui.profile import valid_profile_name
+from movierec_tui.titles import TitleEntry
 from movierec_tui.widgets.cards import CardAction, rating_bindings
 from movierec_tui.widgets.theme import Palette
+from movierec_tui.wording import HELP_LINES, stars, title_with_year
 
 # Every key the app understands, by where it works; tests check this against the real bindings.
 KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
@@ -161,7 +162,7 @@ class DetailsScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         card = self.details.card
         with Vertical(id="details-box", classes="modal-box"):
-            yield Static(Text(f"{display_title(card.title)} ({card.year})", style="bold"), classes="modal-title")
+            yield Static(Text(title_with_year(card), style="bold"), classes="modal-title")
             yield Static(Text(" · ".join(card.genres) or "no genre", style="italic"), id="details-genres")
             yield Static(id="details-you")
             yield Static(histogram(card, self.colours), id="details-histogram")
@@ -228,7 +229,7 @@ def movie_row(card: MovieCard, colours: Palette, last: Text) -> Table:
     row.add_column(no_wrap=True, width=7)
     row.add_column(no_wrap=True, width=12, justify="right")
     row.add_row(
-        Text(f"{display_title(card.title)} ({card.year})", style="bold"),
+        Text(title_with_year(card), style="bold"),
         Text(", ".join(card.genres), style="dim"),
         Text(stars(card.mean_rating), style=colours.stars),
         last,

@@ -1,0 +1,90 @@
+"""What a person types in the chat, turned into intents, and intents applied to a profile.
+
+Four parts: `intents` (what a message can mean), `phrases` (the words and patterns known),
+`parser` (`parse`: text -> intents) and `edits` (`apply_intent`: profile + intent -> new profile).
+Import from here; the parts are split for size, not for separate use.
+
+Pure on purpose: no Textual, Redis, Milvus or Paddle here, only a :class:`TitleIndex` to resolve
+titles. So every phrasing the app understands is tested in milliseconds, and the UI stays a thin
+shell that renders replies and schedules refreshes.
+
+:func:`parse` never raises and never returns an empty list. Anything it cannot read becomes an
+:class:`Unknown` carrying a one-line explanation and a few complete messages the person could send
+instead (closest titles, the filter they probably meant, examples), which the app offers as quick
+replies. Input is cleaned first: control characters become spaces and long text is cut, so a pasted
+novel or a terminal escape sequence is just an odd sentence.
+
+Rules are tried from the most specific to the least: answers to the question just asked ("34",
+"loved it"), commands ("help", "reset"), questions ("why X?"), "more like X", "forget X", ratings
+("loved X", "X 4", "4 stars for X"), filters ("no horror", "only comedies", "from the 80s"),
+demographics ("I'm 34", "female programmer"), and last a bare title. A rule whose title does not
+resolve does not win: later rules get their chance, and only if none matches is the most useful
+title error reported (with the closest titles as suggestions). A message made of several parts
+separated by commas or semicolons ("Alien 5, Heat 4") is understood part by part when it is not
+understood as a whole.
+"""
+
+from movierec_tui.chat.edits import Edit, apply_intent, unchanged_message
+from movierec_tui.chat.intents import (
+    AllowGenre,
+    Back,
+    ClearFilters,
+    Dismiss,
+    ExcludeGenre,
+    Expecting,
+    Forget,
+    Help,
+    Intent,
+    Load,
+    Mention,
+    MoreLike,
+    OnlyGenre,
+    Rate,
+    Reset,
+    Save,
+    SetAge,
+    SetGender,
+    SetOccupation,
+    Skip,
+    Undo,
+    Unknown,
+    Why,
+    YearRange,
+)
+from movierec_tui.chat.parser import MAX_SUGGESTIONS, echo, parse
+from movierec_tui.chat.phrases import EXAMPLES, QUICK_OCCUPATIONS
+
+__all__ = [
+    "EXAMPLES",
+    "MAX_SUGGESTIONS",
+    "QUICK_OCCUPATIONS",
+    "AllowGenre",
+    "Back",
+    "ClearFilters",
+    "Dismiss",
+    "Edit",
+    "ExcludeGenre",
+    "Expecting",
+    "Forget",
+    "Help",
+    "Intent",
+    "Load",
+    "Mention",
+    "MoreLike",
+    "OnlyGenre",
+    "Rate",
+    "Reset",
+    "Save",
+    "SetAge",
+    "SetGender",
+    "SetOccupation",
+    "Skip",
+    "Undo",
+    "Unknown",
+    "Why",
+    "YearRange",
+    "apply_intent",
+    "echo",
+    "parse",
+    "unchanged_message",
+]

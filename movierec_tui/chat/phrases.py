@@ -1,0 +1,164 @@
+"""The words and patterns the chat parser knows: rating verbs and adjectives, commands, filters,
+decades, and the regular expressions built from them. Data only; `parser.py` applies them."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from movierec_tui.catalogue import AGE_BUCKETS
+
+VERBS: dict[str, int] = {
+    "loved": 5, "love": 5, "adored": 5, "adore": 5, "really liked": 5, "really like": 5, "really loved": 5,
+    "really love": 5, "really enjoyed": 5, "really hated": 1, "really disliked": 1,
+    "liked": 4, "like": 4, "enjoyed": 4, "enjoy": 4,
+    "meh": 3, "didn't mind": 3, "didnt mind": 3,
+    "disliked": 2, "dislike": 2, "didn't like": 2, "didnt like": 2, "did not like": 2, "don't like": 2,
+    "dont like": 2, "not a fan of": 2, "wasn't a fan of": 2,
+    "hated": 1, "hate": 1, "loathed": 1, "loathe": 1, "despised": 1, "despise": 1, "can't stand": 1,
+    "couldn't stand": 1,
+}  # fmt: skip
+ADJECTIVES: dict[str, int] = {
+    "great": 5, "amazing": 5, "awesome": 5, "brilliant": 5, "masterpiece": 5, "perfect": 5, "fantastic": 5,
+    "excellent": 5, "the best": 5, "my favourite": 5, "my favorite": 5, "loved": 5,
+    "good": 4, "nice": 4, "fun": 4, "pretty good": 4, "liked": 4, "enjoyable": 4,
+    "ok": 3, "okay": 3, "fine": 3, "meh": 3, "so so": 3, "so-so": 3, "average": 3, "alright": 3, "decent": 3,
+    "bad": 2, "boring": 2, "poor": 2, "weak": 2, "not great": 2, "not good": 2, "disappointing": 2,
+    "awful": 1, "terrible": 1, "horrible": 1, "the worst": 1, "garbage": 1, "trash": 1, "hated": 1, "dreadful": 1,
+}  # fmt: skip
+ANSWERS: dict[str, int] = {**ADJECTIVES, **VERBS}  # "loved it", "great", "meh" as answers to a question
+DECADE_WORDS = {
+    "twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
+    "seventies": 1970, "eighties": 1980, "nineties": 1990, "noughties": 2000,
+}  # fmt: skip
+AGE_LABELS = {label.lower(): code for code, label in AGE_BUCKETS.items()}
+QUICK_OCCUPATIONS = ("programmer", "student", "artist", "scientist", "writer", "educator", "retired", "other")
+EXAMPLES = ("I'm 34", "female programmer", "loved Alien", "Heat 4", "no horror", "only comedies",
+            "from the 80s", "more like Blade Runner", "why Brazil?", "forget Heat", "help")  # fmt: skip
+
+GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "howdy", "yo", "good morning", "good evening", "hi there"})
+THANKS = frozenset({"thanks", "thank you", "thx", "ty", "cheers", "great thanks", "cool", "nice", "awesome"})
+HELP_WORDS = frozenset({"help", "h", "?", "commands", "menu", "usage", "examples", "what now", "huh", "what"})
+RESET_WORDS = frozenset({"reset", "start over", "restart", "new profile", "reset profile", "clear profile",
+                          "clear everything", "reset everything", "forget everything", "start again"})  # fmt: skip
+CLEAR_WORDS = frozenset({
+    "clear filters", "clear filter", "clear the filters", "reset filters", "reset filter", "remove filters",
+    "remove filter", "remove the filters", "no filters", "no filter", "drop filters", "drop the filters",
+    "all genres", "any genre", "everything", "show everything", "show all", "unfilter", "filters off",
+})  # fmt: skip
+ANY_YEAR_WORDS = frozenset({"any year", "any decade", "all years", "any time", "any era", "all decades",
+                             "any age"})  # fmt: skip
+SKIP_WORDS = frozenset({
+    "skip", "pass", "next", "dunno", "don't know", "dont know", "not seen", "haven't seen", "havent seen",
+    "haven't seen it", "havent seen it", "never seen", "never seen it", "didn't see", "didnt see",
+    "didn't see it", "no idea", "n/a", "not sure", "rather not say", "prefer not to say", "skip it", "skip this",
+    "skip that", "nope", "no", "not seen it", "haven't watched it", "never watched it", "seen it? no",
+})  # fmt: skip
+BACK_WORDS = frozenset({"back", "go back", "done", "i'm done", "im done", "enough", "that's enough", "thats enough",
+                         "stop", "stop asking", "finish", "finished", "my recommendations", "my recs", "for me",
+                         "mine", "home", "escape"})  # fmt: skip
+UNDO_WORDS = frozenset({"undo", "oops", "undo that", "take that back", "undo last"})
+LIST_WORDS = frozenset({"profiles", "saved profiles", "list profiles", "show profiles", "load", "load profile",
+                         "my profiles"})  # fmt: skip
+THIS_WORDS = frozenset({"", "this", "that", "this one", "that one", "this movie", "that movie", "it", "this film"})
+SELF = (
+    r"(?:i\s*am|i'?m|im|age|aged|gender|sex|job|occupation|i\s+work\s+as|my\s+job\s+is|working\s+as|"
+    r"i'?m\s+working\s+as|i\s+work\s+in)"
+)
+
+YEAR = r"(?:18|19|20)\d\d"
+FILLER_START = re.compile(
+    r"^(?:(?:please|pls|ok|okay|so|well|hey|um+|uh+|and|also|then|now|maybe|oh|hmm+)\b[\s,]*)+(?=\S)", re.IGNORECASE
+)
+FILLER_END = re.compile(r"(?<=\S)[\s,]*\b(?:please|pls|thanks|thank you|thx)\s*$", re.IGNORECASE)
+
+
+def alternatives(words: dict[str, int] | frozenset[str]) -> str:
+    """A regex alternation of phrases, longest first, any run of spaces between words."""
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+
+RATING_SUFFIX = re.compile(
+    r"(?P<title>.+?)\s*(?:[=:]|\s[-–—]|\s)\s*"
+    r"(?:(?P<n>\d)(?:\s*/\s*5|\s*stars?|\s*out\s+of\s+5)?|(?P<n10>\d{1,2})\s*(?:/|out\s+of)\s*10|"
+    r"(?P<stars>[★⭐*]{1,5}))",
+    re.IGNORECASE,
+)
+RATING_PREFIX = re.compile(
+    r"(?P<n>\d)(?:\s*/\s*5)?(?:\s*stars?)?\s+(?:for|to|on)\s+(?P<title>.+)|"
+    r"(?:give|gave|rate|rated|rating|score)\s+(?P<title2>.+?)\s+(?:a\s+|as\s+|an?\s+)?(?P<n2>\d)(?:\s*/\s*5)?"
+    r"(?:\s*stars?)?",
+    re.IGNORECASE,
+)
+RATE_WITHOUT_NUMBER = re.compile(
+    r"(?:rate|i'?ve\s+seen|i\s+have\s+seen|seen|watched|i\s+watched|i'?ve\s+watched)\s+(?P<title>.+)", re.IGNORECASE
+)
+RATING_VERB = re.compile(
+    r"(?:i\s+)?(?:(?:totally|absolutely|kinda|kind\s+of|sort\s+of|just|truly|honestly)\s+)?"
+    rf"(?P<verb>{alternatives(VERBS)})\s+(?P<title>.+?)"
+    r"(?:\s+(?:a\s+lot|so\s+much|very\s+much|too|a\s+bit|a\s+little))?",
+    re.IGNORECASE,
+)
+RATING_ADJECTIVE = re.compile(
+    r"(?P<title>.+?)\s+(?:was|is|were|=|:|-)\s+(?:(?:really|so|pretty|just|quite|a|an|truly|totally)\s+)*"
+    rf"(?P<adj>{alternatives(ADJECTIVES)})(?:\s+(?:movie|film|one))?",
+    re.IGNORECASE,
+)
+WHY = re.compile(
+    r"why\b\s*(?:(?:did|do|would|should)\s+(?:you|i)\s+(?:recommend|suggest|pick|choose|show|like|watch)(?:\s+me)?\s+|"
+    r"(?:is|was|are)\s+|recommend\s+|not\s+|this\s+one\s*$)?"
+    r"(?P<title>.*?)(?:\s+(?:recommended|suggested|here|there|on\s+(?:the|my)\s+list|in\s+(?:the|my)\s+list|"
+    r"showing|shown|for\s+me))?\s*\?*",
+    re.IGNORECASE,
+)
+MORE_LIKE = re.compile(
+    r"(?:(?:show\s+me|give\s+me|find(?:\s+me)?|i\s+want|recommend|suggest)\s+)?(?:some\s+)?"
+    r"(?:more|movies|films|something|anything|stuff|others?|similar(?:\s+(?:movies|films))?)\s+"
+    r"(?:just\s+|a\s+bit\s+)?(?:like|to)\s+(?P<title>.+)|similar\s+to\s+(?P<title2>.+)",
+    re.IGNORECASE,
+)
+FORGET = re.compile(
+    r"(?:forget|unrate|remove|delete|erase|take\s+back)\s+(?:my\s+)?(?:rating\s+(?:of|for)\s+)?(?P<title>.+)",
+    re.IGNORECASE,
+)
+DISMISS = re.compile(
+    r"(?:dismiss|hide|never\s+show(?:\s+me)?|not\s+interested\s+in|no\s+more|don'?t\s+show(?:\s+me)?|ban)\s+"
+    r"(?P<title>.+)",
+    re.IGNORECASE,
+)
+GENRE_RULES: tuple[tuple[re.Pattern[str], Literal["out", "only", "allow"]], ...] = tuple(
+    (re.compile(pattern), kind)
+    for pattern, kind in (
+        (r"(?:no|not|without|hide|exclude|skip|nothing|never|no\s+more|drop|less|fewer|remove|ban|block|"
+         r"don'?t\s+show(?:\s+me)?|i\s+(?:hate|don'?t\s+like|dislike|can'?t\s+stand)|hate|not\s+into|"
+         r"anything\s+but|enough)\s+(?P<g>.+)", "out"),
+        (r"(?P<g>.+?)\s+(?:is|are)\s+(?:out|banned|off|not\s+ok|not\s+okay|boring)", "out"),
+        (r"(?:only|just|nothing\s+but|show(?:\s+me)?\s+only|i\s+only\s+want|only\s+want|i\s+want\s+only|"
+         r"strictly|only\s+show(?:\s+me)?)\s+(?P<g>.+)", "only"),
+        (r"(?P<g>.+?)\s+only", "only"),
+        (r"(?:allow|include|unhide|bring\s+back|show(?:\s+me)?|with)\s+(?P<g>.+?)(?:\s+again)?", "allow"),
+        (r"(?P<g>.+?)\s+(?:(?:is|are)\s+(?:fine|ok|okay|allowed|alright|back|good)|again)", "allow"),
+    )
+)  # fmt: skip
+DECADE = re.compile(
+    r"(?:(?:from|in|of|during)\s+)?(?:the\s+)?(?:(?P<century>18|19|20)?(?P<d>\d)0\s*'?\s*s|['’](?P<d2>\d)0\s*'?s|"
+    r"(?P<word>" + "|".join(DECADE_WORDS) + r"))\b",
+    re.IGNORECASE,
+)
+RANGE = re.compile(
+    rf"(?:(?:from|between)\s+)?(?P<a>{YEAR})\s*(?:-|–|—|to|and|until|till|through)\s*(?P<b>{YEAR})\b",
+    re.IGNORECASE,
+)
+AFTER = re.compile(
+    r"\b(?P<word>after|since|from|newer\s+than|post|starting(?:\s+from)?|later\s+than)\s+(?P<y>\d{4})\b",
+    re.IGNORECASE,
+)
+BEFORE = re.compile(
+    r"\b(?P<word>before|until|till|up\s+to|through|older\s+than|pre|earlier\s+than|by)\s+(?P<y>\d{4})\b",
+    re.IGNORECASE,
+)
+FILTER_NOISE_START = re.compile(
+    r"^(?:(?:only|just|movies|films|show\s+me|something|anything|stuff|i\s+want|give\s+me)\s+)+", re.IGNORECASE
+)
+FILTER_NOISE_END = re.compile(r"(?:\s+(?:movies|films|only|please|ones|stuff|flicks))+$", re.IGNORECASE)
+
