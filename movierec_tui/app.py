@@ -62,12 +62,12 @@ from movierec_tui.chat import (
     parse,
     unchanged_message,
 )
-from movierec_tui.engine import MovieCard, Recommendation, Recommender
-from movierec_tui.profile import Profile, ProfileError, valid_profile_name
+from movierec_tui.engine import MovieCard, Recommendation, Recommender, StoreUnavailable, UnreadableProfile
+from movierec_tui.profile import Profile, valid_profile_name
 from movierec_tui.titles import TitleEntry
 from movierec_tui.widgets.cards import CardAction, CardList, change_hint
 from movierec_tui.widgets.chat_pane import ChatInput, ChatLog, ChatPane, QuickReplies
-from movierec_tui.widgets.explain import ModelScore, explain, model_score, similar_to
+from movierec_tui.widgets.explain import explain
 from movierec_tui.widgets.profile_panel import ProfilePanel, RatingEdit
 from movierec_tui.widgets.screens import (
     Details,
@@ -280,14 +280,13 @@ class MovieRecApp(App[None]):
         """Title index, every card (one pipelined read), the saved profile and seed movies."""
         try:
             titles = self.recommender.titles
-            ids = [int(m) for m in self.recommender.movies.movie_ids]
-            catalog = self.recommender.cards(ids)
+            catalog = self.recommender.catalogue_cards()
             loaded, problem = None, None
             if self.profile_name:
                 loaded, problem = self._read_profile(self.profile_name)
             exclude = set(loaded.ratings) | set(loaded.dismissed) if loaded else set()
             seeds = self.recommender.seed_movies(SEED_POOL, exclude=exclude)
-            names = self.recommender.backends.cards.profile_names()
+            names = self.recommender.profiles.names()
         except Exception as exc:  # a store down at start: say so and retry, never crash
             log.warning("startup failed", exc_info=True)
             self.call_from_thread(self._startup_failed, exc)
@@ -297,17 +296,17 @@ class MovieRecApp(App[None]):
 
     def _read_profile(self, name: str) -> tuple[Profile | None, str | None]:
         """(profile, None) or (None, a one-line reason); runs in a worker."""
-        raw = self.recommender.backends.cards.load_profile(name)
-        if raw is None:
-            return None, f"There is no saved profile named '{name}'."
         try:
-            return Profile.from_json(raw), None
-        except ProfileError as exc:
+            loaded = self.recommender.profiles.load(name)
+        except UnreadableProfile as exc:
             # Kept for inspection under another key, so that saving under this name cannot destroy it.
-            kept = self.recommender.backends.cards.quarantine_profile(name, raw)
+            kept = self.recommender.profiles.set_aside(exc)
             log.warning("saved profile %r is unreadable (%s); kept as %s", name, exc, kept)
             where = f" It is kept as '{kept}' for inspection." if kept else ""
             return None, f"The saved profile '{name}' is unreadable ({exc}).{where}"
+        if loaded is None:
+            return None, f"There is no saved profile named '{name}'."
+        return loaded, None
 
     def _startup_failed(self, exc: Exception) -> None:
         delay = self._note_failure(exc)
@@ -720,17 +719,13 @@ class MovieRecApp(App[None]):
         self.request_refresh()
 
     def explain(self, card: MovieCard) -> Text:
-        return explain(card, self.profile, self.results, self.more_like is not None, self.model_score)
-
-    def model_score(self, movie_id: int) -> ModelScore | None:
-        return model_score(self.recommender, self.profile, self.catalog, movie_id)
-
-    def similar_to(self, movie_id: int, n: int = SIMILAR) -> list[tuple[MovieCard, float]]:
-        return similar_to(self.recommender.movies, self.catalog, movie_id, n)
+        profile = self.profile
+        return explain(card, profile, self.results, self.more_like is not None,
+                       lambda movie_id: self.recommender.score_of(profile, movie_id))  # fmt: skip
 
     def open_details(self, card: MovieCard) -> None:
         rec = next((r for r in self.results if r.card.movie_id == card.movie_id), None)
-        scored = self.model_score(card.movie_id) if rec is None else None
+        scored = self.recommender.score_of(self.profile, card.movie_id) if rec is None else None
         score = rec.score if rec is not None else (scored.score if scored is not None else None)
         details = Details(
             card=card,
@@ -738,7 +733,7 @@ class MovieRecApp(App[None]):
             score=score,
             predicted=rec.predicted_rating if rec is not None else None,
             reason=rec.reason if rec is not None else None,
-            similar=self.similar_to(card.movie_id),
+            similar=self.recommender.similar_to(card.movie_id, SIMILAR),
         )
         self.push_screen(DetailsScreen(details, palette(self)))
 
@@ -779,17 +774,9 @@ class MovieRecApp(App[None]):
     def _recommend(self, generation: int, profile: Profile, like: MovieCard | None) -> None:
         try:
             if like is not None:
-                query = Profile(
-                    ratings={like.movie_id: 5},
-                    genres_in=profile.genres_in,
-                    genres_out=profile.genres_out,
-                    year_min=profile.year_min,
-                    year_max=profile.year_max,
-                    dismissed=sorted({*profile.dismissed, *profile.ratings}),
-                )
+                results = self.recommender.more_like(like.movie_id, profile, self.k)
             else:
-                query = profile
-            results = self.recommender.recommend(query, self.k)
+                results = self.recommender.recommend(profile, self.k)
             took = self.recommender.last_timings.total
         except Exception as exc:  # Redis or Milvus gone: keep what is on screen, retry later
             log.warning("refresh failed: %s", exc, exc_info=True)
@@ -938,8 +925,8 @@ class MovieRecApp(App[None]):
     @work(thread=True, group="profiles", exit_on_error=False)
     def _save(self, name: str, profile_json: str, announce: bool) -> None:
         try:
-            self.recommender.backends.cards.save_profile(name, profile_json)
-            names = self.recommender.backends.cards.profile_names()
+            self.recommender.profiles.save(name, Profile.from_json(profile_json))
+            names = self.recommender.profiles.names()
         except Exception as exc:
             log.warning("saving profile %r failed", name, exc_info=True)
             self.call_from_thread(self._save_failed, exc)
@@ -1014,7 +1001,7 @@ class MovieRecApp(App[None]):
     @work(thread=True, group="profiles", exit_on_error=False)
     def _list_profiles(self) -> None:
         try:
-            names = self.recommender.backends.cards.profile_names()
+            names = self.recommender.profiles.names()
         except Exception as exc:
             self.call_from_thread(self.tell, f"Could not list profiles: {describe_failure(exc)}.", severity="error")
             return
@@ -1141,16 +1128,10 @@ def entry_for(card: MovieCard) -> TitleEntry:
 
 
 def describe_failure(exc: BaseException) -> str:
-    """A short, human description of a store failure, without importing the store libraries."""
-    modules = {klass.__module__.split(".")[0] for klass in type(exc).__mro__}
-    names = {klass.__name__ for klass in type(exc).__mro__}
+    """A short, human description of a failure: which store is down (the engine says), or else that
+    something failed, with the cause on one line."""
     detail = " ".join(str(exc).split())[:120]
-    if "redis" in modules or "RedisUnavailable" in names:
-        what = "Redis is not reachable"
-    elif "pymilvus" in modules or "grpc" in modules or "MilvusUnavailable" in names:
-        what = "Milvus is not reachable"
-    elif isinstance(exc, ConnectionError | TimeoutError | OSError):
-        what = "A store is not reachable"
-    else:
-        what = "Recommendations failed"
+    what = "Recommendations failed"
+    if isinstance(exc, StoreUnavailable):  # the engine's error names the store
+        what = f"{exc.store.capitalize()} is not reachable"
     return f"{what} ({detail})" if detail else what

@@ -432,10 +432,10 @@ def recommend(
     with friendly_errors(), Recommender(settings) as recommender:
         profile = Profile()
         if profile_name is not None:
-            stored = recommender.backends.cards.load_profile(profile_name)
+            stored = recommender.profiles.load(profile_name)
             if stored is None:
                 raise fail(f"no saved profile named {profile_name!r}", EXIT_BAD_INPUT)
-            profile = Profile.from_json(stored)
+            profile = stored
         profile.gender = gender if gender is not None else profile.gender
         profile.age = age if age is not None else profile.age
         profile.occupation = occupation if occupation is not None else profile.occupation
@@ -471,7 +471,7 @@ def recommendations_json(recommender, profile, results) -> dict:
 
     return {
         "schema": 1,
-        "model_version": recommender.encoder.info.version,
+        "model_version": recommender.model_version,
         "profile": json.loads(profile.to_json()),
         "results": [
             {

@@ -8,7 +8,10 @@ the share; docs/benchmarks.md). More candidates would cost search time for littl
 Milvus Lite returns adds about 0.02-0.05 ms.
 
 Everything above this layer (CLI, TUI, servers) talks to this class only; it owns the model, the
-stores and the title index so that those never leak into UI code.
+stores and the title index so that those never leak into UI code. What the UI needs of the model
+(`more_like`, `score_of`, `similar_to`) and of Redis (`profiles`, `catalogue_cards`, `cards`) is asked
+of it, and a store that is down surfaces as one exception type, :data:`StoreUnavailable`, that names
+the store: callers never need to know the Redis or Milvus client libraries.
 """
 
 from __future__ import annotations
@@ -27,12 +30,72 @@ from movierec_tui.model.encoder import ModelMissing, UserEncoder, UserEncoding
 from movierec_tui.model.features import demographic_indices
 from movierec_tui.model.followup import CANDIDATES, FollowUpModel, ProfileRows, blend
 from movierec_tui.onboarding import ADAPTIVE_POOL
-from movierec_tui.profile import Profile
+from movierec_tui.profile import Profile, ProfileError
 from movierec_tui.stores.backends import Backends, open_backends
-from movierec_tui.stores.cards import UNAVAILABLE, MovieCard
+from movierec_tui.stores.cards import UNAVAILABLE, CardStore, MovieCard
+from movierec_tui.stores.errors import StoreError
 from movierec_tui.stores.milvus_store import SearchFilter
 from movierec_tui.titles import TitleEntry, TitleIndex
 from movierec_tui.wording import demographic_reason, title_with_year
+
+# What a store that is down raises, named for the layers above (which do not import stores/): the
+# stores' StoreError. Every pymilvus and redis-py failure leaves stores/ as one of its subclasses,
+# MilvusUnavailable or RedisUnavailable, whose `store` says which ("milvus" or "redis") and whose
+# message is one line for a person.
+StoreUnavailable = StoreError
+
+
+class UnreadableProfile(ProfileError):
+    """A saved profile that does not parse; the message says why, `raw` is the record as stored."""
+
+    def __init__(self, name: str, raw: str, reason: str) -> None:
+        super().__init__(reason)
+        self.name = name
+        self.raw = raw
+
+
+class SavedProfiles:
+    """Profiles saved by name, in Redis (within the session's namespace, see CardStore). Every method
+    raises StoreUnavailable (RedisUnavailable) while Redis is down."""
+
+    def __init__(self, store: CardStore) -> None:
+        self._store = store
+
+    def names(self) -> list[str]:
+        return self._store.profile_names()
+
+    def save(self, name: str, profile: Profile) -> None:
+        self._store.save_profile(name, profile.to_json())
+
+    def load(self, name: str) -> Profile | None:
+        """The profile, or None if none is saved under `name`; UnreadableProfile if the record does
+        not parse (written by hand, or by another version)."""
+        raw = self._store.load_profile(name)
+        if raw is None:
+            return None
+        try:
+            return Profile.from_json(raw)
+        except ProfileError as exc:
+            raise UnreadableProfile(name, raw, str(exc)) from None
+
+    def set_aside(self, unreadable: UnreadableProfile) -> str | None:
+        """Move an unreadable record under another key, for inspection, so that no later save under
+        its name can destroy it; only if it still holds what was read. Returns the key, or None."""
+        return self._store.quarantine_profile(unreadable.name, unreadable.raw)
+
+    def delete(self, name: str) -> bool:
+        """Whether there was a profile of that name."""
+        return self._store.delete_profile(name)
+
+
+@dataclass(frozen=True)
+class ModelScore:
+    """The model's view of one movie for a profile, listed or not (`Recommender.score_of`)."""
+
+    score: float  # the match the ranking uses (Recommender.scores)
+    rank: int  # 1 + how many movies match better (rated and filtered ones included)
+    total: int  # movies in the model
+    anchor: tuple[MovieCard, float] | None  # the liked movie most similar to it, with the cosine
 
 
 @dataclass(frozen=True)
@@ -74,9 +137,11 @@ class Recommender:
         self.followup_weight = float(self.encoder.info.train_config["followup_weight"])
         self.backends = backends or open_backends(settings)
         self.backends.milvus.ensure_loaded()
+        self.profiles = SavedProfiles(self.backends.cards)
         self._titles: TitleIndex | None = None
         self._card_cache: dict[int, MovieCard] = {}
-        self.cards_down: Exception | None = None  # Redis failed; cards come from memory until a probe
+        self._norms: np.ndarray | None = None  # of the movie vectors, for cosines between movies
+        self.cards_down: StoreError | None = None  # Redis failed; cards come from memory until a probe
         self.last_timings = Timings()
         self._catalogue: Catalogue | None = None
 
@@ -101,6 +166,11 @@ class Recommender:
         self.close()
 
     @property
+    def model_version(self) -> str:
+        """The installed model's version, e.g. "6dd541f3-ab2696" (dataset and training config)."""
+        return self.encoder.info.version
+
+    @property
     def titles(self) -> TitleIndex:
         """Built on first use from every card (one pipelined read), then kept."""
         if self._titles is None:
@@ -114,12 +184,12 @@ class Recommender:
 
         If Redis is unreachable and every card asked for was loaded before (the app loads them all at
         start), they come from memory and `cards_down` says why; Redis is not asked again until
-        `probe_cards` finds it back. A card never loaded still raises the Redis error."""
+        `probe_cards` finds it back. A card never loaded raises RedisUnavailable."""
         if self.cards_down is not None and all(m in self._card_cache for m in movie_ids):
             return {m: self._card_cache[m] for m in movie_ids}
         try:
             found = self.backends.cards.get_cards(movie_ids)
-        except UNAVAILABLE as exc:
+        except StoreError as exc:
             if not all(m in self._card_cache for m in movie_ids):
                 raise
             self.cards_down = exc
@@ -127,11 +197,15 @@ class Recommender:
         self._card_cache.update(found)
         return found
 
+    def catalogue_cards(self) -> dict[int, MovieCard]:
+        """The card of every movie the model knows (one pipelined read), e.g. for a UI to keep."""
+        return self.cards([int(m) for m in self.movies.movie_ids])
+
     def probe_cards(self) -> bool:
         """Whether Redis answers again (then cards are read from it again)."""
         try:
-            self.backends.redis.client.ping()
-        except UNAVAILABLE as exc:
+            self.backends.cards.ping()
+        except StoreError as exc:
             self.cards_down = exc
             return False
         self.cards_down = None
@@ -210,6 +284,70 @@ class Recommender:
             total=(done - started) * 1e3,
         )
         return results
+
+    def more_like(self, movie_id: int, profile: Profile, k: int = 10) -> list[Recommendation]:
+        """Movies like `movie_id`, within the profile's filters, leaving out what it rated or dismissed:
+        the recommendations of someone who loved just that movie."""
+        query = Profile(
+            ratings={movie_id: 5},
+            genres_in=profile.genres_in,
+            genres_out=profile.genres_out,
+            year_min=profile.year_min,
+            year_max=profile.year_max,
+            dismissed=sorted({*profile.dismissed, *profile.ratings}),
+        )
+        return self.recommend(query, k)
+
+    def score_of(self, profile: Profile, movie_id: int) -> ModelScore | None:
+        """The model's view of one movie for this profile, whether it is listed or not: the match the
+        ranking uses, scored in memory for every movie (a forward pass and arithmetic on the movie
+        table), and the liked movie closest to it. None if the model has no vector for it. Touches
+        no store: the anchor's card comes from the cards read before."""
+        row = self._row_of(movie_id)
+        if row < 0:
+            return None
+        _, _, scores = self.scores(profile)
+        score = float(scores[row])
+        rank = int((scores > score).sum()) + 1
+        liked = np.array([m for m, r in profile.ratings.items() if r >= LIKED_THRESHOLD], dtype=np.int64)
+        anchor = None
+        if len(liked):
+            rows = self.movies.index_of(liked)
+            keep = rows >= 0
+            if keep.any():
+                vectors, norms = self.movies.vectors, self._vector_norms()
+                sims = (vectors[rows[keep]] @ vectors[row]) / norms[rows[keep]] / norms[row]
+                best = int(np.argmax(sims))
+                anchor_card = self._card_cache.get(int(liked[keep][best]))
+                if anchor_card is not None:
+                    anchor = (anchor_card, float(sims[best]))
+        return ModelScore(score, rank, len(self.movies.vectors), anchor)
+
+    def similar_to(self, movie_id: int, n: int = 8) -> list[tuple[MovieCard, float]]:
+        """The `n` nearest movies by vector (cosine), best first, with the cosine; only movies whose
+        card was read before (the whole catalogue, once `catalogue_cards` or `titles` ran). No store."""
+        row = self._row_of(movie_id)
+        if row < 0:
+            return []
+        vectors, norms = self.movies.vectors, self._vector_norms()
+        sims = (vectors @ vectors[row]) / norms / norms[row]
+        sims[row] = -np.inf
+        out = []
+        for i in np.argsort(-sims)[: n * 2]:
+            card = self._card_cache.get(int(self.movies.movie_ids[i]))
+            if card is not None:
+                out.append((card, float(sims[i])))
+            if len(out) == n:
+                break
+        return out
+
+    def _row_of(self, movie_id: int) -> int:
+        return int(self.movies.index_of(np.array([movie_id], dtype=np.int64))[0])
+
+    def _vector_norms(self) -> np.ndarray:
+        if self._norms is None:
+            self._norms = np.linalg.norm(self.movies.vectors, axis=1) + 1e-9
+        return self._norms
 
     def _explain(
         self, profile: Profile, hits: list[tuple[int, float]], cards: dict[int, MovieCard], user: UserEncoding,

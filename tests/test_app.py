@@ -12,7 +12,6 @@ import asyncio
 import threading
 import time
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -22,11 +21,11 @@ from textual import events
 from textual.widgets import Input
 
 from movierec_tui.app import MovieRecApp, describe_failure
-from movierec_tui.chat import Unknown
 from movierec_tui.data_loader.dataset import Catalogue
-from movierec_tui.engine import Recommendation, Recommender, Timings
+from movierec_tui.engine import ModelScore, Recommendation, Recommender, Timings
 from movierec_tui.profile import Profile
 from movierec_tui.stores.cards import MovieCard
+from movierec_tui.stores.errors import MilvusUnavailable, RedisUnavailable
 from movierec_tui.titles import TitleEntry, TitleIndex, display_title
 from movierec_tui.widgets.cards import CardList
 from movierec_tui.widgets.chat_pane import MAX_MESSAGES, ChatLog
@@ -117,18 +116,18 @@ class FakeEncoder:
         return vector / (np.linalg.norm(vector) + 1e-9), 0.1
 
 
-class FakeCardStore:
+class FakeProfiles:
     def __init__(self) -> None:
-        self.profiles: dict[str, str] = {}
+        self.saved: dict[str, Profile] = {}
 
-    def save_profile(self, name, profile_json):
-        self.profiles[name] = profile_json
+    def save(self, name, profile):
+        self.saved[name] = profile
 
-    def load_profile(self, name):
-        return self.profiles.get(name)
+    def load(self, name):
+        return self.saved.get(name)
 
-    def profile_names(self):
-        return sorted(self.profiles)
+    def names(self):
+        return sorted(self.saved)
 
 
 class FakeRecommender:
@@ -145,7 +144,7 @@ class FakeRecommender:
         self.by_id = {c.movie_id: c for c in cards}
         self.movies = FakeTable(np.array(sorted(self.by_id), dtype=np.int64), vectors)
         self.encoder = FakeEncoder(self.movies)
-        self.backends = SimpleNamespace(cards=FakeCardStore())
+        self.profiles = FakeProfiles()
         self.titles = TitleIndex(TitleEntry(c.movie_id, c.title, c.year, c.rating_count) for c in cards)
         self.last_timings = Timings()
         self.down = False
@@ -154,6 +153,27 @@ class FakeRecommender:
 
     def cards(self, ids):
         return {i: self.by_id[i] for i in ids if i in self.by_id}
+
+    def catalogue_cards(self):
+        return dict(self.by_id)
+
+    def more_like(self, movie_id, profile, k=10):
+        query = Profile(ratings={movie_id: 5}, genres_in=profile.genres_in, genres_out=profile.genres_out,
+                        year_min=profile.year_min, year_max=profile.year_max,
+                        dismissed=sorted({*profile.dismissed, *profile.ratings}))  # fmt: skip
+        return self.recommend(query, k)
+
+    def score_of(self, profile, movie_id):
+        vector, _ = self.encoder.encode(profile.gender, profile.age, profile.occupation, profile.ratings)
+        scores = self.movies.vectors @ vector
+        row = int(self.movies.index_of(np.array([movie_id]))[0])
+        return ModelScore(float(scores[row]), int((scores > scores[row]).sum()) + 1, len(scores), None)
+
+    def similar_to(self, movie_id, n=8):
+        row = int(self.movies.index_of(np.array([movie_id]))[0])
+        sims = self.movies.vectors @ self.movies.vectors[row]
+        sims[row] = -np.inf
+        return [(self.by_id[int(self.movies.movie_ids[i])], float(sims[i])) for i in np.argsort(-sims)[:n]]
 
     def seed_movies(self, n=8, exclude=frozenset(), profile=None):
         """A fixed spread of the catalogue; with a profile (the app steering its questions), the same
@@ -168,7 +188,7 @@ class FakeRecommender:
 
     def recommend(self, profile: Profile, k: int = 10) -> list[Recommendation]:
         if self.down:
-            raise ConnectionError("fake Milvus is down")
+            raise MilvusUnavailable("fake Milvus is down")
         vector, _ = self.encoder.encode(profile.gender, profile.age, profile.occupation, profile.ratings)
         scores = self.movies.vectors @ vector
         liked = [m for m, r in profile.ratings.items() if r >= 4]
@@ -341,7 +361,7 @@ def test_a_whole_session(recommender, synthetic) -> None:
             # save, change, reload
             await say(pilot, "save alice")
             assert app.saved_as == "alice"
-            saved = Profile.from_json(recommender.backends.cards.load_profile("alice"))
+            saved = recommender.profiles.load("alice")
             assert saved.ratings == app.profile.ratings and saved.occupation == 12
             await say(pilot, "reset")
             assert app.profile == Profile() and app.onboarding
@@ -681,13 +701,12 @@ def test_help_lists_every_binding() -> None:
 
 
 def test_describe_failure_names_the_store() -> None:
-    class RedisError(Exception):
-        __module__ = "redis.exceptions"
-
-    assert describe_failure(RedisError("Connection refused")).startswith("Redis is not reachable")
-    assert describe_failure(ConnectionError("x")).startswith("A store is not reachable")
+    refused = RedisUnavailable("Redis at 127.0.0.1:9/0: a ping failed (Connection refused)")
+    expected = "Redis is not reachable (Redis at 127.0.0.1:9/0: a ping failed (Connection refused))"
+    assert describe_failure(refused) == expected
+    assert describe_failure(MilvusUnavailable("x" * 300)) == f"Milvus is not reachable ({'x' * 120})"
     assert describe_failure(ValueError()) == "Recommendations failed"
-    assert isinstance(Unknown("", ""), Unknown)
+    assert describe_failure(ValueError("bad\nvalue")) == "Recommendations failed (bad value)"
 
 
 def test_the_header_names_the_catalogue() -> None:

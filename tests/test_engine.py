@@ -7,9 +7,12 @@ import pytest
 from milvus_backends import BACKENDS
 
 from movierec_tui.data_loader.parse import load_dataset
-from movierec_tui.engine import Recommender
+from movierec_tui.engine import Recommender, StoreUnavailable, UnreadableProfile
 from movierec_tui.profile import Profile
-from movierec_tui.stores.backends import open_backends
+from movierec_tui.stores.backends import Backends, open_backends
+from movierec_tui.stores.cards import CardStore
+from movierec_tui.stores.milvus_store import MilvusStore
+from movierec_tui.stores.redis_server import RedisConnection, _client
 
 
 @pytest.fixture(params=BACKENDS)
@@ -102,3 +105,100 @@ def test_seed_movies_follow_the_profile(recommender, synthetic) -> None:
     asked = {c.movie_id for c in recommender.seed_movies(3, profile=Profile())}
     later = recommender.seed_movies(3, exclude=asked, profile=Profile())
     assert not asked & {c.movie_id for c in later}
+
+
+# -- what the UI asks of the engine ----------------------------------------------------------------
+
+
+def test_more_like_a_movie_keeps_the_filters_and_leaves_out_rated_and_dismissed(recommender, synthetic) -> None:
+    scream = synthetic.movies_in(2)[0]
+    rated, dismissed = synthetic.movies_in(2)[1], synthetic.movies_in(2)[2]
+    profile = Profile(ratings={synthetic.movies_in(0)[0]: 5, rated: 4}, dismissed=[dismissed])
+    ids = [r.card.movie_id for r in recommender.more_like(scream, profile, k=10)]
+    assert len(ids) == 10 and synthetic.cluster_share(ids, 2) >= 0.8
+    assert not {scream, rated, dismissed} & set(ids)
+    newer = recommender.more_like(scream, Profile(year_min=1990), k=10)
+    assert newer and all(r.card.year >= 1990 for r in newer)
+
+
+def test_score_of_is_the_match_the_ranking_uses_with_the_closest_liked_movie(recommender, synthetic) -> None:
+    liked = synthetic.movies_in(0)[:2]
+    profile = Profile(ratings={liked[0]: 5, liked[1]: 4, synthetic.movies_in(1)[0]: 2})
+    listed = recommender.recommend(profile, k=5)
+    first = recommender.score_of(profile, listed[0].card.movie_id)
+    assert first is not None and first.score == pytest.approx(listed[0].score, abs=1e-6)
+    assert first.total == len(synthetic.movie_cluster)
+    assert first.anchor is not None and first.anchor[0].movie_id in liked  # the disliked one is no anchor
+    assert listed[0].because_of == first.anchor[0].movie_id
+    horror = recommender.score_of(profile, synthetic.movies_in(2)[5])
+    assert horror is not None and horror.rank > first.rank
+    assert recommender.score_of(profile, 999_999) is None
+    assert recommender.score_of(Profile(), listed[0].card.movie_id).anchor is None  # nothing liked
+
+
+def test_similar_movies_are_nearest_by_vector(recommender, synthetic) -> None:
+    recommender.catalogue_cards()  # the cards they are shown with
+    western = synthetic.movies_in(3)[0]
+    similar = recommender.similar_to(western, 6)
+    ids = [card.movie_id for card, _ in similar]
+    assert len(ids) == 6 and western not in ids
+    assert synthetic.cluster_share(ids, 3) >= 0.8
+    cosines = [cosine for _, cosine in similar]
+    assert cosines == sorted(cosines, reverse=True) and all(-1.0 <= c <= 1.0 + 1e-6 for c in cosines)
+    assert recommender.similar_to(999_999) == []
+
+
+def test_catalogue_cards_and_model_version(recommender, synthetic) -> None:
+    from movierec_tui.model.artifacts import ModelInfo
+
+    cards = recommender.catalogue_cards()
+    assert set(cards) == set(synthetic.movie_cluster)
+    assert cards[1].title == "Star Wars: Episode IV - A New Hope"
+    assert recommender.model_version == ModelInfo.load(recommender.settings.model_dir).version
+
+
+def test_saved_profiles_by_name(recommender) -> None:
+    profiles = recommender.profiles
+    mine = Profile(gender="F", age=25, ratings={1: 5, 3: 2}, genres_out=["Horror"])
+    profiles.save("engine-test", mine)
+    assert "engine-test" in profiles.names()
+    assert profiles.load("engine-test") == mine
+    assert profiles.load("engine-test-none") is None
+    recommender.backends.cards.save_profile("engine-broken", '{"age": 31}')  # no MovieLens age bucket
+    with pytest.raises(UnreadableProfile, match="age") as caught:
+        profiles.load("engine-broken")
+    kept = profiles.set_aside(caught.value)
+    assert kept is not None and recommender.backends.cards.client.get(kept) == '{"age": 31}'
+    assert "engine-broken" not in profiles.names()
+    assert profiles.delete("engine-test") and not profiles.delete("engine-test")
+    assert "engine-test" not in profiles.names()
+    recommender.backends.cards.client.delete(kept)
+
+
+def test_a_redis_that_is_down_is_named(ready, backends) -> None:
+    """A Redis nobody listens on: every call that needs it raises StoreUnavailable naming Redis."""
+    dead = RedisConnection(_client("redis://127.0.0.1:9/0"), "redis://127.0.0.1:9/0", embedded=False)
+    recommender = Recommender(ready, Backends(dead, CardStore(dead.client), backends.milvus))
+    for call in (lambda: recommender.titles, recommender.catalogue_cards, recommender.profiles.names,
+                 lambda: recommender.profiles.save("x", Profile()), lambda: recommender.profiles.load("x"),
+                 lambda: recommender.recommend(Profile(), k=3)):  # fmt: skip
+        with pytest.raises(StoreUnavailable) as caught:
+            call()
+        assert caught.value.store == "redis" and str(caught.value).startswith("Redis at 127.0.0.1:9/0: ")
+    assert not recommender.probe_cards() and recommender.cards_down is not None
+    assert recommender.cards_down.store == "redis"
+    dead.client.close()
+
+
+def test_a_milvus_that_is_down_is_named(ready, backends) -> None:
+    """The Milvus client closed under the engine, as when the server went away: a search raises
+    StoreUnavailable naming Milvus; the cards (Redis) still come."""
+    milvus = MilvusStore(ready.effective_milvus_uri, ready.milvus_token)
+    recommender = Recommender(ready, Backends(backends.redis, backends.cards, milvus))
+    assert recommender.recommend(Profile(ratings={1: 5}), k=3)
+    milvus.client.close()
+    with pytest.raises(StoreUnavailable) as caught:
+        recommender.recommend(Profile(ratings={1: 5}), k=3)
+    assert caught.value.store == "milvus"
+    assert recommender.catalogue_cards()
+    milvus.close()

@@ -194,6 +194,16 @@ class CardStore:
     def load_profile(self, name: str) -> str | None:
         return self.client.get(f"{self.profile_prefix}{name}")
 
+    @redis_step("deleting the profile")
+    def delete_profile(self, name: str) -> bool:
+        """Whether there was a profile of that name to delete."""
+        return bool(self.client.delete(f"{self.profile_prefix}{name}"))
+
+    @redis_step("a ping")
+    def ping(self) -> None:
+        """Whether Redis answers: returns, or raises RedisUnavailable."""
+        self.client.ping()
+
     @redis_step("moving an unreadable profile aside")
     def quarantine_profile(self, name: str, raw: str) -> str | None:
         """Move an unreadable record aside for inspection, so that no later save overwrites it.

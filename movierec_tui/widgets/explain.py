@@ -1,29 +1,18 @@
-"""Explanations: why a movie is (or is not) recommended, and which movies are like it.
+"""Explanations: why a movie is (or is not) recommended.
 
-Pure functions of the profile, the listed results and the model's movie vectors (all in memory), so
-"why X?" and the details screen answer instantly and never touch a store.
+A pure function of the profile, the listed results and the engine's score for the movie (computed
+in memory), so "why X?" answers instantly and never touches a store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 
-import numpy as np
 from rich.text import Text
 
-from movierec_tui.catalogue import LIKED_THRESHOLD
-from movierec_tui.engine import MovieCard, Recommendation, Recommender
+from movierec_tui.engine import ModelScore, MovieCard, Recommendation
 from movierec_tui.profile import Profile
 from movierec_tui.wording import display_title, stars, title_with_year
-
-
-@dataclass(frozen=True)
-class ModelScore:
-    score: float  # the match the ranking uses (engine.Recommender.scores)
-    rank: int  # 1 + how many movies match better (rated and filtered ones included)
-    total: int  # movies in the model
-    anchor: tuple[MovieCard, float] | None  # the liked movie most similar to it, with cosine
 
 
 def explain(
@@ -79,50 +68,3 @@ def explain(
     else:
         text.append(" Rate a few movies like it to pull it up.")
     return text
-
-
-def model_score(
-    recommender: Recommender, profile: Profile, catalog: Mapping[int, MovieCard], movie_id: int
-) -> ModelScore | None:
-    """The model's view of one movie for this profile: the match the ranking uses, scored in memory
-    for every movie (a sub-millisecond forward pass and arithmetic on the movie table)."""
-    movies = recommender.movies
-    row = int(movies.index_of(np.array([movie_id], dtype=np.int64))[0])
-    if row < 0:
-        return None
-    _, _, scores = recommender.scores(profile)
-    vectors = movies.vectors
-    norms = np.linalg.norm(vectors, axis=1) + 1e-9
-    score = float(scores[row])
-    rank = int((scores > score).sum()) + 1
-    liked = np.array([m for m, r in profile.ratings.items() if r >= LIKED_THRESHOLD], dtype=np.int64)
-    anchor = None
-    if len(liked):
-        rows = movies.index_of(liked)
-        keep = rows >= 0
-        if keep.any():
-            sims = (vectors[rows[keep]] @ vectors[row]) / norms[rows[keep]] / norms[row]
-            best = int(np.argmax(sims))
-            anchor_card = catalog.get(int(liked[keep][best]))
-            if anchor_card is not None:
-                anchor = (anchor_card, float(sims[best]))
-    return ModelScore(score, rank, len(vectors), anchor)
-
-
-def similar_to(movies, catalog: Mapping[int, MovieCard], movie_id: int, n: int) -> list[tuple[MovieCard, float]]:
-    """The `n` nearest movies by vector (cosine), best first; `movies` is `Recommender.movies`."""
-    row = int(movies.index_of(np.array([movie_id], dtype=np.int64))[0])
-    if row < 0:
-        return []
-    vectors = movies.vectors
-    norms = np.linalg.norm(vectors, axis=1) + 1e-9
-    sims = (vectors @ vectors[row]) / norms / norms[row]
-    sims[row] = -np.inf
-    out = []
-    for i in np.argsort(-sims)[: n * 2]:
-        card = catalog.get(int(movies.movie_ids[i]))
-        if card is not None:
-            out.append((card, float(sims[i])))
-        if len(out) == n:
-            break
-    return out
