@@ -22,8 +22,18 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from movierec_tui import __version__, logs
-from movierec_tui.config import ENV_SERVED, ConfigError, Settings, load_settings
+from movierec_tui import __version__
+from movierec_tui.config import ENV_SERVED, ConfigError, Settings
+from movierec_tui.launch import (
+    EXIT_BAD_INPUT,
+    EXIT_NOT_SET_UP,
+    EXIT_SERVICE,
+    describe_os_error,
+    failure_of,
+    prepare_settings,
+    report_failure,
+    run_app,
+)
 
 app = typer.Typer(
     name="movierec-tui",
@@ -35,12 +45,6 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
-log = logging.getLogger("movierec_tui")
-log.addHandler(logging.NullHandler())  # before the log file is open, nothing reaches stderr via lastResort
-
-EXIT_BAD_INPUT = 2
-EXIT_SERVICE = 3
-EXIT_NOT_SET_UP = 4
 
 HomeOption = Annotated[Path | None, typer.Option("--home", help="Home dir for all state \\[env MOVIEREC_HOME].")]
 MilvusOption = Annotated[
@@ -50,67 +54,30 @@ RedisOption = Annotated[str | None, typer.Option("--redis-url", help="Redis URL 
 
 
 def fail(message: str, code: int, cause: BaseException | None = None) -> typer.Exit:
-    """One red line for the person; the log also gets the exception behind it, with its traceback."""
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    log.error("%s", message, exc_info=cause)
+    """One red line for the person; the log also gets the exception behind it (`cause`)."""
+    report_failure(message, cause)
     return typer.Exit(code)
-
-
-def has_terminal() -> bool:
-    """The app reads keys from stdin and draws on stdout or stderr: both ends must be a terminal."""
-    return sys.stdin.isatty() and (sys.stdout.isatty() or sys.stderr.isatty())
 
 
 def resolve_settings(home: Path | None, milvus_uri: str | None, redis_url: str | None) -> Settings:
     try:
-        settings = load_settings(home).with_overrides(milvus_uri=milvus_uri, redis_url=redis_url)
+        return prepare_settings(home, milvus_uri, redis_url)
     except ConfigError as exc:
         raise fail(str(exc), EXIT_BAD_INPUT) from None
-    try:
-        settings.home.mkdir(parents=True, exist_ok=True)
-        logs.log_to_file(settings.log_file)
     except OSError as exc:
         raise fail(describe_os_error(exc), EXIT_BAD_INPUT) from None
-    return settings
-
-
-def describe_os_error(exc: OSError) -> str:
-    """One line naming the path and the cause, e.g. a full disk or a home dir that cannot be written."""
-    what = exc.strerror or str(exc) or type(exc).__name__
-    if exc.filename is None:
-        return what
-    other = f" -> {exc.filename2}" if exc.filename2 else ""
-    return f"cannot write or read {exc.filename}{other}: {what}"
 
 
 @contextmanager
 def friendly_errors():
-    """Map the project's own exception types to one line and an exit code."""
-    from movierec_tui.data_loader.download import DownloadError
-    from movierec_tui.data_loader.errors import DataError
-    from movierec_tui.model.encoder import ModelMissing
-    from movierec_tui.profile import ProfileError
-    from movierec_tui.stores.errors import StoreError, library_failure
-    from movierec_tui.titles import AmbiguousTitle, TitleNotFound
-    from movierec_tui.vocabulary import VocabularyError
-
+    """The project's own exception types become one line and an exit code (launch.failure_of)."""
     try:
         yield
-    except (DataError, VocabularyError, TitleNotFound, AmbiguousTitle, ProfileError) as exc:
-        raise fail(str(exc), EXIT_BAD_INPUT) from None
-    except StoreError as exc:  # Milvus or Redis: down, unreachable, or refusing a request
-        raise fail(str(exc), EXIT_SERVICE, exc) from None
-    except DownloadError as exc:
-        raise fail(str(exc), EXIT_SERVICE) from None
-    except ModelMissing as exc:
-        raise fail(str(exc), EXIT_NOT_SET_UP) from None
-    except OSError as exc:
-        raise fail(describe_os_error(exc), EXIT_BAD_INPUT) from None
     except Exception as exc:
-        message = library_failure(exc)  # a store library's own exception that was not wrapped
-        if message is None:
+        known = failure_of(exc)
+        if known is None:
             raise
-        raise fail(message, EXIT_SERVICE, exc) from None
+        raise fail(*known) from None
 
 
 class RichReporter:
@@ -226,44 +193,27 @@ def main_callback(
     if ctx.invoked_subcommand is not None:
         return
     served = os.environ.get(ENV_SERVED, "")
-    from movierec_tui.app import MovieRecApp
-    from movierec_tui.engine import Recommender
-    from movierec_tui.pipeline import run_setup
-    from movierec_tui.status import collect_status
-    from movierec_tui.stores.backends import open_backends
-
     settings = resolve_settings(home, milvus_uri, redis_url)
     with friendly_errors():
-        # One connection to each store serves the readiness check, setup and the app.
-        backends = open_backends(settings)
-        try:
-            ready = collect_status(settings, backends)["ready"]
-            if served != "web" and not has_terminal():
-                # Checked once the stores have answered (their errors come first), before setup or the
-                # app: without a terminal the app's input thread spun on end-of-file at 100% CPU.
-                raise fail(
-                    "movierec-tui is a full-screen app and needs a terminal; in a script or a pipe use "
-                    "`movierec-tui recommend` (see `movierec-tui recommend --help`)", EXIT_BAD_INPUT,
-                )
-            if not ready:
-                if served:
-                    raise fail("this server has not been set up; try again later", EXIT_NOT_SET_UP)
-                console.print(
-                    "[bold]Setup has not been done yet.[/] First: download MovieLens 1M, write the movie cards, "
-                    "train the model and index the vectors (a few minutes, once)."
-                )
-                with setup_reporter() as reporter:
-                    run_setup(settings, backends, None, reporter)
-            with console.status("Loading the model…"):
-                recommender = Recommender(settings, backends)
-        except BaseException:
-            backends.close()
-            raise
-        with recommender:
-            # A served session does not blink its cursor: each blink is a repaint sent over the network.
-            MovieRecApp(
-                recommender, profile_name=profile_name, tune_gc=True, served=served, cursor_blink=not served
-            ).run()
+        run_app(
+            settings,
+            profile_name=profile_name,
+            served=served,
+            set_up=None if served else set_up_first,  # a served session never sets up
+            loading=lambda: console.status("Loading the model…"),
+        )
+
+
+def set_up_first(settings: Settings, backends) -> None:
+    """What the command without a subcommand does on a home that was never set up."""
+    from movierec_tui.pipeline import run_setup
+
+    console.print(
+        "[bold]Setup has not been done yet.[/] First: download MovieLens 1M, write the movie cards, "
+        "train the model and index the vectors (a few minutes, once)."
+    )
+    with setup_reporter() as reporter:
+        run_setup(settings, backends, None, reporter)
 
 
 @app.command()

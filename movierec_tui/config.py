@@ -20,6 +20,7 @@ ENV_MILVUS_TOKEN = "MOVIEREC_MILVUS_TOKEN"
 ENV_REDIS_URL = "MOVIEREC_REDIS_URL"
 ENV_PROFILE_NAMESPACE = "MOVIEREC_PROFILE_NAMESPACE"
 ENV_PROFILE_TTL = "MOVIEREC_PROFILE_TTL"  # seconds a saved profile is kept; set for anonymous served sessions
+ANONYMOUS_PROFILE_TTL = 86400  # nobody can reopen an anonymous session's profiles: they are kept a day
 ENV_SERVED = "MOVIEREC_SERVED"  # set by `serve` for the app processes it starts: "ssh" or "web"
 PER_PROCESS_NAMESPACE = "session"  # the value that asks for a fresh, private namespace in each process
 

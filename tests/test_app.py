@@ -774,11 +774,11 @@ def test_snapshot_details(snap_compare) -> None:
 def test_cli_opens_the_app_and_sets_up_first_when_needed(isolated_env, monkeypatch) -> None:
     from typer.testing import CliRunner
 
-    from movierec_tui import cli, pipeline, status
+    from movierec_tui import cli, launch, pipeline, status
 
     opened: list[MovieRecApp] = []
     monkeypatch.setattr(MovieRecApp, "run", lambda self: opened.append(self))
-    monkeypatch.setattr(cli, "has_terminal", lambda: True)  # CliRunner's stdin is not one
+    monkeypatch.setattr(launch, "has_terminal", lambda: True)  # CliRunner's stdin is not one
     result = CliRunner().invoke(cli.app, ["--profile", "alice"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert len(opened) == 1 and opened[0].profile_name == "alice"

@@ -13,54 +13,30 @@ the allocator's lock aborted at start (seen as SIGABRT when 16 sessions started 
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import fcntl
-import os
 import signal
 import sys
-import termios
 
-ENV_SERVER_PID = "MOVIEREC_SERVER_PID"
-PR_SET_PDEATHSIG = 1
-
-
-def die_with_server(signum: int) -> None:
-    """On Linux the kernel sends `signum` when the server dies, so nothing it started outlives it.
-    The signal's default action (ending the process) is restored first: a server started under
-    `nohup` passes "ignore SIGHUP" down to everything it starts, and an app ignoring it would spin
-    on its dead terminal forever."""
-    signal.signal(signum, signal.SIG_DFL)
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signum)
-    expected = os.environ.pop(ENV_SERVER_PID, "")
-    if expected and os.getppid() != int(expected):  # the server died before the line above
-        sys.exit(1)
-
-
-def take_terminal() -> None:
-    """The pty on stdin becomes the controlling terminal, so resizes arrive as SIGWINCH and a hang-up
-    as SIGHUP. Needs a new session (setsid) without a terminal yet."""
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+# ENV_SERVER_PID is imported from here by the server's modules; it lives in lifeline.py.
+from movierec_tui.serve.lifeline import ENV_SERVER_PID as ENV_SERVER_PID
+from movierec_tui.serve.lifeline import die_with_server, take_terminal
 
 
 def run_app(args: list[str]) -> None:
     take_terminal()
     die_with_server(signal.SIGHUP)
-    from movierec_tui.cli import main as cli_main
+    from movierec_tui.launch import run_served
 
     sys.argv = ["movierec-tui", *args]
-    cli_main()
+    sys.exit(run_served(args))
 
 
 def run_web_app(args: list[str]) -> None:
     """A browser tab's app (serve/web.py): pipes instead of a terminal, the same tie to the server."""
     die_with_server(signal.SIGHUP)
-    from movierec_tui.cli import main as cli_main
+    from movierec_tui.launch import run_served
 
     sys.argv = ["movierec-tui", *args]
-    cli_main()
+    sys.exit(run_served(args))
 
 
 def run_milvus_lite(args: list[str]) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import asyncssh
 
-from movierec_tui.config import ENV_PROFILE_NAMESPACE, ENV_PROFILE_TTL, ENV_SERVED
+from movierec_tui.config import ANONYMOUS_PROFILE_TTL, ENV_PROFILE_NAMESPACE, ENV_PROFILE_TTL, ENV_SERVED
 from movierec_tui.serve.app_process import MAX_PENDING_INPUT, AppProcess, Launched, spawn_directly
 from movierec_tui.serve.child import ENV_SERVER_PID
 from movierec_tui.serve.terminal_input import TerminalInput
@@ -39,7 +39,6 @@ MIN_COLUMNS, MIN_ROWS = 20, 8
 MAX_COLUMNS, MAX_ROWS = 1000, 500
 TERM_PATTERN = re.compile(r"[A-Za-z0-9._+-]{1,64}")
 LOGIN_TIMEOUT = 30
-ANONYMOUS_PROFILE_TTL = 86400
 MAX_EARLY_INPUT = 4096  # typed before the app runs; beyond it, the client waits (its input is not read)
 # A logged-in connection without a running app (like `ssh -N`, or after its app has quit) is closed after
 # this long: held open, such connections would fill the connection limits for nothing. (Before login,

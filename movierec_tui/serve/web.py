@@ -27,10 +27,15 @@ from pathlib import Path
 
 from aiohttp import web
 
-from movierec_tui.config import ENV_PROFILE_NAMESPACE, ENV_PROFILE_TTL, ENV_SERVED, PER_PROCESS_NAMESPACE
+from movierec_tui.config import (
+    ANONYMOUS_PROFILE_TTL,
+    ENV_PROFILE_NAMESPACE,
+    ENV_PROFILE_TTL,
+    ENV_SERVED,
+    PER_PROCESS_NAMESPACE,
+)
 from movierec_tui.serve.child import ENV_SERVER_PID
 from movierec_tui.serve.shared import SharedStores, session_base_env
-from movierec_tui.serve.ssh import ANONYMOUS_PROFILE_TTL
 
 log = logging.getLogger(__name__)
 

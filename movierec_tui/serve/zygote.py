@@ -27,7 +27,7 @@ import time
 from collections.abc import Mapping
 
 from movierec_tui.serve.app_process import Launched
-from movierec_tui.serve.child import ENV_SERVER_PID
+from movierec_tui.serve.lifeline import ENV_SERVER_PID
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ READY = b"ready"
 # What an app imports before its first screen; `logs` first, as it quiets the libraries after it.
 # pymilvus is imported by the store only when it connects, so it is named here: left to each session,
 # it (and pandas under it) cost every app about 1.2 s of CPU, most of the startup of 16 at once.
-PRELOADED = ("movierec_tui.logs", "movierec_tui.cli", "movierec_tui.app", "movierec_tui.engine",
+PRELOADED = ("movierec_tui.logs", "movierec_tui.launch", "movierec_tui.app", "movierec_tui.engine",
              "movierec_tui.model.encoder", "movierec_tui.stores.backends", "movierec_tui.status",
              "movierec_tui.pipeline", "pymilvus")  # fmt: skip
 START_TIMEOUT = 60.0
@@ -175,7 +175,7 @@ def _end_children() -> None:
 def _become_app(terminal: int, request: dict, zygote_pid: int) -> None:
     """In the forked child: the pty becomes stdin/stdout/stderr and the controlling terminal, the
     environment is the session's, then the app runs; this never returns into the zygote's loop."""
-    from movierec_tui.serve.child import die_with_server, take_terminal
+    from movierec_tui.serve.lifeline import die_with_server, take_terminal
 
     code = 1
     try:
@@ -193,12 +193,11 @@ def _become_app(terminal: int, request: dict, zygote_pid: int) -> None:
         os.environ[ENV_SERVER_PID] = str(zygote_pid)
         die_with_server(signal.SIGHUP)
         os.chdir(request["cwd"])
-        from movierec_tui.cli import main as cli_main
+        from movierec_tui.launch import run_served
 
         sys.argv = ["movierec-tui", *request["argv"]]
         try:
-            cli_main()
-            code = 0
+            code = run_served(request["argv"])
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
     finally:
