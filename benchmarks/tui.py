@@ -7,7 +7,7 @@ Textual's Pilot at 120x40: answers the questions and rates a few well-known movi
 chat, optionally saves a screenshot of that state, then focuses the cards and presses a rating key
 (1-5, from a fixed sequence) on the top card N times. Each measurement starts just before the key
 is sent and ends when the app's after-refresh callback reports that the results of that keypress
-were composited (`MovieRecApp.painted_at`), so it includes key dispatch, the profile edit, the
+were composited (`Refresher.painted_at`), so it includes key dispatch, the profile edit, the
 worker thread (encode, Milvus search, Redis cards), the card rendering and the repaint.
 
 Keypresses are spaced by --pause (default 0.15 s, a brisk human): the app throttles refreshes to one
@@ -41,7 +41,7 @@ async def settle(pilot, app: MovieRecApp, timeout: float = 30.0) -> None:
     while time.monotonic() < deadline:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        if app.ready and not app._in_flight and not app._stale and app._timer is None and not app.workers._workers:
+        if app.settled:
             return
         await asyncio.sleep(0.01)
     raise TimeoutError("the app did not settle")
@@ -65,15 +65,15 @@ async def run(recommender: Recommender, n: int, pause: float, screenshot: Path |
         await settle(pilot, app)
         for i in range(n):
             await asyncio.sleep(pause)
-            before = app.painted_generation
+            before = app.refresher.painted_generation
             started = time.perf_counter()
             await pilot.press(RATING_KEYS[i % len(RATING_KEYS)])
             deadline = time.monotonic() + 10
-            while app.painted_generation == before and time.monotonic() < deadline:
+            while app.refresher.painted_generation == before and time.monotonic() < deadline:
                 await asyncio.sleep(0.0005)
-            if app.painted_generation == before:
+            if app.refresher.painted_generation == before:
                 raise TimeoutError(f"rating {i}: the cards were not updated")
-            out["total"].append((app.painted_at - started) * 1e3)
+            out["total"].append((app.refresher.painted_at - started) * 1e3)
             out["engine"].append(recommender.last_timings.total)
             await settle(pilot, app)
         app.exit()

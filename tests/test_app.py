@@ -18,9 +18,12 @@ import pytest
 from layout_passes import count_layout_passes
 from rich.text import Text
 from textual import events
+from textual.binding import Binding
 from textual.widgets import Input
 
-from movierec_tui.app import MovieRecApp, describe_failure
+from movierec_tui.app import MovieRecApp
+from movierec_tui.app.commands import key_sections
+from movierec_tui.app.refresh import describe_failure
 from movierec_tui.data_loader.dataset import Catalogue
 from movierec_tui.engine import ModelScore, Recommendation, Recommender, Timings
 from movierec_tui.profile import Profile
@@ -28,9 +31,10 @@ from movierec_tui.stores.cards import MovieCard
 from movierec_tui.stores.errors import MilvusUnavailable, RedisUnavailable
 from movierec_tui.titles import TitleEntry, TitleIndex, display_title
 from movierec_tui.widgets.cards import CardList
-from movierec_tui.widgets.chat_pane import MAX_MESSAGES, ChatLog
+from movierec_tui.widgets.chat_pane import MAX_MESSAGES, ChatInput, ChatLog, QuickReplies
+from movierec_tui.widgets.keys import key_labels, key_rows
 from movierec_tui.widgets.profile_panel import RatingsList
-from movierec_tui.widgets.screens import KEYS, DetailsScreen, HelpScreen, SearchScreen
+from movierec_tui.widgets.screens import DetailsScreen, HelpScreen, SearchResults, SearchScreen
 
 SIZE = (120, 40)
 
@@ -239,10 +243,15 @@ async def settle(pilot) -> None:
     for _ in range(200):
         await app.workers.wait_for_complete()
         await pilot.pause()
-        if not app._in_flight and not app._stale and app._timer is None and not app.workers._workers:
+        if app.settled:
             break
         await asyncio.sleep(0.02)
     await pilot.pause()
+
+
+def asked(app: MovieRecApp) -> str | None:
+    question = app.conversation.question
+    return question.kind if question is not None else None
 
 
 async def until(pilot, predicate, timeout: float = 10.0) -> None:
@@ -297,21 +306,21 @@ def test_a_whole_session(recommender, synthetic) -> None:
         app = MovieRecApp(recommender, cursor_blink=False)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            assert app.ready and app.question == "age"
+            assert app.ready and asked(app) == "age"
             assert len(card_ids(app)) == 20  # demographic picks before anything is known
             await say(pilot, "I'm 34")
-            assert app.profile.age == 25 and app.question == "gender"
+            assert app.profile.age == 25 and asked(app) == "gender"
             # a quick reply works like typing: focus the chips, move right to "male", enter
             app.quick_replies.focus()
             await pilot.press("right", "enter")
             await settle(pilot)
-            assert app.profile.gender == "M" and app.question == "occupation"
+            assert app.profile.gender == "M" and asked(app) == "occupation"
             await say(pilot, "programmer")
-            assert app.profile.occupation == 12 and app.question == "seed"
+            assert app.profile.occupation == 12 and asked(app) == "seed"
             await say(pilot, "skip")
-            assert app.question == "seed"
+            assert asked(app) == "seed"
             await say(pilot, "back")  # enough questions
-            assert not app.onboarding
+            assert not app.conversation.onboarding
 
             for title in ("Star Wars", "alien", "the matrix"):
                 await say(pilot, f"loved {title}")
@@ -319,7 +328,7 @@ def test_a_whole_session(recommender, synthetic) -> None:
             ids = card_ids(app)
             assert synthetic.cluster_share(ids, 0) >= 0.8
             assert not set(ids) & set(app.profile.ratings)
-            assert "because you liked" in app.results[0].reason
+            assert "because you liked" in app.refresher.results[0].reason
 
             # keys on the cards: tab to the list, rate the focused card, dismiss the next
             app.cards.focus()
@@ -352,7 +361,7 @@ def test_a_whole_session(recommender, synthetic) -> None:
             assert app.more_like is None
 
             # why: one in the list, and one that is not
-            top = app.results[0].card
+            top = app.refresher.results[0].card
             await say(pilot, f"why {top.title}?")
             assert "#1 in your picks" in bot_messages(app)[-1]
             await say(pilot, "why Unforgiven?")
@@ -360,11 +369,11 @@ def test_a_whole_session(recommender, synthetic) -> None:
 
             # save, change, reload
             await say(pilot, "save alice")
-            assert app.saved_as == "alice"
+            assert app.profile_sync.saved_as == "alice"
             saved = recommender.profiles.load("alice")
             assert saved.ratings == app.profile.ratings and saved.occupation == 12
             await say(pilot, "reset")
-            assert app.profile == Profile() and app.onboarding
+            assert app.profile == Profile() and app.conversation.onboarding
             await say(pilot, "load alice")
             assert app.profile.ratings == saved.ratings and app.profile.age == 25
             assert synthetic.cluster_share(card_ids(app), 0) >= 0.8
@@ -379,16 +388,16 @@ def test_each_seed_question_is_the_best_match_for_the_answers_so_far(recommender
             await settle(pilot)
             for answer in ("I'm 34", "male", "programmer"):
                 await say(pilot, answer)
-            assert app.question == "seed"
-            first = app.asking.movie.movie_id
+            assert asked(app) == "seed"
+            first = app.conversation.question.movie.movie_id
             expected = recommender.seed_movies(1, profile=app.profile)[0].movie_id
             assert first == expected
             await say(pilot, "5")
-            assert app.profile.ratings == {first: 5} and app.question == "seed"
+            assert app.profile.ratings == {first: 5} and asked(app) == "seed"
             steered = recommender.seed_movies(1, exclude={first}, profile=app.profile)[0].movie_id
-            assert app.asking.movie.movie_id == steered
+            assert app.conversation.question.movie.movie_id == steered
             await say(pilot, "skip")
-            after_skip = app.asking.movie.movie_id
+            after_skip = app.conversation.question.movie.movie_id
             assert after_skip not in (first, steered)
             assert after_skip == recommender.seed_movies(1, exclude={first, steered}, profile=app.profile)[0].movie_id
 
@@ -405,7 +414,7 @@ def test_profile_flag_loads_and_bad_records_start_fresh(recommender) -> None:
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             assert app.profile.ratings == {1: 5} and app.profile.age == 35
-            assert app.question == "seed"  # demographics known: straight to the movies
+            assert asked(app) == "seed"  # demographics known: straight to the movies
         app = MovieRecApp(recommender, profile_name="broken", cursor_blink=False)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
@@ -496,8 +505,8 @@ def test_store_outage_shows_a_banner_and_recovers() -> None:
             assert card_ids(app) == before  # the last cards stay
             assert app.profile.ratings  # the profile is kept in memory
             fake.down = False
-            app._retry_timer.stop()
-            app._retry()  # what the retry timer does
+            app.refresher.retry_timer.stop()
+            app.refresher.retry()  # what the retry timer does
             await settle(pilot)
             assert not banner.display and card_ids(app) != before
 
@@ -669,7 +678,7 @@ def test_typing_is_not_blocked_by_a_slow_search() -> None:
         app = MovieRecApp(fake, cursor_blink=False)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            before = app.generation
+            before = app.refresher.generation
             gate.clear()
             app.chat_input.focus()
             for text in ("loved alien", "hated scream", "loved heat"):
@@ -678,26 +687,44 @@ def test_typing_is_not_blocked_by_a_slow_search() -> None:
             await pilot.press(*"hello")
             assert app.chat_input.value == "hello"
             assert len(messages(app, "user")) == 3 and len(app.profile.ratings) == 3
-            assert app._in_flight and app.generation == before + 1  # one search running, the rest waiting
+            assert app.refresher.in_flight and app.refresher.generation == before + 1  # one search runs, the rest wait
             gate.set()
             await settle(pilot)
-            assert app.generation == before + 2  # one trailing refresh for the two later ratings
+            assert app.refresher.generation == before + 2  # one trailing refresh for the two later ratings
             assert not set(card_ids(app)) & set(app.profile.ratings)
 
     run(scenario())
 
 
-def test_help_lists_every_binding() -> None:
-    listed = " ".join(keys for _, rows in KEYS for keys, _ in rows)
-    from movierec_tui.widgets.chat_pane import QuickReplies
-    from movierec_tui.widgets.screens import DetailsScreen as Details
-
-    for owner in (MovieRecApp, CardList, RatingsList, QuickReplies, Details):
+def test_the_help_is_made_from_the_bindings() -> None:
+    """Every key of the app and its widgets is in the help, under what its binding says it does;
+    the only ones left out are 2-5 (listed as "1-5"), home/end on the quick replies, j/k where they
+    only do what the arrow keys do, and widget keys that run the app's own action (listed there)."""
+    sections = key_sections(MovieRecApp)
+    listed = {(key, what) for section in sections for keys, what in section.rows() for key in keys.split(", ")}
+    for owner in (MovieRecApp, CardList, RatingsList, QuickReplies, ChatInput, DetailsScreen, SearchScreen,
+                  SearchResults):  # fmt: skip
         for binding in owner.BINDINGS:
-            for key in binding.key.split(","):
-                shown = {"question_mark": "?", "slash": "/", "delete": "delete", "space": "enter"}.get(key, key)
-                shown = {"up": "↑", "down": "↓", "left": "←", "right": "→"}.get(shown, shown)
-                assert shown in listed or key in ("home", "end", "backspace", "space", "q"), (owner, key)
+            if binding.tooltip:
+                assert all((key, binding.tooltip) in listed for key in key_labels(binding)), (owner, binding)
+            else:
+                unlisted = binding.key in ("2", "3", "4", "5", "home", "end") or binding.action.startswith("app.")
+                assert unlisted or binding.action in ("cursor_down", "cursor_up"), (owner, binding)
+    anywhere = dict(sections[0].rows())
+    assert anywhere["ctrl+s"] == "save the profile" and anywhere["?, f1"].startswith("this help")
+    assert anywhere["tab, shift+tab"] == "next / previous pane"  # Textual's own keys, in our words
+    assert anywhere["ctrl+q, ctrl+c, q"].startswith("quit")
+
+
+def test_keys_with_the_same_help_share_a_row() -> None:
+    bindings = [
+        Binding("j", "down", tooltip="move"),
+        Binding("k,up", "up", tooltip="move"),
+        Binding("1", "rate(1)", key_display="1-5", tooltip="rate"),
+        Binding("2", "rate(2)"),  # no help text: not listed
+        Binding("question_mark", "help", tooltip="help"),
+    ]
+    assert key_rows(bindings) == [("j, k, ↑", "move"), ("1-5", "rate"), ("?", "help")]
 
 
 def test_describe_failure_names_the_store() -> None:

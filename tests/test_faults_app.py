@@ -124,7 +124,7 @@ def test_a_corrupted_profile_is_kept_for_inspection_and_never_overwritten(recomm
         app = MovieRecApp(recommender, profile_name="dora", cursor_blink=False)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            assert app.profile == Profile() and app.saved_as == "dora"
+            assert app.profile == Profile() and app.profile_sync.saved_as == "dora"
             notes = [str(n.message) for n in app._notifications]
             assert any("unreadable" in n and "corrupt:profile:dora:" in n for n in notes), notes
             await type_line(pilot, "I'm 34")

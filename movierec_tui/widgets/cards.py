@@ -23,9 +23,10 @@ from movierec_tui.widgets.theme import Palette, palette
 from movierec_tui.wording import display_title, stars
 
 
-def rating_bindings(description: str) -> list[Binding]:
-    """Keys 1-5 to `rate(n)`, shown once in the footer as "1-5": every list of movies rates alike."""
-    first = Binding("1", "rate(1)", description, key_display="1-5")
+def rating_bindings(description: str, tooltip: str) -> list[Binding]:
+    """Keys 1-5 to `rate(n)`, shown once in the footer and the help as "1-5": every list of movies
+    rates alike."""
+    first = Binding("1", "rate(1)", description, key_display="1-5", tooltip=tooltip)
     return [first, *(Binding(str(n), f"rate({n})", f"{description} {n}", show=False) for n in range(2, 6))]
 
 
@@ -42,19 +43,19 @@ class CardList(OptionList):
     """Movie cards, best first. Letter keys act on the highlighted card."""
 
     BINDINGS = [  # noqa: RUF012  (Textual reads a list)
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "first", "First", show=False),
-        Binding("G", "last", "Last", show=False),
-        *rating_bindings("Rate"),
-        Binding("l", "rate(4)", "Like"),
-        Binding("L", "rate(5)", "Love", show=False),
-        Binding("d", "rate(2)", "Dislike"),
-        Binding("D", "rate(1)", "Hate", show=False),
-        Binding("x", "act('dismiss')", "Dismiss"),
-        Binding("m", "act('more')", "More"),
-        Binding("w", "act('why')", "Why?", show=False),
-        Binding("i", "app.focus_chat", "Chat", show=False),
+        Binding("j", "cursor_down", "Down", show=False, tooltip="move through the cards"),
+        Binding("k", "cursor_up", "Up", show=False, tooltip="move through the cards"),
+        Binding("g", "first", "First", show=False, tooltip="move through the cards"),
+        Binding("G", "last", "Last", show=False, tooltip="move through the cards"),
+        *rating_bindings("Rate", "rate the highlighted movie"),
+        Binding("l", "rate(4)", "Like", tooltip="like (4) / love (5)"),
+        Binding("L", "rate(5)", "Love", show=False, tooltip="like (4) / love (5)"),
+        Binding("d", "rate(2)", "Dislike", tooltip="dislike (2) / hate (1)"),
+        Binding("D", "rate(1)", "Hate", show=False, tooltip="dislike (2) / hate (1)"),
+        Binding("x", "act('dismiss')", "Dismiss", tooltip="dismiss: never show it again"),
+        Binding("m", "act('more')", "More", tooltip="more like this"),
+        Binding("w", "act('why')", "Why?", show=False, tooltip="why is it recommended?"),
+        Binding("i", "app.focus_chat", "Chat", show=False),  # the app's key, in the help there
     ]
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -165,11 +165,11 @@ class QuickReplies(Widget, can_focus=True):
     """A row of chips under the log: left/right to move, enter to send; clickable too."""
 
     BINDINGS = [  # noqa: RUF012
-        Binding("left", "move(-1)", "Prev", show=False),
-        Binding("right", "move(1)", "Next", show=False),
+        Binding("left", "move(-1)", "Prev", show=False, tooltip="pick and send a quick reply"),
+        Binding("right", "move(1)", "Next", show=False, tooltip="pick and send a quick reply"),
         Binding("home", "jump(0)", show=False),
         Binding("end", "jump(-1)", show=False),
-        Binding("enter,space", "pick", "Send reply"),
+        Binding("enter,space", "pick", "Send reply", tooltip="pick and send a quick reply"),
     ]
 
     index: reactive[int] = reactive(0)
@@ -252,9 +252,9 @@ class ChatInput(Input):
     """The input line, with shell-like history on up/down."""
 
     BINDINGS = [  # noqa: RUF012
-        Binding("up", "history(-1)", "Previous message", show=False),
-        Binding("down", "history(1)", "Next message", show=False),
-        Binding("escape", "app.escape", "Cards"),
+        Binding("up", "history(-1)", "Previous message", show=False, tooltip="your previous messages"),
+        Binding("down", "history(1)", "Next message", show=False, tooltip="your previous messages"),
+        Binding("escape", "app.escape", "Cards"),  # the app's key, in the help there
     ]
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -33,10 +33,10 @@ class RatingEdit(Message):
 
 class RatingsList(OptionList):
     BINDINGS = [  # noqa: RUF012
-        Binding("j", "cursor_down", show=False),
+        Binding("j", "cursor_down", show=False),  # what the arrow keys do; not in the help
         Binding("k", "cursor_up", show=False),
-        *rating_bindings("Re-rate"),
-        Binding("delete,backspace,x", "remove", "Remove"),
+        *rating_bindings("Re-rate", "change the rating"),
+        Binding("delete,backspace,x", "remove", "Remove", tooltip="remove the rating"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -23,80 +23,35 @@ from movierec_tui.engine import MovieCard
 from movierec_tui.profile import valid_profile_name
 from movierec_tui.titles import TitleEntry
 from movierec_tui.widgets.cards import CardAction, rating_bindings
+from movierec_tui.widgets.keys import KeySection
 from movierec_tui.widgets.theme import Palette
 from movierec_tui.wording import HELP_LINES, stars, title_with_year
 
-# Every key the app understands, by where it works; tests check this against the real bindings.
-KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
-    (
-        "Anywhere",
-        (
-            ("tab / shift+tab", "next / previous pane"),
-            ("? or f1", "this help (after text, ? is typed)"),
-            ("ctrl+p", "commands: save, load, reset, theme…"),
-            ("ctrl+f", "find a title (/ on the cards)"),
-            ("ctrl+s", "save the profile"),
-            ("ctrl+o", "load a saved profile"),
-            ("ctrl+z", "undo the last profile change"),
-            ("ctrl+t", "toggle dark / light theme"),
-            ("f2", "profile panel on / off (p on the cards)"),
-            ("escape", "leave the input · back · close"),
-            ("q, ctrl+q, ctrl+c", "quit (q on the cards)"),
-        ),
-    ),
-    (
-        "Cards",
-        (
-            ("j k ↑ ↓ g G", "move through the cards"),
-            ("1 2 3 4 5", "rate the highlighted movie"),
-            ("l / L", "like (4) / love (5)"),
-            ("d / D", "dislike (2) / hate (1)"),
-            ("x", "dismiss: never show it again"),
-            ("m", "more like this"),
-            ("w", "why is it recommended?"),
-            ("enter", "details: histogram, similar movies"),
-            ("i", "back to the chat input"),
-        ),
-    ),
-    (
-        "Chat",
-        (
-            ("enter", "send"),
-            ("↑ ↓", "your previous messages"),
-            ("← → enter", "pick and send a quick reply"),
-        ),
-    ),
-    (
-        "Ratings (profile panel)",
-        (
-            ("1-5", "change the rating"),
-            ("delete / x", "remove the rating"),
-            ("enter", "details"),
-        ),
-    ),
-    (
-        "Details and find",
-        (
-            ("1-5 l d x m", "rate, dismiss, more like it"),
-            ("↑ ↓ enter", "open a result or similar movie"),
-            ("escape", "close"),
-        ),
-    ),
-)
+# Help lines the details and the search screens share (one section in the help: widgets/keys.py).
+LIKE_DISMISS_MORE = "rate, dismiss, more like it"
+CHOOSE = "move through the list"
 
 
 class HelpScreen(ModalScreen[None]):
+    """Every key, by where it works (generated from the bindings: widgets/keys.py), and the things to
+    say in the chat. The first `left` sections go in the left column."""
+
     BINDINGS = [  # noqa: RUF012
         Binding("escape,q,question_mark,f1", "dismiss_screen", "Close"),
     ]
+
+    def __init__(self, sections: Sequence[KeySection], left: int = 2) -> None:
+        super().__init__()
+        self.sections = list(sections)
+        self.left = left
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box", classes="modal-box"):
             yield Static("Keys and things to say", classes="modal-title")
             with Horizontal(id="help-columns"):
-                yield Static(keys_table(KEYS[:2]), id="help-keys-left")
+                yield Static(keys_table(self.sections[: self.left]), id="help-keys-left")
                 with Vertical(id="help-right"):
-                    yield Static(keys_table(KEYS[2:]), id="help-keys-right")
+                    yield Static(keys_table(self.sections[self.left :]), id="help-keys-right")
                     yield Static(phrases_table(), id="help-phrases")
             yield Static("escape to close · ctrl+p for commands", classes="modal-footer")
 
@@ -104,15 +59,17 @@ class HelpScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-def keys_table(sections: Sequence[tuple[str, tuple[tuple[str, str], ...]]] = KEYS) -> Group:
+def keys_table(sections: Sequence[KeySection]) -> Group:
     """Each section a heading and a two-column table with the same key-column width."""
+    rows = [section.rows() for section in sections]
+    width = max((len(keys) for section in rows for keys, _ in section), default=1)
     parts: list[Text | Table] = []
-    for i, (section, rows) in enumerate(sections):
-        parts.append(Text(("\n" if i else "") + section, style="bold underline"))
+    for i, (section, section_rows) in enumerate(zip(sections, rows, strict=True)):
+        parts.append(Text(("\n" if i else "") + section.title, style="bold underline"))
         table = Table.grid(padding=(0, 1))
-        table.add_column(style="bold", no_wrap=True, width=17)
+        table.add_column(style="bold", no_wrap=True, width=width)
         table.add_column()
-        for keys, what in rows:
+        for keys, what in section_rows:
             table.add_row(Text(keys), Text(what))
         parts.append(table)
     return Group(*parts)
@@ -141,16 +98,16 @@ class Details:
 
 class DetailsScreen(ModalScreen[None]):
     BINDINGS = [  # noqa: RUF012
-        Binding("escape,q", "close", "Close"),
-        *rating_bindings("Rate"),
-        Binding("l", "rate(4)", "Like"),
-        Binding("L", "rate(5)", show=False),
-        Binding("d", "rate(2)", "Dislike"),
-        Binding("D", "rate(1)", show=False),
-        Binding("x", "act('dismiss')", "Dismiss"),
-        Binding("m", "act('more')", "More like this"),
-        Binding("j", "cursor(1)", show=False),
-        Binding("k", "cursor(-1)", show=False),
+        Binding("escape,q", "close", "Close", tooltip="close"),
+        *rating_bindings("Rate", LIKE_DISMISS_MORE),
+        Binding("l", "rate(4)", "Like", tooltip=LIKE_DISMISS_MORE),
+        Binding("L", "rate(5)", show=False, tooltip=LIKE_DISMISS_MORE),
+        Binding("d", "rate(2)", "Dislike", tooltip=LIKE_DISMISS_MORE),
+        Binding("D", "rate(1)", show=False, tooltip=LIKE_DISMISS_MORE),
+        Binding("x", "act('dismiss')", "Dismiss", tooltip=LIKE_DISMISS_MORE),
+        Binding("m", "act('more')", "More like this", tooltip=LIKE_DISMISS_MORE),
+        Binding("j", "cursor(1)", show=False, tooltip=CHOOSE),
+        Binding("k", "cursor(-1)", show=False, tooltip=CHOOSE),
     ]
 
     def __init__(self, details: Details, colours: Palette) -> None:
@@ -237,6 +194,14 @@ def movie_row(card: MovieCard, colours: Palette, last: Text) -> Table:
     return row
 
 
+def found_row(movie_id: int, card: MovieCard | None, rated: int | None, colours: Palette) -> RenderableType:
+    """A search result: the movie's row, ending with the person's rating or else how many rated it."""
+    if card is None:
+        return Text(f"movie {movie_id}")
+    last = Text(f"you: {rated}★", style=colours.good) if rated else Text(f"{card.rating_count:,}", style="dim")
+    return movie_row(card, colours, last)
+
+
 BAR_WIDTH = 28
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 
@@ -267,9 +232,9 @@ class SearchScreen(ModalScreen[None]):
     """Find a title as you type; enter opens it, 1-5 on the list rates it."""
 
     BINDINGS = [  # noqa: RUF012
-        Binding("escape", "close", "Close"),
-        Binding("down", "cursor(1)", show=False),
-        Binding("up", "cursor(-1)", show=False),
+        Binding("escape", "close", "Close", tooltip="close"),
+        Binding("down", "cursor(1)", show=False, tooltip=CHOOSE),
+        Binding("up", "cursor(-1)", show=False, tooltip=CHOOSE),
     ]
 
     def __init__(
@@ -325,7 +290,7 @@ class SearchScreen(ModalScreen[None]):
 
 class SearchResults(OptionList):
     BINDINGS = [  # noqa: RUF012
-        *rating_bindings("Rate"),
+        *rating_bindings("Rate", LIKE_DISMISS_MORE),
     ]
 
     movie_ids: list[int] = []  # noqa: RUF012  (replaced per instance on every search)

@@ -1,0 +1,77 @@
+"""What the app offers besides the chat: the command palette's entries (ctrl+p) and the key help
+(? or f1), whose sections are generated from the bindings of the widgets the app is made of."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import OptionList
+
+from movierec_tui.widgets.cards import CardList
+from movierec_tui.widgets.chat_pane import ChatInput, QuickReplies
+from movierec_tui.widgets.keys import KeySection, described
+from movierec_tui.widgets.profile_panel import RatingsList
+from movierec_tui.widgets.screens import DetailsScreen, SearchResults, SearchScreen
+
+if TYPE_CHECKING:  # the app asks for its commands; only its type is needed here
+    from movierec_tui.app.main import MovieRecApp
+
+PALETTE_NAMES = 20  # saved profiles offered as "Load profile: NAME"
+
+
+def palette_commands(app: MovieRecApp, textual_commands: Iterable[SystemCommand]) -> Iterable[SystemCommand]:
+    """Textual's entries of the command palette, then the app's own."""
+    for command in textual_commands:
+        # Over SSH a screenshot would be a file written on the server, by a stranger.
+        if not (app.served == "ssh" and command.title == "Screenshot"):
+            yield command
+    yield SystemCommand("Save profile", "Save the profile in Redis (ctrl+s)", app.action_save_profile)
+    yield SystemCommand("Save profile as…", "Save the profile under a new name", app.action_save_profile_as)
+    yield SystemCommand("Load profile", "Load a saved profile (ctrl+o)", app.action_load_profile)
+    for name in app.profile_sync.saved_names[:PALETTE_NAMES]:
+        yield SystemCommand(f"Load profile: {name}", f"Replace the current profile with '{name}'",
+                            lambda n=name: app.profile_sync.load(n), discover=False)  # fmt: skip
+    yield SystemCommand("Reset profile", "Forget demographics, ratings and filters", app.action_reset)
+    yield SystemCommand("Clear filters", "Show every genre and year again", app.action_clear_filters)
+    yield SystemCommand("Undo", "Undo the last profile change (ctrl+z)", app.action_undo)
+    yield SystemCommand("Toggle theme", "Switch between dark and light (ctrl+t)", app.action_toggle_theme)
+    yield SystemCommand("Toggle profile panel", "Show or hide the profile panel (f2)", app.action_toggle_profile)
+    yield SystemCommand("Find a title", "Search the catalogue (ctrl+f)", app.action_find)
+    yield SystemCommand("Help", "Every key and what to say (?)", app.action_help)
+    if app.more_like is not None:
+        yield SystemCommand("Back to your picks", "Leave “more like”", app.refresher.back_to_mine)
+
+
+def key_sections(app_class: type[App]) -> tuple[KeySection, ...]:
+    """Every key, by where it works: the app's own bindings and its widgets', plus the keys Textual
+    binds itself (focus, the palette, enter in a list), described in words of ours."""
+    return (
+        KeySection("Anywhere", (
+            *described(Screen.BINDINGS, {"app.focus_next": "next / previous pane",
+                                         "app.focus_previous": "next / previous pane"}),
+            Binding(App.COMMAND_PALETTE_BINDING, "command_palette", tooltip="commands: save, load, reset, theme…"),
+            *app_class.BINDINGS,  # type: ignore[list-item]
+        )),
+        KeySection("Cards", (
+            *CardList.BINDINGS,
+            *described(OptionList.BINDINGS, {"select": "details: histogram, similar movies"}),
+        )),
+        KeySection("Chat", (
+            *ChatInput.BINDINGS,
+            *QuickReplies.BINDINGS,
+        )),
+        KeySection("Ratings (profile panel)", (
+            *RatingsList.BINDINGS,
+            *described(OptionList.BINDINGS, {"select": "details"}),
+        )),
+        KeySection("Details and find", (
+            *DetailsScreen.BINDINGS,
+            *SearchScreen.BINDINGS,
+            *SearchResults.BINDINGS,
+            *described(OptionList.BINDINGS, {"select": "open it"}),
+        )),
+    )  # fmt: skip

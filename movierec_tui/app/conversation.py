@@ -1,0 +1,412 @@
+"""The conversation: the onboarding questions, and what each understood message means.
+
+A state machine with one piece of state that matters between messages, the :class:`Question` asked
+last (None when nothing is asked), plus the onboarding's progress. `handle` takes one intent (from
+`chat.parse`) and a snapshot of what the app shows (:class:`Situation`) and returns a :class:`Turn`:
+the effects for the app to carry out, in order (say this, apply that edit, show "more like", save,
+...), and whether the intent answered the question. `ask_next` returns the next question, or the
+end of the onboarding.
+
+No Textual here, on purpose: every rule of the dialogue (what answers what, what "skip" and "back"
+mean, when a seed counts) is decided in plain Python and can be tested without an app; the app only
+carries out effects. The app hands over one intent at a time, carrying out each one's effects before
+the next, so "I'm 34, female" reads the profile as the first part left it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rich.text import Text
+
+from movierec_tui.catalogue import AGE_BUCKETS
+from movierec_tui.chat import (
+    QUICK_OCCUPATIONS,
+    Back,
+    Edit,
+    Expecting,
+    Help,
+    Intent,
+    Load,
+    Mention,
+    MoreLike,
+    Rate,
+    Reset,
+    Save,
+    SetAge,
+    SetGender,
+    SetOccupation,
+    Skip,
+    Undo,
+    Unknown,
+    Why,
+    apply_intent,
+    unchanged_message,
+)
+from movierec_tui.engine import MovieCard
+from movierec_tui.profile import Profile
+from movierec_tui.titles import TitleEntry
+from movierec_tui.wording import HELP_LINES, Choice, stars, title_with_year
+
+log = logging.getLogger(__name__)
+
+SEED_TARGET = 5  # well-known movies to ask about before the questions stop
+SEED_POOL = 15  # how many the seed queue holds
+
+RATING_CHOICES = (
+    Choice("5 loved it", "5"),
+    Choice("4", "4"),
+    Choice("3", "3"),
+    Choice("2", "2"),
+    Choice("1 hated it", "1"),
+    Choice("not seen", "skip"),
+)
+AGE_CHOICES = (*(Choice(label, label) for label in AGE_BUCKETS.values()), Choice("skip", "skip"))
+GENDER_CHOICES = (Choice("female", "female"), Choice("male", "male"), Choice("skip", "skip"))
+OCCUPATION_CHOICES = (*(Choice(o, o) for o in QUICK_OCCUPATIONS), Choice("skip", "skip"))
+TIPS = (Choice("help", "help"), Choice("no horror", "no horror"), Choice("from the 90s", "from the 90s"))
+
+Kind = Literal["age", "gender", "occupation", "seed", "movie"]
+DEMOGRAPHICS: tuple[Kind, ...] = ("age", "gender", "occupation")
+
+
+@dataclass(frozen=True)
+class Question:
+    """The question the app asked last: about the person, or how they liked `movie` (a well-known
+    "seed" movie of the onboarding, or one they mentioned)."""
+
+    kind: Kind
+    movie: TitleEntry | None = None
+
+    @property
+    def expecting(self) -> Expecting:
+        """What the parser should read a short answer as ("34", "f", "loved it")."""
+        return Expecting("rating", self.movie) if self.movie is not None else Expecting(self.kind)
+
+    def answered_by(self, intent: Intent) -> bool:
+        match self.kind, intent:
+            case "age", SetAge():
+                return True
+            case "gender", SetGender():
+                return True
+            case "occupation", SetOccupation():
+                return True
+            case "seed" | "movie", Rate(movie=movie):
+                return movie == self.movie
+        return False
+
+
+# -- effects: what the app is asked to do, in order ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Say:
+    """A message from the app; `choices` replace the quick replies when given."""
+
+    message: str | Text
+    choices: tuple[Choice, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """Make `edit.profile` the profile (undoable), and say what changed."""
+
+    edit: Edit
+
+
+@dataclass(frozen=True)
+class Unname:
+    """The profile no longer has a saved name (a reset starts a new one; the saved one is kept)."""
+
+
+@dataclass(frozen=True)
+class StartOver:
+    """After a reset: leave "more like", and forget which cards were shown (no "+3 new")."""
+
+
+@dataclass(frozen=True)
+class ShowMoreLike:
+    card: MovieCard
+
+
+@dataclass(frozen=True)
+class BackToMine:
+    """Leave "more like" for the person's own picks."""
+
+
+@dataclass(frozen=True)
+class Explain:
+    """Say why `card` is, or is not, recommended."""
+
+    card: MovieCard
+
+
+@dataclass(frozen=True)
+class UndoLast:
+    pass
+
+
+@dataclass(frozen=True)
+class SaveProfile:
+    name: str | None  # None: under the current name, or ask for one
+
+
+@dataclass(frozen=True)
+class LoadProfile:
+    name: str
+
+
+@dataclass(frozen=True)
+class ListProfiles:
+    pass
+
+
+Effect = (
+    Say | Change | Unname | StartOver | ShowMoreLike | BackToMine | Explain | UndoLast | SaveProfile | LoadProfile
+    | ListProfiles
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Turn:
+    effects: list[Effect] = field(default_factory=list)
+    answered: bool = False  # the question was answered: the next one is due
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What the app shows when an intent arrives, as far as the conversation needs to know."""
+
+    profile: Profile
+    catalog: Mapping[int, MovieCard]  # every movie's card
+    focused: MovieCard | None = None  # the highlighted card: "more like this", "why this?"
+    more_like: bool = False  # the cards show "more like" some movie, not the person's own picks
+    saved_as: str | None = None  # the name the profile is saved under
+
+
+SeedSteer = Callable[[Profile, set[int]], list[MovieCard]]
+
+
+class Conversation:
+    """`steer(profile, asked)`: the seed movies still worth asking about, best match for the profile
+    first (Recommender.seed_movies); it may raise, and then the queue keeps its order."""
+
+    def __init__(self, steer: SeedSteer) -> None:
+        self.question: Question | None = None
+        self.onboarding = True
+        self.skipped: set[Kind] = set()
+        self.seeds: list[MovieCard] = []  # well-known movies to ask about, chosen once at start
+        self.seed_queue: list[MovieCard] = []  # re-ordered by the profile before each question
+        self.seeds_asked: set[int] = set()
+        self.seeds_rated = 0
+        self._steer = steer
+
+    @property
+    def expecting(self) -> Expecting | None:
+        return self.question.expecting if self.question is not None else None
+
+    def start(self, seeds: Iterable[MovieCard]) -> None:
+        """The catalogue is loaded: these are the movies to ask about, most rated first."""
+        self.seeds = list(seeds)
+        self.seed_queue = list(self.seeds)
+
+    # -- one intent ---------------------------------------------------------------------------------
+
+    def handle(self, intent: Intent, now: Situation) -> Turn:
+        """What `intent` means here; the question is updated at once, the effects are the app's."""
+        answers = self.question is not None and self.question.answered_by(intent)
+        if isinstance(intent, Skip):
+            return self._skip()
+        edit = apply_intent(now.profile, intent)
+        if edit is not None:
+            return self._edit(intent, edit, answers, now)
+        match intent:
+            case Mention(movie=movie):
+                rated = now.profile.ratings.get(movie.movie_id)
+                name = title_with_year(movie)
+                if rated is not None:
+                    text = Text.assemble("You rated ", (name, "bold"), f" {stars(rated)}. Change it?")
+                else:
+                    text = Text.assemble("How did you like ", (name, "bold"), "?")
+                return Turn(self._ask(Question("movie", movie), text, RATING_CHOICES), answers)
+            case MoreLike(movie=movie):
+                card = now.catalog.get(movie.movie_id) if movie is not None else now.focused
+                if card is None:
+                    return Turn([Say("More like which movie? Say e.g. “more like Alien”, or press m on a card.")])
+                return Turn([ShowMoreLike(card)], answers)
+            case Why(movie=movie):
+                card = now.catalog.get(movie.movie_id) if movie is not None else now.focused
+                if card is None:
+                    return Turn([Say("Why which movie? Say e.g. “why Brazil?”, or press w on a card.")])
+                return Turn([Explain(card)], answers)
+            case Back():
+                if now.more_like:
+                    return Turn([BackToMine(), Say("Back to your own picks.")], answers)
+                if self.onboarding:
+                    return Turn(self.finish(), answers)
+                return Turn([Say("You're looking at your own picks already.")], answers)
+            case Undo():
+                return Turn([UndoLast()], answers)
+            case Help():
+                return Turn([Say(help_text())], answers)
+            case Save(name=name):
+                return Turn([SaveProfile(name)], answers)
+            case Load(name=None):
+                return Turn([ListProfiles()], answers)
+            case Load(name=str(name)):
+                return Turn([LoadProfile(name)], answers)
+            case Unknown(message=message, suggestions=suggestions):
+                return Turn([Say(message, tuple(Choice(s, s) for s in suggestions) or None)], answers)
+        return Turn([], answers)
+
+    def _edit(self, intent: Intent, edit: Edit, answers: bool, now: Situation) -> Turn:
+        if not edit.changed:
+            if isinstance(intent, Rate) and answers:
+                self.rated(intent.movie, counts=False)
+            return Turn([Say(unchanged_message(intent, edit))], answers)
+        effects: list[Effect] = []
+        if isinstance(intent, Reset) and now.saved_as is not None:
+            # A reset starts a new profile; the saved one is kept, not overwritten by autosave.
+            effects += [Say(f"The saved profile '{now.saved_as}' is kept as it was."), Unname()]
+        effects.append(Change(edit))
+        if isinstance(intent, Reset):
+            self.restart()
+            return Turn([*effects, StartOver()], answered=True)
+        if isinstance(intent, Rate) and answers:
+            self.rated(intent.movie)
+        return Turn(effects, answers)
+
+    def rated(self, movie: TitleEntry, counts: bool = True) -> bool:
+        """A rating of `movie`, typed or pressed on a card: whether it answered the question (asked
+        about that movie). A seed answered with a new rating counts towards SEED_TARGET."""
+        question = self.question
+        if question is None or question.movie is None or question.movie != movie:
+            return False
+        if counts and question.kind == "seed":
+            self.seeds_rated += 1
+        self.question = None
+        return True
+
+    def _skip(self) -> Turn:
+        question = self.question
+        if question is not None and question.kind in DEMOGRAPHICS:
+            self.skipped.add(question.kind)
+            return Turn(answered=True)
+        if question is not None:
+            self.question = None
+            if self.onboarding:
+                return Turn(answered=True)
+            return Turn([Say("OK, skipped.", TIPS)])
+        return Turn([Say("There's nothing to skip right now.")])
+
+    # -- the onboarding -----------------------------------------------------------------------------
+
+    def ask_next(self, profile: Profile) -> list[Effect]:
+        """The next onboarding question, skipping what is already known; or the end of the questions."""
+        if not self.onboarding:
+            return []
+        if profile.age is None and "age" not in self.skipped:
+            return self._ask(Question("age"), "How old are you?", AGE_CHOICES)
+        if profile.gender is None and "gender" not in self.skipped:
+            return self._ask(Question("gender"), "Gender? (MovieLens only recorded female or male.)", GENDER_CHOICES)
+        if profile.occupation is None and "occupation" not in self.skipped:
+            return self._ask(Question("occupation"), "What do you do for a living?", OCCUPATION_CHOICES)
+        if self.seeds_rated < SEED_TARGET and len(profile.ratings) < SEED_TARGET:
+            seed = self._next_seed(profile)
+            if seed:
+                return seed
+        return self.finish()
+
+    def _ask(self, question: Question, text: str | Text, choices: tuple[Choice, ...]) -> list[Effect]:
+        self.question = question
+        return [Say(text, choices)]
+
+    def _next_seed(self, profile: Profile) -> list[Effect]:
+        try:
+            steered = self._steer(profile, self.seeds_asked)
+        except Exception:  # never lose the question over it: ask in the order chosen at start
+            log.warning("steering the seed movies failed; asking in popularity order", exc_info=True)
+            steered = []
+        if steered:
+            self.seed_queue = steered
+        while self.seed_queue:
+            card = self.seed_queue.pop(0)
+            if card.movie_id in profile.ratings or card.movie_id in profile.dismissed:
+                continue
+            self.seeds_asked.add(card.movie_id)
+            first = self.seeds_rated == 0 and not profile.ratings
+            text = Text.assemble(
+                "Now a few well-known movies. " if first else "",
+                "Have you seen ",
+                (title_with_year(card), "bold"),
+                (f"  {', '.join(card.genres)}", "dim italic"),
+                "? Rate it 1-5, or say skip.",
+            )
+            return self._ask(Question("seed", entry_for(card)), text, RATING_CHOICES)
+        return []
+
+    def finish(self) -> list[Effect]:
+        """No more questions (answered, or "back")."""
+        if not self.onboarding:
+            return []
+        self.onboarding = False
+        self.question = None
+        return [Say(FINISHED, TIPS)]
+
+    def restart(self) -> None:
+        """After "reset": the questions again, with fresh seed movies."""
+        self.onboarding = True
+        self.skipped.clear()
+        self.seeds_rated = 0
+        self.question = None
+        self.seed_queue = list(self.seeds)
+        self.seeds_asked.clear()
+
+    def stop(self) -> None:
+        """A saved profile was loaded: no questions."""
+        self.onboarding = False
+        self.question = None
+
+
+def entry_for(card: MovieCard) -> TitleEntry:
+    return TitleEntry(card.movie_id, card.title, card.year, card.rating_count)
+
+
+def help_text() -> Text:
+    text = Text("Here is what I understand:\n")
+    for topic, examples in HELP_LINES:
+        text.append(f"{topic}: ", style="bold")
+        text.append(f"{examples}\n")
+    text.append("Press ? for every key, ctrl+p for commands.", style="italic")
+    return text
+
+
+GREETING = Text.assemble(
+    "Hi! I'm ",
+    ("movierec", "bold"),
+    ". I suggest movies from MovieLens 1M and learn from every rating you give. A few quick questions "
+    "first; type ",
+    ("skip", "bold"),
+    " to skip any, or ",
+    ("help", "bold"),
+    " for what I understand.",
+)
+
+FINISHED = Text.assemble(
+    "Thanks! Your recommendations now follow every rating you give. Rate more (",
+    ("Heat 4", "bold"),
+    ", or press ",
+    ("tab", "bold"),
+    " and 1-5 on a card), filter (",
+    ("no horror", "bold"),
+    ", ",
+    ("from the 80s", "bold"),
+    "), explore (",
+    ("more like Alien", "bold"),
+    ", ",
+    ("why Brazil?", "bold"),
+    "). Press ? for every key.",
+)

@@ -1,0 +1,95 @@
+"""Getting the app ready: the title index, every card, the saved profile and the seed movies, read
+in a worker; a store that is down at start is retried, never a crash.
+
+Also where the garbage collector is tuned (`tune_gc`): with the model, libraries, title index and
+cards on the heap, a full collection pauses the UI for ~200 ms at random moments. Once the catalogue
+is loaded, everything allocated so far is frozen (never scanned again) and full collections run only
+when the person has been idle for a second; young garbage is still collected as usual.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from movierec_tui.app.conversation import SEED_POOL
+from movierec_tui.app.profile_sync import usable_names
+from movierec_tui.engine import MovieCard
+from movierec_tui.profile import Profile
+from movierec_tui.wording import plural
+
+if TYPE_CHECKING:  # the app starts the loader; only its type is needed here
+    from movierec_tui.app.main import MovieRecApp
+
+log = logging.getLogger(__name__)
+
+IDLE_SECONDS = 1.0  # a full collection waits until the person has been idle this long
+
+
+class Startup:
+    def __init__(self, app: MovieRecApp) -> None:
+        self.app = app
+
+    def start(self) -> None:
+        self.app.run_worker(self._load, thread=True, exclusive=True, group="startup", exit_on_error=False)
+
+    def _load(self) -> None:
+        """In a worker thread."""
+        app = self.app
+        recommender = app.recommender
+        try:
+            titles = recommender.titles
+            catalog = recommender.catalogue_cards()
+            loaded, problem = app.profile_sync.read(app.profile_name) if app.profile_name else (None, None)
+            exclude = set(loaded.ratings) | set(loaded.dismissed) if loaded else set()
+            seeds = recommender.seed_movies(SEED_POOL, exclude=exclude)
+            names = recommender.profiles.names()
+        except Exception as exc:  # a store down at start: say so and retry, never crash
+            log.warning("startup failed", exc_info=True)
+            app.call_from_thread(self._failed, exc)
+            return
+        log.info("catalogue ready: %d titles, %d cards", len(titles), len(catalog))
+        app.call_from_thread(self._ready, catalog, loaded, problem, seeds, names)
+
+    def _failed(self, exc: Exception) -> None:
+        app = self.app
+        delay = app.refresher.note_failure(exc)
+        app.cards.empty_message = "Waiting for the stores…"
+        app.cards.show([])
+        app.refresher.retry_timer = app.set_timer(delay, self.start)
+
+    def _ready(
+        self, catalog: dict[int, MovieCard], loaded: Profile | None, problem: str | None, seeds: list[MovieCard],
+        names: list[str],
+    ) -> None:  # fmt: skip
+        app = self.app
+        app.refresher.recovered()
+        if app.tune_gc:
+            gc.collect()
+            gc.freeze()
+            gen0, gen1, _ = gc.get_threshold()
+            gc.set_threshold(gen0, gen1, 1_000_000)  # no automatic full passes; see _idle_collect
+            app.set_interval(3.0, self._idle_collect)
+        app.catalog = catalog
+        app.conversation.start(seeds)
+        app.profile_sync.saved_names = usable_names(names)
+        app.ready = True
+        app.cards.empty_message = "No movie matches these filters. Try “clear filters”."
+        name = app.profile_name
+        if name:
+            app.profile_sync.saved_as = name
+            if loaded is not None:
+                app.profile = loaded
+                app.say(f"Welcome back! I loaded the profile '{name}' with {plural(len(loaded.ratings), 'rating')}.")
+            else:
+                app.tell(f"{problem} Starting with a fresh profile.", severity="warning", timeout=8)
+                app.say(f"{problem} Let's start fresh; ctrl+s will save under that name.")
+        app.show_profile()
+        app.refresher.request()
+        app.carry_out(app.conversation.ask_next(app.profile))
+
+    def _idle_collect(self) -> None:
+        if not self.app.refresher.in_flight and time.monotonic() - self.app.last_activity > IDLE_SECONDS:
+            gc.collect()

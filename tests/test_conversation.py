@@ -1,0 +1,232 @@
+"""The conversation as a state machine, without an app: which question comes next, what answers
+it, what "skip", "back" and "reset" do, and which effects each message asks the app to carry out."""
+
+from __future__ import annotations
+
+from movierec_tui.app import conversation as talk
+from movierec_tui.app.conversation import SEED_TARGET, Conversation, Question, Situation, entry_for
+from movierec_tui.chat import Edit, apply_intent, parse
+from movierec_tui.engine import MovieCard
+from movierec_tui.profile import Profile
+from movierec_tui.titles import TitleEntry, TitleIndex
+
+CARDS = [
+    MovieCard(movie_id, title, year, genres, 4.0, 1000 - movie_id, (1, 2, 3, 4, 5))
+    for movie_id, title, year, genres in (
+        (1, "Alien", 1979, ("Horror", "Sci-Fi")),
+        (2, "Heat", 1995, ("Action", "Crime")),
+        (3, "Brazil", 1985, ("Sci-Fi",)),
+        (4, "Toy Story", 1995, ("Animation", "Comedy")),
+        (5, "Scream", 1996, ("Horror",)),
+        (6, "Unforgiven", 1992, ("Western",)),
+        (7, "Fargo", 1996, ("Crime",)),
+    )
+]
+CATALOG = {card.movie_id: card for card in CARDS}
+TITLES = TitleIndex(TitleEntry(c.movie_id, c.title, c.year, c.rating_count) for c in CARDS)
+
+
+class Session:
+    """A conversation and the profile it edits, carrying out the effects the way the app does."""
+
+    def __init__(self, steer=None) -> None:
+        self.asked_to_steer: list[set[int]] = []
+
+        def default_steer(profile: Profile, asked: set[int]) -> list[MovieCard]:
+            self.asked_to_steer.append(set(asked))
+            return [c for c in CARDS if c.movie_id not in asked]
+
+        self.talk = Conversation(steer or default_steer)
+        self.talk.start(CARDS)
+        self.profile = Profile()
+        self.saved_as: str | None = None
+        self.more_like = False
+        self.effects: list[talk.Effect] = []
+
+    def carry_out(self, effects: list[talk.Effect]) -> None:
+        for effect in effects:
+            self.effects.append(effect)
+            if isinstance(effect, talk.Change):
+                self.profile = effect.edit.profile
+            elif isinstance(effect, talk.Unname):
+                self.saved_as = None
+            elif isinstance(effect, talk.ShowMoreLike):
+                self.more_like = True
+            elif isinstance(effect, talk.BackToMine | talk.StartOver):
+                self.more_like = False
+
+    def say(self, text: str) -> list[talk.Effect]:
+        """One message, as the app handles it: intent by intent, then the next question if due."""
+        self.effects = []
+        answered = False
+        for intent in parse(text, TITLES, self.talk.expecting):
+            turn = self.talk.handle(intent, Situation(self.profile, CATALOG, None, self.more_like, self.saved_as))
+            self.carry_out(turn.effects)
+            answered = turn.answered or answered
+        if answered:
+            self.carry_out(self.talk.ask_next(self.profile))
+        return self.effects
+
+    def start(self) -> None:
+        self.carry_out(self.talk.ask_next(self.profile))
+
+    @property
+    def kind(self) -> str | None:
+        return self.talk.question.kind if self.talk.question else None
+
+    def said(self) -> list[str]:
+        return [str(e.message) for e in self.effects if isinstance(e, talk.Say)]
+
+
+def test_the_questions_come_in_order_and_each_answer_moves_on() -> None:
+    session = Session()
+    session.start()
+    assert session.kind == "age"
+    session.say("I'm 34")
+    assert session.profile.age == 25 and session.kind == "gender"
+    session.say("female")
+    assert session.profile.gender == "F" and session.kind == "occupation"
+    session.say("programmer")
+    assert session.profile.occupation == 12 and session.kind == "seed"
+    assert session.talk.question.movie == entry_for(CARDS[0])
+    assert session.said()[-1].startswith("Now a few well-known movies. Have you seen Alien (1979)")
+
+
+def test_an_answer_given_all_at_once_skips_the_questions_it_answers() -> None:
+    session = Session()
+    session.start()
+    session.say("34, female, programmer")
+    assert (session.profile.age, session.profile.gender, session.profile.occupation) == (25, "F", 12)
+    assert session.kind == "seed"
+
+
+def test_skip_moves_past_a_question_and_it_is_not_asked_again() -> None:
+    session = Session()
+    session.start()
+    assert session.say("skip") and session.kind == "gender"
+    session.say("skip")
+    session.say("skip")
+    first = session.talk.question.movie
+    session.say("skip")  # the seed movie: not seen
+    assert session.kind == "seed" and session.talk.question.movie != first
+    assert session.talk.seeds_rated == 0
+    session.talk.restart()
+    session.carry_out(session.talk.ask_next(session.profile))
+    assert session.kind == "age"  # a reset asks again
+
+
+def test_seeds_are_rated_until_the_target_then_the_questions_end() -> None:
+    session = Session()
+    session.start()
+    session.say("34, female, programmer")
+    for _ in range(SEED_TARGET):
+        assert session.kind == "seed"
+        session.say("4")
+    assert session.talk.seeds_rated == SEED_TARGET and len(session.profile.ratings) == SEED_TARGET
+    assert not session.talk.onboarding and session.kind is None
+    assert session.said()[-1].startswith("Thanks! Your recommendations now follow every rating")
+    assert session.asked_to_steer[-1] == set(list(CATALOG)[: SEED_TARGET - 1])  # steered past those asked
+
+
+def test_a_rating_that_changes_nothing_answers_the_question_but_is_no_new_seed() -> None:
+    session = Session()
+    session.start()
+    session.say("34, female, programmer")
+    seed = session.talk.question.movie
+    session.profile = Profile(age=25, gender="F", occupation=12, ratings={seed.movie_id: 4})
+    effects = session.say("4")
+    assert "You already rated Alien (1979) ★★★★☆." in session.said()
+    assert not any(isinstance(e, talk.Change) for e in effects)
+    assert session.talk.seeds_rated == 0 and session.kind == "seed" and session.talk.question.movie != seed
+
+
+def test_a_rating_from_a_card_answers_the_question_about_that_movie_only() -> None:
+    session = Session()
+    session.start()
+    session.say("34, female, programmer")
+    seed = session.talk.question.movie
+    assert not session.talk.rated(entry_for(CARDS[6]))  # another movie: the question stays
+    assert session.talk.question.movie == seed
+    assert session.talk.rated(seed) and session.talk.question is None and session.talk.seeds_rated == 1
+
+
+def test_a_mentioned_title_is_a_question_about_it() -> None:
+    session = Session()
+    session.start()
+    session.say("back")  # no more onboarding
+    assert not session.talk.onboarding
+    session.say("Heat")
+    assert session.talk.question == Question("movie", entry_for(CATALOG[2]))
+    session.say("loved it")
+    assert session.profile.ratings == {2: 5} and session.kind is None
+    session.say("Heat")
+    assert session.said() == ["You rated Heat (1995) ★★★★★. Change it?"]
+    session.say("skip")
+    assert session.said() == ["OK, skipped."] and session.kind is None
+    session.say("skip")
+    assert session.said() == ["There's nothing to skip right now."]
+
+
+def test_back_leaves_more_like_first_then_the_questions() -> None:
+    session = Session()
+    session.start()
+    effects = session.say("more like Alien")
+    assert effects == [talk.ShowMoreLike(CATALOG[1])] and session.talk.onboarding
+    effects = session.say("back")
+    assert isinstance(effects[0], talk.BackToMine) and session.talk.onboarding
+    session.say("back")
+    assert not session.talk.onboarding and session.said()[0].startswith("Thanks!")
+    session.say("back")
+    assert session.said() == ["You're looking at your own picks already."]
+
+
+def test_reset_keeps_the_saved_profile_and_starts_over() -> None:
+    session = Session()
+    session.start()
+    session.say("34, female, programmer")
+    session.saved_as = "alice"
+    session.more_like = True
+    effects = session.say("reset")
+    kinds = [type(e) for e in effects]
+    assert kinds[:4] == [talk.Say, talk.Unname, talk.Change, talk.StartOver]
+    assert session.said()[0] == "The saved profile 'alice' is kept as it was."
+    assert session.profile == Profile() and session.saved_as is None and not session.more_like
+    assert session.talk.onboarding and session.kind == "age"
+
+
+def test_requests_become_effects_for_the_app() -> None:
+    session = Session()
+    session.start()
+    session.say("back")
+    assert session.say("why Brazil?") == [talk.Explain(CATALOG[3])]
+    assert session.say("undo") == [talk.UndoLast()]
+    assert session.say("save alice") == [talk.SaveProfile("alice")]
+    assert session.say("load alice") == [talk.LoadProfile("alice")]
+    assert session.say("profiles") == [talk.ListProfiles()]
+    assert session.said() == [] and session.say("help")
+    assert session.said()[0].startswith("Here is what I understand:")
+    unknown = session.say("Heet 5")
+    assert isinstance(unknown[0], talk.Say) and any("Heat" in c.label for c in unknown[0].choices or ())
+    assert session.say("more like this") == [talk.Say("More like which movie? Say e.g. “more like Alien”, "
+                                                      "or press m on a card.")]  # fmt: skip
+
+
+def test_a_failing_steer_keeps_the_order_chosen_at_start() -> None:
+    def broken(profile: Profile, asked: set[int]) -> list[MovieCard]:
+        raise RuntimeError("the model is away")
+
+    session = Session(steer=broken)
+    session.start()
+    session.say("34, female, programmer")
+    assert session.kind == "seed" and session.talk.question.movie == entry_for(CARDS[0])
+    session.say("5")
+    assert session.talk.question.movie == entry_for(CARDS[1])
+
+
+def test_an_edit_changes_the_profile_only_through_the_effect() -> None:
+    session = Session()
+    turn = session.talk.handle(parse("no horror", TITLES)[0], Situation(Profile(), CATALOG))
+    (change,) = turn.effects
+    assert isinstance(change, talk.Change) and isinstance(change.edit, Edit)
+    assert change.edit == apply_intent(Profile(), parse("no horror", TITLES)[0])
+    assert change.edit.profile.genres_out == ["Horror"]
