@@ -1,9 +1,13 @@
 """The Textual app: whole sessions with Pilot on the real stack (synthetic data), and snapshots.
 
-Behaviour tests use the `ready` home (real Redis, Milvus Lite and the Paddle model trained on the
-synthetic dataset) and drive the app only with keys and typed text. Snapshot tests use a small
-in-memory catalogue behind the real `Recommender` code (fake stores and encoder, below), so the
-pictures depend on the app's look only, not on model training or store versions.
+Every test runs the real `Recommender` over the `ready` home: real Redis, Milvus Lite and the
+Paddle model trained on the synthetic dataset (tests/synthetic.py), one instance for the module.
+The app is driven only with keys and typed text. Where a test needs a store to fail or to be slow,
+the double sits below the engine, at the store interface (`SwitchableMilvus`).
+
+The snapshots show the synthetic catalogue as the trained model ranks it. Training is deterministic
+(same seed, same data), so they change only when the look, the model or its training change; then
+regenerate them (CONTRIBUTING.md) and look at every picture that changed.
 """
 
 from __future__ import annotations
@@ -11,9 +15,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from dataclasses import dataclass
 
-import numpy as np
 import pytest
 from layout_passes import count_layout_passes
 from rich.text import Text
@@ -23,13 +25,14 @@ from textual.widgets import Input
 
 from movierec_tui.app import MovieRecApp
 from movierec_tui.app.commands import key_sections
+from movierec_tui.app.conversation import Question
 from movierec_tui.app.refresh import describe_failure
 from movierec_tui.data_loader.dataset import Catalogue
-from movierec_tui.engine import ModelScore, Recommendation, Recommender, Timings
+from movierec_tui.engine import Recommender
 from movierec_tui.profile import Profile
-from movierec_tui.stores.cards import MovieCard
+from movierec_tui.stores.backends import Backends, open_backends
 from movierec_tui.stores.errors import MilvusUnavailable, RedisUnavailable
-from movierec_tui.titles import TitleEntry, TitleIndex, display_title
+from movierec_tui.stores.milvus_store import MilvusStore
 from movierec_tui.widgets.cards import CardList
 from movierec_tui.widgets.chat_pane import MAX_MESSAGES, ChatInput, ChatLog, QuickReplies
 from movierec_tui.widgets.keys import key_labels, key_rows
@@ -38,220 +41,71 @@ from movierec_tui.widgets.screens import DetailsScreen, HelpScreen, SearchResult
 
 SIZE = (120, 40)
 
-# -- a small deterministic catalogue for snapshots ------------------------------------------------
 
-FAKE_MOVIES = [
-    # (title, year, genres, cluster)
-    ("Star Wars: Episode IV - A New Hope", 1977, ("Action", "Adventure", "Sci-Fi"), 0),
-    ("Alien", 1979, ("Horror", "Sci-Fi"), 0),
-    ("Matrix, The", 1999, ("Action", "Sci-Fi", "Thriller"), 0),
-    ("Blade Runner", 1982, ("Film-Noir", "Sci-Fi"), 0),
-    ("Aliens", 1986, ("Action", "Sci-Fi", "Thriller"), 0),
-    ("Terminator, The", 1984, ("Action", "Sci-Fi", "Thriller"), 0),
-    ("Brazil", 1985, ("Sci-Fi",), 0),
-    ("2001: A Space Odyssey", 1968, ("Drama", "Mystery", "Sci-Fi"), 0),
-    ("Toy Story", 1995, ("Animation", "Children's", "Comedy"), 1),
-    ("When Harry Met Sally...", 1989, ("Comedy", "Romance"), 1),
-    ("Groundhog Day", 1993, ("Comedy", "Romance"), 1),
-    ("Annie Hall", 1977, ("Comedy", "Romance"), 1),
-    ("Some Like It Hot", 1959, ("Comedy", "Crime"), 1),
-    ("Apartment, The", 1960, ("Comedy", "Drama"), 1),
-    ("Clueless", 1995, ("Comedy", "Romance"), 1),
-    ("Notting Hill", 1999, ("Comedy", "Romance"), 1),
-    ("Scream", 1996, ("Horror", "Thriller"), 2),
-    ("Shining, The", 1980, ("Horror",), 2),
-    ("Exorcist, The", 1973, ("Horror",), 2),
-    ("Halloween", 1978, ("Horror",), 2),
-    ("Psycho", 1960, ("Horror", "Thriller"), 2),
-    ("Jaws", 1975, ("Action", "Horror"), 2),
-    ("Thing, The", 1982, ("Action", "Horror", "Sci-Fi"), 2),
-    ("Carrie", 1976, ("Horror",), 2),
-    ("Unforgiven", 1992, ("Western",), 3),
-    ("Searchers, The", 1956, ("Western",), 3),
-    ("High Noon", 1952, ("Western",), 3),
-    ("Butch Cassidy and the Sundance Kid", 1969, ("Action", "Comedy", "Western"), 3),
-    ("Dances with Wolves", 1990, ("Adventure", "Drama", "Western"), 3),
-    ("Tombstone", 1993, ("Western",), 3),
-    ("Rio Bravo", 1959, ("Action", "Western"), 3),
-    ("Heat", 1995, ("Action", "Crime", "Thriller"), 3),
-]
+# -- the stack --------------------------------------------------------------------------------------
 
 
-def fake_cards() -> list[MovieCard]:
-    rng = np.random.default_rng(3)
-    cards = []
-    for i, (title, year, genres, _) in enumerate(FAKE_MOVIES):
-        count = int(3000 / (1 + i % 8) + 40 * i)
-        weights = np.array([1, 2, 5, 9, 8 - (i % 5)], dtype=float) + rng.random(5)
-        histogram = tuple(int(x) for x in np.round(weights / weights.sum() * count))
-        total = sum(histogram)
-        mean = sum((k + 1) * n for k, n in enumerate(histogram)) / total
-        cards.append(MovieCard(2 * i + 1, title, year, genres, round(mean, 4), total, histogram))  # type: ignore[arg-type]
-    return cards
+@pytest.fixture(scope="module")
+def recommender(ready):
+    """One real Recommender for the module (opening the stores and loading the model once)."""
+    with Recommender(ready, open_backends(ready)) as opened:
+        yield opened
 
 
-@dataclass
-class FakeTable:
-    """What the app reads of `Recommender.movies`: ids, vectors and `index_of`."""
+class SwitchableMilvus(MilvusStore):
+    """The real Milvus store, with two switches below the engine: `down` makes a search fail as a
+    Milvus that went away does, and `gate` holds searches until it is set (a slow Milvus)."""
 
-    movie_ids: np.ndarray
-    vectors: np.ndarray
-
-    def index_of(self, movie_ids: np.ndarray) -> np.ndarray:
-        positions = np.clip(np.searchsorted(self.movie_ids, movie_ids), 0, len(self.movie_ids) - 1)
-        return np.where(self.movie_ids[positions] == movie_ids, positions, -1)
-
-
-class FakeEncoder:
-    """Ratings pull the user vector towards liked movies and away from disliked ones."""
-
-    def __init__(self, table: FakeTable) -> None:
-        self.table = table
-
-    def encode(self, gender, age, occupation, ratings):
-        vector = np.full(self.table.vectors.shape[1], 0.05, dtype=np.float32)
-        vector[0] += 0.2 if gender == "M" else 0.0
-        vector[1] += 0.2 if gender == "F" else 0.0
-        vector[2] += 0.01 * (age or 25) / 10 + 0.01 * (occupation or 0)
-        for movie_id, rating in ratings.items():
-            row = int(self.table.index_of(np.array([movie_id]))[0])
-            if row >= 0:
-                vector += (rating - 2.8) * self.table.vectors[row]
-        return vector / (np.linalg.norm(vector) + 1e-9), 0.1
-
-
-class FakeProfiles:
-    def __init__(self) -> None:
-        self.saved: dict[str, Profile] = {}
-
-    def save(self, name, profile):
-        self.saved[name] = profile
-
-    def load(self, name):
-        return self.saved.get(name)
-
-    def names(self):
-        return sorted(self.saved)
-
-
-class FakeRecommender:
-    """The part of `Recommender` the app uses, over a fixed in-memory catalogue: brute-force cosine
-    search with the same filters, reasons like the engine's. Independent of the model and the stores,
-    so snapshots change only when the app's look does."""
-
-    def __init__(self) -> None:
-        cards = fake_cards()
-        rng = np.random.default_rng(11)
-        centres = rng.normal(size=(4, 16))
-        vectors = np.stack([centres[c] + 0.45 * rng.normal(size=16) for *_, c in FAKE_MOVIES]).astype(np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        self.by_id = {c.movie_id: c for c in cards}
-        self.movies = FakeTable(np.array(sorted(self.by_id), dtype=np.int64), vectors)
-        self.encoder = FakeEncoder(self.movies)
-        self.profiles = FakeProfiles()
-        self.titles = TitleIndex(TitleEntry(c.movie_id, c.title, c.year, c.rating_count) for c in cards)
-        self.last_timings = Timings()
+    def __init__(self, uri: str, token: str = "") -> None:
+        super().__init__(uri, token)
         self.down = False
-        self.cards_down = None  # the real engine's "Redis is down, cards from memory"
-        self.catalogue = None  # what setup recorded; None keeps the snapshots' header as it was
+        self.gate = threading.Event()
+        self.gate.set()
 
-    def cards(self, ids):
-        return {i: self.by_id[i] for i in ids if i in self.by_id}
-
-    def catalogue_cards(self):
-        return dict(self.by_id)
-
-    def more_like(self, movie_id, profile, k=10):
-        query = Profile(ratings={movie_id: 5}, genres_in=profile.genres_in, genres_out=profile.genres_out,
-                        year_min=profile.year_min, year_max=profile.year_max,
-                        dismissed=sorted({*profile.dismissed, *profile.ratings}))  # fmt: skip
-        return self.recommend(query, k)
-
-    def score_of(self, profile, movie_id):
-        vector, _ = self.encoder.encode(profile.gender, profile.age, profile.occupation, profile.ratings)
-        scores = self.movies.vectors @ vector
-        row = int(self.movies.index_of(np.array([movie_id]))[0])
-        return ModelScore(float(scores[row]), int((scores > scores[row]).sum()) + 1, len(scores), None)
-
-    def similar_to(self, movie_id, n=8):
-        row = int(self.movies.index_of(np.array([movie_id]))[0])
-        sims = self.movies.vectors @ self.movies.vectors[row]
-        sims[row] = -np.inf
-        return [(self.by_id[int(self.movies.movie_ids[i])], float(sims[i])) for i in np.argsort(-sims)[:n]]
-
-    def seed_movies(self, n=8, exclude=frozenset(), profile=None):
-        """A fixed spread of the catalogue; with a profile (the app steering its questions), the same
-        order minus what was asked, rated or dismissed."""
-        ranked = sorted(self.by_id.values(), key=lambda c: -c.rating_count)
-        picks = [c for c in ranked if profile is not None or c.movie_id not in exclude]
-        chosen = [picks[i] for i in (0, 8, 16, 24, 1, 9, 17, 25) if i < len(picks)]
-        if profile is not None:
-            known = {*exclude, *profile.ratings, *profile.dismissed}
-            chosen = [c for c in chosen if c.movie_id not in known]
-        return chosen[:n]
-
-    def recommend(self, profile: Profile, k: int = 10) -> list[Recommendation]:
+    def search(self, *args, **kwargs):
+        self.gate.wait(timeout=10)
         if self.down:
-            raise MilvusUnavailable("fake Milvus is down")
-        vector, _ = self.encoder.encode(profile.gender, profile.age, profile.occupation, profile.ratings)
-        scores = self.movies.vectors @ vector
-        liked = [m for m, r in profile.ratings.items() if r >= 4]
-        results = []
-        for row in np.argsort(-scores):
-            card = self.by_id[int(self.movies.movie_ids[row])]
-            if card.movie_id in profile.ratings or card.movie_id in profile.dismissed:
-                continue
-            if profile.genres_in and not set(card.genres) & set(profile.genres_in):
-                continue
-            if set(card.genres) & set(profile.genres_out):
-                continue
-            if (profile.year_min or 0) > card.year or (profile.year_max or 9999) < card.year:
-                continue
-            because = (
-                max(
-                    liked,
-                    key=lambda m: float(
-                        self.movies.vectors[self.movies.index_of(np.array([m]))[0]] @ self.movies.vectors[row]
-                    ),
-                )
-                if liked
-                else None
-            )
-            reason = (
-                f"because you liked {display_title(self.by_id[because].title)} ({self.by_id[because].year})"
-                if because
-                else "popular with everyone"
-            )
-            score = float(scores[row])
-            results.append(Recommendation(card, score, float(np.clip(3.3 + 1.2 * score, 1, 5)), reason, because))
-            if len(results) == k:
-                break
-        self.last_timings = Timings(total=1.0)
-        return results
+            raise MilvusUnavailable(f"Milvus at {self.uri} is not reachable (switched off by the test)")
+        return super().search(*args, **kwargs)
 
 
-def snapshot_app(**kwargs) -> MovieRecApp:
-    return MovieRecApp(FakeRecommender(), cursor_blink=False, show_timings=False, **kwargs)
+@pytest.fixture()
+def switchable(ready, recommender):
+    """A Recommender whose Milvus can be switched off or slowed down."""
+    milvus = SwitchableMilvus(ready.effective_milvus_uri, ready.milvus_token)
+    backends = recommender.backends
+    engine = Recommender(ready, Backends(backends.redis, backends.cards, milvus))
+    yield engine, milvus
+    milvus.gate.set()
+    milvus.close()
+
+
+def snapshot_app(recommender: Recommender, **kwargs) -> MovieRecApp:
+    return MovieRecApp(recommender, cursor_blink=False, show_timings=False, **kwargs)
 
 
 # -- helpers --------------------------------------------------------------------------------------
 
 
-async def settle(pilot) -> None:
-    """Wait until every worker finished and the screen caught up (refreshes included)."""
+async def settle(pilot, timeout: float = 30.0) -> None:
+    """Wait until the app is loaded, every worker finished and no refresh is pending, and the screen
+    caught up; fail if that does not happen within `timeout` seconds (a loaded machine is slow, a
+    stuck app never settles)."""
     app = pilot.app
-    for _ in range(200):
+    deadline = time.monotonic() + timeout
+    while True:
         await app.workers.wait_for_complete()
         await pilot.pause()
         if app.settled:
             break
+        if time.monotonic() > deadline:
+            refresher = app.refresher
+            raise AssertionError(
+                f"the app did not settle in {timeout:.0f} s: ready={app.ready}, refresh in flight="
+                f"{refresher.in_flight}, due={refresher.stale}, workers={[w.name for w in app.workers]}"
+            )
         await asyncio.sleep(0.02)
     await pilot.pause()
-
-
-def asked(app: MovieRecApp) -> str | None:
-    question = app.conversation.question
-    return question.kind if question is not None else None
 
 
 async def until(pilot, predicate, timeout: float = 10.0) -> None:
@@ -268,6 +122,12 @@ async def say(pilot, text: str) -> None:
     app.chat_input.value = text
     await pilot.press("enter")
     await settle(pilot)
+
+
+def asked(app: MovieRecApp) -> str | None:
+    """The kind of question the app is waiting an answer to."""
+    question = app.conversation.question
+    return question.kind if question is not None else None
 
 
 def card_ids(app: MovieRecApp) -> list[int]:
@@ -291,12 +151,7 @@ def run(coro) -> None:
     asyncio.run(coro)
 
 
-# -- behaviour on the real stack ------------------------------------------------------------------
-
-
-@pytest.fixture()
-def recommender(ready, backends):
-    return Recommender(ready, backends)
+# -- behaviour ------------------------------------------------------------------------------------
 
 
 def test_a_whole_session(recommender, synthetic) -> None:
@@ -395,6 +250,7 @@ def test_each_seed_question_is_the_best_match_for_the_answers_so_far(recommender
             await say(pilot, "5")
             assert app.profile.ratings == {first: 5} and asked(app) == "seed"
             steered = recommender.seed_movies(1, exclude={first}, profile=app.profile)[0].movie_id
+            assert app.conversation.question == Question("seed", app.conversation.question.movie)
             assert app.conversation.question.movie.movie_id == steered
             await say(pilot, "skip")
             after_skip = app.conversation.question.movie.movie_id
@@ -405,9 +261,9 @@ def test_each_seed_question_is_the_best_match_for_the_answers_so_far(recommender
 
 
 def test_profile_flag_loads_and_bad_records_start_fresh(recommender) -> None:
-    store = recommender.backends.cards
-    store.save_profile("bob", Profile(gender="F", age=35, occupation=2, ratings={1: 5}).to_json())
-    store.save_profile("broken", '{"gender": "[b]x[/i]"}')  # invalid, and markup if it were read as such
+    recommender.profiles.save("bob", Profile(gender="F", age=35, occupation=2, ratings={1: 5}))
+    # Invalid, and markup if it were read as such; written below the engine, as a hand edit would be.
+    recommender.backends.cards.save_profile("broken", '{"gender": "[b]x[/i]"}')
 
     async def scenario() -> None:
         app = MovieRecApp(recommender, profile_name="bob", cursor_blink=False)
@@ -488,23 +344,23 @@ def test_keyboard_only_details_search_help_and_panel(recommender, synthetic) -> 
     run(scenario())
 
 
-def test_store_outage_shows_a_banner_and_recovers() -> None:
-    fake = FakeRecommender()
+def test_store_outage_shows_a_banner_and_recovers(switchable) -> None:
+    engine, milvus = switchable
 
     async def scenario() -> None:
-        app = MovieRecApp(fake, cursor_blink=False)
+        app = MovieRecApp(engine, cursor_blink=False)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             before = card_ids(app)
-            fake.down = True
+            milvus.down = True
             app.chat_input.value = "loved alien"
             await pilot.press("enter")
             banner = app.query_one("#banner")
             await until(pilot, lambda: banner.display)
-            assert banner.display and "not reachable" in str(banner.render())
+            assert "Milvus is not reachable" in str(banner.render())
             assert card_ids(app) == before  # the last cards stay
             assert app.profile.ratings  # the profile is kept in memory
-            fake.down = False
+            milvus.down = False
             app.refresher.retry_timer.stop()
             app.refresher.retry()  # what the retry timer does
             await settle(pilot)
@@ -513,9 +369,9 @@ def test_store_outage_shows_a_banner_and_recovers() -> None:
     run(scenario())
 
 
-def test_hostile_input_is_shown_verbatim_and_never_crashes() -> None:
+def test_hostile_input_is_shown_verbatim_and_never_crashes(recommender) -> None:
     async def scenario() -> None:
-        app = MovieRecApp(FakeRecommender(), cursor_blink=False)
+        app = MovieRecApp(recommender, cursor_blink=False)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             for text in ("[bold]x[/]", "[red", "\x1b[2J\x00\x07boom", "🙂" * 300, "x" * 100_000, "Heat 9"):
@@ -528,9 +384,9 @@ def test_hostile_input_is_shown_verbatim_and_never_crashes() -> None:
     run(scenario())
 
 
-def test_pasted_lines_are_separate_messages_and_enter_never_merges_type_ahead() -> None:
+def test_pasted_lines_are_separate_messages_and_enter_never_merges_type_ahead(recommender) -> None:
     async def scenario() -> None:
-        app = MovieRecApp(FakeRecommender(), cursor_blink=False)
+        app = MovieRecApp(recommender, cursor_blink=False)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             app.chat_input.post_message(events.Paste("skip\nskip\r\nskip\nhel"))
@@ -547,9 +403,9 @@ def test_pasted_lines_are_separate_messages_and_enter_never_merges_type_ahead() 
     run(scenario())
 
 
-def test_typing_costs_no_layout_pass_and_long_text_scrolls_into_view() -> None:
+def test_typing_costs_no_layout_pass_and_long_text_scrolls_into_view(recommender) -> None:
     async def scenario() -> None:
-        app = MovieRecApp(FakeRecommender(), cursor_blink=False)
+        app = MovieRecApp(recommender, cursor_blink=False)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             passes = count_layout_passes(app)
@@ -563,12 +419,12 @@ def test_typing_costs_no_layout_pass_and_long_text_scrolls_into_view() -> None:
     run(scenario())
 
 
-def test_the_chat_log_mounts_nothing_per_message_and_keeps_its_place() -> None:
+def test_the_chat_log_mounts_nothing_per_message_and_keeps_its_place(recommender) -> None:
     """Messages are drawn by one widget: a long chat adds no widget and no layout pass. The log keeps
     the last MAX_MESSAGES, follows new ones, and stays on the lines being read when scrolled up."""
 
     async def scenario() -> None:
-        app = snapshot_app()
+        app = snapshot_app(recommender)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             log = app.chat_log
@@ -600,11 +456,11 @@ def test_the_chat_log_mounts_nothing_per_message_and_keeps_its_place() -> None:
     run(scenario())
 
 
-def test_the_chat_log_wraps_to_its_width_and_shows_typed_text_as_typed() -> None:
+def test_the_chat_log_wraps_to_its_width_and_shows_typed_text_as_typed(recommender) -> None:
     words = " ".join(f"word{n}" for n in range(20))
 
     async def scenario() -> None:
-        app = snapshot_app()
+        app = snapshot_app(recommender)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             log = app.chat_log
@@ -631,16 +487,16 @@ def test_the_chat_log_wraps_to_its_width_and_shows_typed_text_as_typed() -> None
     run(scenario())
 
 
-def test_unchanged_chips_and_a_full_ratings_list_cost_no_layout_pass() -> None:
+def test_unchanged_chips_and_a_full_ratings_list_cost_no_layout_pass(recommender) -> None:
     """A layout pass only when a widget's size changes: the same quick replies again, or one more
     rating in a ratings list already at its max-height, take none; a list that grows takes one."""
 
     async def scenario() -> None:
-        app = snapshot_app()
+        app = snapshot_app(recommender)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             ratings = app.query_one(RatingsList)
-            names = {card.movie_id: card.title for card in fake_cards()}
+            names = {movie_id: card.title for movie_id, card in app.catalog.items()}
             ids = list(names)
             passes = count_layout_passes(app)
             ratings.show({m: 4 for m in ids[:3]}, names)
@@ -660,37 +516,29 @@ def test_unchanged_chips_and_a_full_ratings_list_cost_no_layout_pass() -> None:
     run(scenario())
 
 
-def test_typing_is_not_blocked_by_a_slow_search() -> None:
+def test_typing_is_not_blocked_by_a_slow_search(switchable) -> None:
     """While a search hangs, messages are still echoed and typed, and the ratings made meanwhile are
     folded into one trailing refresh."""
-    fake = FakeRecommender()
-    recommend = fake.recommend
-    gate = threading.Event()
-    gate.set()
-
-    def slow(*args, **kwargs):
-        gate.wait(timeout=10)
-        return recommend(*args, **kwargs)
-
-    fake.recommend = slow
+    engine, milvus = switchable
 
     async def scenario() -> None:
-        app = MovieRecApp(fake, cursor_blink=False)
+        app = MovieRecApp(engine, cursor_blink=False)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            before = app.refresher.generation
-            gate.clear()
+            refresher = app.refresher
+            before = refresher.generation
+            milvus.gate.clear()
             app.chat_input.focus()
-            for text in ("loved alien", "hated scream", "loved heat"):
+            for text in ("loved alien", "hated scream", "loved unforgiven"):
                 app.chat_input.value = text
                 await pilot.press("enter")
             await pilot.press(*"hello")
             assert app.chat_input.value == "hello"
             assert len(messages(app, "user")) == 3 and len(app.profile.ratings) == 3
-            assert app.refresher.in_flight and app.refresher.generation == before + 1  # one search runs, the rest wait
-            gate.set()
+            assert refresher.in_flight and refresher.generation == before + 1  # one search running, the rest wait
+            milvus.gate.set()
             await settle(pilot)
-            assert app.refresher.generation == before + 2  # one trailing refresh for the two later ratings
+            assert refresher.generation == before + 2  # one trailing refresh for the two later ratings
             assert not set(card_ids(app)) & set(app.profile.ratings)
 
     run(scenario())
@@ -736,17 +584,16 @@ def test_describe_failure_names_the_store() -> None:
     assert describe_failure(ValueError("bad\nvalue")) == "Recommendations failed (bad value)"
 
 
-def test_the_header_names_the_catalogue() -> None:
-    recommender = FakeRecommender()
-    recommender.catalogue = Catalogue("MovieLens 32M", 87585, 1874, 2023)
-    app = MovieRecApp(recommender, cursor_blink=False, show_timings=False)
-    assert app.sub_title == "MovieLens 32M, 87,585 movies, 1874-2023"
-    assert snapshot_app().sub_title == MovieRecApp.SUB_TITLE  # a home set up before it was recorded
+def test_the_header_names_the_catalogue(recommender) -> None:
+    catalogue = recommender.catalogue  # what setup recorded
+    assert catalogue is not None
+    assert MovieRecApp(recommender).sub_title == catalogue.describe()
+    assert Catalogue("MovieLens 32M", 87585, 1874, 2023).describe() == "MovieLens 32M, 87,585 movies, 1874-2023"
 
 
-def test_input_cursor_does_not_blink_when_asked() -> None:
+def test_input_cursor_does_not_blink_when_asked(recommender) -> None:
     async def scenario() -> None:
-        app = snapshot_app()
+        app = snapshot_app(recommender)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             assert all(not i.cursor_blink for i in app.query(Input))
@@ -766,33 +613,33 @@ async def _session(pilot) -> None:
     await settle(pilot)
 
 
-def test_snapshot_main_80x24(snap_compare) -> None:
-    assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=_session)
+def test_snapshot_main_80x24(snap_compare, recommender) -> None:
+    assert snap_compare(snapshot_app(recommender), terminal_size=(80, 24), run_before=_session)
 
 
-def test_snapshot_main_120x40(snap_compare) -> None:
-    assert snap_compare(snapshot_app(), terminal_size=(120, 40), run_before=_session)
+def test_snapshot_main_120x40(snap_compare, recommender) -> None:
+    assert snap_compare(snapshot_app(recommender), terminal_size=(120, 40), run_before=_session)
 
 
-def test_snapshot_first_question_120x40(snap_compare) -> None:
-    assert snap_compare(snapshot_app(), terminal_size=(120, 40), run_before=settle)
+def test_snapshot_first_question_120x40(snap_compare, recommender) -> None:
+    assert snap_compare(snapshot_app(recommender), terminal_size=(120, 40), run_before=settle)
 
 
-def test_snapshot_help(snap_compare) -> None:
+def test_snapshot_help(snap_compare, recommender) -> None:
     async def open_help(pilot) -> None:
         await settle(pilot)
         await pilot.press("f1")
 
-    assert snap_compare(snapshot_app(), terminal_size=(120, 40), run_before=open_help)
+    assert snap_compare(snapshot_app(recommender), terminal_size=(120, 40), run_before=open_help)
 
 
-def test_snapshot_details(snap_compare) -> None:
+def test_snapshot_details(snap_compare, recommender) -> None:
     async def open_details(pilot) -> None:
         await _session(pilot)
         await pilot.press("enter")
         await settle(pilot)
 
-    assert snap_compare(snapshot_app(), terminal_size=(120, 40), run_before=open_details)
+    assert snap_compare(snapshot_app(recommender), terminal_size=(120, 40), run_before=open_details)
 
 
 # -- the command without a subcommand -------------------------------------------------------------
@@ -820,9 +667,9 @@ def test_cli_opens_the_app_and_sets_up_first_when_needed(isolated_env, monkeypat
     assert len(opened) == 2
 
 
-def test_command_palette_has_the_app_commands() -> None:
+def test_command_palette_has_the_app_commands(recommender) -> None:
     async def scenario() -> None:
-        app = snapshot_app()
+        app = snapshot_app(recommender)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             titles = {c.title for c in app.get_system_commands(app.screen)}
@@ -841,18 +688,18 @@ def test_command_palette_has_the_app_commands() -> None:
     run(scenario())
 
 
-def test_quick_replies_of_an_earlier_message_go_once_the_person_moves_on() -> None:
+def test_quick_replies_of_an_earlier_message_go_once_the_person_moves_on(recommender) -> None:
     """"Did you mean" chips stay while they are the answer to the last message, not after it."""
 
     async def scenario() -> None:
-        app = snapshot_app()
+        app = snapshot_app(recommender)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             await say(pilot, "back")  # no questions: nothing asked from here on
-            await say(pilot, "Heet 5")
+            await say(pilot, "Scrm 5")
             offered = [c.label for c in app.quick_replies.choices]
-            assert app.quick_replies.display and any("Heat" in label for label in offered), offered
-            await say(pilot, "Jaws 4")
+            assert app.quick_replies.display and any("Scream" in label for label in offered), offered
+            await say(pilot, "Unforgiven 4")
             assert app.profile.ratings and not app.quick_replies.choices and not app.quick_replies.display
 
     asyncio.run(scenario())
