@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from movierec_tui.catalogue import LIKED_THRESHOLD
 from movierec_tui.data_loader.dataset import Dataset
 
-RELEVANT_THRESHOLD = 4
+RELEVANT_THRESHOLD = LIKED_THRESHOLD  # relevant = liked: what the app's reasons call liked
 
 
 @dataclass(frozen=True)
