@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from movierec_tui.catalogue import AGE_BUCKETS, GENDERS, GENRES, OCCUPATIONS
 
 MAX_NAME_CHARS = 40  # saved profile names
+MIN_RATING, MAX_RATING = 0.5, 5.0  # ratings are half stars in this range
 _NAME = re.compile(rf"[\w.\-]{{1,{MAX_NAME_CHARS}}}")
 
 
@@ -26,7 +27,9 @@ class Profile:
     gender: str | None = None
     age: int | None = None
     occupation: int | None = None
-    ratings: dict[int, int] = field(default_factory=dict)  # movie id -> 1..5
+    # movie id -> 0.5..5.0 in half stars, oldest first (the model weighs the latest most). Whole
+    # numbers are accepted as they are (a profile saved before half stars holds ints).
+    ratings: dict[int, float] = field(default_factory=dict)
     genres_in: list[str] = field(default_factory=list)
     genres_out: list[str] = field(default_factory=list)
     year_min: int | None = None
@@ -34,9 +37,11 @@ class Profile:
     dismissed: list[int] = field(default_factory=list)
 
     def to_json(self) -> str:
+        """Fields in name order, ratings in the order they were given (not sorted: the order is
+        part of the profile) and written as floats (4.0, 4.5)."""
         data = asdict(self)
-        data["ratings"] = {str(k): v for k, v in self.ratings.items()}
-        return json.dumps(data, sort_keys=True)
+        data["ratings"] = {str(k): float(v) for k, v in self.ratings.items()}
+        return json.dumps(dict(sorted(data.items())))
 
     @classmethod
     def from_json(cls, text: str) -> Profile:
@@ -52,7 +57,7 @@ class Profile:
         try:
             ratings = {int(k): v for k, v in dict(data.get("ratings") or {}).items()}
         except (TypeError, ValueError):
-            message = f"profile field 'ratings' must map movie ids to 1..5, got {data.get('ratings')!r}"
+            message = f"profile field 'ratings' must map movie ids to 0.5..5, got {data.get('ratings')!r}"
             raise ProfileError(message) from None
         profile = cls(
             gender=data.get("gender"),
@@ -66,6 +71,7 @@ class Profile:
             dismissed=list(data.get("dismissed") or []),
         )
         profile.validate()
+        profile.ratings = {movie_id: float(rating) for movie_id, rating in ratings.items()}
         return profile
 
     def validate(self) -> None:
@@ -79,8 +85,8 @@ class Profile:
         if self.occupation is not None and (type(self.occupation) is not int or self.occupation not in OCCUPATIONS):
             raise bad("occupation", self.occupation, "an occupation code 0..20")
         for movie_id, rating in self.ratings.items():
-            if type(rating) is not int or not 1 <= rating <= 5:
-                raise bad(f"ratings[{movie_id}]", rating, "1..5")
+            if not is_rating(rating):
+                raise bad(f"ratings[{movie_id}]", rating, "0.5..5 in half stars")
         for name in ("genres_in", "genres_out"):
             for genre in getattr(self, name):
                 if genre not in GENRES:
@@ -91,6 +97,13 @@ class Profile:
                 raise bad(name, value, "a year")
         if any(type(i) is not int for i in self.dismissed):
             raise bad("dismissed", self.dismissed, "a list of movie ids")
+
+
+def is_rating(value: object) -> bool:
+    """A number of half stars from 0.5 to 5 (4, 4.0 and 4.5 are; 0, 4.3, 6, True and "4" are not)."""
+    if type(value) not in (int, float):
+        return False
+    return MIN_RATING <= value <= MAX_RATING and float(value * 2).is_integer()  # type: ignore[operator]
 
 
 def valid_profile_name(name: str) -> bool:
