@@ -35,6 +35,14 @@ class Profile:
     year_min: int | None = None
     year_max: int | None = None
     dismissed: list[int] = field(default_factory=list)
+    watchlist: list[int] = field(default_factory=list)  # to watch, oldest first; never recommended
+    seen: list[int] = field(default_factory=list)  # seen without a rating; never recommended
+    novelty: float = 0.0  # the mainstream dial: 0 ranks by taste alone, 1 trades most popularity away
+
+    @property
+    def listed(self) -> set[int]:
+        """Movies the person already knows about (rated, dismissed, on a list): not recommended."""
+        return {*self.ratings, *self.dismissed, *self.watchlist, *self.seen}
 
     def to_json(self) -> str:
         """Fields in name order, ratings in the order they were given (not sorted: the order is
@@ -69,6 +77,9 @@ class Profile:
             year_min=data.get("year_min"),
             year_max=data.get("year_max"),
             dismissed=list(data.get("dismissed") or []),
+            watchlist=list(data.get("watchlist") or []),  # absent in profiles saved before the lists
+            seen=list(data.get("seen") or []),
+            novelty=data.get("novelty", 0.0),
         )
         profile.validate()
         profile.ratings = {movie_id: float(rating) for movie_id, rating in ratings.items()}
@@ -95,8 +106,11 @@ class Profile:
             value = getattr(self, name)
             if value is not None and (type(value) is not int or not 1800 <= value <= 2100):
                 raise bad(name, value, "a year")
-        if any(type(i) is not int for i in self.dismissed):
-            raise bad("dismissed", self.dismissed, "a list of movie ids")
+        for name in ("dismissed", "watchlist", "seen"):
+            if any(type(i) is not int for i in getattr(self, name)):
+                raise bad(name, getattr(self, name), "a list of movie ids")
+        if type(self.novelty) not in (int, float) or not 0.0 <= self.novelty <= 1.0:
+            raise bad("novelty", self.novelty, "a number 0..1")
 
 
 def is_rating(value: object) -> bool:

@@ -44,3 +44,22 @@ def test_a_rating_that_is_not_a_half_star_is_refused_and_named(value) -> None:
 def test_every_half_star_from_half_to_five_is_a_rating(value) -> None:
     assert is_rating(value)
     Profile(ratings={7: value}).validate()
+
+
+def test_the_lists_and_the_dial_round_trip_and_profiles_saved_before_them_load_empty() -> None:
+    profile = Profile(ratings={1: 4.5}, watchlist=[5, 3], seen=[9], dismissed=[2], novelty=0.5)
+    again = Profile.from_json(profile.to_json())
+    assert (again.watchlist, again.seen, again.novelty) == ([5, 3], [9], 0.5)
+    assert again.listed == {1, 2, 3, 5, 9}
+    before_lists = '{"ratings": {"1": 5}, "dismissed": [4]}'
+    old = Profile.from_json(before_lists)
+    assert (old.watchlist, old.seen, old.novelty) == ([], [], 0.0)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("watchlist", ["12"]), ("seen", [1.5]), ("novelty", 1.5), ("novelty", -0.1), ("novelty", "high")],
+)
+def test_bad_list_or_dial_values_are_refused_naming_the_field(field, value) -> None:
+    with pytest.raises(ProfileError, match=field):
+        Profile.from_json(json.dumps({field: value}))
