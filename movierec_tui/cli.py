@@ -530,25 +530,26 @@ def status(
     milvus_uri: MilvusOption = None,
     redis_url: RedisOption = None,
 ) -> None:
-    """Where everything lives, which stores are in use and reachable, and what is indexed."""
+    """Where everything lives, which stores are in use and reachable, and what is indexed. Exit code 0
+    when ready, 3 when a store does not answer, 4 when setup is not done (README, `status --json`)."""
     from movierec_tui.status import collect_status
 
     settings = resolve_settings(home, milvus_uri, redis_url)
     report = collect_status(settings)
     if as_json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps(report.to_json(), indent=2))
     else:
         table = Table(show_header=False, box=None)
-        for key, value in report.items():
-            table.add_row(f"[bold]{key}[/]", escape(str(value)))
+        for key, value in report.rows():
+            table.add_row(f"[bold]{key}[/]", escape(value))
         console.print(table)
     stores = {"Redis": "MOVIEREC_REDIS_URL", "Milvus": "MOVIEREC_MILVUS_URI"}
-    down = [name for name in stores if not str(report[f"{name.lower()} reachable"]).startswith("yes")]
+    down = report.stores_down
     if down:
         fix = " or ".join(stores[name] for name in down)
-        raise fail(f"{' and '.join(down)} not reachable (see above): start it, or fix {fix}", EXIT_SERVICE)
-    if not report["ready"]:
-        raise typer.Exit(EXIT_NOT_SET_UP)
+        raise fail(f"{' and '.join(down)} not reachable: start it, or fix {fix}", EXIT_SERVICE)
+    if not report.ready:
+        raise fail("not ready: " + "; ".join(report.problems), EXIT_NOT_SET_UP)
 
 
 serve_app = typer.Typer(help="Serve the app to other people: over SSH, or in a browser.", no_args_is_help=True)

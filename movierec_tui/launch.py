@@ -92,7 +92,7 @@ def run_app(
     # One connection to each store serves the readiness check, setup and the app.
     backends = open_backends(settings)
     try:
-        ready = collect_status(settings, backends)["ready"]
+        ready = collect_status(settings, backends).ready
         if served != "web" and not has_terminal():  # once the stores answered: their errors come first
             raise NoTerminal(NEEDS_A_TERMINAL)
         if not ready:

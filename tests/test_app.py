@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 from layout_passes import count_layout_passes
@@ -658,7 +659,7 @@ def test_cli_opens_the_app_and_sets_up_first_when_needed(isolated_env, monkeypat
     assert len(opened) == 1 and opened[0].profile_name == "alice"
 
     setups: list[object] = []
-    monkeypatch.setattr(status, "collect_status", lambda settings, backends=None: {"ready": False})
+    monkeypatch.setattr(status, "collect_status", lambda settings, backends=None: SimpleNamespace(ready=False))
     monkeypatch.setattr(pipeline, "run_setup", lambda *args, **kwargs: setups.append(args))
     result = CliRunner().invoke(cli.app, [], catch_exceptions=False)
     assert result.exit_code == 0, result.output

@@ -86,10 +86,10 @@ def test_status_reports_stores_and_counts(isolated_env, synthetic) -> None:
     result = run("status", "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert report["ready"] is True
+    assert report["ready"] is True and report["problems"] == []
     assert report["cards"] == report["vectors"] == len(synthetic.movie_cluster)
-    assert report["dataset fingerprint"] != "none"
-    assert report["catalogue"] == "MovieLens 1M, 160 movies, 1955-2009"
+    assert report["dataset_fingerprint"]
+    assert report["catalogue"] == {"name": "MovieLens 1M", "movies": 160, "year_min": 1955, "year_max": 2009}
     assert report["home"] == str(isolated_env.home)
     text = run("status")
     assert "catalogue" in text.output and "MovieLens 1M, 160 movies, 1955-2009" in text.output
@@ -174,7 +174,9 @@ def test_status_is_not_ready_for_an_older_model_format(isolated_env) -> None:
     info_path.write_text(json_module.dumps(data))
     try:
         report = collect_status(isolated_env)
-        assert report["ready"] is False and "older format" in report["model version"]
+        assert report.ready is False and report.model_current is False
+        assert report.problems == ["the model is of an older format: run `movierec-tui setup`"]
+        assert "(older format)" in dict(report.rows())["model"]
     finally:
         info_path.write_text(original)
 

@@ -109,7 +109,7 @@ def shared_stores(settings: Settings) -> Iterator[SharedStores]:
             log.info("milvus-lite server for %s at %s (pid %d)", settings.effective_milvus_uri, uri, milvus_server.pid)
             shared = replace(shared, milvus_uri=uri)
         with open_backends(shared) as backends:
-            if not collect_status(shared, backends)["ready"]:
+            if not collect_status(shared, backends).ready:
                 raise ServeError("setup has not been done for this home; run `movierec-tui setup` first", 4)
         yield SharedStores(shared)
     finally:

@@ -10,6 +10,7 @@ pymilvus or redis themselves.
 from __future__ import annotations
 
 from typing import ClassVar
+from urllib.parse import urlsplit, urlunsplit
 
 
 class StoreError(Exception):
@@ -48,3 +49,12 @@ def one_line(text: object, limit: int = 300) -> str:
     """A library's message on one line (gRPC and redis-py messages span several)."""
     flat = " ".join(str(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def without_password(url: str) -> str:
+    """The URL as it may be shown (a message, `status`): a password in it becomes "***"."""
+    parts = urlsplit(url)
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    return urlunsplit(parts._replace(netloc=f"{userinfo.split(':', 1)[0]}:***@{host}"))

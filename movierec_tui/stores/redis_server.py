@@ -32,7 +32,7 @@ import redis
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.retry import Retry
 
-from movierec_tui.stores.errors import RedisUnavailable, one_line
+from movierec_tui.stores.errors import RedisUnavailable, one_line, without_password
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,8 @@ def connect(url: str) -> RedisConnection:
         client.ping()
     except redis.RedisError as exc:
         raise RedisUnavailable(
-            f"Redis at {url} is not reachable ({one_line(exc)}); check that it is running, or MOVIEREC_REDIS_URL"
+            f"Redis at {without_password(url)} is not reachable ({one_line(exc)}); check that it is running, or "
+            "MOVIEREC_REDIS_URL"
         ) from exc
     return RedisConnection(client, url, embedded=False)
 
