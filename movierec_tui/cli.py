@@ -1,8 +1,10 @@
 """The `movierec-tui` command.
 
 Every failure a person can cause or meet (bad data, a bad flag, a store that is down, no setup yet)
-ends in one red line and a distinct exit code, never a traceback:
-0 ok, 2 bad input or data, 3 a service (Redis, Milvus) unavailable, 4 not set up yet.
+ends in one red line and a distinct exit code, never a traceback: 0 ok, 2 bad input or data, 3 a
+service (Redis, Milvus, the download) unavailable, 4 not set up yet. Commands only raise; the one
+place that turns exceptions into the line and the code is `cli_errors.OneLineErrors`, which every
+command runs in.
 """
 
 from __future__ import annotations
@@ -23,20 +25,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from movierec_tui import __version__
+from movierec_tui.cli_errors import OneLineErrors, UsageProblem, fail
 from movierec_tui.config import ENV_SERVED, ConfigError, Settings
 from movierec_tui.launch import (
     EXIT_BAD_INPUT,
     EXIT_NOT_SET_UP,
     EXIT_SERVICE,
+    NotSetUp,
     describe_os_error,
-    failure_of,
     prepare_settings,
-    report_failure,
     run_app,
 )
 
 app = typer.Typer(
     name="movierec-tui",
+    cls=OneLineErrors,
     help="A keyboard-driven terminal movie recommender (MovieLens 1M, PaddlePaddle, Milvus, Redis).",
     rich_markup_mode="rich",
     no_args_is_help=False,
@@ -53,12 +56,6 @@ MilvusOption = Annotated[
 RedisOption = Annotated[str | None, typer.Option("--redis-url", help="Redis URL \\[env MOVIEREC_REDIS_URL].")]
 
 
-def fail(message: str, code: int, cause: BaseException | None = None) -> typer.Exit:
-    """One red line for the person; the log also gets the exception behind it (`cause`)."""
-    report_failure(message, cause)
-    return typer.Exit(code)
-
-
 def resolve_settings(home: Path | None, milvus_uri: str | None, redis_url: str | None) -> Settings:
     try:
         return prepare_settings(home, milvus_uri, redis_url)
@@ -66,18 +63,6 @@ def resolve_settings(home: Path | None, milvus_uri: str | None, redis_url: str |
         raise fail(str(exc), EXIT_BAD_INPUT) from None
     except OSError as exc:
         raise fail(describe_os_error(exc), EXIT_BAD_INPUT) from None
-
-
-@contextmanager
-def friendly_errors():
-    """The project's own exception types become one line and an exit code (launch.failure_of)."""
-    try:
-        yield
-    except Exception as exc:
-        known = failure_of(exc)
-        if known is None:
-            raise
-        raise fail(*known) from None
 
 
 class RichReporter:
@@ -194,14 +179,13 @@ def main_callback(
         return
     served = os.environ.get(ENV_SERVED, "")
     settings = resolve_settings(home, milvus_uri, redis_url)
-    with friendly_errors():
-        run_app(
-            settings,
-            profile_name=profile_name,
-            served=served,
-            set_up=None if served else set_up_first,  # a served session never sets up
-            loading=lambda: console.status("Loading the model…"),
-        )
+    run_app(
+        settings,
+        profile_name=profile_name,
+        served=served,
+        set_up=None if served else set_up_first,  # a served session never sets up
+        loading=lambda: console.status("Loading the model…"),
+    )
 
 
 def set_up_first(settings: Settings, backends) -> None:
@@ -254,7 +238,7 @@ def setup(
     overrides = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate}
     config = TrainConfig(**{name: value for name, value in overrides.items() if value is not None})
     started = time.perf_counter()
-    with friendly_errors(), open_backends(settings) as backends, setup_reporter() as reporter:
+    with open_backends(settings) as backends, setup_reporter() as reporter:
         result = run_setup(settings, backends, source, reporter, config, force=force, release=dataset)
     took = time.perf_counter() - started
     if result.skipped:
@@ -277,28 +261,33 @@ def index(
     """(Re)write the movie vectors of the installed model into Milvus and swap the new collection in."""
     from movierec_tui.model.encoder import ModelMissing
     from movierec_tui.pipeline import index_movies, installed_model_version
+    from movierec_tui.status import collect_status
     from movierec_tui.stores.backends import open_backends
 
     settings = resolve_settings(home, milvus_uri, redis_url)
-    with friendly_errors():
-        if installed_model_version(settings) is None:
-            raise ModelMissing(f"no trained model in {settings.model_dir}; run `movierec-tui setup` first")
-        with open_backends(settings) as backends, progress_bars() as progress:
+    if installed_model_version(settings) is None:
+        raise ModelMissing(f"no trained model in {settings.model_dir}; run `movierec-tui setup` first")
+    with open_backends(settings) as backends:
+        if not collect_status(settings, backends).cards:  # the index step reads each movie's card
+            raise NotSetUp("no movie cards in Redis; run `movierec-tui setup` first")
+        with progress_bars() as progress:
             name = index_movies(settings, backends, RichReporter(progress), "HNSW" if hnsw else "FLAT")
     console.print(f"[green]indexed[/] into {name}")
 
 
-def parse_rating(text: str) -> tuple[str, int]:
+def parse_rating(text: str) -> tuple[str, float]:
+    """A --rate value, "TITLE=STARS" in half stars ("Alien=4.5")."""
+    from movierec_tui.vocabulary import VocabularyError, parse_stars
+
     title, sep, value = text.rpartition("=")
     if not sep or not title.strip():
-        raise typer.BadParameter(f"expected TITLE=RATING, e.g. \"Toy Story=5\", got {text!r}")
+        raise typer.BadParameter(
+            f'expected TITLE=STARS, e.g. "Toy Story=5" or "Alien=4.5", got {text!r}', param_hint="--rate"
+        )
     try:
-        rating = int(value.strip())
-    except ValueError:
-        rating = 0
-    if not 1 <= rating <= 5:
-        raise typer.BadParameter(f"rating must be 1..5 in {text!r}")
-    return title.strip(), rating
+        return title.strip(), parse_stars(value)
+    except VocabularyError as exc:
+        raise typer.BadParameter(f"{exc} in {text!r}", param_hint="--rate") from None
 
 
 def _parse_with(parser):
@@ -314,34 +303,38 @@ def _parse_with(parser):
 
 
 def _parse_genres(values: list[str] | None) -> list[tuple[bool, str]]:
+    """(include, genre) per --genre flag; the same genre both wanted and excluded is a usage error."""
     from movierec_tui.vocabulary import VocabularyError, parse_genre
 
-    parsed = []
+    parsed: dict[str, tuple[bool, str]] = {}  # genre -> (include, the flag as typed)
     for value in values or []:
         include = not value.startswith("-")
         try:
-            parsed.append((include, parse_genre(value.lstrip("+-"))))
+            genre = parse_genre(value.lstrip("+-"))
         except VocabularyError as exc:
             raise typer.BadParameter(str(exc), param_hint="--genre") from None
-    return parsed
+        if genre in parsed and parsed[genre][0] != include:
+            raise UsageProblem(f"--genre {parsed[genre][1]} and --genre {value} contradict each other")
+        parsed[genre] = (include, value)
+    return [(include, genre) for genre, (include, _) in parsed.items()]
 
 
-def _gender(value: str | None) -> str | None:
+def _gender(value: str) -> str:
     from movierec_tui.vocabulary import parse_gender
 
-    return None if value is None else parse_gender(value)
+    return parse_gender(value)
 
 
-def _age(value: str | None) -> int | None:
-    from movierec_tui.vocabulary import parse_age_bucket
+def _age(value: str) -> int:
+    from movierec_tui.vocabulary import parse_age
 
-    return None if value is None else parse_age_bucket(value)
+    return parse_age(value)
 
 
-def _occupation(value: str | None) -> int | None:
+def _occupation(value: str) -> int:
     from movierec_tui.vocabulary import parse_occupation
 
-    return None if value is None else parse_occupation(value)
+    return parse_occupation(value)
 
 
 @app.command()
@@ -349,13 +342,13 @@ def recommend(
     gender: Annotated[str | None, typer.Option(help="M or F.", callback=_parse_with(_gender))] = None,
     age: Annotated[
         str | None,
-        typer.Option(help="Age bucket: 1 (<18), 18, 25, 35, 45, 50, 56 (56+).", callback=_parse_with(_age)),
+        typer.Option(help="Age in years (33 is the 25-34 bucket), or a bucket (25-34).", callback=_parse_with(_age)),
     ] = None,
     occupation: Annotated[
         str | None, typer.Option(help="Occupation name or code, e.g. programmer.", callback=_parse_with(_occupation))
     ] = None,
     rate: Annotated[
-        list[str] | None, typer.Option("--rate", "-r", help='A rating, "TITLE=1..5"; repeatable.')
+        list[str] | None, typer.Option("--rate", "-r", help='A rating, "TITLE=0.5..5" in half stars; repeatable.')
     ] = None,
     genre: Annotated[
         list[str] | None,
@@ -371,15 +364,16 @@ def recommend(
     redis_url: RedisOption = None,
 ) -> None:
     """Recommend movies for a profile given on the command line."""
+    from movierec_tui.batch import resolve_title, result_object
     from movierec_tui.engine import Recommender
     from movierec_tui.profile import Profile
 
     ratings = [parse_rating(r) for r in rate or []]
     genres = _parse_genres(genre)
     if year_from is not None and year_to is not None and year_from > year_to:
-        raise typer.BadParameter(f"--year-from {year_from} is after --year-to {year_to}")
+        raise UsageProblem(f"--year-from {year_from} is after --year-to {year_to}")
     settings = resolve_settings(home, milvus_uri, redis_url)
-    with friendly_errors(), Recommender(settings) as recommender:
+    with Recommender(settings) as recommender:
         profile = Profile()
         if profile_name is not None:
             stored = recommender.profiles.load(profile_name)
@@ -390,71 +384,28 @@ def recommend(
         profile.age = age if age is not None else profile.age
         profile.occupation = occupation if occupation is not None else profile.occupation
         for title, rating in ratings:
-            profile.ratings[resolve_title(recommender, title).movie_id] = rating
-        profile.genres_in += [g for include, g in genres if include]
-        profile.genres_out += [g for include, g in genres if not include]
+            profile.ratings[resolve_title(recommender, title)] = rating
+        for include, name in genres:  # a flag overrides the saved profile's opposite choice
+            wanted, unwanted = profile.genres_in, profile.genres_out
+            kept, dropped = (wanted, unwanted) if include else (unwanted, wanted)
+            kept += [] if name in kept else [name]
+            dropped[:] = [g for g in dropped if g != name]
         profile.year_min = year_from if year_from is not None else profile.year_min
         profile.year_max = year_to if year_to is not None else profile.year_max
+        if profile.year_min is not None and profile.year_max is not None and profile.year_min > profile.year_max:
+            raise UsageProblem(f"years {profile.year_min}..{profile.year_max}: the start is after the end")
         results = recommender.recommend(profile, k)
-        rated_cards = recommender.cards(list(profile.ratings))
         if as_json:
-            print(json.dumps(recommendations_json(recommender, profile, results), indent=2))
+            print(json.dumps(result_object(recommender, profile, results), indent=2))
         else:
-            print_recommendations(profile, results, rated_cards)
-
-
-def resolve_title(recommender, title: str):
-    """The movie a --rate title means; an unknown title says when the catalogue may be too old for it."""
-    from movierec_tui.titles import TitleNotFound, newer_than_catalogue_hint
-
-    try:
-        return recommender.titles.resolve(title)
-    except TitleNotFound as exc:
-        catalogue = recommender.catalogue
-        if catalogue is not None:
-            exc.hint = newer_than_catalogue_hint(title, catalogue.name, catalogue.year_max)
-        raise
-
-
-def recommendations_json(recommender, profile, results) -> dict:
-    from movierec_tui.wording import display_title
-
-    return {
-        "schema": 1,
-        "model_version": recommender.model_version,
-        "profile": json.loads(profile.to_json()),
-        "results": [
-            {
-                "rank": rank,
-                "movie_id": r.card.movie_id,
-                "title": display_title(r.card.title),
-                "movielens_title": r.card.title,
-                "year": r.card.year,
-                "genres": list(r.card.genres),
-                "score": round(r.score, 4),
-                "predicted_rating": round(r.predicted_rating, 2),
-                "mean_rating": round(r.card.mean_rating, 3),
-                "rating_count": r.card.rating_count,
-                "reason": r.reason,
-                "because_of": r.because_of,
-            }
-            for rank, r in enumerate(results, start=1)
-        ],
-        "timings_ms": {
-            "encode": round(recommender.last_timings.encode, 3),
-            "match": round(recommender.last_timings.match, 3),
-            "search": round(recommender.last_timings.search, 3),
-            "cards": round(recommender.last_timings.cards, 3),
-            "total": round(recommender.last_timings.total, 3),
-        },
-    }
+            print_recommendations(profile, results, recommender.cards(list(profile.ratings)))
 
 
 def print_recommendations(profile, results, rated_cards) -> None:
     from movierec_tui.wording import stars, title_with_year
 
     if rated_cards:
-        rated = ", ".join(f"{title_with_year(c)}={profile.ratings[m]}" for m, c in rated_cards.items())
+        rated = ", ".join(f"{title_with_year(c)}={profile.ratings[m]:g}" for m, c in rated_cards.items())
         console.print(f"[dim]rated:[/] {escape(rated)}", highlight=False)
     if not results:
         console.print("[yellow]no movie matches these filters[/]")
@@ -511,7 +462,7 @@ def evaluate(
         raise fail(f"no dataset at {path}; pass --from PATH or run `movierec-tui setup` first", EXIT_NOT_SET_UP)
     config = TrainConfig() if epochs is None else TrainConfig(epochs=epochs)
     command = "movierec-tui " + " ".join(sys.argv[1:])
-    with friendly_errors(), setup_reporter() as reporter:
+    with setup_reporter() as reporter:
         reporter.start("parse", None)
         dataset = load_dataset(path)
         reporter.finish("parse")
@@ -552,8 +503,15 @@ def status(
         raise fail("not ready: " + "; ".join(report.problems), EXIT_NOT_SET_UP)
 
 
-serve_app = typer.Typer(help="Serve the app to other people: over SSH, or in a browser.", no_args_is_help=True)
+serve_app = typer.Typer(help="Serve the app to other people: over SSH, or in a browser.")
 app.add_typer(serve_app, name="serve")
+
+
+@serve_app.callback(invoke_without_command=True)
+def serve_callback(ctx: typer.Context) -> None:
+    """Without ssh or web: a usage error of one line, as for any other missing argument."""
+    if ctx.invoked_subcommand is None:
+        raise UsageProblem("serve what? `serve ssh` or `serve web`", ctx=ctx)
 
 
 def _log_to_console() -> None:
@@ -567,16 +525,12 @@ def _log_to_console() -> None:
 
 @contextmanager
 def serving(settings: Settings):
-    """Start the shared stores for a server; a failure is one line and an exit code."""
-    from movierec_tui.serve.shared import ServeError, shared_stores
+    """Start the shared stores for a server."""
+    from movierec_tui.serve.shared import shared_stores
 
     _log_to_console()
-    with friendly_errors():
-        try:
-            with shared_stores(settings) as stores:
-                yield stores
-        except ServeError as exc:
-            raise fail(str(exc), exc.exit_code) from None
+    with shared_stores(settings) as stores:  # a ServeError is one line and its code (cli_errors)
+        yield stores
 
 
 @serve_app.command("ssh")

@@ -46,6 +46,7 @@ NEEDS_A_TERMINAL = (
 err_console = Console(stderr=True)
 
 SetUp = Callable[[Settings, "Backends"], None]
+Failure = tuple[str, int, BaseException | None]  # the one line, the exit code, the exception for the log
 
 
 class NotSetUp(Exception):
@@ -122,16 +123,14 @@ def run_served(argv: list[str]) -> int:
         settings = prepare_settings(args.home)
         run_app(settings, profile_name=args.profile, served=os.environ.get(ENV_SERVED, ""))
     except Exception as exc:
-        known = failure_of(exc)
-        if known is None:
+        code = report_known(exc)
+        if code is None:
             raise
-        message, code, cause = known
-        report_failure(message, cause)
         return code
     return 0
 
 
-def failure_of(exc: BaseException) -> tuple[str, int, BaseException | None] | None:
+def failure_of(exc: BaseException) -> Failure | None:
     """The one line, the exit code and the exception for the log (with its traceback, for a store's)
     of an error a person can cause or meet (bad data, a bad flag, a store that is down, no setup
     yet); None for anything else (a bug: let it show)."""
@@ -156,6 +155,17 @@ def failure_of(exc: BaseException) -> tuple[str, int, BaseException | None] | No
         return describe_os_error(exc), EXIT_BAD_INPUT, None
     message = library_failure(exc)  # a store library's own exception that was not wrapped
     return (message, EXIT_SERVICE, exc) if message is not None else None
+
+
+def report_known(exc: BaseException, describe: Callable[[BaseException], Failure | None] | None = None) -> int | None:
+    """Reports an error a person can cause or meet (`describe`, by default `failure_of`) as its one
+    line and returns its exit code; None for a bug, which the caller re-raises."""
+    known = (describe or failure_of)(exc)
+    if known is None:
+        return None
+    message, code, cause = known
+    report_failure(message, cause)
+    return code
 
 
 def describe_os_error(exc: OSError) -> str:

@@ -57,16 +57,32 @@ def age_bucket_for(age: int) -> int:
     return max(b for b in AGE_BUCKETS if b <= age) if age >= 18 else 1
 
 
-def parse_age_bucket(text: str) -> int:
-    """Strict: one of the MovieLens bucket codes, as the CLI flag expects."""
+def parse_age(text: str) -> int:
+    """The MovieLens bucket of an age written as a number (33 -> 25, the 25-34 bucket) or as a
+    bucket's label ("25-34", "56+", "under 18"). A bucket's code is the lowest age of its range, so
+    the codes the CLI took before (1, 18, 25, 35, 45, 50, 56) still give their own bucket."""
+    key = " ".join(text.strip().lower().split())
+    for code, label in AGE_BUCKETS.items():
+        if key == label.lower():
+            return code
+    if key.isascii() and key.isdigit():
+        return age_bucket_for(int(key))
+    labels = ", ".join(AGE_BUCKETS.values())
+    raise VocabularyError(f"age must be a number of years (e.g. 33) or a MovieLens bucket ({labels}); got {text!r}")
+
+
+STARS_MIN, STARS_MAX = 0.5, 5.0  # ratings are half stars: 0.5, 1.0, ..., 5.0
+
+
+def parse_stars(text: str) -> float:
+    """A rating in half stars ("4", "4.5"), as a float."""
     try:
-        value = int(text)
+        value = float(text.strip())
     except ValueError:
-        value = -1
-    if value in AGE_BUCKETS:
-        return value
-    codes = ", ".join(f"{code} ({label})" for code, label in AGE_BUCKETS.items())
-    raise VocabularyError(f"age must be one of the MovieLens buckets {codes}; got {text!r}")
+        value = -1.0
+    if not (STARS_MIN <= value <= STARS_MAX and (value * 2).is_integer()):
+        raise VocabularyError(f"a rating must be 0.5..5 in half stars (4, 4.5), got {text.strip()!r}")
+    return value
 
 
 def parse_occupation(text: str) -> int:

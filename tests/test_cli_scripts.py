@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from movierec_tui.cli import app
@@ -86,3 +87,116 @@ def test_status_of_a_home_never_set_up_is_exit_4(tmp_path, redis_server) -> None
     assert report["ready"] is False and report["cards"] == 0 and report["model_version"] is None
     assert "no trained model: run `movierec-tui setup`" in report["problems"]
     assert result.stderr.startswith("error: not ready: ") and len(result.stderr.splitlines()) == 1
+
+
+# -- usage errors: one line and where to read more -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["recomend"], "No such command 'recomend'. Did you mean 'recommend'? See `movierec-tui --help`"),
+        (["recommend", "--nope"], "No such option: --nope"),
+        (["recommend", "-k"], "Option '-k' requires an argument; see `movierec-tui recommend --help`"),
+        (["recommend", "-k", "0"], "Invalid value for '-k'"),
+        (["recommend", "--genre", "+Horror", "--genre", "-horror"],
+         "--genre +Horror and --genre -horror contradict each other; see `movierec-tui recommend --help`"),
+        (["recommend", "--year-from", "2000", "--year-to", "1990"],
+         "--year-from 2000 is after --year-to 1990; see `movierec-tui recommend --help`"),
+        (["status", "--jsn"], "No such option: --jsn"),
+        (["index", "--hnsw=3"], "see `movierec-tui index --help`"),
+        (["setup", "--dataset", "ml-2m"], "must be one of ml-1m"),
+        (["evaluate", "--seeds", "five"], "expected numbers like 0,5,10,20"),
+        (["serve"], "serve what? `serve ssh` or `serve web`; see `movierec-tui serve --help`"),
+        (["serve", "ssh", "--port", "0"], "see `movierec-tui serve ssh --help`"),
+    ],
+)  # fmt: skip
+def test_a_usage_error_is_one_line_with_a_help_hint_and_exit_2(args, line) -> None:
+    """Never click's boxed usage message: before the stores are opened, in any command."""
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert len(result.output.splitlines()) == 1, result.output
+    assert result.output.startswith("error: ") and line in result.output and "--help`" in result.output
+
+
+def test_age_takes_any_age_and_maps_it_to_the_chats_bucket(isolated_env) -> None:
+    from movierec_tui.chat import SetAge, parse
+    from movierec_tui.titles import TitleEntry, TitleIndex
+
+    for typed, bucket in (("33", 25), ("17", 1), ("18", 18), ("49", 45), ("70", 56), ("25-34", 25), ("56+", 56)):
+        result = run("recommend", "--age", typed, "-k", "1", "--json")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["profile"]["age"] == bucket, typed
+    titles = TitleIndex([TitleEntry(1, "Alien", 1979, 1000)])
+    assert SetAge(25, 33) in parse("I'm 33", titles)  # the chat's reading of the same age
+
+
+def test_a_flag_overrides_the_saved_profiles_opposite_genre(isolated_env) -> None:
+    from movierec_tui.profile import Profile
+    from movierec_tui.stores.backends import open_backends
+    from movierec_tui.stores.cards import CardStore
+
+    with open_backends(isolated_env) as backends:
+        CardStore(backends.redis.client).save_profile("no-horror", Profile(genres_out=["Horror"]).to_json())
+    result = run("recommend", "--profile", "no-horror", "--genre", "+Horror", "-k", "3", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["profile"]["genres_in"] == ["Horror"] and data["profile"]["genres_out"] == []
+    assert all("Horror" in r["genres"] for r in data["results"])
+
+
+# -- exit codes: one test per code of the README's table -----------------------------------------------
+
+
+def test_the_readme_lists_exactly_the_exit_codes_the_cli_uses() -> None:
+    from movierec_tui.cli_errors import EXIT_INTERRUPTED
+    from movierec_tui.launch import EXIT_BAD_INPUT, EXIT_NOT_SET_UP, EXIT_SERVICE
+
+    codes = {int(code) for code in re.findall(r"^\| `(\d+)` \|", readme_section("### Exit codes"), re.MULTILINE)}
+    assert codes == {0, 1, EXIT_BAD_INPUT, EXIT_SERVICE, EXIT_NOT_SET_UP, EXIT_INTERRUPTED}
+
+
+def test_exit_0_ok(isolated_env) -> None:
+    for args in (["status"], ["recommend", "--rate", "Alien=4.5", "-k", "2"], ["--version"], ["recommend", "--help"]):
+        assert run(*args).exit_code == 0, args
+
+
+def test_exit_2_bad_input(isolated_env, tmp_path) -> None:
+    """Beyond the usage errors above: what the stores or the data say is wrong."""
+    cases = {
+        ("recommend", "--rate", "Prairie Dogs=5"): "no movie matches 'Prairie Dogs'",
+        ("recommend", "--profile", "nobody-saved-this"): "no saved profile named 'nobody-saved-this'",
+        ("setup", "--from", str(tmp_path / "nothing-here")): "no such file or folder",
+    }
+    for args, message in cases.items():
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_exit_3_a_store_unavailable(isolated_env) -> None:
+    for command in (["status"], ["recommend", "-k", "1"], ["index"]):
+        result = runner.invoke(app, [*command, "--redis-url", DOWN_REDIS], input="{}\n")
+        assert result.exit_code == 3, (command, result.output)
+        assert "not reachable" in result.stderr and "s3cret" not in result.output
+        assert len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_exit_4_not_set_up(tmp_path, redis_server) -> None:
+    redis_url = redis_server.url.rsplit("/", 1)[0] + "/12"
+    for command in (["status"], ["recommend", "-k", "1"], ["index"]):
+        result = runner.invoke(app, [*command, "--home", str(tmp_path / "new"), "--redis-url", redis_url])
+        assert result.exit_code == 4, (command, result.output)
+        assert "movierec-tui setup" in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_exit_130_interrupted(isolated_env, monkeypatch) -> None:
+    from movierec_tui import status
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(status, "collect_status", interrupted)
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 130 and result.stderr.strip() == "error: interrupted"
+

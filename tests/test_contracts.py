@@ -20,11 +20,11 @@ ROOT = Path(__file__).resolve().parent.parent / PACKAGE
 
 # Top to bottom. A module may import from its own layer and the layers below it, never above.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("the command line", ("__main__", "cli")),
+    ("the command line", ("__main__", "cli", "cli_errors")),
     ("the servers", ("serve",)),
     ("starting the app", ("launch",)),
     ("the UI", ("app", "widgets")),
-    ("the engine and the batch jobs", ("engine", "pipeline", "status", "evaluation")),
+    ("the engine and the batch jobs", ("engine", "pipeline", "status", "evaluation", "batch")),
     ("the model, the stores and the pure text modules",
      ("model", "stores", "chat", "titles", "wording", "vocabulary", "profile", "onboarding")),
     ("the data", ("data_loader", "catalogue")),
