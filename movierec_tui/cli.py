@@ -34,6 +34,7 @@ from movierec_tui.launch import (
     NotSetUp,
     describe_os_error,
     prepare_settings,
+    report_failure,
     run_app,
 )
 
@@ -359,11 +360,17 @@ def recommend(
     k: Annotated[int, typer.Option("-k", min=1, max=1000, help="How many movies.")] = 10,
     profile_name: Annotated[str | None, typer.Option("--profile", help="Start from a saved profile.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (stable schema, see README).")] = False,
+    batch: Annotated[
+        str | None,
+        typer.Option(
+            "--batch", metavar="FILE.jsonl", help="One profile object per line (- for stdin); one JSON result per line."
+        ),
+    ] = None,
     home: HomeOption = None,
     milvus_uri: MilvusOption = None,
     redis_url: RedisOption = None,
 ) -> None:
-    """Recommend movies for a profile given on the command line."""
+    """Recommend movies for a profile given on the command line, or for each profile of a --batch file."""
     from movierec_tui.batch import resolve_title, result_object
     from movierec_tui.engine import Recommender
     from movierec_tui.profile import Profile
@@ -372,6 +379,17 @@ def recommend(
     genres = _parse_genres(genre)
     if year_from is not None and year_to is not None and year_from > year_to:
         raise UsageProblem(f"--year-from {year_from} is after --year-to {year_to}")
+    if batch is not None:
+        profile_flags = {
+            "--gender": gender, "--age": age, "--occupation": occupation, "--rate": rate, "--genre": genre,
+            "--year-from": year_from, "--year-to": year_to, "--profile": profile_name,
+        }  # fmt: skip
+        given = [flag for flag, value in profile_flags.items() if value not in (None, [])]
+        if given:
+            raise UsageProblem(f"--batch reads every profile from its file; {given[0]} cannot go with it")
+        settings = resolve_settings(home, milvus_uri, redis_url)
+        recommend_batch(settings, batch, k)
+        return
     settings = resolve_settings(home, milvus_uri, redis_url)
     with Recommender(settings) as recommender:
         profile = Profile()
@@ -399,6 +417,29 @@ def recommend(
             print(json.dumps(result_object(recommender, profile, results), indent=2))
         else:
             print_recommendations(profile, results, recommender.cards(list(profile.ratings)))
+
+
+def recommend_batch(settings: Settings, source: str, k: int) -> None:
+    """`recommend --batch`: every line's result as soon as it is ready; a line that cannot be used is
+    reported and skipped, and the exit code is 2 at the end if there was one (batch.run_batch)."""
+    from movierec_tui.batch import run_batch
+    from movierec_tui.engine import Recommender
+
+    try:
+        lines = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise fail(describe_os_error(exc), EXIT_BAD_INPUT) from None
+    name = "stdin" if source == "-" else source
+    with lines, Recommender(settings) as recommender:
+        outcome = run_batch(recommender, lines, name, k, write=_print_line, warn=report_failure)
+    if outcome.failed:
+        lines_text = ", ".join(map(str, outcome.failed[:10])) + (", ..." if len(outcome.failed) > 10 else "")
+        raise fail(f"{name}: {len(outcome.failed)} of {outcome.read} profiles could not be used (lines {lines_text})",
+                   EXIT_BAD_INPUT)  # fmt: skip
+
+
+def _print_line(text: str) -> None:
+    print(text, flush=True)
 
 
 def print_recommendations(profile, results, rated_cards) -> None:

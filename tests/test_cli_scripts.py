@@ -103,6 +103,8 @@ def test_status_of_a_home_never_set_up_is_exit_4(tmp_path, redis_server) -> None
          "--genre +Horror and --genre -horror contradict each other; see `movierec-tui recommend --help`"),
         (["recommend", "--year-from", "2000", "--year-to", "1990"],
          "--year-from 2000 is after --year-to 1990; see `movierec-tui recommend --help`"),
+        (["recommend", "--batch", "x.jsonl", "--rate", "Alien=5"],
+         "--batch reads every profile from its file; --rate cannot go with it"),
         (["status", "--jsn"], "No such option: --jsn"),
         (["index", "--hnsw=3"], "see `movierec-tui index --help`"),
         (["setup", "--dataset", "ml-2m"], "must be one of ml-1m"),
@@ -166,6 +168,7 @@ def test_exit_2_bad_input(isolated_env, tmp_path) -> None:
     cases = {
         ("recommend", "--rate", "Prairie Dogs=5"): "no movie matches 'Prairie Dogs'",
         ("recommend", "--profile", "nobody-saved-this"): "no saved profile named 'nobody-saved-this'",
+        ("recommend", "--batch", str(tmp_path / "missing.jsonl")): "missing.jsonl",
         ("setup", "--from", str(tmp_path / "nothing-here")): "no such file or folder",
     }
     for args, message in cases.items():
@@ -175,7 +178,7 @@ def test_exit_2_bad_input(isolated_env, tmp_path) -> None:
 
 
 def test_exit_3_a_store_unavailable(isolated_env) -> None:
-    for command in (["status"], ["recommend", "-k", "1"], ["index"]):
+    for command in (["status"], ["recommend", "-k", "1"], ["recommend", "--batch", "-"], ["index"]):
         result = runner.invoke(app, [*command, "--redis-url", DOWN_REDIS], input="{}\n")
         assert result.exit_code == 3, (command, result.output)
         assert "not reachable" in result.stderr and "s3cret" not in result.output
@@ -200,3 +203,65 @@ def test_exit_130_interrupted(isolated_env, monkeypatch) -> None:
     result = runner.invoke(app, ["status"])
     assert result.exit_code == 130 and result.stderr.strip() == "error: interrupted"
 
+
+# -- recommend --batch ---------------------------------------------------------------------------------
+
+
+def test_batch_gives_what_recommend_json_gives_for_its_profile(isolated_env, tmp_path) -> None:
+    """The `profile` object `--json` prints is a batch line; by id, by title and in half stars."""
+    single = run("recommend", "--age", "33", "--rate", "Star Wars=5", "--rate", "Alien=4.5", "-k", "5", "--json")
+    assert single.exit_code == 0, single.output
+    expected = json.loads(single.output)
+    by_title = {"age": 33, "gender": "female", "ratings": {"star wars": 5, "alien": "4.5"}}
+    batch = tmp_path / "profiles.jsonl"
+    batch.write_text(json.dumps(expected["profile"]) + "\n\n" + json.dumps(by_title) + "\n", encoding="utf-8")
+    result = run("recommend", "--batch", str(batch), "-k", "5")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["line"] for line in lines] == [1, 3]  # the blank line 2 is skipped
+    first, second = lines
+    assert [r["movie_id"] for r in first["results"]] == [r["movie_id"] for r in expected["results"]]
+    assert first["profile"] == expected["profile"] and first["schema"] == expected["schema"]
+    assert second["profile"]["ratings"] == expected["profile"]["ratings"] and second["profile"]["gender"] == "F"
+    assert second["profile"]["age"] == 25 and len(second["results"]) == 5
+
+
+BAD_LINES = [
+    ('{"ratings": {"Alien": 5}', "not valid JSON"),
+    ('["Alien"]', "expected a JSON object"),
+    ('{"ratings": {"Prairie Dogs": 5}}', "ratings: no movie matches 'Prairie Dogs'"),
+    ('{"ratings": {"Alien": 4.3}}', "ratings['Alien']: a rating must be 0.5..5 in half stars"),
+    ('{"ratings": {"Alien": 5, "alien": 2}}', "are the same movie, rated 5 and 2"),
+    ('{"age": 200}', "age: age must be 0..120"),
+    ('{"genres_in": ["Horror"], "genres_out": ["horror"]}', "genres_in and genres_out both have 'Horror'"),
+    ('{"year_min": 2000, "year_max": 1990}', "year_min 2000 is after year_max 1990"),
+    ('{"mood": "happy"}', "unknown field 'mood'"),
+    ('{"dismissed": "Alien"}', "dismissed: expected a list"),
+]
+
+
+def test_a_bad_batch_line_is_file_line_what_and_the_batch_goes_on(isolated_env, tmp_path) -> None:
+    good = json.dumps({"ratings": {"Alien": 5}})
+    batch = tmp_path / "mixed.jsonl"
+    batch.write_text("\n".join([good, *(text for text, _ in BAD_LINES), good]) + "\n", encoding="utf-8")
+    result = run("recommend", "--batch", str(batch), "-k", "3")
+    assert result.exit_code == 2, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["line"] for line in out] == list(range(1, len(BAD_LINES) + 3))
+    assert "results" in out[0] and "results" in out[-1]
+    errors = result.stderr.splitlines()
+    assert len(errors) == len(BAD_LINES) + 1  # one line per bad line, and the summary
+    for number, (line, (_, what)) in enumerate(zip(errors, BAD_LINES, strict=False), start=2):
+        assert line.startswith(f"error: {batch}:{number}: ") and what in line, line
+        assert out[number - 1]["error"] == line.removeprefix("error: ")
+    assert errors[-1] == f"error: {batch}: 10 of 12 profiles could not be used (lines 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)"
+
+
+def test_batch_reads_stdin_and_a_file_that_is_not_text_is_one_line(isolated_env, tmp_path) -> None:
+    result = runner.invoke(app, ["recommend", "--batch", "-", "-k", "2"], input='{"ratings": {"id:1": 4}}\n')
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)["results"]) == 2
+    binary = tmp_path / "binary.jsonl"
+    binary.write_bytes(b'{"age": 30}\n\xff\xfe\n')
+    bad = run("recommend", "--batch", str(binary))
+    assert bad.exit_code == 2 and f"{binary}:2: not UTF-8 text" in bad.stderr
