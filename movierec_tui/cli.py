@@ -604,14 +604,17 @@ def serve_ssh(
     from movierec_tui.serve.shared import session_base_env
     from movierec_tui.serve.ssh import SSHServeConfig, load_or_create_host_key, run_until_stopped
 
-    settings = resolve_settings(home, milvus_uri, redis_url)
-    try:  # both raise ValueError with a one-line reason: a bad auth choice, an unusable host key
+    try:
         config = SSHServeConfig(
             host=host, port=port, authorized_keys=authorized_keys, allow_anonymous=allow_anonymous,
             max_sessions=max_sessions, max_per_ip=max_per_ip, idle_timeout=float(idle_timeout), prefork=prefork,
         )
+    except ValueError as exc:  # flags that do not go together, e.g. no auth choice, or both
+        raise UsageProblem(str(exc)) from None
+    settings = resolve_settings(home, milvus_uri, redis_url)
+    try:
         host_key = load_or_create_host_key(settings.home / "ssh" / "host_ed25519")
-    except ValueError as exc:
+    except ValueError as exc:  # a host key file that cannot be used, with the reason
         raise fail(str(exc), EXIT_BAD_INPUT) from None
     with serving(settings) as stores:
         asyncio.run(run_until_stopped(config, session_base_env(stores), host_key))

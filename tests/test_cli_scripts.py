@@ -111,6 +111,7 @@ def test_status_of_a_home_never_set_up_is_exit_4(tmp_path, redis_server) -> None
         (["evaluate", "--seeds", "five"], "expected numbers like 0,5,10,20"),
         (["serve"], "serve what? `serve ssh` or `serve web`; see `movierec-tui serve --help`"),
         (["serve", "ssh", "--port", "0"], "see `movierec-tui serve ssh --help`"),
+        (["serve", "ssh"], "serve ssh needs exactly one of --authorized-keys FILE and --allow-anonymous; see"),
     ],
 )  # fmt: skip
 def test_a_usage_error_is_one_line_with_a_help_hint_and_exit_2(args, line) -> None:
