@@ -194,6 +194,20 @@ def test_exit_4_not_set_up(tmp_path, redis_server) -> None:
         assert "movierec-tui setup" in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
 
 
+def test_exit_1_a_bug_keeps_its_traceback(isolated_env, monkeypatch) -> None:
+    """An exception that is none of the project's own is not dressed up as bad input or a store down:
+    it leaves the command, and Python exits 1 with its traceback."""
+    from movierec_tui import status
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(status, "collect_status", broken)
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 1 and isinstance(result.exception, ZeroDivisionError)
+    assert "error:" not in result.output
+
+
 def test_exit_130_interrupted(isolated_env, monkeypatch) -> None:
     from movierec_tui import status
 
