@@ -38,6 +38,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -49,6 +50,7 @@ __all__ = [
     "AmbiguousTitle",
     "TitleEntry",
     "TitleIndex",
+    "TitleMatch",
     "TitleNotFound",
     "display_title",
 ]
@@ -66,6 +68,10 @@ POPULARITY_FACTOR = 3  # the most rated hit wins a tie when it has >= 3x the rat
 MAX_CANDIDATES = 10  # at most this many candidates are kept on an AmbiguousTitle
 MAX_CLOSEST = 5  # at most this many candidates are kept on a TitleNotFound
 _ECHO_CHARS = 80  # the query is echoed in messages cut to this length
+SURE_PREFIX_CHARS = 4  # a start of a title this long may be sure ...
+SURE_COVER = 0.5  # ... when it covers at least this share of the title (same for words inside)
+SURE_INSIDE_WORDS = 3  # this many words inside a title are sure whatever their share ("empire strikes back")
+SURE_TYPO_CHARS = 6  # a typo match is sure only for a query this long, one slip away, first letter right
 
 # Only English articles are optional in a query: "Die Hard" must not become "Hard".
 _LEADING_ENGLISH_ARTICLE = re.compile(r"^\s*(?:the|an|a)\s+(?=\S)", re.IGNORECASE)
@@ -127,6 +133,20 @@ class TitleEntry:
     title: str  # as MovieLens ships it, without the year: "Matrix, The"
     year: int | None  # None: the dataset gives no year
     popularity: int  # number of ratings; breaks ties
+
+
+Sureness = Literal["exact", "confident", "guess"]
+
+
+@dataclass(frozen=True)
+class TitleMatch:
+    """A resolved movie and how sure the match is: "exact" (the title or an alternate one, up to case,
+    punctuation and an article), "confident" (a franchise head, most of a title, or a slip in a long
+    word) or "guess" (a short start, a few words inside a longer title, a loose typo). A guess is
+    never acted on without a yes."""
+
+    movie: TitleEntry
+    sureness: Sureness
 
 
 # "id:246": a movie by its id, the one way to reach either of two movies with the same title and year.
@@ -265,11 +285,16 @@ class TitleIndex:
 
     def resolve(self, query: str) -> TitleEntry:
         """The one movie the query means; raises TitleNotFound or AmbiguousTitle. "id:246" is movie 246."""
+        return self.match(query).movie
+
+    def match(self, query: str) -> TitleMatch:
+        """Like :meth:`resolve`, and how sure the match is (see :class:`TitleMatch`): the chat acts at
+        once on an "exact" or "confident" match and asks first about a "guess"."""
         by_id = _BY_ID.match(query)
         if by_id:
             if int(by_id["id"]) not in self._by_id:
                 raise TitleNotFound(query, [])
-            return self._entries[self._by_id[int(by_id["id"])]]
+            return TitleMatch(self._entries[self._by_id[int(by_id["id"])]], "exact")
         readings = _readings(query)
         if not readings:
             raise TitleNotFound(query, [])
@@ -279,7 +304,8 @@ class TitleIndex:
             for reading in readings:
                 hits = tier(reading)
                 if hits:
-                    return self._decide(query, hits, franchise=tier == self._head_hits)
+                    movie = self._decide(query, hits, franchise=tier == self._head_hits)
+                    return TitleMatch(movie, self._sureness(tier, reading, movie))
 
         # Typos: only the first reading, so "Alien 1980" does not fuzzily turn into "Alien" (1979).
         first = readings[0]
@@ -287,9 +313,35 @@ class TitleIndex:
         typo_hits = self._ranked(scores, FUZZY_CUTOFF - FUZZY_MARGIN, first.year)
         if typo_hits and typo_hits[0][1] >= FUZZY_CUTOFF:
             best = typo_hits[0][1]
-            return self._decide(query, [i for i, score in typo_hits if score >= best - FUZZY_MARGIN])
+            movie = self._decide(query, [i for i, score in typo_hits if score >= best - FUZZY_MARGIN])
+            title = self._bare[self._by_id[movie.movie_id]]
+            sure = (
+                len(first.bare) >= SURE_TYPO_CHARS
+                and best >= ONE_EDIT_SCORE
+                and title[:1] == first.bare[:1]
+                and re.findall(r"\d+", title) == re.findall(r"\d+", first.bare)  # "alien 5" is not Alien³
+            )
+            return TitleMatch(movie, "confident" if sure else "guess")
 
         raise TitleNotFound(query, self._closest(first.bare, scores))
+
+    def _sureness(self, tier: object, reading: _Reading, movie: TitleEntry) -> Sureness:
+        """How sure a match found by `tier` is: the whole title (or an alternate one) is "exact"; the
+        part before a colon, a long enough start of a title or a run of words covering enough of it
+        is "confident"; a short start or a word or two inside a long title ("im" -> "Immortal
+        Beloved", "seventeen" -> "Edge of Seventeen") is a "guess"."""
+        if tier in (self._exact_hits, self._alternate_hits):
+            return "exact"
+        if tier == self._head_hits:
+            return "confident"
+        title = self._bare[self._by_id[movie.movie_id]]
+        covered = len(reading.bare) / max(1, len(title))
+        if tier == self._prefix_hits and len(reading.bare) >= SURE_PREFIX_CHARS and covered >= SURE_COVER:
+            return "confident"
+        words = len(reading.bare.split())
+        if tier == self._inside_hits and (words >= SURE_INSIDE_WORDS or (words >= 2 and covered >= SURE_COVER)):
+            return "confident"
+        return "guess"
 
     def _decide(self, query: str, hits: list[int], *, franchise: bool = False) -> TitleEntry:
         ranked = sorted(set(hits), key=self._popularity_order)

@@ -510,3 +510,28 @@ def test_an_unknown_title_may_be_newer_than_the_catalogue() -> None:
     assert newer_than_catalogue_hint("Casablanca 1942", "MovieLens 1M", 2000) is None  # inside the catalogue
     assert newer_than_catalogue_hint("Inception", "MovieLens 32M", 2023) is None  # the newest catalogue
     assert str(TitleNotFound("Inception", [], hint)) == f"no movie matches 'Inception'. {hint}"
+
+
+# -- how sure a match is: the chat acts on "exact" and "confident", and asks about a "guess" ----------
+
+
+@pytest.mark.parametrize(
+    ("query", "title", "sureness"),
+    [
+        ("the matrix", "Matrix, The", "exact"),
+        ("Se7en", "Seven (Se7en)", "exact"),
+        ("godfather 2", "Godfather: Part II, The", "exact"),
+        ("Star Wars", "Star Wars: Episode IV - A New Hope", "confident"),  # the franchise head
+        ("terminator 2 judgment", "Terminator 2: Judgment Day", "confident"),  # most of a title
+        ("empire strikes back", "Star Wars: Episode V - The Empire Strikes Back", "confident"),
+        ("blade runer", "Blade Runner", "confident"),  # one slip in a long word
+        ("bla", "Blade Runner", "guess"),  # a short start of a title
+        ("Alien 5", "Alien³", "guess"),  # one character away, but another number
+        ("heats", "Heat", "guess"),  # a slip in a short word
+        ("children", "City of Lost Children, The", "guess"),  # a word inside a longer title
+    ],
+)
+def test_match_says_how_sure_it_is(index: TitleIndex, query: str, title: str, sureness: str) -> None:
+    found = index.match(query)
+    assert (found.movie.title, found.sureness) == (title, sureness)
+    assert index.resolve(query) == found.movie
