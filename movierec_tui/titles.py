@@ -136,6 +136,7 @@ class TitleEntry:
 
 
 Sureness = Literal["exact", "confident", "guess"]
+FoundBy = Literal["id", "title", "alternate", "head", "prefix", "inside", "typo"]
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ class TitleMatch:
 
     movie: TitleEntry
     sureness: Sureness
+    found_by: FoundBy = "title"  # the tier that found it: a "head" may be any of a franchise's movies
 
 
 # "id:246": a movie by its id, the one way to reach either of two movies with the same title and year.
@@ -294,18 +296,24 @@ class TitleIndex:
         if by_id:
             if int(by_id["id"]) not in self._by_id:
                 raise TitleNotFound(query, [])
-            return TitleMatch(self._entries[self._by_id[int(by_id["id"])]], "exact")
+            return TitleMatch(self._entries[self._by_id[int(by_id["id"])]], "exact", "id")
         readings = _readings(query)
         if not readings:
             raise TitleNotFound(query, [])
 
-        tiers = (self._exact_hits, self._alternate_hits, self._head_hits, self._prefix_hits)
-        for tier in (*tiers, self._inside_hits):
+        tiers = (
+            (self._exact_hits, "title"),
+            (self._alternate_hits, "alternate"),
+            (self._head_hits, "head"),
+            (self._prefix_hits, "prefix"),
+            (self._inside_hits, "inside"),
+        )
+        for tier, found_by in tiers:
             for reading in readings:
                 hits = tier(reading)
                 if hits:
-                    movie = self._decide(query, hits, franchise=tier == self._head_hits)
-                    return TitleMatch(movie, self._sureness(tier, reading, movie))
+                    movie = self._decide(query, hits, franchise=found_by == "head")
+                    return TitleMatch(movie, self._sureness(found_by, reading, movie), found_by)
 
         # Typos: only the first reading, so "Alien 1980" does not fuzzily turn into "Alien" (1979).
         first = readings[0]
@@ -321,25 +329,28 @@ class TitleIndex:
                 and title[:1] == first.bare[:1]
                 and re.findall(r"\d+", title) == re.findall(r"\d+", first.bare)  # "alien 5" is not Alien³
             )
-            return TitleMatch(movie, "confident" if sure else "guess")
+            return TitleMatch(movie, "confident" if sure else "guess", "typo")
 
         raise TitleNotFound(query, self._closest(first.bare, scores))
 
-    def _sureness(self, tier: object, reading: _Reading, movie: TitleEntry) -> Sureness:
-        """How sure a match found by `tier` is: the whole title (or an alternate one) is "exact"; the
-        part before a colon, a long enough start of a title or a run of words covering enough of it
-        is "confident"; a short start or a word or two inside a long title ("im" -> "Immortal
-        Beloved", "seventeen" -> "Edge of Seventeen") is a "guess"."""
-        if tier in (self._exact_hits, self._alternate_hits):
+    def _sureness(self, found_by: FoundBy, reading: _Reading, movie: TitleEntry) -> Sureness:
+        """How sure a match is: the whole title (or an alternate one) is "exact"; the part before a
+        colon, the part after it ("the phantom menace"), a long enough start of a title that ends
+        where a word does, or a run of words covering enough of it is "confident"; a short start, a
+        start ending inside a word ("heath" -> "Heathers") or a word or two inside a long title
+        ("im" -> "Immortal Beloved", "seventeen" -> "Edge of Seventeen") is a "guess"."""
+        if found_by in ("title", "alternate"):
             return "exact"
-        if tier == self._head_hits:
+        if found_by == "head" or reading.bare in _tail_keys(movie.title):
             return "confident"
-        title = self._bare[self._by_id[movie.movie_id]]
+        i = self._by_id[movie.movie_id]
+        title = self._bare[i]
         covered = len(reading.bare) / max(1, len(title))
-        if tier == self._prefix_hits and len(reading.bare) >= SURE_PREFIX_CHARS and covered >= SURE_COVER:
+        whole_words = f"{title} ".startswith(f"{reading.bare} ") or f"{self._full[i]} ".startswith(f"{reading.full} ")
+        if found_by == "prefix" and len(reading.bare) >= SURE_PREFIX_CHARS and covered >= SURE_COVER and whole_words:
             return "confident"
         words = len(reading.bare.split())
-        if tier == self._inside_hits and (words >= SURE_INSIDE_WORDS or (words >= 2 and covered >= SURE_COVER)):
+        if found_by == "inside" and (words >= SURE_INSIDE_WORDS or (words >= 2 and covered >= SURE_COVER)):
             return "confident"
         return "guess"
 
@@ -597,6 +608,15 @@ def _title_keys(title: str) -> tuple[str, str]:
     full = _norm(display)
     bare = _norm(rest) if rest is not None else _norm(_LEADING_ENGLISH_ARTICLE.sub("", display))
     return full, bare or full
+
+
+def _tail_keys(title: str) -> tuple[str, ...]:
+    """Keys of a title's own name after its series ("Star Wars: Episode I - The Phantom Menace" ->
+    "the phantom menace", "phantom menace"); none for a title without one."""
+    main, _ = split_alternates(title)
+    display, _ = front_article(main)
+    parts = re.split(r":\s+|\s+-\s+", display)
+    return _title_keys(parts[-1]) if len(parts) > 1 else ()
 
 
 def _sorted_words(key: str) -> str:

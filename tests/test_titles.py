@@ -529,9 +529,19 @@ def test_an_unknown_title_may_be_newer_than_the_catalogue() -> None:
         ("Alien 5", "Alien³", "guess"),  # one character away, but another number
         ("heats", "Heat", "guess"),  # a slip in a short word
         ("children", "City of Lost Children, The", "guess"),  # a word inside a longer title
+        ("the phantom menace", "Star Wars: Episode I - The Phantom Menace", "confident"),  # its own name
+        ("wrath of khan", "Star Trek: The Wrath of Khan", "confident"),
+        ("blade run", "Blade Runner", "guess"),  # a start that ends inside a word
     ],
 )
 def test_match_says_how_sure_it_is(index: TitleIndex, query: str, title: str, sureness: str) -> None:
     found = index.match(query)
     assert (found.movie.title, found.sureness) == (title, sureness)
     assert index.resolve(query) == found.movie
+
+
+def test_match_says_which_tier_found_it(index: TitleIndex) -> None:
+    """ "Star Wars 5": the chat must know "Star Wars" is a franchise head, whose parts are numbered."""
+    assert index.match("Star Wars").found_by == "head"
+    assert index.match("Heat").found_by == "title"
+    assert index.match("id:1").found_by == "id"
