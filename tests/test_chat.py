@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from movierec_tui import wording
 from movierec_tui.chat import (
     AllowGenre,
+    Answer,
     Back,
     ClearFilters,
     Dismiss,
@@ -251,9 +252,11 @@ def test_control_characters_never_survive_cleaning() -> None:
 
 
 @settings(derandomize=True, max_examples=300, deadline=None)
-@given(st.text(max_size=300), st.sampled_from([None, "age", "gender", "occupation", "rating"]))
+@given(st.text(max_size=300), st.sampled_from([None, "age", "gender", "occupation", "rating", "confirm", "which"]))
 def test_any_text_gives_intents_and_never_raises(text: str, kind: str | None) -> None:
-    expecting = None if kind is None else Expecting(kind, HEAT if kind == "rating" else None)  # type: ignore[arg-type]
+    movie_kind = kind in ("rating", "confirm")
+    choices = ("loved Hamlet (1990)", "loved Hamlet (1996)") if kind == "which" else ()
+    expecting = None if kind is None else Expecting(kind, HEAT if movie_kind else None, choices)  # type: ignore[arg-type]
     intents = parse(text, TITLES, expecting)
     assert intents
     for intent in intents:
@@ -318,3 +321,73 @@ def test_huge_messages_of_markup_and_control_characters_are_answered_fast(pieces
             assert "\n" not in intent.message and len(intent.text) <= wording.MAX_INPUT_CHARS
             assert not any(c in intent.message for c in "\x00\x07\x1b\r")
     assert "\x1b" not in wording.clean(text) and "\x00" not in wording.clean(text)
+
+
+# -- numbers first, half stars, and how sure each intent is (issue 16) -----------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["I'm -5", "I'm 0", "I'm 200", "rate 7", "rate 0", "Heat 0", "Heat -5", "Heat 4.3", "-5", "0", "4.5"]
+)
+def test_numbers_that_are_no_age_or_rating_are_explained_never_looked_up(text: str) -> None:
+    """ "I'm -5" once rated Immortal Beloved 5 and "rate 7" asked about The 7th Voyage of Sinbad."""
+    result = one(text)
+    assert isinstance(result, Unknown), result
+    assert any(word in result.message.lower() for word in ("ratings go from 0.5", "age", "stars for which"))
+
+
+def test_a_number_alone_is_an_age_asked_about_first_and_a_title_only_when_exactly_one() -> None:
+    assert one("seventeen") == SetAge(1, 17) and one("seventeen").sureness == "guess"
+    assert one("34").sureness == "guess"
+    assert one("I'm thirty-four") == SetAge(25, 34) and one("I'm thirty-four").sureness == "exact"
+    assert one("seventeen", Expecting("age")).sureness == "exact"
+    assert one("1941") == Mention(movie("1941", 1979))
+
+
+@pytest.mark.parametrize(
+    ("text", "rating"),
+    [("Heat 4.5", 4.5), ("Heat 4.5/5", 4.5), ("Heat 9/10", 4.5), ("Heat 3½", 3.5), ("Heat ★★★★½", 4.5),
+     ("4.5 stars for Heat", 4.5), ("rate heat 9/10", 4.5), ("Heat 0.5", 0.5)],
+)  # fmt: skip
+def test_half_stars(text: str, rating: float) -> None:
+    assert one(text) == Rate(HEAT, rating)
+    assert one(f"{rating}", Expecting("rating", HEAT)) == Rate(HEAT, rating)
+
+
+def test_star_wars_1_2_is_neither_a_rating_nor_a_filter() -> None:
+    for text in ("star wars 1 2", "Star Wars 5"):
+        result = one(text)
+        assert isinstance(result, Unknown) and "war" not in " ".join(result.suggestions[:1]).lower().split()
+        assert not any(s.startswith(("no ", "only ")) for s in result.suggestions)
+
+
+def test_what_the_issue_found_not_understood() -> None:
+    assert one("nothing before 1970") == YearRange(1970, None)
+    assert one("nothing after 1990") == YearRange(None, 1990)
+    assert parse("loved Alien and Heat", TITLES) == [Rate(ALIEN, 5), Rate(HEAT, 5)]
+    assert one("I'm a retired teacher") == SetOccupation(13)
+    assert one("I'm a senior software engineer") == SetOccupation(12)
+    assert one("loved the good, the bad and the ugly") == Rate(movie("Good, The Bad and The Ugly, The", 1966), 5)
+
+
+def test_titles_matched_loosely_are_guesses_and_come_last() -> None:
+    assert one("Heat 4").sureness == "exact"
+    assert one("loved alein").sureness == "guess"
+    intents = parse("loved alein and Heat", TITLES)
+    assert intents == [Rate(HEAT, 5), Rate(ALIEN, 5)]
+    assert [i.sureness for i in intents] == ["exact", "guess"]
+
+
+def test_answers_to_did_you_mean_and_which_one() -> None:
+    assert one("yes", Expecting("confirm", HEAT)) == Answer(True)
+    assert one("nope", Expecting("confirm", HEAT)) == Answer(False)
+    assert parse("no, Titanic", TITLES, Expecting("confirm", HEAT)) == [Answer(False), Mention(TITANIC)]
+    which = Expecting("which", choices=("loved Hamlet (1990)", "loved Hamlet (1996)", "help"))
+    hamlet_96 = Rate(movie("Hamlet", 1996), 5)
+    assert one("1996", which) == hamlet_96
+    assert one("the 1996 one", which) == hamlet_96
+    assert one("second", which) == hamlet_96
+    assert one("last one", which) == hamlet_96
+    assert one("1", which) == Rate(movie("Hamlet", 1990), 5)
+    assert isinstance(one("1997", which), Unknown)  # no such reading: not a guess
+    assert one("loved hamlet").choose

@@ -1,8 +1,14 @@
 """What a person types in the chat, turned into intents, and intents applied to a profile.
 
-Four parts: `intents` (what a message can mean), `phrases` (the words and patterns known),
-`parser` (`parse`: text -> intents) and `edits` (`apply_intent`: profile + intent -> new profile).
-Import from here; the parts are split for size, not for separate use.
+The parts: `intents` (what a message can mean), `phrases` (the words and patterns known),
+`numbers` and `filters` (reading numbers, genres and years), `parser` (`parse`: text -> intents)
+and `edits` (`apply_intent`: profile + intent -> new profile). Import from here; the parts are split
+for size, not for separate use.
+
+Every intent says how sure the parser is (`sureness`: exact, confident or guess). Numbers are read as
+numbers first ("I'm -5" is no age, "rate 7" no rating, "seventeen" an age to ask about), a title
+matched loosely is a guess, and guesses come last in the list: the conversation asks "Did you mean
+...?" about each and acts only on a yes.
 
 Pure on purpose: no Textual, Redis, Milvus or Paddle here, only a :class:`TitleIndex` to resolve
 titles. So every phrasing the app understands is tested in milliseconds, and the UI stays a thin
@@ -27,6 +33,7 @@ understood as a whole.
 from movierec_tui.chat.edits import Edit, apply_intent, unchanged_message
 from movierec_tui.chat.intents import (
     AllowGenre,
+    Answer,
     Back,
     ClearFilters,
     Dismiss,
@@ -46,6 +53,7 @@ from movierec_tui.chat.intents import (
     SetGender,
     SetOccupation,
     Skip,
+    Sure,
     Undo,
     Unknown,
     Why,
@@ -59,6 +67,7 @@ __all__ = [
     "MAX_SUGGESTIONS",
     "QUICK_OCCUPATIONS",
     "AllowGenre",
+    "Answer",
     "Back",
     "ClearFilters",
     "Dismiss",
@@ -79,6 +88,7 @@ __all__ = [
     "SetGender",
     "SetOccupation",
     "Skip",
+    "Sure",
     "Undo",
     "Unknown",
     "Why",

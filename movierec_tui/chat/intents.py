@@ -1,141 +1,166 @@
-"""What a message means: one frozen dataclass per kind of request, and the question being answered."""
+"""What a message means: one frozen dataclass per kind of request, and the question being answered.
+
+Every intent carries `sureness`, how sure the parser is of it (see :class:`Sure`). It is left out of
+equality on purpose: "Rate(Alien, 5)" is the same request however it was read, and the conversation,
+not the comparison, decides what a guess needs (a yes before anything is done).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
-from movierec_tui.titles import TitleEntry
+from movierec_tui.titles import Sureness, TitleEntry
 
 
 @dataclass(frozen=True)
-class SetAge:
+class Sure:
+    """How sure the parser is: "exact" (the words and any title as written), "confident" (a title
+    found by its start, its franchise or a slip in a long word), "guess" (a title found loosely: the
+    conversation asks "Did you mean ...?" and acts only on a yes), or "confirmed" (a guess the
+    person said yes to)."""
+
+    sureness: Sureness | Literal["confirmed"] = field(default="exact", kw_only=True, compare=False)
+
+
+@dataclass(frozen=True)
+class SetAge(Sure):
     bucket: int  # a MovieLens age bucket code (1, 18, 25, ...)
     age: int | None = None  # the age as typed, when one was
 
 
 @dataclass(frozen=True)
-class SetGender:
+class SetGender(Sure):
     gender: str  # "M" or "F"
 
 
 @dataclass(frozen=True)
-class SetOccupation:
+class SetOccupation(Sure):
     code: int  # 0..20
 
 
 @dataclass(frozen=True)
-class Rate:
+class Rate(Sure):
     movie: TitleEntry
-    rating: int  # 1..5
+    rating: float  # 0.5..5 in half stars
 
 
 @dataclass(frozen=True)
-class Mention:
+class Mention(Sure):
     """Just a title ("Heat", "I've seen Heat"): the app asks how they liked it."""
 
     movie: TitleEntry
 
 
 @dataclass(frozen=True)
-class ExcludeGenre:
+class ExcludeGenre(Sure):
     genres: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class OnlyGenre:
+class OnlyGenre(Sure):
     genres: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class AllowGenre:
+class AllowGenre(Sure):
     """Undo an exclusion: "horror is fine"."""
 
     genres: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class YearRange:
+class YearRange(Sure):
     start: int | None  # inclusive; None for open
     end: int | None
 
 
 @dataclass(frozen=True)
-class MoreLike:
+class MoreLike(Sure):
     movie: TitleEntry | None  # None: "more like this", the focused card
 
 
 @dataclass(frozen=True)
-class Why:
+class Why(Sure):
     movie: TitleEntry | None  # None: the focused card
 
 
 @dataclass(frozen=True)
-class Forget:
+class Forget(Sure):
     movie: TitleEntry
 
 
 @dataclass(frozen=True)
-class Dismiss:
+class Dismiss(Sure):
     movie: TitleEntry
 
 
 @dataclass(frozen=True)
-class ClearFilters:
+class ClearFilters(Sure):
     pass
 
 
 @dataclass(frozen=True)
-class Reset:
+class Reset(Sure):
     pass
 
 
 @dataclass(frozen=True)
-class Help:
+class Help(Sure):
     pass
 
 
 @dataclass(frozen=True)
-class Skip:
+class Skip(Sure):
     """Skip the current question or movie."""
 
 
 @dataclass(frozen=True)
-class Back:
+class Back(Sure):
     """Stop the questions, or leave "more like X" for one's own recommendations."""
 
 
 @dataclass(frozen=True)
-class Undo:
+class Undo(Sure):
     pass
 
 
 @dataclass(frozen=True)
-class Save:
+class Save(Sure):
     name: str | None  # None: the current name (or ask for one)
 
 
 @dataclass(frozen=True)
-class Load:
+class Load(Sure):
     name: str | None  # None: list the saved profiles
 
 
 @dataclass(frozen=True)
-class Unknown:
+class Answer(Sure):
+    """ "yes" or "no" to "Did you mean ...?"."""
+
+    yes: bool
+
+
+@dataclass(frozen=True)
+class Unknown(Sure):
     text: str  # what was typed, cleaned and cut
     message: str  # one line: what went wrong, or a friendly answer
     suggestions: tuple[str, ...] = ()  # complete messages that would be understood
+    choose: bool = False  # the suggestions are readings of one request: "1996" or "the second" picks one
 
 
 Intent = (
     SetAge | SetGender | SetOccupation | Rate | Mention | ExcludeGenre | OnlyGenre | AllowGenre | YearRange
-    | MoreLike | Why | Forget | Dismiss | ClearFilters | Reset | Help | Skip | Back | Undo | Save | Load | Unknown
+    | MoreLike | Why | Forget | Dismiss | ClearFilters | Reset | Help | Skip | Back | Undo | Save | Load | Answer
+    | Unknown
 )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Expecting:
-    """The question the app just asked, so that "34", "f" or "loved it" can be understood."""
+    """The question the app just asked, so that "34", "f", "loved it", "yes" or "1996" can be understood."""
 
-    kind: Literal["age", "gender", "occupation", "rating"]
-    movie: TitleEntry | None = None  # for "rating"
+    kind: Literal["age", "gender", "occupation", "rating", "confirm", "which"]
+    movie: TitleEntry | None = None  # for "rating" and "confirm"
+    choices: tuple[str, ...] = ()  # for "which": the complete messages offered ("loved Hamlet (1996)")

@@ -11,8 +11,10 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from movierec_tui.chat.filters import find_years, genre_filter, genre_in, genres_of
+from movierec_tui.chat.filters import key as _key
 from movierec_tui.chat.intents import (
-    AllowGenre,
+    Answer,
     Back,
     ClearFilters,
     Dismiss,
@@ -37,17 +39,14 @@ from movierec_tui.chat.intents import (
     Why,
     YearRange,
 )
+from movierec_tui.chat.numbers import out_of_ten, read_number, valid_age, valid_rating
 from movierec_tui.chat.phrases import (
     ADJECTIVES,
-    AFTER,
     AGE_LABELS,
     ANSWERS,
     ANY_YEAR_WORDS,
     BACK_WORDS,
-    BEFORE,
     CLEAR_WORDS,
-    DECADE,
-    DECADE_WORDS,
     DISMISS,
     EXAMPLES,
     FILLER_END,
@@ -55,12 +54,12 @@ from movierec_tui.chat.phrases import (
     FILTER_NOISE_END,
     FILTER_NOISE_START,
     FORGET,
-    GENRE_RULES,
     GREETINGS,
     HELP_WORDS,
     LIST_WORDS,
     MORE_LIKE,
-    RANGE,
+    NO_WORDS,
+    ORDINALS,
     RATE_WITHOUT_NUMBER,
     RATING_ADJECTIVE,
     RATING_PREFIX,
@@ -74,14 +73,17 @@ from movierec_tui.chat.phrases import (
     UNDO_WORDS,
     VERBS,
     WHY,
+    YEAR_NEGATIONS,
+    YES_WORDS,
 )
 from movierec_tui.profile import MAX_NAME_CHARS, valid_profile_name
-from movierec_tui.titles import AmbiguousTitle, TitleEntry, TitleIndex, TitleNotFound
-from movierec_tui.vocabulary import GENDER_WORDS, age_bucket_for, parse_gender, parse_genre, parse_occupation
+from movierec_tui.titles import AmbiguousTitle, TitleIndex, TitleMatch, TitleNotFound
+from movierec_tui.vocabulary import GENDER_WORDS, age_bucket_for, parse_gender, parse_occupation
 from movierec_tui.wording import clean, title_with_year
 
 MAX_SUGGESTIONS = 5
 _ECHO_CHARS = 60
+_NUMERIC = re.compile(r"[\d\s.,/½★*+-]+")  # a "title" that is only a number or a rating
 
 # -- the entry point ------------------------------------------------------------------------------
 
@@ -94,13 +96,19 @@ def parse(text: object, titles: TitleIndex, expecting: Expecting | None = None) 
     parser = _Parser(titles, expecting)
     whole = parser.parse_chunk(cleaned)
     if whole is not None:
-        return whole
+        return _guesses_last(whole)
     chunks = [c.strip() for c in re.split(r"[;,\n]|\s+&\s+", cleaned) if c.strip()]
     if 1 < len(chunks) <= 12:
         parts = [parser.parse_chunk(chunk) for chunk in chunks]
         if all(p is not None for p in parts):
-            return [intent for part in parts for intent in part or ()]
+            return _guesses_last([intent for part in parts for intent in part or ()])
     return [parser.unknown(cleaned)]
+
+
+def _guesses_last(intents: list[Intent]) -> list[Intent]:
+    """What is sure is done first; the guesses, each asked about ("Did you mean ...?"), come last, so
+    a question is the last thing said and any other message simply moves on from it."""
+    return sorted(intents, key=lambda intent: intent.sureness == "guess")
 
 
 def echo(text: str) -> str:
@@ -132,7 +140,7 @@ class _Parser:
     def parse_chunk(self, text: str) -> list[Intent] | None:
         """Intents for one chunk, or None when no rule understood it."""
         key = _key(text)
-        if key in GREETINGS:
+        if key in GREETINGS or text.strip() == "?":
             return [Help()]
         if key in THANKS:
             return [Unknown(text, "You're welcome! Rate a few more movies to sharpen the list.", ("help",))]
@@ -142,6 +150,7 @@ class _Parser:
         rules: tuple[Rule, ...] = (
             self._contextual,
             self._command,
+            self._numbers,
             self._why,
             self._more_like,
             self._forget,
@@ -158,22 +167,28 @@ class _Parser:
 
     # -- helpers ----------------------------------------------------------------------------------
 
-    def resolve(self, query: str, rebuild: Callable[[str], str], bare: bool = False) -> TitleEntry | None:
-        """The movie, or None after remembering why not (for the final explanation)."""
+    def resolve(self, query: str, rebuild: Callable[[str], str], bare: bool = False) -> TitleMatch | None:
+        """The movie and how sure the match is, or None after remembering why not (for the final
+        explanation). A number is a title only when a title is that number exactly ("1941", "10"):
+        "7" is not *The 7th Voyage of Sinbad*."""
         query = query.strip().strip("\"'“”‘’`«»")
         if not query:
             return None
         try:
-            return self.titles.resolve(query)
+            match = self.titles.match(query)
         except (TitleNotFound, AmbiguousTitle) as exc:
-            self.failures.append(_Failure(rebuild, exc, bare))
+            if not _NUMERIC.fullmatch(query):
+                self.failures.append(_Failure(rebuild, exc, bare))
             return None
+        if _NUMERIC.fullmatch(query) and match.sureness != "exact":
+            return None
+        return match
 
     def unknown(self, text: str) -> Unknown:
         """The most useful explanation for a message nothing understood."""
-        genres = _genres_of(_key(text))
+        genres = genres_of(_key(text))
         if genres is None:
-            genre = _genre_in(text)
+            genre = genre_in(text, [c for f in self.failures for c in f.error.candidates])
             genres = (genre,) if genre else None
         ambiguous = [f for f in self.failures if isinstance(f.error, AmbiguousTitle)]
         with_candidates = [f for f in self.failures if f.error.candidates]
@@ -191,7 +206,7 @@ class _Parser:
                 suggestions = (*suggestions[: MAX_SUGGESTIONS - 1], "help")
             else:
                 message = f"I don't know a movie called '{echo(failure.error.query)}'. Did you mean:"
-            return Unknown(text, message, suggestions)
+            return Unknown(text, message, suggestions, choose=True)
         return Unknown(text, f"Sorry, I didn't understand '{echo(text)}'. You could say:", _examples_for(text))
 
     # -- rules ------------------------------------------------------------------------------------
@@ -202,6 +217,10 @@ class _Parser:
             return None
         key = _key(text)
         kind = self.expecting.kind
+        if kind == "confirm" and (key in YES_WORDS or key in NO_WORDS):
+            return [Answer(key in YES_WORDS)]
+        if kind == "which" and key not in SKIP_WORDS:
+            return self._which(key)
         if key in SKIP_WORDS:
             return [Skip()]
         if kind == "age":
@@ -221,10 +240,27 @@ class _Parser:
             rating = _rating_answer(key)
             if rating is None:
                 return None
-            if not 1 <= rating <= 5:
-                return [Unknown(text, "Ratings go from 1 (hated it) to 5 (loved it).", ("5", "4", "3", "2", "1"))]
+            if not valid_rating(rating):
+                return [_rating_range(text, ("5", "4", "3", "2", "1"))]
             return [Rate(self.expecting.movie, rating)]
         return None
+
+    def _which(self, key: str) -> list[Intent] | None:
+        """ "1996", "the second", "2", "the 1996 one": picks one of the readings just offered."""
+        choices = [c for c in self.expecting.choices if c != "help"] if self.expecting else []
+        pick: str | None = None
+        year = re.fullmatch(r"(?:the\s+)?(?:one\s+)?(?:from\s+|in\s+|of\s+)?((?:18|19|20)\d\d)(?:\s+one)?", key)
+        position = re.fullmatch(r"(?:the\s+|#|number\s+)?(\d|[a-z]+)(?:\s+one)?", key)
+        if year:
+            fitting = [c for c in choices if f"({year.group(1)})" in c]
+            pick = fitting[0] if len(fitting) == 1 else None
+        elif position:
+            word = position.group(1)
+            index = len(choices) - 1 if word == "last" else int(word) - 1 if word.isdigit() else ORDINALS.get(word, -1)
+            pick = choices[index] if 0 <= index < len(choices) else None
+        if pick is None:
+            return None
+        return _Parser(self.titles, None).parse_chunk(pick)
 
     def _command(self, text: str) -> list[Intent] | None:
         text = text.lstrip("/:!").strip()
@@ -271,6 +307,34 @@ class _Parser:
             )
         return kind(name)
 
+    def _numbers(self, text: str) -> list[Intent] | None:
+        """A message that is a number ("I'm -5", "I'm 0", "seventeen", "34 years old", "4.5"): an age
+        when one is said or fits, else explained; never a title, unless a title is that number
+        exactly ("1941", "10") and nothing else fits."""
+        key = _key(text)
+        explicit = re.match(SELF + r"\b", key) is not None
+        body = _strip_self(key) if explicit else key
+        years_old = re.fullmatch(r"(?P<n>.+?)\s*(?:yo|y/o|y\.o\.|years?(?:\s+old)?|yrs?(?:\s+old)?)", body)
+        if years_old:
+            body = years_old.group("n")
+        value = read_number(body)
+        if value is None:
+            return None
+        if explicit or years_old:
+            if valid_age(value):
+                return [SetAge(age_bucket_for(int(value)), int(value))]
+            return [Unknown(text, "An age is a whole number from 1 to 120, e.g. 'I'm 34'.", ("I'm 34", "help"))]
+        if self._quiet_match(body) is not None and self._quiet_match(body).sureness == "exact":
+            return None  # "1941", "10", "2010": a movie of that title, which the last rule finds
+        if valid_age(value) and value > 5:
+            # "34", "seventeen" with no question asked: an age, probably; asked about before it is set
+            return [SetAge(age_bucket_for(int(value)), int(value), sureness="guess")]
+        if valid_rating(value):
+            return [Unknown(text, f"{value:g} stars for which movie? Say the title too, e.g. 'Heat {value:g}'.",
+                            (f"Heat {value:g}", f"Alien {value:g}", "help"))]  # fmt: skip
+        return [Unknown(text, f"What is {value:g}? Ages go from 1 to 120, ratings from 0.5 to 5 ('Heat 4.5').",
+                        ("I'm 34", "Heat 4.5", "help"))]  # fmt: skip
+
     def _why(self, text: str) -> list[Intent] | None:
         match = WHY.fullmatch(text)
         if not match:
@@ -278,8 +342,8 @@ class _Parser:
         title = match.group("title")
         if _key(title) in THIS_WORDS:
             return [Why(None)]
-        movie = self.resolve(title, _rebuilder(text, match.start("title"), match.end("title")))
-        return [Why(movie)] if movie is not None else None
+        found = self.resolve(title, _rebuilder(text, match.start("title"), match.end("title")))
+        return [Why(found.movie, sureness=found.sureness)] if found is not None else None
 
     def _more_like(self, text: str) -> list[Intent] | None:
         match = MORE_LIKE.fullmatch(text)
@@ -289,41 +353,47 @@ class _Parser:
         title = match.group(group)
         if _key(title) in THIS_WORDS:
             return [MoreLike(None)]
-        movie = self.resolve(title, _rebuilder(text, match.start(group), match.end(group)))
-        return [MoreLike(movie)] if movie is not None else None
+        found = self.resolve(title, _rebuilder(text, match.start(group), match.end(group)))
+        return [MoreLike(found.movie, sureness=found.sureness)] if found is not None else None
 
     def _forget(self, text: str) -> list[Intent] | None:
         for pattern, kind in ((FORGET, Forget), (DISMISS, Dismiss)):
             match = pattern.fullmatch(text)
-            if match and _genres_of(match.group("title")) is None and _key(match.group("title")) not in THIS_WORDS:
-                movie = self.resolve(match.group("title"), _rebuilder(text, match.start("title"), match.end("title")))
-                if movie is not None:
-                    return [kind(movie)]
+            if match and genres_of(match.group("title")) is None and _key(match.group("title")) not in THIS_WORDS:
+                found = self.resolve(match.group("title"), _rebuilder(text, match.start("title"), match.end("title")))
+                if found is not None:
+                    return [kind(found.movie, sureness=found.sureness)]
         return None
 
     def _rating(self, text: str) -> list[Intent] | None:
-        # "Heat 4", "Heat=4", "Heat: 4/5", "Heat 4 stars", "Heat 8/10", "Heat ★★★★"
+        # "Heat 4", "Heat=4", "Heat: 4/5", "Heat 4.5 stars", "Heat 9/10", "Heat ★★★★½"
         match = RATING_SUFFIX.fullmatch(text)
-        if match:
+        if match and not _is_self(match.group("title")):
             if match.group("n") is not None:
-                rating = int(match.group("n"))
+                rating = read_number(match.group("n"))
             elif match.group("n10") is not None:
-                rating = max(1, round(int(match.group("n10")) / 2)) if int(match.group("n10")) <= 10 else 99
+                rating = read_number(match.group("n10"))
+                rating = out_of_ten(rating) if rating is not None else None
             else:
-                rating = len(match.group("stars"))
+                rating = len(match.group("stars")) + (0.5 if match.group("half") else 0.0)
             plain = match.group("n") is not None and not re.search(
                 r"[=:]|stars?|/|out\s+of", text[match.end("title") :]
             )
             whole = self._whole_title(text, match.group("title")) if plain else None
             if whole is not None:  # "Toy Story 2" and "Godfather 2" are movies, not ratings
-                return [Mention(whole)]
+                return [Mention(whole.movie, sureness=whole.sureness)]
+            if plain and self._number_may_be_part_of_title(match.group("title")):
+                # "star wars 1 2": a number after a title that ends in one is no clear rating
+                return self._unclear_number(text, match.group("title"), match.start("title"), match.end("title"))
             result = self._rate(text, match.group("title"), match.start("title"), match.end("title"), rating)
             if result:
                 return result
         match = RATING_PREFIX.fullmatch(text)
         if match:
             group = "title" if match.group("title") is not None else "title2"
-            rating = int(match.group("n") or match.group("n2"))
+            rating = read_number(match.group("n") or match.group("n2"))
+            if rating is not None and match.group("ten"):
+                rating = out_of_ten(rating)
             result = self._rate(text, match.group(group), match.start(group), match.end(group), rating)
             if result:
                 return result
@@ -331,8 +401,10 @@ class _Parser:
         match = RATING_VERB.fullmatch(text)
         if match:
             rating = VERBS[" ".join(match.group("verb").lower().split())]
+            if match.group("more") and rating >= 4:  # "liked Heat a lot"
+                rating = 5
             title = match.group("title")
-            genres = _genres_of(title)
+            genres = genres_of(title)
             if genres is not None:
                 if rating <= 2:
                     return [ExcludeGenre(genres)]
@@ -351,43 +423,85 @@ class _Parser:
         # "rate Heat", "I've seen Heat": ask how they liked it
         match = RATE_WITHOUT_NUMBER.fullmatch(text)
         if match and _key(match.group("title")) not in THIS_WORDS:
-            movie = self.resolve(match.group("title"), _rebuilder(text, match.start("title"), match.end("title")))
-            if movie is not None:
-                return [Mention(movie)]
+            if _NUMERIC.fullmatch(match.group("title")):  # "rate 7": a rating without a movie
+                return [_rating_range(text)]
+            found = self.resolve(match.group("title"), _rebuilder(text, match.start("title"), match.end("title")))
+            if found is not None:
+                return [Mention(found.movie, sureness=found.sureness)]
         return None
 
-    def _whole_title(self, text: str, title_part: str) -> TitleEntry | None:
+    def _unclear_number(self, text: str, title: str, start: int, end: int) -> list[Intent]:
+        """ "star wars 1 2": which movie and which rating is unclear; offer readings, do nothing."""
+        found = self._quiet_match(title)
+        candidates = [found.movie] if found is not None else []
+        if not candidates:
+            try:
+                self.titles.resolve(title)
+            except (TitleNotFound, AmbiguousTitle) as exc:
+                candidates = exc.candidates
+        rest = text[end:].strip()
+        suggestions = tuple(f"{title_with_year(c)} {rest} stars" for c in candidates[: MAX_SUGGESTIONS - 1])
+        message = f"'{echo(text)}': which movie, and is {rest} a rating? Say e.g. 'Heat 4 stars'."
+        return [Unknown(text, message, (*suggestions, "help"), choose=bool(suggestions))]
+
+    def _whole_title(self, text: str, title_part: str) -> TitleMatch | None:
         """The movie "Toy Story 2" names as a whole, when that is another movie than "Toy Story"."""
-        whole = self._quiet_resolve(text)
+        whole = self._quiet_match(text)
         if whole is None:
             return None
-        part = self._quiet_resolve(title_part)
+        part = self._quiet_match(title_part)
         number = text.rsplit(maxsplit=1)[-1]
-        names_number = re.search(rf"(?<!\d){re.escape(number)}(?!\d)", _arabic(whole.title)) is not None
-        return whole if names_number and (part is None or part.movie_id != whole.movie_id) else None
+        names_number = re.search(rf"(?<!\d){re.escape(number)}(?!\d)", _arabic(whole.movie.title)) is not None
+        return whole if names_number and (part is None or part.movie.movie_id != whole.movie.movie_id) else None
 
-    def _quiet_resolve(self, query: str) -> TitleEntry | None:
+    def _number_may_be_part_of_title(self, title: str) -> bool:
+        """ "star wars 1 2", "star wars 1": after a title that ends in a number, or a franchise that
+        has numbered parts, a plain number may be a part, not a rating."""
+        found = self._quiet_match(title)
+        if re.search(r"\d$", title) is None:
+            return found is not None and found.found_by == "head"
+        return found is None or found.sureness == "guess"
+
+    def _quiet_match(self, query: str) -> TitleMatch | None:
         try:
-            return self.titles.resolve(query)
+            return self.titles.match(query)
         except (TitleNotFound, AmbiguousTitle):
             return None
 
-    def _rate(self, text: str, title: str, start: int, end: int, rating: int) -> list[Intent] | None:
+    def _rate(self, text: str, title: str, start: int, end: int, rating: float | None) -> list[Intent] | None:
         if _key(title) in THIS_WORDS:
             return None
-        movie = self.resolve(title, _rebuilder(text, start, end))
-        if movie is None:
+        several = self._several(title)
+        if several is not None:
+            found_all = several
+        else:
+            found = self.resolve(title, _rebuilder(text, start, end))
+            if found is None:
+                return None
+            found_all = [found]
+        if rating is None or not valid_rating(rating):
+            names = [title_with_year(f.movie) for f in found_all]
+            return [_rating_range(text, tuple(f"{names[0]} {n}" for n in (5, 4, 3)))]
+        return [Rate(f.movie, rating, sureness=f.sureness) for f in found_all]
+
+    def _several(self, title: str) -> list[TitleMatch] | None:
+        """ "Alien and Heat", "Alien, Heat & Brazil": several movies, when the whole is no sure title
+        and every part is one ("The Good, the Bad and the Ugly" stays one movie)."""
+        parts = [p for p in re.split(r"\s*(?:,|&|\+|\band\b)\s*", title, flags=re.IGNORECASE) if p.strip()]
+        if len(parts) < 2 or len(parts) > 8:
             return None
-        if not 1 <= rating <= 5:
-            name = title_with_year(movie)
-            return [
-                Unknown(text, "Ratings go from 1 (hated it) to 5 (loved it).", tuple(f"{name} {n}" for n in (5, 4, 3)))
-            ]
-        return [Rate(movie, rating)]
+        whole = self._quiet_match(title)
+        if whole is not None and whole.sureness != "guess":
+            return None
+        found = [self._quiet_match(part) for part in parts]
+        for match, part in zip(found, parts, strict=True):
+            if match is None or (re.search(r"\d$", part) and match.sureness != "exact"):
+                return None  # "Alien 5, Heat": a rating inside, not a list of titles
+        return [f for f in found if f is not None]
 
     def _filters(self, text: str) -> list[Intent] | None:
         """Genre and year filters, alone or together: "only comedies from the 80s"."""
-        years = _find_years(text)
+        years = find_years(text)
         rest = text
         intents: list[Intent] = []
         if years is not None:
@@ -396,14 +510,18 @@ class _Parser:
                 start, end = end, start
             if any(y is not None and not 1900 <= y <= 2030 for y in (start, end)):
                 return [Unknown(text, "Years go from 1900 to 2030, e.g. 'after 1990'.", ("after 1990", "the 90s"))]
-            intents.append(YearRange(start, end))
             rest = f"{text[:span_start]} {text[span_end:]}".strip()
             rest = FILTER_NOISE_END.sub("", FILTER_NOISE_START.sub("", rest)).strip()
+            if _key(rest) in YEAR_NEGATIONS:  # "nothing before 1970": from 1970 on
+                if (start is None) == (end is None):
+                    return None  # "no 80s": not one span of years
+                return [YearRange(end + 1, None) if start is None else YearRange(None, start - 1)]
+            intents.append(YearRange(start, end))
             if not rest:
                 return intents
-        genre_intent = _genre_filter(rest)
-        if genre_intent is None and intents and _genres_of(rest) is not None:  # "comedies from the 80s"
-            genre_intent = OnlyGenre(_genres_of(rest) or ())
+        genre_intent = genre_filter(rest)
+        if genre_intent is None and intents and genres_of(rest) is not None:  # "comedies from the 80s"
+            genre_intent = OnlyGenre(genres_of(rest) or ())
         if genre_intent is None:
             return None
         return [genre_intent, *intents]
@@ -437,39 +555,54 @@ class _Parser:
             i += 1
         if rest:
             phrase = " ".join(rest)
-            try:
-                code = parse_occupation(phrase)
-            except ValueError:  # VocabularyError, or a vocabulary bug on odd digits ("²")
+            code = _occupation(rest)
+            if code is None:
                 return None
             if not intents and not explicit and self._is_title(phrase):
                 return None  # "Doctor" alone: more likely the start of a title
             intents.append(SetOccupation(code))
-        if not explicit and self.expecting is None and len(intents) == 1 and re.fullmatch(r"[1-5]", key):
-            return None  # a lone "4" is a rating without a movie, not an age
+        if not explicit and len(words) == 1 and read_number(words[0]) is not None:
+            return None  # a lone number: the numbers rule decided it is no age ("10" is a movie)
         return intents or None
 
     def _is_title(self, phrase: str) -> bool:
+        """Whether the phrase names a movie well: "Doctor Dolittle" does, "teacher" barely does."""
         try:
-            self.titles.resolve(phrase)
+            return self.titles.match(phrase).sureness != "guess"
         except TitleNotFound:
             return False
         except AmbiguousTitle:
             return True
-        return True
 
     def _bare_title(self, text: str) -> list[Intent] | None:
-        if _key(text) in THIS_WORDS or re.fullmatch(r"[\d\s./★⭐*+-]{0,3}", text):
+        if _key(text) in THIS_WORDS:
             return None
-        movie = self.resolve(text, lambda title: title, bare=True)
-        return [Mention(movie)] if movie is not None else None
+        found = self.resolve(text, lambda title: title, bare=True)
+        return [Mention(found.movie, sureness=found.sureness)] if found is not None else None
 
 # -- small helpers --------------------------------------------------------------------------------
 
 
-def _key(text: str) -> str:
-    """Lower case, curly apostrophes straightened, edge punctuation and extra spaces dropped."""
-    text = text.lower().replace("’", "'").replace("‘", "'")
-    return " ".join(text.strip(" .!?;:,").split())
+def _is_self(title: str) -> bool:
+    """ "I'm", "im", "age": the start of something said about oneself, not a title ("I'm -5")."""
+    return re.fullmatch(SELF + r"|i|me|my\s+age", _key(title)) is not None
+
+
+def _rating_range(text: str, suggestions: tuple[str, ...] = ("Heat 4", "Heat 4.5", "help")) -> Unknown:
+    return Unknown(text, "Ratings go from 0.5 (hated it) to 5 (loved it), in half stars.", suggestions)
+
+
+def _occupation(words: list[str]) -> int | None:
+    """The job in a few words: "teacher", "retired teacher" (retired), "senior software engineer"
+    (its end: "software engineer"), "in sales"."""
+    if "retired" in words or "retiree" in words:
+        return 13
+    for start in range(len(words)):
+        try:
+            return parse_occupation(" ".join(words[start:]))
+        except ValueError:  # VocabularyError, or a vocabulary bug on odd digits ("²")
+            continue
+    return None
 
 
 def _strip_filler(text: str) -> str:
@@ -493,98 +626,27 @@ def _age_answer(key: str) -> SetAge | None:
         return SetAge(1)
     if key in ("56 plus", "over 56", "56 or older", "senior"):
         return SetAge(56)
-    match = re.fullmatch(r"(\d{1,3})(?:\s*(?:yo|y/o|years?(?:\s+old)?|yrs?))?|(\d{1,3})\s*-\s*\d{1,3}", key)
+    match = re.fullmatch(r"(\d{1,3})\s*-\s*\d{1,3}|(.+?)(?:\s*(?:yo|y/o|years?(?:\s+old)?|yrs?))?", key)
     if match:
-        value = int(match.group(1) or match.group(2))
-        if 1 <= value <= 120:
-            return SetAge(age_bucket_for(value), value if match.group(1) else None)
+        value = read_number(match.group(1) or match.group(2))
+        if value is not None and valid_age(value):
+            return SetAge(age_bucket_for(int(value)), None if match.group(1) else int(value))
     return None
 
 
-def _rating_answer(key: str) -> int | None:
-    """ "4", "4 stars", "4/5", "★★★★", "loved it", "meh" -> a number (possibly out of range)."""
-    match = re.fullmatch(r"(\d{1,2})(?:\s*/\s*5)?(?:\s*stars?)?|([★⭐*]{1,5})", key)
-    if match:
-        return int(match.group(1)) if match.group(1) else len(match.group(2))
+def _rating_answer(key: str) -> float | None:
+    """ "4", "4.5", "4 stars", "4.5/5", "9/10", "★★★★", "loved it", "meh" -> a number (possibly out of
+    range, or no half star)."""
+    match = re.fullmatch(r"([★⭐*]{1,5})(½)?|(.+?)\s*(?:/\s*5|/\s*(10)|stars?|out\s+of\s+(?:5|(10)))?", key)
+    if match and match.group(1):
+        return len(match.group(1)) + (0.5 if match.group(2) else 0.0)
+    value = read_number(match.group(3)) if match else None
+    if value is not None:
+        return out_of_ten(value) if match and (match.group(4) or match.group(5)) else value
     key = re.sub(r"^(?:i\s+)?(?:(?:really|totally|absolutely|kinda|just|truly)\s+)?", "", key)
     key = re.sub(r"\s+(?:it|that|this|that one|this one)(?:\s+(?:a\s+lot|so\s+much))?$", "", key)
     key = re.sub(r"^(?:it\s+)?(?:was|is)\s+(?:(?:really|so|pretty|just|quite|a|an)\s+)*", "", key)
     return ANSWERS.get(key)
-
-
-def _genres_of(text: str) -> tuple[str, ...] | None:
-    """ "horror", "horror or war", "comedies and dramas" -> genres; None if any part is not a genre."""
-    text = re.sub(r"(?:\s+(?:movies|films|flicks|ones|stuff|anymore|any\s+more|please|only|either|too|again))+$",
-                  "", text.strip(), flags=re.IGNORECASE)  # fmt: skip
-    text = re.sub(r"^(?:(?:more|any|the|all|those|these|of)\s+)+", "", text, flags=re.IGNORECASE)
-    parts = [p for p in re.split(r"\s*(?:,|/|\bor\b|\band\b|\bnor\b|&|\+)\s*", text, flags=re.IGNORECASE) if p]
-    if not parts or len(parts) > 18:
-        return None
-    genres = []
-    for part in parts:
-        try:
-            genres.append(parse_genre(part))
-        except ValueError:  # VocabularyError, or a vocabulary bug on odd digits ("²")
-            return None
-    return tuple(dict.fromkeys(genres))
-
-
-def _genre_in(text: str) -> str | None:
-    """The first genre word anywhere in the text, for a suggestion."""
-    for word in re.findall(r"[\w'-]+", text)[:50]:
-        if len(word) >= 4:
-            try:
-                return parse_genre(word)
-            except ValueError:  # VocabularyError, or a vocabulary bug on odd digits ("²")
-                continue
-    return None
-
-
-def _genre_filter(text: str) -> Intent | None:
-    key = _key(text)
-    intents = {"out": ExcludeGenre, "only": OnlyGenre, "allow": AllowGenre}
-    for pattern, kind in GENRE_RULES:
-        match = pattern.fullmatch(key)
-        if match:
-            genres = _genres_of(match.group("g"))
-            if genres is not None:
-                return intents[kind](genres)
-    return None
-
-
-def _find_years(text: str) -> tuple[tuple[int, int], int | None, int | None] | None:
-    """(span in text, first year, last year) of a year expression, or None."""
-    match = RANGE.search(text)
-    if match:
-        return match.span(), int(match.group("a")), int(match.group("b"))
-    after, before = AFTER.search(text), BEFORE.search(text)
-    if after or before:
-        start = end = None
-        spans = []
-        if after:
-            year = int(after.group("y"))
-            exclusive = after.group("word").lower().startswith(("after", "newer", "post", "later"))
-            start = year + 1 if exclusive else year
-            spans.append(after.span())
-        if before:
-            year = int(before.group("y"))
-            exclusive = before.group("word").lower().startswith(("before", "older", "pre", "earlier"))
-            end = year - 1 if exclusive else year
-            spans.append(before.span())
-        return (min(s[0] for s in spans), max(s[1] for s in spans)), start, end
-    match = DECADE.search(text)
-    if match:
-        if match.group("word"):
-            start = DECADE_WORDS[match.group("word").lower()]
-        else:
-            digit = int(match.group("d") if match.group("d") is not None else match.group("d2"))
-            century = match.group("century")
-            if century is not None:
-                start = int(century) * 100 + digit * 10
-            else:
-                start = 2000 if digit == 0 else 1900 + digit * 10
-        return match.span(), start, start + 9
-    return None
 
 
 _ROMAN = {"II": "2", "III": "3", "IV": "4", "V": "5", "VI": "6", "VII": "7", "VIII": "8", "IX": "9"}

@@ -57,6 +57,19 @@ SKIP_WORDS = frozenset({
 BACK_WORDS = frozenset({"back", "go back", "done", "i'm done", "im done", "enough", "that's enough", "thats enough",
                          "stop", "stop asking", "finish", "finished", "my recommendations", "my recs", "for me",
                          "mine", "home", "escape"})  # fmt: skip
+YES_WORDS = frozenset({"yes", "y", "yeah", "yea", "yep", "yup", "sure", "correct", "right", "that's it", "thats it",
+                        "that one", "yes please", "exactly", "indeed", "of course", "ok", "okay", "yes that one",
+                        "yes!", "affirmative", "si", "ja", "oui", "aye", "uh huh", "definitely"})  # fmt: skip
+NO_WORDS = frozenset({"no", "n", "nope", "nah", "no thanks", "wrong", "not that one", "neither", "none", "cancel",
+                       "no that's wrong", "not that", "never mind", "nevermind", "no way", "nein", "non"})  # fmt: skip
+ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
+            "fifth": 4, "5th": 4, "one": 0, "two": 1, "three": 2, "four": 3, "five": 4}  # fmt: skip
+# "nothing before 1970": a year filter said the other way round.
+YEAR_NEGATIONS = frozenset({"nothing", "no", "none", "no movies", "no films", "nothing made", "nothing released",
+                            "nothing from", "not", "none from", "no movies from", "no films from", "hide",
+                            "hide everything", "hide anything", "skip", "skip anything", "exclude", "drop",
+                            "don't show", "dont show", "don't show me", "dont show me", "no old movies",
+                            "no old films", "nothing older", "nothing newer", "no stuff"})  # fmt: skip
 UNDO_WORDS = frozenset({"undo", "oops", "undo that", "take that back", "undo last"})
 LIST_WORDS = frozenset({"profiles", "saved profiles", "list profiles", "show profiles", "load", "load profile",
                          "my profiles"})  # fmt: skip
@@ -78,16 +91,17 @@ def alternatives(words: dict[str, int] | frozenset[str]) -> str:
     return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
 
 
+_HALF_STARS = r"\d(?:[.,]\d)?½?|½"  # "4", "4.5", "4,5", "3½", "½"
 RATING_SUFFIX = re.compile(
-    r"(?P<title>.+?)\s*(?:[=:]|\s[-–—]|\s)\s*"
-    r"(?:(?P<n>\d)(?:\s*/\s*5|\s*stars?|\s*out\s+of\s+5)?|(?P<n10>\d{1,2})\s*(?:/|out\s+of)\s*10|"
-    r"(?P<stars>[★⭐*]{1,5}))",
+    r"(?P<title>.+?)\s*(?:[=:]|\s[-–—](?=\s)|\s)\s*"
+    rf"(?:(?P<n>-?(?:{_HALF_STARS}))(?:\s*/\s*5|\s*stars?|\s*out\s+of\s+5)?|"
+    r"(?P<n10>-?\d{1,2}(?:[.,]\d)?)\s*(?:/|out\s+of)\s*10|(?P<stars>[★⭐*]{1,5})(?P<half>½)?)",
     re.IGNORECASE,
 )
 RATING_PREFIX = re.compile(
-    r"(?P<n>\d)(?:\s*/\s*5)?(?:\s*stars?)?\s+(?:for|to|on)\s+(?P<title>.+)|"
-    r"(?:give|gave|rate|rated|rating|score)\s+(?P<title2>.+?)\s+(?:a\s+|as\s+|an?\s+)?(?P<n2>\d)(?:\s*/\s*5)?"
-    r"(?:\s*stars?)?",
+    rf"(?P<n>{_HALF_STARS})(?:\s*/\s*5)?(?:\s*stars?)?\s+(?:for|to|on)\s+(?P<title>.+)|"
+    r"(?:give|gave|rate|rated|rating|score)\s+(?P<title2>.+?)\s+(?:a\s+|as\s+|an?\s+)?"
+    rf"(?P<n2>-?(?:{_HALF_STARS}|\d\d))(?P<ten>\s*/\s*10)?(?:\s*/\s*5)?(?:\s*stars?)?",
     re.IGNORECASE,
 )
 RATE_WITHOUT_NUMBER = re.compile(
@@ -96,7 +110,7 @@ RATE_WITHOUT_NUMBER = re.compile(
 RATING_VERB = re.compile(
     r"(?:i\s+)?(?:(?:totally|absolutely|kinda|kind\s+of|sort\s+of|just|truly|honestly)\s+)?"
     rf"(?P<verb>{alternatives(VERBS)})\s+(?P<title>.+?)"
-    r"(?:\s+(?:a\s+lot|so\s+much|very\s+much|too|a\s+bit|a\s+little))?",
+    r"(?:\s+(?:(?P<more>a\s+lot|so\s+much|very\s+much)|too|a\s+bit|a\s+little))?",
     re.IGNORECASE,
 )
 RATING_ADJECTIVE = re.compile(
@@ -129,7 +143,7 @@ DISMISS = re.compile(
 GENRE_RULES: tuple[tuple[re.Pattern[str], Literal["out", "only", "allow"]], ...] = tuple(
     (re.compile(pattern), kind)
     for pattern, kind in (
-        (r"(?:no|not|without|hide|exclude|skip|nothing|never|no\s+more|drop|less|fewer|remove|ban|block|"
+        (r"(?:not\s+into|no|not|without|hide|exclude|skip|nothing|never|no\s+more|drop|less|fewer|remove|ban|block|"
          r"don'?t\s+show(?:\s+me)?|i\s+(?:hate|don'?t\s+like|dislike|can'?t\s+stand)|hate|not\s+into|"
          r"anything\s+but|enough)\s+(?P<g>.+)", "out"),
         (r"(?P<g>.+?)\s+(?:is|are)\s+(?:out|banned|off|not\s+ok|not\s+okay|boring)", "out"),
@@ -137,7 +151,7 @@ GENRE_RULES: tuple[tuple[re.Pattern[str], Literal["out", "only", "allow"]], ...]
          r"strictly|only\s+show(?:\s+me)?)\s+(?P<g>.+)", "only"),
         (r"(?P<g>.+?)\s+only", "only"),
         (r"(?:allow|include|unhide|bring\s+back|show(?:\s+me)?|with)\s+(?P<g>.+?)(?:\s+again)?", "allow"),
-        (r"(?P<g>.+?)\s+(?:(?:is|are)\s+(?:fine|ok|okay|allowed|alright|back|good)|again)", "allow"),
+        (r"(?P<g>.+?)\s+(?:(?:is|are)\s+(?:fine|ok|okay|allowed|alright|back|good)(?:\s+again)?|again)", "allow"),
     )
 )  # fmt: skip
 DECADE = re.compile(
