@@ -230,3 +230,71 @@ def test_an_edit_changes_the_profile_only_through_the_effect() -> None:
     assert isinstance(change, talk.Change) and isinstance(change.edit, Edit)
     assert change.edit == apply_intent(Profile(), parse("no horror", TITLES)[0])
     assert change.edit.profile.genres_out == ["Horror"]
+
+
+# -- a guess is asked about first, never done (issue 16) --------------------------------------------
+
+
+def changes(effects: list[talk.Effect]) -> list[Edit]:
+    return [e.edit for e in effects if isinstance(e, talk.Change)]
+
+
+def test_a_guessed_title_is_asked_about_and_rated_only_on_a_yes() -> None:
+    session = Session()
+    session.start()
+    session.say("back")
+    effects = session.say("Heats 4")
+    assert session.said() == ["Did you mean Heat (1995)? yes / no"] and not changes(effects)
+    assert session.kind == "confirm" and session.profile.ratings == {}
+    assert [c.value for c in effects[0].choices] == ["yes", "no"]
+    (edit,) = changes(session.say("yes"))
+    assert session.profile.ratings == {2: 4.0} and session.kind is None
+    assert edit.echo == "Rated Heat (1995) 4★ — undo with ctrl+z"
+
+
+def test_no_or_anything_else_leaves_the_guess_undone() -> None:
+    session = Session()
+    session.start()
+    session.say("back")
+    session.say("Heats 4")
+    assert not changes(session.say("no")) and session.profile.ratings == {}
+    assert session.said()[0].startswith("OK, not Heat (1995).") and session.kind is None
+    session.say("Heats 4")
+    session.say("Fargo 3.5")  # moved on: the guess is dropped, the new message is done
+    assert session.profile.ratings == {7: 3.5} and session.kind is None
+    assert session.say("yes") and "no question" in session.said()[0]  # "yes" now answers nothing
+
+
+def test_what_is_sure_is_done_at_once_and_guesses_are_asked_one_by_one() -> None:
+    session = Session()
+    session.start()
+    session.say("back")
+    session.say("loved alein and Fargo, Heats 2")
+    assert session.profile.ratings == {7: 5.0} and session.said()[-1] == "Did you mean Alien (1979)? yes / no"
+    session.say("yes")
+    assert session.profile.ratings == {7: 5.0, 1: 5.0} and session.said()[-1] == "Did you mean Heat (1995)? yes / no"
+    session.say("no")
+    assert session.profile.ratings == {7: 5.0, 1: 5.0} and session.kind is None
+
+
+def test_a_guessed_age_during_the_questions_is_confirmed_then_the_questions_go_on() -> None:
+    session = Session()
+    session.start()
+    session.say("back")
+    session.talk.restart()
+    session.start()
+    assert session.kind == "age"
+    session.say("I'm 34, loved alein")
+    assert session.profile.age == 25 and session.kind == "confirm"  # not replaced by the gender question
+    session.say("yes")
+    assert session.profile.ratings == {1: 5.0} and session.kind == "gender"
+
+
+def test_which_one_is_answered_with_a_year() -> None:
+    session = Session()
+    session.start()
+    session.say("back")
+    session.say("Scrm 5")
+    assert session.kind == "which" and any("Scream (1996)" in c for c in session.talk.question.choices)
+    session.say("1996")
+    assert session.profile.ratings == {5: 5.0} and session.kind is None

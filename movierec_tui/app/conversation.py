@@ -15,6 +15,7 @@ the next, so "I'm 34, female" reads the profile as the first part left it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from rich.text import Text
 from movierec_tui.catalogue import AGE_BUCKETS
 from movierec_tui.chat import (
     QUICK_OCCUPATIONS,
+    Answer,
     Back,
     Edit,
     Expecting,
@@ -44,6 +46,7 @@ from movierec_tui.chat import (
     Unknown,
     Why,
     apply_intent,
+    describe_intent,
     unchanged_message,
 )
 from movierec_tui.engine import MovieCard
@@ -68,22 +71,30 @@ AGE_CHOICES = (*(Choice(label, label) for label in AGE_BUCKETS.values()), Choice
 GENDER_CHOICES = (Choice("female", "female"), Choice("male", "male"), Choice("skip", "skip"))
 OCCUPATION_CHOICES = (*(Choice(o, o) for o in QUICK_OCCUPATIONS), Choice("skip", "skip"))
 TIPS = (Choice("help", "help"), Choice("no horror", "no horror"), Choice("from the 90s", "from the 90s"))
+YES_NO = (Choice("yes", "yes"), Choice("no", "no"))
 
-Kind = Literal["age", "gender", "occupation", "seed", "movie"]
+Kind = Literal["age", "gender", "occupation", "seed", "movie", "confirm", "which"]
 DEMOGRAPHICS: tuple[Kind, ...] = ("age", "gender", "occupation")
 
 
 @dataclass(frozen=True)
 class Question:
-    """The question the app asked last: about the person, or how they liked `movie` (a well-known
-    "seed" movie of the onboarding, or one they mentioned)."""
+    """The question the app asked last: about the person, how they liked `movie` (a well-known
+    "seed" movie of the onboarding, or one they mentioned), "Did you mean ...?" about a guess
+    (`pending`, done only on a yes), or "Which one?" among readings of a message (`choices`)."""
 
     kind: Kind
     movie: TitleEntry | None = None
+    pending: Intent | None = None  # "confirm": what a yes does
+    choices: tuple[str, ...] = ()  # "which": the complete messages offered
 
     @property
     def expecting(self) -> Expecting:
-        """What the parser should read a short answer as ("34", "f", "loved it")."""
+        """What the parser should read a short answer as ("34", "f", "loved it", "yes", "1996")."""
+        if self.kind == "confirm":
+            return Expecting("confirm", self.movie)
+        if self.kind == "which":
+            return Expecting("which", choices=self.choices)
         return Expecting("rating", self.movie) if self.movie is not None else Expecting(self.kind)
 
     def answered_by(self, intent: Intent) -> bool:
@@ -202,6 +213,7 @@ class Conversation:
         self.seed_queue: list[MovieCard] = []  # re-ordered by the profile before each question
         self.seeds_asked: set[int] = set()
         self.seeds_rated = 0
+        self.unconfirmed: list[Intent] = []  # guesses still to ask about, after the one asked now
         self._steer = steer
 
     @property
@@ -216,7 +228,52 @@ class Conversation:
     # -- one intent ---------------------------------------------------------------------------------
 
     def handle(self, intent: Intent, now: Situation) -> Turn:
-        """What `intent` means here; the question is updated at once, the effects are the app's."""
+        """What `intent` means here; the question is updated at once, the effects are the app's.
+
+        A guess is never done: it is asked about ("Did you mean *Heat* (1995)? yes / no") and done
+        on a yes. Anything else than an answer moves on from "Did you mean" and "Which one?"."""
+        if isinstance(intent, Answer):
+            return self._answer(intent, now)
+        if intent.sureness == "guess" and not isinstance(intent, Unknown):
+            return self._ask_first(intent)
+        moved_on = self.question is not None and self.question.kind in ("confirm", "which")
+        if moved_on:
+            self.question, self.unconfirmed = None, []
+            if isinstance(intent, Skip):
+                return Turn([Say("OK, I left it as it was.")], answered=self.onboarding)
+        turn = self._handle(intent, now)
+        if moved_on and self.onboarding and self.question is None:
+            return Turn(turn.effects, answered=True)  # the onboarding question it replaced comes back
+        return turn
+
+    def _ask_first(self, intent: Intent) -> Turn:
+        if self.question is not None and self.question.kind == "confirm":
+            self.unconfirmed.append(intent)  # one question at a time, in order
+            return Turn()
+        movie = getattr(intent, "movie", None)
+        if movie is not None:
+            text = Text.assemble("Did you mean ", (title_with_year(movie), "bold"), "? yes / no")
+        else:
+            text = Text(f"Did you mean: {describe_intent(intent)}? yes / no")
+        return Turn(self._ask(Question("confirm", movie, pending=intent), text, YES_NO))
+
+    def _answer(self, answer: Answer, now: Situation) -> Turn:
+        question = self.question
+        if question is None or question.kind != "confirm" or question.pending is None:
+            return Turn([Say("There's no question to answer right now.")])
+        self.question = None
+        if answer.yes:
+            turn = self._handle(dataclasses.replace(question.pending, sureness="confirmed"), now)
+            effects = list(turn.effects)
+        else:
+            movie = getattr(question.pending, "movie", None)
+            named = f"not {title_with_year(movie)}" if movie is not None else "I left it as it was"
+            effects = [Say(f"OK, {named}. Type the title as it is written, with its year if you like (“Heat 1995”).")]
+        if self.unconfirmed and self.question is None:
+            effects += self._ask_first(self.unconfirmed.pop(0)).effects
+        return Turn(effects, answered=self.question is None)
+
+    def _handle(self, intent: Intent, now: Situation) -> Turn:
         answers = self.question is not None and self.question.answered_by(intent)
         if isinstance(intent, Skip):
             return self._skip()
@@ -258,7 +315,9 @@ class Conversation:
                 return Turn([ListProfiles()], answers)
             case Load(name=str(name)):
                 return Turn([LoadProfile(name)], answers)
-            case Unknown(message=message, suggestions=suggestions):
+            case Unknown(message=message, suggestions=suggestions, choose=choose):
+                if choose:  # "Which one?": "1996" or "the second" picks one of the readings
+                    self.question = Question("which", choices=suggestions)
                 return Turn([Say(message, tuple(Choice(s, s) for s in suggestions) or None)], answers)
         return Turn([], answers)
 
@@ -308,6 +367,8 @@ class Conversation:
         """The next onboarding question, skipping what is already known; or the end of the questions."""
         if not self.onboarding:
             return []
+        if self.question is not None and self.question.kind in ("confirm", "which"):
+            return []  # "Did you mean ...?" first: the onboarding goes on after the answer
         if profile.age is None and "age" not in self.skipped:
             return self._ask(Question("age"), "How old are you?", AGE_CHOICES)
         if profile.gender is None and "gender" not in self.skipped:

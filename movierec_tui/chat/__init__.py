@@ -30,7 +30,7 @@ separated by commas or semicolons ("Alien 5, Heat 4") is understood part by part
 understood as a whole.
 """
 
-from movierec_tui.chat.edits import Edit, apply_intent, unchanged_message
+from movierec_tui.chat.edits import Edit, apply_intent, describe_change, describe_intent, unchanged_message
 from movierec_tui.chat.intents import (
     AllowGenre,
     Answer,
@@ -94,6 +94,8 @@ __all__ = [
     "Why",
     "YearRange",
     "apply_intent",
+    "describe_change",
+    "describe_intent",
     "echo",
     "parse",
     "unchanged_message",

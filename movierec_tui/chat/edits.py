@@ -4,6 +4,7 @@ nothing did."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from movierec_tui.catalogue import AGE_BUCKETS, OCCUPATIONS
@@ -22,8 +23,11 @@ from movierec_tui.chat.intents import (
     SetOccupation,
     YearRange,
 )
+from movierec_tui.chat.numbers import rating_words
 from movierec_tui.profile import Profile
-from movierec_tui.wording import GENDER_LABELS, describe_years, join_words, stars, title_with_year
+from movierec_tui.wording import GENDER_LABELS, Titled, describe_years, join_words, stars, title_with_year
+
+UNDO_HINT = "undo with ctrl+z"
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,13 @@ class Edit:
     profile: Profile
     summary: str
     changed: bool = True
+    done: str = ""  # what was understood and done, as the chat says it ("Rated Alien (1979) 5★")
+
+    @property
+    def echo(self) -> str:
+        """The chat's answer to an edit: what was understood, and how to take it back."""
+        done = self.done or self.summary[:1].upper() + self.summary[1:]
+        return f"{done} — {UNDO_HINT}"
 
 
 def apply_intent(profile: Profile, intent: Intent) -> Edit | None:
@@ -58,13 +69,16 @@ def apply_intent(profile: Profile, intent: Intent) -> Edit | None:
             new.ratings[movie.movie_id] = rating
             if movie.movie_id in new.dismissed:
                 new.dismissed.remove(movie.movie_id)
-            return Edit(new, f"{title_with_year(movie)} {stars(rating)}", profile.ratings.get(movie.movie_id) != rating)
+            changed = profile.ratings.get(movie.movie_id) != rating
+            done = f"Rated {title_with_year(movie)} {rating_words(rating)}"
+            return Edit(new, f"{title_with_year(movie)} {stars(rating)}", changed, done)
         case Forget(movie=movie):
             removed = new.ratings.pop(movie.movie_id, None) is not None
             undismissed = movie.movie_id in new.dismissed
             if undismissed:
                 new.dismissed.remove(movie.movie_id)
-            return Edit(new, f"forgot {title_with_year(movie)}", removed or undismissed)
+            done = f"Forgot your rating of {title_with_year(movie)}" if removed else ""
+            return Edit(new, f"forgot {title_with_year(movie)}", removed or undismissed, done)
         case Dismiss(movie=movie):
             if movie.movie_id not in new.dismissed:
                 new.dismissed.append(movie.movie_id)
@@ -105,3 +119,36 @@ def unchanged_message(intent: Intent, edit: Edit) -> str:
         case Reset():
             return "The profile is empty already."
     return f"Already so: {edit.summary}."
+
+
+def describe_intent(intent: Intent) -> str:
+    """A few words on what an intent would do, for "Did you mean: age 17 (Under 18)?"."""
+    edit = apply_intent(Profile(), intent)
+    return edit.summary if edit is not None else type(intent).__name__.lower()
+
+
+def describe_change(before: Profile, after: Profile, movies: Mapping[int, Titled]) -> str:
+    """What changed from `before` to `after`, in a few words, for "Undone: ..." (`movies`: the
+    catalogue, for titles). Works for any edit, typed, pressed or loaded."""
+
+    def name(movie_id: int) -> str:
+        movie = movies.get(movie_id)
+        return title_with_year(movie) if movie is not None else f"movie {movie_id}"
+
+    parts: list[str] = []
+    for movie_id, rating in after.ratings.items():
+        if before.ratings.get(movie_id) != rating:
+            parts.append(f"{name(movie_id)} {rating_words(rating)}")
+    parts += [f"the rating of {name(m)}" for m in before.ratings if m not in after.ratings]
+    parts += [f"{name(m)} dismissed" for m in after.dismissed if m not in before.dismissed]
+    parts += [f"{name(m)} back" for m in before.dismissed if m not in after.dismissed]
+    for field, label in (("age", "age"), ("gender", "gender"), ("occupation", "occupation")):
+        if getattr(before, field) != getattr(after, field):
+            parts.append(f"the {label}")
+    if (before.genres_in, before.genres_out) != (after.genres_in, after.genres_out):
+        parts.append("the genre filter")
+    if (before.year_min, before.year_max) != (after.year_min, after.year_max):
+        parts.append("the years")
+    if not parts and before != after:
+        parts.append("the last change")
+    return join_words(parts[:3]) + (f" and {len(parts) - 3} more" if len(parts) > 3 else "")

@@ -267,6 +267,8 @@ class _Parser:
         key = _key(text)
         if key in HELP_WORDS or key.startswith(("what can i ", "what can you ", "how does this work", "how do i")):
             return [Help()]
+        if key in YES_WORDS and key not in SKIP_WORDS:  # a yes with no question: the conversation says so
+            return [Answer(True)]
         for words, intent in (
             (RESET_WORDS, Reset()),
             (CLEAR_WORDS, ClearFilters()),
