@@ -326,7 +326,7 @@ class TitleIndex:
             sure = (
                 len(first.bare) >= SURE_TYPO_CHARS
                 and best >= ONE_EDIT_SCORE
-                and title[:1] == first.bare[:1]
+                and first.bare[:1] in (title[:1], self._full[self._by_id[movie.movie_id]][:1])
                 and re.findall(r"\d+", title) == re.findall(r"\d+", first.bare)  # "alien 5" is not Alien³
             )
             return TitleMatch(movie, "confident" if sure else "guess", "typo")

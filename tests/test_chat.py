@@ -36,6 +36,7 @@ from movierec_tui.chat import (
     Why,
     YearRange,
     apply_intent,
+    describe_change,
     parse,
 )
 from movierec_tui.profile import Profile
@@ -391,3 +392,29 @@ def test_answers_to_did_you_mean_and_which_one() -> None:
     assert one("1", which) == Rate(movie("Hamlet", 1990), 5)
     assert isinstance(one("1997", which), Unknown)  # no such reading: not a guess
     assert one("loved hamlet").choose
+
+
+def test_what_an_undo_takes_back_is_said() -> None:
+    names = {ALIEN.movie_id: ALIEN, HEAT.movie_id: HEAT}
+    before = Profile(ratings={HEAT.movie_id: 4.0})
+    after = Profile(ratings={HEAT.movie_id: 4.0, ALIEN.movie_id: 4.5}, genres_out=["Horror"])
+    assert describe_change(before, after, names) == "Alien (1979) 4.5★ and the genre filter"
+    assert describe_change(after, before, names) == "the rating of Alien (1979) and the genre filter"
+    assert describe_change(Profile(), Profile(age=25, dismissed=[99]), names) == "movie 99 dismissed and the age"
+    rated = apply_intent(Profile(), Rate(ALIEN, 4.5))
+    assert rated is not None and rated.echo == "Rated Alien (1979) 4.5★ — undo with ctrl+z"
+    hidden = apply_intent(Profile(), ExcludeGenre(("Horror",)))
+    assert hidden is not None and hidden.echo == "Horror hidden — undo with ctrl+z"
+
+
+def test_found_by_the_corpus_written_blind() -> None:
+    """Cases the blind batches of tests/chat_corpus.tsv found wrong: each was an action or a miss."""
+    assert isinstance(one("loved it"), Unknown)  # "it" is no writer
+    assert parse("Heat 5 Alien 3", TITLES) == [Rate(HEAT, 5), Rate(ALIEN, 3)]  # not a mention of Alien³
+    assert one("Alien 3") == Mention(movie("Alien³", 1992))  # alone, it is that movie
+    assert parse("loved Heat but hated Titanic", TITLES) == [Rate(HEAT, 5), Rate(TITANIC, 1)]
+    assert parse("no horror and no war", TITLES) == [ExcludeGenre(("Horror",)), ExcludeGenre(("War",))]
+    assert one("I think Heat deserves a 4") == Rate(HEAT, 4)
+    assert one("i watched alien yesterday") == Mention(ALIEN)
+    assert one("only 90s movies") == YearRange(1990, 1999)
+    assert one("loved teh matrix").sureness == "confident"

@@ -83,6 +83,7 @@ from movierec_tui.wording import clean, title_with_year
 
 MAX_SUGGESTIONS = 5
 _ECHO_CHARS = 60
+MIN_JOB_CHARS = 4  # the end of a phrase this long may name a job ("sales"; not "it")
 _NUMERIC = re.compile(r"[\d\s.,/½★*+-]+")  # a "title" that is only a number or a rating
 
 # -- the entry point ------------------------------------------------------------------------------
@@ -97,11 +98,15 @@ def parse(text: object, titles: TitleIndex, expecting: Expecting | None = None) 
     whole = parser.parse_chunk(cleaned)
     if whole is not None:
         return _guesses_last(whole)
-    chunks = [c.strip() for c in re.split(r"[;,\n]|\s+&\s+", cleaned) if c.strip()]
-    if 1 < len(chunks) <= 12:
-        parts = [parser.parse_chunk(chunk) for chunk in chunks]
-        if all(p is not None for p in parts):
-            return _guesses_last([intent for part in parts for intent in part or ()])
+    # "Alien 5, Heat 4"; "loved Jaws but hated Jaws 2"; "Aliens 5 Alien 4" (a rating, then a title)
+    clauses = r"[;,\n]|\s+&\s+|\s+but\s+|\s+and\s+(?=(?:no|not|only)\b)"
+    for separators in (clauses, clauses + r"|(?<=\d)\s+(?=[^\W\d])"):
+        chunks = [c.strip() for c in re.split(separators, cleaned) if c.strip()]
+        parser.ratings_only = separators != clauses  # "Fargo 5 Heat 4 Alien 3": Alien rated 3, not Alien³
+        if 1 < len(chunks) <= 12:
+            parts = [parser.parse_chunk(chunk) for chunk in chunks]
+            if all(p is not None for p in parts):
+                return _guesses_last([intent for part in parts for intent in part or ()])
     return [parser.unknown(cleaned)]
 
 
@@ -136,6 +141,7 @@ class _Parser:
         self.titles = titles
         self.expecting = expecting
         self.failures: list[_Failure] = []
+        self.ratings_only = False  # chunks split after numbers: a trailing number is a rating
 
     def parse_chunk(self, text: str) -> list[Intent] | None:
         """Intents for one chunk, or None when no rule understood it."""
@@ -449,7 +455,7 @@ class _Parser:
     def _whole_title(self, text: str, title_part: str) -> TitleMatch | None:
         """The movie "Toy Story 2" names as a whole, when that is another movie than "Toy Story"."""
         whole = self._quiet_match(text)
-        if whole is None:
+        if whole is None or self.ratings_only:
             return None
         part = self._quiet_match(title_part)
         number = text.rsplit(maxsplit=1)[-1]
@@ -557,7 +563,7 @@ class _Parser:
             i += 1
         if rest:
             phrase = " ".join(rest)
-            code = _occupation(rest)
+            code = _occupation(rest, explicit or self.expecting is not None)
             if code is None:
                 return None
             if not intents and not explicit and self._is_title(phrase):
@@ -594,12 +600,14 @@ def _rating_range(text: str, suggestions: tuple[str, ...] = ("Heat 4", "Heat 4.5
     return Unknown(text, "Ratings go from 0.5 (hated it) to 5 (loved it), in half stars.", suggestions)
 
 
-def _occupation(words: list[str]) -> int | None:
-    """The job in a few words: "teacher", "retired teacher" (retired), "senior software engineer"
-    (its end: "software engineer"), "in sales"."""
+def _occupation(words: list[str], said: bool) -> int | None:
+    """The job in a few words: "teacher", "retired teacher" (retired); when said of oneself ("I'm a
+    senior software engineer") or asked, also the end of the words ("software engineer", "sales")."""
     if "retired" in words or "retiree" in words:
         return 13
-    for start in range(len(words)):
+    for start in range(len(words) if said else 1):
+        if start and len(" ".join(words[start:])) < MIN_JOB_CHARS:
+            continue  # "it" in "loved it" is no writer
         try:
             return parse_occupation(" ".join(words[start:]))
         except ValueError:  # VocabularyError, or a vocabulary bug on odd digits ("²")

@@ -81,9 +81,15 @@ SELF = (
 
 YEAR = r"(?:18|19|20)\d\d"
 FILLER_START = re.compile(
-    r"^(?:(?:please|pls|ok|okay|so|well|hey|um+|uh+|and|also|then|now|maybe|oh|hmm+)\b[\s,]*)+(?=\S)", re.IGNORECASE
+    r"^(?:(?:please|pls|ok|okay|so|well|hey|um+|uh+|and|also|then|now|maybe|oh|hmm+|honestly|frankly|tbh|i\s+think|i\s+guess|i'?d\s+say)\b[\s,]*)+"
+    r"(?=\S)",
+    re.IGNORECASE,
 )
-FILLER_END = re.compile(r"(?<=\S)[\s,]*\b(?:please|pls|thanks|thank you|thx)\s*$", re.IGNORECASE)
+FILLER_END = re.compile(
+    r"(?<=\S)[\s,]*\b(?:please|pls|thanks|thank you|thx|from me|yesterday|last night|last week|today|recently|"
+    r"the other day)\s*$",
+    re.IGNORECASE,
+)
 
 
 def alternatives(words: dict[str, int] | frozenset[str]) -> str:
@@ -93,14 +99,14 @@ def alternatives(words: dict[str, int] | frozenset[str]) -> str:
 
 _HALF_STARS = r"\d(?:[.,]\d)?½?|½"  # "4", "4.5", "4,5", "3½", "½"
 RATING_SUFFIX = re.compile(
-    r"(?P<title>.+?)\s*(?:[=:]|\s[-–—](?=\s)|\s)\s*"
+    r"(?P<title>.+?)\s*(?:[=:]|\s[-–—](?=\s)|\s+(?:deserves|gets|earns|is\s+worth)(?:\s+an?)?\s|\s)\s*"
     rf"(?:(?P<n>-?(?:{_HALF_STARS}))(?:\s*/\s*5|\s*stars?|\s*out\s+of\s+5)?|"
     r"(?P<n10>-?\d{1,2}(?:[.,]\d)?)\s*(?:/|out\s+of)\s*10|(?P<stars>[★⭐*]{1,5})(?P<half>½)?)",
     re.IGNORECASE,
 )
 RATING_PREFIX = re.compile(
     rf"(?P<n>{_HALF_STARS})(?:\s*/\s*5)?(?:\s*stars?)?\s+(?:for|to|on)\s+(?P<title>.+)|"
-    r"(?:give|gave|rate|rated|rating|score)\s+(?P<title2>.+?)\s+(?:a\s+|as\s+|an?\s+)?"
+    r"(?:i'?d\s+|i\s+would\s+|i\s+)?(?:give|gave|rate|rated|rating|score)\s+(?P<title2>.+?)\s+(?:a\s+|as\s+|an?\s+)?"
     rf"(?P<n2>-?(?:{_HALF_STARS}|\d\d))(?P<ten>\s*/\s*10)?(?:\s*/\s*5)?(?:\s*stars?)?",
     re.IGNORECASE,
 )
@@ -126,9 +132,11 @@ WHY = re.compile(
     re.IGNORECASE,
 )
 MORE_LIKE = re.compile(
-    r"(?:(?:show\s+me|give\s+me|find(?:\s+me)?|i\s+want|recommend|suggest)\s+)?(?:some\s+)?"
+    r"(?:(?:show\s+me|give\s+me|find(?:\s+me)?|i\s+want|recommend|suggest|have\s+you\s+got|do\s+you\s+have|"
+    r"got|any)\s+)?(?:some\s+)?"
     r"(?:more|movies|films|something|anything|stuff|others?|similar(?:\s+(?:movies|films))?)\s+"
-    r"(?:just\s+|a\s+bit\s+)?(?:like|to)\s+(?P<title>.+)|similar\s+to\s+(?P<title2>.+)",
+    r"(?:just\s+|a\s+bit\s+)?(?:like|to)\s+(?P<title>.+)|"
+    r"(?:(?:movies|films|something|anything|stuff)\s+)?similar\s+to\s+(?P<title2>.+)",
     re.IGNORECASE,
 )
 FORGET = re.compile(
@@ -174,5 +182,5 @@ BEFORE = re.compile(
 FILTER_NOISE_START = re.compile(
     r"^(?:(?:only|just|movies|films|show\s+me|something|anything|stuff|i\s+want|give\s+me)\s+)+", re.IGNORECASE
 )
-FILTER_NOISE_END = re.compile(r"(?:\s+(?:movies|films|only|please|ones|stuff|flicks))+$", re.IGNORECASE)
+FILTER_NOISE_END = re.compile(r"(?:(?:^|\s+)(?:movies|films|only|please|ones|stuff|flicks))+$", re.IGNORECASE)
 
