@@ -38,7 +38,7 @@ from movierec_tui.app.conversation import GREETING, SEED_POOL, Conversation, Sit
 from movierec_tui.app.profile_sync import ProfileSync
 from movierec_tui.app.refresh import Refresher
 from movierec_tui.app.startup import Startup
-from movierec_tui.chat import Dismiss, Edit, Forget, Intent, Rate, apply_intent, parse
+from movierec_tui.chat import Dismiss, Edit, Forget, Intent, Rate, apply_intent, describe_change, parse
 from movierec_tui.engine import MovieCard, Recommender
 from movierec_tui.profile import Profile
 from movierec_tui.widgets.cards import CardAction, CardList
@@ -291,7 +291,7 @@ class MovieRecApp(App[None]):
         self.refresher.request(edit.summary)
         self.profile_sync.changed()
         if announce:
-            self.say(Text.assemble(("✓ ", "bold"), edit.summary))
+            self.say(Text.assemble(("✓ ", "bold"), edit.echo))
         self.show_profile()
 
     def edit(self, intent: Intent) -> None:
@@ -312,10 +312,10 @@ class MovieRecApp(App[None]):
         if not self.undo_stack:
             self.tell("Nothing to undo.", timeout=3)
             return
-        self.profile = self.undo_stack.pop()
+        undone, self.profile = self.profile, self.undo_stack.pop()
         self.refresher.request("undone")
         self.profile_sync.changed()
-        self.say("↶ Undone.")
+        self.say(f"↶ Undone: {describe_change(self.profile, undone, self.catalog)}.")
         self.show_profile()
 
     def show_profile(self) -> None:
