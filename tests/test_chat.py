@@ -418,3 +418,8 @@ def test_found_by_the_corpus_written_blind() -> None:
     assert one("i watched alien yesterday") == Mention(ALIEN)
     assert one("only 90s movies") == YearRange(1990, 1999)
     assert one("loved teh matrix").sureness == "confident"
+    assert one("why isn't brazil recommended?") == Why(movie("Brazil", 1985))
+    assert one("forget about heat") == Forget(HEAT)
+    assert one("from 1990 on") == YearRange(1990, None)
+    assert one("I didn't like Heat at all") == Rate(HEAT, 2)
+    assert parse("I am a lawyer aged 38", TITLES) == [SetAge(35, 38), SetOccupation(11)]

@@ -186,8 +186,8 @@ class _Parser:
             if not _NUMERIC.fullmatch(query):
                 self.failures.append(_Failure(rebuild, exc, bare))
             return None
-        if _NUMERIC.fullmatch(query) and match.sureness != "exact":
-            return None
+        if _NUMERIC.fullmatch(query) and match.sureness != "exact" and match.found_by != "head":
+            return None  # "2001" may be 2001: A Space Odyssey, "7" is no 7th Voyage of Sinbad
         return match
 
     def unknown(self, text: str) -> Unknown:
@@ -538,7 +538,7 @@ class _Parser:
         key = _key(text)
         explicit = re.match(SELF + r"\b", key) is not None
         words = _strip_self(key).replace(",", " ").replace("/", " / ").split()
-        words = [w for w in words if w not in ("and", "a", "an", "the", "as", "/")]
+        words = [w for w in words if w not in ("and", "a", "an", "the", "as", "/", "aged", "age")]
         if not words:
             return None
         intents: list[Intent] = []
@@ -583,7 +583,7 @@ class _Parser:
             return True
 
     def _bare_title(self, text: str) -> list[Intent] | None:
-        if _key(text) in THIS_WORDS:
+        if _key(text) in THIS_WORDS or _key(text) in ANSWERS:  # "hated": a feeling, not Hate (1995)
             return None
         found = self.resolve(text, lambda title: title, bare=True)
         return [Mention(found.movie, sureness=found.sureness)] if found is not None else None

@@ -87,7 +87,7 @@ FILLER_START = re.compile(
 )
 FILLER_END = re.compile(
     r"(?<=\S)[\s,]*\b(?:please|pls|thanks|thank you|thx|from me|yesterday|last night|last week|today|recently|"
-    r"the other day)\s*$",
+    r"the other day|i guess|i think|i suppose|tbh|honestly)\s*$",
     re.IGNORECASE,
 )
 
@@ -116,7 +116,7 @@ RATE_WITHOUT_NUMBER = re.compile(
 RATING_VERB = re.compile(
     r"(?:i\s+)?(?:(?:totally|absolutely|kinda|kind\s+of|sort\s+of|just|truly|honestly)\s+)?"
     rf"(?P<verb>{alternatives(VERBS)})\s+(?P<title>.+?)"
-    r"(?:\s+(?:(?P<more>a\s+lot|so\s+much|very\s+much)|too|a\s+bit|a\s+little))?",
+    r"(?:\s+(?:(?P<more>a\s+lot|so\s+much|very\s+much)|too|a\s+bit|a\s+little|at\s+all))?",
     re.IGNORECASE,
 )
 RATING_ADJECTIVE = re.compile(
@@ -126,7 +126,7 @@ RATING_ADJECTIVE = re.compile(
 )
 WHY = re.compile(
     r"why\b\s*(?:(?:did|do|would|should)\s+(?:you|i)\s+(?:recommend|suggest|pick|choose|show|like|watch)(?:\s+me)?\s+|"
-    r"(?:is|was|are)\s+|recommend\s+|not\s+|this\s+one\s*$)?"
+    r"(?:is|was|are)(?:n'?t|\s+not)?\s+|(?:isn'?t|aren'?t|wasn'?t)\s+|recommend\s+|not\s+|this\s+one\s*$)?"
     r"(?P<title>.*?)(?:\s+(?:recommended|suggested|here|there|on\s+(?:the|my)\s+list|in\s+(?:the|my)\s+list|"
     r"showing|shown|for\s+me))?\s*\?*",
     re.IGNORECASE,
@@ -140,7 +140,8 @@ MORE_LIKE = re.compile(
     re.IGNORECASE,
 )
 FORGET = re.compile(
-    r"(?:forget|unrate|remove|delete|erase|take\s+back)\s+(?:my\s+)?(?:rating\s+(?:of|for)\s+)?(?P<title>.+)",
+    r"(?:forget|unrate|remove|delete|erase|take\s+back)\s+(?:about\s+)?(?:my\s+)?(?:rating\s+(?:of|for)\s+)?"
+    r"(?P<title>.+)",
     re.IGNORECASE,
 )
 DISMISS = re.compile(
@@ -182,5 +183,8 @@ BEFORE = re.compile(
 FILTER_NOISE_START = re.compile(
     r"^(?:(?:only|just|movies|films|show\s+me|something|anything|stuff|i\s+want|give\s+me)\s+)+", re.IGNORECASE
 )
-FILTER_NOISE_END = re.compile(r"(?:(?:^|\s+)(?:movies|films|only|please|ones|stuff|flicks))+$", re.IGNORECASE)
+FILTER_NOISE_END = re.compile(
+    r"(?:(?:^|\s+)(?:movies|films|only|please|ones|stuff|flicks|on|onwards?|and\s+later|or\s+later|and\s+newer))+$",
+    re.IGNORECASE,
+)
 
