@@ -704,3 +704,32 @@ def test_quick_replies_of_an_earlier_message_go_once_the_person_moves_on(recomme
             assert app.profile.ratings and not app.quick_replies.choices and not app.quick_replies.display
 
     asyncio.run(scenario())
+
+
+def test_the_chat_says_what_it_did_asks_before_a_guess_and_undo_says_what_it_took_back(recommender) -> None:
+    """Issue 16: "I'm -5" once rated a movie silently, and undo only said "Undone."."""
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await say(pilot, "back")
+            alien = recommender.titles.resolve("Alien")
+            shining = recommender.titles.resolve("Shining, The")
+            await say(pilot, "Alien 4.5")
+            assert app.profile.ratings == {alien.movie_id: 4.5}
+            assert bot_messages(app)[-1] == "✓ Rated Alien (1979) 4.5★ — undo with ctrl+z"
+            await say(pilot, "I'm -5")
+            assert app.profile.ratings == {alien.movie_id: 4.5} and app.profile.age is None
+            await say(pilot, "loved shin")  # the start of one title: asked about, not rated
+            assert bot_messages(app)[-1] == "Did you mean The Shining (1980)? yes / no"
+            assert shining.movie_id not in app.profile.ratings and asked(app) == "confirm"
+            assert [c.value for c in app.quick_replies.choices] == ["yes", "no"]
+            await say(pilot, "yes")
+            assert app.profile.ratings[shining.movie_id] == 5
+            await pilot.press("ctrl+z")
+            await settle(pilot)
+            assert shining.movie_id not in app.profile.ratings
+            assert bot_messages(app)[-1] == "↶ Undone: The Shining (1980) 5★."
+
+    run(scenario())
