@@ -83,6 +83,7 @@ from movierec_tui.wording import clean, title_with_year
 
 MAX_SUGGESTIONS = 5
 _ECHO_CHARS = 60
+MIN_GUESS_CHARS = 3  # a loose match of a shorter query is not worth asking about
 MIN_JOB_CHARS = 4  # the end of a phrase this long may name a job ("sales"; not "it")
 _NUMERIC = re.compile(r"[\d\s.,/½★*+-]+")  # a "title" that is only a number or a rating
 
@@ -188,6 +189,8 @@ class _Parser:
             return None
         if _NUMERIC.fullmatch(query) and match.sureness != "exact" and match.found_by != "head":
             return None  # "2001" may be 2001: A Space Odyssey, "7" is no 7th Voyage of Sinbad
+        if match.sureness == "guess" and len(_key(query)) < MIN_GUESS_CHARS:
+            return None  # "im" is too little to even ask about Immortal Beloved
         return match
 
     def unknown(self, text: str) -> Unknown:
@@ -332,7 +335,8 @@ class _Parser:
             if valid_age(value):
                 return [SetAge(age_bucket_for(int(value)), int(value))]
             return [Unknown(text, "An age is a whole number from 1 to 120, e.g. 'I'm 34'.", ("I'm 34", "help"))]
-        if self._quiet_match(body) is not None and self._quiet_match(body).sureness == "exact":
+        titled = self._quiet_match(body)
+        if titled is not None and titled.sureness == "exact":
             return None  # "1941", "10", "2010": a movie of that title, which the last rule finds
         if valid_age(value) and value > 5:
             # "34", "seventeen" with no question asked: an age, probably; asked about before it is set
