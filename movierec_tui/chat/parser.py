@@ -396,7 +396,7 @@ class _Parser:
                 return [Mention(whole.movie, sureness=whole.sureness)]
             if plain and self._number_may_be_part_of_title(match.group("title")):
                 # "star wars 1 2": a number after a title that ends in one is no clear rating
-                return self._unclear_number(text, match.group("title"), match.start("title"), match.end("title"))
+                return self._unclear_number(text, match.group("title"), match.end("title"))
             result = self._rate(text, match.group("title"), match.start("title"), match.end("title"), rating)
             if result:
                 return result
@@ -442,7 +442,7 @@ class _Parser:
                 return [Mention(found.movie, sureness=found.sureness)]
         return None
 
-    def _unclear_number(self, text: str, title: str, start: int, end: int) -> list[Intent]:
+    def _unclear_number(self, text: str, title: str, end: int) -> list[Intent]:
         """ "star wars 1 2": which movie and which rating is unclear; offer readings, do nothing."""
         found = self._quiet_match(title)
         candidates = [found.movie] if found is not None else []
