@@ -296,5 +296,8 @@ def test_which_one_is_answered_with_a_year() -> None:
     session.say("back")
     session.say("Scrm 5")
     assert session.kind == "which" and any("Scream (1996)" in c for c in session.talk.question.choices)
+    session.say("yes")
+    assert session.said() == ["Which one? Say its year (e.g. 1996), or pick one of the choices."]
+    assert session.kind == "which"
     session.say("1996")
     assert session.profile.ratings == {5: 5.0} and session.kind is None

@@ -259,6 +259,8 @@ class Conversation:
 
     def _answer(self, answer: Answer, now: Situation) -> Turn:
         question = self.question
+        if question is not None and question.kind == "which":
+            return Turn([Say("Which one? Say its year (e.g. 1996), or pick one of the choices.")])
         if question is None or question.kind != "confirm" or question.pending is None:
             return Turn([Say("There's no question to answer right now.")])
         self.question = None
