@@ -423,3 +423,8 @@ def test_found_by_the_corpus_written_blind() -> None:
     assert one("from 1990 on") == YearRange(1990, None)
     assert one("I didn't like Heat at all") == Rate(HEAT, 2)
     assert parse("I am a lawyer aged 38", TITLES) == [SetAge(35, 38), SetOccupation(11)]
+    assert parse("the 25-34 one", TITLES, Expecting("age")) == [SetAge(25)]  # once also set the age to 1
+    assert one("heat: meh") == Rate(HEAT, 3)
+    assert parse("loved both alien and heat", TITLES) == [Rate(ALIEN, 5), Rate(HEAT, 5)]
+    assert parse("no musicals no westerns", TITLES) == [ExcludeGenre(("Musical",)), ExcludeGenre(("Western",))]
+    assert one("what's similar to heat?") == MoreLike(HEAT)

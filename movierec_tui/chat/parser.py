@@ -100,10 +100,12 @@ def parse(text: object, titles: TitleIndex, expecting: Expecting | None = None) 
     if whole is not None:
         return _guesses_last(whole)
     # "Alien 5, Heat 4"; "loved Jaws but hated Jaws 2"; "Aliens 5 Alien 4" (a rating, then a title)
-    clauses = r"[;,\n]|\s+&\s+|\s+but\s+|\s+and\s+(?=(?:no|not|only)\b)"
+    clauses = r"[;,\n]|\s+&\s+|\s+but\s+|\s+(?:and\s+)?(?=(?:no|not|only)\s)"
     for separators in (clauses, clauses + r"|(?<=\d)\s+(?=[^\W\d])"):
         chunks = [c.strip() for c in re.split(separators, cleaned) if c.strip()]
         parser.ratings_only = separators != clauses  # "Fargo 5 Heat 4 Alien 3": Alien rated 3, not Alien³
+        if parser.ratings_only and not all(re.search(r"\d$", c) for c in chunks):
+            continue  # split after numbers, every part is "title N"; "the 25-34 one" is no "one"
         if 1 < len(chunks) <= 12:
             parts = [parser.parse_chunk(chunk) for chunk in chunks]
             if all(p is not None for p in parts):
@@ -499,7 +501,8 @@ class _Parser:
     def _several(self, title: str) -> list[TitleMatch] | None:
         """ "Alien and Heat", "Alien, Heat & Brazil": several movies, when the whole is no sure title
         and every part is one ("The Good, the Bad and the Ugly" stays one movie)."""
-        parts = [p for p in re.split(r"\s*(?:,|&|\+|\band\b)\s*", title, flags=re.IGNORECASE) if p.strip()]
+        listed = re.sub(r"^(?:both|all\s+of|all)\s+", "", title, flags=re.IGNORECASE)  # "both Alien and Aliens"
+        parts = [p for p in re.split(r"\s*(?:,|&|\+|\band\b)\s*", listed, flags=re.IGNORECASE) if p.strip()]
         if len(parts) < 2 or len(parts) > 8:
             return None
         whole = self._quiet_match(title)
@@ -634,6 +637,7 @@ def _strip_self(key: str) -> str:
 
 def _age_answer(key: str) -> SetAge | None:
     key = _strip_self(key).replace("–", "-").replace(" - ", "-")
+    key = re.sub(r"^(?:the\s+)?(.+?)(?:\s+one)?$", r"\1", key)  # "the 25-34 one"
     if key in AGE_LABELS:
         return SetAge(AGE_LABELS[key])
     if key in ("under 18", "<18", "minor", "kid", "teen", "teenager", "child"):

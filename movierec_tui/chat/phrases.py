@@ -120,7 +120,7 @@ RATING_VERB = re.compile(
     re.IGNORECASE,
 )
 RATING_ADJECTIVE = re.compile(
-    r"(?P<title>.+?)\s+(?:was|is|were|=|:|-)\s+(?:(?:really|so|pretty|just|quite|a|an|truly|totally)\s+)*"
+    r"(?P<title>.+?)(?:\s+(?:was|is|were|-)|\s*[=:])\s+(?:(?:really|so|pretty|just|quite|a|an|truly|totally)\s+)*"
     rf"(?P<adj>{alternatives(ADJECTIVES)})(?:\s+(?:movie|film|one))?",
     re.IGNORECASE,
 )
@@ -136,7 +136,7 @@ MORE_LIKE = re.compile(
     r"got|any)\s+)?(?:some\s+)?"
     r"(?:more|movies|films|something|anything|stuff|others?|similar(?:\s+(?:movies|films))?)\s+"
     r"(?:just\s+|a\s+bit\s+)?(?:like|to)\s+(?P<title>.+)|"
-    r"(?:(?:movies|films|something|anything|stuff)\s+)?similar\s+to\s+(?P<title2>.+)",
+    r"(?:(?:movies|films|something|anything|stuff|what'?s|what\s+is|anything)\s+)?similar\s+to\s+(?P<title2>.+)",
     re.IGNORECASE,
 )
 FORGET = re.compile(
