@@ -64,6 +64,11 @@ class Settings:
         return self.home / "redis"
 
     @property
+    def journal_dir(self) -> Path:
+        """Profile saves Redis could not take, kept until it can (stores/journal.py)."""
+        return self.home / "journal"
+
+    @property
     def log_file(self) -> Path:
         return self.home / "movierec.log"
 

@@ -186,9 +186,13 @@ class CardStore:
     def set_meta(self, **fields: str) -> None:
         self.client.hset(META_KEY, mapping=fields)
 
+    def profile_key(self, name: str) -> str:
+        """The Redis key of the profile saved as `name`, in this store's namespace."""
+        return f"{self.profile_prefix}{name}"
+
     @redis_step("saving the profile")
     def save_profile(self, name: str, profile_json: str) -> None:
-        self.client.set(f"{self.profile_prefix}{name}", profile_json, ex=self.profile_ttl or None)
+        self.client.set(self.profile_key(name), profile_json, ex=self.profile_ttl or None)
 
     @redis_step("loading the profile")
     def load_profile(self, name: str) -> str | None:

@@ -49,6 +49,14 @@ def _fsync_dir(directory: Path) -> None:
         os.close(descriptor)
 
 
+def _written_ns(path: Path) -> int:
+    """When the entry was written, for the order of a replay (0: replayed and removed meanwhile)."""
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -113,7 +121,7 @@ class ProfileJournal:
         if not self.directory.is_dir():
             return
         self._recover_abandoned_claims()
-        paths = sorted(self.directory.glob(f"*{ENTRY_SUFFIX}"), key=lambda p: p.stat().st_mtime_ns)
+        paths = sorted(self.directory.glob(f"*{ENTRY_SUFFIX}"), key=_written_ns)
         for path in paths:
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
@@ -128,6 +136,18 @@ class ProfileJournal:
 
     def pending_keys(self) -> list[str]:
         return [entry.key for entry in self.entries()]
+
+    def latest(self, key: str) -> str | None:
+        """The profile JSON journalled for `key`, or None: while there is an entry it is the newest
+        version (a save that reaches Redis drops it), so a reader must prefer it to Redis."""
+        try:
+            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+            return str(data["profile"]) if data.get("key") == key else None
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            log.error("%s: unreadable journal entry (%s); not used", self._path(key), exc)
+            return None
 
     def replay(self, client: redis.Redis, key_prefix: str = "") -> int:
         """Write every entry (whose key starts with `key_prefix`) into Redis; returns how many. Stops at
