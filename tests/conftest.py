@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import replace
 
 import pytest
 import redis
@@ -93,3 +94,13 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, ready: Settings) -> Settings:
     monkeypatch.setenv("MOVIEREC_REDIS_URL", ready.redis_url)
     monkeypatch.delenv("MOVIEREC_MILVUS_URI", raising=False)
     return ready
+
+
+@pytest.fixture()
+def own_home(tmp_path, ready: Settings) -> Settings:
+    """`ready`'s settings on a home of the test's own with the same trained model: its journal of
+    profile saves (HOME/journal) starts empty and is seen by no other test."""
+    folder = tmp_path / "own-home"
+    folder.mkdir()
+    (folder / "model").symlink_to(ready.model_dir)
+    return replace(ready, home=folder)

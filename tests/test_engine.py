@@ -7,7 +7,7 @@ import pytest
 from milvus_backends import BACKENDS
 
 from movierec_tui.data_loader.parse import load_dataset
-from movierec_tui.engine import Recommender, StoreUnavailable, UnreadableProfile
+from movierec_tui.engine import KEPT_ON_DISK, Recommender, StoreUnavailable, UnreadableProfile
 from movierec_tui.profile import Profile
 from movierec_tui.stores.backends import Backends, open_backends
 from movierec_tui.stores.cards import CardStore
@@ -175,18 +175,21 @@ def test_saved_profiles_by_name(recommender) -> None:
     recommender.backends.cards.client.delete(kept)
 
 
-def test_a_redis_that_is_down_is_named(ready, backends) -> None:
-    """A Redis nobody listens on: every call that needs it raises StoreUnavailable naming Redis."""
+def test_a_redis_that_is_down_is_named(own_home, backends) -> None:
+    """A Redis nobody listens on: every call that needs it raises StoreUnavailable naming Redis; a
+    profile save is kept in the home's journal instead (and is then what a load returns)."""
     dead = RedisConnection(_client("redis://127.0.0.1:9/0"), "redis://127.0.0.1:9/0", embedded=False)
-    recommender = Recommender(ready, Backends(dead, CardStore(dead.client), backends.milvus))
+    recommender = Recommender(own_home, Backends(dead, CardStore(dead.client), backends.milvus))
     for call in (lambda: recommender.titles, recommender.catalogue_cards, recommender.profiles.names,
-                 lambda: recommender.profiles.save("x", Profile()), lambda: recommender.profiles.load("x"),
-                 lambda: recommender.recommend(Profile(), k=3)):  # fmt: skip
+                 lambda: recommender.profiles.load("x"), lambda: recommender.recommend(Profile(), k=3)):  # fmt: skip
         with pytest.raises(StoreUnavailable) as caught:
             call()
         assert caught.value.store == "redis" and str(caught.value).startswith("Redis at 127.0.0.1:9/0: ")
     assert not recommender.probe_cards() and recommender.cards_down is not None
     assert recommender.cards_down.store == "redis"
+    assert recommender.profiles.save("x", Profile(age=25)) == KEPT_ON_DISK
+    assert recommender.profiles.waiting() == ["x"] and recommender.profiles.load("x") == Profile(age=25)
+    assert recommender.profiles.replay() == [] and recommender.profiles.waiting() == ["x"]  # still down
     dead.client.close()
 
 
