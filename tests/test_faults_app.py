@@ -54,13 +54,13 @@ async def type_line(pilot, text: str) -> None:
     await pilot.pause(0.05)
 
 
-def test_redis_restart_mid_session_under_pilot(ready, backends, own_redis, synthetic) -> None:
+def test_redis_restart_mid_session_under_pilot(own_home, backends, own_redis, synthetic) -> None:
     """Redis stops while a named profile is being edited: a banner says so, the cards keep coming (from
     memory; the search is in Milvus), every rating is kept; when Redis is back on the same port and
     data dir, the app reconnects on its own and the profile in Redis has every rating made meanwhile."""
     url, servers, restart = own_redis
     connection = RedisConnection(_client(url), url, embedded=False)
-    recommender = Recommender(ready, Backends(connection, CardStore(connection.client), backends.milvus))
+    recommender = Recommender(own_home, Backends(connection, CardStore(connection.client), backends.milvus))
     stored = redis.Redis.from_url(url, decode_responses=True)
 
     def saved() -> Profile | None:

@@ -1,5 +1,6 @@
 """Getting the app ready: the title index, every card, the saved profile and the seed movies, read
-in a worker; a store that is down at start is retried, never a crash.
+in a worker; a store that is down at start is retried, never a crash. Profile saves a previous run
+kept on disk while Redis was down (or before it was killed) are written into Redis first.
 
 Also where the garbage collector is tuned (`tune_gc`): with the model, libraries, title index and
 cards on the heap, a full collection pauses the UI for ~200 ms at random moments. Once the catalogue
@@ -40,18 +41,20 @@ class Startup:
         app = self.app
         recommender = app.recommender
         try:
+            replayed = recommender.profiles.replay()  # before anything reads a profile
             titles = recommender.titles
             catalog = recommender.catalogue_cards()
             loaded, problem = app.profile_sync.read(app.profile_name) if app.profile_name else (None, None)
             exclude = set(loaded.ratings) | set(loaded.dismissed) if loaded else set()
             seeds = recommender.seed_movies(SEED_POOL, exclude=exclude)
             names = recommender.profiles.names()
+            waiting = recommender.profiles.waiting()  # left in the journal: Redis failed again meanwhile
         except Exception as exc:  # a store down at start: say so and retry, never crash
             log.warning("startup failed", exc_info=True)
             app.call_from_thread(self._failed, exc)
             return
         log.info("catalogue ready: %d titles, %d cards", len(titles), len(catalog))
-        app.call_from_thread(self._ready, catalog, loaded, problem, seeds, names)
+        app.call_from_thread(self._ready, catalog, loaded, problem, seeds, names, replayed, waiting)
 
     def _failed(self, exc: Exception) -> None:
         app = self.app
@@ -62,7 +65,7 @@ class Startup:
 
     def _ready(
         self, catalog: dict[int, MovieCard], loaded: Profile | None, problem: str | None, seeds: list[MovieCard],
-        names: list[str],
+        names: list[str], replayed: list[str], waiting: list[str],
     ) -> None:  # fmt: skip
         app = self.app
         app.refresher.recovered()
@@ -77,6 +80,8 @@ class Startup:
         app.profile_sync.saved_names = usable_names(names)
         app.ready = True
         app.cards.empty_message = "No movie matches these filters. Try “clear filters”."
+        if replayed:
+            app.profile_sync.note_replayed(replayed)
         name = app.profile_name
         if name:
             app.profile_sync.saved_as = name
@@ -86,6 +91,8 @@ class Startup:
             else:
                 app.tell(f"{problem} Starting with a fresh profile.", severity="warning", timeout=8)
                 app.say(f"{problem} Let's start fresh; ctrl+s will save under that name.")
+        if waiting:
+            app.profile_sync.journal_waits(waiting)
         app.show_profile()
         app.refresher.request()
         app.carry_out(app.conversation.ask_next(app.profile))
