@@ -107,7 +107,9 @@ def test_a_session_shows_the_app_follows_keystrokes_and_resizes(served, host_key
         await client.wait_for(lambda text: "palette" in text.splitlines()[29])
         client.send("\x1b")  # escape to the card list, where q quits; the session ends with the app
         await asyncio.sleep(0.3)
-        client.send("q")
+        client.send("q")  # three ratings under no name: the app asks first
+        await client.wait_for("Quit with unsaved changes?")
+        client.send("\x11")  # ctrl+q: quit without saving
         await asyncio.wait_for(client.closed.wait(), 15)
         await until(lambda: not demo.registry.sessions)
 

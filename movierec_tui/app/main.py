@@ -6,7 +6,8 @@ one stays valid for undo) and talks to the stores only through the :class:`Recom
 worker threads. Its parts: conversation.py (the questions and what each message means; no Textual:
 the app carries out the effects it returns), refresh.py (new cards after every change, throttled;
 the outage banner, retries), profile_sync.py (saving, loading and listing profiles by name),
-commands.py (the command palette and the key help), startup.py (loading the catalogue at start).
+quitting.py (asks before quitting with changes not in Redis; SIGTERM, SIGHUP), commands.py (the
+command palette and the key help), startup.py (loading the catalogue at start).
 
 Why the key handling looks the way it does: a focused ``Input`` consumes printable keys, so letter
 bindings (1-5, l, d, x, m, q, /) live on the cards and lists, where there is no typing, while
@@ -36,6 +37,7 @@ from movierec_tui.app import conversation as talk
 from movierec_tui.app.commands import key_sections, palette_commands
 from movierec_tui.app.conversation import GREETING, SEED_POOL, Conversation, Situation, entry_for
 from movierec_tui.app.profile_sync import ProfileSync
+from movierec_tui.app.quitting import Quitting
 from movierec_tui.app.refresh import Refresher
 from movierec_tui.app.startup import Startup
 from movierec_tui.chat import Dismiss, Edit, Forget, Intent, Rate, apply_intent, describe_change, parse
@@ -124,6 +126,7 @@ class MovieRecApp(App[None]):
         self.refresher = Refresher(self)
         self.profile_sync = ProfileSync(self)
         self.startup = Startup(self)
+        self.quitting = Quitting(self)
         self._profile_visible: bool | None = None  # None: automatic by width
 
     @property
@@ -166,6 +169,7 @@ class MovieRecApp(App[None]):
         self.say(GREETING)
         self.show_profile()
         self.chat_input.focus()
+        self.quitting.watch_signals()
         self.startup.start()
 
     def on_resize(self, event: Resize) -> None:
@@ -412,6 +416,9 @@ class MovieRecApp(App[None]):
     def action_load_profile(self) -> None:
         if self.ready and self._on_main_screen():
             self.profile_sync.choose()
+
+    async def action_quit(self) -> None:  # asks first when something entered is not in Redis yet
+        self.quitting.request()
 
     def action_reset(self) -> None:
         self.submit("reset")

@@ -1,0 +1,92 @@
+"""Quitting: asked first when something entered is not in Redis yet; clean on SIGTERM and SIGHUP.
+
+`q`, ctrl+q and ctrl+c come here (MovieRecApp.action_quit). When everything is in Redis, or nothing
+was entered, the app quits at once. Otherwise it asks (widgets/quit_prompt.py): save and quit (into
+Redis; if Redis still does not answer, the question stays open and says so), quit anyway (what is
+not in Redis goes to the journal on disk, and the next start writes it into Redis; a profile without
+a name is not saved), or back to the app.
+
+SIGTERM (a shutdown, `kill`) and SIGHUP (the terminal or the SSH session is gone) cannot ask: what
+is not in Redis goes to disk at once, synchronously (ProfileSync.keep_now; a served session is hung
+up on and killed 3 s later), and the app exits the normal way, so its caller closes the stores and an
+embedded Valkey this process keeps is stopped (its keeper hands over) instead of left running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import TYPE_CHECKING
+
+from movierec_tui.widgets.quit_prompt import QUIT, QuitPrompt
+
+if TYPE_CHECKING:  # the app holds this part; only its type is needed here
+    from movierec_tui.app.main import MovieRecApp
+
+log = logging.getLogger(__name__)
+
+ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+class Quitting:
+    def __init__(self, app: MovieRecApp) -> None:
+        self.app = app
+        self.signalled: signal.Signals | None = None  # the signal that ended the app, if one did
+
+    def watch_signals(self) -> None:
+        """SIGTERM and SIGHUP end the app cleanly (called from on_mount: the handlers belong to the
+        running loop, and are removed with it)."""
+        loop = asyncio.get_running_loop()
+        for signum in ENDING_SIGNALS:
+            loop.add_signal_handler(signum, self.terminate, signum)
+
+    def request(self) -> None:
+        """The person asked to quit (the quit key again, in the question: quit anyway)."""
+        app = self.app
+        if isinstance(app.screen, QuitPrompt):
+            app.screen.dismiss(QUIT)
+            return
+        why = app.profile_sync.unsaved() if app.ready else None
+        if why is None:
+            app.exit()
+            return
+        if len(app.screen_stack) > 1:  # a dialog is open: the question replaces it
+            while len(app.screen_stack) > 1:
+                app.pop_screen()
+        name = app.profile_sync.saved_as
+        prompt = QuitPrompt(name, len(app.profile.ratings), why, self._save, cursor_blink=app.cursor_blink)
+        app.push_screen(prompt, self._answered)
+
+    def _save(self, name: str | None) -> None:
+        self.app.profile_sync.save_before_quit(name, self._saved)
+
+    def _saved(self, in_redis: bool) -> None:
+        app = self.app
+        if in_redis:
+            app.exit()
+            return
+        if isinstance(app.screen, QuitPrompt):
+            app.screen.failed("Redis is still not reachable. Your changes are kept on this computer; q quits "
+                              "and the next start saves them to Redis.")  # fmt: skip
+
+    def _answered(self, answer: str | None) -> None:
+        if answer != QUIT:  # back to the app
+            return
+        sync = self.app.profile_sync
+        if sync.saved_as is not None:
+            kept_as = sync.keep_now()  # a no-op when the journal already has the latest version
+            if kept_as is not None:
+                log.info("quit anyway: the changes to %r are kept on disk", kept_as)
+        self.app.exit()
+
+    def terminate(self, signum: signal.Signals) -> None:
+        """SIGTERM or SIGHUP: keep on disk what is not in Redis yet, then exit the normal way."""
+        app = self.app
+        self.signalled = signal.Signals(signum)
+        log.info("%s: quitting", self.signalled.name)
+        if app.ready:
+            kept_as = app.profile_sync.keep_now()
+            if kept_as is not None:
+                log.info("the profile's unsaved changes are kept on disk as %r", kept_as)
+        app.exit()

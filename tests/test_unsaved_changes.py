@@ -1,0 +1,298 @@
+"""Nothing a person entered is lost: profile changes made while Redis is down go to the journal in the
+home dir and reach Redis when it is back (in the same app, or the next one on the home); quitting with
+changes not in Redis asks first; SIGTERM and SIGHUP keep them on disk. Real app (Pilot), a real
+Valkey killed with -9, the real journal on disk."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import pytest
+import redis
+from test_app import SIZE, bot_messages, say, settle, snapshot_app, until
+from test_faults_app import own_redis, type_line  # noqa: F401 (a fixture)
+
+from movierec_tui.app import MovieRecApp
+from movierec_tui.config import Settings
+from movierec_tui.engine import Recommender
+from movierec_tui.profile import Profile
+from movierec_tui.stores.backends import Backends
+from movierec_tui.stores.cards import CardStore
+from movierec_tui.stores.journal import ProfileJournal
+from movierec_tui.stores.redis_server import RedisConnection, _client
+from movierec_tui.widgets.quit_prompt import QuitPrompt
+
+
+@pytest.fixture()
+def home(own_home) -> Settings:
+    return own_home
+
+
+@pytest.fixture()
+def on_own_redis(home, backends, own_redis):  # noqa: F811 (the fixture imported above)
+    """(a function making a fresh Recommender on `home` and the test's Valkey, the Valkey's url,
+    kill it with -9, restart it on the same port and data dir)."""
+    url, servers, restart = own_redis
+    connections: list[RedisConnection] = []
+
+    def recommender() -> Recommender:
+        connection = RedisConnection(_client(url), url, embedded=False)
+        connections.append(connection)
+        return Recommender(home, Backends(connection, CardStore(connection.client), backends.milvus))
+
+    def kill() -> None:
+        server = servers[-1]
+        server._process.send_signal(signal.SIGKILL)  # the test owns this process
+        server._process.wait()
+        server._process = None
+
+    yield recommender, url, kill, restart
+    for connection in connections:
+        connection.client.close()
+
+
+def in_redis(url: str, name: str) -> Profile | None:
+    client = redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=0.5)
+    try:
+        raw = client.get(f"profile:{name}")
+    except redis.ConnectionError:
+        return None
+    finally:
+        client.close()
+    return Profile.from_json(raw) if raw else None
+
+
+def journalled(home: Settings) -> dict[str, Profile]:
+    """What the home's journal holds: Redis key -> profile."""
+    return {entry.key: Profile.from_json(entry.profile_json) for entry in ProfileJournal(home.journal_dir).entries()}
+
+
+def said(app: MovieRecApp, words: str) -> bool:
+    return any(words in message for message in bot_messages(app))
+
+
+async def rate(pilot, *lines: str) -> None:
+    """Once the app is ready: no more questions, then these lines."""
+    await settle(pilot)
+    for line in ("back", *lines):
+        await say(pilot, line)
+
+
+async def press_quit(pilot) -> None:
+    """q where it quits: on the cards (in the chat input it is typed)."""
+    pilot.app.cards.focus()
+    await pilot.press("q")
+    await pilot.pause(0.1)
+
+
+def test_changes_while_redis_is_down_go_to_the_journal_and_reach_redis_when_it_is_back(on_own_redis, home) -> None:
+    """In one app: Valkey is killed, two more ratings are typed: they are journalled on disk at once
+    (the app says so in one line), and written into Redis when Valkey is back, without a word from
+    the person; the journal is then empty."""
+    make, url, kill, restart = on_own_redis
+
+    async def scenario() -> None:
+        app = MovieRecApp(make(), profile_name="erin", cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await rate(pilot, "loved alien")
+            await until(pilot, lambda: (p := in_redis(url, "erin")) is not None and len(p.ratings) == 1)
+
+            kill()
+            await type_line(pilot, "loved star wars")
+            await type_line(pilot, "hated scream")
+            await until(pilot, lambda: len(journalled(home).get("profile:erin", Profile()).ratings) == 3, timeout=20)
+            assert journalled(home)["profile:erin"].ratings == app.profile.ratings
+            await until(pilot, lambda: said(app, "kept erin on this computer"))
+            assert app.profile_sync.unsaved() is not None  # not in Redis: quitting would ask
+
+            restart()
+            await until(pilot, lambda: (p := in_redis(url, "erin")) is not None and p.ratings == app.profile.ratings,
+                        timeout=45)  # fmt: skip
+            await until(pilot, lambda: not journalled(home) and said(app, "Saved 'erin' to Redis"), timeout=15)
+            await until(pilot, lambda: app.profile_sync.unsaved() is None)
+            await press_quit(pilot)
+            assert app.return_code == 0 and not isinstance(app.screen, QuitPrompt)  # all in Redis: no question
+
+    asyncio.run(scenario())
+
+
+def test_quitting_with_changes_only_on_disk_asks_and_the_next_app_replays_them(on_own_redis, home) -> None:
+    """Valkey is killed and stays down: q asks; "save and quit" cannot reach Redis and says so, the
+    question stays; escape goes back to the app; q then q quits, the ratings stay in the journal.
+    Valkey comes back: a new app on the same home writes them into Redis at start and says so."""
+    make, url, kill, restart = on_own_redis
+
+    async def first_run() -> dict[int, float]:
+        app = MovieRecApp(make(), profile_name="gus", cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await rate(pilot, "loved alien")
+            await until(pilot, lambda: in_redis(url, "gus") is not None)
+            kill()
+            await type_line(pilot, "loved star wars")
+            await until(pilot, lambda: len(journalled(home).get("profile:gus", Profile()).ratings) == 2, timeout=20)
+
+            await press_quit(pilot)
+            assert isinstance(app.screen, QuitPrompt) and app.return_code is None
+            await pilot.press("enter")  # save and quit: Redis is still down
+            await until(pilot, lambda: "still not reachable" in str(app.screen.query_one("#quit-status").render()),
+                        timeout=15)  # fmt: skip
+            assert app.return_code is None
+            await pilot.press("escape")
+            await pilot.pause(0.1)
+            assert not isinstance(app.screen, QuitPrompt) and app.return_code is None
+
+            await press_quit(pilot)
+            assert isinstance(app.screen, QuitPrompt)
+            await pilot.press("q")  # quit anyway
+            await pilot.pause(0.1)
+            assert app.return_code == 0
+            return dict(app.profile.ratings)
+
+    ratings = asyncio.run(first_run())
+    assert journalled(home)["profile:gus"].ratings == ratings and len(ratings) == 2
+    restart()
+    assert len(in_redis(url, "gus").ratings) == 1  # Redis has only what it had before the kill
+
+    async def second_run() -> None:
+        app = MovieRecApp(make(), profile_name="gus", cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert app.profile.ratings == ratings
+            assert said(app, "Saved 'gus' to Redis")
+            assert app.profile_sync.unsaved() is None
+
+    asyncio.run(second_run())
+    assert in_redis(url, "gus").ratings == ratings
+    assert not journalled(home)
+
+
+@pytest.fixture()
+def on_session_redis(home, backends):
+    """A fresh Recommender on `home` (an empty journal), the session's Redis and `ready`'s Milvus."""
+    return Recommender(home, backends)
+
+
+def test_no_question_when_everything_is_in_redis_and_an_unnamed_profile_is_asked_for_a_name(on_session_redis) -> None:
+    recommender = on_session_redis
+    store = recommender.backends.cards
+    store.client.delete("profile:hana", "profile:ivo")
+
+    async def nothing_entered() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await press_quit(pilot)
+            assert app.return_code == 0
+
+    async def all_saved() -> None:
+        app = MovieRecApp(recommender, profile_name="hana", cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await rate(pilot, "loved alien")
+            await settle(pilot)
+            assert store.load_profile("hana") is not None
+            await press_quit(pilot)
+            assert app.return_code == 0
+
+    async def unnamed() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await rate(pilot, "loved alien")
+            await settle(pilot)
+            await press_quit(pilot)
+            assert isinstance(app.screen, QuitPrompt) and app.return_code is None
+            await pilot.press("escape")  # back: nothing happens
+            await pilot.pause(0.1)
+            assert not isinstance(app.screen, QuitPrompt) and app.return_code is None
+            await press_quit(pilot)
+            await pilot.press(*"no way!", "enter")  # not a name: said so, the question stays
+            await pilot.pause(0.1)
+            assert isinstance(app.screen, QuitPrompt) and app.return_code is None
+            await pilot.press(*["backspace"] * 7, *"ivo", "enter")
+            await until(pilot, lambda: app.return_code == 0)
+            assert Profile.from_json(store.load_profile("ivo")).ratings == app.profile.ratings
+
+    asyncio.run(nothing_entered())
+    asyncio.run(all_saved())
+    asyncio.run(unnamed())
+    store.client.delete("profile:hana", "profile:ivo")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_or_sighup_keeps_unsaved_ratings_on_disk_and_the_next_app_saves_them(
+    on_session_redis, home, signum
+) -> None:
+    """A real signal to this process while the app runs with ratings not saved anywhere: the app's
+    handler writes them to the journal (under a new name) and exits normally; the next app on the
+    home writes them into Redis."""
+    recommender = on_session_redis
+
+    async def interrupted() -> dict[int, float]:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await rate(pilot, "loved alien")
+            await say(pilot, "hated scream")
+            await settle(pilot)
+            # Only ever sent with the app's handler in place (else the signal would end pytest).
+            assert signal.getsignal(signum) not in (signal.SIG_DFL, signal.SIG_IGN, None)
+            os.kill(os.getpid(), signum)
+            await until(pilot, lambda: app.return_code is not None, timeout=5)
+            assert app.return_code == 0 and app.quitting.signalled == signum
+            return dict(app.profile.ratings)
+
+    ratings = asyncio.run(interrupted())
+    kept = journalled(home)
+    assert len(kept) == 1
+    (key, profile), = kept.items()  # fmt: skip
+    assert key.startswith("profile:unsaved-") and profile.ratings == ratings and len(ratings) == 2
+    assert signal.getsignal(signum) == signal.SIG_DFL  # the handler went with the app's loop
+
+    async def next_start() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert said(app, "to Redis")
+
+    asyncio.run(next_start())
+    name = key.removeprefix("profile:")
+    assert Profile.from_json(recommender.backends.cards.load_profile(name)).ratings == ratings
+    assert not journalled(home)
+    recommender.backends.cards.client.delete(key)
+
+
+def test_sigterm_with_everything_saved_writes_nothing(on_session_redis, home) -> None:
+    recommender = on_session_redis
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            os.kill(os.getpid(), signal.SIGTERM)
+            await until(pilot, lambda: app.return_code is not None, timeout=5)
+
+    asyncio.run(scenario())
+    assert not journalled(home) and not home.journal_dir.exists()
+
+
+# -- the question, drawn at 80x24 ------------------------------------------------------------------
+
+
+def test_snapshot_quit_prompt_unnamed_80x24(snap_compare, on_session_redis) -> None:
+    async def rate_then_quit(pilot) -> None:
+        await rate(pilot, "loved alien", "hated scream")
+        await settle(pilot)
+        await press_quit(pilot)
+
+    app = snapshot_app(on_session_redis)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=rate_then_quit)
+
+
+def test_snapshot_quit_prompt_named_80x24(snap_compare, on_session_redis) -> None:
+    async def ask(pilot) -> None:
+        await settle(pilot)
+        why = "Redis is not reachable, so they are kept on this computer only"
+        pilot.app.push_screen(QuitPrompt("alice", 3, why, save=lambda name: None, cursor_blink=False))
+        await pilot.pause(0.1)
+
+    assert snap_compare(snapshot_app(on_session_redis), terminal_size=(80, 24), run_before=ask)
