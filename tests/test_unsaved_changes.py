@@ -6,14 +6,27 @@ Valkey killed with -9, the real journal on disk."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
+import pty
+import select
+import shutil
 import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+from dataclasses import replace
+from pathlib import Path
 
+import pyte
 import pytest
 import redis
 from test_app import SIZE, bot_messages, say, settle, snapshot_app, until
 from test_faults_app import own_redis, type_line  # noqa: F401 (a fixture)
 
+import movierec_tui
 from movierec_tui.app import MovieRecApp
 from movierec_tui.config import Settings
 from movierec_tui.engine import Recommender
@@ -23,6 +36,8 @@ from movierec_tui.stores.cards import CardStore
 from movierec_tui.stores.journal import ProfileJournal
 from movierec_tui.stores.redis_server import RedisConnection, _client
 from movierec_tui.widgets.quit_prompt import QuitPrompt
+
+SOURCE_ROOT = Path(movierec_tui.__file__).resolve().parent.parent
 
 
 @pytest.fixture()
@@ -273,6 +288,91 @@ def test_sigterm_with_everything_saved_writes_nothing(on_session_redis, home) ->
 
     asyncio.run(scenario())
     assert not journalled(home) and not home.journal_dir.exists()
+
+
+# -- the real app in a terminal that hangs up ------------------------------------------------------
+
+
+class Terminal:
+    """A pseudo-terminal of 120x40 whose master end this test holds, rendered with pyte."""
+
+    def __init__(self) -> None:
+        self.master, self.slave = pty.openpty()
+        fcntl.ioctl(self.slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        self.screen = pyte.Screen(120, 40)
+        self.stream = pyte.ByteStream(self.screen)
+        self.raw = bytearray()
+
+    def read(self, timeout: float) -> bool:
+        """Take what the app wrote within `timeout` seconds; False once the app's side is closed."""
+        if not select.select([self.master], [], [], timeout)[0]:
+            return True
+        try:
+            data = os.read(self.master, 65536)
+        except OSError:  # EIO: every process on the terminal has ended
+            return False
+        self.raw += data
+        self.stream.feed(data)
+        return bool(data)
+
+    def wait_for(self, text: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in "\n".join(self.screen.display):
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"timed out waiting for {text!r}:\n" + "\n".join(self.screen.display)
+            self.read(min(remaining, 0.2))
+
+    def type(self, line: str) -> None:
+        os.write(self.master, line.encode() + b"\r")
+
+    def hang_up(self) -> None:
+        """As when the SSH session or the terminal window goes: the kernel sends SIGHUP to the app."""
+        os.close(self.master)
+
+
+@pytest.mark.parametrize("ending", ["hang-up", "SIGTERM"])
+def test_the_real_app_ended_by_a_hang_up_or_sigterm_keeps_the_ratings_and_exits(tmp_path, ready, ending) -> None:
+    """`movierec-tui` in a real pseudo-terminal; two ratings under no name; then the terminal goes away
+    (its master end closed: the kernel hangs up on the app) or the app gets SIGTERM. The ratings are
+    in the journal, the app exits with 0 within seconds, having closed its stores, and neither the
+    terminal nor the log shows a traceback. (Before: a hang-up left the app blocked in Textual's
+    exit for ever, stores open.)"""
+    home = tmp_path / "home"
+    shutil.copytree(ready.home, home, ignore=shutil.ignore_patterns("journal", "*.log", "redis"))
+    terminal = Terminal()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVIEREC_")}
+    env |= {"MOVIEREC_HOME": str(home), "MOVIEREC_REDIS_URL": ready.redis_url, "PYTHONPATH": str(SOURCE_ROOT),
+            "TERM": "xterm-256color", "GLOG_minloglevel": "2"}  # fmt: skip
+    app = subprocess.Popen(
+        [sys.executable, "-m", "movierec_tui"], stdin=terminal.slave, stdout=terminal.slave, stderr=terminal.slave,
+        env=env, start_new_session=True, preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+    )  # fmt: skip
+    os.close(terminal.slave)
+    try:
+        terminal.wait_for("How old are you?", timeout=120)
+        for line in ("back", "loved alien", "hated scream"):
+            terminal.type(line)
+        terminal.wait_for("Ratings (2)", timeout=30)
+        if ending == "hang-up":
+            terminal.hang_up()
+        else:
+            app.send_signal(signal.SIGTERM)
+            while terminal.read(0.2):  # the app restores the terminal as it leaves
+                pass
+            terminal.hang_up()
+        assert app.wait(timeout=20) == 0
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+    kept = journalled(replace(ready, home=home))
+    assert len(kept) == 1
+    (key, profile), = kept.items()  # fmt: skip
+    assert key.startswith("profile:unsaved-") and len(profile.ratings) == 2
+    log = (home / "movierec.log").read_text()
+    assert f"{'SIGHUP' if ending == 'hang-up' else 'SIGTERM'}: quitting" in log
+    assert "MilvusLite server stopped" in log  # the stores were closed
+    assert "Traceback" not in log and b"Traceback" not in terminal.raw
 
 
 # -- the question, drawn at 80x24 ------------------------------------------------------------------

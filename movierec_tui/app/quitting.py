@@ -8,16 +8,18 @@ a name is not saved), or back to the app.
 
 SIGTERM (a shutdown, `kill`) and SIGHUP (the terminal or the SSH session is gone) cannot ask: what
 is not in Redis goes to disk at once, synchronously (ProfileSync.keep_now; a served session is hung
-up on and killed 3 s later), and the app exits the normal way, so its caller closes the stores and an
-embedded Valkey this process keeps is stopped (its keeper hands over) instead of left running.
+up on and killed 3 s later). After SIGTERM the app exits the normal way, so its caller closes the
+stores and an embedded Valkey this process keeps is stopped (its keeper hands over) instead of left
+running; after SIGHUP the stores are closed here and the process ends (see _end_without_a_terminal).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from movierec_tui.widgets.quit_prompt import QUIT, QuitPrompt
 
@@ -89,4 +91,20 @@ class Quitting:
             kept_as = app.profile_sync.keep_now()
             if kept_as is not None:
                 log.info("the profile's unsaved changes are kept on disk as %r", kept_as)
+        if self.signalled == signal.SIGHUP and not app.is_headless:
+            self._end_without_a_terminal()
         app.exit()
+
+    def _end_without_a_terminal(self) -> NoReturn:
+        """The terminal hung up. Textual's exit restores the terminal through its output thread, which
+        dies on its first write to a hung-up terminal; with 30 writes queued behind it, the exit then
+        blocked for ever (seen with a real pty: the app outlived its terminal, stores open). So the
+        stores are closed here (an embedded Valkey this process keeps is stopped, its keeper hands
+        over) and the process ends; there is no terminal left to restore."""
+        log.info("the terminal hung up: closing the stores and exiting")
+        try:
+            self.app.recommender.close()
+        except Exception:  # ending anyway: the profile is on disk, the next start finds the stores
+            log.warning("closing the stores after the hang-up failed", exc_info=True)
+        logging.shutdown()
+        os._exit(0)
