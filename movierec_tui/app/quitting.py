@@ -83,7 +83,8 @@ class Quitting:
         self.app.exit()
 
     def terminate(self, signum: signal.Signals) -> None:
-        """SIGTERM or SIGHUP: keep on disk what is not in Redis yet, then exit the normal way."""
+        """SIGTERM or SIGHUP: keep on disk what is not in Redis yet, then exit (the normal way, except
+        after a hang-up of a real terminal)."""
         app = self.app
         self.signalled = signal.Signals(signum)
         log.info("%s: quitting", self.signalled.name)
@@ -96,11 +97,11 @@ class Quitting:
         app.exit()
 
     def _end_without_a_terminal(self) -> NoReturn:
-        """The terminal hung up. Textual's exit restores the terminal through its output thread, which
-        dies on its first write to a hung-up terminal; with 30 writes queued behind it, the exit then
-        blocked for ever (seen with a real pty: the app outlived its terminal, stores open). So the
-        stores are closed here (an embedded Valkey this process keeps is stopped, its keeper hands
-        over) and the process ends; there is no terminal left to restore."""
+        """The terminal hung up. Textual's exit then blocked for ever, in its driver's close, putting
+        into the queue of its output thread (which writes to the dead terminal); seen with a real pty:
+        the app outlived its terminal with its stores open. So the stores are closed here (an
+        embedded Valkey this process keeps is stopped, its keeper hands over) and the process ends;
+        there is no terminal left to restore."""
         log.info("the terminal hung up: closing the stores and exiting")
         try:
             self.app.recommender.close()
