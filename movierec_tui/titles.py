@@ -44,7 +44,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from movierec_tui.wording import display_title, front_article, split_alternates, title_with_year
+from movierec_tui.wording import TRAILING_ARTICLES, display_title, front_article, split_alternates, title_with_year
 
 __all__ = [
     "AmbiguousTitle",
@@ -283,6 +283,10 @@ class TitleIndex:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def entries(self) -> list[TitleEntry]:
+        """Every movie in the index, in the order given."""
+        return list(self._entries)
+
     # -- resolve ---------------------------------------------------------------------------------
 
     def resolve(self, query: str) -> TitleEntry:
@@ -427,21 +431,26 @@ class TitleIndex:
             pos = self._haystack.find(needle, next_start)
         return hits
 
-    def _scores(self, key: str) -> np.ndarray:
-        """Typo score of every choice: plain edit similarity, or word-order-free at a small discount."""
-        if not key or not self._choices:
-            return np.zeros(len(self._choices), dtype=np.float32)
-        scores = process.cdist([key], self._choices, scorer=fuzz.ratio, dtype=np.float32)[0]
+    def _scores(self, key: str, positions: np.ndarray | None = None) -> np.ndarray:
+        """Typo score of every choice (or of the choices at `positions`): plain edit similarity, or
+        word-order-free at a small discount."""
+        choices, sorted_choices = self._choices, self._sorted_choices
+        if positions is not None:
+            choices = [choices[p] for p in positions.tolist()]
+            sorted_choices = [sorted_choices[p] for p in positions.tolist()]
+        if not key or not choices:
+            return np.zeros(len(choices), dtype=np.float32)
+        scores = process.cdist([key], choices, scorer=fuzz.ratio, dtype=np.float32)[0]
         if " " in key:  # word order cannot matter for one word
             # token_sort_ratio, with the choices' words sorted once in __init__ instead of per call.
             unordered = process.cdist(
-                [_sorted_words(key)], self._sorted_choices, scorer=fuzz.ratio, dtype=np.float32
+                [_sorted_words(key)], sorted_choices, scorer=fuzz.ratio, dtype=np.float32
             )[0]
             scores = np.maximum(scores, unordered * np.float32(0.95))
         if len(key) >= ONE_EDIT_MIN_CHARS:
             # One slip (a wrong, missing, extra or swapped letter) always counts: "titanik", "alein".
             # The Indel ratio alone would reject those on short titles.
-            edits = process.cdist([key], self._choices, scorer=OSA.distance, score_cutoff=1, dtype=np.int32)
+            edits = process.cdist([key], choices, scorer=OSA.distance, score_cutoff=1, dtype=np.int32)
             scores = np.where(edits[0] <= 1, np.maximum(scores, np.float32(ONE_EDIT_SCORE)), scores)
         return scores
 
@@ -494,6 +503,42 @@ class TitleIndex:
             key=lambda i: (-(best[i] + 1.5 * math.log10(1 + max(self._entries[i].popularity, 0))), i),
         )
         return [self._entries[i] for i in ranked[:MAX_CLOSEST]]
+
+    # -- strict lookups: what an import may match, with no guessing by popularity ------------------
+
+    def same_title(self, title: str) -> list[TitleEntry]:
+        """Every movie, of any year, whose title is `title` up to case, accents, punctuation and an
+        article: its main title, the whole shipped title or an alternate one ("Se7en", "Il Postino").
+        The text is one title: a trailing number stays part of it ("Blade Runner 2049")."""
+        reading = _reading(_cased_trailing_article(title), None)
+        if reading is None:
+            return []
+        hits = self._exact_hits(reading) + self._alternate_hits(reading)
+        return [self._entries[i] for i in dict.fromkeys(hits)]
+
+    def same_head(self, title: str) -> list[TitleEntry]:
+        """Movies whose title before a colon is `title` ("Star Wars": every "Star Wars: Episode ...")."""
+        reading = _reading(title, None)
+        return [self._entries[i] for i in self._head_hits(reading)] if reading is not None else []
+
+    def spelled_alike(
+        self, title: str, years: Iterable[int] | None = None, limit: int = MAX_CLOSEST
+    ) -> list[TitleEntry]:
+        """Up to `limit` movies whose title is a typo or two away from `title`, best first, only of
+        `years` when given: suggestions to offer, never a match to act on. Scores only the titles of
+        those years, so it stays fast on a large catalogue."""
+        reading = _reading(title, None)
+        if reading is None or not self._choices:
+            return []
+        positions = None if years is None else np.flatnonzero(np.isin(self._choice_year, list(years)))
+        if positions is not None and not len(positions):
+            return []
+        scores = self._scores(reading.bare, positions)
+        if positions is not None:
+            everywhere = np.full(len(self._choices), -1.0, dtype=np.float32)
+            everywhere[positions] = scores
+            scores = everywhere
+        return [self._entries[i] for i, _ in self._ranked(scores, FUZZY_CUTOFF - FUZZY_MARGIN, None, limit=limit)]
 
     # -- search ----------------------------------------------------------------------------------
 
@@ -588,6 +633,17 @@ def _norm(text: str) -> str:
     text = _JOINERS.sub("", text)
     words = [_ROMAN.get(word, word) for word in _NON_WORD.sub(" ", text).split()]
     return " ".join(words)[: MAX_QUERY_CHARS * 2]
+
+
+_ARTICLES_BY_FOLD = {article.casefold(): article for article in TRAILING_ARTICLES}
+
+
+def _cased_trailing_article(title: str) -> str:
+    """ "matrix, the" -> "matrix, The": a trailing article in any case moves to the front like one
+    in MovieLens's own case (display_title only knows those)."""
+    head, comma, tail = title.rpartition(",")
+    article = _ARTICLES_BY_FOLD.get(tail.strip().casefold())
+    return f"{head}, {article}" if comma and article is not None else title
 
 
 def _compact(key: str) -> str:

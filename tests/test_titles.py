@@ -545,3 +545,49 @@ def test_match_says_which_tier_found_it(index: TitleIndex) -> None:
     assert index.match("Star Wars").found_by == "head"
     assert index.match("Heat").found_by == "title"
     assert index.match("id:1").found_by == "id"
+
+
+# -- strict lookups (imports): no tiers beyond the exact title, no popularity -----------------------
+
+
+def years_of(entries: list[TitleEntry]) -> list[int | None]:
+    return sorted(e.year or 0 for e in entries)
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("The Matrix", ["Matrix, The"]),
+        ("matrix, the", ["Matrix, The"]),
+        ("THE MATRIX", ["Matrix, The"]),
+        ("Se7en", ["Seven (Se7en)"]),  # an alternate title
+        ("Il Postino", ["Postino, Il (The Postman)"]),  # a moved foreign article
+        ("Les Miserables", ["Misérables, Les"]),  # accents
+        ("the godfather part ii", ["Godfather: Part II, The"]),  # punctuation, roman numerals
+        ("Star Wars", []),  # a franchise head is not the title
+        ("Matrx", []),  # nor is a typo
+        ("Toy Story 2", ["Toy Story 2"]),  # a trailing number is part of the title, not a year
+    ],
+)
+def test_same_title_is_exact_up_to_case_articles_and_punctuation(
+    index: TitleIndex, title: str, expected: list[str]
+) -> None:
+    assert [e.title for e in index.same_title(title)] == expected
+
+
+def test_same_title_gives_every_year_and_no_popularity_winner(index: TitleIndex) -> None:
+    assert years_of(index.same_title("Titanic")) == [1953, 1997]  # resolve() would pick 1997
+    assert years_of(index.same_title("Hamlet")) == [1990, 1996, 2000]
+
+
+def test_same_head_and_spelled_alike_are_suggestions(index: TitleIndex) -> None:
+    assert {e.year for e in index.same_head("Star Wars")} == {1977, 1980, 1999}
+    assert [e.title for e in index.spelled_alike("Matrx", years=[1998, 1999, 2000])] == ["Matrix, The"]
+    assert index.spelled_alike("Matrx", years=[1970]) == []  # only the years asked
+    assert index.spelled_alike("Matrx", years=[2030]) == []  # a year no movie has
+    assert "Matrix, The" in [e.title for e in index.spelled_alike("Matrx")]
+
+
+def test_entries_are_the_index(index: TitleIndex) -> None:
+    assert len(index.entries()) == len(index)
+    assert {e.title for e in index.entries()} >= {"Matrix, The", "Hamlet"}
