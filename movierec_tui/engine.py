@@ -33,7 +33,7 @@ from movierec_tui.model.features import demographic_indices
 from movierec_tui.model.followup import CANDIDATES, FollowUpModel, ProfileRows, blend
 from movierec_tui.onboarding import ADAPTIVE_POOL
 from movierec_tui.profile import Profile, ProfileError
-from movierec_tui.stores.backends import Backends, open_backends
+from movierec_tui.stores.backends import Backends, open_backends, open_redis_for
 from movierec_tui.stores.cards import UNAVAILABLE, CardStore, MovieCard
 from movierec_tui.stores.errors import StoreError
 from movierec_tui.stores.journal import ProfileJournal
@@ -149,6 +149,50 @@ class SavedProfiles:
             return self._store.delete_profile(name) or waiting
 
 
+def title_index(cards: list[MovieCard]) -> TitleIndex:
+    return TitleIndex(TitleEntry(c.movie_id, c.title, c.year, c.rating_count) for c in cards)
+
+
+class Library:
+    """The catalogue's titles and IMDb links and the saved profiles, from Redis alone: what importing
+    and exporting ratings need, without loading the model or opening Milvus (seconds saved, and an
+    import works while the index is being rebuilt). Raises StoreUnavailable while Redis is down and
+    ModelMissing before setup wrote the cards."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._redis = open_redis_for(settings)
+        store = CardStore(self._redis.client, settings.profile_namespace, settings.profile_ttl)
+        self._store = store
+        self.profiles = SavedProfiles(store)
+        self._titles: TitleIndex | None = None
+        self._links: dict[int, str] = {}
+
+    @property
+    def titles(self) -> TitleIndex:
+        if self._titles is None:
+            cards = self._store.all_cards()
+            if not cards:
+                raise ModelMissing("no movie catalogue yet; run `movierec-tui setup` first")
+            self._titles = title_index(cards)
+            self._links = {c.movie_id: c.imdb_id for c in cards if c.imdb_id}
+        return self._titles
+
+    @property
+    def imdb_links(self) -> dict[int, str]:
+        """As Recommender.imdb_links."""
+        self.titles  # noqa: B018  (reads every card once)
+        return self._links
+
+    def close(self) -> None:
+        self._redis.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 @dataclass(frozen=True)
 class ModelScore:
     """The model's view of one movie for a profile, listed or not (`Recommender.score_of`)."""
@@ -237,8 +281,15 @@ class Recommender:
         if self._titles is None:
             cards = self.backends.cards.all_cards()
             self._card_cache.update((c.movie_id, c) for c in cards)
-            self._titles = TitleIndex(TitleEntry(c.movie_id, c.title, c.year, c.rating_count) for c in cards)
+            self._titles = title_index(cards)
         return self._titles
+
+    @property
+    def imdb_links(self) -> dict[int, str]:
+        """Movie id -> IMDb id ("tt0114709") for every movie whose release ships links.csv; empty for
+        ML-1M (and for cards written before setup kept the links). Imports match by it first."""
+        self.titles  # noqa: B018  (fills the card cache with every card)
+        return {m: card.imdb_id for m, card in self._card_cache.items() if card.imdb_id}
 
     def cards(self, movie_ids: list[int]) -> dict[int, MovieCard]:
         """Cards from Redis in one round trip, remembered so a Redis outage can fall back on them.

@@ -45,9 +45,10 @@ class MovieCard:
     mean_rating: float
     rating_count: int
     histogram: tuple[int, int, int, int, int]  # ratings per star 1..5; a half star counts with the star above
+    imdb_id: str | None = None  # "tt0114709" where the release ships links.csv; imports match by it
 
     def to_hash(self) -> dict[str, str]:
-        return {
+        fields = {
             "title": self.title,
             "year": "" if self.year is None else str(self.year),
             "genres": "|".join(self.genres),
@@ -55,6 +56,9 @@ class MovieCard:
             "count": str(self.rating_count),
             "hist": ",".join(str(n) for n in self.histogram),
         }
+        if self.imdb_id:
+            fields["imdb"] = self.imdb_id
+        return fields
 
     @classmethod
     def from_hash(cls, movie_id: int, fields: Mapping[str, str]) -> MovieCard:
@@ -67,6 +71,7 @@ class MovieCard:
             mean_rating=float(fields["mean"]),
             rating_count=int(fields["count"]),
             histogram=histogram,  # type: ignore[arg-type]
+            imdb_id=fields.get("imdb") or None,  # absent from cards written before links were kept
         )
 
 
@@ -91,6 +96,7 @@ def build_cards(dataset: Dataset) -> list[MovieCard]:
                 mean_rating=float(sums[i] / counts[i]) if counts[i] else 0.0,
                 rating_count=int(counts[i]),
                 histogram=tuple(int(n) for n in histogram[i]),  # type: ignore[arg-type]
+                imdb_id=dataset.links.get(int(movie_id)),
             )
         )
     return cards
