@@ -67,6 +67,7 @@ CLOSEST_CUTOFF = 40.0  # below this a title is not worth suggesting as "closest"
 POPULARITY_FACTOR = 3  # the most rated hit wins a tie when it has >= 3x the ratings of the next
 MAX_CANDIDATES = 10  # at most this many candidates are kept on an AmbiguousTitle
 MAX_CLOSEST = 5  # at most this many candidates are kept on a TitleNotFound
+MAX_YEAR_WINDOWS = 1000  # year windows whose typo choices an index keeps (a few KB each)
 _ECHO_CHARS = 80  # the query is echoed in messages cut to this length
 SURE_PREFIX_CHARS = 4  # a start of a title this long may be sure ...
 SURE_COVER = 0.5  # ... when it covers at least this share of the title (same for words inside)
@@ -125,6 +126,10 @@ MAX_QUERY_WORDS = 6
 _YEAR_SUFFIX = re.compile(
     r"^(?P<title>.*?\S)[\s,;:\-–—]*[(\[]?\s*(?<!\d)(?P<year>(?:18|19|20)\d\d)\s*[)\]]?\s*$", re.DOTALL
 )
+
+
+# Typo choices of some years: their positions among all choices, their keys, their sorted-word keys.
+_Choices = tuple[np.ndarray, list[str], list[str]]
 
 
 @dataclass(frozen=True)
@@ -279,6 +284,7 @@ class TitleIndex:
         self._choice_idx = np.array([i for _, i in choices], dtype=np.int64)
         self._choice_year = np.array([_year_key(self._entries[i].year) for _, i in choices], dtype=np.int64)
         self._by_id = {entry.movie_id: i for i, entry in enumerate(self._entries)}
+        self._year_choices: dict[tuple[int, ...], _Choices] = {}  # filled by _choices_of
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -431,13 +437,10 @@ class TitleIndex:
             pos = self._haystack.find(needle, next_start)
         return hits
 
-    def _scores(self, key: str, positions: np.ndarray | None = None) -> np.ndarray:
-        """Typo score of every choice (or of the choices at `positions`): plain edit similarity, or
-        word-order-free at a small discount."""
-        choices, sorted_choices = self._choices, self._sorted_choices
-        if positions is not None:
-            choices = [choices[p] for p in positions.tolist()]
-            sorted_choices = [sorted_choices[p] for p in positions.tolist()]
+    def _scores(self, key: str, subset: _Choices | None = None) -> np.ndarray:
+        """Typo score of every choice (or of a subset's): plain edit similarity, or word-order-free at
+        a small discount."""
+        choices, sorted_choices = (self._choices, self._sorted_choices) if subset is None else subset[1:]
         if not key or not choices:
             return np.zeros(len(choices), dtype=np.float32)
         scores = process.cdist([key], choices, scorer=fuzz.ratio, dtype=np.float32)[0]
@@ -530,15 +533,27 @@ class TitleIndex:
         reading = _reading(title, None)
         if reading is None or not self._choices:
             return []
-        positions = None if years is None else np.flatnonzero(np.isin(self._choice_year, list(years)))
-        if positions is not None and not len(positions):
+        subset = None if years is None else self._choices_of(tuple(sorted(set(years))))
+        if subset is not None and not len(subset[0]):
             return []
-        scores = self._scores(reading.bare, positions)
-        if positions is not None:
+        scores = self._scores(reading.bare, subset)
+        if subset is not None:
             everywhere = np.full(len(self._choices), -1.0, dtype=np.float32)
-            everywhere[positions] = scores
+            everywhere[subset[0]] = scores
             scores = everywhere
         return [self._entries[i] for i, _ in self._ranked(scores, FUZZY_CUTOFF - FUZZY_MARGIN, None, limit=limit)]
+
+    def _choices_of(self, years: tuple[int, ...]) -> _Choices:
+        """The typo choices of those years (positions, keys, sorted-word keys), kept: an import asks
+        for the same few year windows over and over."""
+        subset = self._year_choices.get(years)
+        if subset is None:
+            positions = np.flatnonzero(np.isin(self._choice_year, years))
+            picked = positions.tolist()
+            subset = (positions, [self._choices[p] for p in picked], [self._sorted_choices[p] for p in picked])
+            if len(self._year_choices) < MAX_YEAR_WINDOWS:
+                self._year_choices[years] = subset
+        return subset
 
     # -- search ----------------------------------------------------------------------------------
 
