@@ -643,8 +643,10 @@ def _norm(text: str) -> str:
     text = text[: MAX_QUERY_CHARS * 2]
     if "&#" in text:
         text = html.unescape(text)
-    text = unicodedata.normalize("NFKD", text.translate(_FOLD).casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.translate(_FOLD).casefold()
+    if not text.isascii():  # ASCII has no accents to strip (the common case, and the slow part)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _JOINERS.sub("", text)
     words = [_ROMAN.get(word, word) for word in _NON_WORD.sub(" ", text).split()]
     return " ".join(words)[: MAX_QUERY_CHARS * 2]
