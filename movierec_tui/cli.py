@@ -19,21 +19,28 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from movierec_tui import __version__
 from movierec_tui.cli_errors import OneLineErrors, UsageProblem, fail
-from movierec_tui.config import ENV_SERVED, ConfigError, Settings
+from movierec_tui.cli_options import (
+    HomeOption,
+    MilvusOption,
+    RedisOption,
+    console,
+    err_console,
+    resolve_settings,
+)
+from movierec_tui.cli_transfer import export_ratings, import_ratings
+from movierec_tui.config import ENV_SERVED, Settings
 from movierec_tui.launch import (
     EXIT_BAD_INPUT,
     EXIT_NOT_SET_UP,
     EXIT_SERVICE,
     NotSetUp,
     describe_os_error,
-    prepare_settings,
     report_failure,
     run_app,
 )
@@ -47,25 +54,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
-
-HomeOption = Annotated[Path | None, typer.Option("--home", help="Home dir for all state \\[env MOVIEREC_HOME].")]
-MilvusOption = Annotated[
-    str | None, typer.Option("--milvus-uri", help="Milvus URI, e.g. http://host:19530 \\[env MOVIEREC_MILVUS_URI].")
-]
-RedisOption = Annotated[str | None, typer.Option("--redis-url", help="Redis URL \\[env MOVIEREC_REDIS_URL].")]
-
-
-def resolve_settings(home: Path | None, milvus_uri: str | None, redis_url: str | None) -> Settings:
-    try:
-        return prepare_settings(home, milvus_uri, redis_url)
-    except ConfigError as exc:
-        raise fail(str(exc), EXIT_BAD_INPUT) from None
-    except OSError as exc:
-        raise fail(describe_os_error(exc), EXIT_BAD_INPUT) from None
-
-
 class RichReporter:
     """Progress bars for the setup steps, one bar per step."""
 
@@ -637,6 +625,10 @@ def serve_web(
     settings = resolve_settings(home, milvus_uri, redis_url)
     with serving(settings) as stores:
         run_web(stores, host, port, public_url)
+
+
+app.command("import")(import_ratings)
+app.command("export")(export_ratings)
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Import and export of ratings and lists: reading each export format (generated files), matching
 without guessing (by IMDb id through links, else by title and year), applying idempotently, writing
-back out, and importing through the engine's Library on a real Redis."""
+back out, and the `import`/`export` commands on a real Redis with the synthetic catalogue."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 import redis
+from typer.testing import CliRunner
 
+from movierec_tui.cli import app
 from movierec_tui.config import Settings, load_settings
 from movierec_tui.data_loader.errors import DataError
 from movierec_tui.data_loader.parse import load_dataset
@@ -24,6 +26,8 @@ from movierec_tui.titles import TitleEntry, TitleIndex
 from movierec_tui.transfer import apply_import, export_profile, import_file, match_rows, read_export
 from movierec_tui.transfer.match import AMBIGUOUS, MATCHED, NOT_FOUND
 from movierec_tui.transfer.read import ImportRow, read_csv_text
+
+runner = CliRunner()
 
 LETTERBOXD_RATINGS = ["Date", "Name", "Year", "Letterboxd URI", "Rating"]
 LETTERBOXD_LIST = ["Date", "Name", "Year", "Letterboxd URI"]
@@ -352,3 +356,65 @@ def test_import_through_the_library_saves_once_and_only_what_matched(linked_sett
         again = import_file(path, library.titles, links, Counting(), "linked")
     assert saves == ["linked"] and not again.saved and not again.created
 
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_import_command_reports_and_is_idempotent(isolated_env, tmp_path: Path) -> None:
+    path = write(tmp_path / "ratings.csv", LETTERBOXD_RATINGS, [
+        ["2020-01-01", "The Matrix", "1999", "https://boxd.it/1", "4.5"],
+        ["2020-01-02", "Alien", "1980", "https://boxd.it/2", "5"],  # a year off
+        ["2020-01-03", "Starship 5", "", "https://boxd.it/3", "3"],  # no year
+        ["2020-01-04", "Blade Runner 2049", "2017", "https://boxd.it/4", "4"],
+    ])  # fmt: skip
+    first = run("import", str(path), "--profile", "cli-import", "--json")
+    assert first.exit_code == 0, first.output
+    data = json.loads(first.output)
+    assert data["counts"] == {"rows": 4, "matched": 2, "ambiguous": 1, "not_in_catalogue": 1}
+    assert data["changes"]["ratings_added"] == 2 and data["created"] and data["saved"]
+    assert [m["movie"] for m in data["matched"]] == ["The Matrix (1999)", "Alien (1979)"]
+    assert data["ambiguous"][0]["where"] == "ratings.csv:4" and data["ambiguous"][0]["candidates"]
+    second = run("import", str(path), "--profile", "cli-import")
+    assert second.exit_code == 0, second.output
+    assert "nothing new" in second.output and "nothing saved" in second.output
+    assert "ratings.csv:5  Blade Runner 2049 (2017): no movie of that title" in second.output
+
+
+def test_a_bad_file_changes_nothing_and_exits_2(isolated_env, tmp_path: Path) -> None:
+    good = write(tmp_path / "good.csv", ["title", "year", "rating"], [["Alien", "1979", "4"]])
+    assert run("import", str(good), "--profile", "cli-bad").exit_code == 0
+    bad = write(tmp_path / "bad.csv", ["title", "year", "rating"], [["Scream", "1996", "5"], ["Alien", "1979", "9"]])
+    result = run("import", str(bad), "--profile", "cli-bad")
+    assert result.exit_code == 2
+    assert "bad.csv:3: rating '9' is not 0.5..5 in half stars" in result.output
+    exported = run("export", "--profile", "cli-bad", "--format", "csv")
+    assert exported.output.splitlines()[1:] == ["Alien,1979,4,,"]  # Scream was not imported
+    assert run("import", str(tmp_path / "missing.csv"), "--profile", "cli-bad").exit_code == 2
+    assert run("import", str(good), "--profile", "no spaces please").exit_code == 2
+
+
+def test_letterboxd_export_round_trip_through_the_commands(isolated_env, tmp_path: Path) -> None:
+    source = write(tmp_path / "mine.csv", ["title", "year", "rating", "list"], [
+        ["Toy Story", "1995", "4.5", ""], ["Scream", "1996", "1", ""], ["Unforgiven", "1992", "", "seen"],
+        ["The Shining", "1980", "", "watchlist"],
+    ])  # fmt: skip
+    assert run("import", str(source), "--profile", "cli-trip").exit_code == 0
+    out = tmp_path / "trip.zip"
+    written = run("export", "--profile", "cli-trip", "--format", "letterboxd", "--out", str(out))
+    assert written.exit_code == 0, written.output
+    with zipfile.ZipFile(out) as archive:
+        assert archive.read("ratings.csv").decode().splitlines()[0] == "Date,Name,Year,Letterboxd URI,Rating"
+    back = run("import", str(out), "--profile", "cli-trip-2", "--json")
+    assert json.loads(back.output)["counts"]["matched"] == 6  # 2 ratings; 3 watched (the rated too); 1 to watch
+    original = json.loads(run("export", "--profile", "cli-trip", "--format", "json").output)
+    copy = json.loads(run("export", "--profile", "cli-trip-2", "--format", "json").output)
+    assert {k: v for k, v in copy.items() if k != "profile"} == {k: v for k, v in original.items() if k != "profile"}
+    assert original["seen"][0]["title"] == "Unforgiven" and original["watchlist"][0]["title"] == "The Shining"
+
+
+def test_export_needs_a_saved_profile_and_a_file_for_letterboxd(isolated_env) -> None:
+    missing = run("export", "--profile", "nobody-here", "--format", "csv")
+    assert missing.exit_code == 2 and "no saved profile named 'nobody-here'" in missing.output
+    assert run("export", "--profile", "x", "--format", "letterboxd").exit_code == 2
+    assert run("export", "--profile", "x", "--format", "xml").exit_code == 2

@@ -1,0 +1,34 @@
+"""What every `movierec-tui` command shares: the consoles, the store options (--home,
+--milvus-uri, --redis-url) and the settings they make. A module of its own so that commands kept
+outside cli.py (cli_transfer.py) use the same ones without importing cli.py; failures end in
+cli_errors.OneLineErrors for every command alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from movierec_tui.cli_errors import fail
+from movierec_tui.config import ConfigError, Settings
+from movierec_tui.launch import EXIT_BAD_INPUT, describe_os_error, prepare_settings
+
+console = Console()
+err_console = Console(stderr=True)
+
+HomeOption = Annotated[Path | None, typer.Option("--home", help="Home dir for all state \\[env MOVIEREC_HOME].")]
+MilvusOption = Annotated[
+    str | None, typer.Option("--milvus-uri", help="Milvus URI, e.g. http://host:19530 \\[env MOVIEREC_MILVUS_URI].")
+]
+RedisOption = Annotated[str | None, typer.Option("--redis-url", help="Redis URL \\[env MOVIEREC_REDIS_URL].")]
+
+
+def resolve_settings(home: Path | None, milvus_uri: str | None, redis_url: str | None) -> Settings:
+    try:
+        return prepare_settings(home, milvus_uri, redis_url)
+    except ConfigError as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
+    except OSError as exc:
+        raise fail(describe_os_error(exc), EXIT_BAD_INPUT) from None
