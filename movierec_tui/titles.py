@@ -226,6 +226,7 @@ class TitleIndex:
 
         self._full: list[str] = []  # "the matrix"
         self._bare: list[str] = []  # "matrix"
+        self._with_article: list[set[str]] = []  # every title's full keys: "the matrix", "thematrix"
         self._exact: dict[str, list[int]] = {}  # full key and compact bare key -> entries
         self._alternate: dict[str, list[int]] = {}  # same, for alternate titles
         self._heads: dict[str, list[int]] = {}  # same, for the part before a colon
@@ -237,6 +238,7 @@ class TitleIndex:
             full, bare = _title_keys(main)
             self._full.append(full)
             self._bare.append(bare)
+            self._with_article.append({full, _compact(full)})
             _add_keys(self._exact, full, bare, i)
             prefix_pairs.update((key, i) for key in (full, bare) if key)
             choice_pairs.update((key, i) for key in _fuzzy_keys(full, bare))
@@ -244,6 +246,7 @@ class TitleIndex:
             if alternates:  # the whole shipped title also matches: "Seven (Se7en)", "Hate (Haine, La)"
                 whole_full, whole_bare = _title_keys(display_title(entry.title))
                 _add_keys(self._exact, whole_full, whole_bare, i)
+                self._with_article[i].update((whole_full, _compact(whole_full)))
                 prefix_pairs.update((key, i) for key in (whole_full, whole_bare) if key)
 
             display_main, _ = front_article(main)
@@ -255,6 +258,7 @@ class TitleIndex:
                 alt = _AKA.sub("", alternate)
                 alt_full, alt_bare = _title_keys(alt)
                 _add_keys(self._alternate, alt_full, alt_bare, i)
+                self._with_article[i].update((alt_full, _compact(alt_full)))
                 prefix_pairs.update((key, i) for key in (alt_full, alt_bare) if key)
                 choice_pairs.update((key, i) for key in _fuzzy_keys(alt_full, alt_bare))
 
@@ -509,15 +513,19 @@ class TitleIndex:
 
     # -- strict lookups: what an import may match, with no guessing by popularity ------------------
 
-    def same_title(self, title: str) -> list[TitleEntry]:
+    def same_title(self, title: str, keep_article: bool = False) -> list[TitleEntry]:
         """Every movie, of any year, whose title is `title` up to case, accents, punctuation and an
         article: its main title, the whole shipped title or an alternate one ("Se7en", "Il Postino").
-        The text is one title: a trailing number stays part of it ("Blade Runner 2049")."""
+        The text is one title: a trailing number stays part of it ("Blade Runner 2049").
+        `keep_article`: the leading article must agree too ("Fear" is then not "The Fear")."""
         reading = _reading(_cased_trailing_article(title), None)
         if reading is None:
             return []
-        hits = self._exact_hits(reading) + self._alternate_hits(reading)
-        return [self._entries[i] for i in dict.fromkeys(hits)]
+        hits = dict.fromkeys(self._exact_hits(reading) + self._alternate_hits(reading))
+        if keep_article:
+            keys = {reading.full, _compact(reading.full)}
+            hits = {i: None for i in hits if keys & self._with_article[i]}
+        return [self._entries[i] for i in hits]
 
     def same_head(self, title: str) -> list[TitleEntry]:
         """Movies whose title before a colon is `title` ("Star Wars": every "Star Wars: Episode ...")."""

@@ -575,6 +575,14 @@ def test_same_title_is_exact_up_to_case_articles_and_punctuation(
     assert [e.title for e in index.same_title(title)] == expected
 
 
+def test_same_title_can_insist_on_the_article(index: TitleIndex) -> None:
+    assert [e.title for e in index.same_title("Terminator", keep_article=True)] == []
+    assert [e.title for e in index.same_title("The Terminator", keep_article=True)] == ["Terminator, The"]
+    assert [e.title for e in index.same_title("Terminator, the", keep_article=True)] == ["Terminator, The"]
+    assert [e.title for e in index.same_title("Il Postino", keep_article=True)] == ["Postino, Il (The Postman)"]
+    assert [e.title for e in index.same_title("Se7en", keep_article=True)] == ["Seven (Se7en)"]
+
+
 def test_same_title_gives_every_year_and_no_popularity_winner(index: TitleIndex) -> None:
     assert years_of(index.same_title("Titanic")) == [1953, 1997]  # resolve() would pick 1997
     assert years_of(index.same_title("Hamlet")) == [1990, 1996, 2000]

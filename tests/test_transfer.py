@@ -49,6 +49,7 @@ CATALOGUE = [
     (9, "Twin Movie", 1990),
     (10, "Twin Movie", 1990),  # two movies, one title and year: only an id tells them apart
     (11, "Misérables, Les", 1998),
+    (12, "Fear, The", 1995),
 ]
 LINKS = {1: "tt0133093", 2: "tt0114369", 7: "tt0078748", 8: "tt0113277"}
 
@@ -181,20 +182,22 @@ def test_forgiving_title_matching_never_guesses(titles: TitleIndex) -> None:
             ("Matrx", 1999),  # a typo
             ("Hamlet", 1948),  # that title, other years only
             ("Blade Runner 2049", 2017),  # not in the catalogue at all
+            ("Fear", 1996),  # a year off and the article off: another movie, perhaps
+            ("The Fear", 1996),  # a year off only
         ),
         titles,
     )
     assert statuses(report) == [
         (MATCHED, 1), (MATCHED, 1), (MATCHED, 2), (MATCHED, 6), (MATCHED, 11), (MATCHED, 4),
         (AMBIGUOUS, None), (AMBIGUOUS, None), (AMBIGUOUS, None), (AMBIGUOUS, None), (AMBIGUOUS, None),
-        (NOT_FOUND, None), (NOT_FOUND, None),
+        (NOT_FOUND, None), (NOT_FOUND, None), (AMBIGUOUS, None), (MATCHED, 12),
     ]  # fmt: skip
     how = [m.how for m in report.matched]
     assert how[3] == "title, year off by one" and how[0] == "title and year"
     candidates = {m.row.line: [c.movie_id for c in m.candidates] for m in report.rows if m.outcome != MATCHED}
     assert candidates[8] == [3, 4] and candidates[9] == [8] and candidates[10] == [9, 10]
     assert candidates[11] == [5] and candidates[12] == [1] and candidates[13] == [3, 4]
-    assert candidates[14] == []
+    assert candidates[14] == [] and candidates[15] == [12]
 
 
 def test_a_year_either_side_of_two_movies_is_ambiguous() -> None:

@@ -5,8 +5,8 @@ A row is matched only when one movie is certain:
 2. else by title and year: the title equal up to case, accents, punctuation and articles ("The
    Matrix" == "Matrix, The" == "matrix"), as the main, the whole or an alternate title ("Se7en",
    "Il Postino"), and the year equal, or one off when no movie of that title has the year itself
-   (release years differ by a year between sites). A candidate whose own IMDb id differs from the
-   row's is never it.
+   (release years differ by a year between sites) and the article agrees too. A candidate whose own
+   IMDb id differs from the row's is never it.
 Everything else is reported, never acted on: several movies fit (ambiguous, with the candidates),
 the row gives no year to confirm the one title found (ambiguous), or nothing fits (not in the
 catalogue, with the nearest titles as suggestions). Popularity never breaks a tie here: unlike a
@@ -119,19 +119,22 @@ class RowMatcher:
             why = f"{len(exact)} movies of that title and year"
             return RowMatch(row, AMBIGUOUS, candidates=_candidates(exact), why=why)
         near = [e for e in same if e.year is not None and abs(e.year - row.year) == 1]
-        if len(near) == 1:
+        # A year off and an article off together is too loose: "Fear" (1996) is not "The Fear" (1995).
+        strict = {e.movie_id for e in self._same_title(row, keep_article=True)}
+        if len(near) == 1 and near[0].movie_id in strict:
             return RowMatch(row, MATCHED, Candidate.of(near[0]), "title, year off by one")
-        if len(near) > 1:
-            return RowMatch(row, AMBIGUOUS, candidates=_candidates(near), why="movies of that title a year either side")
+        if near:
+            why = "a year off" if len(near) == 1 else "movies of that title a year either side"
+            return RowMatch(row, AMBIGUOUS, candidates=_candidates(near), why=why + ", to confirm")
         if same:
             return RowMatch(row, NOT_FOUND, candidates=_candidates(same), why=f"that title, but not from {row.year}")
         return self._not_found(row, "no movie of that title", years=(row.year - 1, row.year, row.year + 1))
 
-    def _same_title(self, row: ImportRow) -> list[TitleEntry]:
+    def _same_title(self, row: ImportRow, keep_article: bool = False) -> list[TitleEntry]:
         """Movies titled as the row is (or as its original title is), none whose IMDb id says otherwise."""
         found: dict[int, TitleEntry] = {}
         for title in dict.fromkeys(t for t in (row.title, row.original_title) if t):
-            found.update((e.movie_id, e) for e in self.titles.same_title(title))
+            found.update((e.movie_id, e) for e in self.titles.same_title(title, keep_article))
         entries = list(found.values())
         if row.imdb_id:
             entries = [e for e in entries if self.links.get(e.movie_id, row.imdb_id) == row.imdb_id]
