@@ -3,23 +3,16 @@ them and scores the matches (no wrong match; most rows found)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
-from pathlib import Path
 
 import pytest
-
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "import.py"
+from scripts import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("import_benchmark", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["import_benchmark"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("import")
 
 
 @pytest.mark.parametrize("fmt", ["letterboxd", "imdb", "csv"])

@@ -3,7 +3,6 @@ fitted, and the script runs end to end (generate-only: no training in a unit tes
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scripts import load_benchmark
 from synthetic import write_synthetic
 
 from movierec_tui.data_loader.export import write_latest
@@ -22,11 +22,7 @@ SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "scale.py"
 
 @pytest.fixture(scope="module")
 def scale():
-    spec = importlib.util.spec_from_file_location("scale", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["scale"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("scale")
 
 
 def test_the_generated_catalogue_has_the_sizes_and_shapes_it_claims(scale, tmp_path) -> None:
