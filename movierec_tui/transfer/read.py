@@ -125,7 +125,7 @@ def read_csv_text(name: str, text: str) -> ExportFile:
                 continue
             if len(rows) >= MAX_ROWS:
                 raise DataError(name, records.line_num, f"more than {MAX_ROWS:,} rows: not an export")
-            cells = _Cells(name, records.line_num, columns, record)
+            cells = _Cells(name, records.line_num, columns, record, header)
             rows.append(parse(cells))
     except csv.Error as exc:
         raise DataError(name, records.line_num, f"not valid CSV: {exc}") from None
@@ -135,17 +135,21 @@ def read_csv_text(name: str, text: str) -> ExportFile:
 class _Cells:
     """One CSV record, read by column name, each failure naming the file, line and column."""
 
-    def __init__(self, file: str, line: int, columns: dict[str, int], record: list[str]) -> None:
-        self.file, self.line, self.columns, self.record = file, line, columns, record
+    def __init__(self, file: str, line: int, columns: dict[str, int], record: list[str], header: list[str]) -> None:
+        self.file, self.line, self.columns, self.record, self.header = file, line, columns, record, header
 
     def error(self, message: str) -> DataError:
         return DataError(self.file, self.line, message)
+
+    def label(self, column: str) -> str:
+        """The column as the file spells it ("Your Rating", "rating")."""
+        return self.header[self.columns[column]].strip() if column in self.columns else column
 
     def text(self, column: str, required: bool = False) -> str:
         i = self.columns.get(column)
         value = self.record[i].strip() if i is not None and i < len(self.record) else ""
         if required and not value:
-            raise self.error(f"{_label(column)} is empty")
+            raise self.error(f"{self.label(column)} is empty")
         return value
 
     def year(self, column: str) -> int | None:
@@ -153,7 +157,7 @@ class _Cells:
         if not value:
             return None
         if not value.isdigit() or not 1870 <= int(value) <= 2100:
-            raise self.error(f"{_label(column)} {value!r} is not a year")
+            raise self.error(f"{self.label(column)} {value!r} is not a year")
         return int(value)
 
     def half_stars(self, column: str) -> float:
@@ -163,14 +167,14 @@ class _Cells:
         except ValueError:
             rating = -1.0
         if not 0.5 <= rating <= 5.0 or not (rating * 2).is_integer():
-            raise self.error(f"{_label(column)} {value!r} is not 0.5..5 in half stars")
+            raise self.error(f"{self.label(column)} {value!r} is not 0.5..5 in half stars")
         return rating
 
     def imdb_rating(self, column: str) -> float:
         """IMDb's 1-10 as half stars: 10 is 5 stars, 7 is 3.5, 1 is half a star."""
         value = self.text(column, required=True)
         if not value.isdigit() or not 1 <= int(value) <= 10:
-            raise self.error(f"{_label(column)} {value!r} is not 1..10")
+            raise self.error(f"{self.label(column)} {value!r} is not 1..10")
         return int(value) / 2
 
     def date(self, column: str) -> str:
@@ -180,23 +184,17 @@ class _Cells:
         try:
             return date.fromisoformat(value[:10]).isoformat()
         except ValueError:
-            raise self.error(f"{_label(column)} {value!r} is not a date (YYYY-MM-DD)") from None
+            raise self.error(f"{self.label(column)} {value!r} is not a date (YYYY-MM-DD)") from None
 
     def imdb_id(self, column: str, required: bool = False) -> str | None:
         value = self.text(column, required=required)
         if not value:
             return None
         if not _IMDB_ID.match(value):
-            raise self.error(f"{_label(column)} {value!r} is not an IMDb id such as tt0114709")
+            raise self.error(f"{self.label(column)} {value!r} is not an IMDb id such as tt0114709")
         return value
 
 
-def _label(column: str) -> str:
-    """A column as the file spells it most likely ("your rating" -> "Your Rating")."""
-    return column if column in _PLAIN_COLUMNS else column.title().replace("Uri", "URI").replace("Imdb", "IMDb")
-
-
-_PLAIN_COLUMNS = ("title", "year", "rating", "list", "imdb_id")
 Parser = Callable[[_Cells], ImportRow]
 
 
