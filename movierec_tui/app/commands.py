@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import OptionList
 
+from movierec_tui.app.importing import ask_import, can_import
 from movierec_tui.widgets.cards import CardList
 from movierec_tui.widgets.chat_pane import ChatInput, QuickReplies
 from movierec_tui.widgets.keys import KeySection, described
@@ -35,6 +36,9 @@ def palette_commands(app: MovieRecApp, textual_commands: Iterable[SystemCommand]
     for name in app.profile_sync.saved_names[:PALETTE_NAMES]:
         yield SystemCommand(f"Load profile: {name}", f"Replace the current profile with '{name}'",
                             lambda n=name: app.profile_sync.load(n), discover=False)  # fmt: skip
+    if can_import(app):
+        yield SystemCommand("Import ratings…", "From Letterboxd, IMDb or a title,year,rating CSV",
+                            lambda: ask_import(app))  # fmt: skip
     yield SystemCommand("Reset profile", "Forget demographics, ratings and filters", app.action_reset)
     yield SystemCommand("Clear filters", "Show every genre and year again", app.action_clear_filters)
     yield SystemCommand("Undo", "Undo the last profile change (ctrl+z)", app.action_undo)

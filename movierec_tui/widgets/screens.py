@@ -1,4 +1,4 @@
-"""Modal screens: help, movie details, find a title, and the small profile prompts.
+"""Modal screens: help, movie details, find a title, and the small prompts (a profile name, a path).
 
 They only display what they are given and post :class:`CardAction` messages (rate, dismiss, more
 like, open) that bubble up to the app, which owns the profile; none of them talks to the stores.
@@ -300,38 +300,54 @@ class SearchResults(OptionList):
             self.post_message(CardAction(self.movie_ids[self.highlighted], "rate", value))
 
 
-class NamePrompt(ModalScreen[str | None]):
-    """Ask for a profile name (save)."""
+class TextPrompt(ModalScreen[str | None]):
+    """Ask for one line of text; `problem` says what is wrong with an answer (None: it is fine)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]  # noqa: RUF012
 
-    def __init__(self, title: str, initial: str = "") -> None:
+    def __init__(
+        self, title: str, initial: str = "", placeholder: str = "",
+        problem: Callable[[str], str | None] = lambda _: None, verb: str = "ok",
+    ) -> None:  # fmt: skip
         super().__init__()
         self.title_text = title
         self.initial = initial
+        self.placeholder = placeholder
+        self.problem = problem
+        self.verb = verb
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-box", classes="modal-box"):
             yield Static(self.title_text, classes="modal-title")
-            yield Input(value=self.initial, placeholder="a name, e.g. alice", id="prompt-input")
+            yield Input(value=self.initial, placeholder=self.placeholder, id="prompt-input")
             yield Static("", id="prompt-error")
-            yield Static("enter save · esc cancel", classes="modal-footer")
+            yield Static(f"enter {self.verb} · esc cancel", classes="modal-footer")
 
     def on_mount(self) -> None:
         self.query_one("#prompt-input", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        name = event.value.strip()
-        if valid_profile_name(name):
-            self.dismiss(name)
+        answer = event.value.strip()
+        problem = self.problem(answer)
+        if problem is None:
+            self.dismiss(answer)
         else:
-            self.query_one("#prompt-error", Static).update(
-                Text("1-40 letters, digits, '-', '_' or '.'", style="italic")
-            )
+            self.query_one("#prompt-error", Static).update(Text(problem, style="italic"))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class NamePrompt(TextPrompt):
+    """Ask for a profile name (save)."""
+
+    def __init__(self, title: str, initial: str = "") -> None:
+        super().__init__(title, initial, "a name, e.g. alice", name_problem, "save")
+
+
+def name_problem(name: str) -> str | None:
+    return None if valid_profile_name(name) else "1-40 letters, digits, '-', '_' or '.'"
 
 
 class ProfilesScreen(ModalScreen[str | None]):

@@ -1,0 +1,106 @@
+"""Importing ratings from the app (command palette: "Import ratings…"): ask for a path, read and
+match it in a worker (movierec_tui.transfer, with the engine's titles and IMDb links), then put the
+certain matches into the current profile as one undoable edit and say what was left out.
+
+Only where the app runs on the person's own machine: a served session would read the server's
+files, so there it is not offered. A bad file changes nothing and is said in one line
+(`file:line: what`); ambiguous rows and movies not in the catalogue are listed, never guessed.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from movierec_tui.app.refresh import describe_failure
+from movierec_tui.chat import Edit
+from movierec_tui.data_loader.errors import DataError
+from movierec_tui.transfer import ImportReport, apply_import, match_rows, read_export
+from movierec_tui.widgets.screens import TextPrompt
+from movierec_tui.wording import plural
+
+if TYPE_CHECKING:  # the palette passes the app; only its type is needed here
+    from movierec_tui.app.main import MovieRecApp
+
+log = logging.getLogger(__name__)
+
+LISTED_ROWS = 5  # unmatched rows named in the chat; the CLI's `import --dry-run` lists them all
+
+
+def can_import(app: MovieRecApp) -> bool:
+    return not app.served
+
+
+def ask_import(app: MovieRecApp) -> None:
+    if not can_import(app) or not app.ready or len(app.screen_stack) != 1:
+        return
+    prompt = TextPrompt("Import ratings: Letterboxd, IMDb or a title,year,rating CSV", "",
+                        "a path, e.g. ~/Downloads/ratings.csv", _path_problem, "import")  # fmt: skip
+    app.push_screen(prompt, partial(start_import, app))
+
+
+def _path_problem(text: str) -> str | None:
+    if not text:
+        return "the path of an export file"
+    path = Path(text).expanduser()
+    return None if path.is_file() else f"no file at {path}"
+
+
+def start_import(app: MovieRecApp, text: str | None) -> None:
+    if text:
+        work = partial(_read_and_match, app, Path(text).expanduser())
+        app.run_worker(work, thread=True, group="import", exit_on_error=False)
+
+
+def _read_and_match(app: MovieRecApp, path: Path) -> None:
+    """In a worker: the whole file is read and checked before anything is matched or changed."""
+    try:
+        files = read_export(path)
+        recommender = app.recommender
+        report = match_rows((row for f in files for row in f.rows), recommender.titles, recommender.imdb_links)
+    except DataError as exc:
+        app.call_from_thread(_failed, app, str(exc))
+        return
+    except OSError as exc:
+        app.call_from_thread(_failed, app, f"cannot read {path}: {exc.strerror or exc}")
+        return
+    except Exception as exc:
+        log.warning("importing %s failed", path, exc_info=True)
+        app.call_from_thread(_failed, app, describe_failure(exc))
+        return
+    app.call_from_thread(finish_import, app, path.name, report)
+
+
+def _failed(app: MovieRecApp, problem: str) -> None:
+    app.tell(f"Nothing imported: {problem}", severity="error", timeout=8)
+    app.say(f"Nothing imported: {problem}")
+
+
+def finish_import(app: MovieRecApp, name: str, report: ImportReport) -> None:
+    """On the app's thread: the matches into the current profile (undoable), and what was left out."""
+    updated, changes = apply_import(app.profile, report)
+    added = [
+        (len(changes.ratings_added), "rating"), (len(changes.ratings_changed), "changed rating"),
+        (len(changes.seen_added), "seen movie"), (len(changes.watchlist_added), "watchlist movie"),
+    ]  # fmt: skip
+    summary = ", ".join(plural(count, noun) for count, noun in added if count) or "nothing new"
+    app.apply(Edit(updated, f"imported from {name}: {summary}", changes.any), announce=changes.any)
+    if not changes.any:
+        app.say(f"{name}: nothing new to import ({plural(len(report.matched), 'row')} already in your profile).")
+    left_out = report.ambiguous + report.not_found
+    if not left_out:
+        return
+    lines = [f"Left out {plural(len(left_out), 'row')} of {name} (never guessed):"]
+    for match in left_out[:LISTED_ROWS]:
+        row = match.row
+        named = row.title if row.year is None else f"{row.title} ({row.year})"
+        maybe = f"; perhaps {', '.join(c.title for c in match.candidates[:3])}" if match.candidates else ""
+        lines.append(f"· line {row.line}: {named}: {match.why}{maybe}")
+    if len(left_out) > LISTED_ROWS:
+        lines.append(f"· and {len(left_out) - LISTED_ROWS} more: `movierec-tui import FILE --dry-run` lists them all")
+    lines.append("Rate any of them here by name and year, e.g. “loved Heat 1995”.")
+    app.say(Text("\n".join(lines)))
