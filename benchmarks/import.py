@@ -147,7 +147,7 @@ def generate(dataset: Dataset, n: int, held_out: set[int], rng: np.random.Genera
         if draw < INVENTED_ROWS:
             words = rng.choice(NEW_WORDS, size=int(rng.integers(1, 4)), replace=False)
             rows.append(Row(" ".join(words), int(rng.integers(year_max + 1, 2024)), None, ["invented"]))
-        elif draw < INVENTED_ROWS + HELD_OUT_ROWS:
+        elif out and draw < INVENTED_ROWS + HELD_OUT_ROWS:  # (none with --held-out 0)
             movie = dataset.movies[out[int(rng.integers(len(out)))]]
             row = noisy_row(movie, None, rng)
             row.noise = ["not in catalogue"]
