@@ -32,7 +32,6 @@ a number ("Airport 1975", "Death Race 2000") the whole query is also tried as a 
 from __future__ import annotations
 
 import bisect
-import html
 import math
 import re
 import unicodedata
@@ -44,7 +43,10 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from movierec_tui.wording import TRAILING_ARTICLES, display_title, front_article, split_alternates, title_with_year
+from movierec_tui.title_keys import cased_trailing_article as _cased_trailing_article
+from movierec_tui.title_keys import compact as _compact
+from movierec_tui.title_keys import norm as _norm
+from movierec_tui.wording import display_title, front_article, split_alternates, title_with_year
 
 __all__ = [
     "AmbiguousTitle",
@@ -77,48 +79,7 @@ SURE_TYPO_CHARS = 6  # a typo match is sure only for a query this long, one slip
 # Only English articles are optional in a query: "Die Hard" must not become "Hard".
 _LEADING_ENGLISH_ARTICLE = re.compile(r"^\s*(?:the|an|a)\s+(?=\S)", re.IGNORECASE)
 
-_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
-_FOLD = str.maketrans(
-    {
-        "&": " and ",
-        "æ": "ae",
-        "Æ": "ae",
-        "œ": "oe",
-        "Œ": "oe",
-        "ø": "o",
-        "Ø": "o",
-        "ð": "d",
-        "Ð": "d",
-        "þ": "th",
-        "Þ": "th",
-        "ł": "l",
-        "Ł": "l",
-        "đ": "d",
-        "Đ": "d",
-        "ı": "i",
-        "ß": "ss",
-        "\u2026": " ",  # an ellipsis would otherwise become "..." and glue words together
-        **{ch: f" {digit}" for digit, ch in enumerate(_SUPERSCRIPTS)},  # "Alien³" -> "alien 3"
-    }
-)
-_JOINERS = re.compile(r"[.'’‘`´ʼ]+")  # dropped without a space: "L.A." -> "la", "Schindler's" -> "schindlers"
-_NON_WORD = re.compile(r"[\W_]+")
 _AKA = re.compile(r"^\s*a\.?k\.?a\.?\s+", re.IGNORECASE)
-# Roman numerals become digits so "Godfather 2" meets "Godfather: Part II"; lone I, V and X stay
-# letters ("Malcolm X", "X-Men").
-_ROMAN = {
-    "ii": "2",
-    "iii": "3",
-    "iv": "4",
-    "vi": "6",
-    "vii": "7",
-    "viii": "8",
-    "ix": "9",
-    "xi": "11",
-    "xii": "12",
-    "xiii": "13",
-}
-_NUMBERING_WORDS = frozenset({"part", "episode", "chapter"})  # optional before a number in exact matches
 # Words too common to say which title was meant, left out of the word overlap behind "closest".
 _STOPWORDS = frozenset({"the", "and", "for", "from", "with", "les", "des", "der", "die", "das", "del"})
 MIN_WORD_CHARS = 3
@@ -644,43 +605,6 @@ def _reading(text: str, year: int | None) -> _Reading | None:
         return None
     bare = _norm(_LEADING_ENGLISH_ARTICLE.sub("", text)) or full
     return _Reading(full, bare, year)
-
-
-def _norm(text: str) -> str:
-    """Casefolded, accent-free, punctuation-light, single-spaced."""
-    text = text[: MAX_QUERY_CHARS * 2]
-    if "&#" in text:
-        text = html.unescape(text)
-    text = text.translate(_FOLD).casefold()
-    if not text.isascii():  # ASCII has no accents to strip (the common case, and the slow part)
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = _JOINERS.sub("", text)
-    words = [_ROMAN.get(word, word) for word in _NON_WORD.sub(" ", text).split()]
-    return " ".join(words)[: MAX_QUERY_CHARS * 2]
-
-
-_ARTICLES_BY_FOLD = {article.casefold(): article for article in TRAILING_ARTICLES}
-
-
-def _cased_trailing_article(title: str) -> str:
-    """ "matrix, the" -> "matrix, The": a trailing article in any case moves to the front like one
-    in MovieLens's own case (display_title only knows those)."""
-    head, comma, tail = title.rpartition(",")
-    article = _ARTICLES_BY_FOLD.get(tail.strip().casefold())
-    return f"{head}, {article}" if comma and article is not None else title
-
-
-def _compact(key: str) -> str:
-    """No spaces ("spiderman" == "spider man") and no "part"/"episode" before a number
-    ("godfather 2" == "godfather part 2")."""
-    words = key.split()
-    kept = [
-        word
-        for pos, word in enumerate(words)
-        if not (word in _NUMBERING_WORDS and pos + 1 < len(words) and words[pos + 1].isdigit())
-    ]
-    return "".join(kept)
 
 
 def _title_keys(title: str) -> tuple[str, str]:
