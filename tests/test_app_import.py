@@ -52,7 +52,7 @@ def test_import_from_the_palette_is_one_undoable_edit(engine, synthetic, tmp_pat
         app = pilot.app
         assert app.profile.ratings == {ids["Toy Story"]: 4.5, ids["Scream"]: 1.0}
         said = "\n".join(bot_messages(app))
-        assert "imported from ratings.csv: 2 ratings" in said
+        assert "Imported from ratings.csv: 2 ratings" in said
         assert "Left out 2 rows of ratings.csv" in said
         assert "line 4: Starship 5: no year to confirm which movie; perhaps Starship 5" in said
         assert "line 5: Blade Runner 2049 (2017): no movie of that title" in said

@@ -88,7 +88,8 @@ def finish_import(app: MovieRecApp, name: str, report: ImportReport) -> None:
         (len(changes.seen_added), "seen movie"), (len(changes.watchlist_added), "watchlist movie"),
     ]  # fmt: skip
     summary = ", ".join(plural(count, noun) for count, noun in added if count) or "nothing new"
-    app.apply(Edit(updated, f"imported from {name}: {summary}", changes.any), announce=changes.any)
+    done = f"Imported from {name}: {summary}"
+    app.apply(Edit(updated, f"imported from {name}", changes.any, done=done), announce=changes.any)
     if not changes.any:
         app.say(f"{name}: nothing new to import ({plural(len(report.matched), 'row')} already in your profile).")
     left_out = report.ambiguous + report.not_found
