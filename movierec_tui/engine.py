@@ -163,7 +163,7 @@ class Library:
         self._redis = open_redis_for(settings)
         store = CardStore(self._redis.client, settings.profile_namespace, settings.profile_ttl)
         self._store = store
-        self.profiles = SavedProfiles(store)
+        self.profiles = SavedProfiles(store, ProfileJournal(settings.journal_dir))
         self._titles: TitleIndex | None = None
         self._links: dict[int, str] = {}
 
