@@ -326,7 +326,7 @@ class Recommender:
     def seed_movies(
         self, n: int = 8, exclude: set[int] | frozenset[int] = frozenset(), profile: Profile | None = None
     ) -> list[MovieCard]:
-        """Well-known movies to ask a new person about, not in `exclude` (nor rated or dismissed).
+        """Well-known movies to ask a new person about, not in `exclude` (nor rated, dismissed or listed).
 
         With a profile: the ADAPTIVE_POOL most rated, best match for the profile first, so that
         each answer steers the next question. Measured against asking in plain popularity order
@@ -337,7 +337,7 @@ class Recommender:
         cards = sorted(self._card_cache.values(), key=lambda c: (-c.rating_count, c.movie_id))
         if profile is None:
             return [c for c in cards if c.movie_id not in exclude][:n]
-        known = {*exclude, *profile.ratings, *profile.dismissed}
+        known = {*exclude, *profile.listed}
         pool = [c for c in cards[:ADAPTIVE_POOL] if c.movie_id not in known]
         _, _, match = self.scores(profile)
         rows = self.movies.index_of(np.array([c.movie_id for c in pool], dtype=np.int64))
@@ -368,7 +368,7 @@ class Recommender:
         cosines, match = self._match(profile, user)
         matched = time.perf_counter()
         search_filter = SearchFilter(
-            exclude_ids=tuple(sorted({*profile.ratings, *profile.dismissed})),
+            exclude_ids=tuple(sorted(profile.listed)),  # inside the search: a page still has k cards
             genres_any=tuple(profile.genres_in),
             genres_none=tuple(profile.genres_out),
             year_min=profile.year_min,
@@ -398,15 +398,15 @@ class Recommender:
         return results
 
     def more_like(self, movie_id: int, profile: Profile, k: int = 10) -> list[Recommendation]:
-        """Movies like `movie_id`, within the profile's filters, leaving out what it rated or dismissed:
-        the recommendations of someone who loved just that movie."""
+        """Movies like `movie_id`, within the profile's filters, leaving out what it rated, dismissed or
+        listed (watchlist, seen): the recommendations of someone who loved just that movie."""
         query = Profile(
             ratings={movie_id: 5},
             genres_in=profile.genres_in,
             genres_out=profile.genres_out,
             year_min=profile.year_min,
             year_max=profile.year_max,
-            dismissed=sorted({*profile.dismissed, *profile.ratings}),
+            dismissed=sorted(profile.listed),
         )
         return self.recommend(query, k)
 
