@@ -7,15 +7,19 @@ which one is wrong instead of letting a bad value reach the model.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from typing import Literal
 
 from movierec_tui.catalogue import AGE_BUCKETS, GENDERS, GENRES, OCCUPATIONS
 
 MAX_NAME_CHARS = 40  # saved profile names
 MIN_RATING, MAX_RATING = 0.5, 5.0  # ratings are half stars in this range
 _NAME = re.compile(rf"[\w.\-]{{1,{MAX_NAME_CHARS}}}")
+
+ListName = Literal["watchlist", "seen"]
 
 
 class ProfileError(ValueError):
@@ -43,6 +47,28 @@ class Profile:
     def listed(self) -> set[int]:
         """Movies the person already knows about (rated, dismissed, on a list): not recommended."""
         return {*self.ratings, *self.dismissed, *self.watchlist, *self.seen}
+
+    def toggled(self, name: ListName, movie_id: int) -> Profile:
+        """A new profile with `movie_id` put on the list `name` ("watchlist" or "seen"), or taken off
+        it if it was there; this one stays as it was (for undo). A movie is to watch or seen, not
+        both: putting it on one list takes it off the other. A rated movie counts as seen already,
+        so "seen" leaves it as it is; it can go on the watchlist (to watch again)."""
+        new = copy.deepcopy(self)
+        chosen: list[int] = getattr(new, name)
+        if movie_id in chosen:
+            chosen.remove(movie_id)
+        elif name == "watchlist" or movie_id not in self.ratings:
+            chosen.append(movie_id)
+            other: list[int] = new.seen if name == "watchlist" else new.watchlist
+            if movie_id in other:
+                other.remove(movie_id)
+        return new
+
+    def unlisted(self, movie_id: int) -> None:
+        """Take `movie_id` off the watchlist and the seen list, in place (on a new profile being
+        built: a rating says the person has seen it, and how they liked it)."""
+        self.watchlist = [m for m in self.watchlist if m != movie_id]
+        self.seen = [m for m in self.seen if m != movie_id]
 
     def to_json(self) -> str:
         """Fields in name order, ratings in the order they were given (not sorted: the order is

@@ -63,3 +63,19 @@ def test_the_lists_and_the_dial_round_trip_and_profiles_saved_before_them_load_e
 def test_bad_list_or_dial_values_are_refused_naming_the_field(field, value) -> None:
     with pytest.raises(ProfileError, match=field):
         Profile.from_json(json.dumps({field: value}))
+
+
+def test_toggling_a_list_makes_a_new_profile_and_a_movie_is_on_one_list_at_most() -> None:
+    start = Profile(ratings={1: 4.0}, watchlist=[5])
+    on = start.toggled("watchlist", 7)
+    assert on.watchlist == [5, 7] and start.watchlist == [5]  # the old one stays, for undo
+    seen = on.toggled("seen", 7)
+    assert (seen.watchlist, seen.seen) == ([5], [7])  # seen: no longer to watch
+    back = seen.toggled("watchlist", 7)
+    assert (back.watchlist, back.seen) == ([5, 7], [])
+    assert back.toggled("watchlist", 7).watchlist == [5]  # pressed again: off
+    assert start.toggled("seen", 1) == start  # rated counts as seen already
+    assert start.toggled("watchlist", 1).watchlist == [5, 1]  # to watch again
+    listed = Profile(watchlist=[3, 4], seen=[4, 6])
+    listed.unlisted(4)
+    assert (listed.watchlist, listed.seen) == ([3], [6])
