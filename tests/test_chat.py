@@ -282,6 +282,11 @@ def test_apply_intent_edits_a_copy_and_describes_the_change() -> None:
     rated = apply_intent(Profile(dismissed=[ALIEN.movie_id]), Rate(ALIEN, 5))
     assert rated is not None and rated.profile.ratings == {ALIEN.movie_id: 5} and rated.profile.dismissed == []
     assert rated.summary == "Alien (1979) ★★★★★"
+    watched = apply_intent(Profile(watchlist=[ALIEN.movie_id, 7], seen=[ALIEN.movie_id]), Rate(ALIEN, 4))
+    assert watched is not None and watched.changed  # rated: off the watchlist and the seen list
+    assert (watched.profile.watchlist, watched.profile.seen) == ([7], [])
+    rewatch = apply_intent(Profile(ratings={ALIEN.movie_id: 4}, watchlist=[ALIEN.movie_id]), Rate(ALIEN, 4))
+    assert rewatch is not None and rewatch.changed and rewatch.profile.watchlist == []
     forgot = apply_intent(rated.profile, Forget(ALIEN))
     assert forgot is not None and forgot.profile.ratings == {}
     again = apply_intent(forgot.profile, Forget(ALIEN))

@@ -69,7 +69,8 @@ def apply_intent(profile: Profile, intent: Intent) -> Edit | None:
             new.ratings[movie.movie_id] = rating
             if movie.movie_id in new.dismissed:
                 new.dismissed.remove(movie.movie_id)
-            changed = profile.ratings.get(movie.movie_id) != rating
+            new.unlisted(movie.movie_id)  # rated: seen, and no longer to watch
+            changed = new != profile
             done = f"Rated {title_with_year(movie)} {rating_words(rating)}"
             return Edit(new, f"{title_with_year(movie)} {stars(rating)}", changed, done)
         case Forget(movie=movie):
