@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
@@ -15,6 +16,7 @@ from movierec_tui.app.importing import ask_import, can_import
 from movierec_tui.widgets.cards import CardList
 from movierec_tui.widgets.chat_pane import ChatInput, QuickReplies
 from movierec_tui.widgets.keys import KeySection, described
+from movierec_tui.widgets.lists_screen import ListedMovies, ListsScreen
 from movierec_tui.widgets.profile_panel import RatingsList
 from movierec_tui.widgets.screens import DetailsScreen, SearchResults, SearchScreen
 
@@ -31,7 +33,7 @@ def palette_commands(app: MovieRecApp, textual_commands: Iterable[SystemCommand]
         if not (app.served == "ssh" and command.title == "Screenshot"):
             yield command
     yield SystemCommand("Save profile", "Save the profile in Redis (ctrl+s)", app.action_save_profile)
-    yield SystemCommand("Save profile as…", "Save the profile under a new name", app.action_save_profile_as)
+    yield SystemCommand("Save profile as…", "Save the profile under a new name", partial(save_as, app))
     yield SystemCommand("Load profile", "Load a saved profile (ctrl+o)", app.action_load_profile)
     for name in app.profile_sync.saved_names[:PALETTE_NAMES]:
         yield SystemCommand(f"Load profile: {name}", f"Replace the current profile with '{name}'",
@@ -39,8 +41,9 @@ def palette_commands(app: MovieRecApp, textual_commands: Iterable[SystemCommand]
     if can_import(app):
         yield SystemCommand("Import ratings…", "From Letterboxd, IMDb or a title,year,rating CSV",
                             lambda: ask_import(app))  # fmt: skip
-    yield SystemCommand("Reset profile", "Forget demographics, ratings and filters", app.action_reset)
-    yield SystemCommand("Clear filters", "Show every genre and year again", app.action_clear_filters)
+    yield SystemCommand("Reset profile", "Forget demographics, ratings and filters", lambda: app.submit("reset"))
+    yield SystemCommand("Clear filters", "Show every genre and year again", lambda: app.submit("clear filters"))
+    yield SystemCommand("Watchlist", "Your watchlist and the movies seen without a rating (W)", app.action_lists)
     yield SystemCommand("Undo", "Undo the last profile change (ctrl+z)", app.action_undo)
     yield SystemCommand("Toggle theme", "Switch between dark and light (ctrl+t)", app.action_toggle_theme)
     yield SystemCommand("Toggle profile panel", "Show or hide the profile panel (f2)", app.action_toggle_profile)
@@ -48,6 +51,12 @@ def palette_commands(app: MovieRecApp, textual_commands: Iterable[SystemCommand]
     yield SystemCommand("Help", "Every key and what to say (?)", app.action_help)
     if app.more_like is not None:
         yield SystemCommand("Back to your picks", "Leave “more like”", app.refresher.back_to_mine)
+
+
+def save_as(app: MovieRecApp) -> None:
+    """Ask for a name to save under (from the main screen only: not stacked on another dialog)."""
+    if app.ready and len(app.screen_stack) == 1:
+        app.profile_sync.ask_name(app.profile_sync.saved_as or "")
 
 
 def key_sections(app_class: type[App]) -> tuple[KeySection, ...]:
@@ -77,5 +86,10 @@ def key_sections(app_class: type[App]) -> tuple[KeySection, ...]:
             *SearchScreen.BINDINGS,
             *SearchResults.BINDINGS,
             *described(OptionList.BINDINGS, {"select": "open it"}),
+        )),
+        KeySection("Your lists (W)", (
+            *ListsScreen.BINDINGS,
+            *ListedMovies.BINDINGS,
+            *described(OptionList.BINDINGS, {"select": "details"}),
         )),
     )  # fmt: skip

@@ -7,10 +7,10 @@ worker threads. Its parts: conversation.py (the questions and what each message 
 the app carries out the effects it returns), refresh.py (new cards after every change, throttled;
 the outage banner, retries), profile_sync.py (saving, loading and listing profiles by name),
 quitting.py (asks before quitting with changes not in Redis; SIGTERM, SIGHUP), commands.py (the
-command palette and the key help), startup.py (loading the catalogue at start).
+palette and the key help), startup.py (the catalogue; resuming), lists.py (w, s, W).
 
 Why the key handling looks the way it does: a focused ``Input`` consumes printable keys, so letter
-bindings (1-5, l, d, x, m, q, /) live on the cards and lists, where there is no typing, while
+bindings (1-5, l, d, x, m, w, s, q, /) live on the cards and lists, where there is no typing, while
 F1 and ctrl+keys are priority bindings and escape leaves the input. ``?`` opens help, except in an
 input that already has text, where it is typed ("why Brazil?"): the chat input declines to consume
 it only when empty.
@@ -36,6 +36,7 @@ from textual.widgets import Footer, Header, Input, Static
 from movierec_tui.app import conversation as talk
 from movierec_tui.app.commands import key_sections, palette_commands
 from movierec_tui.app.conversation import GREETING, SEED_POOL, Conversation, Situation, entry_for
+from movierec_tui.app.lists import LIST_ACTIONS, Lists
 from movierec_tui.app.profile_sync import ProfileSync
 from movierec_tui.app.quitting import Quitting
 from movierec_tui.app.refresh import Refresher
@@ -84,6 +85,7 @@ class MovieRecApp(App[None]):
         Binding("f2", "toggle_profile", "Profile", show=False, priority=True, tooltip=PANEL_TIP),
         Binding("p", "toggle_profile", "Profile", show=False, tooltip=PANEL_TIP),
         Binding("i", "focus_chat", "Chat", show=False, tooltip="back to the chat input"),
+        Binding("W", "lists", "Watchlist", show=False, tooltip="your lists (when not typing)"),
         Binding("escape", "escape", "Back", show=False, tooltip="leave the input · back · close"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, tooltip=QUIT_TIP),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True, tooltip=QUIT_TIP),
@@ -100,6 +102,7 @@ class MovieRecApp(App[None]):
         show_timings: bool = True,
         tune_gc: bool = False,
         served: str = "",
+        resume: bool = False,
     ) -> None:
         """`tune_gc`: keep the garbage collector's full passes out of the way of keypresses (see
         startup.py); meant for the process that runs the app (the CLI), tests that create many apps
@@ -114,6 +117,7 @@ class MovieRecApp(App[None]):
         self.show_timings = show_timings
         self.tune_gc = tune_gc
         self.served = served
+        self.resume = resume and profile_name is None  # open the profile used last (startup.py)
         self.last_activity = time.monotonic()
 
         self.profile = Profile()
@@ -127,6 +131,7 @@ class MovieRecApp(App[None]):
         self.profile_sync = ProfileSync(self)
         self.startup = Startup(self)
         self.quitting = Quitting(self)
+        self.lists = Lists(self)
         self._profile_visible: bool | None = None  # None: automatic by width
 
     @property
@@ -329,6 +334,7 @@ class MovieRecApp(App[None]):
         names = {m: title_with_year(c) if (c := self.catalog.get(m)) else f"movie {m}" for m in self.profile.ratings}
         sync = self.profile_sync
         self.query_one(ProfilePanel).show(self.profile, names, sync.saved_as, sync.dirty)
+        self.lists.repaint()
 
     def on_card_action(self, event: CardAction) -> None:
         card = self.catalog.get(event.movie_id)
@@ -341,6 +347,8 @@ class MovieRecApp(App[None]):
                 self.carry_out(self.conversation.ask_next(self.profile))
         elif event.action == "dismiss":
             self.edit(Dismiss(entry))
+        elif event.action in LIST_ACTIONS:
+            self.lists.toggle(card, event.action)
         elif event.action == "more":
             self.refresher.show_more_like(card)
         elif event.action == "why":
@@ -409,10 +417,6 @@ class MovieRecApp(App[None]):
         if self.ready and self._on_main_screen():
             self.profile_sync.save(None)
 
-    def action_save_profile_as(self) -> None:
-        if self.ready and self._on_main_screen():
-            self.profile_sync.ask_name(self.profile_sync.saved_as or "")
-
     def action_load_profile(self) -> None:
         if self.ready and self._on_main_screen():
             self.profile_sync.choose()
@@ -420,11 +424,8 @@ class MovieRecApp(App[None]):
     async def action_quit(self) -> None:  # asks first when something entered is not in Redis yet
         self.quitting.request()
 
-    def action_reset(self) -> None:
-        self.submit("reset")
-
-    def action_clear_filters(self) -> None:
-        self.submit("clear filters")
+    def action_lists(self) -> None:
+        self.lists.open()
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT.name if self.theme == DARK.name else DARK.name

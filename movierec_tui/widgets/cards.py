@@ -22,6 +22,10 @@ from movierec_tui.engine import Recommendation
 from movierec_tui.widgets.theme import Palette, palette
 from movierec_tui.wording import display_title, stars
 
+# The list keys' lines in the help, the same wherever a movie is shown (cards, details, the lists).
+WATCHLIST_TIP = "on / off the watchlist"
+SEEN_TIP = "seen, no rating: on / off"
+
 
 def rating_bindings(description: str, tooltip: str) -> list[Binding]:
     """Keys 1-5 to `rate(n)`, shown once in the footer and the help as "1-5": every list of movies
@@ -32,10 +36,11 @@ def rating_bindings(description: str, tooltip: str) -> list[Binding]:
 
 @dataclass
 class CardAction(Message):
-    """A key pressed on a card: rate (with a value), dismiss, more, why or open."""
+    """A key pressed on a card: rate (with a value), dismiss, more, why, open, or a list to toggle the
+    movie on (watchlist, seen)."""
 
     movie_id: int
-    action: str  # "rate", "dismiss", "more", "why", "open"
+    action: str  # "rate", "dismiss", "more", "why", "open", "watchlist", "seen"
     value: int = 0
 
 
@@ -54,7 +59,9 @@ class CardList(OptionList):
         Binding("D", "rate(1)", "Hate", show=False, tooltip="dislike (2) / hate (1)"),
         Binding("x", "act('dismiss')", "Dismiss", tooltip="dismiss: never show it again"),
         Binding("m", "act('more')", "More", tooltip="more like this"),
-        Binding("w", "act('why')", "Why?", show=False, tooltip="why is it recommended?"),
+        Binding("w", "act('watchlist')", "Watchlist", show=False, tooltip=WATCHLIST_TIP),
+        Binding("s", "act('seen')", "Seen", show=False, tooltip=SEEN_TIP),
+        Binding("y", "act('why')", "Why?", show=False, tooltip="why is it recommended?"),
         Binding("i", "app.focus_chat", "Chat", show=False),  # the app's key, in the help there
     ]
 

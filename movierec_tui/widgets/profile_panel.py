@@ -148,6 +148,8 @@ class ProfilePanel(VerticalScroll, can_focus=False):
         filters = describe_filters(profile)
         if profile.dismissed:
             filters.append(f"{len(profile.dismissed)} dismissed")
+        if profile.watchlist or profile.seen:
+            filters.append(f"{len(profile.watchlist)} to watch · {len(profile.seen)} seen (W)")
         text = Text("\n".join(filters)) if filters else Text("none — try “no horror”", style="italic")
         self._update("profile-filters", text, fixed=len(filters) == len(self._shown.get("filters", ())))
         if saved_as is None:

@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 from movierec_tui.engine import MovieCard
 from movierec_tui.profile import valid_profile_name
 from movierec_tui.titles import TitleEntry
-from movierec_tui.widgets.cards import CardAction, rating_bindings
+from movierec_tui.widgets.cards import SEEN_TIP, WATCHLIST_TIP, CardAction, rating_bindings
 from movierec_tui.widgets.keys import KeySection
 from movierec_tui.widgets.theme import Palette
 from movierec_tui.wording import HELP_LINES, stars, title_with_year
@@ -106,6 +106,8 @@ class DetailsScreen(ModalScreen[None]):
         Binding("D", "rate(1)", show=False, tooltip=LIKE_DISMISS_MORE),
         Binding("x", "act('dismiss')", "Dismiss", tooltip=LIKE_DISMISS_MORE),
         Binding("m", "act('more')", "More like this", tooltip=LIKE_DISMISS_MORE),
+        Binding("w", "act('watchlist')", "Watchlist", tooltip=WATCHLIST_TIP),
+        Binding("s", "act('seen')", "Seen", tooltip=SEEN_TIP),
         Binding("j", "cursor(1)", show=False, tooltip=CHOOSE),
         Binding("k", "cursor(-1)", show=False, tooltip=CHOOSE),
     ]
@@ -126,8 +128,8 @@ class DetailsScreen(ModalScreen[None]):
             yield Static("Similar movies", classes="section-title")
             similar = OptionList(id="details-similar")
             yield similar
-            yield Static("1-5 rate · l like · d dislike · x dismiss · m more like this · enter open · esc close",
-                         classes="modal-footer")  # fmt: skip
+            keys = "1-5 rate · l like · d dislike · x dismiss · m more like it · w watchlist · s seen · esc close"
+            yield Static(keys, classes="modal-footer")
 
     def on_mount(self) -> None:
         self._show_you()
