@@ -299,7 +299,7 @@ class Conversation:
             case Why(movie=movie):
                 card = now.catalog.get(movie.movie_id) if movie is not None else now.focused
                 if card is None:
-                    return Turn([Say("Why which movie? Say e.g. “why Brazil?”, or press w on a card.")])
+                    return Turn([Say("Why which movie? Say e.g. “why Brazil?”, or press y on a card.")])
                 return Turn([Explain(card)], answers)
             case Back():
                 if now.more_like:
