@@ -148,6 +148,16 @@ class SavedProfiles:
             self._journal.discard(self._store.profile_key(name))
             return self._store.delete_profile(name) or waiting
 
+    def remember_last(self, name: str) -> None:
+        """`name` is the profile in use: the one a plain start reopens (`last`), in this namespace (so
+        each SSH key served has its own)."""
+        self._store.remember_last_profile(name)
+
+    def last(self) -> str | None:
+        """The name given to `remember_last` most recently in this namespace, if any (the profile may
+        have been deleted since)."""
+        return self._store.last_profile_name()
+
 
 def title_index(cards: list[MovieCard]) -> TitleIndex:
     return TitleIndex(TitleEntry(c.movie_id, c.title, c.year, c.rating_count) for c in cards)

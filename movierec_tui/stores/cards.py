@@ -26,6 +26,7 @@ R = TypeVar("R")
 
 CARD_PREFIX = "movie:"
 PROFILE_PREFIX = "profile:"
+LAST_PROFILE_KEY = "last-profile"  # the name of the profile a plain start reopens (+ "@" + namespace)
 CORRUPT_PREFIX = "corrupt:"  # + the key of an unreadable record moved aside, + ":" + milliseconds
 META_KEY = "meta"
 WRITE_BATCH = 500
@@ -138,6 +139,7 @@ class CardStore:
         self.client = client
         self.profile_ttl = profile_ttl
         self.profile_prefix = f"profile@{profile_namespace}:" if profile_namespace else PROFILE_PREFIX
+        self.last_profile_key = f"{LAST_PROFILE_KEY}@{profile_namespace}" if profile_namespace else LAST_PROFILE_KEY
 
     @redis_step("writing the movie cards")
     def write_cards(self, cards: Sequence[MovieCard], progress=None) -> None:
@@ -238,3 +240,12 @@ class CardStore:
     def profile_names(self) -> list[str]:
         prefix = self.profile_prefix
         return sorted(k[len(prefix) :] for k in self.client.scan_iter(match=f"{_glob_escape(prefix)}*"))
+
+    @redis_step("remembering the last profile")
+    def remember_last_profile(self, name: str) -> None:
+        """Within this store's namespace (one per SSH key when served), expiring with its profiles."""
+        self.client.set(self.last_profile_key, name, ex=self.profile_ttl or None)
+
+    @redis_step("reading the last profile's name")
+    def last_profile_name(self) -> str | None:
+        return self.client.get(self.last_profile_key)
