@@ -105,9 +105,9 @@ def run_app(
     except BaseException:
         backends.close()
         raise
-    with recommender:
+    with recommender:  # without a profile named, the one used last is reopened (app/resume.py)
         MovieRecApp(
-            recommender, profile_name=profile_name, tune_gc=True, served=served, cursor_blink=not served
+            recommender, profile_name=profile_name, tune_gc=True, served=served, cursor_blink=not served, resume=True
         ).run()
 
 

@@ -27,6 +27,7 @@ from textual.timer import Timer
 
 from movierec_tui.app.conversation import TIPS
 from movierec_tui.app.refresh import describe_failure, retry_delay
+from movierec_tui.app.resume import remember
 from movierec_tui.engine import KEPT_ON_DISK, SAVED_IN_REDIS, UnreadableProfile
 from movierec_tui.profile import Profile, valid_profile_name
 from movierec_tui.widgets.screens import NamePrompt, ProfilesScreen
@@ -140,6 +141,7 @@ class ProfileSync:
             return
         names = None
         if where == SAVED_IN_REDIS:
+            remember(profiles, pending.name)  # the profile in use: the one a plain start reopens
             try:
                 names = profiles.names()
             except Exception:  # only for the menus; the save itself went through
@@ -316,6 +318,7 @@ class ProfileSync:
             return None, f"The saved profile '{name}' is unreadable ({exc}).{where}"
         if loaded is None:
             return None, f"There is no saved profile named '{name}'."
+        remember(profiles, name)  # the profile in use: the one a plain start reopens
         return loaded, None
 
     def choose(self) -> None:

@@ -1,6 +1,7 @@
-"""Getting the app ready: the title index, every card, the saved profile and the seed movies, read
-in a worker; a store that is down at start is retried, never a crash. Profile saves a previous run
-kept on disk while Redis was down (or before it was killed) are written into Redis first.
+"""Getting the app ready: the title index, every card, the saved profile (the one named, or when
+resuming the one used last: resume.py) and the seed movies, read in a worker; a store that is down
+at start is retried, never a crash. Profile saves a previous run kept on disk while Redis was down
+(or before it was killed) are written into Redis first.
 
 Also where the garbage collector is tuned (`tune_gc`): with the model, libraries, title index and
 cards on the heap, a full collection pauses the UI for ~200 ms at random moments. Once the catalogue
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from movierec_tui.app.conversation import SEED_POOL
 from movierec_tui.app.profile_sync import usable_names
+from movierec_tui.app.resume import last_name, welcome_back
 from movierec_tui.engine import MovieCard
 from movierec_tui.profile import Profile
 from movierec_tui.wording import plural
@@ -44,7 +46,8 @@ class Startup:
             replayed = recommender.profiles.replay()  # before anything reads a profile
             titles = recommender.titles
             catalog = recommender.catalogue_cards()
-            loaded, problem = app.profile_sync.read(app.profile_name) if app.profile_name else (None, None)
+            name = app.profile_name or (last_name(recommender.profiles) if app.resume else None)
+            loaded, problem = app.profile_sync.read(name) if name else (None, None)
             exclude = set(loaded.ratings) | set(loaded.dismissed) if loaded else set()
             seeds = recommender.seed_movies(SEED_POOL, exclude=exclude)
             names = recommender.profiles.names()
@@ -54,7 +57,7 @@ class Startup:
             app.call_from_thread(self._failed, exc)
             return
         log.info("catalogue ready: %d titles, %d cards", len(titles), len(catalog))
-        app.call_from_thread(self._ready, catalog, loaded, problem, seeds, names, replayed, waiting)
+        app.call_from_thread(self._ready, catalog, name, loaded, problem, seeds, names, replayed, waiting)
 
     def _failed(self, exc: Exception) -> None:
         app = self.app
@@ -64,8 +67,8 @@ class Startup:
         app.refresher.retry_timer = app.set_timer(delay, self.start)
 
     def _ready(
-        self, catalog: dict[int, MovieCard], loaded: Profile | None, problem: str | None, seeds: list[MovieCard],
-        names: list[str], replayed: list[str], waiting: list[str],
+        self, catalog: dict[int, MovieCard], name: str | None, loaded: Profile | None, problem: str | None,
+        seeds: list[MovieCard], names: list[str], replayed: list[str], waiting: list[str],
     ) -> None:  # fmt: skip
         app = self.app
         app.refresher.recovered()
@@ -82,8 +85,9 @@ class Startup:
         app.cards.empty_message = "No movie matches these filters. Try “clear filters”."
         if replayed:
             app.profile_sync.note_replayed(replayed)
-        name = app.profile_name
-        if name:
+        if name and not app.profile_name:
+            welcome_back(app, name, loaded, problem)
+        elif name:
             app.profile_sync.saved_as = name
             if loaded is not None:
                 app.profile = loaded
