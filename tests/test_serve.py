@@ -179,6 +179,31 @@ def test_only_authorized_keys_get_in(served, host_key, tmp_path: Path) -> None:
     run(served, host_key, config, scenario)
 
 
+def test_each_key_gets_its_own_last_profile_back(served, host_key, tmp_path: Path) -> None:
+    """Resuming over SSH: the profile a key used last reopens for that key, not for another one."""
+    alice, bob = asyncssh.generate_private_key("ssh-ed25519"), asyncssh.generate_private_key("ssh-ed25519")
+    authorized = tmp_path / "authorized_keys"
+    authorized.write_bytes(alice.export_public_key() + bob.export_public_key())
+    config = SSHServeConfig(port=0, authorized_keys=authorized)
+
+    async def scenario(demo: SSHDemo) -> None:
+        first = await ScreenClient().connect(demo.port, client_keys=[alice])
+        await first.wait_for("How old are you?")
+        first.send("loved alien\r")
+        await first.wait_for("Ratings (1)")
+        first.send("save mine\r")
+        await first.wait_for("Saved as mine")
+        await first.close()
+        again, other = ScreenClient(), ScreenClient()
+        await asyncio.gather(again.connect(demo.port, client_keys=[alice]), other.connect(demo.port, client_keys=[bob]))
+        await again.wait_for(lambda text: "Welcome back" in text and "Ratings (1)" in text)
+        await other.wait_for(lambda text: "How old are you?" in text and "Ratings (0)" in text)
+        assert "Welcome back" not in other.text
+        await asyncio.gather(again.close(), other.close())
+
+    run(served, host_key, config, scenario)
+
+
 def test_session_limits_refuse_politely(served, host_key) -> None:
     async def scenario(demo: SSHDemo) -> None:
         first = await ScreenClient().connect(demo.port)
