@@ -39,7 +39,7 @@ from movierec_tui.stores.errors import StoreError
 from movierec_tui.stores.journal import ProfileJournal
 from movierec_tui.stores.milvus_store import SearchFilter
 from movierec_tui.titles import TitleEntry, TitleIndex
-from movierec_tui.wording import demographic_reason, title_with_year
+from movierec_tui.wording import demographic_reason, plural, title_with_year
 
 # What a store that is down raises, named for the layers above (which do not import stores/): the
 # stores' StoreError. Every pymilvus and redis-py failure leaves stores/ as one of its subclasses,
@@ -48,6 +48,23 @@ from movierec_tui.wording import demographic_reason, title_with_year
 StoreUnavailable = StoreError
 
 log = logging.getLogger(__name__)
+
+
+# "more like X" orders movies by their similarity to X as the details pane shows it, to two
+# decimals; the profile orders only movies whose similarity is equal at that precision.
+SIMILARITY_DECIMALS = 2
+
+
+def search_filter_for(profile: Profile, also_exclude: set[int] | frozenset[int] = frozenset()) -> SearchFilter:
+    """What Milvus must leave out for this profile, inside the search so that a page still has k cards:
+    its filters, and what it rated, dismissed or listed (watchlist, seen)."""
+    return SearchFilter(
+        exclude_ids=tuple(sorted({*profile.listed, *also_exclude})),
+        genres_any=tuple(profile.genres_in),
+        genres_none=tuple(profile.genres_out),
+        year_min=profile.year_min,
+        year_max=profile.year_max,
+    )
 
 
 class UnreadableProfile(ProfileError):
@@ -216,10 +233,10 @@ class ModelScore:
 @dataclass(frozen=True)
 class Recommendation:
     card: MovieCard
-    score: float  # the match: the cosine nudged by the follow-up model, in cosine units
+    score: float  # the match (the cosine nudged by the follow-up model); in `more_like`, the similarity
     predicted_rating: float  # the rating head's guess, clipped to 1..5
-    reason: str  # one line, e.g. "because you liked Alien (1979)"
-    because_of: int | None  # the rated movie id behind the reason, if any
+    reason: str  # one line, true of the profile: "because you liked Alien (1979)", "similar to Heat (1995)"
+    because_of: int | None  # the liked movie (rated 4 or more) the reason names, if any
 
 
 @dataclass
@@ -231,6 +248,14 @@ class Timings:
     search: float = 0.0  # Milvus's filtered candidates, re-ranked by the match
     cards: float = 0.0
     total: float = 0.0
+
+    @classmethod
+    def between(
+        cls, started: float, encoded: float, matched: float, searched: float, fetched: float, done: float
+    ) -> Timings:
+        """From the perf_counter at the start and at the end of each stage."""
+        stages = (encoded - started, matched - encoded, searched - matched, fetched - searched, done - started)
+        return cls(*(seconds * 1e3 for seconds in stages))
 
 
 class Recommender:
@@ -377,14 +402,7 @@ class Recommender:
         encoded = time.perf_counter()
         cosines, match = self._match(profile, user)
         matched = time.perf_counter()
-        search_filter = SearchFilter(
-            exclude_ids=tuple(sorted(profile.listed)),  # inside the search: a page still has k cards
-            genres_any=tuple(profile.genres_in),
-            genres_none=tuple(profile.genres_out),
-            year_min=profile.year_min,
-            year_max=profile.year_max,
-        )
-        candidates = self.backends.milvus.search(user.vector, max(k, CANDIDATES), search_filter)
+        candidates = self.backends.milvus.search(user.vector, max(k, CANDIDATES), search_filter_for(profile))
         rows = self.movies.index_of(np.array([m for m, _ in candidates], dtype=np.int64))
         rescored = [
             (movie_id, float(match[row]) if row >= 0 else cosine)
@@ -398,27 +416,49 @@ class Recommender:
         fetched = time.perf_counter()
         results = self._explain(profile, hits, cards, user, cosines)
         done = time.perf_counter()
-        self.last_timings = Timings(
-            encode=(encoded - started) * 1e3,
-            match=(matched - encoded) * 1e3,
-            search=(searched - matched) * 1e3,
-            cards=(fetched - searched) * 1e3,
-            total=(done - started) * 1e3,
-        )
+        self.last_timings = Timings.between(started, encoded, matched, searched, fetched, done)
         return results
 
     def more_like(self, movie_id: int, profile: Profile, k: int = 10) -> list[Recommendation]:
-        """Movies like `movie_id`, within the profile's filters, leaving out what it rated, dismissed or
-        listed (watchlist, seen): the recommendations of someone who loved just that movie."""
-        query = Profile(
-            ratings={movie_id: 5},
-            genres_in=profile.genres_in,
-            genres_out=profile.genres_out,
-            year_min=profile.year_min,
-            year_max=profile.year_max,
-            dismissed=sorted(profile.listed),
-        )
-        return self.recommend(query, k)
+        """The movies most like `movie_id`, within the profile's filters, leaving out it and what the
+        profile rated, dismissed or listed: ordered by the cosine between their vectors and its vector, the
+        similarity the details pane's "closest matches" show (`similar_to`).
+
+        Its vector is the query of the same filtered Milvus search `recommend` makes with the
+        person's. The profile is a tie-break only: it orders movies whose similarity is the same to
+        two decimals (as the pane shows it), so a fan of comedies and a fan of westerns see the same
+        list for "more like Alien", apart from near-ties. The reason on every card says what it is
+        ("similar to Alien (1979)"), not "because you liked" a movie the profile may not have rated.
+        An unknown movie (no vector) gives no results."""
+        started = time.perf_counter()
+        row = self._row_of(movie_id)
+        if row < 0:
+            return []
+        user = self.encoder.encode_profile(profile.gender, profile.age, profile.occupation, profile.ratings)
+        encoded = time.perf_counter()
+        cosines, match = self._match(profile, user)
+        matched = time.perf_counter()
+        query = self.movies.vectors[row]
+        candidates = self.backends.milvus.search(query, max(k, CANDIDATES), search_filter_for(profile, {movie_id}))
+        rows = self.movies.index_of(np.array([m for m, _ in candidates], dtype=np.int64))
+        rows = rows[rows >= 0]
+        similarity = self._cosines_to(row, rows)
+        shown = np.round(similarity, SIMILARITY_DECIMALS)
+        order = sorted(range(len(rows)), key=lambda i: (-shown[i], -match[rows[i]]))
+        hits = [(int(self.movies.movie_ids[rows[i]]), int(rows[i]), float(similarity[i])) for i in order[:k]]
+        searched = time.perf_counter()
+        cards = self.cards([m for m, _, _ in hits] + ([] if movie_id in self._card_cache else [movie_id]))
+        fetched = time.perf_counter()
+        like = cards.get(movie_id) or self._card_cache.get(movie_id)
+        reason = f"similar to {title_with_year(like)}" if like is not None else "similar"
+        results = [
+            Recommendation(cards[m], similar, self._predicted(user, cosines, hit_row), reason, None)
+            for m, hit_row, similar in hits
+            if m in cards
+        ]
+        done = time.perf_counter()
+        self.last_timings = Timings.between(started, encoded, matched, searched, fetched, done)
+        return results
 
     def score_of(self, profile: Profile, movie_id: int) -> ModelScore | None:
         """The model's view of one movie for this profile, whether it is listed or not: the match the
@@ -431,18 +471,9 @@ class Recommender:
         _, _, scores = self.scores(profile)
         score = float(scores[row])
         rank = int((scores > score).sum()) + 1
-        liked = np.array([m for m, r in profile.ratings.items() if r >= LIKED_THRESHOLD], dtype=np.int64)
-        anchor = None
-        if len(liked):
-            rows = self.movies.index_of(liked)
-            keep = rows >= 0
-            if keep.any():
-                vectors, norms = self.movies.vectors, self._vector_norms()
-                sims = (vectors[rows[keep]] @ vectors[row]) / norms[rows[keep]] / norms[row]
-                best = int(np.argmax(sims))
-                anchor_card = self._card_cache.get(int(liked[keep][best]))
-                if anchor_card is not None:
-                    anchor = (anchor_card, float(sims[best]))
+        closest = self._closest(self._liked_rows(profile), row)
+        anchor_card = self._card_cache.get(closest[0]) if closest is not None else None
+        anchor = (anchor_card, closest[1]) if anchor_card is not None and closest is not None else None
         return ModelScore(score, rank, len(self.movies.vectors), anchor)
 
     def similar_to(self, movie_id: int, n: int = 8) -> list[tuple[MovieCard, float]]:
@@ -463,6 +494,20 @@ class Recommender:
                 break
         return out
 
+    def _cosines_to(self, row: int, rows: np.ndarray) -> np.ndarray:
+        """The cosine between the vector of movie `row` and those of movies `rows` (table rows)."""
+        vectors, norms = self.movies.vectors, self._vector_norms()
+        return (vectors[rows] @ vectors[row]) / norms[rows] / norms[row]
+
+    def _predicted(self, user: UserEncoding, cosines: np.ndarray, row: int) -> float:
+        """The rating head's guess for the movie at `row`, clipped to 1..5 (-1: unknown, the user's mean)."""
+        info = self.encoder.info
+        predicted = info.rating_offset + user.bias
+        if row >= 0:
+            predicted += info.rating_scale * float(cosines[row]) + float(self.movies.bias[row])
+            predicted += float(self.movies.rating_factors[row] @ user.factors)
+        return float(np.clip(predicted, 1.0, 5.0))
+
     def _row_of(self, movie_id: int) -> int:
         return int(self.movies.index_of(np.array([movie_id], dtype=np.int64))[0])
 
@@ -475,34 +520,41 @@ class Recommender:
         self, profile: Profile, hits: list[tuple[int, float]], cards: dict[int, MovieCard], user: UserEncoding,
         cosines: np.ndarray,
     ) -> list[Recommendation]:
-        liked = [m for m, r in profile.ratings.items() if r >= LIKED_THRESHOLD]
-        liked_rows = self.movies.index_of(np.array(liked, dtype=np.int64)) if liked else np.array([], dtype=np.int64)
-        liked = [m for m, row in zip(liked, liked_rows, strict=True) if row >= 0]
-        liked_vectors = self.movies.vectors[liked_rows[liked_rows >= 0]]
-        hit_ids = np.array([m for m, _ in hits], dtype=np.int64)
-        hit_rows = self.movies.index_of(hit_ids) if len(hits) else np.array([], dtype=np.int64)
-        similarity = self.movies.vectors[hit_rows] @ liked_vectors.T if liked else None
-        liked_cards = {m: card for m in liked if (card := cards.get(m) or self._card_cache.get(m)) is not None}
-        info = self.encoder.info
+        """The cards with their reasons: "because you liked X" names the movie rated LIKED_THRESHOLD
+        or more whose vector is closest (cosine) to the card's, the anchor `score_of` names for "why";
+        with nothing liked, what the ranking does rest on (the ratings, or who the person is)."""
+        liked = self._liked_rows(profile)
+        hit_rows = self.movies.index_of(np.array([m for m, _ in hits], dtype=np.int64))
         results = []
-        for i, (movie_id, score) in enumerate(hits):
+        for (movie_id, score), row in zip(hits, hit_rows, strict=True):
             card = cards.get(movie_id)
             if card is None:
                 continue
-            predicted = info.rating_offset + user.bias
-            if hit_rows[i] >= 0:
-                row = hit_rows[i]
-                predicted += info.rating_scale * float(cosines[row]) + float(self.movies.bias[row])
-                predicted += float(self.movies.rating_factors[row] @ user.factors)
-            because_of: int | None = None
-            if similarity is not None:
-                because_of = liked[int(np.argmax(similarity[i]))]
-            if because_of is not None and because_of in liked_cards:
-                anchor = liked_cards[because_of]
+            closest = self._closest(liked, int(row))
+            anchor = (cards.get(closest[0]) or self._card_cache.get(closest[0])) if closest else None
+            if anchor is not None:
                 reason = f"because you liked {title_with_year(anchor)}"
+            elif profile.ratings:
+                reason = f"from your {plural(len(profile.ratings), 'rating')} (none {LIKED_THRESHOLD:g}★ or more)"
             else:
                 reason = demographic_reason(profile)
-            results.append(
-                Recommendation(card, score, float(np.clip(predicted, 1.0, 5.0)), reason, because_of)
-            )
+            because_of = anchor.movie_id if anchor is not None else None
+            results.append(Recommendation(card, score, self._predicted(user, cosines, int(row)), reason, because_of))
         return results
+
+    def _liked_rows(self, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
+        """The movies the profile liked (rated LIKED_THRESHOLD or more) that the model knows, and their
+        rows in the movie table."""
+        liked = np.array([m for m, r in profile.ratings.items() if r >= LIKED_THRESHOLD], dtype=np.int64)
+        rows = self.movies.index_of(liked)
+        return liked[rows >= 0], rows[rows >= 0]
+
+    def _closest(self, liked: tuple[np.ndarray, np.ndarray], row: int) -> tuple[int, float] | None:
+        """Of the liked movies, the one whose vector is closest (cosine) to movie `row`'s, with the
+        cosine; None when nothing is liked or the movie has no vector."""
+        ids, rows = liked
+        if row < 0 or not len(ids):
+            return None
+        similarity = self._cosines_to(row, rows)
+        best = int(np.argmax(similarity))
+        return int(ids[best]), float(similarity[best])

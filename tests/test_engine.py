@@ -14,6 +14,7 @@ from movierec_tui.stores.backends import Backends, open_backends
 from movierec_tui.stores.cards import CardStore
 from movierec_tui.stores.milvus_store import MilvusStore
 from movierec_tui.stores.redis_server import RedisConnection, _client
+from movierec_tui.wording import title_with_year
 
 
 @pytest.fixture(params=BACKENDS)
@@ -136,6 +137,39 @@ def test_more_like_a_movie_keeps_the_filters_and_leaves_out_rated_and_dismissed(
     assert not {scream, rated, dismissed} & set(ids)
     newer = recommender.more_like(scream, Profile(year_min=1990), k=10)
     assert newer and all(r.card.year >= 1990 for r in newer)
+
+
+def test_more_like_ranks_by_similarity_to_the_movie_as_the_details_pane_does(recommender, synthetic) -> None:
+    """"More like Alien" is about Alien: the movies whose vectors are closest to its vector, in the
+    order of the details pane's closest matches (to the two decimals it shows), whoever asks: an
+    empty profile and a fan of another cluster get the same list. Alien is not rated, so the reason
+    says "similar to", never "because you liked"."""
+    recommender.catalogue_cards()
+    alien = synthetic.movies_in(0)[1]
+    pane = recommender.similar_to(alien, 10)
+    cosine = {card.movie_id: similarity for card, similarity in recommender.similar_to(alien, 60)}
+    romance_fan = Profile(ratings={m: 5 for m in synthetic.movies_in(1)[:4]}, gender="F")
+    for profile in (Profile(), romance_fan):
+        results = recommender.more_like(alien, profile, k=10)
+        assert [round(r.score, 2) for r in results] == [round(similarity, 2) for _, similarity in pane]
+        assert all(r.score == pytest.approx(cosine[r.card.movie_id], abs=1e-5) for r in results)
+        assert all(r.reason == "similar to Alien (1979)" and r.because_of is None for r in results)
+
+
+def test_a_reason_names_the_liked_movie_closest_to_the_card_as_why_does(recommender, synthetic) -> None:
+    """"Because you liked X": X is rated 4 or more and is the liked movie whose vector is closest to
+    the card's, the same one `score_of` gives "why" as the closest liked movie."""
+    liked = [*synthetic.movies_in(0)[:3], *synthetic.movies_in(3)[:3], synthetic.movies_in(1)[0]]
+    disliked = synthetic.movies_in(2)[:2]
+    profile = Profile(ratings={**{m: 5 - i % 2 for i, m in enumerate(liked)}, **{m: 2 for m in disliked}})
+    results = recommender.recommend(profile, k=20)
+    for result in results:
+        scored = recommender.score_of(profile, result.card.movie_id)
+        assert scored is not None and scored.anchor is not None
+        assert result.because_of == scored.anchor[0].movie_id and result.because_of in liked
+        assert result.reason == f"because you liked {title_with_year(scored.anchor[0])}"
+    not_liked = Profile(ratings={m: 2 for m in disliked})
+    assert all(r.reason == "from your 2 ratings (none 4★ or more)" for r in recommender.recommend(not_liked, k=5))
 
 
 def test_score_of_is_the_match_the_ranking_uses_with_the_closest_liked_movie(recommender, synthetic) -> None:
