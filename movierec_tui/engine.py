@@ -494,6 +494,17 @@ class Recommender:
                 break
         return out
 
+    def likeness(self, movie_id: int, to: int) -> tuple[float, int] | None:
+        """How like movie `to` movie `movie_id` is: the cosine of their vectors (what `more_like` and
+        `similar_to` rank by) and its place among all movies by that cosine (1: the closest). None if
+        either has no vector. Touches no store."""
+        row, to_row = self._row_of(movie_id), self._row_of(to)
+        if row < 0 or to_row < 0:
+            return None
+        every = self._cosines_to(to_row, np.arange(len(self.movies.movie_ids)))
+        every[to_row] = -np.inf
+        return float(every[row]), int((every > every[row]).sum()) + 1
+
     def _cosines_to(self, row: int, rows: np.ndarray) -> np.ndarray:
         """The cosine between the vector of movie `row` and those of movies `rows` (table rows)."""
         vectors, norms = self.movies.vectors, self._vector_norms()

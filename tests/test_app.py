@@ -237,6 +237,53 @@ def test_a_whole_session(recommender, synthetic) -> None:
     run(scenario())
 
 
+def test_reasons_and_answers_are_true_of_the_profile(recommender, synthetic) -> None:
+    """More like an unrated movie says "similar to" it and ranks by similarity to it (with m on a
+    card too); why / why not answer from the scores."""
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await say(pilot, "back")
+            await say(pilot, "more like Alien")  # not rated
+            assert "most like Alien (1979)" in bot_messages(app)[-1]
+            closest = [round(similarity, 2) for _, similarity in recommender.similar_to(app.more_like.movie_id, 20)]
+            assert [round(r.score, 2) for r in app.refresher.results] == closest
+            assert all(r.reason == "similar to Alien (1979)" for r in app.refresher.results)
+            top = app.refresher.results[0].card
+            await say(pilot, f"why {top.title}?")
+            assert "is #1 in this list: similar to Alien (1979), similarity" in bot_messages(app)[-1]
+            await say(pilot, "why Unforgiven?")
+            assert "is not among the 20 most like Alien (1979): its similarity is" in bot_messages(app)[-1]
+            app.cards.focus()
+            await pilot.press("j", "m")  # more like the second card
+            await settle(pilot)
+            second = app.more_like
+            assert second is not None and second.movie_id != app.catalog[1].movie_id
+            scores = [r.score for r in app.refresher.results]
+            assert [round(s, 2) for s in scores] == sorted((round(s, 2) for s in scores), reverse=True)
+            assert all(r.reason.startswith("similar to ") for r in app.refresher.results)
+            await pilot.press("escape")
+            await settle(pilot)
+
+            await say(pilot, "loved Alien")
+            assert all(r.reason == "because you liked Alien (1979)" for r in app.refresher.results)
+            await say(pilot, "why not Scream?")
+            answer = bot_messages(app)[-1]
+            assert "Scream (1996) is not in your top 20" in answer and "most like it is Alien (1979)" in answer
+            await say(pilot, "no horror")
+            await say(pilot, "why not Scream?")
+            assert "hidden by your filter: no Horror" in bot_messages(app)[-1]
+            await say(pilot, "undo")
+            assert bot_messages(app)[-1] == "↶ Undone: the genre filter."
+            await pilot.press("ctrl+z")
+            await settle(pilot)
+            assert bot_messages(app)[-1] == "↶ Undone: Alien (1979) 5★." and not app.profile.ratings
+
+    run(scenario())
+
+
 def test_each_seed_question_is_the_best_match_for_the_answers_so_far(recommender, synthetic) -> None:
     async def scenario() -> None:
         app = MovieRecApp(recommender, cursor_blink=False)

@@ -370,9 +370,9 @@ class MovieRecApp(App[None]):
     # -- why / details ------------------------------------------------------------------------------
 
     def explain(self, card: MovieCard) -> Text:
-        profile, results = self.profile, self.refresher.results
-        return explain(card, profile, results, self.more_like is not None,
-                       lambda movie_id: self.recommender.score_of(profile, movie_id))  # fmt: skip
+        profile, results, engine = self.profile, self.refresher.results, self.recommender
+        return explain(card, profile, results, self.more_like,
+                       lambda movie_id: engine.score_of(profile, movie_id), engine.likeness)  # fmt: skip
 
     def open_details(self, card: MovieCard) -> None:
         rec = next((r for r in self.refresher.results if r.card.movie_id == card.movie_id), None)

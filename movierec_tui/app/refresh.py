@@ -92,8 +92,9 @@ class Refresher:
     def show_more_like(self, card: MovieCard) -> None:
         self.more_like = card
         self._shown.pop(card.movie_id, None)
-        self.app.say(Text.assemble("Showing movies like ", (title_with_year(card), "bold"),
-                                   ", with your filters. Say back or press escape for your own picks."))  # fmt: skip
+        self.app.say(Text.assemble("Showing the movies most like ", (title_with_year(card), "bold"),
+                                   " (closest by the model's vectors, as in its details), within your filters. "
+                                   "Say back or press escape for your own picks."))  # fmt: skip
         self.request()
 
     def back_to_mine(self) -> None:
