@@ -22,6 +22,7 @@ from layout_passes import count_layout_passes
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.keys import _character_to_key
 from textual.widgets import Input
 
 from movierec_tui.app import MovieRecApp
@@ -146,6 +147,13 @@ def bot_messages(app: MovieRecApp) -> list[str]:
 def shown(log: ChatLog) -> list[str]:
     """The chat log's lines as they are on screen."""
     return [log.render_line(y).text for y in range(log.scrollable_content_region.height)]
+
+
+def burst(app: MovieRecApp, text: str) -> None:
+    """Every key of `text` handed to the app at once, as keys arrive from a paste into a terminal
+    without bracketed paste, fast typing or type-ahead over SSH: none is handled before the next."""
+    for character in text:
+        app.post_message(events.Key(_character_to_key(character), character))
 
 
 def run(coro) -> None:
@@ -447,6 +455,36 @@ def test_pasted_lines_are_separate_messages_and_enter_never_merges_type_ahead(re
             await settle(pilot)
             users = messages(app, "user")
             assert users[-2:] == ["hel", "skip"] and app.chat_input.value == ""
+
+    run(scenario())
+
+
+def test_a_burst_of_keys_is_text_and_keys_typed_during_help_are_kept(recommender) -> None:
+    """A "?" at the end of a burst is typed, not a key for Help; keys typed right behind a "?" that
+    opens Help, or while Help is open, end up in the input."""
+
+    async def scenario() -> None:
+        app = snapshot_app(recommender)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await say(pilot, "back")
+            app.chat_input.focus()
+            for _ in range(3):
+                burst(app, "why not Heat?")
+                await until(pilot, lambda: app.chat_input.value.endswith("?") or isinstance(app.screen, HelpScreen))
+                assert not isinstance(app.screen, HelpScreen) and app.chat_input.value == "why not Heat?"
+                app.chat_input.value = ""
+            burst(app, "?heat 4")  # help opens; what follows it is kept for the input
+            await until(pilot, lambda: isinstance(app.screen, HelpScreen) and app.chat_input.value == "heat 4")
+            await pilot.press("escape")
+            assert not isinstance(app.screen, HelpScreen) and app.focused is app.chat_input
+            app.chat_input.value = ""
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press(*"alien")  # a printable key closes help and is typed
+            assert not isinstance(app.screen, HelpScreen) and app.chat_input.value == "alien"
+            await pilot.press("f1")  # f1 opens help even after text
+            assert isinstance(app.screen, HelpScreen) and app.chat_input.value == "alien"
 
     run(scenario())
 

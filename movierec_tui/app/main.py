@@ -25,10 +25,10 @@ from typing import ClassVar
 
 from rich.console import RenderableType
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.events import Resize
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer, Header, Input, Static
@@ -75,7 +75,7 @@ class MovieRecApp(App[None]):
     # The `tooltip` of a binding is its line in the help (widgets/keys.py).
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", key_display="?", priority=True, tooltip=HELP_TIP),
-        Binding("f1", "help", "Help", show=False, priority=True, tooltip=HELP_TIP),
+        Binding("f1", "toggle_help", "Help", show=False, priority=True, tooltip=HELP_TIP),
         Binding("ctrl+f", "find", "Find", priority=True, tooltip=FIND_TIP),
         Binding("slash", "find", "Find", show=False, tooltip=FIND_TIP),
         Binding("ctrl+s", "save_profile", "Save", show=False, priority=True, tooltip="save the profile"),
@@ -177,7 +177,7 @@ class MovieRecApp(App[None]):
         self.quitting.watch_signals()
         self.startup.start()
 
-    def on_resize(self, event: Resize) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         self._layout_for(event.size.width)
 
     def _layout_for(self, width: int) -> None:
@@ -395,16 +395,17 @@ class MovieRecApp(App[None]):
         return len(self.screen_stack) == 1
 
     def action_help(self) -> None:
-        focused = self.focused
-        if isinstance(focused, ChatInput) and focused.value:
-            # Typed fast (or pasted), "why Brazil?" can reach this priority binding before the
-            # input has taken the earlier letters, so the input's own check saw it empty.
-            focused.insert_text_at_cursor("?")
-            return
+        """A priority key runs on arrival, maybe before the input took the keys typed just before it."""
+        if isinstance(focused := self.focused, ChatInput):  # so the input decides, in typing order
+            focused.post_message(events.Key("question_mark", "?"))
+        else:
+            self.action_toggle_help()
+
+    def action_toggle_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
         else:
-            self.push_screen(HelpScreen(key_sections(type(self))))
+            self.push_screen(HelpScreen(key_sections(type(self)), type_ahead=self.chat_input.type_ahead))
 
     def action_find(self) -> None:
         if self.ready and self._on_main_screen():

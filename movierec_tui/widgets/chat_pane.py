@@ -278,11 +278,17 @@ class ChatInput(Input):
     async def _on_key(self, event: events.Key) -> None:
         """Enter submits right here, in the input's own queue, and empties the line at once. Through the
         usual binding, the submit runs only after the key has bubbled up to the app, and keys typed in
-        the meantime (a fast burst, type-ahead over SSH) would be glued onto this message."""
+        the meantime (a fast burst, type-ahead over SSH) would be glued onto this message. A "?"
+        opens the help only here too, once the keys before it are in: "why not Heat?" typed in one
+        burst is text."""
         if event.key == "enter":  # prevent_default: Input's own handler (called after this one) skips it
             event.stop()
             event.prevent_default()
             self._send(self.value)
+        elif event.character == "?" and not self.value:  # the app's "?" handed over, in typing order
+            event.stop()
+            event.prevent_default()
+            await self.run_action("app.toggle_help")
 
     def _on_paste(self, event: events.Paste) -> None:
         """Several pasted lines are several messages, as if typed one by one; a last line without a
@@ -299,6 +305,11 @@ class ChatInput(Input):
             self._send(self.value + line if number == 0 else line)
         if rest:
             self.insert_text_at_cursor(rest[0])
+
+    def type_ahead(self, character: str) -> None:
+        """A key typed elsewhere (in the help) that belongs here."""
+        self.focus()
+        self.insert_text_at_cursor(character)
 
     def _send(self, text: str) -> None:
         self.value = ""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -32,18 +33,26 @@ LIKE_DISMISS_MORE = "rate, dismiss, more like it"
 CHOOSE = "move through the list"
 
 
+CLOSE_KEYS = ("question_mark",)  # printable, but closes the help rather than being typed
+
+
 class HelpScreen(ModalScreen[None]):
     """Every key, by where it works (generated from the bindings: widgets/keys.py), and the things to
     say in the chat. The first `left` sections go in the left column."""
 
     BINDINGS = [  # noqa: RUF012
-        Binding("escape,q,question_mark,f1", "dismiss_screen", "Close"),
+        Binding("escape,question_mark,f1", "dismiss_screen", "Close"),
     ]
 
-    def __init__(self, sections: Sequence[KeySection], left: int = 2) -> None:
+    def __init__(
+        self, sections: Sequence[KeySection], left: int = 2, type_ahead: Callable[[str], None] | None = None
+    ) -> None:
+        """`type_ahead(character)`: where a printable key pressed here goes (the chat input); it also
+        closes the help, so that nothing typed while the help is open is lost."""
         super().__init__()
         self.sections = list(sections)
         self.left = left
+        self.type_ahead = type_ahead
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box", classes="modal-box"):
@@ -56,7 +65,19 @@ class HelpScreen(ModalScreen[None]):
             yield Static("escape to close · ctrl+p for commands", classes="modal-footer")
 
     def action_dismiss_screen(self) -> None:
-        self.dismiss(None)
+        if self.is_current:
+            self.dismiss(None)
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys that bubble up to here unhandled: printable ones are typed (and close the help); the
+        ones behind them in a burst still reach this screen after it closed, and are typed too."""
+        character = event.character
+        if self.type_ahead is None or character is None or not character.isprintable() or event.key in CLOSE_KEYS:
+            return
+        event.stop()
+        event.prevent_default()
+        self.type_ahead(character)
+        self.action_dismiss_screen()
 
 
 def keys_table(sections: Sequence[KeySection]) -> Group:
