@@ -489,6 +489,44 @@ def test_a_burst_of_keys_is_text_and_keys_typed_during_help_are_kept(recommender
     run(scenario())
 
 
+def test_focus_never_stays_on_a_hidden_widget_and_chips_are_reached_with_tab(recommender) -> None:
+    """At 80x24 F2 shows the profile in place of the chat: the focus leaves the hidden chips for the
+    cards, and Enter there opens a card instead of sending a chip nobody sees. Tab goes from the input
+    to the chips (when there are some), on to the cards; shift+tab goes back."""
+
+    async def scenario() -> None:
+        app = snapshot_app(recommender)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert asked(app) == "age" and app.quick_replies.choices and app.focused is app.chat_input
+            await pilot.press("tab")
+            assert app.focused is app.quick_replies
+            await pilot.press("right", "shift+tab")
+            assert app.focused is app.chat_input
+            await pilot.press("tab", "tab")
+            assert app.focused is app.cards
+            await pilot.press("shift+tab")
+            assert app.focused is app.chat_input
+            await pilot.press("tab")
+            assert app.focused is app.quick_replies
+            sent = len(messages(app, "user"))
+            await pilot.press("f2")
+            await settle(pilot)
+            assert not app.query_one("#chat-pane").display and app.focused is app.cards
+            await pilot.press("enter")
+            await settle(pilot)
+            assert len(messages(app, "user")) == sent and isinstance(app.screen, DetailsScreen)
+            await pilot.press("escape", "f2")
+            await settle(pilot)
+            assert app.query_one("#chat-pane").display and not app.query_one("#profile-panel").display
+            app.quick_replies.display = False  # chips nobody sees are never sent
+            app.quick_replies.action_pick()
+            await pilot.pause()
+            assert len(messages(app, "user")) == sent
+
+    run(scenario())
+
+
 def test_typing_costs_no_layout_pass_and_long_text_scrolls_into_view(recommender) -> None:
     async def scenario() -> None:
         app = MovieRecApp(recommender, cursor_blink=False)
@@ -818,3 +856,33 @@ def test_the_chat_says_what_it_did_asks_before_a_guess_and_undo_says_what_it_too
             assert bot_messages(app)[-1] == "↶ Undone: The Shining (1980) 5★."
 
     run(scenario())
+
+
+def test_quick_replies_go_once_their_question_is_answered_by_any_means(recommender) -> None:
+    """Rating chips for "How did you like X?" go when X is rated with a key on its card, or in the
+    profile panel, not only by typing: a click on them later would rate X again."""
+
+    async def scenario() -> None:
+        app = snapshot_app(recommender)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await say(pilot, "back")
+            first = app.refresher.results[0].card
+            await say(pilot, first.title)
+            assert asked(app) == "movie" and app.quick_replies.choices
+            await say(pilot, "why Alien?")  # the question is still open: its chips stay
+            assert app.quick_replies.choices
+            app.cards.focus()
+            await pilot.press("home", "4")
+            await settle(pilot)
+            assert app.profile.ratings[first.movie_id] == 4
+            assert asked(app) is None and not app.quick_replies.choices and not app.quick_replies.display
+            await say(pilot, first.title)  # "You rated it ★★★★☆. Change it?"
+            assert asked(app) == "movie" and app.quick_replies.choices
+            app.query_one(RatingsList).focus()
+            await pilot.press("home", "5")  # the latest rating first
+            await settle(pilot)
+            assert app.profile.ratings[first.movie_id] == 5
+            assert asked(app) is None and not app.quick_replies.choices
+
+    asyncio.run(scenario())

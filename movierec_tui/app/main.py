@@ -7,7 +7,8 @@ worker threads. Its parts: conversation.py (the questions and what each message 
 the app carries out the effects it returns), refresh.py (new cards after every change, throttled;
 the outage banner, retries), profile_sync.py (saving, loading and listing profiles by name),
 quitting.py (asks before quitting with changes not in Redis; SIGTERM, SIGHUP), commands.py (the
-palette and the key help), startup.py (the catalogue; resuming), lists.py (w, s, W).
+palette and the key help), startup.py (the catalogue; resuming), lists.py (w, s, W), layout.py
+(which panes show at which width, and the focus that follows them).
 
 Why the key handling looks the way it does: a focused ``Input`` consumes printable keys, so letter
 bindings (1-5, l, d, x, m, w, s, q, /) live on the cards and lists, where there is no typing, while
@@ -36,6 +37,7 @@ from textual.widgets import Footer, Header, Input, Static
 from movierec_tui.app import conversation as talk
 from movierec_tui.app.commands import key_sections, palette_commands
 from movierec_tui.app.conversation import GREETING, SEED_POOL, Conversation, Situation, entry_for
+from movierec_tui.app.layout import Layout
 from movierec_tui.app.lists import LIST_ACTIONS, Lists
 from movierec_tui.app.profile_sync import ProfileSync
 from movierec_tui.app.quitting import Quitting
@@ -44,6 +46,7 @@ from movierec_tui.app.startup import Startup
 from movierec_tui.chat import Dismiss, Edit, Forget, Intent, Rate, apply_intent, describe_change, parse
 from movierec_tui.engine import MovieCard, Recommender
 from movierec_tui.profile import Profile
+from movierec_tui.titles import TitleEntry
 from movierec_tui.widgets.cards import CardAction, CardList
 from movierec_tui.widgets.chat_pane import ChatInput, ChatLog, ChatPane, QuickReplies
 from movierec_tui.widgets.explain import explain
@@ -56,8 +59,6 @@ log = logging.getLogger(__name__)
 
 SIMILAR = 8  # similar movies on the details screen
 MAX_UNDO = 50
-NARROW = 100  # below this many columns the profile panel folds away
-TINY = 70  # below this the chat and the cards stack
 HELP_TIP = "this help (after text, ? is typed)"
 FIND_TIP = "find a title (/ when not typing)"
 PANEL_TIP = "profile panel on / off (p when not typing)"
@@ -132,7 +133,7 @@ class MovieRecApp(App[None]):
         self.startup = Startup(self)
         self.quitting = Quitting(self)
         self.lists = Lists(self)
-        self._profile_visible: bool | None = None  # None: automatic by width
+        self.panes = Layout(self)
 
     @property
     def settled(self) -> bool:
@@ -170,7 +171,7 @@ class MovieRecApp(App[None]):
             widget.cursor_blink = self.cursor_blink
         self.cards.empty_message = "Loading the catalogue…"
         self.cards.show([])
-        self._layout_for(self.size.width)
+        self.panes.fit(self.size.width)
         self.say(GREETING)
         self.show_profile()
         self.chat_input.focus()
@@ -178,14 +179,7 @@ class MovieRecApp(App[None]):
         self.startup.start()
 
     def on_resize(self, event: events.Resize) -> None:
-        self._layout_for(event.size.width)
-
-    def _layout_for(self, width: int) -> None:
-        narrow = width < NARROW
-        self.set_class(narrow, "-narrow")
-        self.set_class(width < TINY, "-tiny")
-        visible = (not narrow) if self._profile_visible is None else self._profile_visible
-        self.set_class(visible, "-profile-visible")
+        self.panes.fit(event.size.width)
 
     @property
     def cards(self) -> CardList:
@@ -213,8 +207,8 @@ class MovieRecApp(App[None]):
     def say(self, message: str | Text, choices: Iterable[Choice] | None = None) -> None:
         """A message from the app; `choices` replace the quick replies when given."""
         self.chat_log.add(message if isinstance(message, Text) else Text(message), "bot")
-        if choices is not None:
-            self.quick_replies.set_choices(list(choices))
+        if choices is not None:  # they belong to the question just asked, if any
+            self.quick_replies.set_choices(list(choices), self.conversation.question)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "chat-input":
@@ -248,6 +242,7 @@ class MovieRecApp(App[None]):
                 # Chips left from an earlier answer ("did you mean…", a question since answered)
                 # would offer choices about a message the person has moved on from.
                 self.quick_replies.set_choices([])
+            self.quick_replies.drop_if_answered(self.conversation.question)
         except Exception:  # a bug must cost one answer, not the session
             log.exception("handling %r failed", shown)
             self.say("Sorry, something went wrong with that (details are in the log). Try again?")
@@ -343,8 +338,7 @@ class MovieRecApp(App[None]):
         entry = entry_for(card)
         if event.action == "rate":
             self.edit(Rate(entry, event.value))
-            if self.conversation.rated(entry):
-                self.carry_out(self.conversation.ask_next(self.profile))
+            self.rated_with_a_key(entry)
         elif event.action == "dismiss":
             self.edit(Dismiss(entry))
         elif event.action in LIST_ACTIONS:
@@ -366,6 +360,13 @@ class MovieRecApp(App[None]):
             self.open_details(card)
             return
         self.edit(Forget(entry_for(card)) if event.rating is None else Rate(entry_for(card), event.rating))
+        if event.rating is not None:
+            self.rated_with_a_key(entry_for(card))
+
+    def rated_with_a_key(self, movie: TitleEntry) -> None:  # answers a question about it, as typing would
+        if self.conversation.rated(movie):
+            self.carry_out(self.conversation.ask_next(self.profile))
+        self.quick_replies.drop_if_answered(self.conversation.question)
 
     # -- why / details ------------------------------------------------------------------------------
 
@@ -436,10 +437,7 @@ class MovieRecApp(App[None]):
         self.quick_replies.refresh()
 
     def action_toggle_profile(self) -> None:
-        self._profile_visible = not self.has_class("-profile-visible")
-        self._layout_for(self.size.width)
-        if not self.has_class("-profile-visible") and self.focused is not None and self.focused.id == "profile-ratings":
-            self.cards.focus()
+        self.panes.toggle_profile()
 
     def action_focus_chat(self) -> None:
         self.chat_input.focus()

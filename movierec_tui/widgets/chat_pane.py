@@ -181,12 +181,20 @@ class QuickReplies(Widget, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.choices: list[Choice] = []
+        self.topic: object | None = None  # the question the chips answer
 
-    def set_choices(self, choices: Sequence[Choice]) -> None:
-        """New chips; a layout pass only if they need another number of lines (the same chips are
-        offered after every answer to the same kind of question). Showing or hiding the row asks
-        for its own layout pass."""
+    def drop_if_answered(self, question: object | None) -> None:
+        """Chips that answer a question go once it is no longer the question asked (answered, by
+        typing or with a key, or replaced): a click would act on what is settled."""
+        if self.choices and self.topic is not None and self.topic is not question:
+            self.set_choices([])
+
+    def set_choices(self, choices: Sequence[Choice], topic: object | None = None) -> None:
+        """New chips, answers to `topic` (the question asked, if they are answers to one); a layout
+        pass only if they need another number of lines (the same chips are offered after every
+        answer to the same kind of question). Showing or hiding the row asks for its own layout pass."""
         lines = self._lines(self.size.width)
+        self.topic = topic
         self.choices = list(choices)
         self.index = 0
         self.display = bool(self.choices)
@@ -233,6 +241,8 @@ class QuickReplies(Widget, can_focus=True):
             self.index = where % len(self.choices)
 
     def action_pick(self, index: int | None = None) -> None:
+        if not all(node.display for node in self.ancestors_with_self if isinstance(node, Widget)):
+            return  # chips nobody sees are never sent
         if index is not None:
             self.index = index
         if 0 <= self.index < len(self.choices):
@@ -330,6 +340,34 @@ class ChatInput(Input):
 
 
 class ChatPane(Vertical):
+    """The log, the quick replies and the input. Tab goes from the input to the chips above it (when
+    there are some) and then out of the pane; shift+tab the other way. (Textual's order would be the
+    order on screen, chips first, so chips offered in answer to a message were only reachable with
+    shift+tab.)"""
+
+    BINDINGS = [  # noqa: RUF012
+        Binding("tab", "tab(1)", show=False),
+        Binding("shift+tab", "tab(-1)", show=False),
+    ]
+
+    def action_tab(self, step: int) -> None:
+        line, chips = self.query_one(ChatInput), self.query_one(QuickReplies)
+        inside = [line, chips] if chips.display and chips.choices else [line]
+        focused = self.screen.focused
+        here = inside.index(focused) if focused in inside else -1
+        if here >= 0 and 0 <= here + step < len(inside):
+            inside[here + step].focus()
+            return
+        chain = self.screen.focus_chain  # out of the pane: the next focusable widget before or after it
+        outside = [w for w in chain if w not in (line, chips)]
+        if not outside:
+            return
+        edge = chain.index(line) if line in chain else 0
+        after = [w for w in outside if chain.index(w) > edge]
+        before = [w for w in outside if chain.index(w) < edge]
+        target = (after or before)[0] if step > 0 else (before or after)[-1]
+        target.focus()
+
     def compose(self):
         yield ChatLog(id="chat-log")
         yield QuickReplies(id="quick-replies")
