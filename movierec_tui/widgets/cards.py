@@ -90,8 +90,9 @@ class CardList(OptionList):
         self._new_ids = new_ids
         options: list[Option | None] = []
         colours = palette(self.app)
+        titles = tuple(display_title(rec.card.title) for rec in self.recommendations)
         for rank, rec in enumerate(self.recommendations, start=1):
-            prompt = render_card(rank, rec, colours, rec.card.movie_id in new_ids)
+            prompt = render_card(rank, rec, colours, rec.card.movie_id in new_ids, titles)
             options.append(Option(prompt, id=f"m{rec.card.movie_id}"))
             options.append(None)
         if not options:
@@ -123,8 +124,26 @@ class CardList(OptionList):
         self._post("open")
 
 
-def render_card(rank: int, rec: Recommendation, colours: Palette, new: bool = False) -> CardView:
-    return CardView(rank, rec, colours, new)
+def render_card(
+    rank: int, rec: Recommendation, colours: Palette, new: bool = False, others: tuple[str, ...] = ()
+) -> CardView:
+    return CardView(rank, rec, colours, new, others)
+
+
+def fit_title(title: str, room: int, others: Sequence[str] = ()) -> str:
+    """`title` in at most `room` cells: cut at the end with an ellipsis ("Dr. Strange…"), unless
+    another of `others` would be cut to the same text ("Star Wars: Episo…" twice, at 100-110
+    columns): then its first word and as much of its end as fits, where such titles differ
+    ("Star…A New Hope", "Star…Strikes Back")."""
+    if len(title) <= room:
+        return title
+    if room < 2:
+        return "…"[:room]
+    head = title[: room - 1]
+    if not any(other != title and other[: room - 1] == head and len(other) > room for other in others):
+        return head.rstrip() + "…"
+    first = title.split(" ", 1)[0][: max(1, room // 3)]
+    return first + "…" + title[len(title) - (room - len(first) - 1) :].lstrip(" -:–")
 
 
 class CardView:
@@ -139,11 +158,15 @@ class CardView:
     RIGHT = 11  # the right column: "★★★★☆ 4.2", "match 0.50"
     INDENT = 4
 
-    def __init__(self, rank: int, rec: Recommendation, colours: Palette, new: bool) -> None:
+    def __init__(
+        self, rank: int, rec: Recommendation, colours: Palette, new: bool, others: tuple[str, ...] = ()
+    ) -> None:
+        """`others`: the titles of the cards around it, so a title cut short stays told apart (fit_title)."""
         self.rank = rank
         self.rec = rec
         self.colours = colours
         self.new = new
+        self.others = others
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         return Measurement(24, options.max_width)
@@ -152,7 +175,9 @@ class CardView:
         card, colours = self.rec.card, self.colours
         width = max(options.max_width, 24)
         left = width - self.RIGHT - 1
-        title = Text.assemble((f"{self.rank:>2}  ", "dim"), (display_title(card.title), "bold"))
+        rank = f"{self.rank:>2}  "
+        name = fit_title(display_title(card.title), left - len(rank), self.others)
+        title = Text.assemble((rank, "dim"), (name, "bold"))
         rating = Text.assemble((stars(card.mean_rating), colours.stars), f" {card.mean_rating:.1f}")
         meta = Text(f"{' ' * self.INDENT}{card.year} · {', '.join(card.genres)} · {card.rating_count:,} ratings")
         meta.stylize("dim")
