@@ -527,6 +527,45 @@ def test_focus_never_stays_on_a_hidden_widget_and_chips_are_reached_with_tab(rec
     run(scenario())
 
 
+def test_the_panes_at_each_size_are_as_the_readme_says(recommender) -> None:
+    """README: side by side from 100 columns (100x30, 120x40); below, the profile folds away and F2
+    shows it in place of the chat; below 70 columns the chat and the cards stack."""
+
+    def panes(app: MovieRecApp) -> dict[str, tuple[int, int]]:
+        """Each pane shown: its (x, y) on screen."""
+        found = {}
+        for name in ("chat-pane", "cards-pane", "profile-panel"):
+            widget = app.query_one(f"#{name}")
+            if widget.display:
+                found[name] = (widget.region.x, widget.region.y)
+        return found
+
+    async def scenario() -> None:
+        app = snapshot_app(recommender)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            for size in ((120, 40), (100, 30)):
+                await pilot.resize_terminal(*size)
+                await settle(pilot)
+                shown = panes(app)
+                assert list(shown) == ["chat-pane", "cards-pane", "profile-panel"]
+                assert shown["chat-pane"][0] < shown["cards-pane"][0] < shown["profile-panel"][0]
+            await pilot.resize_terminal(80, 24)
+            await settle(pilot)
+            shown = panes(app)
+            assert list(shown) == ["chat-pane", "cards-pane"] and shown["chat-pane"][0] < shown["cards-pane"][0]
+            await pilot.press("f2")
+            await settle(pilot)
+            assert list(panes(app)) == ["cards-pane", "profile-panel"]
+            await pilot.press("f2")
+            await pilot.resize_terminal(60, 24)
+            await settle(pilot)
+            shown = panes(app)
+            assert list(shown) == ["chat-pane", "cards-pane"] and shown["chat-pane"][1] < shown["cards-pane"][1]
+
+    run(scenario())
+
+
 def test_typing_costs_no_layout_pass_and_long_text_scrolls_into_view(recommender) -> None:
     async def scenario() -> None:
         app = MovieRecApp(recommender, cursor_blink=False)
@@ -739,6 +778,10 @@ async def _session(pilot) -> None:
 
 def test_snapshot_main_80x24(snap_compare, recommender) -> None:
     assert snap_compare(snapshot_app(recommender), terminal_size=(80, 24), run_before=_session)
+
+
+def test_snapshot_main_100x30(snap_compare, recommender) -> None:
+    assert snap_compare(snapshot_app(recommender), terminal_size=(100, 30), run_before=_session)
 
 
 def test_snapshot_main_120x40(snap_compare, recommender) -> None:
