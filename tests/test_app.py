@@ -272,8 +272,13 @@ def test_reasons_and_answers_are_true_of_the_profile(recommender, synthetic) -> 
             scores = [r.score for r in app.refresher.results]
             assert [round(s, 2) for s in scores] == sorted((round(s, 2) for s in scores), reverse=True)
             assert all(r.reason.startswith("similar to ") for r in app.refresher.results)
-            await pilot.press("escape")
+            await pilot.press("enter")  # the details say the person's match, not the similarity
             await settle(pilot)
+            details = app.screen.details
+            assert details.score == pytest.approx(recommender.score_of(app.profile, details.card.movie_id).score)
+            await pilot.press("escape", "escape")
+            await settle(pilot)
+            assert app.more_like is None
 
             await say(pilot, "loved Alien")
             assert all(r.reason == "because you liked Alien (1979)" for r in app.refresher.results)

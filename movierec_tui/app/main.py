@@ -377,11 +377,12 @@ class MovieRecApp(App[None]):
 
     def open_details(self, card: MovieCard) -> None:
         rec = next((r for r in self.refresher.results if r.card.movie_id == card.movie_id), None)
-        scored = self.recommender.score_of(self.profile, card.movie_id) if rec is None else None
+        own = rec is not None and self.more_like is None  # in "more like", its score is the similarity
+        scored = None if own else self.recommender.score_of(self.profile, card.movie_id)
         details = Details(
             card=card,
             your_rating=self.profile.ratings.get(card.movie_id),
-            score=rec.score if rec is not None else (scored.score if scored is not None else None),
+            score=rec.score if own else (scored.score if scored is not None else None),
             predicted=rec.predicted_rating if rec is not None else None,
             reason=rec.reason if rec is not None else None,
             similar=self.recommender.similar_to(card.movie_id, SIMILAR),
