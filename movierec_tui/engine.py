@@ -67,6 +67,17 @@ def search_filter_for(profile: Profile, also_exclude: set[int] | frozenset[int] 
     )
 
 
+def passes_filters(profile: Profile, card: MovieCard) -> bool:
+    """What the search's filter (`search_filter_for`) does in Milvus, for one card in memory."""
+    genres = set(card.genres)
+    if genres & set(profile.genres_out) or (profile.genres_in and not genres & set(profile.genres_in)):
+        return False
+    if profile.year_min is None and profile.year_max is None:
+        return True
+    year = card.year
+    return year is not None and (profile.year_min or year) <= year <= (profile.year_max or year)
+
+
 class UnreadableProfile(ProfileError):
     """A saved profile that does not parse; the message says why, `raw` is the record as stored."""
 
@@ -228,6 +239,8 @@ class ModelScore:
     rank: int  # 1 + how many movies match better (rated and filtered ones included)
     total: int  # movies in the model
     anchor: tuple[MovieCard, float] | None  # the liked movie most similar to it, with the cosine
+    place: int = 0  # 1 + how many movies the profile could be shown (unrated, not dismissed, passing
+    # its filters, as far as their cards are known) match better: where the ranking puts it
 
 
 @dataclass(frozen=True)
@@ -474,7 +487,17 @@ class Recommender:
         closest = self._closest(self._liked_rows(profile), row)
         anchor_card = self._card_cache.get(closest[0]) if closest is not None else None
         anchor = (anchor_card, closest[1]) if anchor_card is not None and closest is not None else None
-        return ModelScore(score, rank, len(self.movies.vectors), anchor)
+        place = int((scores[self._shown_rows(profile)] > score).sum()) + 1
+        return ModelScore(score, rank, len(self.movies.vectors), anchor, place)
+
+    def _shown_rows(self, profile: Profile) -> np.ndarray:
+        """Whether each movie of the table could be recommended to `profile` (what the search's
+        filter lets through), judged from the cards read before; a movie without one counts."""
+        hidden = {*profile.ratings, *profile.dismissed}
+        return np.array([
+            m not in hidden and ((card := self._card_cache.get(m)) is None or passes_filters(profile, card))
+            for m in self.movies.movie_ids.tolist()
+        ], dtype=bool)  # fmt: skip
 
     def similar_to(self, movie_id: int, n: int = 8) -> list[tuple[MovieCard, float]]:
         """The `n` nearest movies by vector (cosine), best first, with the cosine; only movies whose

@@ -172,6 +172,18 @@ def test_a_reason_names_the_liked_movie_closest_to_the_card_as_why_does(recommen
     assert all(r.reason == "from your 2 ratings (none 4★ or more)" for r in recommender.recommend(not_liked, k=5))
 
 
+def test_score_of_places_a_movie_where_the_ranking_puts_it(recommender, synthetic) -> None:
+    """`place` counts only what the profile can be shown (not rated, not dismissed, within its
+    filters): the listed movies are #1, #2, ... in order."""
+    recommender.catalogue_cards()  # the cards the filters are judged on
+    rated = synthetic.movies_in(0)[:3]
+    profile = Profile(ratings={m: 5 for m in rated}, dismissed=[synthetic.movies_in(0)[3]], genres_out=["Comedy"])
+    listed = recommender.recommend(profile, k=8)
+    assert [recommender.score_of(profile, r.card.movie_id).place for r in listed] == list(range(1, 9))
+    unlisted = next(m for m in synthetic.movies_in(3) if m not in {r.card.movie_id for r in listed})
+    assert recommender.score_of(profile, unlisted).place > 8
+
+
 def test_score_of_is_the_match_the_ranking_uses_with_the_closest_liked_movie(recommender, synthetic) -> None:
     liked = synthetic.movies_in(0)[:2]
     profile = Profile(ratings={liked[0]: 5, liked[1]: 4, synthetic.movies_in(1)[0]: 2})

@@ -57,11 +57,12 @@ def explain(
     scored = score(card.movie_id)
     if scored is None:
         return Text.assemble("The model has no vector for ", (name, "bold"), ".")
-    text = Text.assemble(
-        (name, "bold"),
-        f" is not in your top {len(results)}: the model's match for it is {scored.score:.2f}, "
-        f"#{scored.rank} of all {scored.total:,} movies (those you rated included).",
-    )
+    text = Text.assemble((name, "bold"), f" is not in your top {len(results)}: ")
+    if scored.place <= len(results):  # the match would list it, the search did not find it
+        text.append(f"by its match ({scored.score:.2f}) it would be #{scored.place}, but the search re-ranks only "
+                    "the movies closest to your taste vector, and it is not among them.")  # fmt: skip
+    else:
+        text.append(f"its match is {scored.score:.2f}, #{scored.place} of the movies your profile can be shown.")
     if scored.anchor is not None:
         anchor, similarity = scored.anchor
         text.append(
