@@ -490,6 +490,9 @@ def test_a_burst_of_keys_is_text_and_keys_typed_during_help_are_kept(recommender
             assert not isinstance(app.screen, HelpScreen) and app.chat_input.value == "alien"
             await pilot.press("f1")  # f1 opens help even after text
             assert isinstance(app.screen, HelpScreen) and app.chat_input.value == "alien"
+            burst(app, " 5 stars")  # a burst into the open help: the first key closes it, none is lost
+            await until(pilot, lambda: app.chat_input.value == "alien 5 stars")
+            assert not isinstance(app.screen, HelpScreen)
 
     run(scenario())
 
