@@ -40,6 +40,7 @@ from movierec_tui.widgets.chat_pane import MAX_MESSAGES, ChatInput, ChatLog, Qui
 from movierec_tui.widgets.keys import key_labels, key_rows
 from movierec_tui.widgets.profile_panel import RatingsList
 from movierec_tui.widgets.screens import DetailsScreen, HelpScreen, SearchResults, SearchScreen
+from movierec_tui.wording import Choice
 
 SIZE = (120, 40)
 
@@ -527,6 +528,12 @@ def test_focus_never_stays_on_a_hidden_widget_and_chips_are_reached_with_tab(rec
             await pilot.press("escape", "f2")
             await settle(pilot)
             assert app.query_one("#chat-pane").display and not app.query_one("#profile-panel").display
+            app.quick_replies.focus()
+            await pilot.pause()
+            app.quick_replies.set_choices([])  # chips that go take the focus nowhere: it goes to the input
+            await pilot.pause()
+            assert app.focused is app.chat_input
+            app.quick_replies.set_choices([Choice("help", "help")])
             app.quick_replies.display = False  # chips nobody sees are never sent
             app.quick_replies.action_pick()
             await pilot.pause()
