@@ -568,6 +568,8 @@ class Recommender:
             anchor = (cards.get(closest[0]) or self._card_cache.get(closest[0])) if closest else None
             if anchor is not None:
                 reason = f"because you liked {title_with_year(anchor)}"
+            elif closest is not None:  # its card could not be read
+                reason = "because of the movies you liked"
             elif profile.ratings:
                 reason = f"from your {plural(len(profile.ratings), 'rating')} (none {LIKED_THRESHOLD:g}★ or more)"
             else:
