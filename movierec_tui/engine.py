@@ -1,11 +1,9 @@
-"""The Recommender facade: Profile -> user vector -> Milvus search -> re-rank -> cards + reasons.
+"""The Recommender facade: Profile -> user vector -> Milvus search -> cards + reasons.
 
-Milvus finds the CANDIDATES movies closest to the user vector that pass the profile's filters; they
-are then ordered by the match, the cosine nudged by the follow-up model (model/followup.py). The
-re-ranking only reorders what the filtered search returned; the best movies by the match are
-nearly always among the cosine's top 50 (`benchmarks/quality_probes.py --probe model` measures
-the share; docs/benchmarks.md). More candidates would cost search time for little: each hit
-Milvus Lite returns adds about 0.02-0.05 ms.
+Milvus returns the k movies that pass the profile's filters with the best model score (cosine /
+temperature + the movie's popularity logit, one inner product: `MovieTable.query`), in order;
+nothing is re-ranked afterwards, so the served ranking is the model's, and a request's work is one
+forward pass and one search.
 
 Everything above this layer (CLI, TUI, servers) talks to this class only; it owns the model, the
 stores and the title index so that those never leak into UI code. What the UI needs of the model
@@ -29,8 +27,6 @@ from movierec_tui.config import Settings
 from movierec_tui.data_loader.dataset import Catalogue
 from movierec_tui.model.artifacts import MovieTable
 from movierec_tui.model.encoder import ModelMissing, UserEncoder, UserEncoding
-from movierec_tui.model.features import demographic_indices
-from movierec_tui.model.followup import CANDIDATES, FollowUpModel, ProfileRows, blend
 from movierec_tui.onboarding import ADAPTIVE_POOL
 from movierec_tui.profile import Profile, ProfileError
 from movierec_tui.stores.backends import Backends, open_backends, open_redis_for
@@ -53,6 +49,7 @@ log = logging.getLogger(__name__)
 # "more like X" orders movies by their similarity to X as the details pane shows it, to two
 # decimals; the profile orders only movies whose similarity is equal at that precision.
 SIMILARITY_DECIMALS = 2
+NEAR_TIES = 50  # more_like asks Milvus for this many, so that near-ties beyond k can be ordered
 
 
 def search_filter_for(profile: Profile, also_exclude: set[int] | frozenset[int] = frozenset()) -> SearchFilter:
@@ -246,7 +243,7 @@ class ModelScore:
 @dataclass(frozen=True)
 class Recommendation:
     card: MovieCard
-    score: float  # the match (the cosine nudged by the follow-up model); in `more_like`, the similarity
+    score: float  # Milvus's similarity for the search: the match (ordered as the model's score); more_like: likeness
     predicted_rating: float  # the rating head's guess, clipped to 1..5
     reason: str  # one line, true of the profile: "because you liked Alien (1979)", "similar to Heat (1995)"
     because_of: int | None  # the liked movie (rated 4 or more) the reason names, if any
@@ -257,8 +254,8 @@ class Timings:
     """Milliseconds spent in each stage of the last `recommend` call."""
 
     encode: float = 0.0  # the user tower
-    match: float = 0.0  # the follow-up model's scores and the blend, over the whole movie table
-    search: float = 0.0  # Milvus's filtered candidates, re-ranked by the match
+    match: float = 0.0  # the search vector from the user vector
+    search: float = 0.0  # Milvus's filtered search
     cards: float = 0.0
     total: float = 0.0
 
@@ -280,14 +277,12 @@ class Recommender:
         threadpool_limits(1, user_api="blas")
         self.settings = settings
         self.encoder = UserEncoder(settings.model_dir)
-        self.movies = MovieTable.load(settings.model_dir)
         try:
-            self.followup = FollowUpModel.load(settings.model_dir)
-        except FileNotFoundError:
+            self.movies = MovieTable.load(settings.model_dir)
+        except (FileNotFoundError, KeyError):
             raise ModelMissing(
                 f"the model in {settings.model_dir} is from an older version; run `movierec-tui setup` again"
             ) from None
-        self.followup_weight = float(self.encoder.info.train_config["followup_weight"])
         self.backends = backends or open_backends(settings)
         self.backends.milvus.ensure_loaded()
         self.profiles = SavedProfiles(self.backends.cards, ProfileJournal(settings.journal_dir))
@@ -394,39 +389,27 @@ class Recommender:
 
     def scores(self, profile: Profile) -> tuple[UserEncoding, np.ndarray, np.ndarray]:
         """The profile's encoding, and the cosine and the match of every movie in the movie table
-        (rows as in `self.movies`)."""
+        (rows as in `self.movies`): O(movies x 256). The match is what Milvus ranks by and returns
+        as a hit's score (`MovieTable.match`), so it orders movies as the served list does."""
         user = self.encoder.encode_profile(profile.gender, profile.age, profile.occupation, profile.ratings)
-        return user, *self._match(profile, user)
-
-    def _match(self, profile: Profile, user: UserEncoding) -> tuple[np.ndarray, np.ndarray]:
-        """Cosines and matches over the movie table: arithmetic in memory, well under a millisecond."""
-        cosines = self.movies.vectors @ user.vector
-        rated = len(profile.ratings)
-        followup = self.followup.scores(ProfileRows(
-            *demographic_indices(profile.gender, profile.age, profile.occupation),
-            self.encoder.features.rows_for(np.fromiter(profile.ratings, dtype=np.int64, count=rated)),
-            np.fromiter(profile.ratings.values(), dtype=np.float32, count=rated),
-        ))  # fmt: skip
-        return cosines, blend(cosines, followup, self.followup_weight)
+        return user, self.movies.vectors @ user.vector, self.movies.match(user.vector, user.linear)
 
     def recommend(self, profile: Profile, k: int = 10) -> list[Recommendation]:
         started = time.perf_counter()
         user = self.encoder.encode_profile(profile.gender, profile.age, profile.occupation, profile.ratings)
         encoded = time.perf_counter()
-        cosines, match = self._match(profile, user)
+        query = self.movies.query(user.vector, user.linear)
         matched = time.perf_counter()
-        candidates = self.backends.milvus.search(user.vector, max(k, CANDIDATES), search_filter_for(profile))
-        rows = self.movies.index_of(np.array([m for m, _ in candidates], dtype=np.int64))
-        rescored = [
-            (movie_id, float(match[row]) if row >= 0 else cosine)
-            for (movie_id, cosine), row in zip(candidates, rows, strict=True)
-        ]
-        hits = sorted(rescored, key=lambda hit: -hit[1])[:k]
+        hits = self.backends.milvus.search(query, k, search_filter_for(profile))
         searched = time.perf_counter()
         # One round trip for the results and the rated movies the reasons name (unless cached).
         rated = [m for m in profile.ratings if m not in self._card_cache]
         cards = self.cards([movie_id for movie_id, _ in hits] + rated)
         fetched = time.perf_counter()
+        hit_rows = self.movies.index_of(np.array([m for m, _ in hits], dtype=np.int64))
+        cosines = np.zeros(len(self.movies.movie_ids), dtype=np.float32)
+        known = hit_rows[hit_rows >= 0]
+        cosines[known] = self.movies.vectors[known] @ user.vector
         results = self._explain(profile, hits, cards, user, cosines)
         done = time.perf_counter()
         self.last_timings = Timings.between(started, encoded, matched, searched, fetched, done)
@@ -449,10 +432,11 @@ class Recommender:
             return []
         user = self.encoder.encode_profile(profile.gender, profile.age, profile.occupation, profile.ratings)
         encoded = time.perf_counter()
-        cosines, match = self._match(profile, user)
+        cosines = self.movies.vectors @ user.vector
+        match = self.movies.match(user.vector, user.linear)
         matched = time.perf_counter()
-        query = self.movies.vectors[row]
-        candidates = self.backends.milvus.search(query, max(k, CANDIDATES), search_filter_for(profile, {movie_id}))
+        query = self.movies.likeness_query(row)
+        candidates = self.backends.milvus.search(query, max(k, NEAR_TIES), search_filter_for(profile, {movie_id}))
         rows = self.movies.index_of(np.array([m for m, _ in candidates], dtype=np.int64))
         rows = rows[rows >= 0]
         similarity = self._cosines_to(row, rows)

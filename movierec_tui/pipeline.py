@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -220,26 +221,24 @@ def _version_in(model_dir: Path) -> str | None:
 
 
 def train_and_export(dataset: Dataset, settings: Settings, config: TrainConfig, reporter: Reporter) -> ModelInfo:
-    from movierec_tui.model.train import train_model
+    """Train (continuing from the checkpoint of an interrupted run of the same training, if any) and
+    stage the model; the checkpoint goes once the staged model is written."""
+    from movierec_tui.model.train import planned_epochs, train_model
 
     features = build_movie_features(dataset)
-    reporter.start("train", config.epochs + 1)  # the epochs, then the follow-up model's fit
+    checkpoints = settings.home / "training"
+    reporter.start("train", planned_epochs(config, len(dataset.users)))
 
-    def progress(step: int, total: int, loss: float) -> None:
-        then = "; fitting the follow-up model" if step == config.epochs else ""
-        reporter.advance("train", step, total, f"loss {loss:.3f}{then}")
-        if step < total:
+    def progress(epoch: int, epochs: int, loss: float) -> None:
+        reporter.advance("train", epoch, epochs, f"loss {loss:.3f}")
+        if epoch < epochs:
             checkpoint("train")
 
-    trained = train_model(
-        dataset,
-        features,
-        config,
-        progress=progress,
-    )
+    trained = train_model(dataset, features, config, progress=progress, checkpoint_dir=checkpoints)
     # Staged beside the serving model: it replaces it only once its vectors are indexed, so the model
     # in use always matches the collection searched.
     info = export_model(trained, settings.staged_model_dir, dataset.fingerprint)
+    shutil.rmtree(checkpoints, ignore_errors=True)
     reporter.finish("train", f"{trained.seconds:.0f} s, loss {trained.final_loss:.3f}")
     return info
 
@@ -279,7 +278,7 @@ def index_movies(
     name = backends.milvus.write_collection(
         info.version,
         table.movie_ids,
-        table.vectors,
+        table.search_vectors(),
         genres=[c.genres for c in ordered],
         years=[c.year if c.year is not None else 0 for c in ordered],  # 0: no year, outside every year filter
         popularity=[c.rating_count for c in ordered],

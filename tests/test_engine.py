@@ -3,6 +3,7 @@ Milvus Lite and (given MOVIEREC_TEST_MILVUS_URI) on a Milvus server."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from milvus_backends import BACKENDS
 
@@ -268,3 +269,55 @@ def test_a_milvus_that_is_down_is_named(ready, backends) -> None:
     assert caught.value.store == "milvus"
     assert recommender.catalogue_cards()
     milvus.close()
+
+
+class ExportedModel:
+    """The exported model dir seen the way `ModelRanker` sees a freshly trained model: the user tower
+    (as paddle.jit saved it), the movie side and the features, so the evaluation's own ranking code
+    can score exactly the model the app serves."""
+
+    def __init__(self, model_dir) -> None:
+        import paddle
+
+        from movierec_tui.model.artifacts import USER_TOWER_PREFIX, MovieTable
+        from movierec_tui.model.features import MovieFeatures
+        from movierec_tui.model.train import MovieOutputs
+
+        self.user_tower = paddle.jit.load(str(model_dir / USER_TOWER_PREFIX))
+        self.features = MovieFeatures.load(model_dir)
+        table = MovieTable.load(model_dir)
+        self._outputs = MovieOutputs(table.vectors, table.bias, table.rating_factors, table.popularity,
+                                     table.temperature, table.linear)  # fmt: skip
+        self.rating_head = None  # ratings are not compared here
+
+    def movie_outputs(self):
+        return self._outputs
+
+
+def test_the_engine_serves_the_ranking_the_evaluation_scores(recommender, ready, synthetic) -> None:
+    """`movierec-tui evaluate` ranks a profile by `ModelRanker.scores` (every movie not in the profile);
+    the app serves Milvus's filtered search on `MovieTable.query`. For the same model and profile the
+    two orders must be the same, including dislikes and unknown demographics."""
+    from movierec_tui.data_loader.dataset import Dataset, Ratings, User
+    from movierec_tui.evaluation.model_ranker import ModelRanker
+    from movierec_tui.evaluation.split import ColdStartCase
+
+    rated = {**{m: 5.0 for m in synthetic.movies_in(1)[:3]}, **{m: 1.5 for m in synthetic.movies_in(2)[:2]}}
+    people = {1: User(1, "F", 35, 7, ""), 2: User(2, None, None, None, "")}
+    empty = Ratings(*(np.zeros(0, dtype=t) for t in (np.int32, np.int32, np.float32, np.int64)))
+    dataset = Dataset(people, {}, empty, fingerprint="x")
+    ranker = ModelRanker("served", ExportedModel(ready.model_dir), dataset)
+    movie_ids = ranker.trained.features.movie_ids
+    for user in people.values():
+        profile = Profile(gender=user.gender, age=user.age, occupation=user.occupation, ratings=rated)
+        served = [r.card.movie_id for r in recommender.recommend(profile, k=10)]
+        case = ColdStartCase(user.user_id, np.array(list(rated)), np.array(list(rated.values()), dtype=np.float32),
+                             np.zeros(0, np.int64), np.zeros(0, np.float32))  # fmt: skip
+        scores = ranker.scores([case])[0]
+        scores[np.isin(movie_ids, list(rated))] = -np.inf
+        assert served == movie_ids[np.argsort(-scores, kind="stable")[:10]].tolist()
+        _, _, match = recommender.scores(profile)  # what the app shows as "match", for every movie
+        match[np.isin(movie_ids, list(rated))] = -np.inf
+        assert served == movie_ids[np.argsort(-match, kind="stable")[:10]].tolist()
+        shown = [r.score for r in recommender.recommend(profile, k=10)]
+        assert shown == pytest.approx(match[np.argsort(-match, kind="stable")[:10]].tolist(), abs=1e-4)

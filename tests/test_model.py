@@ -8,8 +8,24 @@ import pytest
 from movierec_tui.data_loader.parse import load_dataset
 from movierec_tui.model.artifacts import ModelInfo, MovieTable
 from movierec_tui.model.encoder import ModelMissing, UserEncoder
-from movierec_tui.model.features import build_movie_features, title_tokens, year_bucket
-from movierec_tui.model.train import TrainConfig, build_histories, sample_batch
+from movierec_tui.model.features import (
+    UNKNOWN_AGE,
+    UNKNOWN_GENDER,
+    UNKNOWN_OCCUPATION,
+    UNKNOWN_YEAR_BUCKET,
+    build_movie_features,
+    demographic_indices,
+    title_tokens,
+    year_bucket,
+)
+from movierec_tui.model.train import (
+    CHECKPOINT_FILE,
+    CandidateSampler,
+    TrainConfig,
+    build_histories,
+    sample_batch,
+    train_model,
+)
 
 
 def test_features_map_ids_to_rows_and_unknown_to_padding(synthetic) -> None:
@@ -19,7 +35,18 @@ def test_features_map_ids_to_rows_and_unknown_to_padding(synthetic) -> None:
     assert features.rows_for(np.array([2, 10**6])).tolist() == [0, 0]  # synthetic ids are odd
     assert features.genre_multi_hot[1].sum() >= 1
     assert title_tokens("Matrix, The") == ["matrix"]
-    assert year_bucket(1925) == 0 and year_bucket(1999) < year_bucket(2000)
+    assert year_bucket(1925) == 0 and year_bucket(1999) < year_bucket(2000) < year_bucket(2010) < year_bucket(2023)
+    assert year_bucket(None) == UNKNOWN_YEAR_BUCKET != year_bucket(2023)
+    assert features.genres[:2] == ["Action", "Adventure"] or features.genres[0] == "Action"
+    assert features.genre_multi_hot.shape[1] == len(features.genres)
+
+
+def test_unknown_demographics_have_indices_of_their_own() -> None:
+    assert demographic_indices("M", 25, 0) == (0, 2, 0)
+    assert demographic_indices("F", 1, 20) == (1, 0, 20)
+    assert demographic_indices(None, None, None) == (UNKNOWN_GENDER, UNKNOWN_AGE, UNKNOWN_OCCUPATION)
+    assert UNKNOWN_GENDER == 2 and UNKNOWN_AGE == 7 and UNKNOWN_OCCUPATION == 21
+    assert demographic_indices("X", 99, 77) == (UNKNOWN_GENDER, UNKNOWN_AGE, UNKNOWN_OCCUPATION)
 
 
 def test_batches_hide_part_of_each_history(synthetic) -> None:
@@ -27,16 +54,65 @@ def test_batches_hide_part_of_each_history(synthetic) -> None:
     features = build_movie_features(dataset)
     histories = build_histories(dataset, features, sorted(dataset.users))
     rng = np.random.default_rng(0)
-    batch = sample_batch(histories, np.arange(16), features.num_rows, TrainConfig(), rng)
-    answers = (batch.targets > 0).sum(axis=1)
-    assert np.allclose(batch.targets.sum(axis=1), answers ** TrainConfig().answer_weight_power)
-    power = TrainConfig().answer_weight_power
-    assert np.allclose(batch.targets[batch.targets > 0], np.repeat(answers ** (power - 1), answers))  # equal per user
-    # an answer is never also in the context
-    assert not np.any((batch.targets > 0) & (batch.context_mask[:, :] > 0))
-    for i in range(16):
+    config = TrainConfig(demographic_dropout=0.0)
+    users = np.arange(16)
+    batch = sample_batch(histories, users, config, rng)
+    power = config.answer_weight_power
+    for i, user in enumerate(users):
+        rows, ratings = histories.rows(user), histories.ratings(user)
+        context = batch.context_rows[i][batch.context_rows[i] > 0]
+        answers = batch.target_rows[batch.target_users == i]
+        weights = batch.target_weights[batch.target_users == i]
+        assert not set(context.tolist()) & set(answers.tolist())  # an answer is never also in the context
+        assert set(context.tolist()) | set(answers.tolist()) <= set(rows.tolist())
+        given = dict(zip(rows.tolist(), ratings.tolist(), strict=True))
+        liked_hidden = {r for r, v in given.items() if v >= 4} - set(context.tolist())
+        assert set(answers.tolist()) == (liked_hidden or set(rows.tolist()) - set(context.tolist()))
+        assert weights.sum() == pytest.approx(len(answers) ** power)  # users weigh (their answers) ** power
+        low = batch.disliked_rows[batch.disliked_users == i]
+        assert set(low.tolist()) == {r for r, v in given.items() if v <= 2} - set(context.tolist())
+        assert batch.context_ratings[i][: len(context)].tolist() == [given[r] for r in context.tolist()]
+    assert np.array_equal(batch.gender, histories.gender[users])  # no dropout asked for
+
+
+def test_demographic_dropout_shows_fields_as_unknown(synthetic) -> None:
+    dataset = load_dataset(synthetic.path)
+    features = build_movie_features(dataset)
+    histories = build_histories(dataset, features, sorted(dataset.users))
+    batch = sample_batch(histories, np.arange(200), TrainConfig(demographic_dropout=0.5), np.random.default_rng(1))
+    fields = ((batch.gender, UNKNOWN_GENDER), (batch.age, UNKNOWN_AGE), (batch.occupation, UNKNOWN_OCCUPATION))
+    for field, unknown in fields:
+        assert 0.3 < np.mean(field == unknown) < 0.7
+
+
+def test_a_large_catalogue_samples_its_softmax_with_every_target_in_it(synthetic) -> None:
+    """Above full_softmax_max_movies the step's candidates are the batch's targets, disliked and
+    rated movies plus popularity-drawn negatives, each with a logQ correction below zero; a user's
+    answers and ratings per step are capped, their total weight kept."""
+    from dataclasses import replace
+
+    dataset = load_dataset(synthetic.path)
+    features = build_movie_features(dataset)
+    histories = build_histories(dataset, features, sorted(dataset.users))
+    config = TrainConfig(full_softmax_max_movies=50, sampled_negatives=20)
+    counts = np.bincount(histories.all_rows, minlength=features.num_rows)
+    sampler = CandidateSampler(features.num_rows, counts, counts, config)
+    assert not sampler.exact and CandidateSampler(features.num_rows, counts, counts, TrainConfig()).exact
+    rng = np.random.default_rng(2)
+    batch = sample_batch(histories, np.arange(8), replace(config, max_targets=3, max_rating_pairs=4), rng, capped=True)
+    for i in range(8):
+        assert (batch.target_users == i).sum() <= 3 and (batch.rated_users == i).sum() <= 4
         context = set(batch.context_rows[i][batch.context_rows[i] > 0].tolist())
-        assert context == set(np.flatnonzero(batch.context_mask[i]).tolist()) - {0}
+        hidden = {r: v for r, v in zip(histories.rows(i).tolist(), histories.ratings(i).tolist(), strict=True)
+                  if r not in context}  # fmt: skip
+        answers = len([r for r, v in hidden.items() if v >= 4]) or len(hidden)
+        weights = batch.target_weights[batch.target_users == i]
+        assert weights.sum() == pytest.approx(answers**config.answer_weight_power, rel=1e-5)
+    candidates = sampler.candidates(batch, rng)
+    assert 0 not in candidates.rows and np.all(np.diff(candidates.rows) > 0)
+    needed = np.concatenate([batch.target_rows, batch.disliked_rows, batch.rated_rows])
+    assert set(needed.tolist()) <= set(candidates.rows.tolist())
+    assert candidates.log_q is not None and np.all(candidates.log_q <= 0) and np.all(np.isfinite(candidates.log_q))
 
 
 def test_exported_user_tower_gives_unit_vectors_and_learned_the_clusters(ready, synthetic) -> None:
@@ -78,7 +154,7 @@ def test_the_user_tower_weighs_the_latest_ratings_and_ignores_padding() -> None:
     from movierec_tui.model.towers import TowerConfig, UserTower
 
     paddle.seed(0)
-    tower = UserTower(TowerConfig(num_movie_rows=50, vocabulary_size=10, hidden=32, context_dim=8))
+    tower = UserTower(TowerConfig(num_movie_rows=50, vocabulary_size=10, genre_count=3, hidden=32, context_dim=8))
     tower.eval()
 
     def encode(rows: list[list[int]], ratings: list[list[float]]) -> np.ndarray:
@@ -105,3 +181,36 @@ def test_the_exported_tower_keeps_the_order_of_a_profile(ready, synthetic) -> No
     forward, _ = encoder.encode("F", 25, 0, {m: 5 for m in liked})
     backward, _ = encoder.encode("F", 25, 0, {m: 5 for m in reversed(liked)})
     assert np.isfinite(backward).all() and not np.allclose(forward, backward, atol=1e-4)
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_training_continues_from_its_checkpoint_as_if_never_stopped(synthetic, tmp_path) -> None:
+    """Stopped after epoch 2 of 4, a second run with the same data and config starts at epoch 3 and
+    ends with the same weights as a run that was never stopped; another config starts over."""
+    from dataclasses import replace
+
+    dataset = load_dataset(synthetic.path)
+    features = build_movie_features(dataset)
+    config = TrainConfig(epochs=4, batch_size=64, learning_rate=5e-3, dropout=0.2)
+    whole = train_model(dataset, features, config, threads=1)
+
+    def stop_after_two(epoch: int, epochs: int, loss: float) -> None:
+        if epoch == 2:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        train_model(dataset, features, config, progress=stop_after_two, checkpoint_dir=tmp_path, threads=1)
+    assert (tmp_path / CHECKPOINT_FILE).is_file() and not list(tmp_path.glob("*.partial"))
+    epochs: list[int] = []
+    resumed = train_model(dataset, features, config, progress=lambda e, n, loss: epochs.append(e),
+                          checkpoint_dir=tmp_path, threads=1)  # fmt: skip
+    assert epochs == [3, 4]
+    assert np.allclose(resumed.movie_outputs().vectors, whole.movie_outputs().vectors, atol=1e-5)
+    assert resumed.final_loss == pytest.approx(whole.final_loss, rel=1e-5)
+    epochs.clear()
+    train_model(dataset, features, replace(config, epochs=2), progress=lambda e, n, loss: epochs.append(e),
+                checkpoint_dir=tmp_path, threads=1)  # fmt: skip
+    assert epochs == [1, 2]  # not the 4-epoch run's checkpoint

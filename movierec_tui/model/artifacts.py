@@ -1,11 +1,17 @@
 """Saving a trained model as the files serving needs, atomically.
 
 Layout of a model dir: `user_tower.json` + `user_tower.pdiparams` (paddle.jit.save, served by
-paddle.inference), `movie_vectors.npy` / `movie_bias.npy` (computed once here, indexed into Milvus
-and used for "because you liked X" reasons), the follow-up model's weights, the movie features and
-`model.json`. The new model is
-written beside the old one and swapped in with renames, so an interrupted run never leaves a half
-model where a working one was.
+paddle.inference), the movie side computed once here (`movie_vectors.npy`, used for "because you
+liked X" reasons and, with `movie_popularity.npy`, turned into the vectors Milvus searches; the
+rating head's `movie_bias.npy` and `movie_rating_factors.npy`), the movie features and
+`model.json`. The new model is written beside the old one and swapped in with renames, so an
+interrupted run never leaves a half model where a working one was.
+
+What the app ranks by is the model's score, cosine(user, movie) / temperature + the movie's
+popularity logit. `MovieTable.search_vectors` and `MovieTable.query` make that one search: with
+movie rows [v, p * s, pad] of equal norm and the query [u, temperature / s, 0], the inner product is
+temperature x the score, and since every movie row has the same norm, Milvus's COSINE ranks the
+same way. So Milvus returns exactly the model's top k; nothing is re-ranked afterwards.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import hashlib
 import json
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +29,12 @@ from movierec_tui.faults import checkpoint
 from movierec_tui.model.features import MovieFeatures
 
 USER_TOWER_PREFIX = "user_tower"
+LINEAR_FILE = "movie_linear.npy"
 MODEL_INFO = "model.json"
 # 2: the user tower also outputs rating factors; 3: the follow-up model's weights are part of the
-# model. Bump on any change serving must know.
-MODEL_FORMAT = 3
+# model; 4: no follow-up model, "unknown" demographic indices, popularity logits, genres.json.
+# Bump on any change serving must know.
+MODEL_FORMAT = 4
 
 
 @dataclass(frozen=True)
@@ -70,13 +78,13 @@ def export_model(trained, model_dir: Path, dataset_fingerprint: str) -> ModelInf
         InputSpec([None, None], "float32", "ratings"),
     ]
     paddle.jit.save(trained.user_tower, str(staging / USER_TOWER_PREFIX), input_spec=specs)
-    vectors, bias, factors = trained.movie_vectors()
-    np.save(staging / "movie_vectors.npy", vectors)
-    np.save(staging / "movie_bias.npy", bias)
-    np.save(staging / "movie_rating_factors.npy", factors)
-    if trained.followup is None:
-        raise ValueError("only a model trained with the production objective (with a follow-up model) is served")
-    trained.followup.save(staging)
+    movies = trained.movie_outputs()
+    np.save(staging / "movie_vectors.npy", movies.vectors)
+    np.save(staging / "movie_bias.npy", movies.bias)
+    np.save(staging / "movie_rating_factors.npy", movies.rating_factors)
+    np.save(staging / "movie_popularity.npy", movies.popularity)
+    if movies.linear is not None:
+        np.save(staging / LINEAR_FILE, movies.linear)
     trained.features.save(staging)
     train_config = trained.train_config.to_dict()
     info = ModelInfo(
@@ -109,24 +117,97 @@ def swap_directory(staging: Path, target: Path) -> None:
 
 @dataclass
 class MovieTable:
-    """The exported movie side: ids, vectors and the rating head's per-movie terms, row-aligned."""
+    """The exported movie side: ids, vectors and the per-movie terms of the ranking and the rating
+    head, row-aligned."""
 
     movie_ids: np.ndarray  # int64 [M]
-    vectors: np.ndarray  # float32 [M, 256]
+    vectors: np.ndarray  # float32 [M, 256], unit rows
     bias: np.ndarray  # float32 [M]
     rating_factors: np.ndarray  # float32 [M, F]
+    popularity: np.ndarray  # float32 [M], logits added to cosine / temperature
+    temperature: float
+    linear: np.ndarray | None = None  # float32 [M, L], the linear part's movie vectors, if the model has one
+    _unit_rows: np.ndarray | None = field(default=None, repr=False)  # search rows at unit length, made once
 
     @classmethod
     def load(cls, model_dir: Path) -> MovieTable:
         features = MovieFeatures.load(model_dir)
+        info = ModelInfo.load(model_dir)
+        linear = model_dir / LINEAR_FILE
         return cls(
             features.movie_ids,
             np.load(model_dir / "movie_vectors.npy"),
             np.load(model_dir / "movie_bias.npy"),
             np.load(model_dir / "movie_rating_factors.npy"),
+            np.load(model_dir / "movie_popularity.npy"),
+            float(info.train_config["temperature"]),
+            np.load(linear) if linear.exists() else None,
         )
 
     def index_of(self, movie_ids: np.ndarray) -> np.ndarray:
         """Positions of `movie_ids` in the table, -1 where unknown."""
         positions = np.clip(np.searchsorted(self.movie_ids, movie_ids), 0, len(self.movie_ids) - 1)
         return np.where(self.movie_ids[positions] == movie_ids, positions, -1)
+
+    def scores(self, user_vector: np.ndarray, user_linear: np.ndarray | None = None) -> np.ndarray:
+        """The model's ranking score of every movie: cosine / temperature + popularity logit (+ the
+        linear part)."""
+        scores = self.vectors @ user_vector / self.temperature + self.popularity
+        if self.linear is not None and user_linear is not None:
+            scores += self.linear @ user_linear
+        return scores
+
+    def match(self, user_vector: np.ndarray, user_linear: np.ndarray | None = None) -> np.ndarray:
+        """Every movie's match: the COSINE between its search row and the query, the similarity
+        Milvus returns for a hit, computed here for all movies (ordered as `scores`)."""
+        if self._unit_rows is None:
+            rows = self.search_vectors()
+            self._unit_rows = rows / np.linalg.norm(rows, axis=1, keepdims=True).clip(min=1e-12)
+        query = self.query(user_vector, user_linear)
+        return self._unit_rows @ (query / max(float(np.linalg.norm(query)), 1e-12))
+
+    def _scales(self) -> tuple[float, float]:
+        """Factors that bring the popularity logits and the linear vectors to at most 1 in size, so
+        that no part of a search row dwarfs the unit vector (0: the part is absent)."""
+        peak = float(np.abs(self.popularity).max()) if len(self.popularity) else 0.0
+        longest = float(np.linalg.norm(self.linear, axis=1).max()) if self.linear is not None else 0.0
+        return (1.0 / peak if peak > 0 else 0.0), (1.0 / longest if longest > 0 else 0.0)
+
+    def search_vectors(self) -> np.ndarray:
+        """The movie rows Milvus indexes (COSINE): the vectors themselves when the model has nothing
+        but cosines, else [v, p * s, linear * t, pad], the pad giving every row the same norm."""
+        popularity_scale, linear_scale = self._scales()
+        parts = [self.vectors]
+        if popularity_scale:
+            parts.append(self.popularity[:, None] * popularity_scale)
+        if linear_scale:
+            parts.append(self.linear * linear_scale)
+        if len(parts) == 1:
+            return self.vectors
+        rows = np.hstack(parts).astype(np.float64)
+        squared = (rows**2).sum(axis=1, keepdims=True)
+        pad = np.sqrt(squared.max() - squared)
+        return np.hstack([rows, pad]).astype(np.float32)
+
+    def likeness_query(self, row: int) -> np.ndarray:
+        """The search vector for "movies like the one at `row`": its own (unit) vector, zeros in
+        every other part of a search row. Its inner product with a search row is then the cosine
+        of the two movies' vectors, and all search rows have one norm, so Milvus's COSINE ranks the
+        movies by that cosine: the similarity the details pane shows."""
+        vector = self.vectors[row]
+        linear = None if self.linear is None else np.zeros(self.linear.shape[1], dtype=np.float32)
+        width = len(self.query(np.zeros_like(vector), linear))
+        return np.concatenate([vector, np.zeros(width - len(vector))]).astype(np.float32)
+
+    def query(self, user_vector: np.ndarray, user_linear: np.ndarray | None = None) -> np.ndarray:
+        """The search vector for a user: its inner product with a search row is temperature x
+        `scores`, and all search rows have one norm, so COSINE ranks the movies by `scores`."""
+        popularity_scale, linear_scale = self._scales()
+        parts = [user_vector]
+        if popularity_scale:
+            parts.append(np.array([self.temperature / popularity_scale]))
+        if linear_scale:
+            parts.append(self.temperature * np.asarray(user_linear) / linear_scale)
+        if len(parts) == 1:
+            return user_vector
+        return np.concatenate([*parts, [0.0]]).astype(np.float32)

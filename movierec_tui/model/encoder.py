@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from movierec_tui import logs
-from movierec_tui.model.artifacts import USER_TOWER_PREFIX, ModelInfo
+from movierec_tui.model.artifacts import MODEL_FORMAT, USER_TOWER_PREFIX, ModelInfo
 from movierec_tui.model.features import MovieFeatures, demographic_indices
 
 
@@ -27,6 +27,7 @@ class UserEncoding:
     vector: np.ndarray  # unit [256], what Milvus searches with
     bias: float  # the rating head's offset for this person
     factors: np.ndarray  # the rating head's taste factors
+    linear: np.ndarray | None = None  # the linear part of the score, for a model that has one
 
 
 class UserEncoder:
@@ -44,24 +45,25 @@ class UserEncoder:
         self._predictor = inference.create_predictor(config)
         self._inputs = [self._predictor.get_input_handle(n) for n in self._predictor.get_input_names()]
         outputs = self._predictor.get_output_names()
-        if len(outputs) != 3:
+        self.info = ModelInfo.load(model_dir)
+        if len(outputs) not in (3, 4) or self.info.format < MODEL_FORMAT:
             raise ModelMissing(f"the model in {model_dir} is from an older version; run `movierec-tui setup` again")
         self._vector_out = self._predictor.get_output_handle(outputs[0])
         self._bias_out = self._predictor.get_output_handle(outputs[1])
         self._factors_out = self._predictor.get_output_handle(outputs[2])
+        self._linear_out = self._predictor.get_output_handle(outputs[3]) if len(outputs) == 4 else None
         self._lock = threading.Lock()  # a predictor is not safe to share across threads
         self.features = MovieFeatures.load(model_dir)
-        self.info = ModelInfo.load(model_dir)
 
     def encode(
-        self, gender: str | None, age: int | None, occupation: int | None, ratings: Mapping[int, int]
+        self, gender: str | None, age: int | None, occupation: int | None, ratings: Mapping[int, float]
     ) -> tuple[np.ndarray, float]:
         """The profile's unit vector [256] and rating offset."""
         encoded = self.encode_profile(gender, age, occupation, ratings)
         return encoded.vector, encoded.bias
 
     def encode_profile(
-        self, gender: str | None, age: int | None, occupation: int | None, ratings: Mapping[int, int]
+        self, gender: str | None, age: int | None, occupation: int | None, ratings: Mapping[int, float]
     ) -> UserEncoding:
         """One forward pass (unknown demographics: see `demographic_indices`). `ratings` must iterate
         oldest first (a profile's dict keeps the order ratings were given): the user tower weighs the
@@ -84,4 +86,5 @@ class UserEncoder:
             vector = self._vector_out.copy_to_cpu()[0]
             bias = float(self._bias_out.copy_to_cpu().reshape(-1)[0])
             factors = self._factors_out.copy_to_cpu()[0]
-        return UserEncoding(vector.astype(np.float32), bias, factors.astype(np.float32))
+            linear = None if self._linear_out is None else self._linear_out.copy_to_cpu()[0].astype(np.float32)
+        return UserEncoding(vector.astype(np.float32), bias, factors.astype(np.float32), linear)

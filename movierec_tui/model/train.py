@@ -1,31 +1,56 @@
-"""Training the two towers on "given some of a person's ratings, which movies did they also rate?"
+"""Training the two towers on "given some of a person's ratings, which movies did they also like?"
 
-Each step takes a batch of users, hides a random part of each history (a time-ordered prefix some
-of the time, because that is what a new person's profile looks like, a random subset otherwise),
-and asks the model to rank the hidden, liked movies above every other movie in the catalogue (users
-with more hidden likes weigh more: `answer_weight_power`). The
-catalogue is small (~3,900 movies), so the softmax runs over all of it: no sampled negatives and
-so no popularity correction is needed. A rating head adds the tutorial's rating regression as an
-auxiliary loss. After the towers, the follow-up model (model/followup.py) is fitted on the same
-histories in closed form; the app ranks by the two blended.
+Each step takes a batch of users, hides part of each history and asks the model to rank the
+hidden, liked movies above the others (users with more hidden likes weigh more:
+`answer_weight_power`). The part shown (the context) is what a profile in the app looks like: a
+random subset of the ratings in random order most of the time, the earliest ratings some of the
+time, and sometimes the popular movies a person has seen (what onboarding asks about). Hidden
+movies the person rated low are extra negatives (`dislike_weight`), so that a low rating teaches
+"not this kind", not "seen, so more like it". Demographic fields are dropped to "unknown" at
+random (`demographic_dropout`), so the model knows what a person who says nothing looks like.
+
+Small catalogues get the exact softmax over every movie. Above `full_softmax_max_movies` the
+softmax runs over a sample: every target of the batch (in-batch negatives for the other users)
+plus `sampled_negatives` movies drawn by popularity, each logit corrected by the log of its
+chance to be in the sample (logQ), so the cost of a step does not grow with the catalogue.
+Training stops after `epochs` passes over the users or `max_contexts` user contexts, whichever
+comes first, so a 200,000-user dataset trains in bounded time.
+
+Both cores work: batches are sampled in a background thread while Paddle computes the step (its
+math library on `threads` threads). After each epoch the whole training state is written to a
+checkpoint (atomically); a run killed at any point continues from the last finished epoch.
 """
 
 from __future__ import annotations
 
+import logging
+import math
+import os
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import paddle
 
 from movierec_tui import logs
 from movierec_tui.data_loader.dataset import Dataset
-from movierec_tui.model.features import MovieFeatures, demographic_indices
-from movierec_tui.model.followup import FollowUpModel, ProfileRows, fit_followup
-from movierec_tui.model.towers import MovieTower, RatingHead, TowerConfig, UserTower
+from movierec_tui.model.features import (
+    UNKNOWN_AGE,
+    UNKNOWN_GENDER,
+    UNKNOWN_OCCUPATION,
+    MovieFeatures,
+    demographic_indices,
+)
+from movierec_tui.model.towers import DISLIKED_AT_MOST, MovieTower, RatingHead, TowerConfig, UserTower
 
 logs.quiet_libraries()
+log = logging.getLogger(__name__)
+
+CHECKPOINT_FILE = "checkpoint.pdparams"
 
 
 @dataclass(frozen=True)
@@ -36,124 +61,219 @@ class TrainConfig:
     weight_decay: float = 1e-5
     temperature: float = 0.07
     max_context: int = 25
+    # How a context is drawn: the earliest ratings (a time-ordered prefix), the popular movies the
+    # person rated (what onboarding asks about), or otherwise a random subset of the history.
     prefix_probability: float = 0.3
-    liked_threshold: int = 4
+    popular_probability: float = 0.0
+    # A random subset comes in random order this often (else oldest first, as a history is stored):
+    # a person in the app rates what they have seen in no particular order.
+    shuffle_probability: float = 0.0
+    liked_threshold: float = 4.0
     rating_weight: float = 0.3
     seed: int = 0
     # "softmax": rank the hidden liked movies over the catalogue (+ rating head), the production model.
     # "tutorial": the Paddle book recommender's objective, MSE of 5 * cos(user, movie) vs the rating.
     objective: str = "softmax"
     context_dim: int = 64  # width of the user tower's per-movie embeddings
+    id_dim: int = 64  # width of the movie tower's per-movie embedding
     hidden: int = 512
     recent_decay: float = 0.7  # see TowerConfig.recent_decay
+    disliked_pool: bool = True
+    dropout: float = 0.0
     # A user's weight in the ranking loss: (number of hidden liked movies) ** power. 0 weighs every
     # user alike; 0.5 lets a long history, whose many hidden likes say more reliably what goes with
-    # the context, count for more (validation R@20 +0.008-0.010 at N = 5, 10, 20; 0.75 and 1 less).
+    # the context, count for more.
     answer_weight_power: float = 0.5
-    # The follow-up model (model/followup.py) fitted beside the towers, and how much of its score the
-    # ranking adds to the cosine (in the cosine's standard deviations per standardised unit).
-    followup_ridge: float = 100.0
-    followup_weight: float = 0.11
+    # Each hidden movie rated DISLIKED_AT_MOST or lower counts as 1 + dislike_weight negatives.
+    dislike_weight: float = 0.0
+    popularity_bias: bool = False  # a learned per-movie logit added to cosine / temperature
+    linear_dim: int = 0  # see TowerConfig.linear_dim
+    demographic_dropout: float = 0.1  # chance that each demographic field is shown as "unknown"
+    full_softmax_max_movies: int = 20_000
+    sampled_negatives: int = 2048
+    max_targets: int = 16  # hidden liked movies per user and step (a sample, weights kept) when sampling
+    max_rating_pairs: int = 16  # hidden ratings per user and step for the rating head, when sampling
+    max_contexts: int = 3_000_000  # training stops after this many user contexts
 
-    def to_dict(self) -> dict[str, float | int]:
+    def to_dict(self) -> dict[str, float | int | str | bool]:
         return asdict(self)
 
 
 @dataclass
 class UserHistories:
-    """Per-user training examples: demographics and the rated rows sorted by time."""
+    """Per-user training examples: demographics and the rated rows sorted by time, stored flat."""
 
     gender: np.ndarray  # int64 [U]
-    age: np.ndarray  # int64 [U] (index into the sorted age buckets)
+    age: np.ndarray  # int64 [U]
     occupation: np.ndarray  # int64 [U]
-    rows: list[np.ndarray]  # per user, int64 model rows, oldest first
-    ratings: list[np.ndarray]  # per user, float32 ratings aligned with rows
+    offsets: np.ndarray  # int64 [U + 1]; user i's ratings are rows[offsets[i]:offsets[i + 1]]
+    all_rows: np.ndarray  # int64 model rows, oldest first within each user
+    all_ratings: np.ndarray  # float32, aligned with all_rows
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.offsets) - 1
 
-    def profiles(self) -> Iterator[ProfileRows]:
-        for i in range(len(self)):
-            demographics = int(self.gender[i]), int(self.age[i]), int(self.occupation[i])
-            yield ProfileRows(*demographics, self.rows[i], self.ratings[i])
+    def rows(self, user: int) -> np.ndarray:
+        return self.all_rows[self.offsets[user] : self.offsets[user + 1]]
+
+    def ratings(self, user: int) -> np.ndarray:
+        return self.all_ratings[self.offsets[user] : self.offsets[user + 1]]
 
 
 def build_histories(dataset: Dataset, features: MovieFeatures, user_ids: Iterable[int]) -> UserHistories:
+    """Histories of `user_ids` with two or more ratings (one is needed as context, one as answer)."""
     r = dataset.ratings
-    order = np.lexsort((r.timestamps, r.user_ids))
-    sorted_users = r.user_ids[order]
-    sorted_rows = features.rows_for(r.movie_ids[order].astype(np.int64))
-    sorted_ratings = r.ratings[order].astype(np.float32)
-    starts = np.searchsorted(sorted_users, np.asarray(sorted(dataset.users)), side="left")
-    ends = np.searchsorted(sorted_users, np.asarray(sorted(dataset.users)), side="right")
-    span = {uid: (s, e) for uid, s, e in zip(sorted(dataset.users), starts, ends, strict=True)}
-    wanted = [uid for uid in user_ids if span[uid][1] - span[uid][0] >= 2]
-    users = [dataset.users[uid] for uid in wanted]
-    gender, age, occupation = np.array(
-        [demographic_indices(u.gender, u.age, u.occupation) for u in users], dtype=np.int64
-    ).reshape(-1, 3).T
+    wanted = np.unique(np.fromiter(user_ids, dtype=np.int64))
+    keep = np.isin(r.user_ids, wanted)
+    users, stamps = r.user_ids[keep].astype(np.int64), r.timestamps[keep]
+    order = np.lexsort((stamps, users))
+    users = users[order]
+    rows = features.rows_for(r.movie_ids[keep].astype(np.int64)[order])
+    ratings = r.ratings[keep].astype(np.float32)[order]
+    present, starts, counts = np.unique(users, return_index=True, return_counts=True)
+    enough = counts >= 2
+    present, starts, counts = present[enough], starts[enough], counts[enough]
+    take = np.repeat(starts, counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+    demographics = np.array(
+        [demographic_indices(dataset.users[int(u)].gender, dataset.users[int(u)].age, dataset.users[int(u)].occupation)
+         for u in present], dtype=np.int64,
+    ).reshape(-1, 3)  # fmt: skip
     return UserHistories(
-        gender=gender,
-        age=age,
-        occupation=occupation,
-        rows=[sorted_rows[span[uid][0] : span[uid][1]] for uid in wanted],
-        ratings=[sorted_ratings[span[uid][0] : span[uid][1]] for uid in wanted],
+        gender=demographics[:, 0],
+        age=demographics[:, 1],
+        occupation=demographics[:, 2],
+        offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+        all_rows=rows[take],
+        all_ratings=ratings[take],
     )
 
 
 @dataclass
 class Batch:
+    """One step's examples, sparse: (user index in the batch, model row[, value]) triples."""
+
     gender: np.ndarray
     age: np.ndarray
     occupation: np.ndarray
-    context_rows: np.ndarray  # [B, L]
+    context_rows: np.ndarray  # [B, L], left-aligned, 0 = padding
     context_ratings: np.ndarray  # [B, L]
-    context_mask: np.ndarray  # [B, R] 1 where the movie is in the context (not a valid answer)
-    targets: np.ndarray  # [B, R] over the hidden liked movies, summing to their count ** answer_weight_power
-    target_ratings: np.ndarray  # [B, R] the hidden ratings
-    rating_mask: np.ndarray  # [B, R] 1 where a hidden rating exists
+    target_users: np.ndarray  # the hidden liked movies ...
+    target_rows: np.ndarray
+    target_weights: np.ndarray  # ... summing to (their count) ** answer_weight_power per user
+    disliked_users: np.ndarray  # hidden movies rated DISLIKED_AT_MOST or lower
+    disliked_rows: np.ndarray
+    rated_users: np.ndarray  # hidden ratings for the rating head
+    rated_rows: np.ndarray
+    rated_values: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.gender)
 
 
 def sample_batch(
-    histories: UserHistories, users: np.ndarray, num_rows: int, config: TrainConfig, rng: np.random.Generator
+    histories: UserHistories, users: np.ndarray, config: TrainConfig, rng: np.random.Generator,
+    popularity: np.ndarray | None = None, capped: bool = False,
 ) -> Batch:
-    size = len(users)
+    """A context and its answers for each of `users`. `popularity` (per model row) weighs the
+    "popular movies the person has seen" contexts; without it those are random subsets. `capped`
+    (a sampled softmax) keeps at most max_targets answers and max_rating_pairs ratings per user,
+    drawn at random, the answers' total weight unchanged: what a step costs stays bounded."""
     contexts: list[np.ndarray] = []
-    context_mask = np.zeros((size, num_rows), dtype=np.float32)
-    targets = np.zeros((size, num_rows), dtype=np.float32)
-    target_ratings = np.zeros((size, num_rows), dtype=np.float32)
-    rating_mask = np.zeros((size, num_rows), dtype=np.float32)
     context_ratings: list[np.ndarray] = []
+    targets: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    disliked: list[tuple[np.ndarray, np.ndarray]] = []
+    rated: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for i, user in enumerate(users):
-        rows, ratings = histories.rows[user], histories.ratings[user]
+        rows, ratings = histories.rows(user), histories.ratings(user)
         n = len(rows)
         k = int(rng.integers(0, min(n - 1, config.max_context) + 1))
-        if rng.random() < config.prefix_probability:
+        draw = rng.random()
+        if draw < config.prefix_probability:
             chosen = np.arange(k)
+        elif draw < config.prefix_probability + config.popular_probability and popularity is not None:
+            weights = popularity[rows]
+            chosen = rng.choice(n, size=k, replace=False, p=weights / weights.sum())
         else:
-            chosen = np.sort(rng.choice(n, size=k, replace=False))
+            chosen = rng.choice(n, size=k, replace=False)
+            if rng.random() >= config.shuffle_probability:
+                chosen = np.sort(chosen)
         hidden = np.ones(n, dtype=bool)
         hidden[chosen] = False
         contexts.append(rows[chosen])
         context_ratings.append(ratings[chosen])
-        context_mask[i, rows[chosen]] = 1.0
         hidden_rows, hidden_ratings = rows[hidden], ratings[hidden]
         liked = hidden_rows[hidden_ratings >= config.liked_threshold]
         answer = liked if len(liked) else hidden_rows
-        targets[i, answer] = len(answer) ** config.answer_weight_power / len(answer)
-        target_ratings[i, hidden_rows] = hidden_ratings
-        rating_mask[i, hidden_rows] = 1.0
+        weight = len(answer) ** config.answer_weight_power / len(answer)
+        if capped and len(answer) > config.max_targets:
+            weight *= len(answer) / config.max_targets
+            answer = rng.choice(answer, size=config.max_targets, replace=False)
+        targets.append((np.full(len(answer), i), answer, np.full(len(answer), weight, dtype=np.float32)))
+        low = hidden_rows[hidden_ratings <= DISLIKED_AT_MOST]
+        disliked.append((np.full(len(low), i), low))
+        if capped and len(hidden_rows) > config.max_rating_pairs:
+            pick = rng.choice(len(hidden_rows), size=config.max_rating_pairs, replace=False)
+            hidden_rows, hidden_ratings = hidden_rows[pick], hidden_ratings[pick]
+        rated.append((np.full(len(hidden_rows), i), hidden_rows, hidden_ratings))
+    size = len(users)
     width = max(1, max(len(c) for c in contexts))
-    context_rows = np.zeros((size, width), dtype=np.int64)
+    padded_rows = np.zeros((size, width), dtype=np.int64)
     padded_ratings = np.zeros((size, width), dtype=np.float32)
     for i, (c, cr) in enumerate(zip(contexts, context_ratings, strict=True)):
-        context_rows[i, : len(c)] = c
+        padded_rows[i, : len(c)] = c
         padded_ratings[i, : len(c)] = cr
-    context_mask[:, 0] = 1.0  # row 0 is padding, never an answer
+    gender, age, occupation = histories.gender[users], histories.age[users], histories.occupation[users]
+    if config.demographic_dropout > 0:
+        gender, age, occupation = (
+            np.where(rng.random(size) < config.demographic_dropout, unknown, field)
+            for field, unknown in ((gender, UNKNOWN_GENDER), (age, UNKNOWN_AGE), (occupation, UNKNOWN_OCCUPATION))
+        )
     return Batch(
-        histories.gender[users], histories.age[users], histories.occupation[users],
-        context_rows, padded_ratings, context_mask, targets, target_ratings, rating_mask,
-    )
+        gender, age, occupation, padded_rows, padded_ratings,
+        *(np.concatenate(part) for part in zip(*targets, strict=True)),
+        *(np.concatenate(part) for part in zip(*disliked, strict=True)),
+        *(np.concatenate(part) for part in zip(*rated, strict=True)),
+    )  # fmt: skip
+
+
+@dataclass
+class Candidates:
+    """The movies one step's softmax runs over: every row (exact softmax) or a sample (logQ)."""
+
+    rows: np.ndarray  # int64 [C], sorted model rows
+    log_q: np.ndarray | None  # float32 [C]: log of each one's chance to be in the sample; None when exact
+
+    def columns(self, rows: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.rows, rows)
+
+
+class CandidateSampler:
+    """Chooses each step's candidates. The sampled negatives follow popularity ** 0.75 (by rating
+    count); a movie's chance to be among the candidates combines that draw with its chance to be some
+    user's target in the batch (liked count), the logQ correction of a sampled softmax."""
+
+    def __init__(self, num_rows: int, rated_counts: np.ndarray, liked_counts: np.ndarray, config: TrainConfig) -> None:
+        self.num_rows = num_rows
+        self.exact = num_rows - 1 <= config.full_softmax_max_movies
+        self.negatives = config.sampled_negatives
+        weights = np.asarray(rated_counts, dtype=np.float64) ** 0.75
+        weights[0] = 0.0
+        self.draw_p = weights / weights.sum()
+        liked = np.asarray(liked_counts, dtype=np.float64)
+        liked[0] = 0.0
+        self.target_share = liked / max(liked.sum(), 1.0)
+        self.config = config
+
+    def candidates(self, batch: Batch, rng: np.random.Generator) -> Candidates:
+        if self.exact:
+            return Candidates(np.arange(self.num_rows, dtype=np.int64), None)
+        drawn = rng.choice(self.num_rows, size=self.negatives, p=self.draw_p)
+        rows = np.unique(np.concatenate([batch.target_rows, batch.disliked_rows, batch.rated_rows, drawn]))
+        rows = rows[rows > 0]
+        expected = self.negatives * self.draw_p[rows] + len(batch.target_rows) * self.target_share[rows]
+        log_q = np.log(-np.expm1(-np.maximum(expected, 1e-12))).astype(np.float32)
+        return Candidates(rows, log_q)
 
 
 @dataclass
@@ -166,27 +286,55 @@ class TrainedModel:
     train_config: TrainConfig
     seconds: float
     final_loss: float
-    followup: FollowUpModel | None = None  # fitted for the production objective only
+    epochs_done: int = 0
 
-    def movie_vectors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """All movie vectors [M, 256], rating offsets [M] and rating factors [M, F], in
-        features.movie_ids order (row 0, the padding row, dropped)."""
+    def movie_outputs(self) -> MovieOutputs:
+        """Every movie's vector, rating terms and popularity logit, in features.movie_ids order (row
+        0, the padding row, dropped)."""
         self.movie_tower.eval()
+        outputs = []
         with paddle.no_grad():
-            vectors, bias, factors = self.movie_tower(*movie_inputs(self.features))
-        return tuple(t.numpy()[1:].astype(np.float32) for t in (vectors, bias, factors))  # type: ignore[return-value]
+            for start in range(0, self.features.num_rows, 8192):
+                rows = np.arange(start, min(start + 8192, self.features.num_rows), dtype=np.int64)
+                vectors, bias, factors = self.movie_tower(*movie_inputs(self.features, rows))
+                popularity = self.movie_tower.popularity_logits(paddle.to_tensor(rows))
+                linear = self.movie_tower.linear_vectors(paddle.to_tensor(rows))
+                parts = (vectors, bias, factors, popularity, popularity if linear is None else linear)
+                outputs.append([t.numpy().astype(np.float32) for t in parts])
+        vectors, bias, factors, popularity, linear = (np.concatenate(p)[1:] for p in zip(*outputs, strict=True))
+        if not self.train_config.popularity_bias:
+            popularity = np.zeros_like(popularity)
+        return MovieOutputs(vectors, bias, factors, popularity, self.train_config.temperature,
+                            linear if self.tower_config.linear_dim else None)  # fmt: skip
 
 
-def movie_inputs(features: MovieFeatures) -> tuple[paddle.Tensor, ...]:
+@dataclass
+class MovieOutputs:
+    vectors: np.ndarray  # float32 [M, 256], unit rows
+    bias: np.ndarray  # float32 [M], the rating head's movie offset
+    rating_factors: np.ndarray  # float32 [M, F]
+    popularity: np.ndarray  # float32 [M], logit added to cosine / temperature in the ranking
+    temperature: float
+    linear: np.ndarray | None = None  # float32 [M, linear_dim], the linear part's movie vectors
+
+
+def movie_inputs(features: MovieFeatures, rows: np.ndarray | None = None) -> tuple[paddle.Tensor, ...]:
+    if rows is None:
+        rows = np.arange(features.num_rows, dtype=np.int64)
     return (
-        paddle.arange(features.num_rows, dtype="int64"),
-        paddle.to_tensor(features.genre_multi_hot),
-        paddle.to_tensor(features.title_token_ids),
-        paddle.to_tensor(features.year_buckets),
+        paddle.to_tensor(rows),
+        paddle.to_tensor(features.genre_multi_hot[rows]),
+        paddle.to_tensor(features.title_token_ids[rows]),
+        paddle.to_tensor(features.year_buckets[rows]),
     )
 
 
 ProgressCallback = Callable[[int, int, float], None]
+
+
+def planned_epochs(config: TrainConfig, users: int) -> int:
+    """Passes over the users: `epochs`, fewer if that would exceed `max_contexts` user contexts."""
+    return max(1, min(config.epochs, config.max_contexts // max(users, 1)))
 
 
 def train_model(
@@ -195,68 +343,224 @@ def train_model(
     config: TrainConfig = TrainConfig(),
     user_ids: Iterable[int] | None = None,
     progress: ProgressCallback | None = None,
+    checkpoint_dir: Path | None = None,
+    threads: int | None = None,
 ) -> TrainedModel:
-    """Train on `user_ids` (all users by default); `progress(step, steps, loss)` after each epoch and
-    after the follow-up model's fit (the last step, for the production objective)."""
+    """Train on `user_ids` (all users by default); `progress(epoch, epochs, loss)` after each epoch.
+    With `checkpoint_dir`, the state after each epoch is saved there and a checkpoint of the same
+    training (same data, users and config) found there is continued from. Paddle's math runs on
+    `threads` threads (default: every core, MOVIEREC_TRAIN_THREADS overrides)."""
     started = time.perf_counter()
     paddle.set_device("cpu")
-    paddle.seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    histories = build_histories(dataset, features, sorted(dataset.users) if user_ids is None else user_ids)
-    if len(histories) == 0:
-        raise ValueError("no user has two or more ratings; nothing to train on")
+    paddle.framework.core.set_num_threads(threads or training_threads())
     if config.objective not in ("softmax", "tutorial"):
         raise ValueError(f"unknown objective {config.objective!r}; use 'softmax' or 'tutorial'")
+    users = sorted(dataset.users) if user_ids is None else list(user_ids)
+    histories = build_histories(dataset, features, users)
+    if len(histories) == 0:
+        raise ValueError("no user has two or more ratings; nothing to train on")
+    paddle.seed(config.seed)
     tower_config = TowerConfig(
         num_movie_rows=features.num_rows,
         vocabulary_size=len(features.vocabulary),
+        genre_count=features.genre_multi_hot.shape[1],
         context_dim=config.context_dim,
+        id_dim=config.id_dim,
         hidden=config.hidden,
         recent_decay=config.recent_decay,
+        disliked_pool=config.disliked_pool,
+        dropout=config.dropout,
+        linear_dim=config.linear_dim,
     )
+    # Fresh names for the parameters and the optimizer's moments (embedding_0.w_0_moment1_0, ...),
+    # whatever this process built before: a checkpoint's optimizer state is keyed by them, so a
+    # resumed run must name them alike. The guard spans the loop (the moments are made at step 1).
+    with paddle.utils.unique_name.guard():
+        return _train(dataset, features, config, histories, tower_config, progress, checkpoint_dir, started)
+
+
+def _train(
+    dataset: Dataset, features: MovieFeatures, config: TrainConfig, histories: UserHistories,
+    tower_config: TowerConfig, progress: ProgressCallback | None, checkpoint_dir: Path | None, started: float,
+) -> TrainedModel:
     user_tower, movie_tower, rating_head = UserTower(tower_config), MovieTower(tower_config), RatingHead()
     parameters = user_tower.parameters() + movie_tower.parameters() + rating_head.parameters()
-    steps_per_epoch = max(1, int(np.ceil(len(histories) / config.batch_size)))
-    schedule = paddle.optimizer.lr.CosineAnnealingDecay(config.learning_rate, T_max=config.epochs * steps_per_epoch)
     optimizer = paddle.optimizer.AdamW(
-        learning_rate=schedule, parameters=parameters, weight_decay=config.weight_decay
+        learning_rate=config.learning_rate, parameters=parameters, weight_decay=config.weight_decay
     )
-    static_movie_inputs = movie_inputs(features)
-    with_followup = config.objective == "softmax"
-    steps = config.epochs + with_followup
-    loss_value = float("nan")
-    for epoch in range(config.epochs):
-        user_tower.train()
-        movie_tower.train()
-        order = rng.permutation(len(histories))
-        losses = []
-        for step in range(steps_per_epoch):
-            users = order[step * config.batch_size : (step + 1) * config.batch_size]
-            if len(users) == 0:
-                continue
-            batch = sample_batch(histories, users, features.num_rows, config, rng)
-            loss = _batch_loss(batch, user_tower, movie_tower, rating_head, static_movie_inputs, config)
-            loss.backward()
-            optimizer.step()
-            optimizer.clear_grad()
-            schedule.step()
-            losses.append(float(loss))
-        loss_value = float(np.mean(losses))
-        if progress is not None:
-            progress(epoch + 1, steps, loss_value)
+    steps_per_epoch = max(1, math.ceil(len(histories) / config.batch_size))
+    epochs = planned_epochs(config, len(histories))
+    total_steps = epochs * steps_per_epoch
+    rated_counts = np.bincount(histories.all_rows, minlength=features.num_rows)
+    liked_counts = np.bincount(
+        histories.all_rows[histories.all_ratings >= config.liked_threshold], minlength=features.num_rows
+    )
+    sampler = CandidateSampler(features.num_rows, rated_counts, liked_counts, config)
+    popularity = rated_counts.astype(np.float64) + 1.0
+    key = training_key(dataset.fingerprint, histories, config)
+    first_epoch, loss_value = 0, float("nan")
+    checkpoint_path = checkpoint_dir / CHECKPOINT_FILE if checkpoint_dir is not None else None
+    if checkpoint_path is not None:
+        restored = load_checkpoint(checkpoint_path, key, user_tower, movie_tower, rating_head, optimizer)
+        if restored is not None:
+            first_epoch, loss_value = restored
+            log.info("training continues after epoch %d of %d from %s", first_epoch, epochs, checkpoint_path)
+    models = (user_tower, movie_tower, rating_head)
+    with BatchProducer(histories, sampler, config, popularity, steps_per_epoch, first_epoch, epochs) as batches:
+        for epoch in range(first_epoch, epochs):
+            for model in models[:2]:
+                model.train()
+            paddle.seed(config.seed * 100_003 + epoch)  # dropout: the same masks on a resumed run
+            losses = []
+            for step in range(steps_per_epoch):
+                batch, candidates = batches.next()
+                global_step = epoch * steps_per_epoch + step
+                optimizer.set_lr(cosine_rate(config.learning_rate, global_step, total_steps))
+                loss = batch_loss(batch, candidates, user_tower, movie_tower, rating_head, features, config)
+                loss.backward()
+                optimizer.step()
+                optimizer.clear_grad()
+                losses.append(float(loss))
+            loss_value = float(np.mean(losses))
+            if checkpoint_path is not None:
+                save_checkpoint(checkpoint_path, key, epoch + 1, loss_value, user_tower, movie_tower, rating_head,
+                                optimizer)  # fmt: skip
+            if progress is not None:
+                progress(epoch + 1, epochs, loss_value)
     user_tower.eval()
     movie_tower.eval()
-    followup = None
-    if with_followup:
-        followup = fit_followup(
-            histories.profiles(), features.num_rows - 1, config.followup_ridge, config.liked_threshold
-        )
-        if progress is not None:
-            progress(steps, steps, loss_value)
     return TrainedModel(
         user_tower, movie_tower, rating_head, features, tower_config, config,
-        time.perf_counter() - started, loss_value, followup,
+        time.perf_counter() - started, loss_value, epochs,
     )
+
+
+def training_threads() -> int:
+    configured = os.environ.get("MOVIEREC_TRAIN_THREADS", "")
+    return int(configured) if configured.isdigit() and int(configured) > 0 else max(1, os.cpu_count() or 1)
+
+
+def cosine_rate(base: float, step: int, total: int) -> float:
+    return base * 0.5 * (1.0 + math.cos(math.pi * min(step, total) / max(total, 1)))
+
+
+class BatchProducer:
+    """Samples the batches of epochs [first, last) in a background thread, a few steps ahead of the
+    training loop, so that numpy's sampling runs on one core while Paddle computes on the other.
+    Each epoch draws from a generator seeded by (seed, epoch): a resumed run sees the same batches."""
+
+    def __init__(
+        self, histories: UserHistories, sampler: CandidateSampler, config: TrainConfig, popularity: np.ndarray,
+        steps_per_epoch: int, first: int, last: int, ahead: int = 4,
+    ) -> None:
+        self._queue: queue.Queue = queue.Queue(maxsize=ahead)
+        self._stop = threading.Event()
+        self._args = histories, sampler, config, popularity, steps_per_epoch, first, last
+        self._thread = threading.Thread(target=self._run, name="batch-sampler", daemon=True)
+
+    def __enter__(self) -> BatchProducer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        while self._thread.is_alive():
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                self._thread.join(0.05)
+
+    def _run(self) -> None:
+        histories, sampler, config, popularity, steps_per_epoch, first, last = self._args
+        try:
+            for epoch in range(first, last):
+                rng = np.random.default_rng([config.seed, epoch])
+                order = rng.permutation(len(histories))
+                for step in range(steps_per_epoch):
+                    users = order[step * config.batch_size : (step + 1) * config.batch_size]
+                    if len(users) == 0:
+                        users = order[: config.batch_size]
+                    batch = sample_batch(histories, users, config, rng, popularity, capped=not sampler.exact)
+                    item = (batch, sampler.candidates(batch, rng))
+                    while not self._stop.is_set():
+                        try:
+                            self._queue.put(item, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    if self._stop.is_set():
+                        return
+        except BaseException as exc:  # handed to the training loop, which raises it
+            self._queue.put(exc)
+
+    def next(self) -> tuple[Batch, Candidates]:
+        item = self._queue.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+
+def batch_loss(
+    batch: Batch,
+    candidates: Candidates,
+    user_tower: UserTower,
+    movie_tower: MovieTower,
+    rating_head: RatingHead,
+    features: MovieFeatures,
+    config: TrainConfig,
+) -> paddle.Tensor:
+    size, width = batch.size, len(candidates.rows)
+    users, user_bias, user_factors, *user_linear = user_tower(
+        paddle.to_tensor(batch.gender), paddle.to_tensor(batch.age), paddle.to_tensor(batch.occupation),
+        paddle.to_tensor(batch.context_rows), paddle.to_tensor(batch.context_ratings),
+    )
+    candidate_rows = paddle.to_tensor(candidates.rows)
+    movies, movie_bias, movie_factors = movie_tower(*movie_inputs(features, candidates.rows))
+    cosine = paddle.matmul(users, movies, transpose_y=True)
+    rated_columns = candidates.columns(batch.rated_rows)
+    rated_at = paddle.to_tensor(np.stack([batch.rated_users, rated_columns], axis=1).astype(np.int64))
+    target_ratings = paddle.to_tensor(batch.rated_values.astype(np.float32))
+    if config.objective == "tutorial":
+        predicted = 5.0 * paddle.gather_nd(cosine, rated_at)
+        return ((predicted - target_ratings) ** 2).mean()
+    # Logit offsets: row 0 (padding) and the context's own movies are never answers; hidden disliked
+    # movies weigh as 1 + dislike_weight negatives; a sample's movies are corrected by logQ.
+    offsets = np.zeros((size, width), dtype=np.float32)
+    if candidates.rows[0] == 0:
+        offsets[:, 0] = -1e9
+    context_users, context_rows = np.nonzero(batch.context_rows)
+    context_columns = candidates.columns(batch.context_rows[context_users, context_rows])
+    present = context_columns < width
+    present[present] = candidates.rows[context_columns[present]] == batch.context_rows[context_users, context_rows][
+        present
+    ]
+    offsets[context_users[present], context_columns[present]] = -1e9
+    if config.dislike_weight > 0 and len(batch.disliked_rows):
+        offsets[batch.disliked_users, candidates.columns(batch.disliked_rows)] += math.log1p(config.dislike_weight)
+    if candidates.log_q is not None:
+        offsets -= candidates.log_q[None, :]
+    targets = np.zeros((size, width), dtype=np.float32)
+    np.add.at(targets, (batch.target_users, candidates.columns(batch.target_rows)), batch.target_weights)
+    logits = cosine / config.temperature + paddle.to_tensor(offsets)
+    if config.popularity_bias:
+        logits = logits + movie_tower.popularity_logits(candidate_rows).unsqueeze(0)
+    if user_linear:
+        logits = logits + paddle.matmul(user_linear[0], movie_tower.linear_vectors(candidate_rows), transpose_y=True)
+    targets_tensor = paddle.to_tensor(targets)
+    retrieval = -(targets_tensor * log_softmax_rows(logits)).sum() / float(targets.sum())
+    if not len(batch.rated_rows):
+        return retrieval
+    rated_users = paddle.to_tensor(batch.rated_users.astype(np.int64))
+    rated_cols = paddle.to_tensor(rated_columns.astype(np.int64))
+    interaction = (paddle.gather(user_factors, rated_users) * paddle.gather(movie_factors, rated_cols)).sum(axis=1)
+    predicted = rating_head(
+        paddle.gather_nd(cosine, rated_at),
+        paddle.gather(user_bias.squeeze(-1), rated_users),
+        paddle.gather(movie_bias, rated_cols),
+        interaction,
+    )
+    rating = ((predicted - target_ratings) ** 2).mean()
+    return retrieval + config.rating_weight * rating
 
 
 def log_softmax_rows(logits: paddle.Tensor) -> paddle.Tensor:
@@ -267,30 +571,60 @@ def log_softmax_rows(logits: paddle.Tensor) -> paddle.Tensor:
     return shifted - paddle.log(paddle.exp(shifted).sum(axis=1, keepdim=True))
 
 
-def _batch_loss(
-    batch: Batch,
-    user_tower: UserTower,
-    movie_tower: MovieTower,
-    rating_head: RatingHead,
-    static_movie_inputs: tuple[paddle.Tensor, ...],
-    config: TrainConfig,
-) -> paddle.Tensor:
-    users, user_bias, user_factors = user_tower(
-        paddle.to_tensor(batch.gender), paddle.to_tensor(batch.age), paddle.to_tensor(batch.occupation),
-        paddle.to_tensor(batch.context_rows), paddle.to_tensor(batch.context_ratings),
-    )
-    movies, movie_bias, movie_factors = movie_tower(*static_movie_inputs)
-    cosine = paddle.matmul(users, movies, transpose_y=True)
-    rating_mask = paddle.to_tensor(batch.rating_mask)
-    target_ratings = paddle.to_tensor(batch.target_ratings)
-    if config.objective == "tutorial":
-        squared = ((5.0 * cosine - target_ratings) ** 2) * rating_mask
-        return squared.sum() / paddle.clip(rating_mask.sum(), min=1.0)
-    logits = cosine / config.temperature - 1e9 * paddle.to_tensor(batch.context_mask)
-    targets = paddle.to_tensor(batch.targets)
-    retrieval = -(targets * log_softmax_rows(logits)).sum() / targets.sum()
-    interaction = paddle.matmul(user_factors, movie_factors, transpose_y=True)
-    predicted = rating_head(cosine, user_bias, movie_bias.unsqueeze(0), interaction)
-    squared = ((predicted - target_ratings) ** 2) * rating_mask
-    rating = squared.sum() / paddle.clip(rating_mask.sum(), min=1.0)
-    return retrieval + config.rating_weight * rating
+def training_key(fingerprint: str, histories: UserHistories, config: TrainConfig) -> str:
+    """What a checkpoint must match to be continued: the data, the users trained on, the config."""
+    import hashlib
+    import json
+
+    digest = hashlib.sha256()
+    digest.update(fingerprint.encode())
+    digest.update(histories.offsets.tobytes())
+    digest.update(histories.all_rows[:: max(1, len(histories.all_rows) // 100_000)].tobytes())
+    digest.update(json.dumps(config.to_dict(), sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+def save_checkpoint(
+    path: Path, key: str, epochs_done: int, loss: float, user_tower: UserTower, movie_tower: MovieTower,
+    rating_head: RatingHead, optimizer: paddle.optimizer.Optimizer,
+) -> None:
+    """Written beside and renamed over the previous one: a kill leaves one whole checkpoint or the
+    other, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {
+        "key": key,
+        "epochs_done": epochs_done,
+        "loss": loss,
+        "user_tower": user_tower.state_dict(),
+        "movie_tower": movie_tower.state_dict(),
+        "rating_head": rating_head.state_dict(),
+        "optimizer": optimizer.state_dict(),
+    }
+    partial = path.with_name(path.name + ".partial")
+    paddle.save(state, str(partial))
+    with open(partial, "rb") as written:
+        os.fsync(written.fileno())
+    os.replace(partial, path)
+
+
+def load_checkpoint(
+    path: Path, key: str, user_tower: UserTower, movie_tower: MovieTower, rating_head: RatingHead,
+    optimizer: paddle.optimizer.Optimizer,
+) -> tuple[int, float] | None:
+    """(epochs done, loss) after restoring the state saved at `path`, or None if there is none for
+    this training (another dataset or config, or an unreadable file: training starts over)."""
+    if not path.is_file():
+        return None
+    try:
+        state = paddle.load(str(path))
+    except Exception as exc:  # any unreadable checkpoint means "start over"
+        log.warning("ignoring unreadable training checkpoint %s: %s", path, exc)
+        return None
+    if state.get("key") != key:
+        return None
+    user_tower.set_state_dict(state["user_tower"])
+    movie_tower.set_state_dict(state["movie_tower"])
+    rating_head.set_state_dict(state["rating_head"])
+    optimizer.set_state_dict(state["optimizer"])
+    return int(state["epochs_done"]), float(state["loss"])
+
