@@ -16,7 +16,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -44,6 +44,9 @@ from movierec_tui.launch import (
     report_failure,
     run_app,
 )
+
+if TYPE_CHECKING:
+    from movierec_tui.model.train import TrainConfig
 
 app = typer.Typer(
     name="movierec-tui",
@@ -465,16 +468,19 @@ def evaluate(
     ] = None,
     seeds: Annotated[str, typer.Option("--seeds", help="Comma-separated N (seed ratings per user).")] = "0,5,10,20",
     on: Annotated[str, typer.Option("--on", help="Report on 'test' users, or 'validation' while tuning.")] = "test",
+    splits: Annotated[int, typer.Option("--splits", min=1, max=10, help="User splits (seeds 42, 43, ...).")] = 3,
     epochs: Annotated[int | None, typer.Option(min=1, max=500, help="Training epochs.")] = None,
-    tutorial: Annotated[bool, typer.Option(help="Also train the tutorial-objective model.")] = True,
+    config_json: Annotated[
+        str | None, typer.Option("--config", help='TrainConfig fields as JSON, e.g. \'{"dislike_weight": 1}\'.')
+    ] = None,
+    tutorial: Annotated[bool, typer.Option(help="Also train the tutorial-objective model.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Folder for evaluation.md/.json (default: home).")] = None,
     home: HomeOption = None,
 ) -> None:
-    """The cold-start quality protocol: the model against baselines on held-out users."""
+    """The cold-start quality protocol, both profile orders: the model against tuned baselines on held-out users."""
     from movierec_tui.data_loader.parse import load_dataset
-    from movierec_tui.evaluation.report import onboarding_table, rich_table, write_reports
+    from movierec_tui.evaluation.report import onboarding_table, rich_tables, write_reports
     from movierec_tui.evaluation.runner import run_evaluation
-    from movierec_tui.model.train import TrainConfig
     from movierec_tui.pipeline import ARCHIVE_NAME
 
     try:
@@ -485,22 +491,45 @@ def evaluate(
         raise typer.BadParameter("each N must be 0..200", param_hint="--seeds")
     if on not in ("test", "validation"):
         raise typer.BadParameter(f"must be 'test' or 'validation', got {on!r}", param_hint="--on")
+    config = train_config_from(config_json, epochs)
     settings = resolve_settings(home, None, None)
     path = source or settings.data_dir / ARCHIVE_NAME
     if not path.exists():
         raise fail(f"no dataset at {path}; pass --from PATH or run `movierec-tui setup` first", EXIT_NOT_SET_UP)
-    config = TrainConfig() if epochs is None else TrainConfig(epochs=epochs)
     command = "movierec-tui " + " ".join(sys.argv[1:])
     with setup_reporter() as reporter:
         reporter.start("parse", None)
         dataset = load_dataset(path)
         reporter.finish("parse")
-        report = run_evaluation(dataset, seed_list, config, on, tutorial, reporter.advance)
-    console.print(rich_table(report))
+        report = run_evaluation(dataset, seed_list, config, on, tutorial, reporter.advance, splits=splits)
+    for table in rich_tables(report):
+        console.print(table)
     if report.onboarding:
         console.print(onboarding_table(report))
     md_path, json_path = write_reports(report, out or settings.home, command)
     console.print(f"written: {md_path} and {json_path}")
+
+
+def train_config_from(config_json: str | None, epochs: int | None) -> TrainConfig:
+    """TrainConfig from `--config` JSON and `--epochs`; a bad field is a usage error naming it."""
+    import dataclasses
+
+    from movierec_tui.model.train import TrainConfig
+
+    try:
+        fields = json.loads(config_json) if config_json else {}
+    except json.JSONDecodeError as exc:
+        raise typer.BadParameter(f"not JSON: {exc}", param_hint="--config") from None
+    if not isinstance(fields, dict):
+        raise typer.BadParameter("expected a JSON object of TrainConfig fields", param_hint="--config")
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        raise typer.BadParameter(f"unknown field {unknown[0]!r}; fields: {', '.join(sorted(known))}",
+                                 param_hint="--config")  # fmt: skip
+    if epochs is not None:
+        fields["epochs"] = epochs
+    return TrainConfig(**fields)
 
 
 @app.command()

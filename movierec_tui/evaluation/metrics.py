@@ -30,6 +30,15 @@ def coverage(top_lists: Sequence[Sequence[int]], catalogue_size: int, k: int) ->
     return len(shown) / catalogue_size
 
 
+def popularity_percentiles(counts: np.ndarray) -> np.ndarray:
+    """Each item's popularity percentile among the items (100 = the most rated, near 0 = the least):
+    the mean over a top 10 says how mainstream a list is."""
+    order = np.argsort(np.asarray(counts), kind="stable")
+    percentiles = np.empty(len(order), dtype=np.float64)
+    percentiles[order] = 100.0 * (np.arange(1, len(order) + 1)) / len(order)
+    return percentiles
+
+
 def rmse(predicted: np.ndarray, actual: np.ndarray) -> float:
     return float(np.sqrt(np.mean((np.asarray(predicted, float) - np.asarray(actual, float)) ** 2)))
 

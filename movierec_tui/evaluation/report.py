@@ -1,4 +1,4 @@
-"""Rendering an evaluation: a rich table for the terminal, markdown for docs, JSON for scripts."""
+"""Rendering an evaluation: rich tables for the terminal, markdown for docs, JSON for scripts."""
 
 from __future__ import annotations
 
@@ -7,87 +7,144 @@ from pathlib import Path
 
 from rich.table import Table
 
-from movierec_tui.evaluation.runner import ADAPTIVE, EvaluationReport, MethodResult
+from movierec_tui.evaluation.onboarding_sim import ADAPTIVE
+from movierec_tui.evaluation.runner import BASELINES, EvaluationReport, MethodResult
+from movierec_tui.evaluation.split import PROTOCOLS
 from movierec_tui.onboarding import ADAPTIVE_POOL
 
-BASELINES = ("most popular", "demographic popular", "item-kNN", "EASE")
-COLUMNS = ("N", "method", "users", "Recall@10", "Recall@20", "NDCG@10", "cov@10", "RMSE", "R@20 vs best baseline")
+COLUMNS = (
+    "N", "method", "users", "Recall@10", "Recall@20", "NDCG@10", "cov@10", "pop%@10", "RMSE",
+    "R@20 vs best baseline",
+)  # fmt: skip
+DISLIKE_COLUMNS = (
+    "N", "method", "users", "neighbours in top 20, with the low ratings", "without them",
+    "difference (95% interval)", "Recall@20 with / without",
+)  # fmt: skip
 
 
-def _rows(results: list[MethodResult]) -> list[tuple[str, ...]]:
-    best = {}
+def interval_text(values: tuple[float, float, float], digits: int = 4) -> str:
+    mean, low, high = values
+    return f"{mean:+.{digits}f} ({low:+.{digits}f} .. {high:+.{digits}f})"
+
+
+def _versus(result: MethodResult, best: dict[tuple[str, int], MethodResult]) -> str:
+    reference = best.get((result.protocol, result.n_seed))
+    if result.method in BASELINES or reference is None or reference.recall_20 <= 0:
+        return ""
+    text = f"{(result.recall_20 / reference.recall_20 - 1) * 100:+.1f}%"
+    if result.versus_best is not None:
+        text += f" {interval_text(result.versus_best)} vs {reference.method}"
+    return text
+
+
+def _best_baselines(results: list[MethodResult]) -> dict[tuple[str, int], MethodResult]:
+    best: dict[tuple[str, int], MethodResult] = {}
     for r in results:
-        if r.method in BASELINES:
-            best[r.n_seed] = max(best.get(r.n_seed, 0.0), r.recall_20)
-    rows = []
-    for r in results:
-        versus = ""
-        if r.method not in BASELINES and best.get(r.n_seed):
-            versus = f"{(r.recall_20 / best[r.n_seed] - 1) * 100:+.1f}%"
-        rows.append((
+        key = (r.protocol, r.n_seed)
+        if r.method in BASELINES and (key not in best or r.recall_20 > best[key].recall_20):
+            best[key] = r
+    return best
+
+
+def _rows(results: list[MethodResult], protocol: str) -> list[tuple[str, ...]]:
+    best = _best_baselines(results)
+    return [
+        (
             str(r.n_seed), r.method, str(r.users), f"{r.recall_10:.4f}", f"{r.recall_20:.4f}", f"{r.ndcg_10:.4f}",
-            f"{r.coverage_10:.3f}", "" if r.rmse is None else f"{r.rmse:.4f}", versus,
-        ))
-    return rows
-
-
-def rich_table(report: EvaluationReport) -> Table:
-    table = Table(title=f"Cold-start evaluation on {report.evaluated_on} users")
-    for column in COLUMNS:
-        table.add_column(column, justify="left" if column == "method" else "right")
-    previous = None
-    for row in _rows(report.results):
-        if previous is not None and row[0] != previous:
-            table.add_section()
-        previous = row[0]
-        table.add_row(*row)
-    return table
-
-
-def markdown(report: EvaluationReport, command: str) -> str:
-    lines = [
-        f"Evaluated on {report.evaluated_on} users; split {report.users} (seed 42).",
-        f"Tuned on validation users: {report.tuned}. Seconds: {report.seconds}.",
-        f"Command: `{command}`",
-        "",
-        "| " + " | ".join(COLUMNS) + " |",
-        "|" + "---|" * len(COLUMNS),
+            f"{r.coverage_10:.3f}", f"{r.popularity_10:.1f}", "" if r.rmse is None else f"{r.rmse:.4f}",
+            _versus(r, best),
+        )
+        for r in sorted((r for r in results if r.protocol == protocol), key=lambda r: r.n_seed)
     ]
-    lines += ["| " + " | ".join(row) + " |" for row in _rows(report.results)]
-    lines += [
-        "",
-        "Onboarding: the app proposes movies in order; a simulated user answers with their real rating",
-        "when the movie is in the first half of their history, else skips, until N answers; the second",
-        "half is held out, the same for every strategy; the model ranks. The app's strategy asks, each",
-        f"time, the movie among the {ADAPTIVE_POOL} most rated that the model matches best with the answers so far.",
-        "",
-        "| N | proposals | users | Recall@10 | Recall@20 | NDCG@10 |",
-        "|---|---|---|---|---|---|",
-    ]
-    lines += [
-        f"| {r.n_seed} | {r.method} | {r.users} | {r.recall_10:.4f} | {r.recall_20:.4f} | {r.ndcg_10:.4f} |"
-        for r in report.onboarding
-    ]
-    if report.onboarding_gain:
-        heading = "The app's onboarding minus popularity order, Recall@20 (paired 95% bootstrap interval, users):"
-        lines += ["", heading]
-        lines += [f"- N = {n}: {gain_text(gain)}" for n, gain in report.onboarding_gain.items()]
-    return "\n".join(lines) + "\n"
 
 
-def gain_text(gain: tuple[float, float, float]) -> str:
-    mean, low, high = gain
-    return f"{mean:+.4f} ({low:+.4f} .. {high:+.4f})"
+def _dislike_rows(report: EvaluationReport, protocol: str) -> list[tuple[str, ...]]:
+    return [
+        (
+            str(d.n_seed), d.method, str(d.users), f"{d.share_with:.4f}", f"{d.share_without:.4f}",
+            interval_text(d.difference), f"{d.recall_with:.4f} / {d.recall_without:.4f}",
+        )
+        for d in sorted((d for d in report.dislikes if d.protocol == protocol), key=lambda d: (d.n_seed, d.method))
+    ]
+
+
+def _heading(report: EvaluationReport) -> str:
+    seeds = ", ".join(str(s["seed"]) for s in report.splits)
+    users = sum(s["users"][report.evaluated_on] for s in report.splits)
+    return f"{report.evaluated_on} users of {len(report.splits)} splits (seeds {seeds}; {users} users in all)"
+
+
+def rich_tables(report: EvaluationReport) -> list[Table]:
+    tables = []
+    for protocol in PROTOCOLS:
+        table = Table(title=f"Cold-start evaluation, {protocol} protocol, {_heading(report)}")
+        for column in COLUMNS:
+            table.add_column(column, justify="left" if column in ("method", "R@20 vs best baseline") else "right")
+        previous = None
+        for row in _rows(report.results, protocol):
+            if previous is not None and row[0] != previous:
+                table.add_section()
+            previous = row[0]
+            table.add_row(*row)
+        tables.append(table)
+    if report.dislikes:
+        table = Table(title="Dislikes: how much of the top 20 is like the movies rated 2 or lower")
+        for column in ("protocol", *DISLIKE_COLUMNS):
+            table.add_column(column, justify="left" if column in ("protocol", "method") else "right")
+        for protocol in PROTOCOLS:
+            for row in _dislike_rows(report, protocol):
+                table.add_row(protocol, *row)
+        tables.append(table)
+    return tables
 
 
 def onboarding_table(report: EvaluationReport) -> Table:
     table = Table(title="Onboarding: which movies to ask about first (Recall@20 of the answers' ranking)")
-    for column in ("N", "proposals", "users", "Recall@20", "app minus popularity (95% interval)"):
-        table.add_column(column, justify="left" if column == "proposals" else "right")
+    for column in ("protocol", "N", "proposals", "users", "Recall@20", "app minus popularity (95% interval)"):
+        table.add_column(column, justify="left" if column in ("proposals", "protocol") else "right")
+    gains = {(g.protocol, g.n_seed): g.gain for g in report.onboarding_gain}
     for r in report.onboarding:
-        gain = report.onboarding_gain.get(r.n_seed) if r.method == ADAPTIVE else None
-        table.add_row(str(r.n_seed), r.method, str(r.users), f"{r.recall_20:.4f}", gain_text(gain) if gain else "")
+        gain = gains.get((r.protocol, r.n_seed)) if r.method == ADAPTIVE else None
+        table.add_row(r.protocol, str(r.n_seed), r.method, str(r.users), f"{r.recall_20:.4f}",
+                      interval_text(gain) if gain else "")  # fmt: skip
     return table
+
+
+def markdown(report: EvaluationReport, command: str) -> str:
+    lines = [f"Evaluated on {_heading(report)}.", f"Command: `{command}`", ""]
+    for split in report.splits:
+        tuned = "; ".join(f"{name}: {value}" for name, value in split["tuned"].items())
+        lines.append(f"- split {split['seed']} ({split['users']}): tuned on validation users: {tuned}")
+    lines.append(f"- seconds: {report.seconds}")
+    for protocol in PROTOCOLS:
+        lines += ["", f"**{protocol}**", "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+        lines += ["| " + " | ".join(row) + " |" for row in _rows(report.results, protocol)]
+    if report.dislikes:
+        columns = ("protocol", *DISLIKE_COLUMNS)
+        lines += ["", "Dislikes (neighbours: the 10 movies most co-rated with each movie rated 2 or lower):", ""]
+        lines += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+        for protocol in PROTOCOLS:
+            lines += ["| " + " | ".join((protocol, *row)) + " |" for row in _dislike_rows(report, protocol)]
+    lines += [
+        "",
+        "Onboarding: the app proposes movies in order; a simulated user answers with their real rating",
+        "when the movie is in the answerable half of their history (time-ordered: the first half;",
+        "random-order: a random half), else skips, until N answers; the other half is held out, the same",
+        f"for every strategy. The app's strategy asks, each time, the movie among the {ADAPTIVE_POOL} most rated",
+        "that the model matches best with the answers so far.",
+        "",
+        "| protocol | N | proposals | users | Recall@10 | Recall@20 | NDCG@10 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r.protocol} | {r.n_seed} | {r.method} | {r.users} | {r.recall_10:.4f} | {r.recall_20:.4f} | "
+        f"{r.ndcg_10:.4f} |"
+        for r in report.onboarding
+    ]
+    if report.onboarding_gain:
+        lines += ["", "The app's onboarding minus popularity order, Recall@20 (paired 95% bootstrap interval, users):"]
+        lines += [f"- {g.protocol}, N = {g.n_seed}: {interval_text(g.gain)}" for g in report.onboarding_gain]
+    return "\n".join(lines) + "\n"
 
 
 def write_reports(report: EvaluationReport, directory: Path, command: str) -> tuple[Path, Path]:
