@@ -190,14 +190,21 @@ def test_setup_without_from_reuses_the_dataset_setup_was_given(isolated_env, syn
     assert "already done: cards, train, index" in result.output
 
 
-def test_evaluate_prints_the_table_and_writes_both_reports(isolated_env, synthetic, tmp_path) -> None:
+def test_evaluate_prints_both_protocols_and_writes_both_reports(isolated_env, synthetic, tmp_path) -> None:
     result = run(
-        "evaluate", "--from", str(synthetic.path), "--epochs", "2", "--no-tutorial", "--seeds", "0,5",
-        "--out", str(tmp_path),
+        "evaluate", "--from", str(synthetic.path), "--epochs", "2", "--splits", "1", "--seeds", "0,5",
+        "--config", '{"dislike_weight": 1.0}', "--out", str(tmp_path),
     )
     assert result.exit_code == 0, result.output
-    assert "Cold-start evaluation on test users" in result.output
+    assert "time-ordered protocol, test users of 1 splits" in result.output
+    assert "random-order protocol" in result.output and "Dislikes" in result.output
     assert (tmp_path / "evaluation.md").exists()
-    assert {r["n_seed"] for r in json.loads((tmp_path / "evaluation.json").read_text())["results"]} == {0, 5}
+    written = json.loads((tmp_path / "evaluation.json").read_text())
+    assert {(r["protocol"], r["n_seed"]) for r in written["results"]} == {
+        (p, n) for p in ("time-ordered", "random-order") for n in (0, 5)
+    }
+    assert written["train_config"]["dislike_weight"] == 1.0 and written["train_config"]["epochs"] == 2
     bad = runner.invoke(app, ["evaluate", "--from", str(synthetic.path), "--seeds", "five"])
     assert bad.exit_code == 2 and "expected numbers like 0,5,10,20" in bad.output
+    unknown = runner.invoke(app, ["evaluate", "--from", str(synthetic.path), "--config", '{"dislike": 1}'])
+    assert unknown.exit_code == 2 and "unknown field 'dislike'" in unknown.output

@@ -116,6 +116,7 @@ def markdown(report: EvaluationReport, command: str) -> str:
         tuned = "; ".join(f"{name}: {value}" for name, value in split["tuned"].items())
         lines.append(f"- split {split['seed']} ({split['users']}): tuned on validation users: {tuned}")
     lines.append(f"- seconds: {report.seconds}")
+    lines.append(f"- model: `{json.dumps(report.train_config, sort_keys=True)}`")
     for protocol in PROTOCOLS:
         lines += ["", f"**{protocol}**", "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
         lines += ["| " + " | ".join(row) + " |" for row in _rows(report.results, protocol)]

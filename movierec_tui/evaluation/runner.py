@@ -89,6 +89,7 @@ class EvaluationReport:
     splits: list[dict]  # per split: seed, users per part, tuned values
     seconds: dict[str, float] = field(default_factory=dict)
     evaluated_on: str = "test"
+    train_config: dict = field(default_factory=dict)  # the model's TrainConfig, to reproduce the run
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -316,7 +317,9 @@ def run_evaluation(
             name, protocol, n, len(share_with), float(share_with.mean()), float(share_without.mean()),
             (float(change.mean()), *paired_interval(change)), float(recall_with.mean()), float(recall_without.mean()),
         ))  # fmt: skip
-    return EvaluationReport(results, onboarding, gain_rows, dislikes, split_notes, seconds, evaluate_on)
+    return EvaluationReport(
+        results, onboarding, gain_rows, dislikes, split_notes, seconds, evaluate_on, config.to_dict()
+    )
 
 
 def simulate_onboarding(
