@@ -155,7 +155,7 @@ def test_console_script_end_to_end_and_malformed_data(tmp_path, synthetic, redis
     # Not a terminal: plain progress lines (a progress bar would only show up at the end).
     steps = [line.split(" ", 1)[1] for line in setup.stdout.splitlines() if line[:2].isdigit()]
     assert "Catalogue: MovieLens 1M, 160 movies, 1955-2009" in steps
-    for expected in ("parse: done (240 users, 160 movies,", "train: started (61 to do)", "train: 7/61", "index: done"):
+    for expected in ("parse: done (240 users, 160 movies,", "train: started (60 to do)", "train: 6/60", "index: done"):
         assert any(line.startswith(expected) for line in steps), (expected, setup.stdout)
     assert "\x1b[" not in setup.stdout  # no terminal control codes in a log file
     result = _cli(tmp_path / "home", "recommend", "--rate", "Toy Story=5", "-k", "5", "--json", redis_url=redis_url)

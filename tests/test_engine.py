@@ -9,7 +9,6 @@ from milvus_backends import BACKENDS
 
 from movierec_tui.data_loader.parse import load_dataset
 from movierec_tui.engine import KEPT_ON_DISK, Recommender, StoreUnavailable, UnreadableProfile
-from movierec_tui.model.followup import CANDIDATES
 from movierec_tui.profile import Profile
 from movierec_tui.stores.backends import Backends, open_backends
 from movierec_tui.stores.cards import CardStore
@@ -53,14 +52,17 @@ def test_filters_and_dismissals_are_respected(recommender, synthetic) -> None:
     assert years and all(1960 <= r.card.year <= 1969 for r in years)
 
 
+LONG_PAGE = 50
+
+
 def test_the_watchlist_and_seen_movies_are_left_out_inside_the_search(recommender, synthetic) -> None:
-    """Left out by Milvus, not after it: asked for as many cards as the engine fetches candidates,
-    a profile with listed movies still gets that many, none of them listed."""
+    """Left out by Milvus, not after it: asked for a long page, a profile with listed movies still
+    gets that many, none of them listed."""
     base = Profile(ratings={m: 5 for m in synthetic.movies_in(1)[:3]})
     top = [r.card.movie_id for r in recommender.recommend(base, k=10)]
     listed = Profile(ratings=base.ratings, watchlist=top[:3], seen=top[3:6])
-    ids = [r.card.movie_id for r in recommender.recommend(listed, k=CANDIDATES)]
-    assert len(ids) == CANDIDATES and not set(ids) & set(top[:6])
+    ids = [r.card.movie_id for r in recommender.recommend(listed, k=LONG_PAGE)]
+    assert len(ids) == LONG_PAGE and not set(ids) & set(top[:6])
     assert ids[:4] == top[6:10]  # the others keep their order
     like = [r.card.movie_id for r in recommender.more_like(top[6], listed, k=10)]
     assert len(like) == 10 and not set(like) & set(top[:6])
