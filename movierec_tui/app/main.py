@@ -7,8 +7,9 @@ worker threads. Its parts: conversation.py (the questions and what each message 
 the app carries out the effects it returns), refresh.py (new cards after every change, throttled;
 the outage banner, retries), profile_sync.py (saving, loading and listing profiles by name),
 quitting.py (asks before quitting with changes not in Redis; SIGTERM, SIGHUP), commands.py (the
-palette and the key help), startup.py (the catalogue; resuming), lists.py (w, s, W), layout.py
-(which panes show at which width, and the focus that follows them).
+palette and the key help), startup.py (the catalogue; resuming), lists.py (w, s, W), details.py
+("why?" and the details screen), layout.py (which panes show at which width, and the focus that
+follows them).
 
 Why the key handling looks the way it does: a focused ``Input`` consumes printable keys, so letter
 bindings (1-5, l, d, x, m, w, s, q, /) live on the cards and lists, where there is no typing, while
@@ -37,6 +38,7 @@ from textual.widgets import Footer, Header, Input, Static
 from movierec_tui.app import conversation as talk
 from movierec_tui.app.commands import key_sections, palette_commands
 from movierec_tui.app.conversation import GREETING, SEED_POOL, Conversation, Situation, entry_for
+from movierec_tui.app.details import details_of, explanation
 from movierec_tui.app.layout import Layout
 from movierec_tui.app.lists import LIST_ACTIONS, Lists
 from movierec_tui.app.profile_sync import ProfileSync
@@ -49,15 +51,13 @@ from movierec_tui.profile import Profile
 from movierec_tui.titles import TitleEntry
 from movierec_tui.widgets.cards import CardAction, CardList
 from movierec_tui.widgets.chat_pane import ChatInput, ChatLog, ChatPane, QuickReplies
-from movierec_tui.widgets.explain import explain
 from movierec_tui.widgets.profile_panel import ProfilePanel, RatingEdit
-from movierec_tui.widgets.screens import Details, DetailsScreen, HelpScreen, SearchScreen, found_row
+from movierec_tui.widgets.screens import DetailsScreen, HelpScreen, SearchScreen, found_row
 from movierec_tui.widgets.theme import DARK, LIGHT, THEMES, palette
 from movierec_tui.wording import Choice, clean, title_with_year
 
 log = logging.getLogger(__name__)
 
-SIMILAR = 8  # similar movies on the details screen
 MAX_UNDO = 50
 HELP_TIP = "this help (after text, ? is typed)"
 FIND_TIP = "find a title (/ when not typing)"
@@ -371,23 +371,10 @@ class MovieRecApp(App[None]):
     # -- why / details ------------------------------------------------------------------------------
 
     def explain(self, card: MovieCard) -> Text:
-        profile, results, engine = self.profile, self.refresher.results, self.recommender
-        return explain(card, profile, results, self.more_like,
-                       lambda movie_id: engine.score_of(profile, movie_id), engine.likeness)  # fmt: skip
+        return explanation(self, card)
 
     def open_details(self, card: MovieCard) -> None:
-        rec = next((r for r in self.refresher.results if r.card.movie_id == card.movie_id), None)
-        own = rec is not None and self.more_like is None  # in "more like", its score is the similarity
-        scored = None if own else self.recommender.score_of(self.profile, card.movie_id)
-        details = Details(
-            card=card,
-            your_rating=self.profile.ratings.get(card.movie_id),
-            score=rec.score if own else (scored.score if scored is not None else None),
-            predicted=rec.predicted_rating if rec is not None else None,
-            reason=rec.reason if rec is not None else None,
-            similar=self.recommender.similar_to(card.movie_id, SIMILAR),
-        )
-        self.push_screen(DetailsScreen(details, palette(self)))
+        self.push_screen(DetailsScreen(details_of(self, card), palette(self)))
 
     # -- actions ------------------------------------------------------------------------------------
 

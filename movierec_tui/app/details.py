@@ -1,0 +1,44 @@
+"""What "why?" and the details screen say about one card, from the engine's scores.
+
+Kept apart from app/main.py because both read the ranking's state (the current results, and whether
+the list is "more like X", where a card's score is its similarity to X rather than the person's
+match) and that bookkeeping is not the app shell's job.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from movierec_tui.engine import MovieCard
+from movierec_tui.widgets.explain import explain
+from movierec_tui.widgets.screens import Details
+
+if TYPE_CHECKING:
+    from movierec_tui.app.main import MovieRecApp
+
+SIMILAR = 8  # similar movies on the details screen
+
+
+def explanation(app: MovieRecApp, card: MovieCard) -> Text:
+    """The chat's answer to "why?" for `card`."""
+    profile, results, engine = app.profile, app.refresher.results, app.recommender
+    return explain(card, profile, results, app.more_like,
+                   lambda movie_id: engine.score_of(profile, movie_id), engine.likeness)  # fmt: skip
+
+
+def details_of(app: MovieRecApp, card: MovieCard) -> Details:
+    """The details screen's content for `card`: its score for this person (in "more like", the
+    person's match, not the similarity the list is ordered by), the rating guess and the nearest movies."""
+    rec = next((r for r in app.refresher.results if r.card.movie_id == card.movie_id), None)
+    own = rec is not None and app.more_like is None
+    scored = None if own else app.recommender.score_of(app.profile, card.movie_id)
+    return Details(
+        card=card,
+        your_rating=app.profile.ratings.get(card.movie_id),
+        score=rec.score if own else (scored.score if scored is not None else None),
+        predicted=rec.predicted_rating if rec is not None else None,
+        reason=rec.reason if rec is not None else None,
+        similar=app.recommender.similar_to(card.movie_id, SIMILAR),
+    )
