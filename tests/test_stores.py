@@ -46,16 +46,26 @@ def test_cards_carry_mean_count_and_histogram() -> None:
 
 
 def test_cards_round_trip_in_one_pipeline_and_stale_cards_go(redis_server) -> None:
-    store = CardStore(redis_server.client)
-    stale = MovieCard(99999, "Gone", 1990, ("Drama",), 3.0, 1, (0, 0, 1, 0, 0))
-    store.write_cards([stale])
-    cards = build_cards(tiny_dataset())
-    store.write_cards(cards)
-    back = store.get_cards([5, 1, 424242])
-    assert set(back) == {1, 5}, "unknown ids are left out, stale ones removed"
-    assert back[1] == next(c for c in cards if c.movie_id == 1)
-    assert store.get_cards([99999]) == {}
-    assert store.get_cards([]) == {}
+    """In a database of its own: writing cards replaces the catalogue, and the tests that run later
+    (the app's, the imports') read the synthetic catalogue from the session's database."""
+    from movierec_tui.stores.redis_server import _client
+
+    client = _client(redis_server.url.rsplit("/", 1)[0] + "/9")
+    client.flushdb()
+    try:
+        store = CardStore(client)
+        stale = MovieCard(99999, "Gone", 1990, ("Drama",), 3.0, 1, (0, 0, 1, 0, 0))
+        store.write_cards([stale])
+        cards = build_cards(tiny_dataset())
+        store.write_cards(cards)
+        back = store.get_cards([5, 1, 424242])
+        assert set(back) == {1, 5}, "unknown ids are left out, stale ones removed"
+        assert back[1] == next(c for c in cards if c.movie_id == 1)
+        assert store.get_cards([99999]) == {}
+        assert store.get_cards([]) == {}
+    finally:
+        client.flushdb()
+        client.close()
 
 
 def test_meta_and_profiles(redis_server) -> None:
