@@ -477,7 +477,7 @@ class Recommender:
     def _shown_rows(self, profile: Profile) -> np.ndarray:
         """Whether each movie of the table could be recommended to `profile` (what the search's
         filter lets through), judged from the cards read before; a movie without one counts."""
-        hidden = {*profile.ratings, *profile.dismissed}
+        hidden = profile.listed  # the search's exclusion: rated, dismissed, watchlist, seen
         return np.array([
             m not in hidden and ((card := self._card_cache.get(m)) is None or passes_filters(profile, card))
             for m in self.movies.movie_ids.tolist()

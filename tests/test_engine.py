@@ -176,12 +176,16 @@ def test_a_reason_names_the_liked_movie_closest_to_the_card_as_why_does(recommen
 
 
 def test_score_of_places_a_movie_where_the_ranking_puts_it(recommender, synthetic) -> None:
-    """`place` counts only what the profile can be shown (not rated, not dismissed, within its
-    filters): the listed movies are #1, #2, ... in order."""
+    """`place` counts only what the profile can be shown (not rated, dismissed, on the watchlist or
+    seen, within its filters): the listed movies are #1, #2, ... in order."""
     recommender.catalogue_cards()  # the cards the filters are judged on
     rated = synthetic.movies_in(0)[:3]
     profile = Profile(ratings={m: 5 for m in rated}, dismissed=[synthetic.movies_in(0)[3]], genres_out=["Comedy"])
+    # The two best picks go on the lists: they leave the ranking, so they must not count in `place`.
+    best = [r.card.movie_id for r in recommender.recommend(profile, k=2)]
+    profile.watchlist, profile.seen = [best[0]], [best[1]]
     listed = recommender.recommend(profile, k=8)
+    assert not {r.card.movie_id for r in listed} & set(best)
     assert [recommender.score_of(profile, r.card.movie_id).place for r in listed] == list(range(1, 9))
     unlisted = next(m for m in synthetic.movies_in(3) if m not in {r.card.movie_id for r in listed})
     assert recommender.score_of(profile, unlisted).place > 8
