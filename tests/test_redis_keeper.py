@@ -168,3 +168,21 @@ def test_a_server_left_by_a_killed_keeper_is_adopted_and_stopped_by_the_next(tmp
     finally:
         connection.close()
     wait_until(lambda: valkey_pids(data_dir) == [])
+
+
+def test_the_keepers_checks_share_one_connection(tmp_path: Path) -> None:
+    """The keeper checks its server every WATCH_INTERVAL for the life of the app: each check must not
+    open a connection of its own (a new client and connection cost ~10 ms of CPU, per session)."""
+    from movierec_tui.stores.redis_server import WATCH_INTERVAL
+
+    connection = start_embedded(tmp_path / "redis")
+    try:
+        def connections() -> int:
+            return int(connection.client.info("stats")["total_connections_received"])
+
+        time.sleep(WATCH_INTERVAL * 2)  # the watcher's first check has connected
+        before = connections()
+        time.sleep(WATCH_INTERVAL * 8)  # about eight checks
+        assert connections() - before <= 1
+    finally:
+        connection.close()

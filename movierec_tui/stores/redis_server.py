@@ -78,20 +78,30 @@ def connect(url: str) -> RedisConnection:
     return RedisConnection(client, url, embedded=False)
 
 
-def server_pid_if_ours(port: int, data_dir: Path) -> int | None:
+def _probe_client(port: int) -> redis.Redis:
+    # One try: a down server is news. Building a client costs ~10 ms of CPU (redis-py reads its
+    # package metadata each time), so the keeper builds one and reuses it.
+    return redis.Redis(host="127.0.0.1", port=port, socket_timeout=1, socket_connect_timeout=0.5,
+                       decode_responses=True, retry=Retry(NoBackoff(), 0))  # fmt: skip
+
+
+def server_pid_if_ours(port: int, data_dir: Path, probe: redis.Redis | None = None) -> int | None:
     """The pid of the server on `port` if it keeps its files in `data_dir` (asked of the server itself,
-    so a reused port or pid, or a copied home's record, is never mistaken for ours); else None."""
-    probe = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1, socket_connect_timeout=0.5,
-                        decode_responses=True, retry=Retry(NoBackoff(), 0))  # one try: a down server is news
+    so a reused port or pid, or a copied home's record, is never mistaken for ours); else None.
+    `probe`, a client for that port kept by the caller, saves building one per call."""
+    client = probe if probe is not None else _probe_client(port)
     try:
-        served_dir = probe.config_get("dir").get("dir", "")
+        served_dir = client.config_get("dir").get("dir", "")
         if not served_dir or Path(served_dir).resolve() != data_dir.resolve():
             return None
-        return int(probe.info("server").get("process_id", 0)) or None
+        return int(client.info("server").get("process_id", 0)) or None
     except (redis.RedisError, OSError, ValueError):
+        if probe is not None:
+            probe.connection_pool.disconnect()  # the next check connects afresh (a restarted server)
         return None
     finally:
-        probe.close()
+        if probe is None:
+            client.close()
 
 
 def _read_record(data_dir: Path) -> dict[str, int]:
@@ -122,6 +132,7 @@ class EmbeddedValkey:
         self._closing = threading.Event()
         self._watcher: threading.Thread | None = None
         self._guard = threading.Lock()  # the watcher and close() never start and stop at once
+        self._probe: redis.Redis | None = None  # the watcher's client for its checks, one connection
 
     @property
     def url(self) -> str:
@@ -217,9 +228,19 @@ class EmbeddedValkey:
                     return
                 if not self._try_to_keep():
                     continue  # the keeper is alive: it restarts the server if need be
-                if server_pid_if_ours(self.port, self.data_dir) is not None:
+                if server_pid_if_ours(self.port, self.data_dir, self._watch_probe()) is not None:
                     continue
                 self._restart()
+
+    def _watch_probe(self) -> redis.Redis:
+        """The watcher's checks share one client and its connection: a check every WATCH_INTERVAL
+        then costs two round trips, not a new client and connection (~10 ms of CPU each)."""
+        port = self._probe.connection_pool.connection_kwargs.get("port") if self._probe is not None else None
+        if self._probe is None or port != self.port:
+            if self._probe is not None:
+                self._probe.close()
+            self._probe = _probe_client(self.port)
+        return self._probe
 
     def _restart(self) -> None:
         log.warning("embedded Redis at %s does not answer; restarting it", self.url)
@@ -252,6 +273,9 @@ class EmbeddedValkey:
         if self._watcher is not None and self._watcher is not threading.current_thread():
             self._watcher.join(timeout=WATCH_INTERVAL + START_TIMEOUT)
         with self._guard:
+            if self._probe is not None:
+                self._probe.close()
+                self._probe = None
             if self.keeper:
                 self._stop_server()
                 (self.data_dir / RECORD).unlink(missing_ok=True)
