@@ -85,13 +85,15 @@ CATALOGUE: list[tuple[str, int, int]] = [
     ("Mary Poppins", 1964, 900), ("Grease", 1978, 900), ("Dirty Dancing", 1987, 700),
     ("When Harry Met Sally...", 1989, 1500), ("Pretty Woman", 1990, 900), ("Notting Hill", 1999, 800),
     ("Love and Death", 1975, 300), ("Bonnie and Clyde", 1967, 700), ("Thelma & Louise", 1991, 900),
+    ("Face/Off", 1997, 1300), ("Someone to Watch Over Me", 1987, 90), ("Watcher, The", 2000, 60),
+    ("I Saw What You Did", 1965, 20),
 ]  # fmt: skip
 ENTRIES = [TitleEntry(i + 1, title, year, popularity) for i, (title, year, popularity) in enumerate(CATALOGUE)]
 TITLES = TitleIndex(ENTRIES)
 
 ACTIONS = (chat.Rate, chat.Mention, chat.Forget, chat.Dismiss, chat.MoreLike, chat.Why, chat.ExcludeGenre,
            chat.OnlyGenre, chat.AllowGenre, chat.YearRange, chat.SetAge, chat.SetGender, chat.SetOccupation,
-           chat.ClearFilters, chat.Reset)  # fmt: skip
+           chat.ClearFilters, chat.Reset, chat.PutOnList, chat.TakeOffList, chat.ImportFile)  # fmt: skip
 WORDS: dict[str, Intent | type] = {
     "clear": chat.ClearFilters(), "reset": chat.Reset(), "help": chat.Help(), "undo": chat.Undo(),
     "back": chat.Back(), "skip": chat.Skip(), "yes": chat.Answer(True), "no": chat.Answer(False),
@@ -102,7 +104,9 @@ GENDERS = {"f": "F", "female": "F", "m": "M", "male": "M"}
 
 def movie(name: str) -> TitleEntry:
     """ "Alien/1979" -> the entry; the year may be left out when the title is unique."""
-    title, _, year = name.partition("/")
+    title, slash, year = name.rpartition("/")
+    if not slash or not year.isdigit():  # "Face/Off": a slash in the title, no year
+        title, year = name, ""
     found = [e for e in ENTRIES if e.title == title and (not year or e.year == int(year))]
     if len(found) != 1:
         raise ValueError(f"the corpus names {name!r}, which is {len(found)} movies of the catalogue")
@@ -130,6 +134,16 @@ def expected_intent(spec: str) -> tuple[Intent | type, bool]:
     arg = arg.strip()
     if verb in WORDS:
         return WORDS[verb], guess
+    list_kinds = {"watch": (chat.PutOnList, "watchlist"), "unwatch": (chat.TakeOffList, "watchlist"),
+                  "seen": (chat.PutOnList, "seen"), "unseen": (chat.TakeOffList, "seen")}  # fmt: skip
+    if verb in list_kinds:
+        kind, name = list_kinds[verb]
+        return kind(None if arg == "this" else movie(arg), name), guess
+    if verb in ("lists", "openlists"):
+        named = {"": None, "watchlist": "watchlist", "seen": "seen"}[arg]
+        return chat.ShowLists(named, open=verb == "openlists"), guess  # type: ignore[arg-type]
+    if verb == "import":
+        return chat.ImportFile(arg), guess
     title_kinds = {"rate": chat.Rate, "mention": chat.Mention, "forget": chat.Forget, "dismiss": chat.Dismiss,
                    "more": chat.MoreLike, "why": chat.Why}  # fmt: skip
     genre_kinds = {"out": chat.ExcludeGenre, "only": chat.OnlyGenre, "allow": chat.AllowGenre}

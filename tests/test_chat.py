@@ -19,18 +19,22 @@ from movierec_tui.chat import (
     Expecting,
     Forget,
     Help,
+    ImportFile,
     Intent,
     Load,
     Mention,
     MoreLike,
     OnlyGenre,
+    PutOnList,
     Rate,
     Reset,
     Save,
     SetAge,
     SetGender,
     SetOccupation,
+    ShowLists,
     Skip,
+    TakeOffList,
     Undo,
     Unknown,
     Why,
@@ -38,6 +42,7 @@ from movierec_tui.chat import (
     apply_intent,
     describe_change,
     parse,
+    unchanged_message,
 )
 from movierec_tui.profile import Profile
 from movierec_tui.titles import TitleEntry, TitleIndex
@@ -161,7 +166,7 @@ def one(text: str, expecting: Expecting | None = None):
         ("load alice", Load("alice")),
         ("profiles", Load(None)),
         ("Heat", Mention(HEAT)),
-        ("I've seen heat", Mention(HEAT)),
+        ("I've seen heat", PutOnList(HEAT, "seen")),
         ("Toy Story 2", Mention(movie("Toy Story 2", 1999))),  # a movie, not Toy Story rated 2
         ("Godfather 2", Mention(movie("Godfather: Part II, The", 1974))),
         ("Rocky 3", Mention(movie("Rocky III", 1982))),
@@ -420,7 +425,7 @@ def test_found_by_the_corpus_written_blind() -> None:
     assert parse("loved Heat but hated Titanic", TITLES) == [Rate(HEAT, 5), Rate(TITANIC, 1)]
     assert parse("no horror and no war", TITLES) == [ExcludeGenre(("Horror",)), ExcludeGenre(("War",))]
     assert one("I think Heat deserves a 4") == Rate(HEAT, 4)
-    assert one("i watched alien yesterday") == Mention(ALIEN)
+    assert one("i watched alien yesterday") == PutOnList(ALIEN, "seen")
     assert one("only 90s movies") == YearRange(1990, 1999)
     assert one("loved teh matrix").sureness == "confident"
     assert one("why isn't brazil recommended?") == Why(movie("Brazil", 1985))
@@ -433,3 +438,78 @@ def test_found_by_the_corpus_written_blind() -> None:
     assert parse("loved both alien and heat", TITLES) == [Rate(ALIEN, 5), Rate(HEAT, 5)]
     assert parse("no musicals no westerns", TITLES) == [ExcludeGenre(("Musical",)), ExcludeGenre(("Western",))]
     assert one("what's similar to heat?") == MoreLike(HEAT)
+
+
+# -- the watchlist and the seen list, a dropped file (issue 17) -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("add Heat to my watchlist", PutOnList(HEAT, "watchlist")),
+        ("watch later Heat", PutOnList(HEAT, "watchlist")),
+        ("put Heat on my list", PutOnList(HEAT, "watchlist")),
+        ("add this to my watchlist", PutOnList(None, "watchlist")),
+        ("seen Alien", PutOnList(ALIEN, "seen")),
+        ("I've seen Alien", PutOnList(ALIEN, "seen")),
+        ("remove Heat from my watchlist", TakeOffList(HEAT, "watchlist")),
+        ("unsee Alien", TakeOffList(ALIEN, "seen")),
+        ("not seen Alien", TakeOffList(ALIEN, "seen")),
+        ("watchlist", ShowLists("watchlist")),
+        ("my watchlist", ShowLists("watchlist")),
+        ("show watchlist", ShowLists("watchlist")),
+        ("what have I seen?", ShowLists("seen")),
+        ("open my lists", ShowLists(None, open=True)),
+        ("seen Heat 4", Rate(HEAT, 4)),  # seen it, and how it was
+        ("seen Toy Story 2", PutOnList(movie("Toy Story 2", 1999), "seen")),
+        ("remove Heat", Forget(HEAT)),  # no list named: the rating, as before
+        ("/home/ana/My\\ Films/ratings.csv", ImportFile("/home/ana/My Films/ratings.csv")),
+        ("'/home/ana/My Films/ratings.csv'", ImportFile("/home/ana/My Films/ratings.csv")),
+        ("file:///home/ana/My%20Films/ratings.csv", ImportFile("/home/ana/My Films/ratings.csv")),
+        ("~/Downloads/ratings.csv", ImportFile("~/Downloads/ratings.csv")),
+        ("/help", Help()),
+    ],
+)
+def test_list_words_and_dropped_paths(text: str, expected: object) -> None:
+    assert one(text) == expected
+
+
+@pytest.mark.parametrize("text", ["9/10", "1/2 star", "4/5", "Heat 1/2"])
+def test_a_rating_with_a_slash_is_no_path_and_no_age(text: str) -> None:
+    """ "9/10" once set the age to 9 and then to 10; none of these is a file either."""
+    (intent,) = parse(text, TITLES)
+    assert isinstance(intent, Unknown)
+
+
+def test_an_unsure_title_on_a_list_is_asked_about_or_offered_never_done() -> None:
+    (guess,) = parse("add alein to my watchlist", TITLES)
+    assert guess == PutOnList(ALIEN, "watchlist") and guess.sureness == "guess"
+    (which,) = parse("add Hamlet to my watchlist", TITLES)
+    assert isinstance(which, Unknown) and which.choose
+    assert which.suggestions[:2] == ("add Hamlet (1990) to my watchlist", "add Hamlet (1996) to my watchlist")
+    (picked,) = parse("1996", TITLES, Expecting("which", choices=which.suggestions))
+    assert picked == PutOnList(movie("Hamlet", 1996), "watchlist")
+
+
+def test_list_edits_say_what_changed_and_keep_the_lists_apart() -> None:
+    on = apply_intent(Profile(seen=[HEAT.movie_id]), PutOnList(HEAT, "watchlist"))
+    assert on is not None and on.changed and (on.profile.watchlist, on.profile.seen) == ([HEAT.movie_id], [])
+    assert on.echo == "Put Heat (1995) on your watchlist (and off the seen list) — undo with ctrl+z"
+    again = apply_intent(on.profile, PutOnList(HEAT, "watchlist"))
+    assert again is not None and not again.changed
+    assert unchanged_message(PutOnList(HEAT, "watchlist"), again) == "Heat (1995) is on your watchlist already."
+    off = apply_intent(on.profile, TakeOffList(HEAT, "watchlist"))
+    assert off is not None and off.profile.watchlist == []
+    assert off.echo.startswith("Took Heat (1995) off your watchlist")
+    rated = Profile(ratings={ALIEN.movie_id: 4.5})
+    seen = apply_intent(rated, PutOnList(ALIEN, "seen"))
+    assert seen is not None and not seen.changed
+    assert unchanged_message(PutOnList(ALIEN, "seen"), seen) == "You rated Alien (1979) 4.5★, so it counts as seen."
+    unseen = apply_intent(Profile(), TakeOffList(ALIEN, "seen"))
+    assert unseen is not None and not unseen.changed
+    assert unchanged_message(TakeOffList(ALIEN, "seen"), unseen) == "Alien (1979) was not on your seen list."
+    names = {e.movie_id: e for e in TITLES.entries()}
+    assert describe_change(Profile(), on.profile, names) == "Heat (1995) on the watchlist"
+    marked = apply_intent(Profile(), PutOnList(ALIEN, "seen"))
+    assert marked is not None and marked.echo == "Marked Alien (1979) as seen — undo with ctrl+z"
+    assert describe_change(Profile(), marked.profile, names) == "Alien (1979) seen"

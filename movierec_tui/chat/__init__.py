@@ -23,11 +23,13 @@ novel or a terminal escape sequence is just an odd sentence.
 Rules are tried from the most specific to the least: answers to the question just asked ("34",
 "loved it"), commands ("help", "reset"), questions ("why X?"), "more like X", "forget X", ratings
 ("loved X", "X 4", "4 stars for X"), filters ("no horror", "only comedies", "from the 80s"),
-demographics ("I'm 34", "female programmer"), and last a bare title. A rule whose title does not
-resolve does not win: later rules get their chance, and only if none matches is the most useful
-title error reported (with the closest titles as suggestions). A message made of several parts
-separated by commas or semicolons ("Alien 5, Heat 4") is understood part by part when it is not
-understood as a whole.
+demographics ("I'm 34", "female programmer"), and last a bare title. The watchlist and the seen list
+(`lists`: "add Heat to my watchlist", "seen Alien") are tried right after the answers; a message that
+is only the path of a file (`paths`: a file dropped on the terminal) is an import, before any rule.
+A rule whose title does not resolve does not win: later rules get their chance, and only if none
+matches is the most useful title error reported (with the closest titles as suggestions). A message
+made of several parts separated by commas or semicolons ("Alien 5, Heat 4") is understood part by
+part when it is not understood as a whole.
 """
 
 from movierec_tui.chat.edits import Edit, apply_intent, describe_change, describe_intent, unchanged_message
@@ -41,19 +43,23 @@ from movierec_tui.chat.intents import (
     Expecting,
     Forget,
     Help,
+    ImportFile,
     Intent,
     Load,
     Mention,
     MoreLike,
     OnlyGenre,
+    PutOnList,
     Rate,
     Reset,
     Save,
     SetAge,
     SetGender,
     SetOccupation,
+    ShowLists,
     Skip,
     Sure,
+    TakeOffList,
     Undo,
     Unknown,
     Why,
@@ -76,19 +82,23 @@ __all__ = [
     "Expecting",
     "Forget",
     "Help",
+    "ImportFile",
     "Intent",
     "Load",
     "Mention",
     "MoreLike",
     "OnlyGenre",
+    "PutOnList",
     "Rate",
     "Reset",
     "Save",
     "SetAge",
     "SetGender",
     "SetOccupation",
+    "ShowLists",
     "Skip",
     "Sure",
+    "TakeOffList",
     "Undo",
     "Unknown",
     "Why",

@@ -16,18 +16,22 @@ from movierec_tui.chat.intents import (
     Forget,
     Intent,
     OnlyGenre,
+    PutOnList,
     Rate,
     Reset,
     SetAge,
     SetGender,
     SetOccupation,
+    TakeOffList,
     YearRange,
 )
 from movierec_tui.chat.numbers import rating_words
-from movierec_tui.profile import Profile
+from movierec_tui.profile import ListName, Profile
+from movierec_tui.titles import TitleEntry
 from movierec_tui.wording import GENDER_LABELS, Titled, describe_years, join_words, stars, title_with_year
 
 UNDO_HINT = "undo with ctrl+z"
+_LIST_NAMES: dict[ListName, str] = {"watchlist": "watchlist", "seen": "seen list"}
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,8 @@ def apply_intent(profile: Profile, intent: Intent) -> Edit | None:
                 new.dismissed.remove(movie.movie_id)
             done = f"Forgot your rating of {title_with_year(movie)}" if removed else ""
             return Edit(new, f"forgot {title_with_year(movie)}", removed or undismissed, done)
+        case PutOnList(movie=TitleEntry() as movie, name=name) | TakeOffList(movie=TitleEntry() as movie, name=name):
+            return _listed(profile, movie, name, on=isinstance(intent, PutOnList))
         case Dismiss(movie=movie):
             if movie.movie_id not in new.dismissed:
                 new.dismissed.append(movie.movie_id)
@@ -108,9 +114,31 @@ def apply_intent(profile: Profile, intent: Intent) -> Edit | None:
     return None
 
 
+def _listed(profile: Profile, movie: TitleEntry, name: ListName, on: bool) -> Edit:
+    """`movie` put on the list `name` (on) or taken off it: the watchlist and the seen list exclude
+    each other (Profile.toggled), and a rated movie counts as seen already."""
+    title = title_with_year(movie)
+    there = movie.movie_id in getattr(profile, name)
+    new = profile.toggled(name, movie.movie_id) if there != on else profile
+    if name == "watchlist":
+        also = " (and off the seen list)" if on and movie.movie_id in profile.seen else ""
+        done = f"Put {title} on your watchlist{also}" if on else f"Took {title} off your watchlist"
+        return Edit(new, f"{title} {'on' if on else 'off'} the watchlist", new != profile, done)
+    also = " (and off the watchlist)" if on and movie.movie_id in profile.watchlist else ""
+    done = f"Marked {title} as seen{also}" if on else f"{title} is no longer marked as seen"
+    return Edit(new, f"{title} {'seen' if on else 'not seen after all'}", new != profile, done)
+
+
 def unchanged_message(intent: Intent, edit: Edit) -> str:
     """What to say when an intent leaves the profile as it was."""
     match intent:
+        case PutOnList(movie=TitleEntry() as movie, name="seen") if movie.movie_id in edit.profile.ratings:
+            rated = rating_words(edit.profile.ratings[movie.movie_id])
+            return f"You rated {title_with_year(movie)} {rated}, so it counts as seen."
+        case PutOnList(movie=TitleEntry() as movie, name=name):
+            return f"{title_with_year(movie)} is on your {_LIST_NAMES[name]} already."
+        case TakeOffList(movie=TitleEntry() as movie, name=name):
+            return f"{title_with_year(movie)} was not on your {_LIST_NAMES[name]}."
         case Rate(movie=movie, rating=rating):
             return f"You already rated {title_with_year(movie)} {stars(rating)}."
         case Forget(movie=movie):
@@ -143,6 +171,11 @@ def describe_change(before: Profile, after: Profile, movies: Mapping[int, Titled
     parts += [f"the rating of {name(m)}" for m in before.ratings if m not in after.ratings]
     parts += [f"{name(m)} dismissed" for m in after.dismissed if m not in before.dismissed]
     parts += [f"{name(m)} back" for m in before.dismissed if m not in after.dismissed]
+    rated = {m for m in {*before.ratings, *after.ratings} if before.ratings.get(m) != after.ratings.get(m)}
+    for listed, on, off in (("watchlist", "on the watchlist", "off the watchlist"), ("seen", "seen", "not seen")):
+        was, now = getattr(before, listed), getattr(after, listed)
+        parts += [f"{name(m)} {on}" for m in now if m not in was and m not in rated]
+        parts += [f"{name(m)} {off}" for m in was if m not in now and m not in rated]
     for field, label in (("age", "age"), ("gender", "gender"), ("occupation", "occupation")):
         if getattr(before, field) != getattr(after, field):
             parts.append(f"the {label}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from movierec_tui.profile import ListName
 from movierec_tui.titles import Sureness, TitleEntry
 
 
@@ -50,6 +51,38 @@ class Mention(Sure):
     """Just a title ("Heat", "I've seen Heat"): the app asks how they liked it."""
 
     movie: TitleEntry
+
+
+@dataclass(frozen=True)
+class PutOnList(Sure):
+    """ "add Heat to my watchlist", "seen Alien": the movie goes on the watchlist or the seen list."""
+
+    movie: TitleEntry | None  # None: the focused card ("add this to my watchlist")
+    name: ListName
+
+
+@dataclass(frozen=True)
+class TakeOffList(Sure):
+    """ "remove Heat from my watchlist", "unsee Alien"."""
+
+    movie: TitleEntry | None  # None: the focused card
+    name: ListName
+
+
+@dataclass(frozen=True)
+class ShowLists(Sure):
+    """ "my watchlist", "what have I seen": the list in the chat; "open my lists": the lists screen."""
+
+    name: ListName | None  # None: both lists
+    open: bool = False
+
+
+@dataclass(frozen=True)
+class ImportFile(Sure):
+    """A message that is only the path of a file (a file dropped on the terminal): the app reads and
+    matches it, says what it found and imports only on a yes."""
+
+    path: str  # as the person meant it: unquoted, unescaped, a file:// URL made a path; ~ not expanded
 
 
 @dataclass(frozen=True)
@@ -151,9 +184,9 @@ class Unknown(Sure):
 
 
 Intent = (
-    SetAge | SetGender | SetOccupation | Rate | Mention | ExcludeGenre | OnlyGenre | AllowGenre | YearRange
-    | MoreLike | Why | Forget | Dismiss | ClearFilters | Reset | Help | Skip | Back | Undo | Save | Load | Answer
-    | Unknown
+    SetAge | SetGender | SetOccupation | Rate | Mention | PutOnList | TakeOffList | ShowLists | ImportFile
+    | ExcludeGenre | OnlyGenre | AllowGenre | YearRange | MoreLike | Why | Forget | Dismiss | ClearFilters | Reset
+    | Help | Skip | Back | Undo | Save | Load | Answer | Unknown
 )  # fmt: skip
 
 

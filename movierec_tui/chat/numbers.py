@@ -41,6 +41,19 @@ def read_number(text: str) -> float | None:
     return None
 
 
+def fraction_rating(text: str) -> float | None:
+    """A rating written as a fraction, alone: "9/10" (4.5), "4/5", "4.5 / 5 stars", "1/2 star" (half a
+    star); None for anything else. Without it "9/10" read as two ages, 9 and then 10."""
+    key = " ".join(text.strip().lower().replace(",", ".").split())
+    if re.fullmatch(r"1\s?/\s?2(?:\s?(?:a\s)?stars?)?", key):
+        return 0.5
+    match = re.fullmatch(r"(\d{1,2}(?:\.\d)?)\s?/\s?(5|10)(?:\s?stars?)?", key)
+    if match is None:
+        return None
+    value = float(match.group(1))
+    return out_of_ten(value) if match.group(2) == "10" else value
+
+
 def valid_rating(value: float) -> bool:
     """Half stars from 0.5 to 5."""
     return MIN_RATING <= value <= MAX_RATING and float(value * 2).is_integer()

@@ -39,7 +39,9 @@ from movierec_tui.chat.intents import (
     Why,
     YearRange,
 )
-from movierec_tui.chat.numbers import out_of_ten, read_number, valid_age, valid_rating
+from movierec_tui.chat.lists import list_request
+from movierec_tui.chat.numbers import fraction_rating, out_of_ten, read_number, valid_age, valid_rating
+from movierec_tui.chat.paths import import_request
 from movierec_tui.chat.phrases import (
     ADJECTIVES,
     AGE_LABELS,
@@ -95,6 +97,8 @@ def parse(text: object, titles: TitleIndex, expecting: Expecting | None = None) 
     cleaned = clean(text)
     if not cleaned:
         return [Unknown("", "Type a message, for example:", EXAMPLES[:4])]
+    if (dropped := import_request(cleaned)) is not None:  # a file dropped on the terminal: its path
+        return dropped
     parser = _Parser(titles, expecting)
     whole = parser.parse_chunk(cleaned)
     if whole is not None:
@@ -158,6 +162,7 @@ class _Parser:
             return None
         rules: tuple[Rule, ...] = (
             self._contextual,
+            lambda body: list_request(body, self.resolve, self.titles, self._rating),  # before "forget", "save"
             self._command,
             self._numbers,
             self._why,
@@ -330,7 +335,7 @@ class _Parser:
         years_old = re.fullmatch(r"(?P<n>.+?)\s*(?:yo|y/o|y\.o\.|years?(?:\s+old)?|yrs?(?:\s+old)?)", body)
         if years_old:
             body = years_old.group("n")
-        value = read_number(body)
+        value = read_number(body) if (mark := fraction_rating(body)) is None else mark  # "9/10": no ages
         if value is None:
             return None
         if explicit or years_old:

@@ -1,0 +1,70 @@
+"""The chat's words for the watchlist and the seen list: "add Heat to my watchlist", "watch later
+Heat", "seen Alien", "remove Heat from my watchlist", "unsee Alien", "my watchlist".
+
+One rule of the parser (tried early: "remove Heat from my watchlist" is no "forget", "save Heat for
+later" no saved profile). Titles are resolved by the parser's own `resolve`, so they are as forgiving
+and as careful as in a rating: a loose match is a guess (asked about first), an ambiguous one fails
+here and becomes "Which one?" with the readings as chips. A message that is a title as a whole
+("Someone to Watch Over Me", "I Saw What You Did") is left to the title rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from movierec_tui.chat.filters import genres_of
+from movierec_tui.chat.filters import key as _key
+from movierec_tui.chat.intents import Intent, Mention, PutOnList, ShowLists, TakeOffList
+from movierec_tui.chat.phrases import SEEN_ADD, SEEN_REMOVE, SHOW_LISTS, THIS_WORDS, WATCHLIST_ADD, WATCHLIST_REMOVE
+from movierec_tui.profile import ListName
+from movierec_tui.titles import AmbiguousTitle, TitleIndex, TitleMatch, TitleNotFound
+
+Rule = Callable[[str], "list[Intent] | None"]
+Resolve = Callable[[str, Callable[[str], str]], "TitleMatch | None"]
+_RULES: tuple[tuple[tuple[re.Pattern[str], ...], type[PutOnList] | type[TakeOffList], ListName], ...] = (
+    (WATCHLIST_REMOVE, TakeOffList, "watchlist"),
+    (SEEN_REMOVE, TakeOffList, "seen"),
+    (WATCHLIST_ADD, PutOnList, "watchlist"),
+    (SEEN_ADD, PutOnList, "seen"),
+)
+
+
+def list_request(text: str, resolve: Resolve, titles: TitleIndex, rating: Rule) -> list[Intent] | None:
+    """The list request in `text`, or None. `resolve(title, rebuild)` is the parser's title lookup
+    (None after noting why not); `rating` its rating rule, for "seen Heat 4" (seen it, and 4 stars)."""
+    shown = SHOW_LISTS.fullmatch(text)
+    if shown:
+        name: ListName | None = "watchlist" if shown.group("watchlist") or shown.group("watchlist2") else None
+        name = "seen" if shown.group("seen") or shown.group("seen2") else name
+        return [ShowLists(name, open=bool(shown.group("open")))]
+    if _names_a_movie(text, titles):
+        return None
+    for patterns, kind, list_name in _RULES:
+        for pattern in patterns:
+            match = pattern.fullmatch(text)
+            if not match:
+                continue
+            title = match.group("title")
+            if _key(title) in THIS_WORDS:
+                # "add this to my watchlist": the focused card; "seen it", "not seen it" answer a question
+                return [kind(None, list_name)] if list_name == "watchlist" and _key(title) else None
+            if genres_of(title) is not None:
+                return None  # "I want to see comedies": a filter, not a movie
+            if list_name == "seen" and kind is PutOnList and re.search(r"\d$", title):
+                rated = rating(title)  # "seen Heat 4", "watched Heat 9/10": a rating says it was seen
+                if rated and not isinstance(rated[0], Mention):  # "seen Toy Story 2" names a movie
+                    return rated
+            start, end = match.start("title"), match.end("title")
+            found = resolve(title, lambda other, s=start, e=end: text[:s] + other + text[e:])
+            if found is not None and (found.sureness == "exact" or not re.search(r"\d$", title)):
+                return [kind(found.movie, list_name, sureness=found.sureness)]
+            # "seen Alien 5": a number not in the title is more likely a rating; the rating rules decide
+    return None
+
+
+def _names_a_movie(text: str, titles: TitleIndex) -> bool:
+    try:
+        return titles.match(text).sureness == "exact"
+    except (TitleNotFound, AmbiguousTitle):
+        return False
