@@ -301,3 +301,59 @@ def test_which_one_is_answered_with_a_year() -> None:
     assert session.kind == "which"
     session.say("1996")
     assert session.profile.ratings == {5: 5.0} and session.kind is None
+
+
+# -- the watchlist and the seen list, a dropped file (issue 17) -------------------------------------
+
+
+def test_list_words_change_the_lists_say_so_and_a_guess_waits_for_a_yes() -> None:
+    session = Session()
+    session.start()
+    session.say("back")
+    (edit,) = changes(session.say("add Heat to my watchlist"))
+    assert session.profile.watchlist == [2] and edit.echo == "Put Heat (1995) on your watchlist — undo with ctrl+z"
+    assert session.say("put heat on my list") and session.said() == ["Heat (1995) is on your watchlist already."]
+    (edit,) = changes(session.say("seen Alien"))
+    assert session.profile.seen == [1] and edit.echo == "Marked Alien (1979) as seen — undo with ctrl+z"
+    assert session.kind == "movie" and "How did you like it?" in session.said()[-1]  # a rating may follow
+    session.say("4")
+    assert session.profile.ratings == {1: 4.0} and session.profile.seen == []  # rated: seen, with a rating
+    assert session.say("seen Alien") and session.said() == ["You rated Alien (1979) 4★, so it counts as seen."]
+    (edit,) = changes(session.say("remove Heat from my watchlist"))
+    assert session.profile.watchlist == [] and edit.echo.startswith("Took Heat (1995) off your watchlist")
+    effects = session.say("add Heats to my watchlist")  # a loose match: asked about, not done
+    assert not changes(effects) and session.kind == "confirm" and session.profile.watchlist == []
+    session.say("yes")
+    assert session.profile.watchlist == [2]
+    assert session.say("my watchlist") == [talk.ShowList("watchlist")]
+    assert session.say("open my lists") == [talk.ShowList(None, open=True)]
+
+
+def test_add_this_to_my_watchlist_is_the_focused_card_or_a_question() -> None:
+    session = Session()
+    session.start()
+    session.say("back")
+    (intent,) = parse("add this to my watchlist", TITLES)
+    turn = session.talk.handle(intent, Situation(session.profile, CATALOG, CATALOG[3]))
+    [change] = [e for e in turn.effects if isinstance(e, talk.Change)]
+    assert change.edit.profile.watchlist == [3]
+    turn = session.talk.handle(intent, Situation(session.profile, CATALOG, None))
+    assert not [e for e in turn.effects if isinstance(e, talk.Change)]
+    assert "Which movie?" in str(turn.effects[0].message)
+
+
+def test_a_dropped_path_is_read_then_offered_and_imported_only_on_a_yes() -> None:
+    session = Session()
+    session.start()
+    assert session.say("'/home/ana/My Films/ratings.csv'") == [talk.PreviewImport("/home/ana/My Films/ratings.csv")]
+    offer = object()
+    session.carry_out(session.talk.offer_import(offer, "ratings.csv: 3 rows. Import 3 ratings? yes / no"))
+    assert session.kind == "import" and session.talk.expecting.kind == "confirm"
+    assert session.say("yes")[0] == talk.ApplyImport(offer)
+    assert session.kind == "age"  # the questions go on after the answer
+    session.carry_out(session.talk.offer_import(offer, "Import?"))
+    assert session.say("no")[0] == talk.Say("OK, nothing imported.")
+    session.carry_out(session.talk.offer_import(offer, "Import?"))
+    session.say("I'm 34")  # anything else moves on: the offer is dropped
+    assert not any(isinstance(e, talk.ApplyImport) for e in session.effects) and session.kind != "import"
+    assert session.say("yes") and "no question" in session.said()[0]

@@ -31,17 +31,21 @@ from movierec_tui.chat import (
     Edit,
     Expecting,
     Help,
+    ImportFile,
     Intent,
     Load,
     Mention,
     MoreLike,
+    PutOnList,
     Rate,
     Reset,
     Save,
     SetAge,
     SetGender,
     SetOccupation,
+    ShowLists,
     Skip,
+    TakeOffList,
     Undo,
     Unknown,
     Why,
@@ -50,7 +54,7 @@ from movierec_tui.chat import (
     unchanged_message,
 )
 from movierec_tui.engine import MovieCard
-from movierec_tui.profile import Profile
+from movierec_tui.profile import ListName, Profile
 from movierec_tui.titles import TitleEntry
 from movierec_tui.wording import HELP_LINES, Choice, stars, title_with_year
 
@@ -73,7 +77,8 @@ OCCUPATION_CHOICES = (*(Choice(o, o) for o in QUICK_OCCUPATIONS), Choice("skip",
 TIPS = (Choice("help", "help"), Choice("no horror", "no horror"), Choice("from the 90s", "from the 90s"))
 YES_NO = (Choice("yes", "yes"), Choice("no", "no"))
 
-Kind = Literal["age", "gender", "occupation", "seed", "movie", "confirm", "which"]
+Kind = Literal["age", "gender", "occupation", "seed", "movie", "confirm", "which", "import"]
+ASKING: tuple[Kind, ...] = ("confirm", "which", "import")  # questions any other message moves on from
 DEMOGRAPHICS: tuple[Kind, ...] = ("age", "gender", "occupation")
 
 
@@ -81,17 +86,19 @@ DEMOGRAPHICS: tuple[Kind, ...] = ("age", "gender", "occupation")
 class Question:
     """The question the app asked last: about the person, how they liked `movie` (a well-known
     "seed" movie of the onboarding, or one they mentioned), "Did you mean ...?" about a guess
-    (`pending`, done only on a yes), or "Which one?" among readings of a message (`choices`)."""
+    (`pending`, done only on a yes), "Which one?" among readings of a message (`choices`), or
+    "Import them?" about a file read and matched (`offer`, imported only on a yes)."""
 
     kind: Kind
     movie: TitleEntry | None = None
     pending: Intent | None = None  # "confirm": what a yes does
     choices: tuple[str, ...] = ()  # "which": the complete messages offered
+    offer: object = None  # "import": what the app read and matched (app/importing.py), applied on a yes
 
     @property
     def expecting(self) -> Expecting:
         """What the parser should read a short answer as ("34", "f", "loved it", "yes", "1996")."""
-        if self.kind == "confirm":
+        if self.kind in ("confirm", "import"):
             return Expecting("confirm", self.movie)
         if self.kind == "which":
             return Expecting("which", choices=self.choices)
@@ -175,9 +182,31 @@ class ListProfiles:
     pass
 
 
+@dataclass(frozen=True)
+class ShowList:
+    """Say what is on the list (`name`; None: both), or open the lists screen (`open`)."""
+
+    name: ListName | None
+    open: bool = False
+
+
+@dataclass(frozen=True)
+class PreviewImport:
+    """Read and match the file at `path` (as typed; ~ not expanded), then offer it (`offer_import`)."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class ApplyImport:
+    """The person said yes: put the offered import into the profile, as one undoable change."""
+
+    offer: object
+
+
 Effect = (
     Say | Change | Unname | StartOver | ShowMoreLike | BackToMine | Explain | UndoLast | SaveProfile | LoadProfile
-    | ListProfiles
+    | ListProfiles | ShowList | PreviewImport | ApplyImport
 )  # fmt: skip
 
 
@@ -236,7 +265,7 @@ class Conversation:
             return self._answer(intent, now)
         if intent.sureness == "guess" and not isinstance(intent, Unknown):
             return self._ask_first(intent)
-        moved_on = self.question is not None and self.question.kind in ("confirm", "which")
+        moved_on = self.question is not None and self.question.kind in ASKING
         if moved_on:
             self.question, self.unconfirmed = None, []
             if isinstance(intent, Skip):
@@ -261,6 +290,10 @@ class Conversation:
         question = self.question
         if question is not None and question.kind == "which":
             return Turn([Say("Which one? Say its year (e.g. 1996), or pick one of the choices.")])
+        if question is not None and question.kind == "import":
+            self.question = None
+            effects = [ApplyImport(question.offer)] if answer.yes else [Say("OK, nothing imported.")]
+            return Turn(effects, answered=True)
         if question is None or question.kind != "confirm" or question.pending is None:
             return Turn([Say("There's no question to answer right now.")])
         self.question = None
@@ -279,6 +312,10 @@ class Conversation:
         answers = self.question is not None and self.question.answered_by(intent)
         if isinstance(intent, Skip):
             return self._skip()
+        if isinstance(intent, PutOnList | TakeOffList) and intent.movie is None:  # "add this to my watchlist"
+            if now.focused is None:
+                return Turn([Say("Which movie? Say e.g. “add Heat to my watchlist”, or press w on a card.")])
+            intent = dataclasses.replace(intent, movie=entry_for(now.focused))
         edit = apply_intent(now.profile, intent)
         if edit is not None:
             return self._edit(intent, edit, answers, now)
@@ -317,6 +354,10 @@ class Conversation:
                 return Turn([ListProfiles()], answers)
             case Load(name=str(name)):
                 return Turn([LoadProfile(name)], answers)
+            case ShowLists(name=name, open=open_screen):
+                return Turn([ShowList(name, open_screen)], answers)
+            case ImportFile(path=path):
+                return Turn([PreviewImport(path)], answers)
             case Unknown(message=message, suggestions=suggestions, choose=choose):
                 if choose:  # "Which one?": "1996" or "the second" picks one of the readings
                     self.question = Question("which", choices=suggestions)
@@ -338,7 +379,17 @@ class Conversation:
             return Turn([*effects, StartOver()], answered=True)
         if isinstance(intent, Rate) and answers:
             self.rated(intent.movie)
+        if isinstance(intent, PutOnList) and intent.name == "seen" and intent.movie is not None:
+            # Seen, without a rating; one can still be given, as for a movie mentioned ("I've seen Heat").
+            text = "How did you like it? Rate it, or leave it seen without a rating."
+            effects += self._ask(Question("movie", intent.movie), text, RATING_CHOICES)
         return Turn(effects, answers)
+
+    def offer_import(self, offer: object, text: str | Text) -> list[Effect]:
+        """A file was read and matched: ask before importing it ("Import them? yes / no"); `offer`
+        comes back in ApplyImport on a yes. It replaces any question asked before."""
+        self.unconfirmed = []
+        return self._ask(Question("import", offer=offer), text, YES_NO)
 
     def rated(self, movie: TitleEntry, counts: bool = True) -> bool:
         """A rating of `movie`, typed or pressed on a card: whether it answered the question (asked
@@ -369,7 +420,7 @@ class Conversation:
         """The next onboarding question, skipping what is already known; or the end of the questions."""
         if not self.onboarding:
             return []
-        if self.question is not None and self.question.kind in ("confirm", "which"):
+        if self.question is not None and self.question.kind in ASKING:
             return []  # "Did you mean ...?" first: the onboarding goes on after the answer
         if profile.age is None and "age" not in self.skipped:
             return self._ask(Question("age"), "How old are you?", AGE_CHOICES)

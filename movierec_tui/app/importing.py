@@ -2,6 +2,11 @@
 match it in a worker (movierec_tui.transfer, with the engine's titles and IMDb links), then put the
 certain matches into the current profile as one undoable edit and say what was left out.
 
+A file dropped on the chat (its path is the message; chat/paths.py) goes the same way with one step
+more: what was found (rows matched, ambiguous, not in the catalogue, and what importing would add)
+is said first and the import waits for a yes (the conversation's "import" question). A path with
+no file behind it is said in one line, and nothing changes.
+
 Only where the app runs on the person's own machine: a served session would read the server's
 files, so there it is not offered. A bad file changes nothing and is said in one line
 (`file:line: what`); ambiguous rows and movies not in the catalogue are listed, never guessed.
@@ -10,16 +15,19 @@ files, so there it is not offered. A bad file changes nothing and is said in one
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from movierec_tui.app.conversation import ApplyImport, PreviewImport
 from movierec_tui.app.refresh import describe_failure
 from movierec_tui.chat import Edit
 from movierec_tui.data_loader.errors import DataError
-from movierec_tui.transfer import ImportReport, apply_import, match_rows, read_export
+from movierec_tui.transfer import ImportChanges, ImportReport, apply_import, match_rows, read_export
 from movierec_tui.widgets.screens import TextPrompt
 from movierec_tui.wording import plural
 
@@ -52,11 +60,59 @@ def _path_problem(text: str) -> str | None:
 
 def start_import(app: MovieRecApp, text: str | None) -> None:
     if text:
-        work = partial(_read_and_match, app, Path(text).expanduser())
+        work = partial(_read_and_match, app, Path(text).expanduser(), finish_import)
         app.run_worker(work, thread=True, group="import", exit_on_error=False)
 
 
-def _read_and_match(app: MovieRecApp, path: Path) -> None:
+@dataclass(frozen=True)
+class Offer:
+    """A file read and matched from the chat, waiting for the person's yes."""
+
+    name: str
+    report: ImportReport
+
+
+def carry_out(app: MovieRecApp, effect: PreviewImport | ApplyImport) -> None:
+    """The chat's part: a dropped path is read and offered; a yes applies the offer."""
+    if isinstance(effect, ApplyImport):
+        if isinstance(effect.offer, Offer):
+            finish_import(app, effect.offer.name, effect.offer.report)
+        return
+    if not can_import(app):
+        app.say("Importing a file works in the app on your own computer (there: drop the file here, or run "
+                "`movierec-tui import FILE`).")  # fmt: skip
+        return
+    path = Path(effect.path).expanduser()
+    if not path.exists():
+        app.say(f"No file at {path}: nothing imported.")
+        return
+    app.tell(f"Reading {path.name}…", timeout=3)
+    work = partial(_read_and_match, app, path, offer_import)
+    app.run_worker(work, thread=True, group="import", exit_on_error=False)
+
+
+def offer_import(app: MovieRecApp, name: str, report: ImportReport) -> None:
+    """On the app's thread: what the file holds and what importing it would change; ask first."""
+    counts = (f"{plural(len(report.rows), 'row')}: {len(report.matched)} matched, {len(report.ambiguous)} ambiguous, "
+              f"{len(report.not_found)} not in the catalogue")  # fmt: skip
+    _, changes = apply_import(app.profile, report)
+    if not changes.any:
+        app.say(f"{name}: {counts}. Nothing new to import.")
+        _say_left_out(app, name, report)
+        return
+    text = Text.assemble(f"{name}: {counts}. ", ("Import", "bold"), f" {_summary(changes)}? yes / no")
+    app.carry_out(app.conversation.offer_import(Offer(name, report), text))
+
+
+def _summary(changes: ImportChanges) -> str:
+    added = [
+        (len(changes.ratings_added), "rating"), (len(changes.ratings_changed), "changed rating"),
+        (len(changes.seen_added), "seen movie"), (len(changes.watchlist_added), "watchlist movie"),
+    ]  # fmt: skip
+    return ", ".join(plural(count, noun) for count, noun in added if count) or "nothing new"
+
+
+def _read_and_match(app: MovieRecApp, path: Path, then: Callable[[MovieRecApp, str, ImportReport], None]) -> None:
     """In a worker: the whole file is read and checked before anything is matched or changed."""
     try:
         files = read_export(path)
@@ -72,7 +128,7 @@ def _read_and_match(app: MovieRecApp, path: Path) -> None:
         log.warning("importing %s failed", path, exc_info=True)
         app.call_from_thread(_failed, app, describe_failure(exc))
         return
-    app.call_from_thread(finish_import, app, path.name, report)
+    app.call_from_thread(then, app, path.name, report)
 
 
 def _failed(app: MovieRecApp, problem: str) -> None:
@@ -83,15 +139,14 @@ def _failed(app: MovieRecApp, problem: str) -> None:
 def finish_import(app: MovieRecApp, name: str, report: ImportReport) -> None:
     """On the app's thread: the matches into the current profile (undoable), and what was left out."""
     updated, changes = apply_import(app.profile, report)
-    added = [
-        (len(changes.ratings_added), "rating"), (len(changes.ratings_changed), "changed rating"),
-        (len(changes.seen_added), "seen movie"), (len(changes.watchlist_added), "watchlist movie"),
-    ]  # fmt: skip
-    summary = ", ".join(plural(count, noun) for count, noun in added if count) or "nothing new"
-    done = f"Imported from {name}: {summary}"
+    done = f"Imported from {name}: {_summary(changes)}"
     app.apply(Edit(updated, f"imported from {name}", changes.any, done=done), announce=changes.any)
     if not changes.any:
         app.say(f"{name}: nothing new to import ({plural(len(report.matched), 'row')} already in your profile).")
+    _say_left_out(app, name, report)
+
+
+def _say_left_out(app: MovieRecApp, name: str, report: ImportReport) -> None:
     left_out = report.ambiguous + report.not_found
     if not left_out:
         return

@@ -1,4 +1,6 @@
-"""The watchlist and the seen list, from the app's side: w and s on a movie, and the lists screen.
+"""The watchlist and the seen list, from the app's side: w and s on a movie, the lists screen, and
+the chat's "my watchlist" (the list said in the chat; changes typed in the chat go through the
+conversation, like ratings, and are echoed there).
 
 A list change is a profile edit like a rating: undoable, saved with the profile (autosave), and the
 movie leaves the recommendations (the engine leaves `Profile.listed` out of its search). As with
@@ -15,12 +17,17 @@ from movierec_tui.engine import MovieCard
 from movierec_tui.profile import ListName
 from movierec_tui.widgets.lists_screen import ListsScreen
 from movierec_tui.widgets.theme import palette
-from movierec_tui.wording import title_with_year
+from movierec_tui.wording import plural, title_with_year
 
 if TYPE_CHECKING:  # the app holds its parts; only its type is needed here
     from movierec_tui.app.main import MovieRecApp
 
 LIST_ACTIONS: tuple[ListName, ...] = ("watchlist", "seen")  # CardAction.action values that toggle a list
+LISTED_IN_CHAT = 12  # titles said per list in the chat; the lists screen (W) shows them all
+HOW_TO_ADD: dict[ListName, str] = {
+    "watchlist": "say “add Heat to my watchlist”, or press w on a card",
+    "seen": "say “seen Alien”, or press s on a card",
+}
 
 
 class Lists:
@@ -46,6 +53,26 @@ class Lists:
         if not app.ready or len(app.screen_stack) != 1:
             return
         app.push_screen(ListsScreen(app.catalog, palette(app), app.profile))
+
+    def say(self, name: ListName | None, open_screen: bool = False) -> None:
+        """ "my watchlist": the list (or both) in the chat, most recently added first; "open my lists":
+        the lists screen."""
+        app = self.app
+        if open_screen and len(app.screen_stack) == 1:
+            self.open()
+            return
+        lines = []
+        for listed in (name,) if name is not None else LIST_ACTIONS:
+            ids = list(reversed(getattr(app.profile, listed)))
+            label = "Your watchlist" if listed == "watchlist" else "Seen, without a rating"
+            if not ids:
+                lines.append(f"{label}: nothing yet ({HOW_TO_ADD[listed]}).")
+                continue
+            titles = [title_with_year(c) if (c := app.catalog.get(m)) else f"movie {m}" for m in ids[:LISTED_IN_CHAT]]
+            more = f" and {len(ids) - LISTED_IN_CHAT} more" if len(ids) > LISTED_IN_CHAT else ""
+            lines.append(f"{label} ({plural(len(ids), 'movie')}, newest first): {', '.join(titles)}{more}.")
+        lines.append("Press W (when not typing) to browse them; “remove Heat from my watchlist”, “unsee Alien”.")
+        app.say("\n".join(lines))
 
     def repaint(self) -> None:
         """The profile changed: an open lists screen shows it (called with the profile panel's update)."""

@@ -36,6 +36,7 @@ from textual.theme import Theme
 from textual.widgets import Footer, Header, Input, Static
 
 from movierec_tui.app import conversation as talk
+from movierec_tui.app import importing
 from movierec_tui.app.commands import key_sections, palette_commands
 from movierec_tui.app.conversation import GREETING, SEED_POOL, Conversation, Situation, entry_for
 from movierec_tui.app.details import details_of, explanation
@@ -278,6 +279,10 @@ class MovieRecApp(App[None]):
                     self.profile_sync.load(name)
                 case talk.ListProfiles():
                     self.profile_sync.list()
+                case talk.ShowList(name=name, open=open_screen):
+                    self.lists.say(name, open_screen)
+                case talk.PreviewImport() | talk.ApplyImport():
+                    importing.carry_out(self, effect)
 
     # -- profile edits ------------------------------------------------------------------------------
 
