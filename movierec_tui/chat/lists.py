@@ -20,6 +20,7 @@ from movierec_tui.chat.phrases import SEEN_ADD, SEEN_REMOVE, SHOW_LISTS, THIS_WO
 from movierec_tui.profile import ListName
 from movierec_tui.titles import AmbiguousTitle, TitleIndex, TitleMatch, TitleNotFound
 
+_SOME = re.compile(r"(?:an?|some|something|anything|more|another|movies?|films?)\b", re.IGNORECASE)
 Rule = Callable[[str], "list[Intent] | None"]
 Resolve = Callable[[str, Callable[[str], str]], "TitleMatch | None"]
 _RULES: tuple[tuple[tuple[re.Pattern[str], ...], type[PutOnList] | type[TakeOffList], ListName], ...] = (
@@ -49,8 +50,8 @@ def list_request(text: str, resolve: Resolve, titles: TitleIndex, rating: Rule) 
             if _key(title) in THIS_WORDS:
                 # "add this to my watchlist": the focused card; "seen it", "not seen it" answer a question
                 return [kind(None, list_name)] if list_name == "watchlist" and _key(title) else None
-            if genres_of(title) is not None:
-                return None  # "I want to see comedies": a filter, not a movie
+            if genres_of(title) is not None or (_SOME.match(title) and not _names_a_movie(title, titles, "confident")):
+                return None  # "I want to see comedies", "... a comedy", "... more": a kind of movie, not one
             if list_name == "seen" and kind is PutOnList and re.search(r"\d$", title):
                 rated = rating(title)  # "seen Heat 4", "watched Heat 9/10": a rating says it was seen
                 if rated and not isinstance(rated[0], Mention):  # "seen Toy Story 2" names a movie
@@ -63,8 +64,9 @@ def list_request(text: str, resolve: Resolve, titles: TitleIndex, rating: Rule) 
     return None
 
 
-def _names_a_movie(text: str, titles: TitleIndex) -> bool:
+def _names_a_movie(text: str, titles: TitleIndex, at_least: str = "exact") -> bool:
+    """Whether `text` is a movie's title ("exact"), or found by its start or a slip ("confident")."""
     try:
-        return titles.match(text).sureness == "exact"
+        return titles.match(text).sureness in ("exact", at_least)
     except (TitleNotFound, AmbiguousTitle):
         return False
