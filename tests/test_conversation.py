@@ -357,3 +357,14 @@ def test_a_dropped_path_is_read_then_offered_and_imported_only_on_a_yes() -> Non
     session.say("I'm 34")  # anything else moves on: the offer is dropped
     assert not any(isinstance(e, talk.ApplyImport) for e in session.effects) and session.kind != "import"
     assert session.say("yes") and "no question" in session.said()[0]
+
+
+def test_not_seen_about_the_movie_asked_about_skips_it() -> None:
+    session = Session()
+    session.start()
+    for answer in ("skip", "skip", "skip"):
+        session.say(answer)
+    assert session.kind == "seed" and session.talk.question.movie.title == "Alien"
+    session.say("haven't seen Alien")
+    assert session.kind == "seed" and session.talk.question.movie.title != "Alien"  # the next one
+    assert not session.profile.seen and "not on your seen list" not in " ".join(session.said())

@@ -312,6 +312,10 @@ class Conversation:
         answers = self.question is not None and self.question.answered_by(intent)
         if isinstance(intent, Skip):
             return self._skip()
+        asked_about = self.question.movie if self.question is not None else None
+        if (isinstance(intent, TakeOffList) and intent.name == "seen" and asked_about is not None
+                and intent.movie == asked_about and asked_about.movie_id not in now.profile.seen):  # fmt: skip
+            return self._skip()  # "Have you seen Heat?" "haven't seen Heat": a skip, as "not seen"
         if isinstance(intent, PutOnList | TakeOffList) and intent.movie is None:  # "add this to my watchlist"
             if now.focused is None:
                 return Turn([Say("Which movie? Say e.g. “add Heat to my watchlist”, or press w on a card.")])
