@@ -143,7 +143,7 @@ def expected_intent(spec: str) -> tuple[Intent | type, bool]:
         named = {"": None, "watchlist": "watchlist", "seen": "seen"}[arg]
         return chat.ShowLists(named, open=verb == "openlists"), guess  # type: ignore[arg-type]
     if verb == "import":
-        return chat.ImportFile(arg), guess
+        return chat.ImportFile(tuple(p.strip() for p in arg.split("|"))), guess
     title_kinds = {"rate": chat.Rate, "mention": chat.Mention, "forget": chat.Forget, "dismiss": chat.Dismiss,
                    "more": chat.MoreLike, "why": chat.Why}  # fmt: skip
     genre_kinds = {"out": chat.ExcludeGenre, "only": chat.OnlyGenre, "allow": chat.AllowGenre}

@@ -85,7 +85,11 @@ def test_a_dropped_path_is_shown_asked_imported_on_yes_and_undone_in_one_step(en
     run(scenario())
 
 
-def test_a_dropped_path_answered_no_changes_nothing(engine, export) -> None:
+def test_a_dropped_path_answered_no_changes_nothing_and_several_files_go_together(engine, synthetic, export) -> None:
+    watchlist = export.with_name("watchlist.csv")  # Letterboxd's export unzipped: dropped with ratings.csv
+    watchlist.write_text("Date,Name,Year,Letterboxd URI\n2020-02-01,Alien,1979,u\n", encoding="utf-8")
+    ids = ids_of(synthetic)
+
     async def scenario() -> None:
         async with chatting(engine) as pilot:
             app = pilot.app
@@ -101,6 +105,16 @@ def test_a_dropped_path_answered_no_changes_nothing(engine, export) -> None:
             await say(pilot, "I'm 34")  # anything else moves on from the offer
             await say(pilot, "yes")
             assert app.profile.ratings == {} and app.profile.age == 25
+            before = app.profile
+            await say(pilot, f"'{export}' '{watchlist}'")
+            offer = "ratings.csv and watchlist.csv: 5 rows: 3 matched, 1 ambiguous, 1 not in the catalogue."
+            assert f"{offer} Import 2 ratings, 1 watchlist movie? yes / no" in bot_messages(app)
+            await say(pilot, "yes")
+            assert app.profile.watchlist == [ids["Alien"]] and len(app.profile.ratings) == 2
+            assert any("· ratings.csv:4: Starship 5" in m for m in bot_messages(app))  # which file, when several
+            await pilot.press("ctrl+z")
+            await settle(pilot)
+            assert app.profile == before
 
     run(scenario())
 

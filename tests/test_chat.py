@@ -463,10 +463,11 @@ def test_found_by_the_corpus_written_blind() -> None:
         ("seen Heat 4", Rate(HEAT, 4)),  # seen it, and how it was
         ("seen Toy Story 2", PutOnList(movie("Toy Story 2", 1999), "seen")),
         ("remove Heat", Forget(HEAT)),  # no list named: the rating, as before
-        ("/home/ana/My\\ Films/ratings.csv", ImportFile("/home/ana/My Films/ratings.csv")),
-        ("'/home/ana/My Films/ratings.csv'", ImportFile("/home/ana/My Films/ratings.csv")),
-        ("file:///home/ana/My%20Films/ratings.csv", ImportFile("/home/ana/My Films/ratings.csv")),
-        ("~/Downloads/ratings.csv", ImportFile("~/Downloads/ratings.csv")),
+        ("/home/ana/My\\ Films/ratings.csv", ImportFile(("/home/ana/My Films/ratings.csv",))),
+        ("'/home/ana/My Films/ratings.csv'", ImportFile(("/home/ana/My Films/ratings.csv",))),
+        ("file:///home/ana/My%20Films/ratings.csv", ImportFile(("/home/ana/My Films/ratings.csv",))),
+        ("~/Downloads/ratings.csv", ImportFile(("~/Downloads/ratings.csv",))),
+        ("'/a b/ratings.csv' '/a b/watched.csv'", ImportFile(("/a b/ratings.csv", "/a b/watched.csv"))),
         ("/help", Help()),
     ],
 )

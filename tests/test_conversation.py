@@ -345,7 +345,7 @@ def test_add_this_to_my_watchlist_is_the_focused_card_or_a_question() -> None:
 def test_a_dropped_path_is_read_then_offered_and_imported_only_on_a_yes() -> None:
     session = Session()
     session.start()
-    assert session.say("'/home/ana/My Films/ratings.csv'") == [talk.PreviewImport("/home/ana/My Films/ratings.csv")]
+    assert session.say("'/home/ana/My Films/ratings.csv'") == [talk.PreviewImport(("/home/ana/My Films/ratings.csv",))]
     offer = object()
     session.carry_out(session.talk.offer_import(offer, "ratings.csv: 3 rows. Import 3 ratings? yes / no"))
     assert session.kind == "import" and session.talk.expecting.kind == "confirm"

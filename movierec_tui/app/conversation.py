@@ -192,9 +192,9 @@ class ShowList:
 
 @dataclass(frozen=True)
 class PreviewImport:
-    """Read and match the file at `path` (as typed; ~ not expanded), then offer it (`offer_import`)."""
+    """Read and match the files at `paths` (as typed; ~ not expanded), then offer them (`offer_import`)."""
 
-    path: str
+    paths: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -360,8 +360,8 @@ class Conversation:
                 return Turn([LoadProfile(name)], answers)
             case ShowLists(name=name, open=open_screen):
                 return Turn([ShowList(name, open_screen)], answers)
-            case ImportFile(path=path):
-                return Turn([PreviewImport(path)], answers)
+            case ImportFile(paths=paths):
+                return Turn([PreviewImport(paths)], answers)
             case Unknown(message=message, suggestions=suggestions, choose=choose):
                 if choose:  # "Which one?": "1996" or "the second" picks one of the readings
                     self.question = Question("which", choices=suggestions)

@@ -29,13 +29,14 @@ from movierec_tui.chat import Edit
 from movierec_tui.data_loader.errors import DataError
 from movierec_tui.transfer import ImportChanges, ImportReport, apply_import, match_rows, read_export
 from movierec_tui.widgets.screens import TextPrompt
-from movierec_tui.wording import plural
+from movierec_tui.wording import join_words, plural
 
 if TYPE_CHECKING:  # the palette passes the app; only its type is needed here
     from movierec_tui.app.main import MovieRecApp
 
 log = logging.getLogger(__name__)
 
+Then = Callable[["MovieRecApp", str, ImportReport], None]  # what to do with a file read and matched
 LISTED_ROWS = 5  # unmatched rows named in the chat; the CLI's `import --dry-run` lists them all
 
 
@@ -60,7 +61,7 @@ def _path_problem(text: str) -> str | None:
 
 def start_import(app: MovieRecApp, text: str | None) -> None:
     if text:
-        work = partial(_read_and_match, app, Path(text).expanduser(), finish_import)
+        work = partial(_read_and_match, app, [Path(text).expanduser()], finish_import)
         app.run_worker(work, thread=True, group="import", exit_on_error=False)
 
 
@@ -82,12 +83,12 @@ def carry_out(app: MovieRecApp, effect: PreviewImport | ApplyImport) -> None:
         app.say("Importing a file works in the app on your own computer (there: drop the file here, or run "
                 "`movierec-tui import FILE`).")  # fmt: skip
         return
-    path = Path(effect.path).expanduser()
-    if not path.exists():
-        app.say(f"No file at {path}: nothing imported.")
+    paths = [Path(text).expanduser() for text in effect.paths]
+    if missing := [path for path in paths if not path.exists()]:
+        app.say(f"No file at {missing[0]}: nothing imported.")
         return
-    app.tell(f"Reading {path.name}…", timeout=3)
-    work = partial(_read_and_match, app, path, offer_import)
+    app.tell(f"Reading {join_words([path.name for path in paths])}…", timeout=3)
+    work = partial(_read_and_match, app, paths, offer_import)
     app.run_worker(work, thread=True, group="import", exit_on_error=False)
 
 
@@ -112,10 +113,13 @@ def _summary(changes: ImportChanges) -> str:
     return ", ".join(plural(count, noun) for count, noun in added if count) or "nothing new"
 
 
-def _read_and_match(app: MovieRecApp, path: Path, then: Callable[[MovieRecApp, str, ImportReport], None]) -> None:
-    """In a worker: the whole file is read and checked before anything is matched or changed."""
+def _read_and_match(app: MovieRecApp, paths: list[Path], then: Then) -> None:
+    """In a worker: the whole of every file is read and checked before anything is matched or changed."""
+    path = paths[0]
     try:
-        files = read_export(path)
+        files = []
+        for path in paths:
+            files += read_export(path)
         recommender = app.recommender
         report = match_rows((row for f in files for row in f.rows), recommender.titles, recommender.imdb_links)
     except DataError as exc:
@@ -128,7 +132,7 @@ def _read_and_match(app: MovieRecApp, path: Path, then: Callable[[MovieRecApp, s
         log.warning("importing %s failed", path, exc_info=True)
         app.call_from_thread(_failed, app, describe_failure(exc))
         return
-    app.call_from_thread(then, app, path.name, report)
+    app.call_from_thread(then, app, join_words([path.name for path in paths]), report)
 
 
 def _failed(app: MovieRecApp, problem: str) -> None:
@@ -151,11 +155,13 @@ def _say_left_out(app: MovieRecApp, name: str, report: ImportReport) -> None:
     if not left_out:
         return
     lines = [f"Left out {plural(len(left_out), 'row')} of {name} (never guessed):"]
+    several_files = len({match.row.file for match in report.rows}) > 1
     for match in left_out[:LISTED_ROWS]:
         row = match.row
         named = row.title if row.year is None else f"{row.title} ({row.year})"
         maybe = f"; perhaps {', '.join(c.title for c in match.candidates[:3])}" if match.candidates else ""
-        lines.append(f"· line {row.line}: {named}: {match.why}{maybe}")
+        where = row.where if several_files else f"line {row.line}"
+        lines.append(f"· {where}: {named}: {match.why}{maybe}")
     if len(left_out) > LISTED_ROWS:
         lines.append(f"· and {len(left_out) - LISTED_ROWS} more: `movierec-tui import FILE --dry-run` lists them all")
     lines.append("Rate any of them here by name and year, e.g. “loved Heat 1995”.")

@@ -79,10 +79,11 @@ class ShowLists(Sure):
 
 @dataclass(frozen=True)
 class ImportFile(Sure):
-    """A message that is only the path of a file (a file dropped on the terminal): the app reads and
-    matches it, says what it found and imports only on a yes."""
+    """A message that is only the path of a file, or of a few (files dropped on the terminal: an
+    unzipped Letterboxd export is three): the app reads and matches them, says what it found and
+    imports only on a yes."""
 
-    path: str  # as the person meant it: unquoted, unescaped, a file:// URL made a path; ~ not expanded
+    paths: tuple[str, ...]  # as the person meant them: unquoted, unescaped, file:// URLs made paths; ~ kept
 
 
 @dataclass(frozen=True)

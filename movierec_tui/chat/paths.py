@@ -11,8 +11,9 @@ the form is strict, so that a title or a rating that has a slash in it ("9/10", 
 - a file:// URL;
 - a bare file name ending in .csv or .zip ("ratings.csv", in the directory the app runs in).
 
-A path pasted with bare spaces is taken whole only when it ends in .csv or .zip ("/save my/notes" is
-a command with a slash in its argument, not a file).
+Several paths are several files ("/a/ratings.csv /a/watched.csv"); a path pasted with bare spaces
+(whose parts are not paths each) is taken whole only when it ends in .csv or .zip ("/save my/notes"
+is a command with a slash in its argument, not a file).
 """
 
 from __future__ import annotations
@@ -24,17 +25,18 @@ from urllib.parse import unquote, urlparse
 from movierec_tui.chat.intents import ImportFile, Intent, Unknown
 
 EXPORT_SUFFIXES = (".csv", ".zip")
+MAX_FILES = 5  # dropped at once: Letterboxd's export unzipped is three (ratings, watched, watchlist)
 _ROOTED = re.compile(r"(?:/|~/|\.\.?/)\S")  # how a path the terminal pasted starts
 _BARE_NAME = re.compile(r"[^\s/\\]+\.(?:csv|zip)", re.IGNORECASE)
 
 
 def import_request(text: str) -> list[Intent] | None:
-    """An import of the file the message is the path of; None when the message is no path."""
+    """An import of the files the message is the paths of; None when the message is no path."""
     paths = dropped_paths(text)
-    if len(paths) > 1:
-        message = "One file at a time, please (or Letterboxd's whole export, the zip)."
+    if len(paths) > MAX_FILES:
+        message = f"At most {MAX_FILES} files at once, please (or Letterboxd's whole export, the zip)."
         return [Unknown(text, message, ("help",))]
-    return [ImportFile(paths[0])] if paths else None
+    return [ImportFile(tuple(paths))] if paths else None
 
 
 def dropped_paths(text: str) -> list[str]:
@@ -48,9 +50,10 @@ def dropped_paths(text: str) -> list[str]:
         tokens = shlex.split(text)
     except ValueError:  # an unbalanced quote: "Schindler's List" is no path
         return []
-    if len(tokens) > 1 and not any(mark in text for mark in "'\"\\") and text.lower().endswith(EXPORT_SUFFIXES):
-        tokens = [text]  # pasted as is, spaces and all: "/home/me/My Files/ratings.csv"
     paths = [_path_of(token) for token in tokens]
+    bare = len(tokens) > 1 and not any(mark in text for mark in "'\"\\")
+    if bare and None in paths and text.lower().endswith(EXPORT_SUFFIXES):
+        paths = [_path_of(text)]  # one path pasted as is, spaces and all: "/home/me/My Files/ratings.csv"
     return paths if paths and all(p is not None for p in paths) else []  # type: ignore[misc]
 
 
