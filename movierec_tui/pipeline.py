@@ -227,7 +227,13 @@ def train_and_export(dataset: Dataset, settings: Settings, config: TrainConfig, 
 
     features = build_movie_features(dataset)
     checkpoints = settings.home / "training"
-    reporter.start("train", planned_epochs(config, len(dataset.users)))
+    epochs = planned_epochs(config, len(dataset.users))
+    if epochs < config.epochs:
+        reporter.message(
+            f"Training {epochs} of {config.epochs} epochs: {len(dataset.users):,} users each, within the budget "
+            f"of {config.max_contexts:,} user contexts"
+        )
+    reporter.start("train", epochs)
 
     def progress(epoch: int, epochs: int, loss: float) -> None:
         reporter.advance("train", epoch, epochs, f"loss {loss:.3f}")
