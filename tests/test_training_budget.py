@@ -35,3 +35,17 @@ def test_training_stops_at_the_budget_and_says_so(synthetic) -> None:
     train_model(dataset, features, replace(config, epochs=1), progress=lambda e, n, loss: reported.append((e, n)),
                 threads=1)  # fmt: skip
     assert reported == [(1, 1)]
+
+
+def test_the_exact_softmax_is_kept_for_catalogues_where_it_is_the_cheaper() -> None:
+    """Exact costs ~0.3 ms of CPU per movie and step (1.16 s at 3,883, 5.81 s at 19,415), sampled
+    1.64 s at 19,415: ML-1M and ml-latest-small (9,742) stay exact, 5x ML-1M samples."""
+    import numpy as np
+
+    from movierec_tui.model.train import CandidateSampler
+
+    def exact(movies: int) -> bool:
+        counts = np.ones(movies + 1)
+        return CandidateSampler(movies + 1, counts, counts, TrainConfig()).exact
+
+    assert exact(3_883) and exact(9_742) and not exact(19_415)
