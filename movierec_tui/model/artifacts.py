@@ -160,11 +160,17 @@ class MovieTable:
     def match(self, user_vector: np.ndarray, user_linear: np.ndarray | None = None) -> np.ndarray:
         """Every movie's match: the COSINE between its search row and the query, the similarity
         Milvus returns for a hit, computed here for all movies (ordered as `scores`)."""
+        return self.match_of(self.query(user_vector, user_linear))
+
+    def match_of(self, query: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """The match of the movies at `rows` (all movies by default) for the search vector `query`
+        (`query`, `likeness_query`): the COSINE Milvus computes for a hit. Computed here it is the
+        same number whichever Milvus and however many queries a request held."""
         if self._unit_rows is None:
-            rows = self.search_vectors()
-            self._unit_rows = rows / np.linalg.norm(rows, axis=1, keepdims=True).clip(min=1e-12)
-        query = self.query(user_vector, user_linear)
-        return self._unit_rows @ (query / max(float(np.linalg.norm(query)), 1e-12))
+            search_rows = self.search_vectors()
+            self._unit_rows = search_rows / np.linalg.norm(search_rows, axis=1, keepdims=True).clip(min=1e-12)
+        unit_rows = self._unit_rows if rows is None else self._unit_rows[rows]
+        return unit_rows @ (query / max(float(np.linalg.norm(query)), 1e-12))
 
     def _scales(self) -> tuple[float, float]:
         """Factors that bring the popularity logits and the linear vectors to at most 1 in size, so
