@@ -243,7 +243,7 @@ class ModelScore:
 @dataclass(frozen=True)
 class Recommendation:
     card: MovieCard
-    score: float  # Milvus's similarity for the search: the match (ordered as the model's score); more_like: likeness
+    score: float  # the match of Milvus's hit (ordered as the model's score; `_answer`); more_like: likeness
     predicted_rating: float  # the rating head's guess, clipped to 1..5
     reason: str  # one line, true of the profile: "because you liked Alien (1979)", "similar to Heat (1995)"
     because_of: int | None  # the liked movie (rated 4 or more) the reason names, if any
@@ -406,11 +406,7 @@ class Recommender:
         rated = [m for m in profile.ratings if m not in self._card_cache]
         cards = self.cards([movie_id for movie_id, _ in hits] + rated)
         fetched = time.perf_counter()
-        hit_rows = self.movies.index_of(np.array([m for m, _ in hits], dtype=np.int64))
-        cosines = np.zeros(len(self.movies.movie_ids), dtype=np.float32)
-        known = hit_rows[hit_rows >= 0]
-        cosines[known] = self.movies.vectors[known] @ user.vector
-        results = self._explain(profile, hits, cards, user, cosines)
+        results = self._answer(profile, user, query, hits, cards)
         done = time.perf_counter()
         self.last_timings = Timings.between(started, encoded, matched, searched, fetched, done)
         return results
@@ -533,6 +529,31 @@ class Recommender:
         if self._norms is None:
             self._norms = np.linalg.norm(self.movies.vectors, axis=1) + 1e-9
         return self._norms
+
+    def _answer(
+        self,
+        profile: Profile,
+        user: UserEncoding,
+        query: np.ndarray,
+        hits: list[tuple[int, float]],
+        cards: dict[int, MovieCard],
+    ) -> list[Recommendation]:
+        """The recommendations for the search's hits: the cards, their reasons and predicted ratings.
+
+        A hit's score is its match computed here (`MovieTable.match_of`), the number Milvus computed
+        to rank it, to float32 precision: Milvus's own differs in its last bits between a request
+        of one query and one of many (`recommend_many`), and between Milvus versions; this one is
+        the same on every path. The hits are ordered by it (Milvus's order where equal)."""
+        hit_rows = self.movies.index_of(np.array([m for m, _ in hits], dtype=np.int64))
+        scores = np.array([score for _, score in hits], dtype=np.float64)
+        scores[hit_rows >= 0] = self.movies.match_of(query, hit_rows[hit_rows >= 0])
+        order = sorted(range(len(hits)), key=lambda i: -scores[i])
+        hits = [(hits[i][0], float(scores[i])) for i in order]
+        hit_rows = hit_rows[order]
+        cosines = np.zeros(len(self.movies.movie_ids), dtype=np.float32)
+        known = hit_rows[hit_rows >= 0]
+        cosines[known] = self.movies.vectors[known] @ user.vector
+        return self._explain(profile, hits, cards, user, cosines)
 
     def _explain(
         self, profile: Profile, hits: list[tuple[int, float]], cards: dict[int, MovieCard], user: UserEncoding,
