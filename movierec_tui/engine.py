@@ -17,11 +17,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from movierec_tui.batch_search import search_grouped
 from movierec_tui.catalogue import LIKED_THRESHOLD
 from movierec_tui.config import Settings
 from movierec_tui.data_loader.dataset import Catalogue
@@ -410,6 +412,43 @@ class Recommender:
         done = time.perf_counter()
         self.last_timings = Timings.between(started, encoded, matched, searched, fetched, done)
         return results
+
+    def recommend_many(self, profiles: Sequence[Profile], k: int = 10) -> list[tuple[list[Recommendation], Timings]]:
+        """What `recommend` answers for each profile, with the time each stage took for it, for many
+        profiles at once (`recommend --batch`): the same movies, order, scores and reasons.
+
+        The work that `recommend` repeats per profile is shared: profiles with the same filters are
+        searched in one Milvus request of many query vectors (batch_search.py), and every card is
+        read in one round trip. Each profile is still encoded on its own: a forward pass over many
+        profiles is faster but not bit for bit the one-profile pass (the batch's matrix products
+        add in another order), and equal answers come first. A profile's timings are its own
+        stages', plus its share of its group's search and of the cards' read."""
+        if not profiles:
+            return []
+        encode, match, users, queries = [], [], [], []
+        for profile in profiles:
+            started = time.perf_counter()
+            user = self.encoder.encode_profile(profile.gender, profile.age, profile.occupation, profile.ratings)
+            encoded = time.perf_counter()
+            queries.append(self.movies.query(user.vector, user.linear))
+            users.append(user)
+            encode.append(encoded - started)
+            match.append(time.perf_counter() - encoded)
+        filters = [search_filter_for(profile) for profile in profiles]
+        hits, search = search_grouped(self.backends.milvus, self.movies, self._card_cache, filters, queries, k)
+        started = time.perf_counter()
+        wanted = {m for found in hits for m, _ in found}
+        wanted.update(m for profile in profiles for m in profile.ratings if m not in self._card_cache)
+        cards = self.cards(sorted(wanted))
+        cards_share = (time.perf_counter() - started) / len(profiles)
+        answers = []
+        for i, profile in enumerate(profiles):
+            started = time.perf_counter()
+            results = self._answer(profile, users[i], queries[i], hits[i], cards)
+            stages = (encode[i], match[i], search[i], cards_share, time.perf_counter() - started)
+            timings = Timings(*(seconds * 1e3 for seconds in stages[:4]), total=sum(stages) * 1e3)
+            answers.append((results, timings))
+        return answers
 
     def more_like(self, movie_id: int, profile: Profile, k: int = 10) -> list[Recommendation]:
         """The movies most like `movie_id`, within the profile's filters, leaving out it and what the

@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("the servers", ("serve",)),
     ("starting the app", ("launch",)),
     ("the UI", ("app", "widgets")),
-    ("the engine and the batch jobs", ("engine", "pipeline", "status", "evaluation", "batch")),
+    ("the engine and the batch jobs", ("engine", "batch_search", "pipeline", "status", "evaluation", "batch")),
     ("the model, the stores and the pure text modules",
      ("model", "stores", "chat", "titles", "wording", "vocabulary", "profile", "onboarding", "transfer", "title_keys")),
     ("the data", ("data_loader", "catalogue")),
