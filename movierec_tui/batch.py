@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from movierec_tui.engine import Recommendation, Recommender
+from movierec_tui.engine import Recommendation, Recommender, Timings
 from movierec_tui.profile import Profile, ProfileError
 from movierec_tui.titles import AmbiguousTitle, TitleNotFound, newer_than_catalogue_hint
 from movierec_tui.vocabulary import (
@@ -33,6 +33,9 @@ RESULT_SCHEMA = 1  # the result object's "schema"; fields are only ever added (R
 
 # What makes one line of a batch unusable; anything else (a store down, a bug) stops the batch.
 LINE_ERRORS = (ProfileError, VocabularyError, TitleNotFound, AmbiguousTitle)
+# Profiles answered together (`run_batch`): enough for most of a batch's profiles to share their
+# filter's Milvus request, few enough that a script sees answers while it writes.
+CHUNK = 1000
 
 
 def resolve_title(recommender: Recommender, title: str) -> int:
@@ -54,9 +57,12 @@ def movie_of(recommender: Recommender, key: str) -> int:
     return resolve_title(recommender, f"id:{key}" if key.isascii() and key.isdigit() else key)
 
 
-def result_object(recommender: Recommender, profile: Profile, results: list[Recommendation]) -> dict:
-    """What `recommend --json` prints, and each line `--batch` writes (README, `recommend`)."""
-    timings = recommender.last_timings
+def result_object(
+    recommender: Recommender, profile: Profile, results: list[Recommendation], timings: Timings | None = None
+) -> dict:
+    """What `recommend --json` prints, and each line `--batch` writes (README, `recommend`); the
+    timings are the last `recommend` call's unless given."""
+    timings = timings or recommender.last_timings
     return {
         "schema": RESULT_SCHEMA,
         "model_version": recommender.model_version,
@@ -206,35 +212,63 @@ def run_batch(
     k: int,
     write: Callable[[str], None],
     warn: Callable[[str], None],
+    more_waiting: Callable[[], bool] = lambda: True,
 ) -> BatchOutcome:
-    """One result object per profile line (blank lines are skipped), each written as soon as it is
-    ready, with the line's number under "line". A line that cannot be used gets
-    {"line": N, "error": "SOURCE:N: what"} instead, also passed to `warn`, and the batch goes on."""
+    """One result object per profile line (blank lines are skipped), in the lines' order, with the
+    line's number under "line". A line that cannot be used gets {"line": N, "error": "SOURCE:N:
+    what"} instead, also passed to `warn`, and the batch goes on.
+
+    Profiles are answered CHUNK at a time (`Recommender.recommend_many`: one Milvus request per
+    filter of a chunk, not one per profile), and a chunk's lines are written when it is answered.
+    `more_waiting` says whether another line can be read without waiting for its writer (a pipe
+    whose script waits for an answer): if not, the lines read so far are answered first."""
     outcome = BatchOutcome()
     movie_id = _cached(lambda key: movie_of(recommender, key))
+    chunk: list[tuple[int, Profile | str]] = []  # (line number, its profile or its error message)
     for number, raw in enumerate(lines, start=1):
-        try:
-            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError as exc:
-            text, problem = "", f"not UTF-8 text (byte {exc.start + 1})"
-        else:
-            problem = None
-        if problem is None and not text.strip():
-            continue
-        try:
-            if problem is not None:
-                raise ProfileError(problem)
-            profile = profile_from_object(_json(text), movie_id)
-        except LINE_ERRORS as exc:
-            message = f"{source}:{number}: {exc}"
-            warn(message)
-            write(json.dumps({"line": number, "error": message}, ensure_ascii=False))
+        item = _read_line(number, raw, source, movie_id)
+        if item is not None:
+            chunk.append((number, item))
+        if len(chunk) >= CHUNK or (chunk and not more_waiting()):
+            _answer_chunk(recommender, chunk, k, write, warn, outcome)
+            chunk = []
+    _answer_chunk(recommender, chunk, k, write, warn, outcome)
+    return outcome
+
+
+def _read_line(number: int, raw: bytes, source: str, movie_id: Callable[[str], int]) -> Profile | str | None:
+    """The profile on a line, or the line's error message ("SOURCE:N: what"), or None if blank."""
+    try:
+        text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        return f"{source}:{number}: not UTF-8 text (byte {exc.start + 1})"
+    if not text.strip():
+        return None
+    try:
+        return profile_from_object(_json(text), movie_id)
+    except LINE_ERRORS as exc:
+        return f"{source}:{number}: {exc}"
+
+
+def _answer_chunk(
+    recommender: Recommender,
+    chunk: list[tuple[int, Profile | str]],
+    k: int,
+    write: Callable[[str], None],
+    warn: Callable[[str], None],
+    outcome: BatchOutcome,
+) -> None:
+    profiles = [item for _, item in chunk if isinstance(item, Profile)]
+    answers = iter(recommender.recommend_many(profiles, k))
+    for number, item in chunk:
+        if isinstance(item, str):
+            warn(item)
+            write(json.dumps({"line": number, "error": item}, ensure_ascii=False))
             outcome.failed.append(number)
             continue
-        results = recommender.recommend(profile, k)
-        write(json.dumps({"line": number, **result_object(recommender, profile, results)}, ensure_ascii=False))
+        results, timings = next(answers)
+        write(json.dumps({"line": number, **result_object(recommender, item, results, timings)}, ensure_ascii=False))
         outcome.written += 1
-    return outcome
 
 
 def _json(text: str) -> object:

@@ -46,6 +46,8 @@ from movierec_tui.launch import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from movierec_tui.model.train import TrainConfig
 
 app = typer.Typer(
@@ -422,11 +424,25 @@ def recommend_batch(settings: Settings, source: str, k: int) -> None:
         raise fail(describe_os_error(exc), EXIT_BAD_INPUT) from None
     name = "stdin" if source == "-" else source
     with lines, Recommender(settings) as recommender:
-        outcome = run_batch(recommender, lines, name, k, write=_print_line, warn=report_failure)
+        waiting = _input_waiting(lines) if source == "-" else (lambda: True)
+        outcome = run_batch(recommender, lines, name, k, write=_print_line, warn=report_failure, more_waiting=waiting)
     if outcome.failed:
         lines_text = ", ".join(map(str, outcome.failed[:10])) + (", ..." if len(outcome.failed) > 10 else "")
         raise fail(f"{name}: {len(outcome.failed)} of {outcome.read} profiles could not be used (lines {lines_text})",
                    EXIT_BAD_INPUT)  # fmt: skip
+
+
+def _input_waiting(stream) -> Callable[[], bool]:
+    """Whether more of a pipe (or terminal) can be read at once: a script that writes a profile and
+    waits for its answer gets it before the batch reads on. A stream without a file descriptor
+    (tests' input) always has more."""
+    import select
+
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return lambda: True
+    return lambda: bool(select.select([descriptor], [], [], 0)[0])
 
 
 def _print_line(text: str) -> None:

@@ -5,11 +5,14 @@ on Milvus Lite and (given MOVIEREC_TEST_MILVUS_URI) on a Milvus server."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from milvus_backends import BACKENDS
 
-from movierec_tui import batch_search
+from movierec_tui import batch, batch_search
+from movierec_tui.batch import result_object, run_batch
 from movierec_tui.engine import Recommender, search_filter_for
 from movierec_tui.profile import Profile
 from movierec_tui.stores.backends import open_backends
@@ -105,3 +108,41 @@ def test_search_many_answers_each_vector_as_search_does(recommender, synthetic) 
         assert np.allclose([s for hits in many for _, s in hits], [s for hits in alone for _, s in hits], atol=1e-5)
     assert milvus.search_many(queries, 5, SearchFilter(genres_any=("Film-Noir",))) == [[]] * len(queries)
     assert milvus.search_many([], 5) == []
+
+
+def test_a_batch_answers_in_chunks_in_line_order_as_recommend_json_does(recommender, synthetic, monkeypatch) -> None:
+    """Chunks of 4 lines, bad lines and blank ones among them: every line is answered in its order,
+    each result as `recommend --json` prints it (apart from the timings), each error as FILE:LINE."""
+    monkeypatch.setattr(batch, "CHUNK", 4)
+    profiles = random_profiles(synthetic, 9, seed=3)
+    lines = [json.dumps(json.loads(p.to_json())) for p in profiles]
+    lines[2:2] = ['{"ratings": {"Prairie Dogs": 5}}', ""]
+    lines.insert(7, "[1]")
+    out, warnings = [], []
+    raw = [line.encode() + b"\n" for line in lines]
+    outcome = run_batch(recommender, raw, "p.jsonl", 5, out.append, warnings.append)
+    assert outcome.written == 9 and outcome.failed == [3, 8]
+    written = [json.loads(line) for line in out]
+    assert [line["line"] for line in written] == [n for n, text in enumerate(lines, start=1) if text]
+    assert warnings == [written[2]["error"], written[6]["error"]]
+    assert warnings[0].startswith("p.jsonl:3: ratings: no movie matches 'Prairie Dogs'")
+    assert warnings[1].startswith("p.jsonl:8: expected a JSON object")
+    answers = [line for line in written if "results" in line]
+    for answer, profile in zip(answers, profiles, strict=True):
+        expected = result_object(recommender, profile, recommender.recommend(profile, 5))
+        assert {**answer, "timings_ms": None} == {**expected, "line": answer["line"], "timings_ms": None}
+
+
+def test_a_script_waiting_for_an_answer_gets_it_before_its_next_line_is_read(recommender) -> None:
+    """Input that is not waiting to be read (a script that writes a profile, then waits): each line is
+    answered before the next is asked for."""
+    out: list[str] = []
+    seen_before: list[int] = []
+
+    def lines():
+        for number in range(3):
+            seen_before.append(len(out))
+            yield json.dumps({"age": 20 + number}).encode()
+
+    run_batch(recommender, lines(), "stdin", 3, out.append, print, more_waiting=lambda: False)
+    assert seen_before == [0, 1, 2] and len(out) == 3
