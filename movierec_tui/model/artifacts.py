@@ -128,6 +128,7 @@ class MovieTable:
     temperature: float
     linear: np.ndarray | None = None  # float32 [M, L], the linear part's movie vectors, if the model has one
     _unit_rows: np.ndarray | None = field(default=None, repr=False)  # search rows at unit length, made once
+    _scale_pair: tuple[float, float] | None = field(default=None, repr=False)  # `_scales`, made once
 
     @classmethod
     def load(cls, model_dir: Path) -> MovieTable:
@@ -174,10 +175,13 @@ class MovieTable:
 
     def _scales(self) -> tuple[float, float]:
         """Factors that bring the popularity logits and the linear vectors to at most 1 in size, so
-        that no part of a search row dwarfs the unit vector (0: the part is absent)."""
-        peak = float(np.abs(self.popularity).max()) if len(self.popularity) else 0.0
-        longest = float(np.linalg.norm(self.linear, axis=1).max()) if self.linear is not None else 0.0
-        return (1.0 / peak if peak > 0 else 0.0), (1.0 / longest if longest > 0 else 0.0)
+        that no part of a search row dwarfs the unit vector (0: the part is absent). Computed once:
+        every query needs them, and the norms of every linear vector took most of a query's time."""
+        if self._scale_pair is None:
+            peak = float(np.abs(self.popularity).max()) if len(self.popularity) else 0.0
+            longest = float(np.linalg.norm(self.linear, axis=1).max()) if self.linear is not None else 0.0
+            self._scale_pair = (1.0 / peak if peak > 0 else 0.0), (1.0 / longest if longest > 0 else 0.0)
+        return self._scale_pair
 
     def search_vectors(self) -> np.ndarray:
         """The movie rows Milvus indexes (COSINE): the vectors themselves when the model has nothing
