@@ -491,11 +491,15 @@ def evaluate(
     ] = None,
     tutorial: Annotated[bool, typer.Option(help="Also train the tutorial-objective model.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Folder for evaluation.md/.json (default: home).")] = None,
+    novelty_grid: Annotated[
+        str | None,
+        typer.Option("--novelty-grid", help="Also score the mainstream dial at these settings: 0,0.25,0.5,0.75,1."),
+    ] = None,
     home: HomeOption = None,
 ) -> None:
     """The cold-start quality protocol, both profile orders: the model against tuned baselines on held-out users."""
     from movierec_tui.data_loader.parse import load_dataset
-    from movierec_tui.evaluation.report import onboarding_table, rich_tables, write_reports
+    from movierec_tui.evaluation.report import dial_table, onboarding_table, rich_tables, write_reports
     from movierec_tui.evaluation.runner import run_evaluation
     from movierec_tui.pipeline import ARCHIVE_NAME
 
@@ -508,6 +512,7 @@ def evaluate(
     if on not in ("test", "validation"):
         raise typer.BadParameter(f"must be 'test' or 'validation', got {on!r}", param_hint="--on")
     config = train_config_from(config_json, epochs)
+    dial_grid = novelty_grid_from(novelty_grid)
     settings = resolve_settings(home, None, None)
     path = source or settings.data_dir / ARCHIVE_NAME
     if not path.exists():
@@ -517,13 +522,31 @@ def evaluate(
         reporter.start("parse", None)
         dataset = load_dataset(path)
         reporter.finish("parse")
-        report = run_evaluation(dataset, seed_list, config, on, tutorial, reporter.advance, splits=splits)
+        report = run_evaluation(
+            dataset, seed_list, config, on, tutorial, reporter.advance, splits=splits, novelty_grid=dial_grid
+        )
     for table in rich_tables(report):
         console.print(table)
+    if report.dial:
+        console.print(dial_table(report))
     if report.onboarding:
         console.print(onboarding_table(report))
     md_path, json_path = write_reports(report, out or settings.home, command)
     console.print(f"written: {md_path} and {json_path}")
+
+
+def novelty_grid_from(text: str | None) -> tuple[float, ...]:
+    """`--novelty-grid`'s settings: comma-separated numbers 0..1; a bad one is a usage error naming it."""
+    if not text:
+        return ()
+    try:
+        grid = tuple(sorted({float(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        message = f"expected numbers like 0,0.25,0.5, got {text!r}"
+        raise typer.BadParameter(message, param_hint="--novelty-grid") from None
+    if not grid or not all(0.0 <= v <= 1.0 for v in grid):
+        raise typer.BadParameter(f"each setting must be 0..1, got {text!r}", param_hint="--novelty-grid")
+    return grid
 
 
 def train_config_from(config_json: str | None, epochs: int | None) -> TrainConfig:

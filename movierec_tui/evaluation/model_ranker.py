@@ -12,6 +12,7 @@ import numpy as np
 
 from movierec_tui.data_loader.dataset import Dataset
 from movierec_tui.evaluation.split import ColdStartCase
+from movierec_tui.model.dial import popularity_weight
 from movierec_tui.model.features import demographic_indices
 from movierec_tui.model.train import TrainedModel
 
@@ -22,6 +23,7 @@ class ModelRanker:
         self.trained = trained
         self.dataset = dataset
         self.tutorial_scale = tutorial_scale  # predict ratings as 5 * cos, as the tutorial does
+        self.novelty = 0.0  # the mainstream dial the scores are for (model/dial.py), as the app's profile sets it
         self.movies = trained.movie_outputs()
         self.vectors = self.movies.vectors
         self.cosines: np.ndarray | None = None  # of the cases last scored
@@ -67,7 +69,8 @@ class ModelRanker:
         onboarding picks from and what Milvus's search orders by."""
         users, self._user_bias, self._user_factors = self.user_vectors(cases)
         self.cosines = users @ self.vectors.T
-        scores = self.cosines / self.movies.temperature + self.movies.popularity
+        weight = popularity_weight(self.novelty, self.movies.popularity, self.movies.temperature)
+        scores = self.cosines / self.movies.temperature + weight * self.movies.popularity
         if self.movies.linear is not None and self._user_linear is not None:
             scores += self._user_linear @ self.movies.linear.T
         return scores

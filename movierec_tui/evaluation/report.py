@@ -68,6 +68,32 @@ def _dislike_rows(report: EvaluationReport, protocol: str) -> list[tuple[str, ..
     ]
 
 
+DIAL_COLUMNS = (
+    "protocol", "N", "novelty", "popularity weight", "users", "Recall@20", "vs novelty 0 (95% interval)", "cov@10",
+    "pop%@10",
+)  # fmt: skip
+
+
+def _dial_rows(report: EvaluationReport) -> list[tuple[str, ...]]:
+    return [
+        (
+            d.result.protocol, str(d.result.n_seed), f"{d.novelty:g}", f"{d.weight:+.1f}", str(d.result.users),
+            f"{d.result.recall_20:.4f}", interval_text(d.versus_zero), f"{d.result.coverage_10:.3f}",
+            f"{d.result.popularity_10:.1f}",
+        )
+        for d in sorted(report.dial, key=lambda d: (PROTOCOLS.index(d.result.protocol), d.result.n_seed, d.novelty))
+    ]
+
+
+def dial_table(report: EvaluationReport) -> Table:
+    table = Table(title="The mainstream dial: the served ranking at each novelty setting")
+    for column in DIAL_COLUMNS:
+        table.add_column(column, justify="left" if column == "protocol" else "right")
+    for row in _dial_rows(report):
+        table.add_row(*row)
+    return table
+
+
 def _heading(report: EvaluationReport) -> str:
     seeds = ", ".join(str(s["seed"]) for s in report.splits)
     users = sum(s["users"][report.evaluated_on] for s in report.splits)
@@ -126,6 +152,11 @@ def markdown(report: EvaluationReport, command: str) -> str:
         lines += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
         for protocol in PROTOCOLS:
             lines += ["| " + " | ".join((protocol, *row)) + " |" for row in _dislike_rows(report, protocol)]
+    if report.dial:
+        lines += ["", "The mainstream dial (the served ranking at each `novelty`; pop%@10: mean popularity",
+                  "percentile of the top 10, 100 = the most rated movie):", ""]
+        lines += ["| " + " | ".join(DIAL_COLUMNS) + " |", "|" + "---|" * len(DIAL_COLUMNS)]
+        lines += ["| " + " | ".join(row) + " |" for row in _dial_rows(report)]
     lines += [
         "",
         "Onboarding: the app proposes movies in order; a simulated user answers with their real rating",

@@ -32,6 +32,7 @@ from movierec_tui.evaluation.onboarding_sim import (
 )
 from movierec_tui.evaluation.split import PROTOCOLS, SPLIT_SEEDS, ColdStartCase, cold_start_cases, split_users
 from movierec_tui.evaluation.tuning import Tuned, doubling, tune_grid
+from movierec_tui.model.dial import popularity_weight
 from movierec_tui.onboarding import ADAPTIVE_POOL, diverse_popular
 
 EASE_LAMBDAS = (2000.0, 4000.0, 8000.0, 16000.0, 32000.0)
@@ -39,6 +40,7 @@ KNN_NEIGHBOURS = (50.0, 100.0, 200.0, 400.0, 800.0)
 OURS = "two-tower (ours)"  # the ranking the app serves
 TUTORIAL = "tutorial objective (5·cos MSE)"
 BASELINES = ("most popular", "demographic popular", "item-kNN", "EASE")
+DIAL_SEEDS = (10, 20)  # the N the mainstream dial's table is measured at (`novelty_grid`)
 
 Progress = Callable[[str, float, float | None], None]
 
@@ -81,6 +83,17 @@ class OnboardingGain:
 
 
 @dataclass
+class DialResult:
+    """The served ranking at one setting of the mainstream dial (model/dial.py), pooled over splits."""
+
+    novelty: float
+    weight: float  # the popularity logit's weight at that setting (mean over the splits' models)
+    result: MethodResult
+    # Recall@20 minus the same users' at novelty 0: mean, 95% interval low, high (paired)
+    versus_zero: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+
+@dataclass
 class EvaluationReport:
     results: list[MethodResult]
     onboarding: list[MethodResult]
@@ -90,6 +103,7 @@ class EvaluationReport:
     seconds: dict[str, float] = field(default_factory=dict)
     evaluated_on: str = "test"
     train_config: dict = field(default_factory=dict)  # the model's TrainConfig, to reproduce the run
+    dial: list[DialResult] = field(default_factory=list)  # the served ranking at each mainstream-dial setting
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -191,6 +205,7 @@ def run_evaluation(
     include_tutorial: bool = False,
     progress: Progress | None = None,
     splits: int = 3,
+    novelty_grid: Sequence[float] = (),
 ) -> EvaluationReport:
     from movierec_tui.evaluation.model_ranker import ModelRanker
     from movierec_tui.model.features import build_movie_features
@@ -211,6 +226,8 @@ def run_evaluation(
     differences: dict[tuple[str, int, str], list[np.ndarray]] = {}
     dislike_parts: dict[tuple[str, int, str], list[tuple[np.ndarray, ...]]] = {}
     split_notes: list[dict] = []
+    dial_parts: dict[tuple[str, int, float], list[Scored]] = {}
+    dial_weights: dict[float, list[float]] = {}
 
     def timed(name: str, started: float) -> None:
         seconds[name] = round(seconds.get(name, 0.0) + time.perf_counter() - started, 1)
@@ -279,6 +296,15 @@ def run_evaluation(
                         ))  # fmt: skip
                 report("evaluate", number * len(PROTOCOLS) + PROTOCOLS.index(protocol) + 1, splits * len(PROTOCOLS))
         timed("evaluate", started)
+        if novelty_grid:
+            started = time.perf_counter()
+            for key, scored in dial_scores(dataset, held_out, train, model, novelty_grid, seeds, split_seed).items():
+                dial_parts.setdefault(key, []).append(scored)
+            for novelty in sorted({0.0, *novelty_grid}):
+                dial_weights.setdefault(novelty, []).append(
+                    popularity_weight(novelty, model.movies.popularity, model.movies.temperature)
+                )
+            timed("dial", started)
         started = time.perf_counter()
         for protocol in PROTOCOLS:
             simulated = simulate_onboarding(
@@ -317,9 +343,40 @@ def run_evaluation(
             name, protocol, n, len(share_with), float(share_with.mean()), float(share_without.mean()),
             (float(change.mean()), *paired_interval(change)), float(recall_with.mean()), float(recall_without.mean()),
         ))  # fmt: skip
+    dial = []
+    for (protocol, n, novelty), scored in dial_parts.items():
+        change = np.concatenate([a.recall_20 - b.recall_20 for a, b in zip(scored, dial_parts[(protocol, n, 0.0)],
+                                                                            strict=True)])  # fmt: skip
+        dial.append(DialResult(
+            novelty, float(np.mean(dial_weights[novelty])), pooled(OURS, protocol, n, scored),
+            (float(change.mean()), *paired_interval(change)),
+        ))  # fmt: skip
     return EvaluationReport(
-        results, onboarding, gain_rows, dislikes, split_notes, seconds, evaluate_on, config.to_dict()
+        results, onboarding, gain_rows, dislikes, split_notes, seconds, evaluate_on, config.to_dict(), dial
     )
+
+
+def dial_scores(
+    dataset: Dataset, user_ids: np.ndarray, train: TrainMatrix, model, novelty_grid: Sequence[float],
+    seeds: Sequence[int], draw_seed: int,
+) -> dict[tuple[str, int, float], Scored]:
+    """The served ranking's scores at each dial setting, keyed (protocol, N, novelty), on the same
+    cases as the main table at N in DIAL_SEEDS (or the largest N asked for); novelty 0 is always
+    included, as the reference the others are paired with."""
+    percentiles = popularity_percentiles(train.matrix.sum(axis=0))
+    wanted = [n for n in seeds if n in DIAL_SEEDS] or [max(seeds)]
+    found: dict[tuple[str, int, float], Scored] = {}
+    try:
+        for protocol in PROTOCOLS:
+            for n_seed in wanted:
+                cases = cold_start_cases(dataset, user_ids, n_seed, protocol, draw_seed)
+                for novelty in sorted({0.0, *novelty_grid}):
+                    model.novelty = novelty
+                    ranked = top_k(model.scores(cases), cases, train.columns, 20, train.movie_ids)
+                    found[(protocol, n_seed, novelty)] = Scored.of(ranked, cases, train, percentiles)
+    finally:
+        model.novelty = 0.0
+    return found
 
 
 def simulate_onboarding(

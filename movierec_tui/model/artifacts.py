@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from movierec_tui.faults import checkpoint
+from movierec_tui.model.dial import popularity_weight
 from movierec_tui.model.features import MovieFeatures
 
 USER_TOWER_PREFIX = "user_tower"
@@ -150,18 +151,23 @@ class MovieTable:
         positions = np.clip(np.searchsorted(self.movie_ids, movie_ids), 0, len(self.movie_ids) - 1)
         return np.where(self.movie_ids[positions] == movie_ids, positions, -1)
 
-    def scores(self, user_vector: np.ndarray, user_linear: np.ndarray | None = None) -> np.ndarray:
+    def scores(
+        self, user_vector: np.ndarray, user_linear: np.ndarray | None = None, novelty: float = 0.0
+    ) -> np.ndarray:
         """The model's ranking score of every movie: cosine / temperature + popularity logit (+ the
-        linear part)."""
-        scores = self.vectors @ user_vector / self.temperature + self.popularity
+        linear part), the logit weighted by the mainstream dial (model/dial.py; 1 at novelty 0)."""
+        weight = popularity_weight(novelty, self.popularity, self.temperature)
+        scores = self.vectors @ user_vector / self.temperature + weight * self.popularity
         if self.linear is not None and user_linear is not None:
             scores += self.linear @ user_linear
         return scores
 
-    def match(self, user_vector: np.ndarray, user_linear: np.ndarray | None = None) -> np.ndarray:
+    def match(
+        self, user_vector: np.ndarray, user_linear: np.ndarray | None = None, novelty: float = 0.0
+    ) -> np.ndarray:
         """Every movie's match: the COSINE between its search row and the query, the similarity
         Milvus returns for a hit, computed here for all movies (ordered as `scores`)."""
-        return self.match_of(self.query(user_vector, user_linear))
+        return self.match_of(self.query(user_vector, user_linear, novelty))
 
     def match_of(self, query: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """The match of the movies at `rows` (all movies by default) for the search vector `query`
@@ -209,13 +215,17 @@ class MovieTable:
         width = len(self.query(np.zeros_like(vector), linear))
         return np.concatenate([vector, np.zeros(width - len(vector))]).astype(np.float32)
 
-    def query(self, user_vector: np.ndarray, user_linear: np.ndarray | None = None) -> np.ndarray:
+    def query(
+        self, user_vector: np.ndarray, user_linear: np.ndarray | None = None, novelty: float = 0.0
+    ) -> np.ndarray:
         """The search vector for a user: its inner product with a search row is temperature x
-        `scores`, and all search rows have one norm, so COSINE ranks the movies by `scores`."""
+        `scores`, and all search rows have one norm, so COSINE ranks the movies by `scores`. The
+        mainstream dial is the popularity coordinate's weight (`popularity_weight`)."""
         popularity_scale, linear_scale = self._scales()
         parts = [user_vector]
         if popularity_scale:
-            parts.append(np.array([self.temperature / popularity_scale]))
+            weight = popularity_weight(novelty, self.popularity, self.temperature)
+            parts.append(np.array([weight * self.temperature / popularity_scale]))
         if linear_scale:
             parts.append(self.temperature * np.asarray(user_linear) / linear_scale)
         if len(parts) == 1:
