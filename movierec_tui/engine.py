@@ -392,15 +392,16 @@ class Recommender:
     def scores(self, profile: Profile) -> tuple[UserEncoding, np.ndarray, np.ndarray]:
         """The profile's encoding, and the cosine and the match of every movie in the movie table
         (rows as in `self.movies`): O(movies x 256). The match is what Milvus ranks by and returns
-        as a hit's score (`MovieTable.match`), so it orders movies as the served list does."""
+        as a hit's score (`MovieTable.match`, at the profile's mainstream dial), so it orders movies
+        as the served list does."""
         user = self.encoder.encode_profile(profile.gender, profile.age, profile.occupation, profile.ratings)
-        return user, self.movies.vectors @ user.vector, self.movies.match(user.vector, user.linear)
+        return user, self.movies.vectors @ user.vector, self.movies.match(user.vector, user.linear, profile.novelty)
 
     def recommend(self, profile: Profile, k: int = 10) -> list[Recommendation]:
         started = time.perf_counter()
         user = self.encoder.encode_profile(profile.gender, profile.age, profile.occupation, profile.ratings)
         encoded = time.perf_counter()
-        query = self.movies.query(user.vector, user.linear)
+        query = self.movies.query(user.vector, user.linear, profile.novelty)  # the dial: model/dial.py
         matched = time.perf_counter()
         hits = self.backends.milvus.search(query, k, search_filter_for(profile))
         searched = time.perf_counter()
@@ -468,7 +469,7 @@ class Recommender:
         user = self.encoder.encode_profile(profile.gender, profile.age, profile.occupation, profile.ratings)
         encoded = time.perf_counter()
         cosines = self.movies.vectors @ user.vector
-        match = self.movies.match(user.vector, user.linear)
+        match = self.movies.match(user.vector, user.linear, profile.novelty)
         matched = time.perf_counter()
         query = self.movies.likeness_query(row)
         candidates = self.backends.milvus.search(query, max(k, NEAR_TIES), search_filter_for(profile, {movie_id}))
