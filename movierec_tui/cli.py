@@ -331,6 +331,17 @@ def _occupation(value: str) -> int:
     return parse_occupation(value)
 
 
+def _novelty(value: str) -> float:
+    """The mainstream dial, 0..1 (a float range alone would let "nan" through)."""
+    try:
+        novelty = float(value)
+    except ValueError:
+        raise ValueError(f"expected a number 0..1, got {value!r}") from None
+    if not 0.0 <= novelty <= 1.0:  # also false for nan
+        raise ValueError(f"expected a number 0..1 (0 = by taste alone, 1 = least mainstream), got {value!r}")
+    return novelty
+
+
 @app.command()
 def recommend(
     gender: Annotated[str | None, typer.Option(help="M or F.", callback=_parse_with(_gender))] = None,
@@ -350,6 +361,10 @@ def recommend(
     ] = None,
     year_from: Annotated[int | None, typer.Option(min=1900, max=2100, help="Earliest release year.")] = None,
     year_to: Annotated[int | None, typer.Option(min=1900, max=2100, help="Latest release year.")] = None,
+    novelty: Annotated[
+        str | None,
+        typer.Option(help="Mainstream dial: 0 (by taste) .. 1 (least mainstream).", callback=_parse_with(_novelty)),
+    ] = None,
     k: Annotated[int, typer.Option("-k", min=1, max=1000, help="How many movies.")] = 10,
     profile_name: Annotated[str | None, typer.Option("--profile", help="Start from a saved profile.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (stable schema, see README).")] = False,
@@ -375,7 +390,7 @@ def recommend(
     if batch is not None:
         profile_flags = {
             "--gender": gender, "--age": age, "--occupation": occupation, "--rate": rate, "--genre": genre,
-            "--year-from": year_from, "--year-to": year_to, "--profile": profile_name,
+            "--year-from": year_from, "--year-to": year_to, "--profile": profile_name, "--novelty": novelty,
         }  # fmt: skip
         given = [flag for flag, value in profile_flags.items() if value not in (None, [])]
         if given:
@@ -403,6 +418,7 @@ def recommend(
             dropped[:] = [g for g in dropped if g != name]
         profile.year_min = year_from if year_from is not None else profile.year_min
         profile.year_max = year_to if year_to is not None else profile.year_max
+        profile.novelty = novelty if novelty is not None else profile.novelty
         if profile.year_min is not None and profile.year_max is not None and profile.year_min > profile.year_max:
             raise UsageProblem(f"years {profile.year_min}..{profile.year_max}: the start is after the end")
         results = recommender.recommend(profile, k)
