@@ -37,6 +37,7 @@ HELP_LINES = (
     ("Filter", '"no horror", "only comedies", "horror is fine", "from the 80s", "after 1990", "before 1970", '
      '"clear filters"'),
     ("Explore", '"more like Blade Runner", "why Brazil?", "back"'),
+    ("Mainstream", '"less mainstream", "hidden gems", "more popular", "back to normal", "novelty 0.5"'),
     ("Edit", '"forget Heat", "dismiss Titanic", "undo", "reset"'),
     ("Profiles", '"save alice", "load alice", "profiles"'),
 )  # fmt: skip
@@ -162,7 +163,16 @@ def describe_filters(profile: Profile) -> list[str]:
         parts.append("no " + join_words(profile.genres_out))
     if profile.year_min is not None or profile.year_max is not None:
         parts.append(describe_years(profile.year_min, profile.year_max))
+    if profile.novelty > 0:
+        parts.append(describe_novelty(profile.novelty))
     return parts
+
+
+def describe_novelty(novelty: float) -> str:
+    """The mainstream dial in words, for the profile panel and the chat: "less mainstream (0.25 of 1)"."""
+    if novelty <= 0:
+        return "by taste alone (mainstream dial 0)"
+    return f"less mainstream ({novelty:g} of 1)"
 
 
 def demographic_reason(profile: Profile) -> str:

@@ -93,7 +93,8 @@ TITLES = TitleIndex(ENTRIES)
 
 ACTIONS = (chat.Rate, chat.Mention, chat.Forget, chat.Dismiss, chat.MoreLike, chat.Why, chat.ExcludeGenre,
            chat.OnlyGenre, chat.AllowGenre, chat.YearRange, chat.SetAge, chat.SetGender, chat.SetOccupation,
-           chat.ClearFilters, chat.Reset, chat.PutOnList, chat.TakeOffList, chat.ImportFile)  # fmt: skip
+           chat.ClearFilters, chat.Reset, chat.PutOnList, chat.TakeOffList, chat.ImportFile,
+           chat.Mainstream)  # fmt: skip
 WORDS: dict[str, Intent | type] = {
     "clear": chat.ClearFilters(), "reset": chat.Reset(), "help": chat.Help(), "undo": chat.Undo(),
     "back": chat.Back(), "skip": chat.Skip(), "yes": chat.Answer(True), "no": chat.Answer(False),
@@ -164,6 +165,8 @@ def expected_intent(spec: str) -> tuple[Intent | type, bool]:
         intent = chat.SetOccupation(_occupation(arg))
     elif verb == "years":
         intent = _years(arg)
+    elif verb == "dial":  # "dial +0.25": move the mainstream dial by that much; "dial 0.8": set it
+        intent = chat.Mainstream(step=float(arg)) if arg[0] in "+-" else chat.Mainstream(novelty=float(arg))
     elif verb in ("save", "load"):
         intent = (chat.Save if verb == "save" else chat.Load)(arg or None)
     else:

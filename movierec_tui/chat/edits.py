@@ -15,6 +15,7 @@ from movierec_tui.chat.intents import (
     ExcludeGenre,
     Forget,
     Intent,
+    Mainstream,
     OnlyGenre,
     PutOnList,
     Rate,
@@ -28,7 +29,15 @@ from movierec_tui.chat.intents import (
 from movierec_tui.chat.numbers import rating_words
 from movierec_tui.profile import ListName, Profile
 from movierec_tui.titles import TitleEntry
-from movierec_tui.wording import GENDER_LABELS, Titled, describe_years, join_words, stars, title_with_year
+from movierec_tui.wording import (
+    GENDER_LABELS,
+    Titled,
+    describe_novelty,
+    describe_years,
+    join_words,
+    stars,
+    title_with_year,
+)
 
 UNDO_HINT = "undo with ctrl+z"
 _LIST_NAMES: dict[ListName, str] = {"watchlist": "watchlist", "seen": "seen list"}
@@ -109,6 +118,11 @@ def apply_intent(profile: Profile, intent: Intent) -> Edit | None:
         case ClearFilters():
             new.genres_in, new.genres_out, new.year_min, new.year_max = [], [], None, None
             return Edit(new, "filters cleared", new != profile)
+        case Mainstream(novelty=novelty, step=step):
+            target = novelty if novelty is not None else profile.novelty + step
+            new.novelty = round(min(1.0, max(0.0, target)), 2)
+            return Edit(new, describe_novelty(new.novelty), new.novelty != profile.novelty,
+                        _dial_done(profile.novelty, new.novelty))  # fmt: skip
         case Reset():
             return Edit(Profile(), "profile reset", Profile() != profile)
     return None
@@ -129,6 +143,14 @@ def _listed(profile: Profile, movie: TitleEntry, name: ListName, on: bool) -> Ed
     return Edit(new, f"{title} {'seen' if on else 'not seen after all'}", new != profile, done)
 
 
+def _dial_done(before: float, after: float) -> str:
+    """What the chat says when the mainstream dial moves: the new setting and how to go back."""
+    if after == 0:
+        return "Back to normal: ranked by your taste alone (the mainstream dial is at 0)"
+    way = "Less mainstream" if after > before else "More popular"
+    return f"{way}: the mainstream dial is at {after:g} of 1 (0 = by taste alone); say “back to normal” to reset"
+
+
 def unchanged_message(intent: Intent, edit: Edit) -> str:
     """What to say when an intent leaves the profile as it was."""
     match intent:
@@ -147,6 +169,13 @@ def unchanged_message(intent: Intent, edit: Edit) -> str:
             return f"{title_with_year(movie)} is already dismissed."
         case Reset():
             return "The profile is empty already."
+        case Mainstream():
+            novelty = edit.profile.novelty
+            if novelty == 0:
+                return "Already ranked by your taste alone (mainstream dial 0); say “less mainstream” or “hidden gems”."
+            if novelty == 1:
+                return "The mainstream dial is at its least mainstream already (1 of 1); say “back to normal” to reset."
+            return f"The mainstream dial is at {novelty:g} of 1 already."
     return f"Already so: {edit.summary}."
 
 
@@ -183,6 +212,8 @@ def describe_change(before: Profile, after: Profile, movies: Mapping[int, Titled
         parts.append("the genre filter")
     if (before.year_min, before.year_max) != (after.year_min, after.year_max):
         parts.append("the years")
+    if before.novelty != after.novelty:
+        parts.append("the mainstream dial")
     if not parts and before != after:
         parts.append("the last change")
     return join_words(parts[:3]) + (f" and {len(parts) - 3} more" if len(parts) > 3 else "")

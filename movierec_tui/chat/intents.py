@@ -135,6 +135,15 @@ class ClearFilters(Sure):
 
 
 @dataclass(frozen=True)
+class Mainstream(Sure):
+    """The mainstream dial (the profile's `novelty`): set it to `novelty`, or else move it by `step`
+    ("less mainstream": up, "more popular": down), within 0..1."""
+
+    novelty: float | None = None
+    step: float = 0.0
+
+
+@dataclass(frozen=True)
 class Reset(Sure):
     pass
 
@@ -186,8 +195,8 @@ class Unknown(Sure):
 
 Intent = (
     SetAge | SetGender | SetOccupation | Rate | Mention | PutOnList | TakeOffList | ShowLists | ImportFile
-    | ExcludeGenre | OnlyGenre | AllowGenre | YearRange | MoreLike | Why | Forget | Dismiss | ClearFilters | Reset
-    | Help | Skip | Back | Undo | Save | Load | Answer | Unknown
+    | ExcludeGenre | OnlyGenre | AllowGenre | YearRange | MoreLike | Why | Forget | Dismiss | ClearFilters
+    | Mainstream | Reset | Help | Skip | Back | Undo | Save | Load | Answer | Unknown
 )  # fmt: skip
 
 

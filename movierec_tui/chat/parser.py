@@ -40,6 +40,7 @@ from movierec_tui.chat.intents import (
     YearRange,
 )
 from movierec_tui.chat.lists import list_request
+from movierec_tui.chat.mainstream import mainstream_intent
 from movierec_tui.chat.numbers import fraction_rating, out_of_ten, read_number, valid_age, valid_rating
 from movierec_tui.chat.paths import import_request
 from movierec_tui.chat.phrases import (
@@ -296,6 +297,9 @@ class _Parser:
         ):
             if key in words:
                 return [intent]
+        dial = mainstream_intent(key)
+        if dial is not None:
+            return [dial]
         match = re.fullmatch(
             r"(?:save|store|keep)(?:\s+(?:my\s+|this\s+)?profile)?(?:\s+(?:as|under|to|named))?(?:\s+(?P<name>.+))?",
             text,
