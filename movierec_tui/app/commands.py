@@ -24,6 +24,13 @@ if TYPE_CHECKING:  # the app asks for its commands; only its type is needed here
     from movierec_tui.app.main import MovieRecApp
 
 PALETTE_NAMES = 20  # saved profiles offered as "Load profile: NAME"
+# The mainstream dial (the profile's novelty), as the chat words that set it: one path, one undo.
+DIAL_COMMANDS = (
+    ("Mainstream dial: less mainstream", "Trade some popularity for taste (dial +0.25)", "less mainstream"),
+    ("Mainstream dial: hidden gems", "Well-matched movies fewer people rated (dial 0.8)", "hidden gems"),
+    ("Mainstream dial: more popular", "Turn the dial back down by 0.25", "more popular"),
+    ("Mainstream dial: back to normal", "Rank by taste alone again (dial 0)", "back to normal"),
+)
 
 
 def palette_commands(app: MovieRecApp, textual_commands: Iterable[SystemCommand]) -> Iterable[SystemCommand]:
@@ -43,6 +50,8 @@ def palette_commands(app: MovieRecApp, textual_commands: Iterable[SystemCommand]
                             lambda: ask_import(app))  # fmt: skip
     yield SystemCommand("Reset profile", "Forget demographics, ratings and filters", lambda: app.submit("reset"))
     yield SystemCommand("Clear filters", "Show every genre and year again", lambda: app.submit("clear filters"))
+    for title, help_text, words in DIAL_COMMANDS:
+        yield SystemCommand(title, help_text, lambda w=words: app.submit(w))
     yield SystemCommand("Watchlist", "Your watchlist and the movies seen without a rating (W)", app.action_lists)
     yield SystemCommand("Undo", "Undo the last profile change (ctrl+z)", app.action_undo)
     yield SystemCommand("Toggle theme", "Switch between dark and light (ctrl+t)", app.action_toggle_theme)
