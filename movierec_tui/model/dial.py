@@ -20,8 +20,6 @@ from __future__ import annotations
 import numpy as np
 
 COSINE_PER_STD = 0.09
-HIDDEN_GEMS = 0.8  # the setting "hidden gems" asks for (chat, the rows' "Hidden gems")
-LESS_MAINSTREAM_STEP = 0.25  # "less mainstream" / "more popular" move the dial by this much
 
 
 def popularity_weight(novelty: float, popularity: np.ndarray, temperature: float) -> float:
