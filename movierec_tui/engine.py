@@ -457,11 +457,11 @@ class Recommender:
         similarity the details pane's "closest matches" show (`similar_to`).
 
         Its vector is the query of the same filtered Milvus search `recommend` makes with the
-        person's. The profile is a tie-break only: it orders movies whose similarity is the same to
-        two decimals (as the pane shows it), so a fan of comedies and a fan of westerns see the same
-        list for "more like Alien", apart from near-ties. The reason on every card says what it is
-        ("similar to Alien (1979)"), not "because you liked" a movie the profile may not have rated.
-        An unknown movie (no vector) gives no results."""
+        person's. The profile is a tie-break only: its match (at its mainstream dial) orders movies
+        whose similarity is the same to two decimals (as the pane shows it), so a fan of comedies
+        and a fan of westerns see the same list for "more like Alien", apart from near-ties. The
+        reason on every card says what it is ("similar to Alien (1979)"), not "because you liked" a
+        movie the profile may not have rated. An unknown movie (no vector) gives no results."""
         started = time.perf_counter()
         row = self._row_of(movie_id)
         if row < 0:
