@@ -31,6 +31,8 @@ from movierec_tui.cli_options import (
     RedisOption,
     console,
     err_console,
+    novelty_grid_from,
+    parse_novelty,
     resolve_settings,
 )
 from movierec_tui.cli_transfer import export_ratings, import_ratings
@@ -331,17 +333,6 @@ def _occupation(value: str) -> int:
     return parse_occupation(value)
 
 
-def _novelty(value: str) -> float:
-    """The mainstream dial, 0..1 (a float range alone would let "nan" through)."""
-    try:
-        novelty = float(value)
-    except ValueError:
-        raise ValueError(f"expected a number 0..1, got {value!r}") from None
-    if not 0.0 <= novelty <= 1.0:  # also false for nan
-        raise ValueError(f"expected a number 0..1 (0 = by taste alone, 1 = least mainstream), got {value!r}")
-    return novelty
-
-
 @app.command()
 def recommend(
     gender: Annotated[str | None, typer.Option(help="M or F.", callback=_parse_with(_gender))] = None,
@@ -363,7 +354,7 @@ def recommend(
     year_to: Annotated[int | None, typer.Option(min=1900, max=2100, help="Latest release year.")] = None,
     novelty: Annotated[
         str | None,
-        typer.Option(help="Mainstream dial: 0 (by taste) .. 1 (least mainstream).", callback=_parse_with(_novelty)),
+        typer.Option(help="Mainstream dial: 0 (by taste) .. 1 (least known).", callback=_parse_with(parse_novelty)),
     ] = None,
     k: Annotated[int, typer.Option("-k", min=1, max=1000, help="How many movies.")] = 10,
     profile_name: Annotated[str | None, typer.Option("--profile", help="Start from a saved profile.")] = None,
@@ -549,20 +540,6 @@ def evaluate(
         console.print(onboarding_table(report))
     md_path, json_path = write_reports(report, out or settings.home, command)
     console.print(f"written: {md_path} and {json_path}")
-
-
-def novelty_grid_from(text: str | None) -> tuple[float, ...]:
-    """`--novelty-grid`'s settings: comma-separated numbers 0..1; a bad one is a usage error naming it."""
-    if not text:
-        return ()
-    try:
-        grid = tuple(sorted({float(part) for part in text.split(",") if part.strip()}))
-    except ValueError:
-        message = f"expected numbers like 0,0.25,0.5, got {text!r}"
-        raise typer.BadParameter(message, param_hint="--novelty-grid") from None
-    if not grid or not all(0.0 <= v <= 1.0 for v in grid):
-        raise typer.BadParameter(f"each setting must be 0..1, got {text!r}", param_hint="--novelty-grid")
-    return grid
 
 
 def train_config_from(config_json: str | None, epochs: int | None) -> TrainConfig:

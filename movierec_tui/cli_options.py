@@ -32,3 +32,28 @@ def resolve_settings(home: Path | None, milvus_uri: str | None, redis_url: str |
         raise fail(str(exc), EXIT_BAD_INPUT) from None
     except OSError as exc:
         raise fail(describe_os_error(exc), EXIT_BAD_INPUT) from None
+
+
+def parse_novelty(value: str) -> float:
+    """The mainstream dial, 0..1 (a float range alone would let "nan" through)."""
+    try:
+        novelty = float(value)
+    except ValueError:
+        raise ValueError(f"expected a number 0..1, got {value!r}") from None
+    if not 0.0 <= novelty <= 1.0:  # also false for nan
+        raise ValueError(f"expected a number 0..1 (0 = by taste alone, 1 = least mainstream), got {value!r}")
+    return novelty
+
+
+def novelty_grid_from(text: str | None) -> tuple[float, ...]:
+    """`--novelty-grid`'s settings: comma-separated numbers 0..1; a bad one is a usage error naming it."""
+    if not text:
+        return ()
+    try:
+        grid = tuple(sorted({float(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        message = f"expected numbers like 0,0.25,0.5, got {text!r}"
+        raise typer.BadParameter(message, param_hint="--novelty-grid") from None
+    if not grid or not all(0.0 <= v <= 1.0 for v in grid):
+        raise typer.BadParameter(f"each setting must be 0..1, got {text!r}", param_hint="--novelty-grid")
+    return grid
