@@ -28,7 +28,7 @@ from movierec_tui.evaluation.onboarding_sim import (
     history_halves,
     onboarding_cases,
 )
-from movierec_tui.evaluation.report import markdown, onboarding_table, rich_tables, write_reports
+from movierec_tui.evaluation.report import dial_table, markdown, onboarding_table, rich_tables, write_reports
 from movierec_tui.evaluation.runner import BASELINES, OURS, run_evaluation
 from movierec_tui.evaluation.split import RANDOM_ORDER, TIME_ORDERED, cold_start_cases, split_users
 from movierec_tui.evaluation.tuning import doubling, tune_grid
@@ -224,7 +224,7 @@ def test_paired_interval_brackets_the_mean() -> None:
 def test_whole_evaluation_on_the_synthetic_data(tmp_path) -> None:
     dataset = load_dataset(write_synthetic(tmp_path / "ml", n_users=400, seed=3).path)
     config = TrainConfig(epochs=30, batch_size=64, learning_rate=5e-3)
-    report = run_evaluation(dataset, (0, 5), config, "test", splits=2)
+    report = run_evaluation(dataset, (0, 5), config, "test", splits=2, novelty_grid=(1.0,))
     assert [s["seed"] for s in report.splits] == [42, 43]
     by = {(r.protocol, r.method, r.n_seed): r for r in report.results}
     assert {r.method for r in report.results} == {*BASELINES, OURS}
@@ -247,12 +247,21 @@ def test_whole_evaluation_on_the_synthetic_data(tmp_path) -> None:
     gain = next(g for g in report.onboarding_gain if g.protocol == RANDOM_ORDER)
     mean, low, high = gain.gain
     assert low <= mean <= high
+    dial = {(d.result.protocol, d.novelty): d for d in report.dial}  # N = 5: the largest asked for
+    assert set(dial) == {(p, v) for p in (TIME_ORDERED, RANDOM_ORDER) for v in (0.0, 1.0)}
+    for protocol in (TIME_ORDERED, RANDOM_ORDER):
+        today, turned = dial[(protocol, 0.0)], dial[(protocol, 1.0)]
+        assert today.weight == 1.0 and today.versus_zero == (0.0, 0.0, 0.0) and turned.weight < 0
+        assert today.result.recall_20 == pytest.approx(by[(protocol, OURS, 5)].recall_20)  # the main table's
+        assert turned.result.popularity_10 < today.result.popularity_10
     screen = Console(width=240, record=True)
     for table in rich_tables(report):
         screen.print(table)
     screen.print(onboarding_table(report))
+    screen.print(dial_table(report))
     text = screen.export_text()
     assert "time-ordered protocol" in text and "random-order protocol" in text and "Dislikes" in text
+    assert "mainstream dial" in text and "mainstream dial" in markdown(report, "x")
     assert f"{mean:+.4f} ({low:+.4f} .. {high:+.4f})" in text
     md, js = write_reports(report, tmp_path / "out", "movierec-tui evaluate --test")
     assert f"| 5 | {OURS} |" in md.read_text() and "vs best baseline" in markdown(report, "x")
