@@ -4,6 +4,7 @@ in temp dirs; other processes are real `python` processes holding the store."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -99,6 +100,35 @@ def test_a_killed_server_is_restarted_by_its_keeper_within_seconds(tmp_path: Pat
     finally:
         connection.close()
     assert valkey_pids(tmp_path / "redis") == []
+
+
+@pytest.mark.skipif(bool(os.environ.get("MOVIEREC_TEST_REDIS_URL")), reason="embedded Valkey only")
+def test_a_server_that_is_slow_to_answer_is_not_restarted_under_its_clients(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy server (here: stopped for 3 s, as a loaded machine can starve it) keeps running and keeps
+    its clients; one that stays silent past HUNG_AFTER is restarted. Before, a single probe that took
+    over 1 s got the server killed and restarted under 16 starting sessions."""
+    from movierec_tui.stores import redis_server
+
+    monkeypatch.setattr(redis_server, "HUNG_AFTER", 6.0)
+    connection = start_embedded(tmp_path / "redis")
+    try:
+        (pid,) = valkey_pids(tmp_path / "redis")
+        os.kill(pid, signal.SIGSTOP)
+        time.sleep(3)
+        os.kill(pid, signal.SIGCONT)
+        wait_until(lambda: answers(connection.client))
+        time.sleep(1)
+        assert valkey_pids(tmp_path / "redis") == [pid]  # the same server, never restarted
+        os.kill(pid, signal.SIGSTOP)  # now hung for good: restarted once HUNG_AFTER has passed
+        stopped = time.monotonic()
+        wait_until(lambda: valkey_pids(tmp_path / "redis") not in ([], [pid]) and answers(connection.client), 15)
+        assert time.monotonic() - stopped >= 6.0
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGCONT)
+        connection.close()
 
 
 @pytest.mark.skipif(bool(os.environ.get("MOVIEREC_TEST_REDIS_URL")), reason="embedded Valkey only")

@@ -39,6 +39,11 @@ log = logging.getLogger(__name__)
 RECORD = "server.json"
 OWNER_LOCK = "owner.lock"
 WATCH_INTERVAL = 0.5  # seconds between the keeper's checks that its server answers
+# A server whose process still runs but does not answer is restarted only after this long: on a loaded
+# machine a probe's 1 s timeout passed while 16 served sessions read their catalogues, and the keeper
+# killed a busy server under all of them (each then failed its start and retried). A dead one is
+# restarted at the next check.
+HUNG_AFTER = 10.0
 JOIN_WAIT = 10.0  # how long a joiner waits for the keeper to (re)start the server
 START_TIMEOUT = 15.0
 
@@ -222,6 +227,7 @@ class EmbeddedValkey:
     # -- keeping it up ----------------------------------------------------------------------------
 
     def _watch(self) -> None:
+        unanswered_since: float | None = None
         while not self._closing.wait(WATCH_INTERVAL):
             with self._guard:
                 if self._closing.is_set():
@@ -229,8 +235,29 @@ class EmbeddedValkey:
                 if not self._try_to_keep():
                     continue  # the keeper is alive: it restarts the server if need be
                 if server_pid_if_ours(self.port, self.data_dir, self._watch_probe()) is not None:
+                    unanswered_since = None
                     continue
+                now = time.monotonic()
+                unanswered_since = now if unanswered_since is None else unanswered_since
+                if self._server_running() and now - unanswered_since < HUNG_AFTER:
+                    continue  # busy, not dead
                 self._restart()
+                unanswered_since = None
+
+    def _server_running(self) -> bool:
+        """Whether the server's process still exists (started here: not exited; adopted: its pid lives)."""
+        process = getattr(self._server, "_process", None) if self._server is not None else None
+        if process is not None:
+            return process.poll() is None
+        if not self._server_pid:
+            return False
+        try:
+            os.kill(self._server_pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
 
     def _watch_probe(self) -> redis.Redis:
         """The watcher's checks share one client and its connection: a check every WATCH_INTERVAL
