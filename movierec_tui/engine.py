@@ -19,6 +19,8 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -186,6 +188,20 @@ class SavedProfiles:
         return self._store.last_profile_name()
 
 
+class Preloaded(Protocol):
+    """What a process that forks app sessions (serve's zygote) loaded once for all of them, before the
+    first fork: each session then shares it instead of building its own (its model and its catalogue
+    were most of a session's start). Each part is handed out only while it is still current."""
+
+    def model(self, model_dir: Path) -> tuple[UserEncoder, MovieTable] | None:
+        """The encoder and movie table of the model in `model_dir`, if that is the model loaded."""
+        ...
+
+    def catalogue(self, meta: dict[str, str]) -> tuple[list[MovieCard], TitleIndex] | None:
+        """Every card and the title index, if Redis's `meta` record says the cards are the ones read."""
+        ...
+
+
 def title_index(cards: list[MovieCard]) -> TitleIndex:
     return TitleIndex(TitleEntry(c.movie_id, c.title, c.year, c.rating_count) for c in cards)
 
@@ -271,20 +287,27 @@ class Timings:
 
 
 class Recommender:
-    def __init__(self, settings: Settings, backends: Backends | None = None) -> None:
+    def __init__(
+        self, settings: Settings, backends: Backends | None = None, preloaded: Preloaded | None = None
+    ) -> None:
         # A process with a Recommender serves one person: its numpy work per rating is a few small
         # products, where OpenBLAS's second thread only spins (benchmarks/app_cpu.py: 176 -> 75 ms
         # of CPU per chat rating with one thread). Process-wide, on purpose: it is what a served
         # session's CPU is made of. Paddle's own threads (OpenMP) are not affected.
         threadpool_limits(1, user_api="blas")
         self.settings = settings
-        self.encoder = UserEncoder(settings.model_dir)
-        try:
-            self.movies = MovieTable.load(settings.model_dir)
-        except (FileNotFoundError, KeyError):
-            raise ModelMissing(
-                f"the model in {settings.model_dir} is from an older version; run `movierec-tui setup` again"
-            ) from None
+        self.preloaded = preloaded
+        model = preloaded.model(settings.model_dir) if preloaded is not None else None
+        if model is not None:
+            self.encoder, self.movies = model
+        else:
+            self.encoder = UserEncoder(settings.model_dir)
+            try:
+                self.movies = MovieTable.load(settings.model_dir)
+            except (FileNotFoundError, KeyError):
+                raise ModelMissing(
+                    f"the model in {settings.model_dir} is from an older version; run `movierec-tui setup` again"
+                ) from None
         self.backends = backends or open_backends(settings)
         self.backends.milvus.ensure_loaded()
         self.profiles = SavedProfiles(self.backends.cards, ProfileJournal(settings.journal_dir))
@@ -324,9 +347,13 @@ class Recommender:
     def titles(self) -> TitleIndex:
         """Built on first use from every card (one pipelined read), then kept."""
         if self._titles is None:
-            cards = self.backends.cards.all_cards()
+            shared = self.preloaded.catalogue(self.backends.cards.meta()) if self.preloaded is not None else None
+            if shared is not None:
+                cards, self._titles = shared
+            else:
+                cards = self.backends.cards.all_cards()
+                self._titles = title_index(cards)
             self._card_cache.update((c.movie_id, c) for c in cards)
-            self._titles = title_index(cards)
         return self._titles
 
     @property

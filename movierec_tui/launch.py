@@ -28,6 +28,7 @@ from movierec_tui import logs
 from movierec_tui.config import ENV_SERVED, ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:  # only for annotations: importing the stores here would slow every CLI command
+    from movierec_tui.engine import Preloaded
     from movierec_tui.stores.backends import Backends
 
 log = logging.getLogger("movierec_tui")
@@ -78,13 +79,15 @@ def run_app(
     served: str = "",
     set_up: SetUp | None = None,
     loading: Callable[[], AbstractContextManager[object]] = nullcontext,
+    preloaded: Preloaded | None = None,
 ) -> None:
     """Open the stores, make sure setup was done (running `set_up` if it was not, or raising NotSetUp
     when there is none), load the model (inside `loading()`, e.g. a spinner) and run the app until it
     quits; the stores are closed at the end. `served`: "ssh" or "web" when `serve` started this
     process for someone else (no cursor blink: each blink is a repaint sent over the network).
     Without a terminal (and not behind serve web's pipes) it raises NoTerminal instead: the app's input
-    thread would spin on end-of-file at 100% CPU."""
+    thread would spin on end-of-file at 100% CPU. `preloaded`: the model and catalogue a zygote loaded
+    for all its forks (engine.Preloaded), used where still current."""
     from movierec_tui.app import MovieRecApp
     from movierec_tui.engine import Recommender
     from movierec_tui.status import collect_status
@@ -101,7 +104,7 @@ def run_app(
                 raise NotSetUp(NOT_SET_UP_FOR_SERVING)
             set_up(settings, backends)
         with loading():
-            recommender = Recommender(settings, backends)
+            recommender = Recommender(settings, backends, preloaded)
     except BaseException:
         backends.close()
         raise
@@ -111,7 +114,7 @@ def run_app(
         ).run()
 
 
-def run_served(argv: list[str]) -> int:
+def run_served(argv: list[str], preloaded: Preloaded | None = None) -> int:
     """The app of one session that `serve` started, on the session's terminal: `argv` is what the
     server passes (`--home HOME`, optionally `--profile NAME`); the environment says how it is served.
     Never sets up (the server did). Returns the exit code; a failure is one line on the terminal."""
@@ -121,7 +124,7 @@ def run_served(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     try:
         settings = prepare_settings(args.home)
-        run_app(settings, profile_name=args.profile, served=os.environ.get(ENV_SERVED, ""))
+        run_app(settings, profile_name=args.profile, served=os.environ.get(ENV_SERVED, ""), preloaded=preloaded)
     except Exception as exc:
         code = report_known(exc)
         if code is None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib
 import json
 import logging
@@ -25,9 +26,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from movierec_tui.serve.app_process import Launched
 from movierec_tui.serve.lifeline import ENV_SERVER_PID
+
+if TYPE_CHECKING:
+    from movierec_tui.engine import Preloaded
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +40,9 @@ READY = b"ready"
 # What an app imports before its first screen; `logs` first, as it quiets the libraries after it.
 # pymilvus is imported by the store only when it connects, so it is named here: left to each session,
 # it (and pandas under it) cost every app about 1.2 s of CPU, most of the startup of 16 at once.
-PRELOADED = ("movierec_tui.logs", "movierec_tui.launch", "movierec_tui.app", "movierec_tui.engine",
+# `movierec_tui.app.main` by name: the package `movierec_tui.app` loads it lazily, and left to each
+# session its import (Textual's widgets, the app's modules) cost 1.6 s of a lone session's start.
+PRELOADED = ("movierec_tui.logs", "movierec_tui.launch", "movierec_tui.app.main", "movierec_tui.engine",
              "movierec_tui.model.encoder", "movierec_tui.stores.backends", "movierec_tui.status",
              "movierec_tui.pipeline", "pymilvus")  # fmt: skip
 START_TIMEOUT = 60.0
@@ -172,7 +179,7 @@ def _end_children() -> None:
         _forked.discard(pid)
 
 
-def _become_app(terminal: int, request: dict, zygote_pid: int) -> None:
+def _become_app(terminal: int, request: dict, zygote_pid: int, preloaded: Preloaded | None) -> None:
     """In the forked child: the pty becomes stdin/stdout/stderr and the controlling terminal, the
     environment is the session's, then the app runs; this never returns into the zygote's loop."""
     from movierec_tui.serve.lifeline import die_with_server, take_terminal
@@ -197,7 +204,7 @@ def _become_app(terminal: int, request: dict, zygote_pid: int) -> None:
 
         sys.argv = ["movierec-tui", *request["argv"]]
         try:
-            code = run_served(request["argv"])
+            code = run_served(request["argv"], preloaded)
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
     finally:
@@ -207,22 +214,37 @@ def _become_app(terminal: int, request: dict, zygote_pid: int) -> None:
         os._exit(code)
 
 
-def serve_forks(fd: int) -> None:
-    """The zygote's life: import what every app needs, say so, then fork one app per request."""
+def prepare() -> Preloaded:
+    """Import what every app needs and load the model and catalogue they share (serve/warm.py), for
+    the home the environment names (the zygote's environment is the sessions')."""
     for module in PRELOADED:
         importlib.import_module(module)
+    from movierec_tui.launch import prepare_settings
+    from movierec_tui.serve.warm import load_warm_start
 
+    preloaded = load_warm_start(prepare_settings(None))
+    # Everything on the heap now is shared with every fork; a full collection in an app would walk it
+    # all, writing to each object's header, and so copy every page of it into that app (memory and
+    # CPU per session). Frozen objects are never looked at by the collector again.
+    gc.collect()
+    gc.freeze()
+    return preloaded
+
+
+def serve_forks(fd: int) -> None:
+    """The zygote's life: prepare, say so, then fork one app per request."""
+    preloaded = prepare()
     channel = socket.socket(fileno=fd)
     signal.signal(signal.SIGCHLD, _reap_children)
     signal.signal(signal.SIGTERM, _stop)  # the server died (PR_SET_PDEATHSIG) or stopped us
     channel.sendall(READY)
     try:
-        _fork_on_request(channel)
+        _fork_on_request(channel, preloaded)
     finally:
         _end_children()
 
 
-def _fork_on_request(channel: socket.socket) -> None:
+def _fork_on_request(channel: socket.socket, preloaded: Preloaded | None) -> None:
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(channel, MAX_REQUEST, 1)
@@ -244,7 +266,7 @@ def _fork_on_request(channel: socket.socket) -> None:
         pid = os.fork()
         if pid == 0:
             channel.close()
-            _become_app(terminal, request, os.getppid())
+            _become_app(terminal, request, os.getppid(), preloaded)
         _forked.add(pid)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
         os.close(terminal)

@@ -1,0 +1,114 @@
+"""What a served session does before its first screen, counted (not timed): Redis round trips and
+commands against a real Redis, the modules left to import after the zygote's, and what the zygote
+loads once and hands to its forks only while it is current. The times these save are measured by
+benchmarks/ssh_load.py (docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import redis
+
+import movierec_tui
+from movierec_tui.config import Settings
+from movierec_tui.engine import Recommender
+from movierec_tui.profile import Profile
+from movierec_tui.serve.warm import load_warm_start
+from movierec_tui.stores.cards import CardStore
+
+SOURCE_ROOT = Path(movierec_tui.__file__).resolve().parent.parent
+
+
+def calls(client: redis.Redis, command: str) -> int:
+    """How many times the server has run `command` (all clients, all databases)."""
+    return int(client.info("commandstats").get(f"cmdstat_{command}", {}).get("calls", 0))
+
+
+def test_listing_profiles_among_thousands_of_cards_takes_a_few_round_trips(redis_server) -> None:
+    """Each served session lists its profiles at start; among ML-1M's 3,883 card keys SCAN's default
+    batch of 10 keys made that ~400 round trips."""
+    url = redis_server.url.rsplit("/", 1)[0] + "/12"
+    client = redis.Redis.from_url(url, decode_responses=True)
+    client.flushdb()
+    try:
+        with client.pipeline(transaction=False) as pipe:
+            for movie_id in range(4000):
+                pipe.hset(f"movie:{movie_id}", "title", "x")
+            pipe.execute()
+        store = CardStore(client, "ns")
+        store.save_profile("mine", Profile().to_json())
+        before = calls(client, "scan")
+        assert store.profile_names() == ["mine"]
+        assert calls(client, "scan") - before <= 10
+    finally:
+        client.flushdb()
+        client.close()
+
+
+def test_the_catalogue_is_read_from_redis_once_at_start(backends, ready: Settings) -> None:
+    """The title index and the app's catalogue come from one read of every card, not two."""
+    recommender = Recommender(ready, backends)
+    client = backends.redis.client
+    before = calls(client, "hgetall")
+    titles, catalogue = recommender.titles, recommender.catalogue_cards()
+    read = calls(client, "hgetall") - before
+    assert len(titles) > 0 and len(catalogue) == len(recommender.movies.movie_ids)
+    assert read <= len(catalogue) + 2  # every card once (and the meta record)
+
+
+def test_the_zygote_imports_everything_the_app_needs_and_freezes_it(ready: Settings) -> None:
+    """After the zygote's preparation a forked app imports nothing more to start (the app's own module
+    was left out, 1.6 s per session), and the shared heap is frozen out of the collector's walks."""
+    script = (
+        "import gc, json, sys\n"
+        "from movierec_tui.serve.zygote import prepare\n"
+        "preloaded = prepare()\n"
+        "before = set(sys.modules)\n"
+        "from movierec_tui.app import MovieRecApp\n"
+        "from movierec_tui.launch import run_app\n"
+        "import movierec_tui.engine, movierec_tui.status, movierec_tui.stores.backends\n"
+        "print(json.dumps({'new': sorted(set(sys.modules) - before), 'frozen': gc.get_freeze_count(),\n"
+        "                  'model': preloaded.model_parts is not None,\n"
+        "                  'catalogue': preloaded.catalogue_parts is not None}))\n"
+    )  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVIEREC_")}
+    env |= {"PYTHONPATH": str(SOURCE_ROOT), "MOVIEREC_HOME": str(ready.home), "MOVIEREC_REDIS_URL": ready.redis_url}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["new"] == []
+    assert found["frozen"] > 100_000
+    assert found["model"] and found["catalogue"]
+
+
+def test_preloaded_model_and_catalogue_are_shared_only_while_current(tmp_path: Path, backends, ready: Settings) -> None:
+    warm = load_warm_start(ready)
+    assert warm.model_parts is not None and warm.catalogue_parts is not None
+    shared = Recommender(ready, backends, warm)
+    alone = Recommender(ready, backends)
+    assert shared.encoder is warm.model_parts[0] and shared.titles is warm.catalogue_parts[1]
+    profile = Profile(ratings={int(shared.movies.movie_ids[0]): 5.0, int(shared.movies.movie_ids[3]): 4.0})
+    assert [r.card for r in shared.recommend(profile, 10)] == [r.card for r in alone.recommend(profile, 10)]
+    assert shared.catalogue_cards() == alone.catalogue_cards()
+
+    meta = backends.cards.meta()
+    assert warm.catalogue(meta) is not None
+    assert warm.catalogue(meta | {"dataset_fingerprint": "another"}) is None  # setup wrote other cards
+    assert warm.catalogue(meta | {"cards": "1"}) is None
+    assert warm.model(tmp_path / "model") is None  # another home's model
+
+    # A new model is a new directory renamed into place, as setup does: the preloaded one is stale.
+    home = tmp_path / "home"
+    shutil.copytree(ready.model_dir, home / "model")
+    copied = load_warm_start(replace(ready, home=home))
+    assert copied.model(home / "model") is not None
+    shutil.copytree(home / "model", home / "model.new")
+    shutil.rmtree(home / "model")
+    (home / "model.new").rename(home / "model")
+    assert copied.model(home / "model") is None
