@@ -626,7 +626,9 @@ def serving(settings: Settings):
 @serve_app.command("ssh")
 def serve_ssh(
     host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 for every interface.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 2222,
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="TCP port; 0: a free one, named in the 'connect with' line.")
+    ] = 2222,
     authorized_keys: Annotated[
         Path | None,
         typer.Option(exists=True, dir_okay=False, readable=True, help="Only these public keys may connect."),

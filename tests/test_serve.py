@@ -7,6 +7,7 @@ import asyncio
 import os
 import re
 import shutil
+import subprocess
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -82,6 +83,17 @@ def gone(pid: int) -> bool:
     except ProcessLookupError:
         return True
     return False
+
+
+def listening_port(server: subprocess.Popen) -> int:
+    """The port a `serve ssh` process says it listens on, read from its log once it is listening (the
+    "connect with: ssh -p PORT" line comes after the socket is bound); its output if it never says so."""
+    seen = []
+    for line in server.stderr:
+        seen.append(line)
+        if found := re.search(r"connect with: ssh -p (\d+) ", line):
+            return int(found.group(1))
+    raise AssertionError(f"the server exited ({server.wait()}) without listening:\n{''.join(seen)[-3000:]}")
 
 
 async def until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
@@ -334,23 +346,17 @@ def test_a_killed_server_takes_its_apps_and_milvus_server_with_it(tmp_path_facto
     """SIGKILL leaves the server no chance to clean up: the kernel ends what it started (PDEATHSIG).
     The server starts with SIGHUP ignored, as under `nohup`: the apps must still die."""
     import signal
-    import subprocess
     import sys
 
-    from movierec_tui.serve.shared import free_port
-
     settings = home_of_its_own(tmp_path_factory, ready, synthetic)
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "movierec_tui", "serve", "ssh", "--allow-anonymous", "--port", str(port),
+    server = subprocess.Popen(  # port 0: the server binds a free port itself, so no other process can take it first
+        [sys.executable, "-m", "movierec_tui", "serve", "ssh", "--allow-anonymous", "--port", "0",
          "--home", str(settings.home), "--redis-url", settings.redis_url],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),
     )
     try:
-        for line in server.stderr:
-            if "connect with:" in line:
-                break
+        port = listening_port(server)
 
         async def scenario() -> list[int]:
             client = await ScreenClient().connect(port)
