@@ -214,7 +214,7 @@ def _become_app(terminal: int, request: dict, zygote_pid: int, preloaded: Preloa
         os._exit(code)
 
 
-def prepare() -> Preloaded:
+def prepare() -> Preloaded | None:
     """Import what every app needs and load the model and catalogue they share (serve/warm.py), for
     the home the environment names (the zygote's environment is the sessions')."""
     for module in PRELOADED:
@@ -222,7 +222,11 @@ def prepare() -> Preloaded:
     from movierec_tui.launch import prepare_settings
     from movierec_tui.serve.warm import load_warm_start
 
-    preloaded = load_warm_start(prepare_settings(None))
+    try:
+        preloaded: Preloaded | None = load_warm_start(prepare_settings(None))
+    except Exception:  # settings the apps will report themselves, one line each: fork without a warm start
+        log.warning("the zygote loads nothing for its forks", exc_info=True)
+        preloaded = None
     # Everything on the heap now is shared with every fork; a full collection in an app would walk it
     # all, writing to each object's header, and so copy every page of it into that app (memory and
     # CPU per session). Frozen objects are never looked at by the collector again.
