@@ -34,6 +34,7 @@ from movierec_tui.cli_options import (
     novelty_grid_from,
     parse_novelty,
     resolve_settings,
+    train_config_from,
 )
 from movierec_tui.cli_transfer import export_ratings, import_ratings
 from movierec_tui.config import ENV_SERVED, Settings
@@ -49,8 +50,6 @@ from movierec_tui.launch import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from movierec_tui.model.train import TrainConfig
 
 app = typer.Typer(
     name="movierec-tui",
@@ -540,28 +539,6 @@ def evaluate(
         console.print(onboarding_table(report))
     md_path, json_path = write_reports(report, out or settings.home, command)
     console.print(f"written: {md_path} and {json_path}")
-
-
-def train_config_from(config_json: str | None, epochs: int | None) -> TrainConfig:
-    """TrainConfig from `--config` JSON and `--epochs`; a bad field is a usage error naming it."""
-    import dataclasses
-
-    from movierec_tui.model.train import TrainConfig
-
-    try:
-        fields = json.loads(config_json) if config_json else {}
-    except json.JSONDecodeError as exc:
-        raise typer.BadParameter(f"not JSON: {exc}", param_hint="--config") from None
-    if not isinstance(fields, dict):
-        raise typer.BadParameter("expected a JSON object of TrainConfig fields", param_hint="--config")
-    known = {f.name for f in dataclasses.fields(TrainConfig)}
-    unknown = sorted(set(fields) - known)
-    if unknown:
-        raise typer.BadParameter(f"unknown field {unknown[0]!r}; fields: {', '.join(sorted(known))}",
-                                 param_hint="--config")  # fmt: skip
-    if epochs is not None:
-        fields["epochs"] = epochs
-    return TrainConfig(**fields)
 
 
 @app.command()

@@ -5,8 +5,9 @@ cli_errors.OneLineErrors for every command alike."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,6 +15,9 @@ from rich.console import Console
 from movierec_tui.cli_errors import fail
 from movierec_tui.config import ConfigError, Settings
 from movierec_tui.launch import EXIT_BAD_INPUT, describe_os_error, prepare_settings
+
+if TYPE_CHECKING:
+    from movierec_tui.model.train import TrainConfig
 
 console = Console()
 err_console = Console(stderr=True)
@@ -57,3 +61,25 @@ def novelty_grid_from(text: str | None) -> tuple[float, ...]:
     if not grid or not all(0.0 <= v <= 1.0 for v in grid):
         raise typer.BadParameter(f"each setting must be 0..1, got {text!r}", param_hint="--novelty-grid")
     return grid
+
+
+def train_config_from(config_json: str | None, epochs: int | None) -> TrainConfig:
+    """TrainConfig from `--config` JSON and `--epochs`; a bad field is a usage error naming it."""
+    import dataclasses
+
+    from movierec_tui.model.train import TrainConfig
+
+    try:
+        fields = json.loads(config_json) if config_json else {}
+    except json.JSONDecodeError as exc:
+        raise typer.BadParameter(f"not JSON: {exc}", param_hint="--config") from None
+    if not isinstance(fields, dict):
+        raise typer.BadParameter("expected a JSON object of TrainConfig fields", param_hint="--config")
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        raise typer.BadParameter(f"unknown field {unknown[0]!r}; fields: {', '.join(sorted(known))}",
+                                 param_hint="--config")  # fmt: skip
+    if epochs is not None:
+        fields["epochs"] = epochs
+    return TrainConfig(**fields)
