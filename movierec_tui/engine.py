@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -59,6 +59,9 @@ log = logging.getLogger(__name__)
 # decimals; the profile orders only movies whose similarity is equal at that precision.
 SIMILARITY_DECIMALS = 2
 NEAR_TIES = 50  # more_like asks Milvus for this many, so that near-ties beyond k can be ordered
+# "Hidden gems": the profile's own recommendations with the mainstream dial (Profile.novelty) turned
+# this far towards the less known; its own search, so it ranks what the dial ranks.
+HIDDEN_GEMS_NOVELTY = 0.8
 
 
 def search_filter_for(profile: Profile, also_exclude: set[int] | frozenset[int] = frozenset()) -> SearchFilter:
@@ -326,13 +329,23 @@ class Recommender:
         user = self.encoder.encode_profile(profile.gender, profile.age, profile.occupation, profile.ratings)
         return user, self.movies.vectors @ user.vector, self.movies.match(user.vector, user.linear, profile.novelty)
 
-    def recommend(self, profile: Profile, k: int = 10) -> list[Recommendation]:
+    def recommend(
+        self, profile: Profile, k: int = 10, *, exclude: Collection[int] = frozenset()
+    ) -> list[Recommendation]:
+        """The profile's best `k`, leaving out what it rated, dismissed or listed and `exclude` (movies
+        already on screen elsewhere); `last_timings` says where the time went."""
+        results, self.last_timings = self._recommend(profile, k, exclude)
+        return results
+
+    def _recommend(
+        self, profile: Profile, k: int, exclude: Collection[int]
+    ) -> tuple[list[Recommendation], Timings]:
         started = time.perf_counter()
         user = self.encoder.encode_profile(profile.gender, profile.age, profile.occupation, profile.ratings)
         encoded = time.perf_counter()
         query = self.movies.query(user.vector, user.linear, profile.novelty)  # the dial: model/dial.py
         matched = time.perf_counter()
-        hits = self.backends.milvus.search(query, k, search_filter_for(profile))
+        hits = self.backends.milvus.search(query, k, search_filter_for(profile, frozenset(exclude)))
         searched = time.perf_counter()
         # One round trip for the results and the rated movies the reasons name (unless cached).
         rated = [m for m in profile.ratings if m not in self._card_cache]
@@ -340,8 +353,7 @@ class Recommender:
         fetched = time.perf_counter()
         results = self._answer(profile, user, query, hits, cards)
         done = time.perf_counter()
-        self.last_timings = Timings.between(started, encoded, matched, searched, fetched, done)
-        return results
+        return results, Timings.between(started, encoded, matched, searched, fetched, done)
 
     def recommend_many(self, profiles: Sequence[Profile], k: int = 10) -> list[tuple[list[Recommendation], Timings]]:
         """What `recommend` answers for each profile, with the time each stage took for it, for many
@@ -380,7 +392,9 @@ class Recommender:
             answers.append((results, timings))
         return answers
 
-    def more_like(self, movie_id: int, profile: Profile, k: int = 10) -> list[Recommendation]:
+    def more_like(
+        self, movie_id: int, profile: Profile, k: int = 10, *, exclude: Collection[int] = frozenset()
+    ) -> list[Recommendation]:
         """The movies most like `movie_id`, within the profile's filters, leaving out it and what the
         profile rated, dismissed or listed: ordered by the cosine between their vectors and its vector, the
         similarity the details pane's "closest matches" show (`similar_to`).
@@ -390,18 +404,26 @@ class Recommender:
         whose similarity is the same to two decimals (as the pane shows it), so a fan of comedies
         and a fan of westerns see the same list for "more like Alien", apart from near-ties. The
         reason on every card says what it is ("similar to Alien (1979)"), not "because you liked" a
-        movie the profile may not have rated. An unknown movie (no vector) gives no results."""
+        movie the profile may not have rated. An unknown movie (no vector) gives no results.
+        `exclude`: movies also to leave out (on screen elsewhere)."""
+        results, self.last_timings = self._more_like(movie_id, profile, k, exclude)
+        return results
+
+    def _more_like(
+        self, movie_id: int, profile: Profile, k: int, exclude: Collection[int]
+    ) -> tuple[list[Recommendation], Timings]:
         started = time.perf_counter()
         row = self._row_of(movie_id)
         if row < 0:
-            return []
+            return [], Timings()
         user = self.encoder.encode_profile(profile.gender, profile.age, profile.occupation, profile.ratings)
         encoded = time.perf_counter()
         cosines = self.movies.vectors @ user.vector
         match = self.movies.match(user.vector, user.linear, profile.novelty)
         matched = time.perf_counter()
         query = self.movies.likeness_query(row)
-        candidates = self.backends.milvus.search(query, max(k, NEAR_TIES), search_filter_for(profile, {movie_id}))
+        leave_out = search_filter_for(profile, {movie_id, *exclude})
+        candidates = self.backends.milvus.search(query, max(k, NEAR_TIES), leave_out)
         rows = self.movies.index_of(np.array([m for m, _ in candidates], dtype=np.int64))
         rows = rows[rows >= 0]
         similarity = self._cosines_to(row, rows)
@@ -419,8 +441,33 @@ class Recommender:
             if m in cards
         ]
         done = time.perf_counter()
-        self.last_timings = Timings.between(started, encoded, matched, searched, fetched, done)
-        return results
+        return results, Timings.between(started, encoded, matched, searched, fetched, done)
+
+    # -- the rows under the person's picks (app/rows.py) ------------------------------------------------
+
+    def loved(self, profile: Profile, n: int) -> list[int]:
+        """Up to `n` movies the profile rated LIKED_THRESHOLD or more that the model knows, to make
+        "because you loved X" rows of: the highest rating first, the most recently rated among equal
+        ratings (the ratings are kept in the order they were given). Touches no store."""
+        order = {movie_id: place for place, movie_id in enumerate(profile.ratings)}
+        liked = [m for m, r in profile.ratings.items() if r >= LIKED_THRESHOLD and self._row_of(m) >= 0]
+        return sorted(liked, key=lambda m: (-profile.ratings[m], -order[m]))[:n]
+
+    def because_you_loved(
+        self, profile: Profile, movie_id: int, k: int = 10, *, exclude: Collection[int] = frozenset()
+    ) -> list[Recommendation]:
+        """A "because you loved X" row: `more_like(X)` (its own search) without what the profile rated,
+        dismissed or listed, nor `exclude`. Leaves `last_timings` to the person's picks (`recommend`,
+        `more_like`): the rows are searched besides them, maybe in another thread."""
+        return self._more_like(movie_id, profile, k, exclude)[0]
+
+    def hidden_gems(
+        self, profile: Profile, k: int = 10, *, exclude: Collection[int] = frozenset()
+    ) -> list[Recommendation]:
+        """The "hidden gems" row: the profile's recommendations with the mainstream dial at
+        HIDDEN_GEMS_NOVELTY (its own search), without `exclude`. Leaves `last_timings` alone, as
+        `because_you_loved` does."""
+        return self._recommend(replace(profile, novelty=HIDDEN_GEMS_NOVELTY), k, exclude)[0]
 
     def score_of(self, profile: Profile, movie_id: int) -> ModelScore | None:
         """The model's view of one movie for this profile, whether it is listed or not: the match the
