@@ -13,10 +13,11 @@ from textual.screen import Screen
 from textual.widgets import OptionList
 
 from movierec_tui.app.importing import ask_import, can_import
-from movierec_tui.widgets.cards import CardList
+from movierec_tui.widgets.cards import CARD_KEYS, CardList
 from movierec_tui.widgets.chat_pane import ChatInput, QuickReplies
 from movierec_tui.widgets.keys import KeySection, described
 from movierec_tui.widgets.lists_screen import ListedMovies, ListsScreen
+from movierec_tui.widgets.movie_row import MovieRow
 from movierec_tui.widgets.profile_panel import RatingsList
 from movierec_tui.widgets.screens import DetailsScreen, SearchResults, SearchScreen
 
@@ -81,6 +82,9 @@ def key_sections(app_class: type[App]) -> tuple[KeySection, ...]:
         KeySection("Cards", (
             *CardList.BINDINGS,
             *described(OptionList.BINDINGS, {"select": "details: histogram, similar movies"}),
+        )),
+        KeySection("Rows under the cards (and the cards' keys)", tuple(
+            binding for binding in MovieRow.BINDINGS if binding not in CARD_KEYS
         )),
         KeySection("Chat", (
             *ChatInput.BINDINGS,

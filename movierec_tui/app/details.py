@@ -14,6 +14,7 @@ from rich.text import Text
 from movierec_tui.engine import MovieCard
 from movierec_tui.widgets.explain import explain
 from movierec_tui.widgets.screens import Details
+from movierec_tui.wording import title_with_year
 
 if TYPE_CHECKING:
     from movierec_tui.app.main import MovieRecApp
@@ -22,8 +23,14 @@ SIMILAR = 8  # similar movies on the details screen
 
 
 def explanation(app: MovieRecApp, card: MovieCard) -> Text:
-    """The chat's answer to "why?" for `card`."""
+    """The chat's answer to "why?" for `card`: its place in the cards, or in a row under them."""
     profile, results, engine = app.profile, app.refresher.results, app.recommender
+    in_row = app.rows.recommendation_of(card.movie_id)
+    if in_row is not None and all(r.card.movie_id != card.movie_id for r in results):
+        row, place, rec = in_row
+        scores = f"{row.score_label} {rec.score:.2f}, predicted {rec.predicted_rating:.1f}★"
+        where = f" is #{place} in “{row.title}”: {rec.reason} ({scores})."
+        return Text.assemble((title_with_year(card), "bold"), where)
     return explain(card, profile, results, app.more_like,
                    lambda movie_id: engine.score_of(profile, movie_id), engine.likeness)  # fmt: skip
 
@@ -33,6 +40,8 @@ def details_of(app: MovieRecApp, card: MovieCard) -> Details:
     person's match, not the similarity the list is ordered by), the rating guess and the nearest movies."""
     rec = next((r for r in app.refresher.results if r.card.movie_id == card.movie_id), None)
     own = rec is not None and app.more_like is None
+    if rec is None and (in_row := app.rows.recommendation_of(card.movie_id)) is not None:
+        rec = in_row[2]  # its reason and rating guess; the score shown is the person's match (score_of)
     scored = None if own else app.recommender.score_of(app.profile, card.movie_id)
     return Details(
         card=card,

@@ -6,6 +6,11 @@ stay. Below TINY the chat and the cards stack, the cards under the chat (and F2 
 under the cards). README.md's words on the layouts say the same; the snapshots at 80x24, 100x30
 and 120x40 show it.
 
+Under the cards, the rows (app/rows.py): from TALL lines up, two "because you loved" rows and the
+hidden gems, three lines each (the third: the highlighted movie's year, genres, rating and score);
+below, one "because you loved" row and the hidden gems in two lines each, so that the cards keep
+most of a 24-line screen. Tab reaches them, as it reaches every pane.
+
 A pane that goes away never keeps the focus: Enter on quick replies nobody sees would send a message
 nobody sees. The focus moves to the cards, or else to the chat input.
 """
@@ -14,13 +19,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual.geometry import Size
 from textual.widget import Widget
+
+from movierec_tui.widgets.movie_row import LOVED_ROWS
 
 if TYPE_CHECKING:  # the app holds the layout; only its type is needed here
     from movierec_tui.app.main import MovieRecApp
 
 NARROW = 100  # below this many columns the profile panel folds away
 TINY = 70  # below this the chat and the cards stack
+TALL = 34  # from this many lines up the rows have a third line, and there are two "because you loved"
 
 
 def is_shown(widget: Widget) -> bool:
@@ -32,18 +41,24 @@ class Layout:
     def __init__(self, app: MovieRecApp) -> None:
         self.app = app
         self.profile_visible: bool | None = None  # None: automatic by width; F2 decides from then on
+        self.loved_rows = 1  # "because you loved" rows shown
 
-    def fit(self, width: int) -> None:
-        app = self.app
+    def fit(self, size: Size) -> None:
+        app, width = self.app, size.width
         narrow = width < NARROW
         app.set_class(narrow, "-narrow")
         app.set_class(width < TINY, "-tiny")
+        tall = size.height >= TALL
+        app.set_class(tall, "-rows-tall")
+        if (loved_rows := LOVED_ROWS if tall else 1) != self.loved_rows:
+            self.loved_rows = loved_rows
+            app.rows.relayout()
         app.set_class((not narrow) if self.profile_visible is None else self.profile_visible, "-profile-visible")
         app.call_after_refresh(self.keep_focus_shown)  # once the styles of the new classes apply
 
     def toggle_profile(self) -> None:
         self.profile_visible = not self.app.has_class("-profile-visible")
-        self.fit(self.app.size.width)
+        self.fit(self.app.size)
 
     def keep_focus_shown(self) -> None:
         focused = self.app.focused

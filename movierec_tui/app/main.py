@@ -9,7 +9,7 @@ the outage banner, retries), profile_sync.py (saving, loading and listing profil
 quitting.py (asks before quitting with changes not in Redis; SIGTERM, SIGHUP), commands.py (the
 palette and the key help), startup.py (the catalogue; resuming), lists.py (w, s, W), details.py
 ("why?" and the details screen), layout.py (which panes show at which width, and the focus that
-follows them).
+follows them), rows.py (the rows under the cards).
 
 Why the key handling looks the way it does: a focused ``Input`` consumes printable keys, so letter
 bindings (1-5, l, d, x, m, w, s, q, /) live on the cards and lists, where there is no typing, while
@@ -45,6 +45,7 @@ from movierec_tui.app.lists import LIST_ACTIONS, Lists
 from movierec_tui.app.profile_sync import ProfileSync
 from movierec_tui.app.quitting import Quitting
 from movierec_tui.app.refresh import Refresher
+from movierec_tui.app.rows import Rows
 from movierec_tui.app.startup import Startup
 from movierec_tui.chat import Dismiss, Edit, Forget, Intent, Rate, apply_intent, describe_change, parse
 from movierec_tui.engine import MovieCard, Recommender
@@ -52,6 +53,7 @@ from movierec_tui.profile import Profile
 from movierec_tui.titles import TitleEntry
 from movierec_tui.widgets.cards import CardAction, CardList
 from movierec_tui.widgets.chat_pane import ChatInput, ChatLog, ChatPane, QuickReplies
+from movierec_tui.widgets.movie_row import RowStack
 from movierec_tui.widgets.profile_panel import ProfilePanel, RatingEdit
 from movierec_tui.widgets.screens import DetailsScreen, HelpScreen, SearchScreen, found_row
 from movierec_tui.widgets.theme import DARK, LIGHT, THEMES, palette
@@ -130,6 +132,7 @@ class MovieRecApp(App[None]):
             lambda profile, asked: recommender.seed_movies(SEED_POOL, exclude=asked, profile=profile)
         )
         self.refresher = Refresher(self)
+        self.rows = Rows(self)  # under the cards: "because you loved", "hidden gems"
         self.profile_sync = ProfileSync(self)
         self.startup = Startup(self)
         self.quitting = Quitting(self)
@@ -159,6 +162,7 @@ class MovieRecApp(App[None]):
                     yield Static("", id="cards-timing")
                 yield Static("", id="cards-hint")
                 yield CardList(id="cards")
+                yield RowStack(id="rows")
             yield ProfilePanel(id="profile-panel")
         yield Footer()
 
@@ -172,7 +176,7 @@ class MovieRecApp(App[None]):
             widget.cursor_blink = self.cursor_blink
         self.cards.empty_message = "Loading the catalogue…"
         self.cards.show([])
-        self.panes.fit(self.size.width)
+        self.panes.fit(self.size)
         self.say(GREETING)
         self.show_profile()
         self.chat_input.focus()
@@ -180,7 +184,7 @@ class MovieRecApp(App[None]):
         self.startup.start()
 
     def on_resize(self, event: events.Resize) -> None:
-        self.panes.fit(event.size.width)
+        self.panes.fit(event.size)
 
     @property
     def cards(self) -> CardList:

@@ -9,7 +9,9 @@ keeps the profile in memory and retries with backoff. When Redis is down but the
 cards come from memory and a probe looks for Redis now and then.
 
 The profile panel is repainted together with the cards of the pending refresh, in the same frame
-(one repaint, not two: it matters with many sessions on one machine).
+(one repaint, not two: it matters with many sessions on one machine). The rows under the cards
+(app/rows.py) lose what the new profile rated or listed in that frame too, and are searched once
+the cards are painted.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class Refresher:
         self.generation = 0  # of the latest refresh started
         self.painted_generation = 0  # of the latest results on screen (after a repaint)
         self.painted_at = 0.0  # perf_counter when they were painted
+        self.took_ms = 0.0  # the engine's time for them (its last_timings, read in the worker)
         self.results: list[Recommendation] = []  # what the cards show
         self.more_like: MovieCard | None = None  # they show movies like this one; None: own picks
         self.in_flight = False
@@ -76,8 +79,8 @@ class Refresher:
 
     @property
     def idle(self) -> bool:
-        """No refresh running, due or waiting for its time."""
-        return not self.in_flight and not self.stale and self._timer is None
+        """No refresh running, due or waiting for its time, nor the rows' search that follows one."""
+        return not self.in_flight and not self.stale and self._timer is None and not self.app.rows.due
 
     # -- the throttle -------------------------------------------------------------------------------
 
@@ -146,11 +149,13 @@ class Refresher:
             log.warning("refresh failed: %s", exc, exc_info=True)
             self.app.call_from_thread(self._failed, exc)
             return
-        self.app.call_from_thread(self._show, generation, like, results, took)
+        self.app.call_from_thread(self._show, generation, profile, like, results, took)
 
     # -- showing the results ------------------------------------------------------------------------
 
-    def _show(self, generation: int, like: MovieCard | None, results: list[Recommendation], took_ms: float) -> None:
+    def _show(
+        self, generation: int, profile: Profile, like: MovieCard | None, results: list[Recommendation], took_ms: float
+    ) -> None:
         app = self.app
         self.in_flight = False
         down = app.recommender.cards_down
@@ -170,7 +175,9 @@ class Refresher:
         self._notes.clear()
         self._shown[mode] = ids
         self.results = results
+        self.took_ms = took_ms
         app.cards.show(results, new_ids)
+        app.rows.prune(profile, ids)
         if like is None:
             title = Text("For you", style="bold")
         else:
@@ -183,13 +190,14 @@ class Refresher:
         app.query_one("#cards-timing", Static).update(Text(timing, style="dim", justify="right"), layout=False)
         if self._panel_pending:  # in the same frame as the cards: one repaint instead of two
             self._flush_panel()
-        app.call_after_refresh(self._painted, generation)
+        app.call_after_refresh(self._painted, generation, profile, ids)
         if self.stale:
             self._schedule()
 
-    def _painted(self, generation: int) -> None:
+    def _painted(self, generation: int, profile: Profile, ids: list[int]) -> None:
         self.painted_generation = generation
         self.painted_at = time.perf_counter()
+        self.app.rows.request(generation, profile, ids)
         if self._panel_pending:
             self.app.call_later(self._flush_panel)
 

@@ -44,6 +44,23 @@ class CardAction(Message):
     value: int = 0
 
 
+# What a key does to the highlighted movie, the same in the cards and in the rows under them
+# (widgets/movie_row.py): each widget has `action_rate(n)` and `action_act(name)`.
+CARD_KEYS: list[Binding] = [
+    *rating_bindings("Rate", "rate the highlighted movie"),
+    Binding("l", "rate(4)", "Like", tooltip="like (4) / love (5)"),
+    Binding("L", "rate(5)", "Love", show=False, tooltip="like (4) / love (5)"),
+    Binding("d", "rate(2)", "Dislike", tooltip="dislike (2) / hate (1)"),
+    Binding("D", "rate(1)", "Hate", show=False, tooltip="dislike (2) / hate (1)"),
+    Binding("x", "act('dismiss')", "Dismiss", tooltip="dismiss: never show it again"),
+    Binding("m", "act('more')", "More", tooltip="more like this"),
+    Binding("w", "act('watchlist')", "Watchlist", show=False, tooltip=WATCHLIST_TIP),
+    Binding("s", "act('seen')", "Seen", show=False, tooltip=SEEN_TIP),
+    Binding("y", "act('why')", "Why?", show=False, tooltip="why is it recommended?"),
+    Binding("i", "app.focus_chat", "Chat", show=False),  # the app's key, in the help there
+]
+
+
 class CardList(OptionList):
     """Movie cards, best first. Letter keys act on the highlighted card."""
 
@@ -52,17 +69,7 @@ class CardList(OptionList):
         Binding("k", "cursor_up", "Up", show=False, tooltip="move through the cards"),
         Binding("g", "first", "First", show=False, tooltip="move through the cards"),
         Binding("G", "last", "Last", show=False, tooltip="move through the cards"),
-        *rating_bindings("Rate", "rate the highlighted movie"),
-        Binding("l", "rate(4)", "Like", tooltip="like (4) / love (5)"),
-        Binding("L", "rate(5)", "Love", show=False, tooltip="like (4) / love (5)"),
-        Binding("d", "rate(2)", "Dislike", tooltip="dislike (2) / hate (1)"),
-        Binding("D", "rate(1)", "Hate", show=False, tooltip="dislike (2) / hate (1)"),
-        Binding("x", "act('dismiss')", "Dismiss", tooltip="dismiss: never show it again"),
-        Binding("m", "act('more')", "More", tooltip="more like this"),
-        Binding("w", "act('watchlist')", "Watchlist", show=False, tooltip=WATCHLIST_TIP),
-        Binding("s", "act('seen')", "Seen", show=False, tooltip=SEEN_TIP),
-        Binding("y", "act('why')", "Why?", show=False, tooltip="why is it recommended?"),
-        Binding("i", "app.focus_chat", "Chat", show=False),  # the app's key, in the help there
+        *CARD_KEYS,
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
