@@ -14,7 +14,6 @@ from rich.text import Text
 from movierec_tui.engine import MovieCard
 from movierec_tui.widgets.explain import explain
 from movierec_tui.widgets.screens import Details
-from movierec_tui.wording import title_with_year
 
 if TYPE_CHECKING:
     from movierec_tui.app.main import MovieRecApp
@@ -23,16 +22,15 @@ SIMILAR = 8  # similar movies on the details screen
 
 
 def explanation(app: MovieRecApp, card: MovieCard) -> Text:
-    """The chat's answer to "why?" for `card`: its place in the cards, or in a row under them."""
+    """The chat's answer to "why?" for `card`; for a movie in a row under the cards, also its place there."""
     profile, results, engine = app.profile, app.refresher.results, app.recommender
-    in_row = app.rows.recommendation_of(card.movie_id)
-    if in_row is not None and all(r.card.movie_id != card.movie_id for r in results):
-        row, place, rec = in_row
-        scores = f"{row.score_label} {rec.score:.2f}, predicted {rec.predicted_rating:.1f}★"
-        where = f" is #{place} in “{row.title}”: {rec.reason} ({scores})."
-        return Text.assemble((title_with_year(card), "bold"), where)
-    return explain(card, profile, results, app.more_like,
+    text = explain(card, profile, results, app.more_like,
                    lambda movie_id: engine.score_of(profile, movie_id), engine.likeness)  # fmt: skip
+    in_row = app.rows.recommendation_of(card.movie_id)
+    if in_row is not None and all(r.card.movie_id != card.movie_id for r in results):  # and where it is
+        row, place, rec = in_row
+        text.append(f" It is #{place} in “{row.title}”: {rec.reason} ({row.score_label} {rec.score:.2f}).")
+    return text
 
 
 def details_of(app: MovieRecApp, card: MovieCard) -> Details:
