@@ -96,18 +96,9 @@ class MovieRecApp(App[None]):
         Binding("q", "quit", "Quit", show=False, tooltip=QUIT_TIP),
     ]
 
-    def __init__(
-        self,
-        recommender: Recommender,
-        *,
-        profile_name: str | None = None,
-        k: int = 20,
-        cursor_blink: bool = True,
-        show_timings: bool = True,
-        tune_gc: bool = False,
-        served: str = "",
-        resume: bool = False,
-    ) -> None:
+    def __init__(self, recommender: Recommender, *, profile_name: str | None = None, k: int = 20,
+                 cursor_blink: bool = True, show_timings: bool = True, tune_gc: bool = False, served: str = "",
+                 resume: bool = False) -> None:  # fmt: skip
         """`tune_gc`: keep the garbage collector's full passes out of the way of keypresses (see
         startup.py); meant for the process that runs the app (the CLI), tests that create many apps
         leave it off. `served`: "ssh" or "web" when `serve` started this process for someone else."""
