@@ -190,46 +190,39 @@ FILTER_NOISE_END = re.compile(
 
 
 # -- the watchlist and the seen list (chat/lists.py) ----------------------------------------------
+def _compiled(*patterns: str) -> tuple[re.Pattern[str], ...]:
+    """The patterns of one intent, tried in order, case-insensitive."""
+    return tuple(re.compile(pattern, re.IGNORECASE) for pattern in patterns)
+
+
 _THE = r"(?:(?:my|the|your)\s+)?"
 _WATCHLIST = r"(?:watch\s*-?\s*list|watch[\s-]+later(?:\s+list)?|to[\s-]+watch(?:\s+list)?|list\s+to\s+watch)"
 _SEEN_LIST = r"(?:seen(?:[\s-]+(?:it\s+)?list)?|watched(?:\s+list)?)"
-WATCHLIST_ADD = tuple(
-    re.compile(pattern, re.IGNORECASE)
-    for pattern in (
-        rf"(?:add|put|save|keep|stick|pop|throw)\s+(?P<title>.+?)\s+(?:to|on|onto|in|into)\s+{_THE}(?:{_WATCHLIST}|list)",
-        rf"(?P<title>.+?)\s+(?:to|on|onto)\s+{_THE}{_WATCHLIST}",
-        rf"(?:add\s+to\s+{_THE}{_WATCHLIST}|{_WATCHLIST}|watch\s+later)\s*[:\-]?\s+(?P<title>.+)",
-        r"(?:save|keep)\s+(?P<title>.+?)\s+for\s+later",
-        r"(?:i\s+)?(?:want|wanna|need|have|'d\s+like|would\s+like|must)\s+(?:to\s+)?(?:watch|see)\s+(?P<title>.+)",
-        r"remind\s+me\s+to\s+(?:watch|see)\s+(?P<title>.+)",
-    )
+WATCHLIST_ADD = _compiled(
+    rf"(?:add|put|save|keep|stick|pop|throw)\s+(?P<title>.+?)\s+(?:to|on|onto|in|into)\s+{_THE}(?:{_WATCHLIST}|list)",
+    rf"(?P<title>.+?)\s+(?:to|on|onto)\s+{_THE}{_WATCHLIST}",
+    rf"(?:add\s+to\s+{_THE}{_WATCHLIST}|{_WATCHLIST}|watch\s+later)\s*[:\-]?\s+(?P<title>.+)",
+    r"(?:save|keep)\s+(?P<title>.+?)\s+for\s+later",
+    r"(?:i\s+)?(?:want|wanna|need|have|'d\s+like|would\s+like|must)\s+(?:to\s+)?(?:watch|see)\s+(?P<title>.+)",
+    r"remind\s+me\s+to\s+(?:watch|see)\s+(?P<title>.+)",
 )  # fmt: skip
-WATCHLIST_REMOVE = tuple(
-    re.compile(pattern, re.IGNORECASE)
-    for pattern in (
-        rf"(?:remove|delete|take|drop|cross|strike|scratch)\s+(?P<title>.+?)\s+(?:off|from|out\s+of)\s+{_THE}"
-        rf"(?:{_WATCHLIST}|list)",
-        rf"(?P<title>.+?)\s+off\s+{_THE}{_WATCHLIST}",
-        r"un-?watchlist\s+(?P<title>.+)",
-    )
+WATCHLIST_REMOVE = _compiled(
+    rf"(?:remove|delete|take|drop|cross|strike|scratch)\s+(?P<title>.+?)\s+(?:off|from|out\s+of)\s+{_THE}"
+    rf"(?:{_WATCHLIST}|list)",
+    rf"(?P<title>.+?)\s+off\s+{_THE}{_WATCHLIST}",
+    r"un-?watchlist\s+(?P<title>.+)",
 )  # fmt: skip
-SEEN_ADD = tuple(
-    re.compile(pattern, re.IGNORECASE)
-    for pattern in (
-        r"(?:i'?ve\s+|i\s+have\s+|i\s+|ive\s+)?(?:already\s+)?(?:seen|watched|saw)\s+(?P<title>.+?)(?:\s+already)?",
-        r"mark\s+(?P<title>.+?)\s+(?:as\s+)?(?:seen|watched)",
-        rf"(?:add|put)\s+(?P<title>.+?)\s+(?:to|on)\s+{_THE}{_SEEN_LIST}",
-    )
+SEEN_ADD = _compiled(
+    r"(?:i'?ve\s+|i\s+have\s+|i\s+|ive\s+)?(?:already\s+)?(?:seen|watched|saw)\s+(?P<title>.+?)(?:\s+already)?",
+    r"mark\s+(?P<title>.+?)\s+(?:as\s+)?(?:seen|watched)",
+    rf"(?:add|put)\s+(?P<title>.+?)\s+(?:to|on)\s+{_THE}{_SEEN_LIST}",
 )  # fmt: skip
-SEEN_REMOVE = tuple(
-    re.compile(pattern, re.IGNORECASE)
-    for pattern in (
-        r"un-?see\s+(?P<title>.+)",
-        r"(?:i\s+)?(?:have\s*n'?t|haven'?t|havent|have\s+not|never|not|didn'?t|did\s+not)\s+(?:seen|watched|see|watch)\s+"
-        r"(?P<title>.+)",
-        r"mark\s+(?P<title>.+?)\s+(?:as\s+)?(?:unseen|not\s+seen|unwatched)",
-        rf"(?:remove|delete|take|drop)\s+(?P<title>.+?)\s+(?:off|from|out\s+of)\s+{_THE}{_SEEN_LIST}",
-    )
+SEEN_REMOVE = _compiled(
+    r"un-?see\s+(?P<title>.+)",
+    r"(?:i\s+)?(?:have\s*n'?t|haven'?t|havent|have\s+not|never|not|didn'?t|did\s+not)\s+(?:seen|watched|see|watch)\s+"
+    r"(?P<title>.+)",
+    r"mark\s+(?P<title>.+?)\s+(?:as\s+)?(?:unseen|not\s+seen|unwatched)",
+    rf"(?:remove|delete|take|drop)\s+(?P<title>.+?)\s+(?:off|from|out\s+of)\s+{_THE}{_SEEN_LIST}",
 )  # fmt: skip
 # "watchlist", "show my watchlist", "what have I seen", "open my lists": (which list, open the screen)
 _SHOW = (r"(?:(?P<open>open|browse)|show(?:\s+me)?|list|view|see|check|display|what'?s\s+(?:on|in)|"
