@@ -327,7 +327,7 @@ class Recommender:
         as a hit's score (`MovieTable.match`, at the profile's mainstream dial), so it orders movies
         as the served list does."""
         user = self.encoder.encode_profile(profile.gender, profile.age, profile.occupation, profile.ratings)
-        return user, self.movies.vectors @ user.vector, self.movies.match(user.vector, user.linear, profile.novelty)
+        return user, self.movies.vectors @ user.vector, self.movies.match(*user.query_parts(), profile.novelty)
 
     def recommend(
         self, profile: Profile, k: int = 10, *, exclude: Collection[int] = frozenset()
@@ -343,7 +343,7 @@ class Recommender:
         started = time.perf_counter()
         user = self.encoder.encode_profile(profile.gender, profile.age, profile.occupation, profile.ratings)
         encoded = time.perf_counter()
-        query = self.movies.query(user.vector, user.linear, profile.novelty)  # the dial: model/dial.py
+        query = self.movies.query(*user.query_parts(), profile.novelty)  # model/dislikes.py, model/dial.py
         matched = time.perf_counter()
         hits = self.backends.milvus.search(query, k, search_filter_for(profile, frozenset(exclude)))
         searched = time.perf_counter()
@@ -419,7 +419,7 @@ class Recommender:
         user = self.encoder.encode_profile(profile.gender, profile.age, profile.occupation, profile.ratings)
         encoded = time.perf_counter()
         cosines = self.movies.vectors @ user.vector
-        match = self.movies.match(user.vector, user.linear, profile.novelty)
+        match = self.movies.match(*user.query_parts(), profile.novelty)
         matched = time.perf_counter()
         query = self.movies.likeness_query(row)
         leave_out = search_filter_for(profile, {movie_id, *exclude})

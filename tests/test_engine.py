@@ -175,6 +175,38 @@ def test_a_reason_names_the_liked_movie_closest_to_the_card_as_why_does(recommen
     assert all(r.reason == "from your 2 ratings (none 4★ or more)" for r in recommender.recommend(not_liked, k=5))
 
 
+def test_a_low_rating_pushes_the_movies_like_it_down(recommender, synthetic) -> None:
+    """Issue 18.3: rating horror movies 1 star must lower the other horror movies, not lift them as
+    "seen, so more like it". The same profile, the same model, searched with the model's steering
+    away from the low-rated movies and without it: the horror movies fall in the ranking and in the
+    served list, the liked cluster's do not."""
+    from dataclasses import replace
+
+    liked, disliked = synthetic.movies_in(0)[:3], synthetic.movies_in(2)[:3]
+    profile = Profile(ratings={**{m: 5.0 for m in liked}, **{m: 1.0 for m in disliked}})
+    encoder = recommender.encoder
+    assert encoder.steering.away > 0 and encoder.steering.unseen > 0  # the defaults steer
+
+    def ranks_and_list() -> tuple[np.ndarray, list[int]]:
+        _, _, match = recommender.scores(profile)
+        ranks = np.empty(len(match), dtype=np.int64)
+        ranks[np.argsort(-match, kind="stable")] = np.arange(len(match))
+        return ranks, [r.card.movie_id for r in recommender.recommend(profile, k=20)]
+
+    steered_ranks, steered_list = ranks_and_list()
+    kept = encoder.steering
+    encoder.steering = replace(kept, away=0.0, unseen=0.0)
+    try:
+        plain_ranks, plain_list = ranks_and_list()
+    finally:
+        encoder.steering = kept
+    horror = recommender.movies.index_of(np.array(synthetic.movies_in(2)[3:]))
+    liked_kind = recommender.movies.index_of(np.array(synthetic.movies_in(0)[3:]))
+    assert steered_ranks[horror].mean() > plain_ranks[horror].mean()
+    assert steered_ranks[liked_kind].mean() <= plain_ranks[liked_kind].mean()
+    assert synthetic.cluster_share(steered_list, 2) <= synthetic.cluster_share(plain_list, 2)
+
+
 def test_score_of_places_a_movie_where_the_ranking_puts_it(recommender, synthetic) -> None:
     """`place` counts only what the profile can be shown (not rated, dismissed, on the watchlist or
     seen, within its filters): the listed movies are #1, #2, ... in order."""
@@ -285,7 +317,8 @@ class ExportedModel:
     def __init__(self, model_dir) -> None:
         import paddle
 
-        from movierec_tui.model.artifacts import USER_TOWER_PREFIX, MovieTable
+        from movierec_tui.model.artifacts import USER_TOWER_PREFIX, ModelInfo, MovieTable
+        from movierec_tui.model.dislikes import DislikeSteering
         from movierec_tui.model.features import MovieFeatures
         from movierec_tui.model.train import MovieOutputs
 
@@ -295,9 +328,13 @@ class ExportedModel:
         self._outputs = MovieOutputs(table.vectors, table.bias, table.rating_factors, table.popularity,
                                      table.temperature, table.linear)  # fmt: skip
         self.rating_head = None  # ratings are not compared here
+        self._steering = DislikeSteering.load(model_dir, ModelInfo.load(model_dir).train_config)
 
     def movie_outputs(self):
         return self._outputs
+
+    def steering(self):
+        return self._steering
 
 
 def test_the_engine_serves_the_ranking_the_evaluation_scores(recommender, ready, synthetic) -> None:

@@ -219,3 +219,23 @@ def test_training_continues_from_its_checkpoint_as_if_never_stopped(synthetic, t
     train_model(dataset, features, replace(config, epochs=2), progress=lambda e, n, loss: epochs.append(e),
                 checkpoint_dir=tmp_path, threads=1)  # fmt: skip
     assert epochs == [1, 2]  # not the 4-epoch run's checkpoint
+
+
+def test_steering_moves_the_query_away_from_low_rated_movies_only() -> None:
+    """model/dislikes.py: without a rating of 2 or lower (or for a movie the model does not know) the
+    query is the tower's own; with one, the cosine part steps away from the disliked movies' mean
+    vector and the linear part loses their "seen" inputs / sqrt(known ratings)."""
+    from movierec_tui.model.dislikes import DislikeSteering
+
+    vectors = np.eye(4, dtype=np.float32)
+    seen = np.arange(8, dtype=np.float32).reshape(4, 2)
+    steering = DislikeSteering(away=0.5, unseen=1.0, vectors=vectors, linear_seen=seen)
+    user, linear = np.full(4, 0.5, dtype=np.float32), np.ones(2, dtype=np.float32)
+    rows, liked = np.array([1, 2, 0]), np.array([5.0, 4.0, 1.0], dtype=np.float32)
+    assert steering.steer(user, linear, rows, liked) == (user, linear)  # the 1 star is an unknown movie
+    low = np.array([5.0, 1.5, 1.0], dtype=np.float32)
+    moved, moved_linear = steering.steer(user, linear, rows, low)
+    assert moved == pytest.approx([0.5, 0.0, 0.5, 0.5])  # row 2 is position 1: 0.5 - 0.5 * 1
+    assert moved_linear == pytest.approx(linear - seen[1] / np.sqrt(2))
+    scores = vectors @ moved
+    assert scores[1] < scores[0] == scores[2]  # the disliked movie's own direction fell, no other

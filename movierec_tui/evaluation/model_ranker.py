@@ -1,8 +1,10 @@
 """A trained two-tower model as a ranker of cold-start cases, evaluated straight from the Paddle
 layers (batched, no export), so the evaluation measures the model and not the serving stack.
 
-It ranks exactly as the app serves: by cosine / temperature + the movie's popularity logit, the
-inner product Milvus searches (model/serving.py), over every movie not in the profile."""
+It ranks exactly as the app serves: by cosine / temperature + the movie's popularity logit (+ the
+linear part), the inner product Milvus searches (`MovieTable.query`), with the query steered away
+from the profile's low-rated movies as the encoder steers it (model/dislikes.py), over every movie
+not in the profile."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ class ModelRanker:
         self.novelty = 0.0  # the mainstream dial the scores are for (model/dial.py), as the app's profile sets it
         self.movies = trained.movie_outputs()
         self.vectors = self.movies.vectors
+        self.steering = trained.steering()
         self.cosines: np.ndarray | None = None  # of the cases last scored
         self._user_linear: np.ndarray | None = None
         self._user_bias: np.ndarray | None = None
@@ -68,11 +71,20 @@ class ModelRanker:
         """The ranking score of every movie, as `Recommender.scores` gives it: what the app's adaptive
         onboarding picks from and what Milvus's search orders by."""
         users, self._user_bias, self._user_factors = self.user_vectors(cases)
-        self.cosines = users @ self.vectors.T
+        self.cosines = users @ self.vectors.T  # of the unit vectors: the rating head's input
+        searched, linear = users.copy(), None if self._user_linear is None else self._user_linear.copy()
+        rows_for = self.trained.features.rows_for
+        for i, case in enumerate(cases):
+            steered, steered_linear = self.steering.steer(
+                users[i], None if linear is None else linear[i], rows_for(case.seed_movies), case.seed_ratings
+            )
+            searched[i] = steered
+            if linear is not None:
+                linear[i] = steered_linear
         weight = popularity_weight(self.novelty, self.movies.popularity, self.movies.temperature)
-        scores = self.cosines / self.movies.temperature + weight * self.movies.popularity
-        if self.movies.linear is not None and self._user_linear is not None:
-            scores += self._user_linear @ self.movies.linear.T
+        scores = searched @ self.vectors.T / self.movies.temperature + weight * self.movies.popularity
+        if self.movies.linear is not None and linear is not None:
+            scores += linear @ self.movies.linear.T
         return scores
 
     def predict_ratings(self, cases: Sequence[ColdStartCase], scores: np.ndarray) -> list[np.ndarray]:

@@ -27,6 +27,7 @@ import numpy as np
 
 from movierec_tui.faults import checkpoint
 from movierec_tui.model.dial import popularity_weight
+from movierec_tui.model.dislikes import LINEAR_SEEN_FILE
 from movierec_tui.model.features import MovieFeatures
 
 USER_TOWER_PREFIX = "user_tower"
@@ -86,6 +87,8 @@ def export_model(trained, model_dir: Path, dataset_fingerprint: str) -> ModelInf
     np.save(staging / "movie_popularity.npy", movies.popularity)
     if movies.linear is not None:
         np.save(staging / LINEAR_FILE, movies.linear)
+        linear_seen = trained.user_tower.linear_seen.weight.numpy()[1:].astype(np.float32)
+        np.save(staging / LINEAR_SEEN_FILE, linear_seen)  # for model/dislikes.py's steering
     trained.features.save(staging)
     train_config = trained.train_config.to_dict()
     info = ModelInfo(

@@ -15,6 +15,7 @@ import numpy as np
 
 from movierec_tui import logs
 from movierec_tui.model.artifacts import MODEL_FORMAT, USER_TOWER_PREFIX, ModelInfo
+from movierec_tui.model.dislikes import DislikeSteering
 from movierec_tui.model.features import MovieFeatures, demographic_indices
 
 
@@ -28,6 +29,16 @@ class UserEncoding:
     bias: float  # the rating head's offset for this person
     factors: np.ndarray  # the rating head's taste factors
     linear: np.ndarray | None = None  # the linear part of the score, for a model that has one
+    # What the search ranks with: vector and linear moved away from the profile's low-rated movies
+    # (model/dislikes.py); None when nothing moved (no low rating, or a model that does not steer).
+    search_vector: np.ndarray | None = None
+    search_linear: np.ndarray | None = None
+
+    def query_parts(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """(vector, linear part) for `MovieTable.query` / `match`: the ones the ranking uses."""
+        if self.search_vector is None:
+            return self.vector, self.linear
+        return self.search_vector, self.search_linear
 
 
 class UserEncoder:
@@ -54,6 +65,7 @@ class UserEncoder:
         self._linear_out = self._predictor.get_output_handle(outputs[3]) if len(outputs) == 4 else None
         self._lock = threading.Lock()  # a predictor is not safe to share across threads
         self.features = MovieFeatures.load(model_dir)
+        self.steering = DislikeSteering.load(model_dir, self.info.train_config)
 
     def encode(
         self, gender: str | None, age: int | None, occupation: int | None, ratings: Mapping[int, float]
@@ -87,4 +99,8 @@ class UserEncoder:
             bias = float(self._bias_out.copy_to_cpu().reshape(-1)[0])
             factors = self._factors_out.copy_to_cpu()[0]
             linear = None if self._linear_out is None else self._linear_out.copy_to_cpu()[0].astype(np.float32)
-        return UserEncoding(vector.astype(np.float32), bias, factors.astype(np.float32), linear)
+        vector = vector.astype(np.float32)
+        search_vector, search_linear = self.steering.steer(vector, linear, feeds[3][0], feeds[4][0])
+        if search_vector is vector and search_linear is linear:
+            search_vector = search_linear = None
+        return UserEncoding(vector, bias, factors.astype(np.float32), linear, search_vector, search_linear)

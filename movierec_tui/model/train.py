@@ -40,6 +40,7 @@ import paddle
 
 from movierec_tui import logs
 from movierec_tui.data_loader.dataset import Dataset
+from movierec_tui.model.dislikes import DislikeSteering
 from movierec_tui.model.features import (
     UNKNOWN_AGE,
     UNKNOWN_GENDER,
@@ -91,6 +92,10 @@ class TrainConfig:
     # A context movie rated that low stays in the softmax as this many negatives (0: left out, as
     # every other context movie is): the person's vector is pushed away from what they disliked.
     context_dislike_weight: float = 0.0
+    # Not used in training: how the search steers away from a profile's low-rated movies
+    # (model/dislikes.py), read from the exported model's config at query time.
+    dislike_unseen: float = 1.0  # DislikeSteering.unseen
+    dislike_away: float = 0.2  # DislikeSteering.away
     # Both measured on validation users (docs/benchmarks.md, "What was tried"): the popularity logit
     # and a 128-wide linear part lift Recall@20 most under the random-order protocol.
     popularity_bias: bool = True  # a learned per-movie logit added to cosine / temperature
@@ -305,6 +310,11 @@ class TrainedModel:
     seconds: float
     final_loss: float
     epochs_done: int = 0
+
+    def steering(self) -> DislikeSteering:
+        """How this model's search steers away from low-rated movies, as the exported model will."""
+        seen = self.user_tower.linear_seen.weight.numpy()[1:] if self.tower_config.linear_dim else None
+        return DislikeSteering.of(self.train_config.to_dict(), self.movie_outputs().vectors, seen)
 
     def movie_outputs(self) -> MovieOutputs:
         """Every movie's vector, rating terms and popularity logit, in features.movie_ids order (row
