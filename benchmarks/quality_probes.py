@@ -8,6 +8,10 @@ under both protocols, against the tuned baselines. Each row of that table is one
   Recall@20 at N = 0, 5, 10, 20 under the time-ordered and the random-order protocol, each against
   the best tuned baseline (EASE at N > 0, demographic popularity at N = 0) with the paired 95%
   interval, the RMSE of the rating head, and the dislike measure of `movierec-tui evaluate`.
+- steering: one model trained with `--config`, its search steered away from low-rated movies
+  (model/dislikes.py) with each `--steer 'away,unseen;...'` pair in turn: Recall@20 against the first
+  pair's (paired 95% interval) and the dislike measure, both protocols. No retraining per pair: the
+  steering is on the query side only.
 - rmse: how low held-out RMSE gets from N seed ratings with offsets alone and with an item-item
   residual kNN (the classic "kNN baseline" predictor): the floor the RMSE target is judged against.
 
@@ -39,6 +43,15 @@ SEEDS = (0, 5, 10, 20)
 
 def recalls_of(scores: np.ndarray, cases: list, train: TrainMatrix) -> np.ndarray:
     return user_recalls(top_k(scores, cases, train.columns, 20, train.movie_ids), cases)
+
+
+def dislike_change(ranker, cases: list, train: TrainMatrix, neighbours: np.ndarray) -> np.ndarray:
+    """Per user with a low rating: the share of the top 20 that are neighbours of a disliked movie,
+    with minus without the low ratings (`movierec-tui evaluate`'s dislike measure)."""
+    found = dislike_cases(cases, train, neighbours)
+    with_low = top_k(ranker.scores(found.with_dislikes), found.with_dislikes, train.columns, 20, train.movie_ids)
+    without = top_k(ranker.scores(found.without_dislikes), found.with_dislikes, train.columns, 20, train.movie_ids)
+    return neighbour_share(with_low, found.neighbours) - neighbour_share(without, found.neighbours)
 
 
 def baseline_recalls(
@@ -92,16 +105,42 @@ def model_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix, config: 
             cells.append(f"N={n}: {ours.mean():.4f} vs {base.mean():.4f} {(ours.mean() / base.mean() - 1) * 100:+.1f}% "
                          f"[{low:+.3f},{high:+.3f}]")  # fmt: skip
             if n:
-                found = dislike_cases(cases, train, neighbours)
-                with_low = top_k(ranker.scores(found.with_dislikes), found.with_dislikes, train.columns, 20,
-                                 train.movie_ids)  # fmt: skip
-                without = top_k(ranker.scores(found.without_dislikes), found.with_dislikes, train.columns, 20,
-                                train.movie_ids)  # fmt: skip
-                change = neighbour_share(with_low, found.neighbours) - neighbour_share(without, found.neighbours)
-                dislikes.append(f"N={n} {change.mean():+.4f}")
+                dislikes.append(f"N={n} {dislike_change(ranker, cases, train, neighbours).mean():+.4f}")
         print(f"  {protocol:13s} " + " | ".join(cells))
         print(f"  {'':13s} RMSE {' '.join(f'{e:.3f}' for e in errors)}; neighbours of dislikes in the top 20, "
               f"with minus without the low ratings: {', '.join(dislikes)}", flush=True)  # fmt: skip
+
+
+def steering_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix, config: dict, split_seed: int,
+                   pairs: list[tuple[float, float]]) -> None:  # fmt: skip
+    from movierec_tui.evaluation.model_ranker import ModelRanker
+    from movierec_tui.model.features import build_movie_features
+    from movierec_tui.model.train import TrainConfig, train_model
+
+    trained = train_model(
+        dataset, build_movie_features(dataset), replace(TrainConfig(), **config), user_ids=split.train.tolist()
+    )
+    ranker = ModelRanker("two-tower", trained, dataset)
+    neighbours = nearest_neighbours(train)
+    default = ranker.steering
+    first: dict[tuple[str, int], np.ndarray] = {}
+    for away, unseen in pairs:
+        ranker.steering = replace(default, away=away, unseen=unseen)
+        print(f"steering away {away}, unseen {unseen} ({json.dumps(config)}, split {split_seed}, validation users): "
+              "Recall@20, its change vs the first pair [paired 95%]; neighbours of dislikes in the top 20, "
+              "with minus without the low ratings [paired 95%]", flush=True)  # fmt: skip
+        for protocol in PROTOCOLS:
+            cells = []
+            for n in SEEDS[1:]:
+                cases = cold_start_cases(dataset, split.validation, n, protocol, split_seed)
+                ours = recalls_of(ranker.scores(cases), cases, train)
+                base = first.setdefault((protocol, n), ours)
+                change = dislike_change(ranker, cases, train, neighbours)
+                cells.append(f"N={n}: {ours.mean():.4f} {ours.mean() - base.mean():+.4f} "
+                             f"[{paired_interval(ours - base)[0]:+.4f},{paired_interval(ours - base)[1]:+.4f}] "
+                             f"dislikes {change.mean():+.4f} [{paired_interval(change)[0]:+.4f},"
+                             f"{paired_interval(change)[1]:+.4f}]")  # fmt: skip
+            print(f"  {protocol:13s} " + " | ".join(cells), flush=True)
 
 
 def rmse_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix) -> None:
@@ -154,7 +193,8 @@ def rmse_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--from", dest="source", type=Path, required=True)
-    parser.add_argument("--probe", choices=("model", "rmse"), action="append")
+    parser.add_argument("--probe", choices=("model", "steering", "rmse"), action="append")
+    parser.add_argument("--steer", default="0,0;0.2,1", help="away,unseen pairs for --probe steering")
     parser.add_argument("--config", type=json.loads, default={}, help="TrainConfig fields for --probe model")
     parser.add_argument("--split-seed", type=int, default=42)
     parser.add_argument("--cache", type=Path, help="keep the tuned baselines' results here between runs")
@@ -165,6 +205,9 @@ def main() -> None:
     for name in args.probe or ["model"]:
         if name == "model":
             model_probe(dataset, split, train, args.config, args.split_seed, args.cache)
+        elif name == "steering":
+            pairs = [tuple(float(x) for x in pair.split(",")) for pair in args.steer.split(";")]
+            steering_probe(dataset, split, train, args.config, args.split_seed, pairs)
         else:
             rmse_probe(dataset, split, train)
 
