@@ -372,7 +372,7 @@ class Recommender:
             started = time.perf_counter()
             user = self.encoder.encode_profile(profile.gender, profile.age, profile.occupation, profile.ratings)
             encoded = time.perf_counter()
-            queries.append(self.movies.query(user.vector, user.linear, profile.novelty))
+            queries.append(self.movies.query(*user.query_parts(), profile.novelty))
             users.append(user)
             encode.append(encoded - started)
             match.append(time.perf_counter() - encoded)
