@@ -8,7 +8,7 @@ import pytest
 from milvus_backends import BACKENDS
 
 from movierec_tui.data_loader.parse import load_dataset
-from movierec_tui.engine import KEPT_ON_DISK, Recommender, StoreUnavailable, UnreadableProfile
+from movierec_tui.engine import HIDDEN_GEMS_NOVELTY, KEPT_ON_DISK, Recommender, StoreUnavailable, UnreadableProfile
 from movierec_tui.profile import Profile
 from movierec_tui.stores.backends import Backends, open_backends
 from movierec_tui.stores.cards import CardStore
@@ -309,39 +309,30 @@ def test_a_milvus_that_is_down_is_named(ready, backends) -> None:
     milvus.close()
 
 
-class ExportedModel:
-    """The exported model dir seen the way `ModelRanker` sees a freshly trained model: the user tower
-    (as paddle.jit saved it), the movie side and the features, so the evaluation's own ranking code
-    can score exactly the model the app serves."""
+def test_the_linear_seen_inputs_read_back_from_a_saved_user_tower_are_the_exported_ones(ready, tmp_path) -> None:
+    """A model exported before the dislike steering has no movie_linear_seen.npy; `ensure_linear_seen`
+    reads it out of the saved tower, where two parameters have its shape: it must pick the "seen"
+    one, the rows `export_model` writes today."""
+    import shutil
 
-    def __init__(self, model_dir) -> None:
-        import paddle
+    from movierec_tui.evaluation.exported import ensure_linear_seen
+    from movierec_tui.model.dislikes import LINEAR_SEEN_FILE
 
-        from movierec_tui.model.artifacts import USER_TOWER_PREFIX, ModelInfo, MovieTable
-        from movierec_tui.model.dislikes import DislikeSteering
-        from movierec_tui.model.features import MovieFeatures
-        from movierec_tui.model.train import MovieOutputs
-
-        self.user_tower = paddle.jit.load(str(model_dir / USER_TOWER_PREFIX))
-        self.features = MovieFeatures.load(model_dir)
-        table = MovieTable.load(model_dir)
-        self._outputs = MovieOutputs(table.vectors, table.bias, table.rating_factors, table.popularity,
-                                     table.temperature, table.linear)  # fmt: skip
-        self.rating_head = None  # ratings are not compared here
-        self._steering = DislikeSteering.load(model_dir, ModelInfo.load(model_dir).train_config)
-
-    def movie_outputs(self):
-        return self._outputs
-
-    def steering(self):
-        return self._steering
+    old = tmp_path / "model"
+    shutil.copytree(ready.model_dir, old)
+    (old / LINEAR_SEEN_FILE).unlink()
+    assert ensure_linear_seen(old)
+    assert np.load(old / LINEAR_SEEN_FILE) == pytest.approx(np.load(ready.model_dir / LINEAR_SEEN_FILE))
+    assert not ensure_linear_seen(old)  # there already: left as it is
 
 
 def test_the_engine_serves_the_ranking_the_evaluation_scores(recommender, ready, synthetic) -> None:
     """`movierec-tui evaluate` ranks a profile by `ModelRanker.scores` (every movie not in the profile);
     the app serves Milvus's filtered search on `MovieTable.query`. For the same model and profile the
-    two orders must be the same, including dislikes and unknown demographics."""
+    two orders must be the same, including dislikes (steered), unknown demographics and the
+    mainstream dial."""
     from movierec_tui.data_loader.dataset import Dataset, Ratings, User
+    from movierec_tui.evaluation.exported import ExportedModel
     from movierec_tui.evaluation.model_ranker import ModelRanker
     from movierec_tui.evaluation.split import ColdStartCase
 
@@ -351,11 +342,12 @@ def test_the_engine_serves_the_ranking_the_evaluation_scores(recommender, ready,
     dataset = Dataset(people, {}, empty, fingerprint="x")
     ranker = ModelRanker("served", ExportedModel(ready.model_dir), dataset)
     movie_ids = ranker.trained.features.movie_ids
-    for user in people.values():
-        profile = Profile(gender=user.gender, age=user.age, occupation=user.occupation, ratings=rated)
+    for user, novelty in [(u, n) for u in people.values() for n in (0.0, HIDDEN_GEMS_NOVELTY)]:
+        profile = Profile(gender=user.gender, age=user.age, occupation=user.occupation, ratings=rated, novelty=novelty)
         served = [r.card.movie_id for r in recommender.recommend(profile, k=10)]
         case = ColdStartCase(user.user_id, np.array(list(rated)), np.array(list(rated.values()), dtype=np.float32),
                              np.zeros(0, np.int64), np.zeros(0, np.float32))  # fmt: skip
+        ranker.novelty = novelty
         scores = ranker.scores([case])[0]
         scores[np.isin(movie_ids, list(rated))] = -np.inf
         assert served == movie_ids[np.argsort(-scores, kind="stable")[:10]].tolist()
