@@ -8,10 +8,10 @@ under both protocols, against the tuned baselines. Each row of that table is one
   Recall@20 at N = 0, 5, 10, 20 under the time-ordered and the random-order protocol, each against
   the best tuned baseline (EASE at N > 0, demographic popularity at N = 0) with the paired 95%
   interval, the RMSE of the rating head, and the dislike measure of `movierec-tui evaluate`.
-- steering: one model trained with `--config`, its search steered away from low-rated movies
-  (model/dislikes.py) with each `--steer 'away,unseen;...'` pair in turn: Recall@20 against the first
-  pair's (paired 95% interval) and the dislike measure, both protocols. No retraining per pair: the
-  steering is on the query side only.
+- steering: one model trained with `--config` (or the exported model of `--model-dir`), its search
+  steered away from low-rated movies (model/dislikes.py) with each `--steer 'away,unseen;...'` pair
+  in turn: Recall@20 against the first pair's (paired 95% interval) and the dislike measure, both
+  protocols. No retraining per pair: the steering is on the query side only.
 - rmse: how low held-out RMSE gets from N seed ratings with offsets alone and with an item-item
   residual kNN (the classic "kNN baseline" predictor): the floor the RMSE target is judged against.
 
@@ -112,14 +112,21 @@ def model_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix, config: 
 
 
 def steering_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix, config: dict, split_seed: int,
-                   pairs: list[tuple[float, float]]) -> None:  # fmt: skip
+                   pairs: list[tuple[float, float]], model_dir: Path | None = None) -> None:  # fmt: skip
     from movierec_tui.evaluation.model_ranker import ModelRanker
     from movierec_tui.model.features import build_movie_features
     from movierec_tui.model.train import TrainConfig, train_model
 
-    trained = train_model(
-        dataset, build_movie_features(dataset), replace(TrainConfig(), **config), user_ids=split.train.tolist()
-    )
+    if model_dir is not None:  # an exported model (a home's model/), scored as the app serves it
+        from movierec_tui.evaluation.exported import ExportedModel, ensure_linear_seen
+
+        if ensure_linear_seen(model_dir):
+            print(f"wrote {model_dir}/movie_linear_seen.npy from the saved user tower", flush=True)
+        trained, config = ExportedModel(model_dir), {"model": str(model_dir)}
+    else:
+        trained = train_model(
+            dataset, build_movie_features(dataset), replace(TrainConfig(), **config), user_ids=split.train.tolist()
+        )
     ranker = ModelRanker("two-tower", trained, dataset)
     neighbours = nearest_neighbours(train)
     default = ranker.steering
@@ -197,6 +204,12 @@ def main() -> None:
     parser.add_argument("--steer", default="0,0;0.2,1", help="away,unseen pairs for --probe steering")
     parser.add_argument("--config", type=json.loads, default={}, help="TrainConfig fields for --probe model")
     parser.add_argument("--split-seed", type=int, default=42)
+    parser.add_argument(
+        "--model-dir",
+        type=Path,
+        help="--probe steering: score this exported model (a copy of a home's model/; gets "
+        "movie_linear_seen.npy if it lacks it) instead of training one",
+    )
     parser.add_argument("--cache", type=Path, help="keep the tuned baselines' results here between runs")
     args = parser.parse_args()
     dataset = load_dataset(args.source)
@@ -207,7 +220,7 @@ def main() -> None:
             model_probe(dataset, split, train, args.config, args.split_seed, args.cache)
         elif name == "steering":
             pairs = [tuple(float(x) for x in pair.split(",")) for pair in args.steer.split(";")]
-            steering_probe(dataset, split, train, args.config, args.split_seed, pairs)
+            steering_probe(dataset, split, train, args.config, args.split_seed, pairs, args.model_dir)
         else:
             rmse_probe(dataset, split, train)
 
