@@ -56,7 +56,12 @@ class Settings:
 
     @property
     def milvus_lite_path(self) -> Path:
-        # pymilvus recognises Milvus Lite by the ".db" suffix; milvus-lite 3 treats it as a directory.
+        """Milvus Lite's data: one file (milvus-lite 2.5); a URI ending in ".db" means Milvus Lite."""
+        return self.home / "milvus-lite.db"
+
+    @property
+    def old_milvus_lite_dir(self) -> Path:
+        """Where milvus-lite 3 (before this version) kept its data, a directory; `index` removes it."""
         return self.home / "milvus.db"
 
     @property

@@ -294,5 +294,16 @@ def index_movies(
     backends.cards.set_meta(indexed_model_version=info.version, collection=name, model_version=info.version)
     if install_staged:
         swap_directory(settings.staged_model_dir, settings.model_dir)
+    remove_old_milvus_lite_data(settings)
     reporter.finish("index", f"{len(table.movie_ids):,} vectors in {name}")
     return name
+
+
+def remove_old_milvus_lite_data(settings: Settings) -> None:
+    """Once a new index is in place: the directory where milvus-lite 3 kept the index before, which
+    this version does not read (its vectors are the model's, written again just now)."""
+    old = settings.old_milvus_lite_dir
+    looks_like_lite_3 = (old / "collections").is_dir()  # and nothing a person would keep there
+    if settings.uses_milvus_lite and looks_like_lite_3 and Path(settings.effective_milvus_uri) != old:
+        log.info("removing %s: Milvus Lite 3's data, replaced by %s", old, settings.effective_milvus_uri)
+        shutil.rmtree(old, ignore_errors=True)

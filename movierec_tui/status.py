@@ -43,6 +43,9 @@ class Status:
     collection: str | None = None
     index_current: bool | None = None  # the collection's format is the one this version writes
     vectors: int | None = None
+    # Milvus Lite 3's index directory, left by an earlier version and not read by this one (not in
+    # the JSON: `problems` says what to run)
+    older_lite_index: str | None = None
     dataset_fingerprint: str | None = None
     catalogue: Catalogue | None = None
     model_version: str | None = None
@@ -191,6 +194,8 @@ def _probe_milvus(settings: Settings, backends: Backends | None, status: Status)
             status.index_current = milvus.index_is_current() if status.collection else None
             status.vectors = milvus.count()
             status.milvus_reachable = True
+            if status.collection is None and milvus.older_data is not None and milvus.older_data.exists():
+                status.older_lite_index = str(milvus.older_data)
         finally:
             if backends is None:
                 milvus.close()
@@ -208,7 +213,10 @@ def _problems(status: Status) -> list[str]:
     if status.redis_reachable and not status.cards:
         problems.append(f"no movie cards in Redis: {SETUP}")
     if status.milvus_reachable:
-        if not status.collection or not status.vectors:
+        if not status.collection and status.older_lite_index:
+            older = status.older_lite_index
+            problems.append(f"the index in {older} is Milvus Lite 3's, which this version does not read: {INDEX}")
+        elif not status.collection or not status.vectors:
             problems.append(f"no movie vectors in Milvus: {SETUP}")
         elif not status.index_current:
             problems.append(f"the index is of an older format: {INDEX}")

@@ -45,7 +45,7 @@ def test_status_json_is_snake_case_and_typed(isolated_env, synthetic) -> None:
     assert report["ready"] is True and report["problems"] == []
     assert report["redis_reachable"] is True and report["milvus_reachable"] is True
     assert report["redis_embedded"] is False and report["redis_data_dir"] is None
-    assert report["milvus_lite"] is True and report["milvus_uri"].endswith("milvus.db")
+    assert report["milvus_lite"] is True and report["milvus_uri"].endswith("milvus-lite.db")
     assert report["index_current"] is True and report["model_current"] is True
     assert type(report["cards"]) is int and type(report["saved_profiles"]) is int
     assert type(report["model_train_seconds"]) is float and report["model_train_seconds"] > 0

@@ -10,7 +10,7 @@ from movierec_tui.config import ConfigError, default_home, load_settings
 def test_defaults_put_everything_under_the_home(tmp_path) -> None:
     settings = load_settings(tmp_path, env={})
     assert settings.home == tmp_path.resolve()
-    assert settings.effective_milvus_uri == str(tmp_path.resolve() / "milvus.db")
+    assert settings.effective_milvus_uri == str(tmp_path.resolve() / "milvus-lite.db")
     assert settings.uses_embedded_redis and settings.uses_milvus_lite
     assert settings.sources == {
         "home": "flag", "milvus_uri": "default", "milvus_token": "default", "redis_url": "default",

@@ -191,11 +191,11 @@ def test_an_unreachable_milvus_server_at_startup_is_exit_3_and_one_line(tmp_path
     assert "MOVIEREC_MILVUS_URI" in lines[0]
 
 
-def test_a_milvus_lite_dir_locked_by_another_process_is_exit_3_naming_the_cause(tmp_path, redis_url) -> None:
+def test_a_milvus_lite_file_locked_by_another_process_is_exit_3_naming_the_cause(tmp_path, redis_url) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    hold = f"from pymilvus import MilvusClient; import time; MilvusClient({str(home / 'milvus.db')!r}); "
-    hold += "print('ready', flush=True); time.sleep(60)"
+    hold = "from movierec_tui.stores.milvus_store import MilvusStore; import time; "
+    hold += f"MilvusStore({str(home / 'milvus-lite.db')!r}); print('ready', flush=True); time.sleep(60)"
     holder = subprocess.Popen([sys.executable, "-c", hold], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
@@ -207,6 +207,34 @@ def test_a_milvus_lite_dir_locked_by_another_process_is_exit_3_naming_the_cause(
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_home_indexed_by_milvus_lite_3_says_to_index_and_setup_replaces_it(tmp_path, redis_url, synthetic) -> None:
+    """A home set up before milvus-lite 2.5: its index is a directory of Milvus Lite 3 (`milvus.db/`),
+    which this version does not read. `recommend` says in one line to run `index`, `status` says the
+    same, and `setup` indexes again (its other steps done) and removes the old directory."""
+    home = tmp_path / "home"
+    first = movierec(home, "setup", "--from", str(synthetic.path), *TRAIN_FLAGS, redis_url=redis_url)
+    assert first.returncode == 0, first.stderr
+    # The home as the previous version left it: the same model and cards, the index in Milvus Lite 3's layout.
+    (home / "milvus-lite.db").unlink()
+    old = home / "milvus.db"
+    (old / "collections" / "movies_0a1b2c3d_1796000000").mkdir(parents=True)
+    (old / "aliases.json").write_text('{"default": {"movies": "movies_0a1b2c3d_1796000000"}}')
+
+    result = movierec(home, "recommend", "--rate", "Toy Story=5", redis_url=redis_url)
+    assert result.returncode == 3, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(old) in lines[0] and "run `movierec-tui index`" in lines[0], lines
+    status = json.loads(movierec(home, "status", "--json", redis_url=redis_url).stdout)
+    said = [p for p in status["problems"] if str(old) in p and "run `movierec-tui index`" in p]
+    assert status["ready"] is False and said, status
+
+    again = movierec(home, "setup", "--from", str(synthetic.path), *TRAIN_FLAGS, redis_url=redis_url)
+    assert again.returncode == 0, again.stderr
+    assert "already done: download, parse, cards, train" in again.stdout or "cards, train" in again.stdout, again.stdout
+    assert not old.exists() and (home / "milvus-lite.db").is_file()
+    recommend(home, redis_url)
 
 
 def test_the_app_without_a_terminal_says_so_and_points_to_recommend(isolated_env, tmp_path: Path) -> None:

@@ -1,8 +1,8 @@
 """Every command with a store down: one line saying which store failed and what to do, exit 3, the
 details in the log, never a traceback.
 
-"Down" is a real server that ran and was stopped: a Milvus (Milvus Lite's gRPC server in a process
-of its own) and a Valkey, each started, reached once, then stopped, so their addresses refuse
+"Down" is a real server that ran and was stopped: a Milvus (Milvus Lite's server on a TCP port, in a
+process of its own) and a Valkey, each started, reached once, then stopped, so their addresses refuse
 connections exactly as a crashed server's would. The port stays bound (never listened on) by the
 test meanwhile, so that no other process on a shared machine can take it over and be written to.
 The commands run as a person runs them, in a
@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from milvus_backends import lite_server_process
 
 import movierec_tui
 from movierec_tui.stores.errors import MilvusUnavailable
@@ -60,11 +61,7 @@ def stopped_milvus(tmp_path_factory):
     """The URI of a Milvus server that was up a moment ago."""
     port = free_port()
     data = tmp_path_factory.mktemp("stopped-milvus") / "m.db"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data), "--host", "127.0.0.1",
-         "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    server = lite_server_process(data, port)
     uri = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -73,7 +70,7 @@ def stopped_milvus(tmp_path_factory):
                 MilvusStore(uri).close()
                 break
             except MilvusUnavailable:
-                assert time.monotonic() < deadline, "milvus-lite server did not start"
+                assert time.monotonic() < deadline, "Milvus Lite's server did not start"
                 time.sleep(0.2)
     finally:
         server.terminate()

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 import pytest
-from milvus_backends import BACKENDS, milvus_at
+from milvus_backends import BACKENDS, lite_server_process, milvus_at
 
 from movierec_tui.data_loader.dataset import Dataset, Movie, Ratings, User
 from movierec_tui.stores.cards import CardStore, MovieCard, build_cards
@@ -241,14 +241,14 @@ def test_the_genre_fields_travel_with_the_collection(catalogue_in_milvus) -> Non
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_reindex_swaps_the_alias_and_drops_the_old_collection(backend, tmp_path) -> None:
+def test_reindex_swaps_the_collection_in_use_and_drops_the_old_one(backend, tmp_path) -> None:
     ids = np.arange(100, 160, dtype=np.int64)
     vectors = np.random.default_rng(3).normal(size=(60, 16)).astype(np.float32)
     genres, years = [("Drama",)] * 60, [1990] * 60
     with milvus_at(backend, tmp_path, "swap") as uri:
         store = MilvusStore(uri)
         first = store.write_collection("t1", ids, vectors, genres, years, popularity=[0] * 60)
-        second = store.write_collection("t2", ids, -vectors, genres, years, popularity=[0] * 60, index_type="HNSW")
+        second = store.write_collection("t2", ids, -vectors, genres, years, popularity=[0] * 60)
         assert store.active_collection() == second != first
         assert first not in store.client.list_collections()
         assert store.search(-vectors[3], 1, SearchFilter(genres_any=("Drama",)))[0][0] == 103
@@ -257,7 +257,7 @@ def test_reindex_swaps_the_alias_and_drops_the_old_collection(backend, tmp_path)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_a_search_follows_the_alias_after_another_client_reindexes(backend, tmp_path) -> None:
+def test_a_search_follows_the_collection_in_use_after_another_client_reindexes(backend, tmp_path) -> None:
     with milvus_at(backend, tmp_path, "shared") as uri:
         reader, writer = MilvusStore(uri), MilvusStore(uri)
         ids = np.arange(1, 9, dtype=np.int64)
@@ -272,14 +272,16 @@ def test_a_search_follows_the_alias_after_another_client_reindexes(backend, tmp_
         writer.close()
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_an_index_of_an_older_format_is_reported_not_searched(backend, tmp_path) -> None:
-    """A home indexed before genres became BOOL fields: `setup` sees the index is not current (and
-    rewrites it), and a search says what to run instead of failing on a field that is not there."""
+@pytest.mark.milvus_server
+def test_a_server_index_of_an_older_format_is_reported_not_searched(tmp_path) -> None:
+    """A server indexed by an earlier version (its collection behind the alias `movies`, genres as a
+    string): `setup` sees the index is not current (and rewrites it), and a search says what to run
+    instead of failing on a field that is not there. Milvus Lite's older data is a directory of
+    Milvus Lite 3: test_faults_cli.py::test_a_home_indexed_by_milvus_lite_3_says_to_index_and_setup_replaces_it."""
     from pymilvus import DataType, MilvusClient
 
-    with milvus_at(backend, tmp_path, "old") as uri:
-        client = MilvusClient(uri=uri)
+    with milvus_at("server", tmp_path, "old") as uri:
+        client = MilvusClient(uri=uri, alias="an-earlier-version")  # closed below: a connection of its own
         schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
         schema.add_field("id", DataType.INT64, is_primary=True)
         schema.add_field("embedding", DataType.FLOAT_VECTOR, dim=4)
@@ -296,6 +298,11 @@ def test_an_index_of_an_older_format_is_reported_not_searched(backend, tmp_path)
             assert store.active_collection() == "movies_old_1" and not store.index_is_current()
             with pytest.raises(MilvusUnavailable, match=r"from an older version; run `movierec-tui index`"):
                 store.search(np.ones(4, dtype=np.float32), 5)
+            vectors = np.eye(4, 8, dtype=np.float32)
+            new = store.write_collection("v", np.arange(1, 5), vectors, [("Drama",)] * 4, [1990] * 4, [0] * 4)
+            assert store.active_collection() == new and store.index_is_current()
+            assert set(store.client.list_collections()) == {"movierec_active", new}
+            assert store.search(vectors[2], 1)[0][0] == 3
         finally:
             store.close()
 
@@ -311,14 +318,10 @@ def test_unreachable_milvus_server_is_one_clear_line_at_once() -> None:
 
 
 def test_a_milvus_server_that_stops_mid_session_raises_milvus_unavailable(tmp_path) -> None:
-    """A real Milvus (Milvus Lite's gRPC server, in its own process) stops after the store connected:
-    every later call is MilvusUnavailable, one line, with pymilvus's error kept as the cause."""
+    """A real Milvus (Milvus Lite's server on a TCP port, in its own process) stops after the store
+    connected: every later call is MilvusUnavailable, one line, with pymilvus's error kept as the cause."""
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(tmp_path / "m.db"), "--host", "127.0.0.1",
-         "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    server = lite_server_process(tmp_path / "m.db", port)
     try:
         uri = f"http://127.0.0.1:{port}"
         store = wait_for_milvus(uri)
@@ -358,11 +361,11 @@ def wait_for_milvus(uri: str, timeout: float = 60.0) -> MilvusStore:
             time.sleep(0.2)
 
 
-def test_a_milvus_lite_dir_locked_by_another_process_names_the_cause(tmp_path) -> None:
+def test_a_milvus_lite_file_locked_by_another_process_names_the_cause(tmp_path) -> None:
     path = tmp_path / "locked.db"
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"from pymilvus import MilvusClient; import sys, time; MilvusClient({str(path)!r}); "
-         "print('ready', flush=True); time.sleep(60)"],
+        [sys.executable, "-c", "from movierec_tui.stores.milvus_store import MilvusStore; import sys, time; "
+         f"MilvusStore({str(path)!r}); print('ready', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True,
     )
     try:

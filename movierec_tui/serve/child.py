@@ -1,9 +1,9 @@
 """First code of the processes `serve` starts: tie their life to the server's, then become the app
-(on its pty), the milvus-lite server, or the zygote that forks apps (serve/zygote.py).
+(on its pty), the Milvus Lite server, or the zygote that forks apps (serve/zygote.py).
 
     python -m movierec_tui.serve.child app --home HOME
     python -m movierec_tui.serve.child web-app --home HOME
-    python -m movierec_tui.serve.child milvus-lite server --data-dir DIR ...
+    python -m movierec_tui.serve.child milvus-lite DATA_FILE 127.0.0.1:PORT
     python -m movierec_tui.serve.child zygote FD
 
 This runs after exec, in a fresh single-threaded process. Doing it between fork and exec instead
@@ -40,11 +40,15 @@ def run_web_app(args: list[str]) -> None:
 
 
 def run_milvus_lite(args: list[str]) -> None:
+    """Milvus Lite's server for the data file on the address, until SIGTERM or the server's death
+    (its program exits with this process: stores/lite_server.py)."""
     die_with_server(signal.SIGTERM)
-    from milvus_lite.cmdline import main as milvus_main
+    from pathlib import Path
 
-    sys.argv = ["milvus-lite", *args]
-    sys.exit(milvus_main())
+    from movierec_tui.stores.lite_server import serve_forever
+
+    data_file, address = args
+    sys.exit(serve_forever(Path(data_file), address))
 
 
 def run_zygote(args: list[str]) -> None:

@@ -1,8 +1,8 @@
 """The stores every served session shares: one Milvus and one Redis for the whole server.
 
-Milvus Lite lets one process open a data dir, and each session is its own process, so when the
-settings point at Milvus Lite, `serve` runs `milvus-lite server` on the data dir, bound to loopback,
-and hands its URI to the sessions. The embedded Redis is started (or joined) here and kept up for
+Milvus Lite lets one process open a data file, and each session is its own process, so when the
+settings point at Milvus Lite, `serve` runs Milvus Lite's server on the data file, bound to
+loopback, and hands its URI to the sessions. The embedded Redis is started (or joined) here and kept up for
 as long as the server runs. Settings that name a Milvus server or a Redis URL are passed through.
 """
 
@@ -56,7 +56,7 @@ def free_port() -> int:
 
 
 def milvus_lite_command() -> list[str]:
-    """`milvus-lite` run through `serve.child`, so that it dies with the server (and frees the data dir)."""
+    """Milvus Lite's server run through `serve.child`, so that it dies with the server (and frees the data file)."""
     return [sys.executable, "-m", "movierec_tui.serve.child", "milvus-lite"]
 
 
@@ -67,19 +67,19 @@ def _wait_for_milvus(uri: str, process: subprocess.Popen, log_path: Path) -> Non
     while True:
         if process.poll() is not None:
             tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:] or ["no output"]
-            if "DataDirLockedError" in tail[0] or "holds the lock" in tail[0]:
+            if "in use by another" in tail[0]:
                 raise ServeError(
-                    "the Milvus Lite data dir is in use by another movierec-tui process; close it, "
+                    "the Milvus Lite data file is in use by another movierec-tui process; close it, "
                     "or point MOVIEREC_MILVUS_URI at a Milvus server"
                 )
-            raise ServeError(f"milvus-lite server exited at start ({tail[0]}); see {log_path}")
+            raise ServeError(f"Milvus Lite's server exited at start ({tail[0]}); see {log_path}")
         try:
             MilvusStore(uri).close()
             return
         except MilvusUnavailable:
             if time.monotonic() > deadline:
                 waited = f"{MILVUS_START_TIMEOUT:.0f} s"
-                raise ServeError(f"milvus-lite server did not answer at {uri} within {waited}") from None
+                raise ServeError(f"Milvus Lite's server did not answer at {uri} within {waited}") from None
             time.sleep(0.2)
 
 
@@ -100,13 +100,12 @@ def shared_stores(settings: Settings) -> Iterator[SharedStores]:
             log_path = settings.home / "milvus-server.log"
             with log_path.open("ab") as server_log:
                 milvus_server = subprocess.Popen(
-                    [*milvus_lite_command(), "server", "--data-dir", settings.effective_milvus_uri,
-                     "--host", "127.0.0.1", "--port", str(port)],
+                    [*milvus_lite_command(), settings.effective_milvus_uri, f"127.0.0.1:{port}"],
                     stdin=subprocess.DEVNULL, stdout=server_log, stderr=server_log, start_new_session=True,
                     env=os.environ | {ENV_SERVER_PID: str(os.getpid())},
                 )
             _wait_for_milvus(uri, milvus_server, log_path)
-            log.info("milvus-lite server for %s at %s (pid %d)", settings.effective_milvus_uri, uri, milvus_server.pid)
+            log.info("Milvus Lite server for %s at %s (pid %d)", settings.effective_milvus_uri, uri, milvus_server.pid)
             shared = replace(shared, milvus_uri=uri)
         with open_backends(shared) as backends:
             if not collect_status(shared, backends).ready:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from movierec_tui.config import Settings
 from movierec_tui.stores.cards import CardStore
@@ -34,9 +35,11 @@ def open_redis_for(settings: Settings) -> RedisConnection:
 
 
 def open_milvus_for(settings: Settings) -> MilvusStore:
-    if settings.uses_milvus_lite:
-        settings.home.mkdir(parents=True, exist_ok=True)
-    return MilvusStore(settings.effective_milvus_uri, settings.milvus_token)
+    if not settings.uses_milvus_lite:
+        return MilvusStore(settings.effective_milvus_uri, settings.milvus_token)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    older = settings.old_milvus_lite_dir if settings.milvus_lite_path == Path(settings.effective_milvus_uri) else None
+    return MilvusStore(settings.effective_milvus_uri, settings.milvus_token, older_data=older)
 
 
 def open_backends(settings: Settings) -> Backends:

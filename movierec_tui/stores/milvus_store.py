@@ -1,55 +1,74 @@
-"""Movie vectors in Milvus: a versioned collection behind the alias `movies`.
+"""Movie vectors in Milvus: versioned collections, and a one-row collection naming the one in use.
 
-`index` writes a complete new collection (`movies_<version>_<time>`), loads it, then moves the alias
-to it and drops the old one, so a search never sees a half-written collection and an interrupted
-index run leaves the previous one serving.
+`index` writes a complete new collection (`movies_<version>_<time>`), loads it, then points the
+one-row collection `movierec_active` at it and drops the old one, so a search never sees a
+half-written collection and an interrupted index run leaves the previous one serving. (Earlier
+versions used a Milvus alias, `movies`; Milvus Lite 2.5 has no aliases, and one mechanism for
+every Milvus keeps the tests of each backend testing the same code.)
+
+Milvus Lite is milvus-lite 2.5's C++ server for one data file (`lite_server.py` starts it); a
+Milvus standalone server or cluster is reached by URI. docs/benchmarks.md has the measurements
+behind that choice (milvus-lite 3, in Python, spent ~6x the CPU per search at 3,883 movies and
+~10x at 87,585).
 
 Filters are Milvus expressions, evaluated by Milvus before ranking, in the subset that every Milvus
 from 2.3 and Milvus Lite accept (`tests/test_stores.py` runs them on both). Genres are one BOOL field
 per genre of the catalogue (`genre_0`, `genre_1`, ...), compared with `== true` / `== false`: a
-2.3 server rejects infix `LIKE "%x%"` and the bit operators, and Milvus Lite evaluates
-`array_contains_any` row by row in Python (~20x slower), while a BOOL comparison is vectorised on
-both. Which field is which genre travels with the collection, as the `movierec.genres` property, so
-that any process searching it can rebuild the mapping.
+2.3 server rejects infix `LIKE "%x%"` and the bit operators, and Milvus Lite refuses
+`array_contains_any`, while a BOOL comparison works, vectorised, on both. Which field is which
+genre travels with the collection, in the JSON of its description, so that any process
+searching it can rebuild the mapping.
 
 The search is exact: the default index is FLAT (brute force over the rows that pass the filter), so
 a search returns min(limit, matching movies), and they are the best by the metric. docs/benchmarks.md
 has the measurements behind that choice (an HNSW graph misses neighbours, and comes back short under
 narrow filters). With the COSINE metric the vectors are stored L2-normalised under the IP metric:
-the same scores and order, and Milvus Lite's FLAT search then skips normalising every row per query.
+the same scores and order, and a FLAT search then skips normalising every row per query.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
-import os
 import re
 import socket
 import time
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
 
 from movierec_tui import logs  # before pymilvus: it sets gRPC's log level
 from movierec_tui.stores.errors import MilvusUnavailable, one_line
+from movierec_tui.stores.lite_server import shared_servers
 
 __all__ = ["GenreFields", "MilvusStore", "MilvusUnavailable", "SearchFilter"]
 
 log = logging.getLogger(__name__)
 
-ALIAS = "movies"
+ACTIVE = "movierec_active"  # one row: the name of the collection searches use
+ALIAS = "movies"  # what earlier versions (format 2 and before) pointed at their collection, on a server
 COLLECTION_PREFIX = "movies_"
 INSERT_BATCH = 1000
 CALL_TIMEOUT = 10.0  # seconds for a search or a lookup
 WRITE_TIMEOUT = 900.0  # flushing, indexing and loading ~90,000 vectors takes minutes on a busy host
-INDEX_FORMAT = "2"  # genres as BOOL fields (format 1: a "|A|B|" string matched with LIKE)
+# pymilvus retries a call that failed with UNAVAILABLE (a server down) 75 times, backing off to 3 s
+# apiece, unless told otherwise: minutes before a person hears that Milvus is down. A few quick
+# retries (~1 s in all) ride over a blip. (An int `timeout` would bound the retries by time instead;
+# the timeouts are floats, so `retry_times` is what bounds them.)
+CALL_RETRIES = 5
+QUICK = {"timeout": CALL_TIMEOUT, "retry_times": CALL_RETRIES}
+SLOW = {"timeout": WRITE_TIMEOUT, "retry_times": CALL_RETRIES}
+# 3: found through `movierec_active` (2: through the alias `movies`; 1: genres as a "|A|B|" string)
+INDEX_FORMAT = "3"
+# What a search needs to know about a collection travels with it, as JSON in its description (Milvus
+# Lite 2.5 keeps a collection's description but not its properties, where format 2 kept them).
 PROPERTY_FORMAT = "movierec.format"
-PROPERTY_GENRES = "movierec.genres"  # JSON list: genre i is field genre_i
+PROPERTY_GENRES = "movierec.genres"  # list: genre i is field genre_i
 PROPERTY_METRIC = "movierec.metric"  # what the scores mean: COSINE (stored normalised, searched as IP), IP, L2
 PROPERTY_INDEX = "movierec.index"
 GENRE_FIELD_PREFIX = "genre_"
@@ -63,10 +82,9 @@ HNSW_MIN_EF = 64
 # The Milvus error code that means "no such collection" (or alias) rather than "Milvus failed".
 NOT_FOUND_CODES = {100}
 
-# Milvus Lite keeps a data dir open (and locked against other processes) until told to let go;
-# count the stores of this process using each dir so that closing the last one frees it, e.g. for
-# the `milvus-lite server` that `serve` starts.
-_lite_users: Counter[str] = Counter()
+# pymilvus shares one connection between the clients of a URI, and closing one client closes it for
+# all: each store names a connection of its own.
+_connection_names = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -88,14 +106,10 @@ class GenreFields:
         return cls(names)
 
     @classmethod
-    def from_property(cls, text: str) -> GenreFields:
-        names = json.loads(text)
+    def from_property(cls, names: object) -> GenreFields:
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise ValueError(f"{PROPERTY_GENRES} is not a list of names: {text[:80]!r}")
+            raise ValueError(f"{PROPERTY_GENRES} is not a list of names: {str(names)[:80]!r}")
         return cls(tuple(names))
-
-    def to_property(self) -> str:
-        return json.dumps(list(self.names), ensure_ascii=False)
 
     @property
     def fields(self) -> list[str]:
@@ -163,6 +177,16 @@ class _Collection:
         return {"metric_type": self.search_metric(), "params": params}
 
 
+def collection_metadata(described: dict) -> dict:
+    """What this project wrote about a collection: the JSON object in its description (format 3 on),
+    or its properties (format 2, a server's), or nothing."""
+    with suppress(ValueError):
+        written = json.loads(described.get("description") or "")
+        if isinstance(written, dict) and PROPERTY_FORMAT in written:
+            return written
+    return dict(described.get("properties") or {})
+
+
 def normalised(vectors: np.ndarray) -> np.ndarray:
     """Rows scaled to length 1 (a zero row stays zero), as float32."""
     vectors = np.asarray(vectors, dtype=np.float32)
@@ -171,36 +195,40 @@ def normalised(vectors: np.ndarray) -> np.ndarray:
 
 
 class MilvusStore:
-    def __init__(self, uri: str, token: str = "") -> None:
+    def __init__(self, uri: str, token: str = "", older_data: Path | None = None) -> None:
+        """`older_data`: where an earlier version kept its Milvus Lite data, if it is still there; a
+        missing index is then explained by it."""
         from pymilvus import MilvusClient
 
         logs.quiet_libraries()  # after importing pymilvus, which gives its loggers stderr handlers
         self.uri = uri
         self.lite = uri.endswith(".db")
-        if not self.lite:
+        self.older_data = older_data
+        self._lite_file = Path(uri).absolute() if self.lite else None
+        if self._lite_file is not None:
+            connect_to = shared_servers.acquire(self._lite_file).uri
+        else:
             _check_listening(uri)
-
+            connect_to = uri
         try:
-            self.client = MilvusClient(uri=uri, token=token or None, timeout=CALL_TIMEOUT)
+            self.client = MilvusClient(
+                uri=connect_to, token=token, timeout=CALL_TIMEOUT, alias=f"movierec-{next(_connection_names)}"
+            )
         except _library_errors() as exc:
+            self._release_lite()
             raise MilvusUnavailable(describe_connect_failure(uri, exc)) from exc
-        self._lite_path = os.path.abspath(uri) if self.lite else None
-        if self._lite_path:
-            _lite_users[self._lite_path] += 1
         self._active: _Collection | None = None
 
     def close(self) -> None:
         try:
             self.client.close()
         finally:
-            path, self._lite_path = self._lite_path, None
-            if path:
-                _lite_users[path] -= 1
-                if _lite_users[path] <= 0:
-                    del _lite_users[path]
-                    from milvus_lite.server_manager import server_manager_instance
+            self._release_lite()
 
-                    server_manager_instance.release_server(path)
+    def _release_lite(self) -> None:
+        path, self._lite_file = self._lite_file, None
+        if path is not None:
+            shared_servers.release(path)
 
     @contextmanager
     def _failures(self, what: str) -> Iterator[None]:
@@ -216,49 +244,74 @@ class MilvusStore:
             return "`movierec-tui index` writes a new index; details in the log"
         return "check that the Milvus server is running and MOVIEREC_MILVUS_URI points at it"
 
-    def _describe_active(self) -> dict | None:
-        """The description of the collection behind the alias (its name and properties), or None.
+    def _no_index(self) -> MilvusUnavailable:
+        if self.older_data is not None and self.older_data.exists():
+            return MilvusUnavailable(
+                f"the movie index in {self.older_data} was written by Milvus Lite 3, which this version does not "
+                "read; run `movierec-tui index` to write it again (a minute)"
+            )
+        return MilvusUnavailable(f"no movie index in Milvus at {self.uri}; run `movierec-tui setup` or `index`")
 
-        `describe_collection` on the alias, not `describe_alias`: on a 2.3 server the alias calls of
-        pymilvus 3 only look in the default database, so a database named in the URI would lose its
-        alias; a collection's description resolves the alias in any database, on every Milvus."""
+    def _describe(self, name: str) -> dict | None:
+        """A collection's description (its name and properties), or None if there is no such collection."""
+        from pymilvus.exceptions import MilvusException
+
+        try:
+            return self.client.describe_collection(name, **QUICK)
+        except MilvusException as exc:
+            if exc.code in NOT_FOUND_CODES:
+                return None
+            raise
+
+    def _describe_active(self) -> dict | None:
+        """The description of the collection in use, or None.
+
+        The name comes from `movierec_active`; a server indexed by an earlier version has an alias
+        instead, whose collection is described (and reported as older, to be indexed again)."""
         from pymilvus.exceptions import MilvusException
 
         with self._failures("looking up the movie index"):
+            if not self.client.has_collection(ACTIVE, **QUICK):
+                return None if self.lite else self._describe(ALIAS)
             try:
-                return self.client.describe_collection(ALIAS)
+                self.client.load_collection(ACTIVE, **SLOW)  # a no-op once loaded
+                rows = self.client.query(
+                    ACTIVE, filter="slot == 0", output_fields=["collection"], **QUICK,
+                    consistency_level="Strong",
+                )  # fmt: skip
             except MilvusException as exc:
-                if exc.code in NOT_FOUND_CODES:
+                if exc.code in NOT_FOUND_CODES:  # dropped meanwhile
                     return None
                 raise
+            return self._describe(rows[0]["collection"]) if rows else None
 
     def active_collection(self) -> str | None:
-        """The collection behind the alias, or None if there is none yet."""
+        """The collection searches use, or None if there is none yet."""
         described = self._describe_active()
         return None if described is None else described["collection_name"]
 
     def index_is_current(self) -> bool:
-        """Whether the aliased collection was written in this version's format (searchable here)."""
+        """Whether the collection in use was written in this version's format (searchable here)."""
         described = self._describe_active()
-        return described is not None and (described.get("properties") or {}).get(PROPERTY_FORMAT) == INDEX_FORMAT
+        return described is not None and collection_metadata(described).get(PROPERTY_FORMAT) == INDEX_FORMAT
 
     def ensure_loaded(self) -> str | None:
-        """Resolve the alias and load its collection once per process (Milvus Lite reopens collections
-        released); also reads the genre fields and the metric the collection was written with."""
+        """Find the collection in use and load it once per process; also reads the genre fields and
+        the metric the collection was written with."""
         described = self._describe_active()
         if described is None:
             self._active = None
             return None
         name = described["collection_name"]
         if self._active is None or self._active.name != name:
-            properties = described.get("properties") or {}
+            properties = collection_metadata(described)
             if properties.get(PROPERTY_FORMAT) != INDEX_FORMAT:
                 raise MilvusUnavailable(
                     f"the movie index in Milvus at {self.uri} ({name}) is from an older version; "
                     "run `movierec-tui index` to rewrite it"
                 )
             with self._failures("loading the movie index"):
-                self.client.load_collection(name, timeout=WRITE_TIMEOUT)
+                self.client.load_collection(name, **SLOW)
             self._active = _Collection(
                 name,
                 GenreFields.from_property(properties[PROPERTY_GENRES]),
@@ -272,7 +325,8 @@ class MilvusStore:
         if name is None:
             return 0
         with self._failures("counting the vectors"):
-            return int(self.client.get_collection_stats(name)["row_count"])
+            # No `retry_times` here (pymilvus does not pass it on): an int timeout bounds the retries.
+            return int(self.client.get_collection_stats(name, timeout=round(CALL_TIMEOUT))["row_count"])
 
     def write_collection(
         self,
@@ -286,7 +340,7 @@ class MilvusStore:
         metric: str = "COSINE",
         progress=None,
     ) -> str:
-        """Write every movie into a new collection, index and load it, then point the alias at it.
+        """Write every movie into a new collection, index and load it, then make it the one in use.
 
         `metric` is what the scores mean (COSINE, IP or L2); the dimension is the vectors'.
         `years` may hold None (a title without a year): it is stored as UNKNOWN_YEAR."""
@@ -294,27 +348,31 @@ class MilvusStore:
 
         if index_type not in ("FLAT", "HNSW"):
             raise ValueError(f"unknown index type {index_type!r}; FLAT or HNSW")
+        if index_type == "HNSW" and self.lite:
+            raise MilvusUnavailable("Milvus Lite has no HNSW index (FLAT and IVF only); HNSW needs a Milvus server")
         genre_fields = GenreFields.of_catalogue(genres)
         stored = normalised(vectors) if metric == "COSINE" else np.asarray(vectors, dtype=np.float32)
         name = COLLECTION_PREFIX + re.sub(r"[^0-9A-Za-z_]", "_", version) + f"_{int(time.time())}"
-        schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+        metadata = {
+            PROPERTY_FORMAT: INDEX_FORMAT,
+            PROPERTY_GENRES: list(genre_fields.names),
+            PROPERTY_METRIC: metric,
+            PROPERTY_INDEX: index_type,
+        }
+        schema = MilvusClient.create_schema(
+            auto_id=False, enable_dynamic_field=False, description=json.dumps(metadata, ensure_ascii=False)
+        )
         schema.add_field("id", DataType.INT64, is_primary=True)
         schema.add_field("embedding", DataType.FLOAT_VECTOR, dim=int(stored.shape[1]))
         for field in genre_fields.fields:
             schema.add_field(field, DataType.BOOL)
         schema.add_field("year", DataType.INT64)
         schema.add_field("popularity", DataType.INT64)
-        properties = {
-            PROPERTY_FORMAT: INDEX_FORMAT,
-            PROPERTY_GENRES: genre_fields.to_property(),
-            PROPERTY_METRIC: metric,
-            PROPERTY_INDEX: index_type,
-        }
         search_metric = _Collection(name, genre_fields, metric, index_type).search_metric()
         with self._failures(f"writing the collection {name}"):
-            if self.client.has_collection(name):
-                self.client.drop_collection(name)
-            self.client.create_collection(name, schema=schema, properties=properties, timeout=WRITE_TIMEOUT)
+            if self.client.has_collection(name, **QUICK):
+                self.client.drop_collection(name, **SLOW)
+            self.client.create_collection(name, schema=schema, **SLOW)
             total = len(movie_ids)
             for start in range(0, total, INSERT_BATCH):
                 stop = min(start + INSERT_BATCH, total)
@@ -328,39 +386,53 @@ class MilvusStore:
                     }
                     for i in range(start, stop)
                 ]
-                self.client.insert(name, rows, timeout=WRITE_TIMEOUT)
+                self.client.insert(name, rows, **SLOW)
                 if progress is not None:
                     progress(stop, total)
-            self.client.flush(name, timeout=WRITE_TIMEOUT)
+            self.client.flush(name, **SLOW)
             index_params = self.client.prepare_index_params()
             params = HNSW_BUILD if index_type == "HNSW" else {}
             index_params.add_index("embedding", index_type=index_type, metric_type=search_metric, params=params)
-            self.client.create_index(name, index_params, timeout=WRITE_TIMEOUT)
-            self.client.load_collection(name, timeout=WRITE_TIMEOUT)
-            self._swap_alias(name)
+            self.client.create_index(name, index_params, **SLOW)
+            self.client.load_collection(name, **SLOW)
+            self._make_active(name)
         self._active = None
         self.ensure_loaded()
         return name
 
-    def _swap_alias(self, name: str) -> None:
-        previous = self.active_collection()
-        if previous is None:
-            self.client.create_alias(name, ALIAS)
-        else:
-            self.client.alter_alias(name, ALIAS)
-        for old in self.client.list_collections():
+    def _make_active(self, name: str) -> None:
+        """Point `movierec_active` at `name`, then drop every other movies_* collection."""
+        from pymilvus import DataType, MilvusClient
+
+        if not self.client.has_collection(ACTIVE, **QUICK):
+            schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+            schema.add_field("slot", DataType.INT64, is_primary=True)
+            schema.add_field("collection", DataType.VARCHAR, max_length=255)
+            schema.add_field("unused", DataType.FLOAT_VECTOR, dim=2)  # every collection needs a vector field
+            self.client.create_collection(ACTIVE, schema=schema, **SLOW)
+            index_params = self.client.prepare_index_params()
+            index_params.add_index("unused", index_type="FLAT", metric_type="L2")
+            self.client.create_index(ACTIVE, index_params, **SLOW)
+        self.client.load_collection(ACTIVE, **SLOW)
+        self.client.upsert(ACTIVE, [{"slot": 0, "collection": name, "unused": [0.0, 0.0]}], **SLOW)
+        if not self.lite:
+            # An earlier version's alias: a server refuses to drop a collection that has one. (Milvus
+            # Lite, also when served over TCP, has no aliases: it answers UNIMPLEMENTED.)
+            with suppress(*_library_errors()):
+                self.client.drop_alias(ALIAS, **QUICK)
+        for old in self.client.list_collections(**QUICK):
             if old.startswith(COLLECTION_PREFIX) and old != name:
                 log.info("dropping retired collection %s", old)
-                self.client.drop_collection(old)
+                self.client.drop_collection(old, **SLOW)
 
     def search(
         self, vector: np.ndarray, limit: int, search_filter: SearchFilter | None = None
     ) -> list[tuple[int, float]]:
         """(movie id, score) best first: exactly the best min(limit, movies passing the filter).
 
-        The alias is resolved and its collection loaded once, not per search (that lookup is a round
-        trip of its own); if the search fails because the alias has since moved to a collection this
-        process has not loaded (an `index` run elsewhere), it is resolved again and retried once.
+        The collection in use is found and loaded once, not per search (that lookup costs round
+        trips of its own); if the search fails because another `index` run has since replaced the
+        collection, it is looked up again and the search retried once.
         """
         return self.search_many([vector], limit, search_filter)[0]
 
@@ -369,17 +441,17 @@ class MilvusStore:
     ) -> list[list[tuple[int, float]]]:
         """`search` for many query vectors under one filter, in one request: one hit list per vector,
         in their order, each exactly what `search` returns for that vector. A request has a fixed
-        cost besides its vectors' (Milvus Lite 3 walks every row in Python once per request), so
-        answering many profiles that share a filter this way is much cheaper than one by one."""
+        cost besides its vectors' (a round trip, the filter's evaluation over every row), so
+        answering many profiles that share a filter this way is cheaper than one by one."""
         if not len(vectors):
             return []
         if self._active is None and self.ensure_loaded() is None:
-            raise MilvusUnavailable(f"no movie index in Milvus at {self.uri}; run `movierec-tui setup` or `index`")
+            raise self._no_index()
         try:
             hits = self._search(vectors, limit, search_filter)
         except (MilvusUnavailable, _StaleGenres):
             if self.ensure_loaded() is None:
-                raise MilvusUnavailable(f"no movie index in Milvus at {self.uri}; run `movierec-tui setup`") from None
+                raise self._no_index() from None
             try:
                 hits = self._search(vectors, limit, search_filter)
             except _StaleGenres:
@@ -397,7 +469,7 @@ class MilvusStore:
         assert active is not None
         expression = search_filter.expression(active.genres) if search_filter else ""
         if expression is None:
-            # Nothing can pass, by the genres this process read; the alias may have moved since.
+            # Nothing can pass, by the genres this process read; the collection may have changed since.
             raise _StaleGenres
         queries = np.asarray(vectors, dtype=np.float32)
         queries = normalised(queries) if active.metric == "COSINE" else queries
@@ -407,9 +479,9 @@ class MilvusStore:
                 data=queries.tolist(),
                 limit=limit,
                 filter=expression,
-                # Only the primary key: by default Milvus Lite also sends every hit's 256-d vector back.
-                output_fields=["id"],
+                output_fields=["id"],  # only the primary key, not every hit's 256-d vector
                 search_params=active.search_params(limit),
+                **QUICK,
             )
 
 
@@ -441,11 +513,7 @@ def _check_listening(uri: str) -> None:
 
 
 def describe_connect_failure(uri: str, exc: BaseException) -> str:
-    if uri.endswith(".db"):
-        return (
-            f"cannot open the Milvus Lite data dir {uri}: it is probably in use by another movierec-tui "
-            "process (one process per data dir). Close it, use `movierec-tui serve`, or set "
-            "MOVIEREC_MILVUS_URI to a Milvus server."
-        )
     reason = one_line(getattr(exc, "message", None) or exc)
+    if uri.endswith(".db"):
+        return f"Milvus Lite for {uri} did not answer ({reason}); details in the log"
     return f"Milvus at {uri} is not reachable ({reason}); check the server or MOVIEREC_MILVUS_URI"
