@@ -1,6 +1,6 @@
 """Per-stage latency of one recommendation on the real data, next to an in-process numpy floor.
 
-Usage: python benchmarks/latency.py [--profiles 1000] [--k 10] [--milvus-uri http://host:19530]
+Usage: python benchmarks/latency.py [--profiles 1000] [--k 10] [--milvus-uri http://host:19530] [--json FILE]
 Needs a home where `movierec-tui setup` has run (MOVIEREC_HOME or the default). Random profiles:
 demographics plus 0-20 ratings of movies drawn by popularity. Prints p50/p99 per stage, with and
 without filters; the numpy brute-force search over the same vectors is the floor Milvus is
@@ -9,12 +9,16 @@ compared against, measured in the same run.
 With --milvus-uri the same profiles also run against that Milvus (a server, whose index was written
 from this home with `MOVIEREC_MILVUS_URI=... movierec-tui index`), alternating with the home's own
 Milvus (Milvus Lite) profile by profile, so that both columns come from one run on the same load.
+--json FILE also writes the numbers, for benchmarks/alternate.py (e.g. two checkouts, or two
+versions of a library, that cannot share one process).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
+from pathlib import Path
 
 import numpy as np
 from rich.console import Console
@@ -65,6 +69,7 @@ def main() -> None:
     parser.add_argument("--profiles", type=int, default=1000)
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--milvus-uri", help="also run against this Milvus (e.g. a server), alternating")
+    parser.add_argument("--json", type=Path, help="also write the numbers to this file")
     args = parser.parse_args()
     settings = load_settings()
     rng = np.random.default_rng(0)
@@ -104,6 +109,13 @@ def main() -> None:
         for recommender in backends.values():
             recommender.close()
     where = ", ".join(f"{name}: {r.backends.milvus.uri}" for name, r in backends.items())
+    if args.json:
+        records = [
+            {"profiles": label, "stage": stage, "milvus": name, "p50": p50, "p99": p99}
+            for label, stage, values in rows
+            for name, (p50, p99) in zip(backends, values, strict=True)
+        ]
+        args.json.write_text(json.dumps({"where": where, "records": records}, indent=1))
     out = Table(title=f"{args.profiles} random profiles, k={args.k}; {where}")
     out.add_column("profiles")
     out.add_column("stage")

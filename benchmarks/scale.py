@@ -236,6 +236,9 @@ def run_measured(command: list[str], env: dict[str, str], log: Path) -> tuple[fl
 
 
 def folder_bytes(path: Path) -> int:
+    """Bytes in a folder, or a file's size (Milvus Lite's data is one file)."""
+    if path.is_file():
+        return path.stat().st_size
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
 
 
@@ -331,7 +334,7 @@ def measure(size: float, out: Path, shapes: Shapes | None, args: argparse.Namesp
         command += ["--epochs", str(args.epochs)]
     seconds, peak = run_measured(command, env, out / f"setup-{label}.log")
     row.setup_s, row.setup_peak_gb = seconds, peak / 1e9
-    row.index_mb = folder_bytes(home / "milvus.db") / 1e6
+    row.index_mb = folder_bytes(home / "milvus-lite.db") / 1e6
     latency = python_json(RECOMMEND_SNIPPET, [str(args.queries)], env)
     row.p50_ms, row.p99_ms = latency["p50"], latency["p99"]
     return row
