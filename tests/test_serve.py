@@ -14,7 +14,7 @@ from pathlib import Path
 
 import asyncssh
 import pytest
-from processes import descendants
+from processes import command_line, descendants
 from ssh_screen import ScreenClient
 
 from movierec_tui.config import Settings, load_settings
@@ -358,17 +358,22 @@ def test_a_killed_server_takes_its_apps_and_milvus_server_with_it(tmp_path_facto
     try:
         port = listening_port(server)
 
-        async def scenario() -> list[int]:
+        async def scenario() -> list[str]:
             client = await ScreenClient().connect(port)
             await client.wait_for("How old are you?")
             started = descendants(server.pid)
+            commands = [command_line(pid) for pid in started]
             server.kill()
             await until(lambda: all(gone(pid) for pid in started), timeout=20)
             await asyncio.wait_for(client.closed.wait(), 20)
-            return started
+            return commands
 
         started = asyncio.run(scenario())
-        assert len(started) == 3  # the milvus-lite server, the zygote and the app it forked
+        # Four: the Python process serving Milvus Lite (serve/child.py milvus-lite) and milvus-lite's
+        # `milvus` program it started, the zygote and the app it forked. The program has no
+        # PDEATHSIG of its own: it ends when its parent's lock on the data file is released, which
+        # the kernel does when that parent dies; `until` above waits for all four to be gone.
+        assert len(started) == 4 and sum("milvus_lite/lib/milvus " in c for c in started) == 1, started
     finally:
         server.kill()
         server.wait()
