@@ -22,8 +22,9 @@ every configuration, interleaved (the order rotates per query), so a busy host s
 
 A configuration is `ENCODING+INDEX[(PARAMS)] METRIC`: encoding `like`, `bool` (one BOOL field per
 genre, the store's) or `array` (ARRAY<VARCHAR>); index FLAT, HNSW (param `ef`) or IVF_FLAT (params
-`nlist`, `nprobe`, and `fallback`: search again probing every list when fewer than the limit came
-back); metric COSINE, IP or L2. Configurations that differ only in search parameters (`ef`,
+`nlist`, `nprobe`, `fallback`: search again probing every list when fewer than the limit came
+back, and `exact`: a search with a genre or year filter probes every list, as the store does);
+metric COSINE, IP or L2. Configurations that differ only in search parameters (`ef`,
 `nprobe`, `fallback`) share one collection.
 
 A query is a random unit vector (or, with --user-queries, the home's user tower's vector for a random
@@ -92,6 +93,7 @@ class Config:
     build: tuple[tuple[str, int], ...]  # index parameters (nlist)
     search: tuple[tuple[str, int], ...]  # search parameters (ef, nprobe)
     fallback: bool  # IVF: search again probing every list when the search came back short
+    exact_filtered: bool = False  # IVF: a genre or year filter probes every list (an exact search)
 
     @classmethod
     def parse(cls, text: str) -> Config:
@@ -100,10 +102,11 @@ class Config:
         if not match:
             raise ValueError(f"{text!r} is not ENCODING+INDEX[(k=v,...)] METRIC, e.g. 'bool+IVF_FLAT(nlist=256) IP'")
         encoding, index, params_text, metric = match.groups()
-        build, search, fallback = {}, {}, False
+        build, search, fallback, exact_filtered = {}, {}, False, False
         for item in filter(None, (p.strip() for p in (params_text or "").split(","))):
-            if item == "fallback":
-                fallback = True
+            if item in ("fallback", "exact"):
+                fallback |= item == "fallback"
+                exact_filtered |= item == "exact"
                 continue
             key, _, value = item.partition("=")
             (search if key in SEARCH_PARAMS else build)[key] = int(value)
@@ -114,7 +117,7 @@ class Config:
             build.setdefault("nlist", 1024)
             search.setdefault("nprobe", 16)
         return cls(text.strip(), encoding, index, metric, tuple(sorted(build.items())), tuple(sorted(search.items())),
-                   fallback)  # fmt: skip
+                   fallback, exact_filtered)  # fmt: skip
 
     def collection(self, catalogue: Catalogue) -> str:
         built = "_".join(f"{k}{v}" for k, v in self.build)
@@ -188,14 +191,14 @@ def unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-def random_catalogue(size: int, seed: int = 0) -> Catalogue:
+def random_catalogue(size: int, seed: int = 0, dim: int = 256) -> Catalogue:
     rng = np.random.default_rng(seed)
     has = rng.random((size, len(GENRES))) < np.array(list(ML1M_GENRE_SHARE.values()))
     has[~has.any(axis=1), GENRES.index("Drama")] = True
     genres = [tuple(g for g, h in zip(GENRES, row, strict=True) if h) for row in has]
     years = np.clip(np.round(2000 - rng.exponential(12, size)), 1919, 2000).astype(np.int64)
     return Catalogue(f"random {size:,}", np.arange(1, size + 1, dtype=np.int64),
-                     unit(rng.normal(size=(size, 256))), genres, years)  # fmt: skip
+                     unit(rng.normal(size=(size, dim))), genres, years)  # fmt: skip
 
 
 def real_catalogue(home: Path, dataset: Path) -> Catalogue:
@@ -292,6 +295,11 @@ class Query:
     year_max: int | None
     excluded: tuple[int, ...]
     kind: str
+
+    @property
+    def narrows(self) -> bool:
+        """Whether a genre or a year filters (not only excluded ids): what the store searches exactly."""
+        return bool(self.genres_in or self.genres_out or self.year_min is not None or self.year_max is not None)
 
     def mask(self, catalogue: Catalogue) -> np.ndarray:
         ok = np.array([(not self.genres_in or bool(set(self.genres_in) & set(g))) and not set(self.genres_out) & set(g)
@@ -455,8 +463,9 @@ def run(
                 other_cpu = cpu_seconds(children)
                 wall, cpu = time.perf_counter(), time.process_time()
                 fallback = False
+                exhaustive = config.exact_filtered and query.narrows
                 try:
-                    hits = client.search(**request, search_params=config.search_params())
+                    hits = client.search(**request, search_params=config.search_params(exhaustive))
                     if config.fallback and len(hits[0]) < LIMIT:
                         fallback = True
                         hits = client.search(**request, search_params=config.search_params(exhaustive=True))
@@ -500,6 +509,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--uri", required=True, help="a Milvus Lite data file (*.db) or a server's http://host:port")
     parser.add_argument("--sizes", default="3883,87585", help="random catalogues of these sizes ('' for none)")
+    parser.add_argument("--dim", type=int, default=256, help="the random catalogues' width (the store's rows: 387)")
     parser.add_argument("--home", type=Path, help="also the real catalogue: this home's movie vectors ...")
     parser.add_argument("--dataset", type=Path, help="... with the genres and years of this dataset (zip or folder)")
     parser.add_argument("--generated", default="", help="with --home: catalogues of these sizes made from its vectors")
@@ -518,7 +528,7 @@ def main() -> None:
     kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
     if unknown := [k for k in kinds if k not in KINDS]:
         parser.error(f"unknown kind {unknown[0]!r}")
-    catalogues = [random_catalogue(int(s)) for s in args.sizes.split(",") if s.strip()]
+    catalogues = [random_catalogue(int(s), dim=args.dim) for s in args.sizes.split(",") if s.strip()]
     users = None
     if args.home is not None:
         if args.dataset is None:
