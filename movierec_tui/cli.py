@@ -247,7 +247,10 @@ def setup(
 @app.command()
 def index(
     hnsw: Annotated[
-        bool, typer.Option("--hnsw", help="An HNSW graph instead of the exact FLAT index (approximate; to compare).")
+        bool,
+        typer.Option(
+            "--hnsw", help="An HNSW graph (Milvus server only; approximate) instead of FLAT or IVF_FLAT by size."
+        ),
     ] = False,
     home: HomeOption = None,
     milvus_uri: MilvusOption = None,
@@ -255,7 +258,7 @@ def index(
 ) -> None:
     """(Re)write the movie vectors of the installed model into Milvus and swap the new collection in."""
     from movierec_tui.model.encoder import ModelMissing
-    from movierec_tui.pipeline import index_movies, installed_model_version
+    from movierec_tui.pipeline import DEFAULT_INDEX, index_movies, installed_model_version
     from movierec_tui.status import collect_status
     from movierec_tui.stores.backends import open_backends
 
@@ -266,7 +269,7 @@ def index(
         if not collect_status(settings, backends).cards:  # the index step reads each movie's card
             raise NotSetUp("no movie cards in Redis; run `movierec-tui setup` first")
         with progress_bars() as progress:
-            name = index_movies(settings, backends, RichReporter(progress), "HNSW" if hnsw else "FLAT")
+            name = index_movies(settings, backends, RichReporter(progress), "HNSW" if hnsw else DEFAULT_INDEX)
     console.print(f"[green]indexed[/] into {name}")
 
 

@@ -271,7 +271,8 @@ def index_movies(
     """Write the installed model's movie vectors into a new collection and swap it in; or, with
     `install_staged`, the staged model's, installing that model right after its index is swapped in.
 
-    The default index (FLAT) makes every filtered search exact; HNSW is there to compare against."""
+    The default index is FLAT or IVF_FLAT by the catalogue's size (the store's `index_for`); HNSW
+    (a server's) is there to compare against."""
     model_dir = settings.staged_model_dir if install_staged else settings.model_dir
     info = ModelInfo.load(model_dir)
     table = MovieTable.load(model_dir)

@@ -19,11 +19,17 @@ per genre of the catalogue (`genre_0`, `genre_1`, ...), compared with `== true` 
 genre travels with the collection, in the JSON of its description, so that any process
 searching it can rebuild the mapping.
 
-The search is exact: the default index is FLAT (brute force over the rows that pass the filter), so
-a search returns min(limit, matching movies), and they are the best by the metric. docs/benchmarks.md
-has the measurements behind that choice (an HNSW graph misses neighbours, and comes back short under
-narrow filters). With the COSINE metric the vectors are stored L2-normalised under the IP metric:
-the same scores and order, and a FLAT search then skips normalising every row per query.
+The index is chosen by the catalogue's size (`index_for`). Up to FLAT_MAX_ROWS movies it is FLAT:
+brute force over the rows that pass the filter, so a search returns min(limit, matching movies), and
+they are the best by the metric. Beyond, brute force costs more than the latency budget, and the
+index is IVF_FLAT (the vectors clustered into ~4 sqrt(rows) lists; a search compares the query with
+the rows of the NPROBE lists nearest to it): an unfiltered search (excluded ids aside) finds >= 99%
+of the true best 50 at a fraction of the cost. A search with a genre or year filter probes every
+list instead, which is exact (IVF_FLAT keeps the vectors whole): a probe of a few lists finds too
+few rows that pass a narrow filter. docs/benchmarks.md has the measurements behind these choices (an
+HNSW graph, which Milvus Lite does not have, misses neighbours and comes back short under narrow
+filters). With the COSINE metric the vectors are stored L2-normalised under the IP metric: the same
+scores and order, and a FLAT search then skips normalising every row per query.
 """
 
 from __future__ import annotations
@@ -71,12 +77,21 @@ PROPERTY_FORMAT = "movierec.format"
 PROPERTY_GENRES = "movierec.genres"  # list: genre i is field genre_i
 PROPERTY_METRIC = "movierec.metric"  # what the scores mean: COSINE (stored normalised, searched as IP), IP, L2
 PROPERTY_INDEX = "movierec.index"
+PROPERTY_NLIST = "movierec.nlist"  # IVF_FLAT: the lists it was built with, and how many a search probes
+PROPERTY_NPROBE = "movierec.nprobe"
 GENRE_FIELD_PREFIX = "genre_"
 # A Milvus server allows 64 fields per collection (proxy.maxFieldNum); id, embedding, year and
 # popularity take four.
 MAX_GENRES = 60
 UNKNOWN_YEAR = 0  # stored for a movie without a year; a year filter never matches it
-DEFAULT_INDEX = "FLAT"
+AUTO_INDEX = "AUTO"  # FLAT or IVF_FLAT by the number of rows (`index_for`)
+DEFAULT_INDEX = AUTO_INDEX
+INDEX_TYPES = (AUTO_INDEX, "FLAT", "IVF_FLAT", "HNSW")
+# Measured in docs/benchmarks.md ("Index by catalogue size"): brute force over 387-d rows stays
+# within the search's share of the latency budget up to about this many rows on Milvus Lite.
+FLAT_MAX_ROWS = 20_000
+IVF_LISTS_PER_SQRT_ROW = 4  # nlist = 4 sqrt(rows): ~sqrt(rows)/4 rows per list
+IVF_NPROBE = 32  # lists an unfiltered search probes: recall@50 >= 0.99 measured at 87,585 rows
 HNSW_BUILD = {"M": 16, "efConstruction": 200}
 HNSW_MIN_EF = 64
 # The Milvus error code that means "no such collection" (or alias) rather than "Milvus failed".
@@ -135,6 +150,11 @@ class SearchFilter:
     year_min: int | None = None
     year_max: int | None = None
 
+    @property
+    def narrows(self) -> bool:
+        """Whether a genre or a year filters (it may pass few movies), not only excluded ids."""
+        return bool(self.genres_any or self.genres_none or self.year_min is not None or self.year_max is not None)
+
     def expression(self, genres: GenreFields) -> str | None:
         """The Milvus filter expression ("" for none), or None when no movie can pass (every genre
         asked for is one the catalogue does not have, or an empty year range)."""
@@ -161,20 +181,56 @@ class SearchFilter:
 
 
 @dataclass(frozen=True)
+class IndexChoice:
+    """An index and its parameters: `nlist` and `nprobe` for IVF_FLAT (0 otherwise)."""
+
+    index_type: str
+    nlist: int = 0
+    nprobe: int = 0
+
+    def build_params(self) -> dict:
+        if self.index_type == "HNSW":
+            return dict(HNSW_BUILD)
+        return {"nlist": self.nlist} if self.index_type == "IVF_FLAT" else {}
+
+
+def index_for(rows: int, index_type: str = AUTO_INDEX, flat_max_rows: int = FLAT_MAX_ROWS) -> IndexChoice:
+    """The index for a collection of `rows` vectors: FLAT (exact) while brute force is fast enough,
+    IVF_FLAT beyond (see the module's docstring); FLAT, IVF_FLAT or HNSW when asked for by name."""
+    if index_type not in INDEX_TYPES:
+        raise ValueError(f"unknown index type {index_type!r}; one of {', '.join(INDEX_TYPES)}")
+    if index_type == AUTO_INDEX:
+        index_type = "FLAT" if rows <= flat_max_rows else "IVF_FLAT"
+    if index_type != "IVF_FLAT":
+        return IndexChoice(index_type)
+    nlist = max(1, min(rows, round(IVF_LISTS_PER_SQRT_ROW * rows**0.5)))
+    return IndexChoice("IVF_FLAT", nlist, min(IVF_NPROBE, nlist))
+
+
+@dataclass(frozen=True)
 class _Collection:
     """What a search needs to know about the collection behind the alias."""
 
     name: str
     genres: GenreFields
     metric: str  # the metric the scores are in
-    index_type: str
+    index: IndexChoice
 
     def search_metric(self) -> str:
         return "IP" if self.metric == "COSINE" else self.metric
 
-    def search_params(self, limit: int) -> dict:
-        params = {"ef": max(HNSW_MIN_EF, limit)} if self.index_type == "HNSW" else {}
+    def search_params(self, limit: int, exhaustive: bool = False) -> dict:
+        """`exhaustive`: an IVF_FLAT search probes every list (exact); FLAT always is."""
+        params: dict = {}
+        if self.index.index_type == "HNSW":
+            params = {"ef": max(HNSW_MIN_EF, limit)}
+        elif self.index.index_type == "IVF_FLAT":
+            params = {"nprobe": self.index.nlist if exhaustive else self.index.nprobe}
         return {"metric_type": self.search_metric(), "params": params}
+
+    @property
+    def approximate(self) -> bool:
+        return self.index.index_type == "IVF_FLAT" and self.index.nprobe < self.index.nlist
 
 
 def collection_metadata(described: dict) -> dict:
@@ -316,7 +372,11 @@ class MilvusStore:
                 name,
                 GenreFields.from_property(properties[PROPERTY_GENRES]),
                 properties.get(PROPERTY_METRIC, "COSINE"),
-                properties.get(PROPERTY_INDEX, DEFAULT_INDEX),
+                IndexChoice(
+                    properties.get(PROPERTY_INDEX, "FLAT"),
+                    int(properties.get(PROPERTY_NLIST, 0)),
+                    int(properties.get(PROPERTY_NPROBE, 0)),
+                ),
             )
         return name
 
@@ -339,16 +399,17 @@ class MilvusStore:
         index_type: str = DEFAULT_INDEX,
         metric: str = "COSINE",
         progress=None,
+        flat_max_rows: int = FLAT_MAX_ROWS,
     ) -> str:
         """Write every movie into a new collection, index and load it, then make it the one in use.
 
-        `metric` is what the scores mean (COSINE, IP or L2); the dimension is the vectors'.
-        `years` may hold None (a title without a year): it is stored as UNKNOWN_YEAR."""
+        `index_type` AUTO picks FLAT or IVF_FLAT by the number of movies (`index_for`, with
+        `flat_max_rows`). `metric` is what the scores mean (COSINE, IP or L2); the dimension is the
+        vectors'. `years` may hold None (a title without a year): it is stored as UNKNOWN_YEAR."""
         from pymilvus import DataType, MilvusClient
 
-        if index_type not in ("FLAT", "HNSW"):
-            raise ValueError(f"unknown index type {index_type!r}; FLAT or HNSW")
-        if index_type == "HNSW" and self.lite:
+        index = index_for(len(movie_ids), index_type, flat_max_rows)
+        if index.index_type == "HNSW" and self.lite:
             raise MilvusUnavailable("Milvus Lite has no HNSW index (FLAT and IVF only); HNSW needs a Milvus server")
         genre_fields = GenreFields.of_catalogue(genres)
         stored = normalised(vectors) if metric == "COSINE" else np.asarray(vectors, dtype=np.float32)
@@ -357,7 +418,8 @@ class MilvusStore:
             PROPERTY_FORMAT: INDEX_FORMAT,
             PROPERTY_GENRES: list(genre_fields.names),
             PROPERTY_METRIC: metric,
-            PROPERTY_INDEX: index_type,
+            PROPERTY_INDEX: index.index_type,
+            **({PROPERTY_NLIST: index.nlist, PROPERTY_NPROBE: index.nprobe} if index.nlist else {}),
         }
         schema = MilvusClient.create_schema(
             auto_id=False, enable_dynamic_field=False, description=json.dumps(metadata, ensure_ascii=False)
@@ -368,7 +430,7 @@ class MilvusStore:
             schema.add_field(field, DataType.BOOL)
         schema.add_field("year", DataType.INT64)
         schema.add_field("popularity", DataType.INT64)
-        search_metric = _Collection(name, genre_fields, metric, index_type).search_metric()
+        search_metric = _Collection(name, genre_fields, metric, index).search_metric()
         with self._failures(f"writing the collection {name}"):
             if self.client.has_collection(name, **QUICK):
                 self.client.drop_collection(name, **SLOW)
@@ -391,8 +453,9 @@ class MilvusStore:
                     progress(stop, total)
             self.client.flush(name, **SLOW)
             index_params = self.client.prepare_index_params()
-            params = HNSW_BUILD if index_type == "HNSW" else {}
-            index_params.add_index("embedding", index_type=index_type, metric_type=search_metric, params=params)
+            index_params.add_index(
+                "embedding", index_type=index.index_type, metric_type=search_metric, params=index.build_params()
+            )
             self.client.create_index(name, index_params, **SLOW)
             self.client.load_collection(name, **SLOW)
             self._make_active(name)
@@ -473,16 +536,27 @@ class MilvusStore:
             raise _StaleGenres
         queries = np.asarray(vectors, dtype=np.float32)
         queries = normalised(queries) if active.metric == "COSINE" else queries
+        # A genre or year filter may pass few movies, too few of them in the lists an IVF search
+        # probes: such a search probes them all (exact). Excluded ids alone leave nearly every row.
+        exhaustive = search_filter is not None and search_filter.narrows
         with self._failures("the search"):
-            return self.client.search(
-                active.name,
-                data=queries.tolist(),
-                limit=limit,
-                filter=expression,
-                output_fields=["id"],  # only the primary key, not every hit's 256-d vector
-                search_params=active.search_params(limit),
-                **QUICK,
-            )
+            hits = self._search_once(active, queries, limit, expression, exhaustive)
+            if active.approximate and not exhaustive and any(len(found) < limit for found in hits):
+                # The probed lists held fewer rows than asked for (a small catalogue, many ids
+                # excluded): all of them, exactly, rather than a short list.
+                hits = self._search_once(active, queries, limit, expression, exhaustive=True)
+            return hits
+
+    def _search_once(self, active: _Collection, queries: np.ndarray, limit: int, expression: str, exhaustive: bool):
+        return self.client.search(
+            active.name,
+            data=queries.tolist(),
+            limit=limit,
+            filter=expression,
+            output_fields=["id"],  # only the primary key, not every hit's vector
+            search_params=active.search_params(limit, exhaustive),
+            **QUICK,
+        )
 
 
 class _StaleGenres(Exception):
