@@ -294,6 +294,10 @@ def test_an_ivf_index_gives_full_correct_results_and_exact_ones_under_a_genre_or
                     recalls.append(len(best & set(rows.tolist())) / len(rows))
             assert narrowed >= 30 and len(recalls) >= 20
             assert np.mean(recalls) > 0.3, recalls  # random 64-d vectors, the hardest case for lists (Lite: 1.0)
+            queries = rng.normal(size=(5, vectors.shape[1])).astype(np.float32)
+            for search_filter in (SearchFilter(exclude_ids=(3, 6)), SearchFilter(genres_any=("IMAX",), year_min=1990)):
+                one_by_one = [store.search(q, 50, search_filter) for q in queries]
+                assert store.search_many(queries, 50, search_filter) == one_by_one
         finally:
             store.close()
 
