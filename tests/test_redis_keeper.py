@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -190,6 +191,7 @@ def test_a_server_left_by_a_killed_keeper_is_adopted_and_stopped_by_the_next(tmp
     keeper.kill()
     keeper.wait()
     assert valkey_pids(data_dir) == [pid]  # its server outlives it (nothing could stop it)
+    assert json.loads((data_dir / RECORD).read_text())["pid"] == pid  # and its record, to find it by
     connection = start_embedded(data_dir)
     try:
         assert connection.url == url and valkey_pids(data_dir) == [pid]  # adopted, not replaced
@@ -216,3 +218,111 @@ def test_the_keepers_checks_share_one_connection(tmp_path: Path) -> None:
         assert connections() - before <= 1
     finally:
         connection.close()
+
+
+@pytest.fixture()
+def data_dir(tmp_path: Path):
+    """A Valkey data dir whose servers are all gone after the test, even one that failed."""
+    yield tmp_path / "redis"
+    for pid in valkey_pids(tmp_path / "redis"):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def orphaned_server(data_dir: Path) -> tuple[int, str]:
+    """A server left running by a keeper killed with SIGKILL, and its URL."""
+    keeper, url = keeper_process(data_dir)
+    (pid,) = valkey_pids(data_dir)
+    keeper.kill()
+    keeper.wait()
+    return pid, url
+
+
+def in_background(action) -> tuple[threading.Thread, list]:
+    done: list = []
+    thread = threading.Thread(target=lambda: done.append(action()), daemon=True)
+    thread.start()
+    return thread, done
+
+
+@pytest.mark.skipif(bool(os.environ.get("MOVIEREC_TEST_REDIS_URL")), reason="embedded Valkey only")
+def test_a_silent_server_left_by_a_killed_keeper_is_waited_for_never_doubled(data_dir: Path) -> None:
+    """The lead's find: after `setup` was killed, its Valkey ran on with no server.json. The next keeper
+    (`status`, say) asked the orphan once, with a 1 s timeout, on a loaded machine; taking the silence
+    for death, it started a second server on another port over the same files, and on closing stopped
+    its own and removed server.json. Now it waits for the server it sees in the data dir, and keeps it."""
+    pid, url = orphaned_server(data_dir)
+    os.kill(pid, signal.SIGSTOP)  # as starved as it can be
+    try:
+        thread, opened = in_background(lambda: start_embedded(data_dir))
+        time.sleep(2.5)
+        assert valkey_pids(data_dir) == [pid] and not opened  # waiting: no second server
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    thread.join(timeout=20)
+    (connection,) = opened
+    try:
+        assert connection.url == url and valkey_pids(data_dir) == [pid]  # adopted
+        assert json.loads((data_dir / RECORD).read_text())["pid"] == pid
+    finally:
+        connection.close()
+    assert valkey_pids(data_dir) == [] and not (data_dir / RECORD).exists()
+
+
+@pytest.mark.skipif(bool(os.environ.get("MOVIEREC_TEST_REDIS_URL")), reason="embedded Valkey only")
+def test_a_server_that_never_answers_is_replaced_not_run_beside(data_dir: Path, monkeypatch) -> None:
+    from movierec_tui.stores import redis_server
+
+    monkeypatch.setattr(redis_server, "HUNG_AFTER", 2.0)
+    pid, _ = orphaned_server(data_dir)
+    os.kill(pid, signal.SIGSTOP)  # hung for good
+    try:
+        connection = start_embedded(data_dir)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGCONT)
+    try:
+        (new_pid,) = valkey_pids(data_dir)  # one server: a new one, the hung one is gone
+        assert new_pid != pid and answers(connection.client)
+    finally:
+        connection.close()
+    assert valkey_pids(data_dir) == []
+
+
+@pytest.mark.skipif(bool(os.environ.get("MOVIEREC_TEST_REDIS_URL")), reason="embedded Valkey only")
+def test_an_adopted_server_that_does_not_answer_is_still_stopped_on_close(data_dir: Path, monkeypatch) -> None:
+    """Closing asked an adopted server to shut down only if it answered a probe; a silent one was left
+    running, and its server.json removed all the same."""
+    from movierec_tui.stores import redis_server
+
+    monkeypatch.setattr(redis_server, "STOP_TIMEOUT", 1.0)
+    pid, url = orphaned_server(data_dir)
+    connection = start_embedded(data_dir)
+    assert connection.url == url
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        connection.close()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGCONT)
+    wait_until(lambda: valkey_pids(data_dir) == [], timeout=5)
+    assert not (data_dir / RECORD).exists()
+
+
+@pytest.mark.skipif(bool(os.environ.get("MOVIEREC_TEST_REDIS_URL")), reason="embedded Valkey only")
+def test_a_hung_adopted_server_is_restarted_alone(data_dir: Path, monkeypatch) -> None:
+    """The watcher restarting a hung server it adopted only forgot it, and started a second beside it."""
+    from movierec_tui.stores import redis_server
+
+    monkeypatch.setattr(redis_server, "HUNG_AFTER", 2.0)
+    pid, _ = orphaned_server(data_dir)
+    connection = start_embedded(data_dir)
+    try:
+        os.kill(pid, signal.SIGSTOP)
+        wait_until(lambda: valkey_pids(data_dir) not in ([], [pid]) and answers(connection.client), timeout=20)
+        assert len(valkey_pids(data_dir)) == 1
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGCONT)
+        connection.close()
+    assert valkey_pids(data_dir) == []

