@@ -36,6 +36,7 @@ from movierec_tui.cli_options import (
     resolve_settings,
     train_config_from,
 )
+from movierec_tui.cli_signals import stop_on_signals
 from movierec_tui.cli_transfer import export_ratings, import_ratings
 from movierec_tui.config import ENV_SERVED, Settings
 from movierec_tui.launch import (
@@ -170,6 +171,8 @@ def main_callback(
     if version:
         console.print(f"movierec-tui {__version__}")
         raise typer.Exit(0)
+    if ctx.invoked_subcommand != "serve":  # serve handles its signals itself (serve/)
+        ctx.call_on_close(stop_on_signals())  # SIGTERM, SIGHUP: the stores are closed on the way out
     if ctx.invoked_subcommand is not None:
         return
     served = os.environ.get(ENV_SERVED, "")

@@ -5,8 +5,11 @@ Every command, today's and any added later, runs inside `OneLineErrors.main`, wh
   into one line with a `--help` hint, instead of click's usage box, and exit 2;
 - the project's own exceptions (`launch.failure_of`, and `serve`'s ServeError) into their line and
   code;
+- SIGTERM and SIGHUP (cli_signals.Stopped, once every store is closed on the way out) into "stopped
+  by SIGTERM" and 128 + the signal's number;
 so a command only raises; it never formats an error or picks a code itself. The codes (README,
-"Exit codes"): 0 ok, 2 bad input or data, 3 a service unavailable, 4 not set up yet, 130 interrupted.
+"Exit codes"): 0 ok, 2 bad input or data, 3 a service unavailable, 4 not set up yet, 130 interrupted,
+129 and 143 stopped by SIGHUP and SIGTERM.
 Anything else is a bug and keeps its traceback.
 """
 
@@ -19,6 +22,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from movierec_tui.cli_signals import Stopped, stopped_by
 from movierec_tui.launch import EXIT_BAD_INPUT, Failure, failure_of, report_failure, report_known
 
 EXIT_INTERRUPTED = 130
@@ -96,7 +100,11 @@ class OneLineErrors(TyperGroup):
         except ClickException as exc:  # a file click could not open, say
             report_failure(" ".join(exc.format_message().split()))
             sys.exit(exc.exit_code)
-        except Exception as exc:
+        except (Exception, Stopped) as exc:
+            stopped = stopped_by(exc)
+            if stopped is not None:  # SIGTERM, SIGHUP; even if it was turned into another error on its way out
+                report_failure(str(stopped))
+                sys.exit(stopped.exit_code)
             exit_code = report_known(exc, failure)
             if exit_code is None:
                 raise

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -44,13 +46,24 @@ def quiet_libraries() -> None:
     restore_fatal_signals()
 
 
+# The signals whose handlers `import paddle` replaces, and paddle.disable_signal_handler resets.
+PADDLE_SIGNALS = (signal.SIGTERM, signal.SIGSEGV, signal.SIGILL, signal.SIGFPE, signal.SIGABRT, signal.SIGBUS)
+
+
 def restore_fatal_signals() -> None:
     """`import paddle` installs C++ handlers for SIGTERM, SIGSEGV, SIGABRT... that print a "FatalError"
     with a C++ traceback over the app's screen, and that can block on a full stderr pipe: a served app
-    then ignored SIGTERM and kept running. Each signal gets its default action back."""
+    then ignored SIGTERM and kept running. Each signal gets its default action back, or the Python
+    handler installed before paddle's import (a command's SIGTERM handler, cli_signals): paddle's
+    import and its reset both replace it underneath Python, which still believed it installed."""
     paddle = sys.modules.get("paddle")
     if paddle is not None and hasattr(paddle, "disable_signal_handler"):
         paddle.disable_signal_handler()
+        if threading.current_thread() is threading.main_thread():  # only there can handlers be set
+            for signum in PADDLE_SIGNALS:
+                handler = signal.getsignal(signum)
+                if callable(handler):
+                    signal.signal(signum, handler)
 
 
 class ExpectedLibraryErrors(logging.Filter):
