@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent / PACKAGE
 
 # Top to bottom. A module may import from its own layer and the layers below it, never above.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("the command line", ("__main__", "cli", "cli_errors", "cli_options", "cli_transfer")),
+    ("the command line", ("__main__", "cli", "cli_errors", "cli_options", "cli_signals", "cli_transfer")),
     ("the servers", ("serve",)),
     ("starting the app", ("launch",)),
     ("the UI", ("app", "widgets")),
