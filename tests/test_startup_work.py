@@ -5,6 +5,7 @@ benchmarks/ssh_load.py (docs/benchmarks.md)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -12,15 +13,24 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import ClassVar
 
+import pytest
 import redis
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.color import Color
+from textual.css.stylesheet import Stylesheet
+from textual.widgets import Footer, Static
 
 import movierec_tui
 from movierec_tui.config import Settings
 from movierec_tui.engine import Recommender
 from movierec_tui.profile import Profile
+from movierec_tui.serve import shared_css
 from movierec_tui.serve.warm import load_warm_start
 from movierec_tui.stores.cards import CardStore
+from movierec_tui.widgets.theme import DARK
 
 SOURCE_ROOT = Path(movierec_tui.__file__).resolve().parent.parent
 
@@ -73,9 +83,14 @@ def test_the_zygote_imports_everything_the_app_needs_and_freezes_it(ready: Setti
         "from movierec_tui.app import MovieRecApp\n"
         "from movierec_tui.launch import run_app\n"
         "import movierec_tui.engine, movierec_tui.status, movierec_tui.stores.backends\n"
+        "import grpc._channel, grpc._interceptor, textual.pilot, textual.scrollbar\n"  # first channel, App.run
+        "from pymilvus.client.utils import SciPyHelper\n"
+        "from movierec_tui.serve import shared_css\n"
         "print(json.dumps({'new': sorted(set(sys.modules) - before), 'frozen': gc.get_freeze_count(),\n"
         "                  'model': preloaded.model_parts is not None,\n"
-        "                  'catalogue': preloaded.catalogue_parts is not None}))\n"
+        "                  'catalogue': preloaded.catalogue_parts is not None,\n"
+        "                  'unit_rows': preloaded.model_parts[1]._unit_rows is not None,\n"
+        "                  'sparse_checked': SciPyHelper._checked, 'css': len(shared_css._parsed)}))\n"
     )  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOVIEREC_")}
     env |= {"PYTHONPATH": str(SOURCE_ROOT), "MOVIEREC_HOME": str(ready.home), "MOVIEREC_REDIS_URL": ready.redis_url}
@@ -85,6 +100,11 @@ def test_the_zygote_imports_everything_the_app_needs_and_freezes_it(ready: Setti
     assert found["new"] == []
     assert found["frozen"] > 100_000
     assert found["model"] and found["catalogue"]
+    # What each app's first recommendation and first styling did alike (a sixth of its start): the
+    # table's unit search rows, pymilvus's check for scipy.sparse (which executes the package anew),
+    # the app's CSS parsed with both themes.
+    assert found["unit_rows"] and found["sparse_checked"]
+    assert found["css"] > 100
 
 
 def test_preloaded_model_and_catalogue_are_shared_only_while_current(tmp_path: Path, backends, ready: Settings) -> None:
@@ -112,3 +132,41 @@ def test_preloaded_model_and_catalogue_are_shared_only_while_current(tmp_path: P
     shutil.rmtree(home / "model")
     (home / "model.new").rename(home / "model")
     assert copied.model(home / "model") is None
+
+
+class Boxed(App[None]):
+    """An app with CSS of its own, a widget with default CSS (Footer, FooterKey) and a theme set in
+    `on_mount`, as the real app does."""
+
+    CSS = "#box { background: $primary; height: 3; }"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit")]
+
+    def compose(self) -> ComposeResult:
+        yield Static("boxed", id="box")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.register_theme(DARK)
+        self.theme = DARK.name
+
+
+def test_css_parsed_by_the_zygote_is_what_an_app_parses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every app the zygote forks parsed the same CSS twice (before and after its theme); parsed once
+    in the zygote, an app parses nothing and its widgets get the same styles."""
+
+    async def styled() -> tuple[Color, Color]:
+        app = Boxed()
+        async with app.run_test(size=(60, 10)) as pilot:
+            await pilot.pause()
+            return app.query_one("#box").styles.background, app.query_one(Footer).styles.background
+
+    alone = asyncio.run(styled())
+    monkeypatch.setattr(Stylesheet, "_parse_rules", Stylesheet._parse_rules)  # undone after the test
+    monkeypatch.setattr(shared_css, "_parsed", {})
+    shared_css.install()
+    assert shared_css.warm(Boxed, [DARK]) > 0
+    parsed_by_app: list[object] = []
+    parse = shared_css._parse_own_rules
+    monkeypatch.setattr(shared_css, "_parse_own_rules", lambda *args: parsed_by_app.append(args[2]) or parse(*args))
+    assert asyncio.run(styled()) == alone
+    assert parsed_by_app == []

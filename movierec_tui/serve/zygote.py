@@ -42,9 +42,12 @@ READY = b"ready"
 # it (and pandas under it) cost every app about 1.2 s of CPU, most of the startup of 16 at once.
 # `movierec_tui.app.main` by name: the package `movierec_tui.app` loads it lazily, and left to each
 # session its import (Textual's widgets, the app's modules) cost 1.6 s of a lone session's start.
+# gRPC's channel modules (imported when the first channel is made) and the Textual modules an app
+# imports only once it runs (the pilot, the scrollbars) were also left to every app.
 PRELOADED = ("movierec_tui.logs", "movierec_tui.launch", "movierec_tui.app.main", "movierec_tui.engine",
              "movierec_tui.model.encoder", "movierec_tui.stores.backends", "movierec_tui.status",
-             "movierec_tui.pipeline", "pymilvus")  # fmt: skip
+             "movierec_tui.pipeline", "pymilvus", "grpc._channel", "grpc._interceptor", "textual.pilot",
+             "textual.scrollbar")  # fmt: skip
 START_TIMEOUT = 60.0
 MAX_REQUEST = 1 << 16
 END_GRACE = 3.0  # seconds the apps get to exit after a hang-up when the zygote stops
@@ -227,12 +230,26 @@ def prepare() -> Preloaded | None:
     except Exception:  # settings the apps will report themselves, one line each: fork without a warm start
         log.warning("the zygote loads nothing for its forks", exc_info=True)
         preloaded = None
+    _parse_app_css()
     # Everything on the heap now is shared with every fork; a full collection in an app would walk it
     # all, writing to each object's header, and so copy every page of it into that app (memory and
     # CPU per session). Frozen objects are never looked at by the collector again.
     gc.collect()
     gc.freeze()
     return preloaded
+
+
+def _parse_app_css() -> None:
+    """The app's CSS, parsed here once for all forks (serve/shared_css.py); without it each parses its own."""
+    from movierec_tui.app.main import MovieRecApp
+    from movierec_tui.serve import shared_css
+    from movierec_tui.widgets.theme import THEMES
+
+    shared_css.install()
+    try:
+        log.info("zygote parsed the app's CSS: %d rule lists", shared_css.warm(MovieRecApp, THEMES))
+    except Exception:  # an app meets the same CSS and reports it; the forks then parse their own
+        log.warning("the zygote could not parse the app's CSS", exc_info=True)
 
 
 def serve_forks(fd: int) -> None:
