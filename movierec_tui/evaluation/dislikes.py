@@ -16,7 +16,7 @@ import numpy as np
 
 from movierec_tui.evaluation.baselines import TrainMatrix
 from movierec_tui.evaluation.split import ColdStartCase
-from movierec_tui.model.towers import DISLIKED_AT_MOST
+from movierec_tui.model.dislikes import DISLIKED_AT_MOST
 
 NEIGHBOURS = 10
 TOP = 20

@@ -26,7 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from movierec_tui.model.towers import DISLIKED_AT_MOST
+# A rating this low (half stars: 0.5..2.0) counts as a dislike, for the towers' "disliked" pool in
+# training and for the steering here. Defined in this paddle-free module so that the engine's import
+# of the steering does not import paddle (commands that never load the model start without it).
+DISLIKED_AT_MOST = 2.0
 
 LINEAR_SEEN_FILE = "movie_linear_seen.npy"
 

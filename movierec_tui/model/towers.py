@@ -19,11 +19,11 @@ import paddle
 import paddle.nn.functional as F
 from paddle import nn
 
+from movierec_tui.model.dislikes import DISLIKED_AT_MOST
 from movierec_tui.model.features import AGE_SLOTS, GENDER_SLOTS, OCCUPATION_SLOTS, YEAR_BUCKETS
 
 EMBEDDING_DIM = 256
 RATING_FACTORS = 32
-DISLIKED_AT_MOST = 2.0  # a rating this low (half stars: 0.5..2.0) feeds the "disliked" pool
 
 
 @dataclass(frozen=True)
