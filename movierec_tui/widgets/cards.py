@@ -12,9 +12,15 @@ from dataclasses import dataclass
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
+from rich.segment import Segment
 from rich.text import Text
+from textual._context import active_app
 from textual.binding import Binding
+from textual.css.styles import RulesMap
 from textual.message import Message
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, Visual
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -153,17 +159,22 @@ def fit_title(title: str, room: int, others: Sequence[str] = ()) -> str:
     return first + "…" + title[len(title) - (room - len(first) - 1) :].lstrip(" -:–")
 
 
-class CardView:
+class CardView(Visual):
     """One card as three lines that fit any width from about 40 columns, the left side cut with an
     ellipsis: rank, title | stars; year, genres, ratings | match; the reason (after a NEW badge when
     the movie just entered the list).
 
-    Laid out by hand rather than with a Rich table: a refresh renders twenty cards twice (height,
-    then paint), and string slicing is an order of magnitude cheaper than table layout, which is
-    most of the difference between a repaint that keeps up with typing and one that does not."""
+    Laid out by hand rather than with a Rich table, and a Textual visual rather than a Rich
+    renderable: the option list asks every card for its height when the cards change and renders
+    the visible ones to paint them. A Rich renderable answers both by going through the console
+    (wrapping, cropping, splitting into lines), which made a refresh after a rating cost more than
+    the search behind it; a card knows it is three lines and turns its lines into strips directly.
+    The console path stays for widths under MIN_WIDTH, where lines fold, and for plain Rich output."""
 
     RIGHT = 11  # the right column: "★★★★☆ 4.2", "match 0.50"
     INDENT = 4
+    MIN_WIDTH = 24  # narrower, the lines are laid out at this width and fold
+    HEIGHT = 3
 
     def __init__(
         self, rank: int, rec: Recommendation, colours: Palette, new: bool, others: tuple[str, ...] = ()
@@ -175,12 +186,10 @@ class CardView:
         self.new = new
         self.others = others
 
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        return Measurement(24, options.max_width)
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+    def lines(self, width: int) -> list[Text]:
+        """The three lines at `width` (at least MIN_WIDTH) cells, none longer."""
         card, colours = self.rec.card, self.colours
-        width = max(options.max_width, 24)
+        width = max(width, self.MIN_WIDTH)
         left = width - self.RIGHT - 1
         rank = f"{self.rank:>2}  "
         name = fit_title(display_title(card.title), left - len(rank), self.others)
@@ -194,10 +203,45 @@ class CardView:
             reason.append("NEW", style=colours.new)
             reason.append(" ")
         reason.append(self.rec.reason, style=f"italic {colours.reason}")
-        yield _two_sided(title, rating, left, width)
-        yield _two_sided(meta, match, left, width)
         reason.truncate(width, overflow="ellipsis")
-        yield reason
+        return [_two_sided(title, rating, left, width), _two_sided(meta, match, left, width), reason]
+
+    # -- as a Rich renderable (Rich consoles, and the fallback below MIN_WIDTH) ---------------------
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(self.MIN_WIDTH, options.max_width)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from self.lines(options.max_width)
+
+    # -- as a Textual visual (the option list) -------------------------------------------------------
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return container_width
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        if width >= self.MIN_WIDTH:
+            return self.HEIGHT
+        return len(self._console_lines(width))
+
+    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
+        """The same strips as Textual's wrapper of a Rich renderable gives (each segment's style on
+        top of the option's), without the console: each line is already cut to `width`."""
+        if width >= self.MIN_WIDTH:
+            console = active_app.get().console
+            lines = [list(line.render(console)) for line in self.lines(width)]
+        else:
+            lines = self._console_lines(width)
+        base = style.rich_style
+        strips = [Strip([Segment(text, base + segment_style) for text, segment_style, _ in line]) for line in lines]
+        return strips if height is None else strips[:height]
+
+    def _console_lines(self, width: int) -> list[list[Segment]]:
+        """The lines as a console lays them out at `width`, folding what does not fit."""
+        app = active_app.get()
+        options = app.console_options.update(highlight=False, width=width)
+        segments = app.console.render(self, options)
+        return list(Segment.split_and_crop_lines(segments, width, include_new_lines=False, pad=False))
 
 
 def _two_sided(left: Text, right: Text, left_width: int, width: int) -> Text:
