@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from rich.console import Console
+from textual._context import active_app
+from textual.app import App
+from textual.style import Style
+from textual.visual import RenderOptions
 
 from movierec_tui.engine import MovieCard, Recommendation
 from movierec_tui.widgets.cards import CardView, fit_title
@@ -33,3 +37,22 @@ def test_titles_cut_to_the_same_text_keep_what_tells_them_apart() -> None:
     # alone, or among titles that are cut differently, a title is cut at its end as before
     assert fit_title(EPISODES[0], room, ("Alien", EPISODES[0])) == "Star Wars: Episo…"
     assert fit_title("Dr. Strangelove or: How I Learned to Stop Worrying", 12, ()) == "Dr. Strange…"
+
+
+def test_a_card_paints_as_the_console_lays_it_out_at_every_width() -> None:
+    """The option list paints a card from its strips and sizes it by its height, not through the
+    console: both must match what the console lays out, narrow widths (lines fold) included."""
+    card = MovieCard(1, EPISODES[1], 1980, ("Action", "Sci-Fi"), 4.2, 2000, (1, 2, 3, 4, 5))
+    view = CardView(3, Recommendation(card, 0.9, 4.1, "because you liked Alien (1979)", 2), COLOURS, True, EPISODES)
+    app = App()
+    token = active_app.set(app)
+    try:
+        for width in range(8, 90):
+            console = Console(width=width, record=True, color_system=None)
+            console.print(view)
+            expected = console.export_text().splitlines()
+            strips = view.render_strips(width, None, Style(), RenderOptions(lambda _: Style(), app.styles))
+            assert [strip.text.rstrip() for strip in strips] == [line.rstrip() for line in expected], width
+            assert view.get_height(app.styles, width) == len(expected), width
+    finally:
+        active_app.reset(token)
