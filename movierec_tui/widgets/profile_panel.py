@@ -43,6 +43,9 @@ class RatingsList(OptionList):
         super().__init__(id=id)
         self.movie_ids: list[int] = []
         self._layout_deferred = False
+        # The options shown, by what they show: kept from one `show` to the next, as each option keeps
+        # its laid-out text (and height), so a new rating lays out one line instead of all of them.
+        self._option_for: dict[tuple[int, int, str], Option] = {}
 
     def show(self, ratings: Mapping[int, int], names: Mapping[int, str]) -> None:
         """Replace the ratings. The list's height follows its lines up to its max-height, so one layout
@@ -52,10 +55,9 @@ class RatingsList(OptionList):
         current = self.movie_ids[self.highlighted] if self.highlighted is not None and self.movie_ids else None
         previous_index = self.highlighted
         self.movie_ids = list(reversed(list(ratings)))  # most recent first
-        options = [
-            Option(Text.assemble((stars(ratings[m]), "bold"), " ", names.get(m, f"movie {m}")), id=f"r{m}")
-            for m in self.movie_ids
-        ]
+        shown = [(m, ratings[m], names.get(m, f"movie {m}")) for m in self.movie_ids]
+        self._option_for = {key: self._option_for.get(key) or _rating_option(*key) for key in shown}
+        options = list(self._option_for.values())
         self._layout_deferred = True
         try:
             self.set_options(options or [Option(Text("nothing rated yet", style="italic"), disabled=True)])
@@ -111,6 +113,10 @@ class RatingsList(OptionList):
         movie_id = self._current()
         if movie_id is not None:
             self.post_message(RatingEdit(movie_id, 0))
+
+
+def _rating_option(movie_id: int, rating: int, name: str) -> Option:
+    return Option(Text.assemble((stars(rating), "bold"), " ", name), id=f"r{movie_id}")
 
 
 class ProfilePanel(VerticalScroll, can_focus=False):
