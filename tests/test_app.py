@@ -40,7 +40,7 @@ from movierec_tui.widgets.chat_pane import MAX_MESSAGES, ChatInput, ChatLog, Qui
 from movierec_tui.widgets.keys import key_labels, key_rows
 from movierec_tui.widgets.profile_panel import RatingsList
 from movierec_tui.widgets.screens import DetailsScreen, HelpScreen, SearchResults, SearchScreen
-from movierec_tui.wording import Choice
+from movierec_tui.wording import Choice, stars
 
 SIZE = (120, 40)
 
@@ -690,6 +690,29 @@ def test_unchanged_chips_and_a_full_ratings_list_cost_no_layout_pass(recommender
             await pilot.pause()
             assert not passes and ratings.outer_size.height == 14 and ratings.show_vertical_scrollbar
             assert ratings.vertical_scrollbar.window_virtual_size == ratings.virtual_size.height >= 21
+
+    run(scenario())
+
+
+def test_a_new_rating_lays_out_its_own_line_only_and_a_changed_one_anew(recommender) -> None:
+    """The ratings list keeps the options of unchanged ratings (their text is laid out once), and
+    one whose stars changed shows the new stars."""
+
+    async def scenario() -> None:
+        app = snapshot_app(recommender)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            ratings = app.query_one(RatingsList)
+            names = {movie_id: card.title for movie_id, card in app.catalog.items()}
+            first, second, third = list(names)[:3]
+            ratings.show({first: 4, second: 3}, names)
+            kept = ratings.get_option(f"r{first}")
+            ratings.show({first: 4, second: 3, third: 5}, names)
+            assert ratings.get_option(f"r{first}") is kept
+            ratings.show({first: 2, second: 3, third: 5}, names)
+            changed = ratings.get_option(f"r{first}")
+            assert changed is not kept and str(changed.prompt).startswith(f"{stars(2)} {names[first]}")
+            assert [o.id for o in ratings.options] == [f"r{third}", f"r{second}", f"r{first}"]
 
     run(scenario())
 
