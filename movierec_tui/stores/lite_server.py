@@ -23,6 +23,7 @@ import contextlib
 import fcntl
 import importlib.util
 import itertools
+import logging
 import os
 import re
 import signal
@@ -35,6 +36,8 @@ from pathlib import Path
 from typing import IO
 
 from movierec_tui.stores.errors import MilvusUnavailable
+
+log = logging.getLogger(__name__)
 
 START_TIMEOUT = 30.0  # seconds for the program to answer on its socket or port
 STOP_TIMEOUT = 5.0
@@ -170,6 +173,7 @@ class LiteServer:
         if self.socket_path is not None:
             with contextlib.suppress(FileNotFoundError):
                 self.socket_path.unlink()
+        log.info("Milvus Lite program of %s stopped", self.data_file)
 
     def wait(self) -> int:
         assert self.process is not None
