@@ -23,6 +23,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.keys import _character_to_key
+from textual.visual import Visual
 from textual.widgets import Input
 
 from movierec_tui.app import MovieRecApp
@@ -694,9 +695,20 @@ def test_unchanged_chips_and_a_full_ratings_list_cost_no_layout_pass(recommender
     run(scenario())
 
 
-def test_a_new_rating_lays_out_its_own_line_only_and_a_changed_one_anew(recommender) -> None:
+def test_a_new_rating_lays_out_its_own_line_only_and_a_changed_one_anew(recommender, monkeypatch) -> None:
     """The ratings list keeps the options of unchanged ratings (their text is laid out once), and
-    one whose stars changed shows the new stars."""
+    one whose stars changed shows the new stars. After a new rating every line moves down one: the
+    others are painted from what was laid out before (Textual's own cache of it is cleared by every
+    `set_options`), each with its new position, which is where a mouse click on it goes."""
+    laid_out: list[str] = []
+    to_strips = Visual.to_strips.__func__
+
+    def counting(cls, widget, visual, *args, **kwargs):
+        if isinstance(widget, RatingsList):
+            laid_out.append(str(getattr(visual, "plain", visual)))
+        return to_strips(cls, widget, visual, *args, **kwargs)
+
+    monkeypatch.setattr(Visual, "to_strips", classmethod(counting))
 
     async def scenario() -> None:
         app = snapshot_app(recommender)
@@ -707,8 +719,20 @@ def test_a_new_rating_lays_out_its_own_line_only_and_a_changed_one_anew(recommen
             first, second, third = list(names)[:3]
             ratings.show({first: 4, second: 3}, names)
             kept = ratings.get_option(f"r{first}")
+            await until(pilot, lambda: len(laid_out) >= 2)
+            await pilot.pause()
+            laid_out.clear()
             ratings.show({first: 4, second: 3, third: 5}, names)
             assert ratings.get_option(f"r{first}") is kept
+            await until(pilot, lambda: laid_out)
+            await pilot.pause()
+            assert len(laid_out) == 1 and names[third] in laid_out[0]
+            first_lines: dict[int, str] = {}  # by the option a click on the line selects (titles may wrap)
+            for y in range(ratings.virtual_size.height):
+                strip = ratings.render_line(y)
+                (index,) = {segment.style.meta.get("option") for segment in strip if segment.style}
+                first_lines.setdefault(index, strip.text)
+            assert [first_lines[i].split(" ")[0] for i in range(3)] == [stars(5), stars(3), stars(4)]
             ratings.show({first: 2, second: 3, third: 5}, names)
             changed = ratings.get_option(f"r{first}")
             assert changed is not kept and str(changed.prompt).startswith(f"{stars(2)} {names[first]}")

@@ -13,9 +13,13 @@ from typing import Self
 from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.containers import VerticalScroll
-from textual.geometry import Size
+from textual.geometry import Size, Spacing
 from textual.message import Message
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import Padding
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -46,6 +50,10 @@ class RatingsList(OptionList):
         # The options shown, by what they show: kept from one `show` to the next, as each option keeps
         # its laid-out text (and height), so a new rating lays out one line instead of all of them.
         self._option_for: dict[tuple[int, int, str], Option] = {}
+        # Their laid-out lines, by option, style and width, kept across `show` too: Textual's own cache of
+        # them is cleared with every `set_options`, and a new rating at the top moves every line down
+        # one, so every visible line was laid out again (wrapping its text) after each rating.
+        self._laid_out: LRUCache[tuple[Option, Style, Spacing, int], list[Strip]] = LRUCache(maxsize=1024)
 
     def show(self, ratings: Mapping[int, int], names: Mapping[int, str]) -> None:
         """Replace the ratings. The list's height follows its lines up to its max-height, so one layout
@@ -72,6 +80,30 @@ class RatingsList(OptionList):
                 self.highlighted = self.movie_ids.index(current)
             else:
                 self.highlighted = min(previous_index or 0, len(self.movie_ids) - 1)
+
+    def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
+        """Textual's rendering of an option (OptionList._get_option_render), with the laid-out lines
+        kept from one `show` to the next: only the option's index (the mouse's meta) is applied anew.
+        The options never change their prompt (a changed rating is a new option), so the lines of an
+        option at a style and width stay right."""
+        padding = self.get_component_styles("option-list--option").padding
+        if (strips := self._option_render_cache.get((option, style, padding))) is not None:
+            return strips
+        if option._divider:  # (the ratings have none)
+            return super()._get_option_render(option, style)
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        key = (option, style, padding, width)
+        if (laid_out := self._laid_out.get(key)) is None:
+            visual = self._get_visual(option)
+            if padding:
+                visual = Padding(visual, padding)
+            lines = visual.to_strips(self, visual, width, None, style)
+            laid_out = [strip.extend_cell_length(width, style.rich_style) for strip in lines]
+            self._laid_out[key] = laid_out
+        meta = {"option": self._option_to_index[option]}
+        strips = [strip.apply_meta(meta) for strip in laid_out]
+        self._option_render_cache[(option, style, padding)] = strips
+        return strips
 
     def _fitted_height(self) -> int:
         """The height a layout pass would give the list now: its lines, up to its max-height."""
