@@ -146,7 +146,9 @@ class Refresher:
                 results = recommender.recommend(profile, self.app.k)
             took = recommender.last_timings.total
         except Exception as exc:  # Redis or Milvus gone: keep what is on screen, retry later
-            log.warning("refresh failed: %s", exc, exc_info=True)
+            # A store failure is expected (a restart, the app closing its stores on a hang-up): its one
+            # line names the store; a traceback is kept for anything else.
+            log.warning("refresh failed: %s", exc, exc_info=not isinstance(exc, StoreUnavailable))
             self.app.call_from_thread(self._failed, exc)
             return
         self.app.call_from_thread(self._show, generation, profile, like, results, took)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from textual.timer import Timer
 
 from movierec_tui.app.refresh import describe_failure, retry_delay
-from movierec_tui.engine import Recommendation
+from movierec_tui.engine import Recommendation, StoreUnavailable
 from movierec_tui.profile import Profile
 from movierec_tui.widgets.movie_row import LOVED_ROWS, MovieRow
 from movierec_tui.wording import title_with_year
@@ -121,7 +121,7 @@ class Rows:
                 else:
                     recs = engine.because_you_loved(profile, movie_id, ROW_K, exclude=leave_out)
             except Exception as exc:  # this row says so; the others are still searched and shown
-                log.warning("a row's search failed: %s", exc, exc_info=True)
+                log.warning("a row's search failed: %s", exc, exc_info=not isinstance(exc, StoreUnavailable))
                 found.append(Found(movie_id, [], exc))
                 continue
             leave_out.update(r.card.movie_id for r in recs)
