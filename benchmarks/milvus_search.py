@@ -62,6 +62,9 @@ from rich.console import Console
 from rich.table import Table
 from threadpoolctl import threadpool_limits
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from processes import children as child_processes  # tests/processes.py: who is whose child, from /proc
+
 from movierec_tui import logs
 from movierec_tui.data_loader.dataset import GENRES
 
@@ -367,20 +370,6 @@ def queries(
     return out
 
 
-def child_pids() -> list[int]:
-    """This process's children (milvus-lite 2.5's `milvus` server is one)."""
-    me, found = os.getpid(), []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rpartition(")")[2].split()[1]) == me:
-                found.append(int(entry))
-    return found
-
-
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU of these processes (all their threads) so far."""
     total = 0
@@ -424,7 +413,7 @@ def run(
     # product, which would be counted as this process's CPU and slow the search that follows.
     threadpool_limits(1, user_api="blas")
     client, lite_server = connect(uri)
-    children = child_pids()
+    children = [pid for pid, _ in child_processes(os.getpid())]  # milvus-lite 2.5's `milvus` program
     report = []
     for catalogue in catalogues:
         results = {(c.name, kind): Result() for c in configs for kind in ("all", *kinds)}

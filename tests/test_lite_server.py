@@ -4,7 +4,6 @@ line saying what to do."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -14,22 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from milvus_backends import lite_server_process
+from processes import children
 
 from movierec_tui.stores.errors import MilvusUnavailable
 from movierec_tui.stores.milvus_store import MilvusStore
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rpartition(")")[2].split()[1]) == pid:
-                found.append(int(entry))
-    return found
 
 
 def running(pid: int) -> bool:
@@ -57,8 +44,8 @@ def test_the_program_ends_with_the_process_that_started_it(tmp_path, how) -> Non
     holder = lite_server_process(tmp_path / "m.db", port)
     try:
         wait_for(lambda: bool(children(holder.pid)) and _answers(port))
-        (program,) = children(holder.pid)
-        assert "milvus_lite/lib/milvus" in Path(f"/proc/{program}/cmdline").read_text()
+        ((program, command),) = children(holder.pid)
+        assert "milvus_lite/lib/milvus" in command
         holder.send_signal(how)
         holder.wait(timeout=30)
         wait_for(lambda: not running(program), timeout=10)
