@@ -239,3 +239,95 @@ def test_steering_moves_the_query_away_from_low_rated_movies_only() -> None:
     assert moved_linear == pytest.approx(linear - seen[1] / np.sqrt(2))
     scores = vectors @ moved
     assert scores[1] < scores[0] == scores[2]  # the disliked movie's own direction fell, no other
+
+
+def _paddle_forward(tower, demographics: tuple[int, int, int], rows: np.ndarray, ratings: np.ndarray) -> list:
+    import paddle
+
+    with paddle.no_grad():
+        outputs = tower(*(paddle.to_tensor(np.array([d], dtype=np.int64)) for d in demographics),
+                        paddle.to_tensor(rows.reshape(1, -1).astype(np.int64)),
+                        paddle.to_tensor(ratings.reshape(1, -1).astype(np.float32)))  # fmt: skip
+    return [o.numpy().reshape(-1) for o in outputs]
+
+
+def test_the_numpy_user_tower_gives_what_paddle_gives_for_the_saved_tower(ready, synthetic) -> None:
+    """The app serves the user tower in numpy (model/user_tower_numpy.py); for every kind of profile
+    its outputs must be those of Paddle's own forward pass of the tower `export_model` saved."""
+    import paddle
+
+    from movierec_tui.model.artifacts import USER_TOWER_PREFIX
+
+    saved = paddle.jit.load(str(ready.model_dir / USER_TOWER_PREFIX))
+    encoder = UserEncoder(ready.model_dir)
+    liked, other = synthetic.movies_in(0), synthetic.movies_in(3)
+    profiles = [
+        ("F", 25, 0, {}),  # no ratings
+        ("M", 18, 4, {liked[0]: 4.0}),  # one
+        (None, None, None, {m: 5.0 for m in liked[:12]} | {m: 3.5 for m in other[:8]}),  # many, unknown demographics
+        ("F", 56, 20, {liked[1]: 5.0, other[0]: 1.0, other[1]: 2.0, 10**6: 1.0, other[2]: 4.5}),  # dislikes, unknown id
+        ("X", 99, 77, {m: 1.5 for m in other[:5]}),  # only dislikes; demographics the model does not know
+    ]
+    for gender, age, occupation, ratings in profiles:
+        ours = encoder.encode_profile(gender, age, occupation, ratings)
+        rows = encoder.features.rows_for(np.array(list(ratings), dtype=np.int64)) if ratings else np.zeros(1, np.int64)
+        values = np.array(list(ratings.values()) or [0.0], dtype=np.float32)
+        demographics = demographic_indices(gender, age, occupation)
+        vector, bias, factors, linear = _paddle_forward(saved, demographics, rows, values)
+        assert ours.vector == pytest.approx(vector, abs=1e-5)
+        assert ours.bias == pytest.approx(float(bias[0]), abs=1e-5)
+        assert ours.factors == pytest.approx(factors, abs=1e-5)
+        assert ours.linear == pytest.approx(linear, abs=1e-5)
+        assert ours.vector.dtype == ours.factors.dtype == ours.linear.dtype == np.float32
+
+
+def test_a_model_dir_without_the_numpy_weights_gets_them_from_its_saved_tower(ready, tmp_path) -> None:
+    """A model exported before `export_model` wrote user_tower_weights.npz still serves: the encoder
+    reads the weights out of the saved Paddle tower once, the same arrays the export writes."""
+    import shutil
+
+    from movierec_tui.model.user_tower_numpy import USER_TOWER_WEIGHTS
+
+    old = tmp_path / "model"
+    shutil.copytree(ready.model_dir, old)
+    (old / USER_TOWER_WEIGHTS).unlink()
+    derived = UserEncoder(old).encode_profile("F", 25, 0, {1: 5.0, 3: 1.0})
+    assert (old / USER_TOWER_WEIGHTS).exists()
+    with np.load(old / USER_TOWER_WEIGHTS) as found, np.load(ready.model_dir / USER_TOWER_WEIGHTS) as exported:
+        assert sorted(found.files) == sorted(exported.files)
+        for name in exported.files:
+            assert np.array_equal(found[name], exported[name]), name
+    served = UserEncoder(ready.model_dir).encode_profile("F", 25, 0, {1: 5.0, 3: 1.0})
+    assert np.array_equal(derived.vector, served.vector)
+
+
+@pytest.mark.parametrize("disliked_pool, linear_dim", [(False, 0), (True, 0), (False, 6)])
+def test_the_numpy_user_tower_follows_each_tower_shape(tmp_path, disliked_pool: bool, linear_dim: int) -> None:
+    """Towers without the disliked pool or the linear part (older training configs) are read out of
+    their saved form and computed as Paddle computes them."""
+    import paddle
+    from paddle.static import InputSpec
+
+    from movierec_tui.model.towers import TowerConfig, UserTower
+    from movierec_tui.model.user_tower_numpy import UserTowerWeights, ensure_user_tower_weights
+
+    paddle.seed(1)
+    config = TowerConfig(num_movie_rows=40, vocabulary_size=10, genre_count=3, hidden=16, context_dim=8,
+                         disliked_pool=disliked_pool, linear_dim=linear_dim)  # fmt: skip
+    tower = UserTower(config)
+    tower.eval()
+    specs = [InputSpec([None], "int64"), InputSpec([None], "int64"), InputSpec([None], "int64"),
+             InputSpec([None, None], "int64"), InputSpec([None, None], "float32")]  # fmt: skip
+    paddle.jit.save(tower, str(tmp_path / "user_tower"), input_spec=specs)
+    assert ensure_user_tower_weights(tmp_path, config.to_dict())
+    weights = UserTowerWeights.load(tmp_path, config.recent_decay)
+    rows, ratings = np.array([5, 0, 17, 39, 2]), np.array([4.0, 3.0, 1.0, 5.0, 2.0], dtype=np.float32)
+    ours = weights.forward((1, 3, 5), rows, ratings)
+    expected = _paddle_forward(tower, (1, 3, 5), rows, ratings)
+    assert len(expected) == (4 if linear_dim else 3)
+    assert ours.vector == pytest.approx(expected[0], abs=1e-5)
+    assert ours.bias == pytest.approx(float(expected[1][0]), abs=1e-5)
+    assert ours.factors == pytest.approx(expected[2], abs=1e-5)
+    assert (ours.linear is None) == (not linear_dim)
+    if linear_dim:
+        assert ours.linear == pytest.approx(expected[3], abs=1e-5)

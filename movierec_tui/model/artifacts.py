@@ -1,7 +1,8 @@
 """Saving a trained model as the files serving needs, atomically.
 
-Layout of a model dir: `user_tower.json` + `user_tower.pdiparams` (paddle.jit.save, served by
-paddle.inference), the movie side computed once here (`movie_vectors.npy`, used for "because you
+Layout of a model dir: `user_tower.json` + `user_tower.pdiparams` (paddle.jit.save) and the same
+weights as numpy arrays (`user_tower_weights.npz`, what serving runs: model/user_tower_numpy.py),
+the movie side computed once here (`movie_vectors.npy`, used for "because you
 liked X" reasons and, with `movie_popularity.npy`, turned into the vectors Milvus searches; the
 rating head's `movie_bias.npy` and `movie_rating_factors.npy`), the movie features and
 `model.json`. The new model is written beside the old one and swapped in with renames, so an
@@ -29,8 +30,8 @@ from movierec_tui.faults import checkpoint
 from movierec_tui.model.dial import popularity_weight
 from movierec_tui.model.dislikes import LINEAR_SEEN_FILE
 from movierec_tui.model.features import MovieFeatures
+from movierec_tui.model.user_tower_numpy import USER_TOWER_PREFIX, save_user_tower_weights
 
-USER_TOWER_PREFIX = "user_tower"
 LINEAR_FILE = "movie_linear.npy"
 MODEL_INFO = "model.json"
 # 2: the user tower also outputs rating factors; 3: the follow-up model's weights are part of the
@@ -80,6 +81,7 @@ def export_model(trained, model_dir: Path, dataset_fingerprint: str) -> ModelInf
         InputSpec([None, None], "float32", "ratings"),
     ]
     paddle.jit.save(trained.user_tower, str(staging / USER_TOWER_PREFIX), input_spec=specs)
+    save_user_tower_weights(trained.user_tower, staging)  # what serving runs (model/user_tower_numpy.py)
     movies = trained.movie_outputs()
     np.save(staging / "movie_vectors.npy", movies.vectors)
     np.save(staging / "movie_bias.npy", movies.bias)

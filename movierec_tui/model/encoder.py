@@ -1,22 +1,24 @@
-"""Serving the user tower with paddle.inference: one forward pass per profile change.
+"""Serving the user tower: one forward pass per profile change, in numpy.
 
-The predictor is created once and reused; batch 1 runs in well under a millisecond, which is what
-lets the app re-rank on every keypress.
+The tower is Paddle's (trained and exported by it); the forward pass that serves it is
+model/user_tower_numpy.py's, because the Paddle predictor's fixed per-call cost was most of a
+recommendation's time. Pure numpy on weights that never change, so one encoder serves any number
+of threads, and the app never imports Paddle (unless an old model dir's weights file has to be
+derived from its saved tower, once).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from movierec_tui import logs
 from movierec_tui.model.artifacts import MODEL_FORMAT, USER_TOWER_PREFIX, ModelInfo
 from movierec_tui.model.dislikes import DislikeSteering
 from movierec_tui.model.features import MovieFeatures, demographic_indices
+from movierec_tui.model.user_tower_numpy import UserTowerWeights, ensure_user_tower_weights
 
 
 class ModelMissing(Exception):
@@ -46,24 +48,14 @@ class UserEncoder:
         model_file = model_dir / f"{USER_TOWER_PREFIX}.json"
         if not model_file.exists():
             raise ModelMissing(f"no trained model in {model_dir}; run `movierec-tui setup` first")
-        from paddle import inference
-
-        logs.quiet_libraries()
-        config = inference.Config(str(model_file), str(model_dir / f"{USER_TOWER_PREFIX}.pdiparams"))
-        config.disable_gpu()
-        config.set_cpu_math_library_num_threads(1)
-        config.disable_glog_info()
-        self._predictor = inference.create_predictor(config)
-        self._inputs = [self._predictor.get_input_handle(n) for n in self._predictor.get_input_names()]
-        outputs = self._predictor.get_output_names()
         self.info = ModelInfo.load(model_dir)
-        if len(outputs) not in (3, 4) or self.info.format < MODEL_FORMAT:
+        if self.info.format < MODEL_FORMAT:
             raise ModelMissing(f"the model in {model_dir} is from an older version; run `movierec-tui setup` again")
-        self._vector_out = self._predictor.get_output_handle(outputs[0])
-        self._bias_out = self._predictor.get_output_handle(outputs[1])
-        self._factors_out = self._predictor.get_output_handle(outputs[2])
-        self._linear_out = self._predictor.get_output_handle(outputs[3]) if len(outputs) == 4 else None
-        self._lock = threading.Lock()  # a predictor is not safe to share across threads
+        try:
+            ensure_user_tower_weights(model_dir, self.info.tower_config)
+        except ValueError as exc:
+            raise ModelMissing(f"{exc}; run `movierec-tui setup` again") from exc
+        self._tower = UserTowerWeights.load(model_dir, self.info.tower_config.get("recent_decay", 0.7))
         self.features = MovieFeatures.load(model_dir)
         self.steering = DislikeSteering.load(model_dir, self.info.train_config)
 
@@ -82,25 +74,10 @@ class UserEncoder:
         latest ones most."""
         movie_ids = np.fromiter(ratings.keys(), dtype=np.int64, count=len(ratings))
         values = np.fromiter(ratings.values(), dtype=np.float32, count=len(ratings))
-        rows = self.features.rows_for(movie_ids) if len(movie_ids) else np.zeros(1, dtype=np.int64)
-        if not len(movie_ids):
-            values = np.zeros(1, dtype=np.float32)
-        feeds = (
-            *(np.array([index], dtype=np.int64) for index in demographic_indices(gender, age, occupation)),
-            rows.reshape(1, -1),
-            values.reshape(1, -1),
-        )
-        with self._lock:
-            for handle, array in zip(self._inputs, feeds, strict=True):
-                handle.reshape(array.shape)
-                handle.copy_from_cpu(array)
-            self._predictor.run()
-            vector = self._vector_out.copy_to_cpu()[0]
-            bias = float(self._bias_out.copy_to_cpu().reshape(-1)[0])
-            factors = self._factors_out.copy_to_cpu()[0]
-            linear = None if self._linear_out is None else self._linear_out.copy_to_cpu()[0].astype(np.float32)
-        vector = vector.astype(np.float32)
-        search_vector, search_linear = self.steering.steer(vector, linear, feeds[3][0], feeds[4][0])
-        if search_vector is vector and search_linear is linear:
+        rows = self.features.rows_for(movie_ids)
+        demographics = demographic_indices(gender, age, occupation)
+        out = self._tower.forward(demographics, rows, values)
+        search_vector, search_linear = self.steering.steer(out.vector, out.linear, rows, values)
+        if search_vector is out.vector and search_linear is out.linear:
             search_vector = search_linear = None
-        return UserEncoding(vector, bias, factors.astype(np.float32), linear, search_vector, search_linear)
+        return UserEncoding(out.vector, out.bias, out.factors, out.linear, search_vector, search_linear)
