@@ -536,7 +536,7 @@ class Recommender:
         if row >= 0:
             predicted += info.rating_scale * float(cosines[row]) + float(self.movies.bias[row])
             predicted += float(self.movies.rating_factors[row] @ user.factors)
-        return float(np.clip(predicted, 1.0, 5.0))
+        return min(max(predicted, 1.0), 5.0)  # a float already: np.clip cost ~10 us per card
 
     def _row_of(self, movie_id: int) -> int:
         return int(self.movies.index_of(np.array([movie_id], dtype=np.int64))[0])

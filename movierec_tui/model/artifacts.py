@@ -153,7 +153,8 @@ class MovieTable:
 
     def index_of(self, movie_ids: np.ndarray) -> np.ndarray:
         """Positions of `movie_ids` in the table, -1 where unknown."""
-        positions = np.clip(np.searchsorted(self.movie_ids, movie_ids), 0, len(self.movie_ids) - 1)
+        # np.minimum, not np.clip: the same positions (never negative) without clip's ~20 us of checks.
+        positions = np.minimum(np.searchsorted(self.movie_ids, movie_ids), len(self.movie_ids) - 1)
         return np.where(self.movie_ids[positions] == movie_ids, positions, -1)
 
     def scores(

@@ -73,7 +73,7 @@ class MovieFeatures:
     def rows_for(self, movie_ids: np.ndarray) -> np.ndarray:
         """Map MovieLens ids to model rows; unknown ids map to 0 (padding, ignored by the model)."""
         positions = np.searchsorted(self.movie_ids, movie_ids)
-        positions = np.clip(positions, 0, len(self.movie_ids) - 1)
+        positions = np.minimum(positions, len(self.movie_ids) - 1)  # never negative; np.clip is slower
         found = self.movie_ids[positions] == movie_ids
         return np.where(found, positions + 1, 0).astype(np.int64)
 
