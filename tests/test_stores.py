@@ -234,6 +234,30 @@ def test_filtered_search_is_exact_against_brute_force(catalogue_in_milvus) -> No
     assert min(sizes) == 0 and sum(0 < s < 50 for s in sizes) >= 10 and max(sizes) > 1000
 
 
+def test_a_search_that_only_leaves_out_ids_is_exact_whoever_drops_them(catalogue_in_milvus) -> None:
+    """With nothing but excluded ids, up to MAX_DROPPED_HERE of them are dropped by the store from a
+    longer unfiltered answer, more are filtered by Milvus: either way the answer is the best `limit`
+    of the movies not excluded. Leaving out the very best ones is the case a short answer would show."""
+    from movierec_tui.stores.milvus_store import MAX_DROPPED_HERE
+
+    store, _, ids, vectors, _, _ = catalogue_in_milvus
+    rng = np.random.default_rng(3)
+    for excluded_count in (1, 16, MAX_DROPPED_HERE, MAX_DROPPED_HERE + 1, 600):
+        query = rng.normal(size=vectors.shape[1]).astype(np.float32)
+        cosines = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)) @ (query / np.linalg.norm(query))
+        best_first = np.argsort(-cosines)
+        # The best half of them and as many random others.
+        excluded = {*ids[best_first[: excluded_count // 2]].tolist()}
+        excluded |= {*rng.choice(ids, size=excluded_count - len(excluded), replace=False).tolist()}
+        for limit in (1, 10, 50):
+            search_filter = SearchFilter(exclude_ids=tuple(sorted(int(i) for i in excluded)))
+            where = f"{len(excluded)} excluded, limit {limit}"
+            _, _, rows, scores = search_and_check(store, query, limit, search_filter, catalogue_in_milvus[2:], where)
+            expected = [int(ids[i]) for i in best_first if int(ids[i]) not in excluded][:limit]
+            assert sorted(int(ids[r]) for r in rows) == sorted(expected), where
+            assert np.all(np.diff(scores) <= 1e-5), where
+
+
 def test_the_genre_fields_travel_with_the_collection(catalogue_in_milvus) -> None:
     """Another process (here: another client) rebuilds the name -> field mapping from the collection."""
     _, uri, ids, vectors, genres, years = catalogue_in_milvus
