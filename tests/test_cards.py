@@ -1,15 +1,22 @@
-"""Cards as text at the widths of the app's layouts, without an app: what a title is cut to."""
+"""Cards as text at the widths of the app's layouts: what a title is cut to, and the card list
+painting them from kept parts as Textual would paint them whole."""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
+
 from rich.console import Console
+from rich.style import Style as RichStyle
 from textual._context import active_app
 from textual.app import App
+from textual.geometry import Spacing
+from textual.strip import Strip
 from textual.style import Style
 from textual.visual import RenderOptions
 
 from movierec_tui.engine import MovieCard, Recommendation
-from movierec_tui.widgets.cards import CardView, fit_title
+from movierec_tui.widgets.cards import CardList, CardPainter, CardView, _Frame, fit_title, laid_out, shown_title
 from movierec_tui.widgets.theme import Palette
 
 EPISODES = ("Star Wars: Episode IV - A New Hope", "Star Wars: Episode V - The Empire Strikes Back",
@@ -54,5 +61,119 @@ def test_a_card_paints_as_the_console_lays_it_out_at_every_width() -> None:
             strips = view.render_strips(width, None, Style(), RenderOptions(lambda _: Style(), app.styles))
             assert [strip.text.rstrip() for strip in strips] == [line.rstrip() for line in expected], width
             assert view.get_height(app.styles, width) == len(expected), width
+    finally:
+        active_app.reset(token)
+
+
+# -- the card list paints cards from kept parts ------------------------------------------------------
+
+
+def _recommendations(scores: list[float], titles: tuple[str, ...] = EPISODES) -> list[Recommendation]:
+    cards = [MovieCard(10 + n, title, 1977 + n, ("Action", "Sci-Fi"), 3.5 + n / 10, 1000 * n, (1, 2, 3, 4, 5))
+             for n, title in enumerate(titles)]  # fmt: skip
+    return [Recommendation(card, score, 4.0, f"because you liked movie {card.movie_id}", None)
+            for card, score in zip(cards, scores, strict=True)]  # fmt: skip
+
+
+class CardsApp(App):
+    CSS = "#cards > .option-list--option { padding: 0 1; } #cards { scrollbar-size-vertical: 1; }"
+
+    def compose(self):
+        yield CardList(id="cards")
+
+
+def _painted_and_laid_out_whole(cards: CardList) -> tuple[list[Strip], list[Strip]]:
+    """Every line of the list as the card list paints it, and as Textual's option list paints the
+    same options through each card's visual (nothing kept from an earlier paint)."""
+    cards._option_render_cache.clear()
+    cards._frame = _Frame(cards)
+    try:
+        painted = [cards.render_line(y) for y in range(cards.size.height)]
+    finally:
+        cards._frame = None
+    cards._option_render_cache.clear()
+    whole = [cards.render_line(y) for y in range(cards.size.height)]
+    return painted, whole
+
+
+def test_the_card_list_paints_what_the_option_list_would_after_every_change() -> None:
+    """Ranks and scores move after a rating, the width after a resize, the colours with the theme,
+    the highlight with the keys: each time the lines painted from kept parts are Textual's own,
+    segment for segment (a kept part of another movie, width or theme would show here)."""
+
+    async def run() -> None:
+        app = CardsApp()
+        async with app.run_test(size=(70, 10)) as pilot:  # shorter than the list: it scrolls
+            cards = app.query_one(CardList)
+            titles = tuple(shown_title(t) for t in EPISODES)
+            steps = [
+                lambda: cards.show(_recommendations([0.91, 0.85, 0.80, 0.72])),
+                lambda: setattr(cards, "_mouse_hovering_over", 1),  # (as a mouse over the second card)
+                lambda: cards.show(_recommendations([0.88, 0.83, -0.05, 10.5])[1:], frozenset({11})),
+                lambda: cards.show(list(reversed(_recommendations([0.7, 0.6, 0.5, 0.4])))),
+                lambda: cards.focus(),
+                lambda: cards.action_cursor_down(),
+                lambda: cards.action_last(),
+                lambda: setattr(app, "theme", "textual-light"),
+                lambda: cards.restyle(),
+            ]
+            for step in steps:
+                step()
+                await pilot.pause()
+                painted, whole = _painted_and_laid_out_whole(cards)
+                assert painted == whole
+                assert any(title[:10] in strip.text for strip in painted for title in titles)
+            assert cards.scroll_offset.y > 0
+            for width in (44, 36, 60):  # the titles are cut, at another place each time
+                await pilot.resize_terminal(width, 10)
+                await pilot.pause()
+                painted, whole = _painted_and_laid_out_whole(cards)
+                assert painted == whole, width
+            cards.show([])  # a disabled option saying there are none
+            await pilot.pause()
+            painted, whole = _painted_and_laid_out_whole(cards)
+            assert painted == whole and "No recommendations yet." in painted[0].text
+
+    asyncio.run(run())
+
+
+def test_the_painter_keeps_only_what_does_not_depend_on_rank_or_score() -> None:
+    """A card's lines are kept once per movie, width, padding, style and theme; a new rank or score
+    reuses them, and whatever else changes (the movie, its reason, NEW, the width, the colours, the
+    option's style) lays the card out anew."""
+    app = App()
+    token = active_app.set(app)
+    try:
+        painter = CardPainter()
+        recs = _recommendations([0.9, 0.8, 0.7, 0.6])
+        light = Palette(*["black"] * 10)
+        remade = replace(recs[0].card, year=1999, mean_rating=2.0, rating_count=7)  # the same title, other facts
+        variants = (recs[0], replace(recs[0], score=0.12), replace(recs[0], score=-0.25),
+                    replace(recs[0], reason="similar to Heat"), replace(recs[0], card=remade), recs[1])  # fmt: skip
+        views = [
+            CardView(rank, rec, colours, new, EPISODES)
+            for rank in (1, 2, 9, 10, 100)
+            for rec in variants
+            for colours in (COLOURS, light)
+            for new in (False, True)
+        ]
+        styles = (RichStyle.parse("on grey11"), RichStyle.parse("bold white on blue"))
+        padded, bare = Spacing(0, 1, 0, 1), Spacing()
+        for width, padding in ((26, padded), (40, padded), (41, bare), (80, Spacing(0, 2, 0, 0))):
+            for view in views:
+                for style in styles:
+                    painted = painter.strips(view, width, padding, style)
+                    assert painted == laid_out(view, width, padding, style), (view.rank, view.rec, width, style)
+                    assert all(strip.cell_length == width for strip in painted)
+        kept = len(painter._kept)
+        # ranks 1-99 share a card's lines (rank 100 is a column wider), and so do scores 0.9 and 0.12 (not
+        # -0.25, a column wider): 5 cards' lines at 2 colours, 2 NEW, 4 widths, 2 styles and 2 rank widths
+        assert kept == 5 * 2 * 2 * 4 * 2 * 2, kept
+        # a match too long for its column is laid out whole, and still right
+        long = CardView(1, replace(recs[0], score=12345.5), COLOURS, False, EPISODES)
+        assert painter.strips(long, 40, Spacing(), styles[0]) == laid_out(long, 40, Spacing(), styles[0])
+        # narrower than a card's own layout, or padded above it: not the painter's to paint
+        assert painter.strips(views[0], CardView.MIN_WIDTH + 1, Spacing(0, 1, 0, 1), styles[0]) is None
+        assert painter.strips(views[0], 40, Spacing(1, 0, 0, 0), styles[0]) is None
     finally:
         active_app.reset(token)

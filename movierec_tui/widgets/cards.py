@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.segment import Segment
+from rich.style import Style as RichStyle
 from rich.text import Text
 from textual._context import active_app
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.css.styles import RulesMap
+from textual.geometry import Region, Spacing
 from textual.message import Message
 from textual.strip import Strip
 from textual.style import Style
@@ -27,6 +31,9 @@ from textual.widgets.option_list import Option
 from movierec_tui.engine import Recommendation
 from movierec_tui.widgets.theme import Palette, palette
 from movierec_tui.wording import display_title, stars
+
+# A title as shown, for every card of every refresh: a pure function of the stored title, worth keeping.
+shown_title = lru_cache(maxsize=8192)(display_title)
 
 # The list keys' lines in the help, the same wherever a movie is shown (cards, details, the lists).
 WATCHLIST_TIP = "on / off the watchlist"
@@ -83,6 +90,8 @@ class CardList(OptionList):
         self.recommendations: list[Recommendation] = []
         self.empty_message = "No recommendations yet."
         self._new_ids: frozenset[int] = frozenset()
+        self._painter = CardPainter()
+        self._frame: _Frame | None = None  # while the list paints: what every line would look up again
 
     def restyle(self) -> None:
         """Render again in the colours of a new theme."""
@@ -103,7 +112,7 @@ class CardList(OptionList):
         self._new_ids = new_ids
         options: list[Option | None] = []
         colours = palette(self.app)
-        titles = tuple(display_title(rec.card.title) for rec in self.recommendations)
+        titles = tuple(shown_title(rec.card.title) for rec in self.recommendations)
         for rank, rec in enumerate(self.recommendations, start=1):
             prompt = render_card(rank, rec, colours, rec.card.movie_id in new_ids, titles)
             options.append(Option(prompt, id=f"m{rec.card.movie_id}"))
@@ -121,6 +130,58 @@ class CardList(OptionList):
         else:
             self.highlighted = min(previous_index or 0, len(ids) - 1)
 
+    # -- painting -------------------------------------------------------------------------------------
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Textual's painting of the visible lines, with what it looks up for each line (the options'
+        styles, their padding, the list's width; each a walk through the CSS) looked up once."""
+        self._frame = _Frame(self)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
+    def render_line(self, y: int) -> Strip:
+        """OptionList.render_line with the frame's styles."""
+        frame = self._frame
+        if frame is None:
+            return super().render_line(y)
+        try:  # (OptionList.render_lines has brought the line cache up to date)
+            index, line_offset = self._line_cache.lines[frame.top + y]
+            option = self.options[index]
+        except IndexError:
+            return frame.blank
+        component = ""
+        if option.disabled:
+            component = "option-list--option-disabled"
+        elif self.highlighted == index:
+            component = "option-list--option-highlighted"
+        elif self._mouse_hovering_over == index:
+            component = "option-list--option-hover"
+        strips = self._get_option_render(option, frame.style(component))
+        return strips[line_offset] if line_offset < len(strips) else frame.blank
+
+    def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
+        """A card's strips as Textual's OptionList._get_option_render makes them (its visual in the
+        option's padding, the option's index as the meta that mouse clicks read, the separator under
+        it), from the card painter's kept parts rather than through the generic visual machinery."""
+        frame, view = self._frame, option.prompt
+        if frame is None or not isinstance(view, CardView):
+            return super()._get_option_render(option, style)
+        key = (option, style, frame.padding)
+        if (strips := self._option_render_cache.get(key)) is not None:
+            return strips
+        painted = self._painter.strips(view, frame.width, frame.padding, style.rich_style)
+        if painted is None:  # too narrow for the card's own layout: the console folds its lines
+            return super()._get_option_render(option, style)
+        strips = [strip.apply_meta({"option": self._option_to_index[option]}) for strip in painted]
+        if option._divider:
+            strips.append(frame.separator)
+        self._option_render_cache[key] = strips
+        return strips
+
+    # -- keys -----------------------------------------------------------------------------------------
+
     def action_rate(self, value: int) -> None:
         self._post("rate", value)
 
@@ -135,6 +196,36 @@ class CardList(OptionList):
     def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self._post("open")
+
+
+class _Frame:
+    """What the card list's lines share while it paints: its width, the options' padding, their styles
+    by component class (looked up on first use) and the separator line."""
+
+    def __init__(self, cards: CardList) -> None:
+        self.cards = cards
+        self.width = cards.scrollable_content_region.width - cards._get_left_gutter_width()
+        self.padding: Spacing = cards.get_component_styles("option-list--option").padding
+        self.top = cards.scroll_offset.y
+        self._styles: dict[str, Style] = {}
+        self._separator: Strip | None = None
+
+    def style(self, component: str) -> Style:
+        if (style := self._styles.get(component)) is None:
+            classes = ("option-list--option", component) if component else ("option-list--option",)
+            style = self._styles[component] = self.cards.get_visual_style(*classes)
+        return style
+
+    @property
+    def blank(self) -> Strip:
+        return Strip.blank(self.width, self.style("").rich_style)
+
+    @property
+    def separator(self) -> Strip:
+        if self._separator is None:
+            style = self.cards.get_visual_style("option-list--separator")
+            self._separator = Strip([Segment("─" * self.width, style.rich_style)], self.width)
+        return self._separator
 
 
 def render_card(
@@ -186,18 +277,29 @@ class CardView(Visual):
         self.new = new
         self.others = others
 
+    @property
+    def rank_text(self) -> str:
+        return f"{self.rank:>2}  "
+
+    @property
+    def match_text(self) -> str:
+        return f"match {self.rec.score:.2f}"
+
+    def fitted_title(self, width: int) -> str:
+        """The title as it fits the first line at `width` (at least MIN_WIDTH) cells."""
+        room = width - self.RIGHT - 1 - len(self.rank_text)
+        return fit_title(shown_title(self.rec.card.title), room, self.others)
+
     def lines(self, width: int) -> list[Text]:
         """The three lines at `width` (at least MIN_WIDTH) cells, none longer."""
         card, colours = self.rec.card, self.colours
         width = max(width, self.MIN_WIDTH)
         left = width - self.RIGHT - 1
-        rank = f"{self.rank:>2}  "
-        name = fit_title(display_title(card.title), left - len(rank), self.others)
-        title = Text.assemble((rank, "dim"), (name, "bold"))
+        title = Text.assemble((self.rank_text, "dim"), (self.fitted_title(width), "bold"))
         rating = Text.assemble((stars(card.mean_rating), colours.stars), f" {card.mean_rating:.1f}")
         meta = Text(f"{' ' * self.INDENT}{card.year} · {', '.join(card.genres)} · {card.rating_count:,} ratings")
         meta.stylize("dim")
-        match = Text(f"match {self.rec.score:.2f}", style="dim")
+        match = Text(self.match_text, style="dim")
         reason = Text(" " * self.INDENT)
         if self.new:
             reason.append("NEW", style=colours.new)
@@ -242,6 +344,65 @@ class CardView(Visual):
         options = app.console_options.update(highlight=False, width=width)
         segments = app.console.render(self, options)
         return list(Segment.split_and_crop_lines(segments, width, include_new_lines=False, pad=False))
+
+
+class CardPainter:
+    """A card's three lines as strips, in an option's padding and style, at a width. What does not
+    depend on the card's rank or score (the title and its stars, the year, genres and number of
+    ratings, the reason) is laid out once per movie, width, padding, style and theme, and kept: after
+    a rating every card moves up one place and gets a new score, and only the segments of the rank
+    (first line) and the match (second line) are new.
+
+    The kept lines are the card's own layout (`CardView.lines`, as Textual pads and styles a visual),
+    so a card painted from them is the same, segment for segment, as one laid out whole; a card whose
+    rank or match is not a segment of its own there (a match too long for its column) is laid out
+    whole every time."""
+
+    def __init__(self, maxsize: int = 1024) -> None:
+        # None: lay the card out whole; else its strips' segments and where the rank and the match are
+        self._kept: LRUCache[tuple, tuple[list[list[Segment]], int, int] | None] = LRUCache(maxsize=maxsize)
+
+    def strips(self, view: CardView, width: int, padding: Spacing, style: RichStyle) -> list[Strip] | None:
+        """The strips at `width` cells (padding included), each segment's style on top of `style`;
+        None when the card is narrower than its own layout (CardView.MIN_WIDTH) or padded above or below."""
+        inner = width - padding.left - padding.right
+        if inner < CardView.MIN_WIDTH or padding.top or padding.bottom:
+            return None
+        rank, match = view.rank_text, view.match_text
+        key = (view.rec.card, view.fitted_title(inner), view.rec.reason, view.new, view.colours, width, padding,
+               style, len(rank), len(match))  # fmt: skip
+        if (kept := self._kept.get(key, False)) is False:
+            kept = self._kept[key] = self._split(view, width, padding, style)
+        if kept is None:
+            return laid_out(view, width, padding, style)
+        (title, meta, reason), rank_at, match_at = kept
+        title, meta = title.copy(), meta.copy()
+        title[rank_at] = Segment(rank, title[rank_at].style)
+        meta[match_at] = Segment(match.rjust(MATCH_COLUMN), meta[match_at].style)
+        return [Strip(title, width), Strip(meta, width), Strip(reason, width)]
+
+    @staticmethod
+    def _split(view: CardView, width: int, padding: Spacing, style: RichStyle) -> tuple | None:
+        title, meta, reason = (list(strip) for strip in laid_out(view, width, padding, style))
+        rank_at, match_at = (1 if padding.left else 0), (-2 if padding.right else -1)
+        if title[rank_at].text != view.rank_text or meta[match_at].text != view.match_text.rjust(MATCH_COLUMN):
+            return None
+        return (title, meta, reason), rank_at, match_at
+
+
+MATCH_COLUMN = CardView.RIGHT + 1  # the match, right-aligned in the width `_two_sided` leaves it
+
+
+def laid_out(view: CardView, width: int, padding: Spacing, style: RichStyle) -> list[Strip]:
+    """The card laid out whole, as Textual's option list paints a visual in its padding (before the
+    option's meta): each segment's style on top of the option's, the padding and any room left in it."""
+    inner = width - padding.left - padding.right
+    console = active_app.get().console
+    strips = []
+    for line in view.lines(inner):
+        strip = Strip([Segment(text, style + segment_style) for text, segment_style, _ in line.render(console)])
+        strips.append(strip.crop_pad(inner, padding.left, padding.right, style).extend_cell_length(width, style))
+    return strips
 
 
 def _two_sided(left: Text, right: Text, left_width: int, width: int) -> Text:
