@@ -224,7 +224,7 @@ def test_a_whole_session(recommender, synthetic) -> None:
             app.cards.focus()
             await pilot.press("escape")
             await settle(pilot)
-            assert app.more_like is None
+            assert app.more_like is None and "For you" in str(app.query_one("#cards-title").render())
 
             # why: one in the list, and one that is not
             top = app.refresher.results[0].card

@@ -5,17 +5,20 @@ row's search must fail or wait, the double sits below the engine, at the store (
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from test_app import card_ids, run, say, settle, snapshot_app, until
 
 from movierec_tui.app.main import MovieRecApp
+from movierec_tui.app.refresh import PANEL_FALLBACK_SECONDS
 from movierec_tui.app.rows import ROW_K
 from movierec_tui.engine import NEAR_TIES, Recommender
 from movierec_tui.stores.backends import Backends, open_backends
 from movierec_tui.stores.errors import MilvusUnavailable
 from movierec_tui.stores.milvus_store import MilvusStore
 from movierec_tui.widgets.movie_row import MovieRow
+from movierec_tui.widgets.profile_panel import RatingsList
 from movierec_tui.widgets.screens import DetailsScreen
 from movierec_tui.wording import display_title, title_with_year
 
@@ -197,6 +200,9 @@ def test_a_failing_row_says_so_and_the_rest_of_the_screen_works(rows_milvus, cap
 
 
 def test_a_rated_movie_leaves_the_rows_with_the_new_cards_before_their_search(rows_milvus) -> None:
+    """The new cards are painted first, in a frame of their own: the rated movie leaves the rows in it,
+    the profile panel shows the rating with the new rows (their frame), and does not wait past
+    PANEL_FALLBACK_SECONDS for slow rows."""
     engine, milvus = rows_milvus
 
     async def scenario() -> None:
@@ -205,6 +211,7 @@ def test_a_rated_movie_leaves_the_rows_with_the_new_cards_before_their_search(ro
             await settle(pilot)
             for text in TASTE:
                 await say(pilot, text)
+            ratings = app.query_one(RatingsList)
             gems = row(app, "gems")
             gems.focus()
             target = gems.current.card.movie_id
@@ -214,10 +221,20 @@ def test_a_rated_movie_leaves_the_rows_with_the_new_cards_before_their_search(ro
             await until(pilot, lambda: app.refresher.painted_generation > painted)
             assert app.rows.due and target not in row_ids(app, "gems")
             assert target not in card_ids(app) and app.profile.ratings[target] == 5
+            assert target not in ratings.movie_ids  # not in the cards' frame
             milvus.loved_gate.set()
             await settle(pilot)
             assert not app.rows.due and app.rows.painted_generation == app.refresher.painted_generation
             assert row(app, "loved-1").title == f"Because you loved {title_with_year(app.catalog[target])}"
+            assert ratings.movie_ids[0] == target
+
+            target, started = gems.current.card.movie_id, time.monotonic()
+            milvus.loved_gate.clear()  # rows slower than the panel's fallback
+            await pilot.press("4")
+            await until(pilot, lambda: target in ratings.movie_ids)
+            assert app.rows.due and time.monotonic() - started >= PANEL_FALLBACK_SECONDS
+            milvus.loved_gate.set()
+            await settle(pilot)
 
     run(scenario())
 

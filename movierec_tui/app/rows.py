@@ -4,12 +4,12 @@ own picks with the mainstream dial turned towards the less known). Each is a sea
 through the engine, and no movie is shown twice: each row leaves out the cards and the rows above it.
 
 When: every refresh of the cards (app/refresh.py) searches the rows for the same profile, once its
-cards are painted, in a worker of its own. So a rating key's new cards never wait for the rows
-(`benchmarks/tui.py` measures both: keypress to cards, keypress to rows). The rows on screen do not
-wait for their search to be correct either: with the new cards, what the new profile rated or
-listed and what the cards now show leave the rows at once (`prune`), in the same frame; the new
-rows follow a search or three later. A newer refresh makes an older rows search stop between two
-searches; its results are never shown.
+cards are painted, in a worker of its own; the profile panel is painted in the rows' frame. So a
+rating key's new cards never wait for the rows (`benchmarks/tui.py` measures both: keypress to
+cards, keypress to rows). The rows on screen do not wait for their search to be correct either: with
+the new cards, what the new profile rated or listed and what the cards now show leave the rows at
+once (`prune`), in the same frame; the new rows follow a search or three later. A newer refresh
+makes an older rows search stop between two searches; its results are never shown.
 
 A row whose search fails says so in its own line and keeps no stale movies; the other rows are
 shown, and the rows are searched again after the refresher's backoff (1, 2, 4 … 30 s). When the
@@ -136,6 +136,7 @@ class Rows:
         self.due = False
         if found is None:  # stopped for newer cards, which will ask again once painted
             return
+        self.app.refresher.flush_panel()  # the profile panel is painted in the rows' frame (refresh.py)
         loved = [f for f in found if f.loved is not None]
         gems = next(f for f in found if f.loved is None)
         for n in range(LOVED_ROWS):
