@@ -62,10 +62,15 @@ class Rows:
         self.failures = 0  # rows searches in a row with a failed row
         self.retry_timer: Timer | None = None
         self._asked: tuple[Profile, tuple[int, ...]] | None = None  # the last request's profile and cards
+        self._widgets: list[MovieRow] = []
 
     @property
     def widgets(self) -> list[MovieRow]:
-        return list(self.app.query(MovieRow))
+        """The rows, composed once with the app (widgets/movie_row.py: RowStack): found once, not with a
+        walk through the whole screen on every refresh of the cards."""
+        if not self._widgets:
+            self._widgets = list(self.app.query(MovieRow))
+        return self._widgets
 
     def recommendation_of(self, movie_id: int) -> tuple[MovieRow, int, Recommendation] | None:
         """The row showing `movie_id`, its place there (1 = first) and its recommendation, if any does."""
