@@ -323,7 +323,7 @@ class MovieRecApp(App[None]):
         self.show_profile()
 
     def show_profile(self) -> None:
-        self.refresher.show_profile()  # with the next cards, in the same frame
+        self.refresher.show_profile()  # with the rows of the next cards, in their frame (refresh.py)
 
     def paint_profile(self) -> None:
         names = {m: title_with_year(c) if (c := self.catalog.get(m)) else f"movie {m}" for m in self.profile.ratings}
