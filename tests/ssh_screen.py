@@ -31,7 +31,11 @@ class _Feed(asyncssh.SSHClientSession):
 
 
 class ScreenClient:
-    """One SSH session with a pty of `columns` x `rows`, rendered into `pyte` as a person would see it."""
+    """One SSH session with a pty of `columns` x `rows`, rendered into `pyte` as a person would see it.
+
+    The output is handed to pyte only when the screen is looked at (`text`, `resize`): pyte is pure
+    Python and an app's first screens are ~40 KB, so a client that waits for bytes (`wait_for_bytes`)
+    pays for the screen once, not on every packet. What is on screen is the same either way."""
 
     def __init__(self, columns: int = 120, rows: int = 40) -> None:
         self.columns, self.rows = columns, rows
@@ -40,7 +44,10 @@ class ScreenClient:
         self.changed = asyncio.Event()
         self.closed = asyncio.Event()
         self.raw = bytearray()
+        self._unrendered = 0  # bytes at the end of `raw` that pyte has not seen yet
         self.last_output = 0.0
+        self._watched: bytes = b""  # see wait_for_bytes
+        self._found: tuple[int, float] | None = None
         self.conn: asyncssh.SSHClientConnection | None = None
         self.chan: asyncssh.SSHClientChannel | None = None
 
@@ -58,13 +65,36 @@ class ScreenClient:
 
     def feed(self, data: bytes) -> None:
         self.raw += data
-        self.stream.feed(data)
+        self._unrendered += len(data)
         self.last_output = time.perf_counter()
+        if self._watched and self._found is None:
+            start = max(0, len(self.raw) - len(data) - len(self._watched) + 1)
+            if (offset := self.raw.find(self._watched, start)) >= 0:
+                self._found = (offset + len(self._watched), self.last_output)
         self.changed.set()
+
+    def _render(self) -> None:
+        if self._unrendered:
+            self.stream.feed(bytes(self.raw[len(self.raw) - self._unrendered:]))
+            self._unrendered = 0
 
     @property
     def text(self) -> str:
+        self._render()
         return "\n".join(self.screen.display)
+
+    async def wait_for_bytes(self, marker: bytes, timeout: float = 30.0) -> tuple[int, float]:
+        """The offset just after the first `marker` in the output, and when (perf_counter) the packet that
+        completed it arrived. Found in the bytes as they come, without rendering the screen: for text an
+        app writes in one piece (a line of one style), which a test must check on screen once."""
+        self._watched, self._found = marker, None
+        start = max(0, len(self.raw) - self._unrendered)  # only output not yet on screen
+        if (offset := self.raw.find(marker, start)) >= 0:
+            self._found = (offset + len(marker), self.last_output)
+        await self._until(lambda: self._found is not None, marker, timeout, lambda: "")
+        self._watched = b""
+        assert self._found is not None
+        return self._found
 
     def send(self, data: str | bytes) -> None:
         assert self.chan is not None
@@ -72,22 +102,25 @@ class ScreenClient:
 
     def resize(self, columns: int, rows: int) -> None:
         assert self.chan is not None
+        self._render()
         self.screen.resize(rows, columns)
         self.chan.change_terminal_size(columns, rows)
 
     async def wait_for(self, condition: str | Callable[[str], bool], timeout: float = 30.0) -> str:
         """The screen's text once `condition` (a substring, or a test of the text) holds."""
         test = condition if callable(condition) else (lambda text: condition in text)
+        await self._until(lambda: test(self.text), condition, timeout, lambda: f"; screen:\n{self.text}")
+        return self.text
+
+    async def _until(self, done: Callable[[], bool], what: object, timeout: float, screen: Callable[[], str]) -> None:
+        """Rechecks `done` after each output until it holds; fails, saying so, at `timeout` or if the session ends."""
         deadline = time.monotonic() + timeout
-        while True:
-            text = self.text
-            if test(text):
-                return text
+        while not done():
             if self.closed.is_set():
-                raise AssertionError(f"session closed while waiting for {condition!r}; screen:\n{text}")
+                raise AssertionError(f"session closed while waiting for {what!r}{screen()}")
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError(f"timed out waiting for {condition!r}; screen:\n{text}")
+                raise AssertionError(f"timed out waiting for {what!r}{screen()}")
             self.changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.changed.wait(), remaining)
@@ -178,6 +211,7 @@ class OpenSSHClient(ScreenClient):
         return len(self._unsent)
 
     def resize(self, columns: int, rows: int) -> None:
+        self._render()
         self.screen.resize(rows, columns)
         fcntl.ioctl(self._master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         assert self.process is not None

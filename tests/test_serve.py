@@ -4,6 +4,7 @@ milvus-lite server and the test Redis; an asyncssh client reads the screen throu
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -148,6 +149,39 @@ def test_two_sessions_keep_their_profiles_apart(served, host_key) -> None:
         keys = sorted(backends.redis.client.scan_iter(match="profile@*:mine"))
         assert len(keys) == 1 and keys[0].startswith("profile@anon-")
         assert 0 < backends.redis.client.ttl(keys[0]) <= 86400  # nobody can reopen it after the session
+
+
+def test_the_output_trace_says_when_the_server_sent_what_the_client_read(served, host_key, tmp_path: Path) -> None:
+    """`MOVIEREC_SERVE_TRACE`: per session, when each byte left the server, so ssh_load.py can tell the
+    server's part of a start from its own client's (serve/output_trace.py)."""
+    trace = tmp_path / "trace.jsonl"
+    seen: dict[str, float | int] = {}
+
+    async def scenario(demo: SSHDemo) -> None:
+        client = ScreenClient(120, 40)
+        seen["connecting"] = time.monotonic()
+        await client.connect(demo.port)
+        seen["port"] = client.conn.get_extra_info("sockname")[1]
+        offset, arrived = await client.wait_for_bytes(b"How old are you?")
+        seen["offset"], seen["arrived"] = offset, time.monotonic() - (time.perf_counter() - arrived)
+        await client.wait_for("How old are you?")  # the bytes found are the question on screen
+        await client.close()
+        await until(lambda: not demo.registry.sessions)
+
+    run(served, host_key, SSHServeConfig(port=0, allow_anonymous=True, output_trace=trace), scenario)
+    (line,) = [json.loads(text) for text in trace.read_text().splitlines()]
+    assert line["peer"] == ["127.0.0.1", seen["port"]]
+    times, ends = zip(*line["writes"], strict=True)
+    assert list(times) == sorted(times) and list(ends) == sorted(ends) and ends[0] > 0
+    sent = next(t for t, end in line["writes"] if end >= seen["offset"])  # the write that held the question
+    assert seen["connecting"] <= line["opened"] <= times[0] <= sent <= seen["arrived"]
+
+
+def test_no_output_trace_unless_asked(monkeypatch) -> None:
+    monkeypatch.delenv("MOVIEREC_SERVE_TRACE", raising=False)
+    assert SSHServeConfig(port=0, allow_anonymous=True).output_trace is None
+    monkeypatch.setenv("MOVIEREC_SERVE_TRACE", "/tmp/x.jsonl")
+    assert SSHServeConfig(port=0, allow_anonymous=True).output_trace == Path("/tmp/x.jsonl")
 
 
 def test_everything_but_the_app_is_refused(served, host_key) -> None:

@@ -29,6 +29,7 @@ import asyncssh
 from movierec_tui.config import ANONYMOUS_PROFILE_TTL, ENV_PROFILE_NAMESPACE, ENV_PROFILE_TTL, ENV_SERVED
 from movierec_tui.serve.app_process import MAX_PENDING_INPUT, AppProcess, Launched, spawn_directly
 from movierec_tui.serve.child import ENV_SERVER_PID
+from movierec_tui.serve.output_trace import OutputTrace, trace_path_from_env
 from movierec_tui.serve.terminal_input import TerminalInput
 from movierec_tui.serve.zygote import Zygote, ZygoteUnavailable
 
@@ -67,6 +68,7 @@ class SSHServeConfig:
     max_connections_per_ip: int = 0
     max_connections: int = 0
     no_session_timeout: float = NO_SESSION_TIMEOUT
+    output_trace: Path | None = field(default_factory=trace_path_from_env)  # see serve/output_trace.py
 
     def __post_init__(self) -> None:
         if self.allow_anonymous == (self.authorized_keys is not None):
@@ -186,6 +188,7 @@ class AppSession(asyncssh.SSHServerSession):
         self.early_input = bytearray()
         self.input = TerminalInput()
         self.reading_paused = False
+        self.trace: OutputTrace | None = None
 
     # -- requests ---------------------------------------------------------------------------------
 
@@ -240,7 +243,9 @@ class AppSession(asyncssh.SSHServerSession):
         colorterm = self.chan.get_environment().get("COLORTERM", "")
         if colorterm in ("truecolor", "24bit"):
             env["COLORTERM"] = colorterm
-        self.chan.write(b"\x1b[2J\x1b[HStarting movierec\xe2\x80\xa6\r\n")
+        if self.server.config.output_trace is not None:
+            self.trace = OutputTrace(self.server.config.output_trace, self.server.peer, self.server.connected_at)
+        self._to_client(b"\x1b[2J\x1b[HStarting movierec\xe2\x80\xa6\r\n")
         self.app = AppProcess(
             ["--home", env["MOVIEREC_HOME"]], env, env["MOVIEREC_HOME"], columns, rows,
             on_output=self._to_client, on_exit=self._app_exited, launcher=self.server.launch,
@@ -279,6 +284,8 @@ class AppSession(asyncssh.SSHServerSession):
     def _to_client(self, data: bytes) -> None:
         """The app's output; dropped once the client is gone (the app is being hung up on)."""
         if self.chan is not None:
+            if self.trace is not None:  # noted before: the client may have it before write() returns
+                self.trace.wrote(len(data))
             with contextlib.suppress(BrokenPipeError, ConnectionError):
                 self.chan.write(data)
 
@@ -364,6 +371,10 @@ class AppSession(asyncssh.SSHServerSession):
             self.ending = asyncio.ensure_future(self.app.terminate())
 
     def _release(self) -> None:
+        if self.trace is not None:
+            with contextlib.suppress(OSError):
+                self.trace.save()
+            self.trace = None
         if self.idle_check is not None:
             self.idle_check.cancel()
             self.idle_check = None
@@ -395,6 +406,8 @@ class DemoServer(asyncssh.SSHServer):
         self.authorized = demo.authorized
         self.launch = demo.launch
         self.ip = "?"
+        self.peer: tuple[str, int] | None = None
+        self.connected_at = time.monotonic()
         self.username = ""
         self.key_id: str | None = None
         self.conn: asyncssh.SSHServerConnection | None = None
@@ -411,6 +424,7 @@ class DemoServer(asyncssh.SSHServer):
         self.conn = conn
         peer = conn.get_extra_info("peername")
         self.ip = str(peer[0]) if peer else "?"
+        self.peer = (self.ip, int(peer[1])) if peer else None
         refusal = self.registry.admit_connection(self.ip)
         if refusal is not None:
             self._log_refusal(refusal)
