@@ -20,6 +20,7 @@ from ssh_screen import ScreenClient
 
 from movierec_tui.config import Settings, load_settings
 from movierec_tui.pipeline import Reporter, run_setup
+from movierec_tui.serve.lifeline import APP_NICE
 from movierec_tui.serve.shared import SharedStores, session_base_env, shared_stores
 from movierec_tui.serve.ssh import SSHDemo, SSHServeConfig, load_or_create_host_key
 from movierec_tui.stores.backends import open_backends
@@ -175,6 +176,28 @@ def test_the_output_trace_says_when_the_server_sent_what_the_client_read(served,
     assert list(times) == sorted(times) and list(ends) == sorted(ends) and ends[0] > 0
     sent = next(t for t, end in line["writes"] if end >= seen["offset"])  # the write that held the question
     assert seen["connecting"] <= line["opened"] <= times[0] <= sent <= seen["arrived"]
+
+
+def test_a_sessions_app_yields_the_cpu_to_the_server(served, host_key) -> None:
+    """Each app is a session, so an autogroup, of its own: at the server's priority, 16 of them starting
+    left the server (every session's SSH) one seventeenth of the CPU. They run APP_NICE nicer, in both the
+    process's nice and its autogroup's."""
+    seen: dict[str, int | str] = {}
+
+    async def scenario(demo: SSHDemo) -> None:
+        client = await ScreenClient().connect(demo.port)
+        await client.wait_for("How old are you?")
+        (session,) = demo.registry.sessions.values()
+        seen["nice"] = os.getpriority(os.PRIO_PROCESS, session.app.pid)
+        seen["autogroup"] = Path(f"/proc/{session.app.pid}/autogroup").read_text()
+        await client.close()
+        await until(lambda: not demo.registry.sessions)
+
+    run(served, host_key, ANONYMOUS, scenario)
+    assert seen["nice"] == min(19, os.getpriority(os.PRIO_PROCESS, 0) + APP_NICE)
+    if Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1":
+        assert str(seen["autogroup"]).split()[-1] == str(APP_NICE)
+        assert str(seen["autogroup"]).split()[0] != Path("/proc/self/autogroup").read_text().split()[0]
 
 
 def test_no_output_trace_unless_asked(monkeypatch) -> None:

@@ -18,12 +18,13 @@ import sys
 
 # ENV_SERVER_PID is imported from here by the server's modules; it lives in lifeline.py.
 from movierec_tui.serve.lifeline import ENV_SERVER_PID as ENV_SERVER_PID
-from movierec_tui.serve.lifeline import die_with_server, take_terminal
+from movierec_tui.serve.lifeline import die_with_server, take_terminal, yield_to_server
 
 
 def run_app(args: list[str]) -> None:
     take_terminal()
     die_with_server(signal.SIGHUP)
+    yield_to_server()
     from movierec_tui.launch import run_served
 
     sys.argv = ["movierec-tui", *args]
@@ -33,6 +34,7 @@ def run_app(args: list[str]) -> None:
 def run_web_app(args: list[str]) -> None:
     """A browser tab's app (serve/web.py): pipes instead of a terminal, the same tie to the server."""
     die_with_server(signal.SIGHUP)
+    yield_to_server()
     from movierec_tui.launch import run_served
 
     sys.argv = ["movierec-tui", *args]
