@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
@@ -424,8 +425,14 @@ def start_server(
     env = os.environ | {ENV_SERVE_TRACE: str(trace)}
     if code is not None:
         env["PYTHONPATH"] = str(code)
+    # A session (and so an autogroup) of its own, as a service has: left in this shell's, it would share one
+    # CPU share with whatever else runs there (on a shared machine, other people's jobs) while each of its
+    # apps, a session of its own, gets a full one.
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
-                              cwd=code)  # fmt: skip
+                              cwd=code, start_new_session=True)  # fmt: skip
+    with contextlib.suppress(OSError, ValueError):  # at this shell's group's nice (e.g. a run at -19)
+        nice = Path("/proc/self/autogroup").read_text().split()[-1]
+        Path(f"/proc/{server.pid}/autogroup").write_text(nice)
     assert server.stderr is not None
     for line in server.stderr:
         sys.stderr.write(line)
