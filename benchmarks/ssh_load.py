@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import multiprocessing
 import os
@@ -72,6 +71,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from processes import children
 from ssh_screen import ScreenClient
 
+from movierec_tui.serve.lifeline import keep_in_step
 from movierec_tui.serve.output_trace import ENV_SERVE_TRACE
 from movierec_tui.serve.shared import free_port
 
@@ -430,9 +430,7 @@ def start_server(
     # apps, a session of its own, gets a full one.
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
                               cwd=code, start_new_session=True)  # fmt: skip
-    with contextlib.suppress(OSError, ValueError):  # at this shell's group's nice (e.g. a run at -19)
-        nice = Path("/proc/self/autogroup").read_text().split()[-1]
-        Path(f"/proc/{server.pid}/autogroup").write_text(nice)
+    keep_in_step(server.pid)  # at this shell's group's nice (e.g. a run at -19)
     assert server.stderr is not None
     for line in server.stderr:
         sys.stderr.write(line)

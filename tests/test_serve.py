@@ -20,7 +20,7 @@ from ssh_screen import ScreenClient
 
 from movierec_tui.config import Settings, load_settings
 from movierec_tui.pipeline import Reporter, run_setup
-from movierec_tui.serve.lifeline import APP_NICE
+from movierec_tui.serve.lifeline import APP_NICE, autogroup_nice, keep_in_step, set_autogroup_nice
 from movierec_tui.serve.shared import SharedStores, session_base_env, shared_stores
 from movierec_tui.serve.ssh import SSHDemo, SSHServeConfig, load_or_create_host_key
 from movierec_tui.stores.backends import open_backends
@@ -195,9 +195,26 @@ def test_a_sessions_app_yields_the_cpu_to_the_server(served, host_key) -> None:
 
     run(served, host_key, ANONYMOUS, scenario)
     assert seen["nice"] == min(19, os.getpriority(os.PRIO_PROCESS, 0) + APP_NICE)
-    if Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1":
-        assert str(seen["autogroup"]).split()[-1] == str(APP_NICE)
-        assert str(seen["autogroup"]).split()[0] != Path("/proc/self/autogroup").read_text().split()[0]
+    if Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1":  # the server is this process
+        group, nice = Path("/proc/self/autogroup").read_text().split()[0::2]
+        assert str(seen["autogroup"]).split()[0] != group
+        assert int(str(seen["autogroup"]).split()[-1]) == min(19, int(nice) + APP_NICE)
+
+
+def test_the_servers_helpers_keep_its_group_priority() -> None:
+    """The zygote and the Milvus server are sessions (autogroups) of their own: keep_in_step gives their
+    group the server's group nice, so a server run at a higher priority does not wait on them at a lower."""
+    if Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() != "1":
+        pytest.skip("no autogroups on this kernel")
+    helper = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        set_autogroup_nice(7, helper.pid)
+        assert autogroup_nice(helper.pid) == 7 != autogroup_nice()
+        keep_in_step(helper.pid)
+        assert autogroup_nice(helper.pid) == autogroup_nice()
+    finally:
+        helper.kill()
+        helper.wait()
 
 
 def test_no_output_trace_unless_asked(monkeypatch) -> None:

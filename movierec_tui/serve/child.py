@@ -13,6 +13,7 @@ the allocator's lock aborted at start (seen as SIGABRT when 16 sessions started 
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
@@ -23,8 +24,9 @@ from movierec_tui.serve.lifeline import die_with_server, take_terminal, yield_to
 
 def run_app(args: list[str]) -> None:
     take_terminal()
+    server = os.getppid()
     die_with_server(signal.SIGHUP)
-    yield_to_server()
+    yield_to_server(server)
     from movierec_tui.launch import run_served
 
     sys.argv = ["movierec-tui", *args]
@@ -33,8 +35,9 @@ def run_app(args: list[str]) -> None:
 
 def run_web_app(args: list[str]) -> None:
     """A browser tab's app (serve/web.py): pipes instead of a terminal, the same tie to the server."""
+    server = os.getppid()
     die_with_server(signal.SIGHUP)
-    yield_to_server()
+    yield_to_server(server)
     from movierec_tui.launch import run_served
 
     sys.argv = ["movierec-tui", *args]

@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import termios
+from pathlib import Path
 
 ENV_SERVER_PID = "MOVIEREC_SERVER_PID"
 PR_SET_PDEATHSIG = 1
@@ -21,8 +22,9 @@ PR_SET_PDEATHSIG = 1
 # server's one process (SSH, the flood's refusals, the ptys); each app is a session of its own, and so on
 # Linux an autogroup of its own with a full share of the CPU: 16 apps starting at once left the server one
 # seventeenth of it, and it sat runnable but waiting ~90% of the time (schedstat) while the apps' first
-# screens queued behind it. At 5 (weight 335 against 1024) the server and the stores it started keep
-# their turn; an idle server takes nothing from the apps.
+# screens queued behind it. 5 nicer (weight 335 against 1024) the server keeps its turn; an idle server
+# takes nothing from the apps. Relative to the server's own nice and group nice, so a server run at a
+# higher or lower priority than other work on the machine takes its apps with it.
 APP_NICE = 5
 
 
@@ -46,11 +48,33 @@ def take_terminal() -> None:
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
-def yield_to_server() -> None:
-    """Lower this app's priority by APP_NICE: its process nice (what counts where autogroups are off or
-    inside a cgroup) and, after setsid made it a new autogroup, that group's nice (what counts beside other
-    sessions). Best effort: a system that refuses either leaves the app as it was."""
+def autogroup_nice(pid: int | str = "self") -> int | None:
+    """The nice of the process's autogroup (Linux with autogroups), else None."""
+    try:
+        return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def set_autogroup_nice(nice: int, pid: int | str = "self") -> None:
+    """Best effort: a kernel without autogroups, or a negative nice without the privilege, leaves it."""
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/autogroup").write_text(str(max(-20, min(19, nice))))
+
+
+def keep_in_step(child_pid: int) -> None:
+    """A helper the server started in a session (so an autogroup) of its own, at the server's group nice:
+    the zygote, whose forks sessions wait for, and the Milvus server every app searches."""
+    if (nice := autogroup_nice()) is not None and nice != autogroup_nice(child_pid):
+        set_autogroup_nice(nice, child_pid)
+
+
+def yield_to_server(server_pid: int) -> None:
+    """Make this app (a new session, so a new autogroup, after setsid) APP_NICE nicer than the server: its
+    process nice (inherited from the server; what counts where autogroups are off or in a cgroup) and its
+    autogroup's nice, from the server's group's (what counts beside the server and other sessions)."""
     with contextlib.suppress(OSError):
         os.nice(APP_NICE)
-    with contextlib.suppress(OSError), open("/proc/self/autogroup", "w") as autogroup:
-        autogroup.write(str(APP_NICE))
+    server_group = autogroup_nice(server_pid)
+    if server_group is not None:
+        set_autogroup_nice(server_group + APP_NICE)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from movierec_tui.config import ENV_HOME, ENV_MILVUS_TOKEN, ENV_MILVUS_URI, ENV_REDIS_URL, Settings
 from movierec_tui.serve.child import ENV_SERVER_PID
+from movierec_tui.serve.lifeline import keep_in_step
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,7 @@ def shared_stores(settings: Settings) -> Iterator[SharedStores]:
                     stdin=subprocess.DEVNULL, stdout=server_log, stderr=server_log, start_new_session=True,
                     env=os.environ | {ENV_SERVER_PID: str(os.getpid())},
                 )
+            keep_in_step(milvus_server.pid)
             _wait_for_milvus(uri, milvus_server, log_path)
             log.info("Milvus Lite server for %s at %s (pid %d)", settings.effective_milvus_uri, uri, milvus_server.pid)
             shared = replace(shared, milvus_uri=uri)

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from movierec_tui.serve.app_process import Launched
-from movierec_tui.serve.lifeline import ENV_SERVER_PID
+from movierec_tui.serve.lifeline import ENV_SERVER_PID, keep_in_step
 
 if TYPE_CHECKING:
     from movierec_tui.engine import Preloaded
@@ -106,6 +106,7 @@ class Zygote:
                 start_new_session=True,
             )
         theirs.close()
+        keep_in_step(self.process.pid)
         ours.settimeout(START_TIMEOUT)
         try:
             greeting = ours.recv(64)
@@ -200,9 +201,10 @@ def _become_app(terminal: int, request: dict, zygote_pid: int, preloaded: Preloa
         take_terminal()
         os.environ.clear()
         os.environ.update(request["env"])
+        server = int(os.environ.get(ENV_SERVER_PID, zygote_pid))  # the session's: the server's pid
         os.environ[ENV_SERVER_PID] = str(zygote_pid)
         die_with_server(signal.SIGHUP)
-        yield_to_server()
+        yield_to_server(server)
         os.chdir(request["cwd"])
         from movierec_tui.launch import run_served
 
