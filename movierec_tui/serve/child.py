@@ -19,14 +19,14 @@ import sys
 
 # ENV_SERVER_PID is imported from here by the server's modules; it lives in lifeline.py.
 from movierec_tui.serve.lifeline import ENV_SERVER_PID as ENV_SERVER_PID
-from movierec_tui.serve.lifeline import die_with_server, take_terminal, yield_to_server
+from movierec_tui.serve.lifeline import die_with_server, follow_server_priority, take_terminal
 
 
 def run_app(args: list[str]) -> None:
     take_terminal()
     server = os.getppid()
     die_with_server(signal.SIGHUP)
-    yield_to_server(server)
+    follow_server_priority(server)
     from movierec_tui.launch import run_served
 
     sys.argv = ["movierec-tui", *args]
@@ -37,7 +37,7 @@ def run_web_app(args: list[str]) -> None:
     """A browser tab's app (serve/web.py): pipes instead of a terminal, the same tie to the server."""
     server = os.getppid()
     die_with_server(signal.SIGHUP)
-    yield_to_server(server)
+    follow_server_priority(server)
     from movierec_tui.launch import run_served
 
     sys.argv = ["movierec-tui", *args]

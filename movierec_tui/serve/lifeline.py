@@ -18,14 +18,6 @@ from pathlib import Path
 
 ENV_SERVER_PID = "MOVIEREC_SERVER_PID"
 PR_SET_PDEATHSIG = 1
-# How much nicer a session's app is than the server. Every byte of every session passes through the
-# server's one process (SSH, the flood's refusals, the ptys); each app is a session of its own, and so on
-# Linux an autogroup of its own with a full share of the CPU: 16 apps starting at once left the server one
-# seventeenth of it, and it sat runnable but waiting ~90% of the time (schedstat) while the apps' first
-# screens queued behind it. 5 nicer (weight 335 against 1024) the server keeps its turn; an idle server
-# takes nothing from the apps. Relative to the server's own nice and group nice, so a server run at a
-# higher or lower priority than other work on the machine takes its apps with it.
-APP_NICE = 5
 
 
 def die_with_server(signum: int) -> None:
@@ -64,17 +56,18 @@ def set_autogroup_nice(nice: int, pid: int | str = "self") -> None:
 
 def keep_in_step(child_pid: int) -> None:
     """A helper the server started in a session (so an autogroup) of its own, at the server's group nice:
-    the zygote, whose forks sessions wait for, and the Milvus server every app searches."""
+    the zygote, whose forks sessions wait for, and the Milvus server every app searches (the apps do the
+    same themselves: follow_server_priority)."""
     if (nice := autogroup_nice()) is not None and nice != autogroup_nice(child_pid):
         set_autogroup_nice(nice, child_pid)
 
 
-def yield_to_server(server_pid: int) -> None:
-    """Make this app (a new session, so a new autogroup, after setsid) APP_NICE nicer than the server: its
-    process nice (inherited from the server; what counts where autogroups are off or in a cgroup) and its
-    autogroup's nice, from the server's group's (what counts beside the server and other sessions)."""
-    with contextlib.suppress(OSError):
-        os.nice(APP_NICE)
+def follow_server_priority(server_pid: int) -> None:
+    """This app, a new session and so (after setsid) a new autogroup, at the server's group nice: a server
+    run at a higher (or lower) priority than other work on the machine takes its apps with it; left alone,
+    each app's group starts at 0 whatever the server's is. (Making the apps nicer than the server, so that
+    the server relaying every session's SSH keeps its turn, was tried: at 5 nicer the rating updates of 16
+    sessions took twice as long on a shared machine, the apps losing to everything else on it.)"""
     server_group = autogroup_nice(server_pid)
-    if server_group is not None:
-        set_autogroup_nice(server_group + APP_NICE)
+    if server_group is not None and server_group != autogroup_nice():
+        set_autogroup_nice(server_group)

@@ -186,7 +186,7 @@ def _end_children() -> None:
 def _become_app(terminal: int, request: dict, zygote_pid: int, preloaded: Preloaded | None) -> None:
     """In the forked child: the pty becomes stdin/stdout/stderr and the controlling terminal, the
     environment is the session's, then the app runs; this never returns into the zygote's loop."""
-    from movierec_tui.serve.lifeline import die_with_server, take_terminal, yield_to_server
+    from movierec_tui.serve.lifeline import die_with_server, follow_server_priority, take_terminal
 
     code = 1
     try:
@@ -204,7 +204,7 @@ def _become_app(terminal: int, request: dict, zygote_pid: int, preloaded: Preloa
         server = int(os.environ.get(ENV_SERVER_PID, zygote_pid))  # the session's: the server's pid
         os.environ[ENV_SERVER_PID] = str(zygote_pid)
         die_with_server(signal.SIGHUP)
-        yield_to_server(server)
+        follow_server_priority(server)
         os.chdir(request["cwd"])
         from movierec_tui.launch import run_served
 
