@@ -340,6 +340,7 @@ def measure_level(n: int, server_pid: int, processes: list, go: Event, stop_floo
             ready.add(report["ready"])
     time.sleep(max(0.0, flood_ready_at - time.perf_counter()))
     wall_start = time.perf_counter()
+    server_before = server_scheduling(server_pid)
     go.set()
     while len(outcomes) < n:
         report = next_report()
@@ -350,8 +351,11 @@ def measure_level(n: int, server_pid: int, processes: list, go: Event, stop_floo
             client_cpu += report["cpu"]
         # sample memory once every session's app is up (its first screen painted and quiet), while they type
         if len(started_apps) == n and not rss:
+            server_after = server_scheduling(server_pid)
             rss = server_memory(server_pid)
             rss["hostile_open"] = flood_open.value
+            rss["server_cpu_to_start_s"] = server_after[0] - server_before[0]
+            rss["server_waited_to_start_s"] = server_after[1] - server_before[1]
     stop_flood.set()
     if len(processes) > 1:  # the flood: its CPU time
         while (report := next_report()) is None or "flood_cpu" not in report:
@@ -396,6 +400,15 @@ def server_side(sessions: list[dict], trace: Path, n: int, wait: float = 30.0) -
         p50, p99 = percentiles(values)
         row[f"{key}_p50_ms"], row[f"{key}_p99_ms"] = round(p50, 1), round(p99, 1)
     return row
+
+
+def server_scheduling(pid: int) -> tuple[float, float]:
+    """CPU seconds the server process has used (all its threads), and seconds its main thread (its event
+    loop) has spent runnable but waiting for a CPU (/proc/PID/schedstat): what it did, what it queued for."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    waited = int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+    return cpu, waited
 
 
 def server_memory(server_pid: int) -> dict[str, float]:
