@@ -38,6 +38,9 @@ run: half are TCP connections that never send a byte, half log in and never open
 how many the flood was holding when the sessions were all up (as its side counts them: connected and
 not yet closed, so including ones the kernel accepted that the server has not yet refused).
 
+`server_cpu_to_start_s` / `server_waited_to_start_s`: the server's CPU, and the time its event loop was
+runnable but waiting for a CPU (schedstat), from the start of the level to all sessions up.
+
 `--server-code CHECKOUT` measures another checkout's server (run from there, PYTHONPATH on it: the zygote
 forks the code of the server's working directory) with this benchmark, for before/after comparisons.
 """
