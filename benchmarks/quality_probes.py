@@ -12,6 +12,10 @@ under both protocols, against the tuned baselines. Each row of that table is one
   steered away from low-rated movies (model/dislikes.py) with each `--steer 'away,unseen;...'` pair
   in turn: Recall@20 against the first pair's (paired 95% interval) and the dislike measure, both
   protocols. No retraining per pair: the steering is on the query side only.
+- knobs: one model (trained with `--config`, or `--model-dir`) scored with each `--knobs` setting of
+  its serve-time knobs (`KnobRanker`: the weights of the score's parts, the dislike steering, the
+  profile's order, the tower's recency decay): Recall@20 against the best baseline and against the
+  first setting (paired 95% intervals), and the dislike measure. No retraining per setting.
 - rmse: how low held-out RMSE gets from N seed ratings with offsets alone and with an item-item
   residual kNN (the classic "kNN baseline" predictor): the floor the RMSE target is judged against.
 
@@ -37,6 +41,7 @@ from movierec_tui.evaluation.dislikes import dislike_cases, nearest_neighbours, 
 from movierec_tui.evaluation.metrics import paired_interval, rmse
 from movierec_tui.evaluation.runner import top_k, tune_baselines, user_recalls
 from movierec_tui.evaluation.split import PROTOCOLS, UserSplit, cold_start_cases, split_users
+from movierec_tui.model.dislikes import DISLIKED_AT_MOST
 
 SEEDS = (0, 5, 10, 20)
 
@@ -111,22 +116,29 @@ def model_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix, config: 
               f"with minus without the low ratings: {', '.join(dislikes)}", flush=True)  # fmt: skip
 
 
-def steering_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix, config: dict, split_seed: int,
-                   pairs: list[tuple[float, float]], model_dir: Path | None = None) -> None:  # fmt: skip
-    from movierec_tui.evaluation.model_ranker import ModelRanker
+def probe_model(dataset: Dataset, split: UserSplit, config: dict, model_dir: Path | None) -> tuple[object, dict]:
+    """(model, its label): the exported model of `model_dir` (a copy of a home's model/, scored as
+    the app serves it), else the towers trained on the split's training users with `config`."""
     from movierec_tui.model.features import build_movie_features
     from movierec_tui.model.train import TrainConfig, train_model
 
-    if model_dir is not None:  # an exported model (a home's model/), scored as the app serves it
+    if model_dir is not None:
         from movierec_tui.evaluation.exported import ExportedModel, ensure_linear_seen
 
         if ensure_linear_seen(model_dir):
             print(f"wrote {model_dir}/movie_linear_seen.npy from the saved user tower", flush=True)
-        trained, config = ExportedModel(model_dir), {"model": str(model_dir)}
-    else:
-        trained = train_model(
-            dataset, build_movie_features(dataset), replace(TrainConfig(), **config), user_ids=split.train.tolist()
-        )
+        return ExportedModel(model_dir), {"model": str(model_dir)}
+    trained = train_model(
+        dataset, build_movie_features(dataset), replace(TrainConfig(), **config), user_ids=split.train.tolist()
+    )
+    return trained, config
+
+
+def steering_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix, config: dict, split_seed: int,
+                   pairs: list[tuple[float, float]], model_dir: Path | None = None) -> None:  # fmt: skip
+    from movierec_tui.evaluation.model_ranker import ModelRanker
+
+    trained, config = probe_model(dataset, split, config, model_dir)
     ranker = ModelRanker("two-tower", trained, dataset)
     neighbours = nearest_neighbours(train)
     default = ranker.steering
@@ -147,6 +159,101 @@ def steering_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix, confi
                              f"[{paired_interval(ours - base)[0]:+.4f},{paired_interval(ours - base)[1]:+.4f}] "
                              f"dislikes {change.mean():+.4f} [{paired_interval(change)[0]:+.4f},"
                              f"{paired_interval(change)[1]:+.4f}]")  # fmt: skip
+            print(f"  {protocol:13s} " + " | ".join(cells), flush=True)
+
+
+KNOBS = ("popularity", "linear", "cosine", "seen", "away", "unseen", "order", "decay")
+
+
+class KnobRanker:
+    """A trained model's served ranking with its serve-time knobs turned (`--probe knobs`): the
+    weights of the three parts of the score (cosine / temperature, popularity logit, linear part),
+    the linear part's "seen" term, the dislike steering, the order the profile is given in, and the
+    user tower's recency decay (fixed in an exported tower: in-process training only). With no knob
+    set it scores exactly as `ModelRanker.scores`, which the probe checks before it reports."""
+
+    def __init__(self, ranker, setting: dict) -> None:
+        unknown = sorted(set(setting) - set(KNOBS))
+        if unknown:
+            raise SystemExit(
+                f"--knobs: unknown knob {unknown[0]!r} in {json.dumps(setting)}; knobs: {', '.join(KNOBS)}"
+            )
+        if "decay" in setting and not hasattr(ranker.trained.user_tower, "recent_decay"):
+            raise SystemExit(f"--knobs: 'decay' needs the towers trained here; the exported tower of --model-dir "
+                             f"has its decay built in ({json.dumps(setting)})")  # fmt: skip
+        self.ranker, self.setting = ranker, setting
+        self.steering = replace(ranker.steering, away=setting.get("away", ranker.steering.away),
+                                unseen=setting.get("unseen", ranker.steering.unseen))  # fmt: skip
+
+    def given(self, case):
+        """The case with its profile in the order the setting feeds it to the tower ("rating": lowest
+        rated first, so the recency pool weighs the best-rated most; ties keep the given order)."""
+        if self.setting.get("order", "given") == "given":
+            return case
+        order = np.argsort(case.seed_ratings, kind="stable")
+        return replace(case, seed_movies=case.seed_movies[order], seed_ratings=case.seed_ratings[order])
+
+    def scores(self, cases: list) -> np.ndarray:
+        knob, ranker, movies = self.setting.get, self.ranker, self.ranker.movies
+        tower = ranker.trained.user_tower
+        kept_decay = getattr(tower, "recent_decay", None)
+        try:
+            if "decay" in self.setting:
+                tower.recent_decay = knob("decay")
+            users, _, _ = ranker.user_vectors([self.given(c) for c in cases])
+        finally:
+            if kept_decay is not None:
+                tower.recent_decay = kept_decay
+        linear = ranker._user_linear
+        searched = users.copy()
+        rows_for, seen_table = ranker.trained.features.rows_for, self.steering.linear_seen
+        for i, case in enumerate(cases):
+            rows = rows_for(case.seed_movies)
+            searched[i], steered = self.steering.steer(users[i], None if linear is None else linear[i], rows,
+                                                       case.seed_ratings)  # fmt: skip
+            if linear is None:
+                continue
+            linear[i] = steered
+            kept = rows[(rows > 0) & (case.seed_ratings > DISLIKED_AT_MOST)] - 1
+            if knob("seen", 1.0) != 1.0 and seen_table is not None and len(kept):
+                linear[i] += (knob("seen") - 1.0) * np.asarray(seen_table[kept]).sum(axis=0) / np.sqrt((rows > 0).sum())
+        scores = knob("cosine", 1.0) * (searched @ movies.vectors.T) / movies.temperature
+        scores += knob("popularity", 1.0) * movies.popularity
+        if movies.linear is not None and linear is not None:
+            scores += knob("linear", 1.0) * (linear @ movies.linear.T)
+        return scores
+
+
+def knobs_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix, config: dict, split_seed: int,
+                settings: list[dict], model_dir: Path | None, cache: Path | None) -> None:  # fmt: skip
+    """Each setting of the serve-time knobs on one model: Recall@20 vs the best tuned baseline (as
+    `--probe model`) and vs the first setting (paired 95% intervals), and the dislike measure."""
+    from movierec_tui.evaluation.model_ranker import ModelRanker
+
+    reference = baseline_recalls(dataset, split, train, split_seed, cache)
+    trained, config = probe_model(dataset, split, config, model_dir)
+    ranker = ModelRanker("two-tower", trained, dataset)
+    check = cold_start_cases(dataset, split.validation, 10, PROTOCOLS[0], split_seed)
+    if not np.allclose(KnobRanker(ranker, {}).scores(check), ranker.scores(check), atol=1e-4):
+        raise SystemExit("the knob-free KnobRanker does not score as ModelRanker (the served ranking)")
+    neighbours = nearest_neighbours(train)
+    first: dict[tuple[str, int], np.ndarray] = {}
+    print(f"serve-time knobs ({json.dumps(config)}, split {split_seed}, validation users): Recall@20, vs the best "
+          "baseline [paired 95%], vs the first setting [paired 95%]; dislike measure (N > 0)", flush=True)  # fmt: skip
+    for setting in settings:
+        knobbed = KnobRanker(ranker, setting)
+        print(f"knobs {json.dumps(setting)}", flush=True)
+        for protocol in PROTOCOLS:
+            cells = []
+            for n in SEEDS:
+                cases = cold_start_cases(dataset, split.validation, n, protocol, split_seed)
+                ours, base = recalls_of(knobbed.scores(cases), cases, train), reference[(protocol, n)]
+                change = ours - first.setdefault((protocol, n), ours)
+                (low, high), (change_low, change_high) = paired_interval(ours - base), paired_interval(change)
+                dislikes = f" dislikes {dislike_change(knobbed, cases, train, neighbours).mean():+.4f}" if n else ""
+                cells.append(f"N={n}: {ours.mean():.4f} {(ours.mean() / base.mean() - 1) * 100:+.1f}% "
+                             f"[{low:+.3f},{high:+.3f}] {change.mean():+.4f} [{change_low:+.4f},{change_high:+.4f}]"
+                             f"{dislikes}")  # fmt: skip
             print(f"  {protocol:13s} " + " | ".join(cells), flush=True)
 
 
@@ -200,14 +307,20 @@ def rmse_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--from", dest="source", type=Path, required=True)
-    parser.add_argument("--probe", choices=("model", "steering", "rmse"), action="append")
+    parser.add_argument("--probe", choices=("model", "steering", "knobs", "rmse"), action="append")
     parser.add_argument("--steer", default="0,0;0.2,1", help="away,unseen pairs for --probe steering")
+    parser.add_argument(
+        "--knobs",
+        type=json.loads,
+        default=[{}],
+        help=f"--probe knobs: a JSON list of settings, each an object of {', '.join(KNOBS)}",
+    )
     parser.add_argument("--config", type=json.loads, default={}, help="TrainConfig fields for --probe model")
     parser.add_argument("--split-seed", type=int, default=42)
     parser.add_argument(
         "--model-dir",
         type=Path,
-        help="--probe steering: score this exported model (a copy of a home's model/; gets "
+        help="--probe steering/knobs: score this exported model (a copy of a home's model/; gets "
         "movie_linear_seen.npy if it lacks it) instead of training one",
     )
     parser.add_argument("--cache", type=Path, help="keep the tuned baselines' results here between runs")
@@ -218,6 +331,8 @@ def main() -> None:
     for name in args.probe or ["model"]:
         if name == "model":
             model_probe(dataset, split, train, args.config, args.split_seed, args.cache)
+        elif name == "knobs":
+            knobs_probe(dataset, split, train, args.config, args.split_seed, args.knobs, args.model_dir, args.cache)
         elif name == "steering":
             pairs = [tuple(float(x) for x in pair.split(",")) for pair in args.steer.split(";")]
             steering_probe(dataset, split, train, args.config, args.split_seed, pairs, args.model_dir)
