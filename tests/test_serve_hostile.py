@@ -202,6 +202,35 @@ def test_two_hundred_hostile_connections_lock_nobody_else_out(served, host_key, 
     run(served, host_key, config, scenario)
 
 
+def test_a_connection_over_the_limits_is_reset_before_any_ssh(served, host_key) -> None:
+    """A connection over the per-address or total limit used to be refused after asyncio and asyncssh had
+    built a transport and a connection for it (and closed with a FIN), a cost the flood of issue 15 paid
+    ~180 times a second on the event loop every session shares. Now it is reset (RST) as it is accepted:
+    not a byte of SSH (no banner), nothing counted; admitted ones still get the banner."""
+    config = SSHServeConfig(port=0, allow_anonymous=True, max_connections_per_ip=2, max_connections=3)
+
+    async def scenario(demo: SSHDemo) -> None:
+        loop = asyncio.get_running_loop()
+        admitted = await hold_raw_connections(demo.port, 2, "127.0.0.1")
+        admitted += await hold_raw_connections(demo.port, 1, "127.0.0.2")  # the third and last place in all
+        over_ip = await hold_raw_connections(demo.port, 1, "127.0.0.1")  # over its address's limit
+        over_all = await hold_raw_connections(demo.port, 1, "127.0.0.3")  # a new address, but no place left
+        try:
+            for sock in admitted:
+                banner = await asyncio.wait_for(loop.sock_recv(sock, 256), 10)
+                assert banner.startswith(b"SSH-2.0-"), banner
+            for sock in over_ip + over_all:
+                with pytest.raises(ConnectionResetError):
+                    assert await asyncio.wait_for(loop.sock_recv(sock, 256), 10) == b"", "closed, not reset"
+            assert demo.registry.connections_per_ip == {"127.0.0.1": 2, "127.0.0.2": 1}
+        finally:
+            for sock in admitted + over_ip + over_all:
+                sock.close()
+        await until(lambda: not demo.registry.connections_per_ip, timeout=5)  # every place given back
+
+    run(served, host_key, config, scenario)
+
+
 def _feed(client: ScreenClient):
     from ssh_screen import _Feed
 

@@ -17,6 +17,7 @@ import itertools
 import logging
 import os
 import re
+import socket
 import time
 import uuid
 from collections import Counter
@@ -29,6 +30,7 @@ import asyncssh
 from movierec_tui.config import ANONYMOUS_PROFILE_TTL, ENV_PROFILE_NAMESPACE, ENV_PROFILE_TTL, ENV_SERVED
 from movierec_tui.serve.app_process import MAX_PENDING_INPUT, AppProcess, Launched, spawn_directly
 from movierec_tui.serve.child import ENV_SERVER_PID
+from movierec_tui.serve.gate import ConnectionGate
 from movierec_tui.serve.output_trace import OutputTrace, trace_path_from_env
 from movierec_tui.serve.terminal_input import TerminalInput
 from movierec_tui.serve.zygote import Zygote, ZygoteUnavailable
@@ -140,7 +142,8 @@ class Registry:
         return None
 
     def admit_connection(self, ip: str) -> str | None:
-        """Count a new TCP connection from `ip`, or say why it is refused (for the log)."""
+        """Count a new TCP connection from `ip`, or say why it is refused (for the log). Asked as the
+        connection is accepted (serve/gate.py), before any SSH traffic: a refused one costs nearly nothing."""
         if self.connections_per_ip[ip] >= self.config.max_connections_per_ip:
             return f"{self.connections_per_ip[ip]} connections from this address already"
         if self.connections_per_ip.total() >= self.config.max_connections:
@@ -420,27 +423,16 @@ class DemoServer(asyncssh.SSHServer):
         return f"key {self.key_id}" if self.key_id else "anonymous"
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
-        """Called as the TCP connection opens, before any SSH traffic: a refused one costs nearly nothing."""
+        """The connection was admitted, and counted, as it was accepted (SSHDemo._admit); this
+        object releases its place when it closes."""
         self.conn = conn
         peer = conn.get_extra_info("peername")
         self.ip = str(peer[0]) if peer else "?"
         self.peer = (self.ip, int(peer[1])) if peer else None
-        refusal = self.registry.admit_connection(self.ip)
-        if refusal is not None:
-            self._log_refusal(refusal)
-            conn.abort()
-            return
         self.counted = True
 
     def auth_completed(self) -> None:
         self._expect_a_session()
-
-    def _log_refusal(self, why: str) -> None:
-        """At most one line per address and minute: a flood must not flood the log too."""
-        now = time.monotonic()
-        if now - self.registry.refusals_logged.get(self.ip, -60.0) >= 60:
-            self.registry.refusals_logged[self.ip] = now
-            log.warning("connections from %s refused: %s (logged once a minute)", self.ip, why)
 
     def _expect_a_session(self) -> None:
         loop = asyncio.get_running_loop()
@@ -544,7 +536,9 @@ class SSHDemo:
         self.host_key = host_key
         self.registry = Registry(config)
         self.authorized = read_authorized_keys(config.authorized_keys) if config.authorized_keys else None
-        self.acceptor: asyncssh.SSHAcceptor | None = None
+        self.gate = ConnectionGate(self.registry.admit_connection, self._hand_over, self._log_refusal)
+        self.options: asyncssh.SSHServerConnectionOptions | None = None
+        self.opening: set[asyncio.Task] = set()  # admitted sockets becoming asyncssh connections
         self.zygote: Zygote | None = None
 
     async def launch(self, argv: list[str], env: Mapping[str, str], cwd: str, terminal: int) -> Launched:
@@ -558,8 +552,38 @@ class SSHDemo:
 
     @property
     def port(self) -> int:
-        assert self.acceptor is not None
-        return self.acceptor.get_port()
+        return self.gate.port
+
+    def _log_refusal(self, ip: str, why: str) -> None:
+        """At most one line per address and minute: a flood must not flood the log too."""
+        now = time.monotonic()
+        if now - self.registry.refusals_logged.get(ip, -60.0) >= 60:
+            self.registry.refusals_logged[ip] = now
+            log.warning("connections from %s refused: %s (logged once a minute)", ip, why)
+
+    def _hand_over(self, sock: socket.socket, ip: str) -> None:
+        """An admitted connection becomes asyncssh's; its DemoServer releases the place when it closes, or
+        this does if asyncssh never got as far as making one."""
+        loop = asyncio.get_running_loop()
+        options = self.options
+        assert options is not None
+        made = False
+
+        def connection() -> asyncssh.SSHServerConnection:
+            nonlocal made
+            made = True
+            return asyncssh.SSHServerConnection(loop, options)
+
+        def opened(task: asyncio.Task) -> None:
+            self.opening.discard(task)
+            if task.cancelled() or task.exception() is not None:
+                sock.close()
+                if not made:
+                    self.registry.connection_closed(ip)
+
+        task = loop.create_task(loop.connect_accepted_socket(connection, sock))
+        self.opening.add(task)
+        task.add_done_callback(opened)
 
     async def start(self) -> None:
         if self.config.prefork:
@@ -574,10 +598,10 @@ class SSHDemo:
                 "ANONYMOUS access is on: anyone who can reach %s:%d gets an app session, without a key",
                 self.config.host, self.config.port,
             )
-        self.acceptor = await asyncssh.create_server(
-            lambda: DemoServer(self),
-            self.config.host,
-            self.config.port,
+        # Built once, used by every connection (asyncssh's listen() does the same); the listening is ours
+        # (serve/gate.py), so that a connection over the limits is refused before asyncssh sees it.
+        self.options = await asyncssh.SSHServerConnectionOptions.construct(
+            server_factory=lambda: DemoServer(self),
             server_host_keys=[self.host_key],
             encoding=None,
             line_editor=False,
@@ -590,18 +614,16 @@ class SSHDemo:
             keepalive_interval=30,
             keepalive_count_max=4,
         )
+        await self.gate.listen(self.config.host, self.config.port)
         self.registry.port = self.port
         log.info("serving movierec over SSH on %s:%d (host key %s)", self.config.host, self.port,
                  self.host_key.get_fingerprint())
 
     async def close(self) -> None:
-        if self.acceptor is not None:
-            self.acceptor.close()
+        self.gate.close()
         sessions = list(self.registry.sessions.values())
         farewell = "\r\nThe movierec server is shutting down. Bye!\r\n"
         await asyncio.gather(*(s.end(farewell, "server stopped") for s in sessions))
-        if self.acceptor is not None:
-            await self.acceptor.wait_closed()
         if self.zygote is not None:
             self.zygote.stop()
             self.zygote = None
