@@ -11,6 +11,7 @@ exchange. Only admitted sockets are handed on (to asyncssh, by the caller).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import socket
@@ -95,7 +96,8 @@ class ConnectionGate:
             ip = str(address[0])
             why = self.admit(ip)
             if why is not None:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RESET_ON_CLOSE)
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RESET_ON_CLOSE)
                 sock.close()
                 self.refused(ip, why)
                 continue
