@@ -32,6 +32,7 @@ a number ("Airport 1975", "Death Race 2000") the whole query is also tried as a 
 from __future__ import annotations
 
 import bisect
+import copy
 import math
 import re
 import unicodedata
@@ -57,6 +58,7 @@ __all__ = [
     "display_title",
 ]
 
+MATCH_MEMO = 64  # at most this many of `TitleIndex.match`'s answers kept, by query
 MAX_QUERY_CHARS = 200  # queries are cut to this before any work; no title is anywhere near as long
 FUZZY_CUTOFF = 86.0  # score (0-100) a typo match needs
 SEARCH_CUTOFF = 60.0  # looser, for the ranked list of search()
@@ -249,6 +251,7 @@ class TitleIndex:
         self._choice_idx = np.array([i for _, i in choices], dtype=np.int64)
         self._choice_year = np.array([_year_key(self._entries[i].year) for _, i in choices], dtype=np.int64)
         self._by_id = {entry.movie_id: i for i, entry in enumerate(self._entries)}
+        self._memo: dict[str, TitleMatch | TitleNotFound | AmbiguousTitle] = {}  # `match`'s answers
         self._year_choices: dict[tuple[int, ...], _Choices] = {}  # filled by _choices_of
 
     def __len__(self) -> int:
@@ -266,7 +269,31 @@ class TitleIndex:
 
     def match(self, query: str) -> TitleMatch:
         """Like :meth:`resolve`, and how sure the match is (see :class:`TitleMatch`): the chat acts at
-        once on an "exact" or "confident" match and asks first about a "guess"."""
+        once on an "exact" or "confident" match and asks first about a "guess".
+
+        The answers to recent queries are kept (up to MATCH_MEMO) (the index never changes): one chat
+        message asks about the same words several times (is it a list request? a rating of the whole
+        title?), and a typo scan of every title costs milliseconds, for every rating typed by every
+        session a server holds."""
+        outcome = self._memo.get(query)
+        if outcome is None:
+            try:
+                outcome = self._match(query)
+            except (TitleNotFound, AmbiguousTitle) as exc:
+                outcome = exc
+            if len(query) <= MAX_QUERY_CHARS:  # a pasted page is not kept
+                if len(self._memo) >= MATCH_MEMO:
+                    self._memo.clear()  # start afresh (no iteration: other threads may match too)
+                self._memo[query] = outcome
+        if isinstance(outcome, TitleMatch):  # frozen: safe to hand out again
+            return outcome
+        # A fresh exception each time: a caller may add to it (batch.py sets `hint`), and a raised one
+        # carries its traceback along into the next raise.
+        fresh = copy.copy(outcome)
+        fresh.candidates = list(outcome.candidates)
+        raise fresh
+
+    def _match(self, query: str) -> TitleMatch:
         by_id = _BY_ID.match(query)
         if by_id:
             if int(by_id["id"]) not in self._by_id:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 import time
 
@@ -10,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from movierec_tui.titles import (
+    MATCH_MEMO,
     AmbiguousTitle,
     TitleEntry,
     TitleIndex,
@@ -599,3 +601,39 @@ def test_same_head_and_spelled_alike_are_suggestions(index: TitleIndex) -> None:
 def test_entries_are_the_index(index: TitleIndex) -> None:
     assert len(index.entries()) == len(index)
     assert {e.title for e in index.entries()} >= {"Matrix, The", "Hamlet"}
+
+
+def test_match_answers_a_repeated_query_from_its_memo() -> None:
+    """One chat message asks the index about the same words several times: the scan runs once, the
+    answer is the same, and a failure is raised afresh each time (a caller setting `hint` on one, as
+    batch.py does, or its traceback, does not leak into the next)."""
+    index = TitleIndex(ENTRIES)
+    scans: list[str] = []
+    uncached = index._match
+
+    def counting(query: str):
+        scans.append(query)
+        return uncached(query)
+
+    index._match = counting  # type: ignore[method-assign]
+    first = index.match("the matrx")
+    assert index.match("the matrx") == first and scans == ["the matrx"]
+    raised = []
+    for _ in range(2):
+        with pytest.raises(TitleNotFound) as caught:
+            index.match("matrox reloaded")
+        raised.append((caught.value, caught.value.hint, len(caught.value.candidates)))
+        caught.value.hint = "set by a caller"
+        caught.value.candidates.clear()
+    assert scans == ["the matrx", "matrox reloaded"]
+    assert raised[0][0] is not raised[1][0] and raised[0][1:] == raised[1][1:] == (None, 5)
+    fresh = TitleIndex(ENTRIES)  # the memo's failure says what a fresh index's does
+    with pytest.raises(TitleNotFound) as expected:
+        fresh.match("matrox reloaded")
+    with pytest.raises(TitleNotFound) as caught:
+        index.match("matrox reloaded")
+    assert str(caught.value) == str(expected.value) and caught.value.candidates == expected.value.candidates
+    for n in range(3 * MATCH_MEMO):  # bounded: many distinct queries keep at most MATCH_MEMO answers
+        with contextlib.suppress(TitleNotFound, AmbiguousTitle):
+            index.match(f"q{n} matrix")
+    assert len(index._memo) <= MATCH_MEMO
