@@ -18,7 +18,7 @@ import numpy as np
 from movierec_tui.model.artifacts import MODEL_FORMAT, USER_TOWER_PREFIX, ModelInfo
 from movierec_tui.model.dislikes import DislikeSteering
 from movierec_tui.model.features import MovieFeatures, demographic_indices
-from movierec_tui.model.user_tower_numpy import UserTowerWeights, ensure_user_tower_weights
+from movierec_tui.model.user_tower_numpy import UserTowerWeights, ensure_user_tower_weights, recent_decay_of
 
 
 class ModelMissing(Exception):
@@ -55,7 +55,7 @@ class UserEncoder:
             ensure_user_tower_weights(model_dir, self.info.tower_config)
         except ValueError as exc:
             raise ModelMissing(f"{exc}; run `movierec-tui setup` again") from exc
-        self._tower = UserTowerWeights.load(model_dir, self.info.tower_config.get("recent_decay", 0.7))
+        self._tower = UserTowerWeights.load(model_dir, recent_decay_of(self.info.tower_config))
         self.features = MovieFeatures.load(model_dir)
         self.steering = DislikeSteering.load(model_dir, self.info.train_config)
 

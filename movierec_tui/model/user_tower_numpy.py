@@ -36,6 +36,12 @@ EMBEDDINGS = ("gender", "age", "occupation", "seen", "preference", "recent", "di
 LINEARS = ("hidden", "out", "bias", "rating_factors")
 
 
+def recent_decay_of(tower_config: dict) -> float:
+    """The tower's recency decay from its model.json (`TowerConfig.recent_decay`, whose default it repeats
+    here only because towers.py imports Paddle, which serving does not)."""
+    return float(tower_config.get("recent_decay", 0.7))
+
+
 @dataclass(frozen=True)
 class UserTowerOutputs:
     vector: np.ndarray  # float32 [output_dim], unit length
@@ -140,7 +146,7 @@ def ensure_user_tower_weights(model_dir: Path, tower_config: dict) -> bool:
     logs.quiet_libraries()
     saved = paddle.jit.load(str(model_dir / USER_TOWER_PREFIX))
     arrays = _named_by_creation_order(saved.parameters(), tower_config)
-    weights = UserTowerWeights(arrays, tower_config.get("recent_decay", 0.7))
+    weights = UserTowerWeights(arrays, recent_decay_of(tower_config))
     rows = int(tower_config["num_movie_rows"])
     probes = [
         (demographic_indices("F", 25, 3), np.array([0]), np.array([0.0])),
