@@ -211,18 +211,32 @@ def test_a_sessions_app_runs_at_the_servers_priority(served, host_key) -> None:
 
 def test_the_servers_helpers_keep_its_group_priority() -> None:
     """The zygote and the Milvus server are sessions (autogroups) of their own: keep_in_step gives their
-    group the server's group nice, so a server run at a higher priority does not wait on them at a lower."""
+    group the server's group nice, so a server run at a higher priority does not wait on them at a lower.
+    The server here is a child in a session of its own: a process started without one (as under some CI
+    runners) sits in the kernel's root group, which has no autogroup to read or follow."""
     if Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() != "1":
         pytest.skip("no autogroups on this kernel")
-    helper = subprocess.Popen(["sleep", "30"], start_new_session=True)
-    try:
-        set_autogroup_nice(7, helper.pid)
-        assert autogroup_nice(helper.pid) == 7 != autogroup_nice()
-        keep_in_step(helper.pid)
-        assert autogroup_nice(helper.pid) == autogroup_nice()
-    finally:
-        helper.kill()
-        helper.wait()
+
+    def server_in_a_group_at_3() -> bool:
+        os.setsid()
+        set_autogroup_nice(3)
+        helper = subprocess.Popen(["sleep", "30"], start_new_session=True)
+        try:
+            set_autogroup_nice(7, helper.pid)
+            apart = autogroup_nice(helper.pid) == 7 and autogroup_nice() == 3
+            keep_in_step(helper.pid)
+            return apart and autogroup_nice(helper.pid) == 3
+        finally:
+            helper.kill()
+            helper.wait()
+
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os._exit(0 if server_in_a_group_at_3() else 1)
+        finally:
+            os._exit(2)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
 
 
 def test_no_output_trace_unless_asked(monkeypatch) -> None:

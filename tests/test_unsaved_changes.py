@@ -397,3 +397,28 @@ def test_snapshot_quit_prompt_named_80x24(snap_compare, on_session_redis) -> Non
         await pilot.pause(0.1)
 
     assert snap_compare(snapshot_app(on_session_redis), terminal_size=(80, 24), run_before=ask)
+
+
+def test_quitting_from_the_command_palette_just_opened_asks_and_never_crashes(on_session_redis) -> None:
+    """ctrl+p then at once ctrl+c (as random bytes on an SSH session may send): the question replaces the
+    palette before the palette's search of its commands has run; that search must not outlive it (it
+    used to look for its list in the removed palette and end the app with a traceback)."""
+    recommender = on_session_redis
+    store = recommender.backends.cards
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await rate(pilot, "loved alien")
+            await settle(pilot)
+            for _ in range(5):
+                app.action_command_palette()
+                await app.action_quit()
+                await pilot.pause(0.2)
+                assert isinstance(app.screen, QuitPrompt) and app.return_code is None
+                await pilot.press("escape")
+                await pilot.pause(0.1)
+            assert app.return_code is None and app.is_running
+
+    asyncio.run(scenario())
+    store.client.delete("profile:unnamed")

@@ -55,7 +55,13 @@ from movierec_tui.widgets.cards import CardAction, CardList
 from movierec_tui.widgets.chat_pane import ChatInput, ChatLog, ChatPane, QuickReplies
 from movierec_tui.widgets.movie_row import RowStack
 from movierec_tui.widgets.profile_panel import ProfilePanel, RatingEdit
-from movierec_tui.widgets.screens import DetailsScreen, HelpScreen, SearchScreen, found_row
+from movierec_tui.widgets.screens import (
+    DetailsScreen,
+    HelpScreen,
+    PaletteThatMayCloseUnmounted,
+    SearchScreen,
+    found_row,
+)
 from movierec_tui.widgets.theme import DARK, LIGHT, THEMES, palette
 from movierec_tui.wording import Choice, clean, title_with_year
 
@@ -410,6 +416,10 @@ class MovieRecApp(App[None]):
     def action_load_profile(self) -> None:
         if self.ready and self._on_main_screen():
             self.profile_sync.choose()
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not PaletteThatMayCloseUnmounted.is_open(self):
+            self.push_screen(PaletteThatMayCloseUnmounted(id="--command-palette"))
 
     async def action_quit(self) -> None:  # asks first when something entered is not in Redis yet
         self.quitting.request()

@@ -53,9 +53,11 @@ class Quitting:
         if why is None:
             app.exit()
             return
-        if len(app.screen_stack) > 1:  # a dialog is open: the question replaces it
-            while len(app.screen_stack) > 1:
-                app.pop_screen()
+        while len(app.screen_stack) > 1:  # a dialog is open: the question replaces it
+            # the dialog's workers go with it: the command palette's search of its commands, still
+            # to run when ctrl+c follows ctrl+p at once, would look for its list in the removed palette
+            app.workers.cancel_node(app.screen)
+            app.pop_screen()
         name = app.profile_sync.saved_as
         prompt = QuitPrompt(name, len(app.profile.ratings), why, self._save, cursor_blink=app.cursor_blink)
         app.push_screen(prompt, self._answered)

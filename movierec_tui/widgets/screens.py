@@ -15,6 +15,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
@@ -31,6 +32,17 @@ from movierec_tui.wording import HELP_LINES, stars, title_with_year
 # Help lines the details and the search screens share (one section in the help: widgets/keys.py).
 LIKE_DISMISS_MORE = "rate, dismiss, more like it"
 CHOOSE = "move through the list"
+
+
+class PaletteThatMayCloseUnmounted(CommandPalette):
+    """Textual's command palette, except when it is closed before it was mounted (ctrl+p then at once
+    ctrl+c, as random bytes on an SSH session may send): the quit question pops it first, and Textual's
+    mount handler would still start the search of its commands, which then looks for its list in the
+    removed palette and ends the app with a traceback. Here a palette no longer open starts nothing."""
+
+    def on_mount(self, event: events.Mount) -> None:
+        if self not in self.app.screen_stack:
+            event.prevent_default()  # Textual's own mount handler (the search) does not run
 
 
 CLOSE_KEYS = ("question_mark",)  # printable, but closes the help rather than being typed
