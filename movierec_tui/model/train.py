@@ -40,6 +40,7 @@ import paddle
 
 from movierec_tui import logs
 from movierec_tui.data_loader.dataset import Dataset
+from movierec_tui.files import replaced_whole
 from movierec_tui.model.dislikes import DislikeSteering
 from movierec_tui.model.features import (
     UNKNOWN_AGE,
@@ -633,11 +634,8 @@ def save_checkpoint(
         "rating_head": rating_head.state_dict(),
         "optimizer": optimizer.state_dict(),
     }
-    partial = path.with_name(path.name + ".partial")
-    paddle.save(state, str(partial))
-    with open(partial, "rb") as written:
-        os.fsync(written.fileno())
-    os.replace(partial, path)
+    with replaced_whole(path, durable=True) as partial:
+        paddle.save(state, str(partial))
 
 
 def load_checkpoint(

@@ -17,13 +17,13 @@ change of `UserTower.forward`.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from movierec_tui.files import replaced_whole
 from movierec_tui.model.dislikes import DISLIKED_AT_MOST
 
 USER_TOWER_PREFIX = "user_tower"  # the tower paddle.jit saved: user_tower.json + user_tower.pdiparams
@@ -199,7 +199,5 @@ def _has(name: str, tower_config: dict) -> bool:
 
 def _write(directory: Path, arrays: dict[str, np.ndarray]) -> None:
     """Atomically: an app reading the model dir meanwhile sees no file or the whole file."""
-    partial = directory / f".{USER_TOWER_WEIGHTS}.{os.getpid()}.partial"
-    with open(partial, "wb") as out:
+    with replaced_whole(directory / USER_TOWER_WEIGHTS) as partial, open(partial, "wb") as out:
         np.savez(out, **{name: np.asarray(array, dtype=np.float32) for name, array in arrays.items()})
-    os.replace(partial, directory / USER_TOWER_WEIGHTS)

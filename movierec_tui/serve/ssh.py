@@ -28,6 +28,7 @@ from pathlib import Path
 import asyncssh
 
 from movierec_tui.config import ANONYMOUS_PROFILE_TTL, ENV_PROFILE_NAMESPACE, ENV_PROFILE_TTL, ENV_SERVED
+from movierec_tui.files import replaced_whole
 from movierec_tui.serve.app_process import MAX_PENDING_INPUT, AppProcess, Launched, spawn_directly
 from movierec_tui.serve.child import ENV_SERVER_PID
 from movierec_tui.serve.gate import ConnectionGate
@@ -90,12 +91,11 @@ def load_or_create_host_key(path: Path) -> asyncssh.SSHKey:
             raise ValueError(f"{path}: not a usable SSH host key ({exc}); move it away to make a new one") from None
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = asyncssh.generate_private_key("ssh-ed25519")
-    partial = path.with_name(path.name + ".part")
-    partial.unlink(missing_ok=True)
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(key.export_private_key())
-    partial.replace(path)
+    with replaced_whole(path) as partial:
+        partial.unlink(missing_ok=True)
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(key.export_private_key())
     path.with_name(path.name + ".pub").write_bytes(key.export_public_key())
     log.info("new SSH host key %s (%s)", path, key.get_fingerprint())
     return key

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import redis
 
+from movierec_tui.files import write_whole
+
 log = logging.getLogger(__name__)
 
 ENTRY_SUFFIX = ".json"
@@ -39,14 +41,6 @@ class JournalEntry:
     ttl: int  # seconds to keep it in Redis (0: forever), as the store that wrote it asked
     written_at: float
     path: Path
-
-
-def _fsync_dir(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _written_ns(path: Path) -> int:
@@ -95,18 +89,8 @@ class ProfileJournal:
         """Write the entry durably: after this returns, a crash or power loss keeps it."""
         self.directory.mkdir(parents=True, exist_ok=True)
         target = self._path(key)
-        partial = target.with_name(f"{target.name}.{os.getpid()}.part")
         body = json.dumps({"key": key, "profile": profile_json, "ttl": ttl, "written_at": time.time()})
-        try:
-            with open(partial, "w", encoding="utf-8") as handle:
-                handle.write(body)
-                handle.flush()
-                os.fsync(handle.fileno())
-            partial.replace(target)
-        except OSError:
-            partial.unlink(missing_ok=True)
-            raise
-        _fsync_dir(self.directory)
+        write_whole(target, body, durable=True)
         return target
 
     def discard(self, key: str) -> None:

@@ -39,6 +39,7 @@ import redis
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.retry import Retry
 
+from movierec_tui.files import write_whole
 from movierec_tui.stores import valkey_processes
 from movierec_tui.stores.errors import RedisUnavailable, one_line, without_password
 
@@ -128,9 +129,7 @@ def _read_record(data_dir: Path) -> dict[str, int]:
 
 def _write_record(data_dir: Path, port: int, pid: int) -> None:
     """Atomically: a reader never sees half a record."""
-    partial = data_dir / f"{RECORD}.{os.getpid()}.part"
-    partial.write_text(json.dumps({"port": port, "pid": pid, "keeper": os.getpid()}), encoding="utf-8")
-    partial.replace(data_dir / RECORD)
+    write_whole(data_dir / RECORD, json.dumps({"port": port, "pid": pid, "keeper": os.getpid()}))
 
 
 class EmbeddedValkey:

@@ -34,7 +34,7 @@ LIKE_DISMISS_MORE = "rate, dismiss, more like it"
 CHOOSE = "move through the list"
 
 
-class PaletteThatMayCloseUnmounted(CommandPalette):
+class EarlyClosingPalette(CommandPalette):
     """Textual's command palette, except when it is closed before it was mounted (ctrl+p then at once
     ctrl+c, as random bytes on an SSH session may send): the quit question pops it first, and Textual's
     mount handler would still start the search of its commands, which then looks for its list in the
