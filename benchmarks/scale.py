@@ -14,7 +14,8 @@ profiles in a warm process. Prints a table and writes DIR/scale.png and DIR/scal
 
 Resumable per size: a finished size's numbers are kept in DIR/results-Nx.json and not measured
 again, a generated dataset is reused, and `setup` itself skips the steps it has done.
-`--generate-only` writes the datasets and measures the generator and the parser, nothing else.
+`--generate-only` writes the datasets and measures the generator and the parser, nothing else;
+`--retime` times `recommend` again on the sizes already measured (after a code change or a re-index).
 """
 
 from __future__ import annotations
@@ -334,10 +335,15 @@ def measure(size: float, out: Path, shapes: Shapes | None, args: argparse.Namesp
         command += ["--epochs", str(args.epochs)]
     seconds, peak = run_measured(command, env, out / f"setup-{label}.log")
     row.setup_s, row.setup_peak_gb = seconds, peak / 1e9
-    row.index_mb = folder_bytes(home / "milvus-lite.db") / 1e6
-    latency = python_json(RECOMMEND_SNIPPET, [str(args.queries)], env)
-    row.p50_ms, row.p99_ms = latency["p50"], latency["p99"]
+    time_recommend(row, home, args.queries)
     return row
+
+
+def time_recommend(row: Row, home: Path, queries: int) -> None:
+    """The index's size and `recommend` p50/p99 on a home set up for the row's size."""
+    row.index_mb = folder_bytes(home / "milvus-lite.db") / 1e6
+    latency = python_json(RECOMMEND_SNIPPET, [str(queries)], child_env(home))
+    row.p50_ms, row.p99_ms = latency["p50"], latency["p99"]
 
 
 # -- reporting ------------------------------------------------------------------------------------------
@@ -402,6 +408,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=None, help="Training epochs (default: setup's).")
     parser.add_argument("--queries", type=int, default=500, help="Recommendations timed per size.")
     parser.add_argument("--generate-only", action="store_true", help="Only generate and parse each size.")
+    parser.add_argument("--retime", action="store_true",
+                        help="Sizes already measured: time `recommend` again (after a code change or a re-index) "
+                             "and keep their other numbers.")  # fmt: skip
     args = parser.parse_args()
     sizes = [float(s) for s in args.sizes.split(",") if s.strip()]
     args.out.mkdir(parents=True, exist_ok=True)
@@ -410,7 +419,11 @@ def main() -> None:
     for size in sizes:
         result = args.out / f"results-{size:g}x.json"
         if result.exists() and not args.generate_only:
-            rows.append(Row(**json.loads(result.read_text())))
+            row = Row(**json.loads(result.read_text()))
+            if args.retime:
+                time_recommend(row, args.out / f"home-{size:g}x", args.queries)
+                result.write_text(json.dumps(asdict(row), indent=2))
+            rows.append(row)
             continue
         data_done = (args.out / f"data-{size:g}x" / DONE).exists()
         if shapes is None and not data_done:
