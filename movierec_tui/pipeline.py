@@ -297,7 +297,24 @@ def index_movies(
         swap_directory(settings.staged_model_dir, settings.model_dir)
     remove_old_milvus_lite_data(settings)
     reporter.finish("index", f"{len(table.movie_ids):,} vectors in {name}")
+    if warning := lite_size_warning(settings, len(table.movie_ids)):
+        reporter.warn(warning)
     return name
+
+
+# Milvus Lite compares a search with every movie whatever the index, so its cost grows with the
+# catalogue: recommend p50 10.0 ms at 38,830 movies (the latency target's edge) and 27 ms at 87,585
+# on a 2-core machine (docs/benchmarks.md, the scale.py table), against 7 ms on a Milvus server.
+LITE_MOVIES_WITHIN_TARGET = 40_000
+
+
+def lite_size_warning(settings: Settings, movies: int) -> str | None:
+    """What to say when the catalogue is past what Milvus Lite searches within the latency target."""
+    if not settings.uses_milvus_lite or movies <= LITE_MOVIES_WITHIN_TARGET:
+        return None
+    return (f"{movies:,} movies on Milvus Lite: each search compares every movie, so a recommendation takes "
+            f"well over 10 ms at this size; for it, point MOVIEREC_MILVUS_URI at a Milvus server "
+            f"(docs/deploy.md)")  # fmt: skip
 
 
 def remove_old_milvus_lite_data(settings: Settings) -> None:

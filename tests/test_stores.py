@@ -15,7 +15,9 @@ import numpy as np
 import pytest
 from milvus_backends import BACKENDS, lite_server_process, milvus_at
 
+from movierec_tui.config import load_settings
 from movierec_tui.data_loader.dataset import Dataset, Movie, Ratings, User
+from movierec_tui.pipeline import lite_size_warning
 from movierec_tui.stores.cards import CardStore, MovieCard, build_cards
 from movierec_tui.stores.errors import MilvusUnavailable, RedisUnavailable, StoreError
 from movierec_tui.stores.milvus_store import FLAT_MAX_ROWS, GenreFields, MilvusStore, SearchFilter, index_for
@@ -279,6 +281,13 @@ def test_the_index_is_flat_for_a_small_catalogue_and_ivf_beyond() -> None:
     assert index_for(10, "IVF_FLAT").nlist <= 10  # never more lists than rows
     with pytest.raises(ValueError, match="unknown index type"):
         index_for(10, "DISKANN")
+
+
+def test_index_warns_when_milvus_lite_holds_more_movies_than_it_searches_in_time(tmp_path) -> None:
+    lite, server = load_settings(tmp_path, env={}), load_settings(tmp_path, env={"MOVIEREC_MILVUS_URI": "http://m:19530"})
+    assert lite_size_warning(lite, 38_830) is None and lite_size_warning(server, 87_585) is None
+    warning = lite_size_warning(lite, 87_585) or ""
+    assert warning.startswith("87,585 movies on Milvus Lite") and "MOVIEREC_MILVUS_URI" in warning
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
