@@ -54,8 +54,8 @@ class Quitting:
             app.exit()
             return
         while len(app.screen_stack) > 1:  # a dialog is open: the question replaces it
-            # the dialog's workers go with it: the command palette's search of its commands, still
-            # to run when ctrl+c follows ctrl+p at once, would look for its list in the removed palette
+            # its workers stop first: Textual cancels them only when the dialog itself is unmounted,
+            # after its children, and meanwhile the command palette's search would look for its list
             app.workers.cancel_node(app.screen)
             app.pop_screen()
         name = app.profile_sync.saved_as
