@@ -6,14 +6,17 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
+from layout_passes import count_layout_passes
 from rich.console import Console
 from rich.style import Style as RichStyle
 from textual._context import active_app
 from textual.app import App
+from textual.containers import Horizontal
 from textual.geometry import Spacing
 from textual.strip import Strip
 from textual.style import Style
 from textual.visual import RenderOptions
+from textual.widgets import Static
 
 from movierec_tui.engine import MovieCard, Recommendation
 from movierec_tui.widgets.cards import CardList, CardPainter, CardView, _Frame, fit_title, laid_out, shown_title
@@ -177,3 +180,52 @@ def test_the_painter_keeps_only_what_does_not_depend_on_rank_or_score() -> None:
         assert painter.strips(views[0], 40, Spacing(1, 0, 0, 0), styles[0]) is None
     finally:
         active_app.reset(token)
+
+
+# -- scrollbars are repainted only when they change (widgets/scrollbars.py) ----------------------------
+
+
+class CardsBesideApp(App):
+    """The cards beside a panel whose height follows its text: a new line there is a layout pass of
+    the screen that leaves the cards' size as it was (as the profile panel's ratings list growing)."""
+
+    CSS = """
+    Horizontal { height: 1fr; }
+    #cards { width: 1fr; height: 100%; scrollbar-size-vertical: 1; }
+    #side { width: 20; height: auto; }
+    """
+
+    def compose(self):
+        with Horizontal():
+            yield CardList(id="cards")
+            yield Static("one", id="side")
+
+
+def test_a_layout_pass_repaints_the_cards_scrollbar_only_when_it_changes() -> None:
+    async def run() -> None:
+        app = CardsBesideApp()
+        async with app.run_test(size=(70, 10)) as pilot:
+            cards = app.query_one(CardList)
+            cards.show(_recommendations([0.91, 0.85, 0.80, 0.72]))  # taller than the list: a scrollbar
+            await pilot.pause()
+            bar = cards.vertical_scrollbar
+            assert bar.display and bar.window_virtual_size > bar.window_size
+            drawn: list[int] = []
+            render = bar.render
+            bar.render = lambda: drawn.append(1) or render()  # type: ignore[method-assign]
+            side = app.query_one("#side", Static)
+            for n in range(2, 5):  # each new line of the panel is a layout pass of the whole screen
+                passes = count_layout_passes(app)
+                side.update("\n".join(["line"] * n))
+                await pilot.pause()
+                assert passes and side.size.height == n
+            assert not drawn  # the cards' scrollbar shows what it showed
+            cards.show(_recommendations([0.91, 0.85, 0.80, 0.72, 0.6], (*EPISODES, "Alien")))  # longer list
+            await pilot.pause()
+            assert drawn  # a smaller thumb
+            drawn.clear()
+            cards.scroll_to(y=3, animate=False)
+            await pilot.pause()
+            assert drawn  # the thumb moved
+
+    asyncio.run(run())

@@ -29,6 +29,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from movierec_tui.engine import Recommendation
+from movierec_tui.widgets.scrollbars import SteadyScrollbars
 from movierec_tui.widgets.theme import Palette, palette
 from movierec_tui.wording import display_title, stars
 
@@ -74,7 +75,7 @@ CARD_KEYS: list[Binding] = [
 ]
 
 
-class CardList(OptionList):
+class CardList(SteadyScrollbars, OptionList):
     """Movie cards, best first. Letter keys act on the highlighted card."""
 
     BINDINGS = [  # noqa: RUF012  (Textual reads a list)

@@ -27,6 +27,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input
 
+from movierec_tui.widgets.scrollbars import SteadyScrollbars
 from movierec_tui.widgets.theme import palette
 from movierec_tui.wording import Choice, clean
 
@@ -70,7 +71,7 @@ class ChatMessage:
         self.width, self.inner = width, inner
 
 
-class ChatLog(ScrollView, can_focus=False):
+class ChatLog(SteadyScrollbars, ScrollView, can_focus=False):
     """The conversation, drawn line by line (Textual's Line API) by this one widget: a new message
     mounts nothing, and only the lines in view are rendered. Text is wrapped once per width (again
     when the pane is resized). The log asks for a layout pass only when its scrollbar comes or goes:

@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 from movierec_tui.catalogue import AGE_BUCKETS, OCCUPATIONS
 from movierec_tui.profile import Profile
 from movierec_tui.widgets.cards import rating_bindings
+from movierec_tui.widgets.scrollbars import SteadyScrollbars
 from movierec_tui.wording import GENDER_LABELS, describe_filters, stars
 
 
@@ -35,7 +36,7 @@ class RatingEdit(Message):
     rating: int | None  # None: remove the rating; 0: open the movie
 
 
-class RatingsList(OptionList):
+class RatingsList(SteadyScrollbars, OptionList):
     BINDINGS = [  # noqa: RUF012
         Binding("j", "cursor_down", show=False),  # what the arrow keys do; not in the help
         Binding("k", "cursor_up", show=False),
@@ -151,7 +152,7 @@ def _rating_option(movie_id: int, rating: int, name: str) -> Option:
     return Option(Text.assemble((stars(rating), "bold"), " ", name), id=f"r{movie_id}")
 
 
-class ProfilePanel(VerticalScroll, can_focus=False):
+class ProfilePanel(SteadyScrollbars, VerticalScroll, can_focus=False):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._shown: dict[str, object] = {}  # what each part shows now, to skip unchanged updates
