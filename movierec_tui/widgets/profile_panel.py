@@ -12,6 +12,7 @@ from typing import Self
 
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.containers import VerticalScroll
@@ -55,6 +56,17 @@ class RatingsList(SteadyScrollbars, OptionList):
         # them is cleared with every `set_options`, and a new rating at the top moves every line down
         # one, so every visible line was laid out again (wrapping its text) after each rating.
         self._laid_out: LRUCache[tuple[Option, Style, Spacing, int], list[Strip]] = LRUCache(maxsize=1024)
+        self._lines_width: int | None = None  # the width the option list's caches were made for
+
+    def _on_resize(self, event: events.Resize) -> None:
+        """Textual's option list forgets its lines and repaints on every resize. The list grows by a line
+        with each new rating (up to its max-height): the layout pass that gave it the new height has
+        painted it at that height, from lines that depend only on the width; forgetting them cost a
+        frame of its own after every rating. A new width lays them out again."""
+        width = self.scrollable_content_region.width
+        if width == self._lines_width:
+            event.prevent_default()  # Textual calls each class's handler; this stops OptionList's
+        self._lines_width = width
 
     def show(self, ratings: Mapping[int, int], names: Mapping[int, str]) -> None:
         """Replace the ratings. The list's height follows its lines up to its max-height, so one layout
