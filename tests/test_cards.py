@@ -201,18 +201,27 @@ class CardsBesideApp(App):
             yield Static("one", id="side")
 
 
-def test_a_layout_pass_repaints_the_cards_scrollbar_only_when_it_changes() -> None:
+def test_the_cards_scrollbar_is_repainted_only_where_it_changes() -> None:
+    """A layout pass that leaves the cards' size repaints nothing of their scrollbar; a longer list
+    or a scroll repaints the lines its thumb left or reached, and the bar then looks as one drawn whole."""
+
     async def run() -> None:
         app = CardsBesideApp()
-        async with app.run_test(size=(70, 10)) as pilot:
+        async with app.run_test(size=(70, 14)) as pilot:
             cards = app.query_one(CardList)
             cards.show(_recommendations([0.91, 0.85, 0.80, 0.72]))  # taller than the list: a scrollbar
             await pilot.pause()
             bar = cards.vertical_scrollbar
             assert bar.display and bar.window_virtual_size > bar.window_size
             drawn: list[int] = []
-            render = bar.render
-            bar.render = lambda: drawn.append(1) or render()  # type: ignore[method-assign]
+            render_line = bar.render_line
+            bar.render_line = lambda y: drawn.append(y) or render_line(y)  # type: ignore[method-assign]
+
+            def painted_as_whole() -> bool:
+                shown = bar.render_lines(bar.size.region)  # what is on screen: kept lines and repainted ones
+                bar.refresh()  # forget them all
+                return shown == bar.render_lines(bar.size.region)
+
             side = app.query_one("#side", Static)
             for n in range(2, 5):  # each new line of the panel is a layout pass of the whole screen
                 passes = count_layout_passes(app)
@@ -220,12 +229,15 @@ def test_a_layout_pass_repaints_the_cards_scrollbar_only_when_it_changes() -> No
                 await pilot.pause()
                 assert passes and side.size.height == n
             assert not drawn  # the cards' scrollbar shows what it showed
-            cards.show(_recommendations([0.91, 0.85, 0.80, 0.72, 0.6], (*EPISODES, "Alien")))  # longer list
+            cards.show(_recommendations([0.91, 0.85, 0.80, 0.72, 0.6], (*EPISODES, "Alien")))  # a shorter thumb
             await pilot.pause()
-            assert drawn  # a smaller thumb
-            drawn.clear()
-            cards.scroll_to(y=3, animate=False)
-            await pilot.pause()
-            assert drawn  # the thumb moved
+            assert 0 < len(drawn) < bar.size.height
+            assert painted_as_whole()
+            for y in (3, 7, 2, cards.max_scroll_y):
+                drawn.clear()
+                cards.scroll_to(y=y, animate=False)
+                await pilot.pause()
+                assert 0 < len(drawn) < bar.size.height, y  # the thumb moved
+                assert painted_as_whole(), y
 
     asyncio.run(run())
