@@ -6,8 +6,9 @@ Usage: MOVIEREC_HOME=... python benchmarks/app_cpu.py [--ratings 20]
 Needs a home where `movierec-tui setup` has run (real MovieLens 1M data), and nothing else holding
 its Milvus Lite dir. Drives the real app with Textual's Pilot at 120x40: skips the questions, then
 types messages such as "Fargo 4" key by key and sends them. Reports the process CPU time (all
-threads: the app, the search worker, Paddle) per keystroke and per Enter, and how many layout passes
-of the whole screen each took. Medians over the messages.
+threads: the app, the search worker, Paddle) per keystroke and per Enter, how many layout passes
+of the whole screen each took, and how many lines of widgets Textual drew for it (a line it did
+not keep from an earlier frame: the unit of a repaint's cost). Medians over the messages.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from layout_passes import count_layout_passes
 from ssh_load import TITLES  # the same unambiguous titles as the load benchmark
+from textual._styles_cache import StylesCache
 
 from movierec_tui import logs
 from movierec_tui.app import MovieRecApp
@@ -30,9 +32,24 @@ from movierec_tui.engine import Recommender
 from movierec_tui.stores.backends import open_backends
 
 
+def count_lines_drawn() -> list[int]:
+    """From now on, one entry per line of a widget that Textual draws (its styles cache had no line
+    to reuse): what a repaint costs, frame by frame."""
+    drawn: list[int] = []
+    draw = StylesCache.render_line
+
+    def counting(self, *args, **kwargs):
+        drawn.append(1)
+        return draw(self, *args, **kwargs)
+
+    StylesCache.render_line = counting
+    return drawn
+
+
 async def measure(recommender: Recommender, ratings: int) -> dict[str, list[float]]:
     app = MovieRecApp(recommender, cursor_blink=False, tune_gc=True)  # as a served session runs it
-    out: dict[str, list[float]] = {"key_ms": [], "enter_ms": [], "key_layouts": [], "enter_layouts": []}
+    out: dict[str, list[float]] = {"key_ms": [], "enter_ms": [], "key_layouts": [], "enter_layouts": [],
+                                   "key_lines": [], "enter_lines": []}  # fmt: skip
     async with app.run_test(size=(120, 40)) as pilot:
         while not app.ready:
             await pilot.pause(0.05)
@@ -40,20 +57,22 @@ async def measure(recommender: Recommender, ratings: int) -> dict[str, list[floa
         app.chat_input.value = "back"
         await pilot.press("enter")
         await pilot.pause(1.0)
-        passes = count_layout_passes(app)
+        passes, lines = count_layout_passes(app), count_lines_drawn()
         for i in range(ratings):
             message = f"{TITLES[i % len(TITLES)]} {1 + i % 5}"
-            started, before = time.process_time(), len(passes)
+            started, before, drawn = time.process_time(), len(passes), len(lines)
             for character in message:
                 await pilot.press("space" if character == " " else character)
             await pilot.pause(0.1)
             out["key_ms"].append((time.process_time() - started) * 1000 / len(message))
             out["key_layouts"].append((len(passes) - before) / len(message))
-            started, before = time.process_time(), len(passes)
+            out["key_lines"].append((len(lines) - drawn) / len(message))
+            started, before, drawn = time.process_time(), len(passes), len(lines)
             await pilot.press("enter")
             await pilot.pause(0.4)  # the refresh, its repaint and the panel
             out["enter_ms"].append((time.process_time() - started) * 1000)
             out["enter_layouts"].append(len(passes) - before)
+            out["enter_lines"].append(len(lines) - drawn)
     return out
 
 
@@ -65,10 +84,11 @@ def main() -> None:
     logs.log_to_file(settings.log_file)
     with Recommender(settings, open_backends(settings)) as recommender:  # closes the stores too
         results = asyncio.run(measure(recommender, args.ratings))
-    print(f"per keystroke: {statistics.median(results['key_ms']):.1f} ms CPU, "
-          f"{statistics.median(results['key_layouts']):.2f} layout passes")  # fmt: skip
-    print(f"per Enter (a rating: chat answer, panel, new cards): {statistics.median(results['enter_ms']):.0f} ms CPU, "
-          f"{statistics.median(results['enter_layouts']):.1f} layout passes")  # fmt: skip
+    median = {key: statistics.median(values) for key, values in results.items()}
+    print(f"per keystroke: {median['key_ms']:.1f} ms CPU, {median['key_layouts']:.2f} layout passes, "
+          f"{median['key_lines']:.1f} lines drawn")  # fmt: skip
+    print(f"per Enter (a rating: chat answer, panel, new cards): {median['enter_ms']:.0f} ms CPU, "
+          f"{median['enter_layouts']:.1f} layout passes, {median['enter_lines']:.0f} lines drawn")  # fmt: skip
 
 
 if __name__ == "__main__":
