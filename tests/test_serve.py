@@ -178,6 +178,21 @@ def test_the_output_trace_says_when_the_server_sent_what_the_client_read(served,
     assert seen["connecting"] <= line["opened"] <= times[0] <= sent <= seen["arrived"]
 
 
+def in_a_group_at_3(server: Callable[[], bool]) -> bool:
+    """`server`'s answer, run in a forked child that is a session, so an autogroup, of its own at nice 3:
+    a process's group is what the priority tests change, and a process started without a session (as
+    pytest under some CI runners) sits in the kernel's root group, which has none."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setsid()
+            set_autogroup_nice(3)
+            os._exit(0 if server() else 1)
+        finally:
+            os._exit(2)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+
+
 def test_a_sessions_app_runs_at_the_servers_priority(served, host_key) -> None:
     """Each app is a session, so an autogroup, of its own: it takes the server's group nice, whatever that
     is (here set to 3 for the test), instead of starting at 0."""
@@ -193,33 +208,21 @@ def test_a_sessions_app_runs_at_the_servers_priority(served, host_key) -> None:
         await client.close()
         await until(lambda: not demo.registry.sessions)
 
-    def in_a_group_at_3() -> None:  # the server (this test's process) in a group of its own at nice 3
-        os.setsid()
-        set_autogroup_nice(3)
+    def server() -> bool:
         run(served, host_key, ANONYMOUS, scenario)
         group, app_nice = seen["autogroup"].split()[0::2]
-        os._exit(0 if group != Path("/proc/self/autogroup").read_text().split()[0] and app_nice == "3" else 1)
+        return group != Path("/proc/self/autogroup").read_text().split()[0] and app_nice == "3"
 
-    pid = os.fork()
-    if pid == 0:
-        try:
-            in_a_group_at_3()
-        finally:
-            os._exit(2)
-    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    assert in_a_group_at_3(server)
 
 
 def test_the_servers_helpers_keep_its_group_priority() -> None:
     """The zygote and the Milvus server are sessions (autogroups) of their own: keep_in_step gives their
-    group the server's group nice, so a server run at a higher priority does not wait on them at a lower.
-    The server here is a child in a session of its own: a process started without one (as under some CI
-    runners) sits in the kernel's root group, which has no autogroup to read or follow."""
+    group the server's group nice, so a server run at a higher priority does not wait on them at a lower."""
     if Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() != "1":
         pytest.skip("no autogroups on this kernel")
 
-    def server_in_a_group_at_3() -> bool:
-        os.setsid()
-        set_autogroup_nice(3)
+    def server() -> bool:
         helper = subprocess.Popen(["sleep", "30"], start_new_session=True)
         try:
             set_autogroup_nice(7, helper.pid)
@@ -230,13 +233,7 @@ def test_the_servers_helpers_keep_its_group_priority() -> None:
             helper.kill()
             helper.wait()
 
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os._exit(0 if server_in_a_group_at_3() else 1)
-        finally:
-            os._exit(2)
-    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    assert in_a_group_at_3(server)
 
 
 def test_no_output_trace_unless_asked(monkeypatch) -> None:
