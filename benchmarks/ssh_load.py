@@ -321,7 +321,7 @@ def measure_level(n: int, server_pid: int, processes: list, go: Event, stop_floo
     started_apps: set[int] = set()
     outcomes: dict[int, dict[str, object]] = {}
     groups: dict[str, object] = {}
-    client_cpu = 0.0
+    client_cpu = flood_cpu = 0.0
     rss: dict[str, float] = {}
 
     def next_report() -> dict | None:
@@ -363,15 +363,21 @@ def measure_level(n: int, server_pid: int, processes: list, go: Event, stop_floo
     if len(processes) > 1:  # the flood: its CPU time
         while (report := next_report()) is None or "flood_cpu" not in report:
             pass
-        client_cpu += report["flood_cpu"]
+        flood_cpu = report["flood_cpu"]
     wall = time.perf_counter() - wall_start
+    server_cpu = server_scheduling(server_pid)[0] - server_before[0]
     merged = {key: [v for o in outcomes.values() for v in o[key]] for key in ("echo", "update", "startup")}
     row: dict[str, object] = {"keystrokes": len(merged["echo"]), "ratings": len(merged["update"])}
     for key in ("echo", "update", "startup"):
         p50, p99 = percentiles(merged[key])
         row[f"{key}_p50_ms"], row[f"{key}_p99_ms"] = round(p50, 1), round(p99, 1)
     row |= {k: round(v, 1) for k, v in rss.items()}
-    row["client_cpu_share"] = round(client_cpu / wall / (os.cpu_count() or 1), 3)  # of the whole machine
+    cores = os.cpu_count() or 1
+    # Shares of the whole machine over the level: the sessions' clients, the flood's, and the SSH
+    # server process itself (not its apps): what the measuring side and the front door cost.
+    row["client_cpu_share"] = round((client_cpu + flood_cpu) / wall / cores, 3)
+    row["flood_cpu_share"] = round(flood_cpu / wall / cores, 3)
+    row["server_cpu_share"] = round(server_cpu / wall / cores, 3)
     row |= groups
     row["per_session"] = list(outcomes.values())
     return row
