@@ -128,7 +128,7 @@ QUESTION = b"How old are you?"  # the first question, written by the app as one 
 
 
 async def session(port: int, index: int, pace: float, quiet: float, reports: Queue) -> dict[str, object]:
-    results: dict[str, object] = {"echo": [], "update": []}
+    results: dict[str, object] = {"echo": [], "update": [], "enters": []}
     client = ScreenClient(120, 40)
     started = time.perf_counter()
     results["connecting"] = time.monotonic()  # the clock the server's trace uses (serve/output_trace.py)
@@ -157,6 +157,7 @@ async def session(port: int, index: int, pace: float, quiet: float, reports: Que
             await asyncio.sleep(max(0.0, pace - (time.perf_counter() - sent)))
         sent = time.perf_counter()
         client.send("\r")
+        results["enters"].append(time.monotonic())  # one clock for every client process
         if number > 0:
             try:
                 await client.wait_for(f"Ratings ({number - failed})", timeout=60)
@@ -367,11 +368,17 @@ def measure_level(n: int, server_pid: int, processes: list, go: Event, stop_floo
     wall = time.perf_counter() - wall_start
     server_cpu = server_scheduling(server_pid)[0] - server_before[0]
     merged = {key: [v for o in outcomes.values() for v in o[key]] for key in ("echo", "update", "startup")}
+    # How close together the sessions press Enter: for each message, the first to the last session's
+    # Enter. Sessions that type in step make every rating a burst of n apps repainting at once.
+    enter_lists = [o["enters"] for o in outcomes.values()]
+    spreads = [max(sent) - min(sent) for sent in zip(*enter_lists, strict=False)] if enter_lists else []
     row: dict[str, object] = {"keystrokes": len(merged["echo"]), "ratings": len(merged["update"])}
     for key in ("echo", "update", "startup"):
         p50, p99 = percentiles(merged[key])
         row[f"{key}_p50_ms"], row[f"{key}_p99_ms"] = round(p50, 1), round(p99, 1)
     row |= {k: round(v, 1) for k, v in rss.items()}
+    if spreads:
+        row["enter_spread_p50_ms"] = round(float(np.percentile(spreads, 50)) * 1000, 1)
     cores = os.cpu_count() or 1
     # Shares of the whole machine over the level: the sessions' clients, the flood's, and the SSH
     # server process itself (not its apps): what the measuring side and the front door cost.
