@@ -84,6 +84,9 @@ class ScreenClient:
         if self._unrendered:
             self.stream.feed(bytes(self.raw[len(self.raw) - self._unrendered:]))
             self._unrendered = 0
+        if len(self._lines) != self.screen.lines:  # resized (by any subclass): every row anew
+            self._lines = [""] * self.screen.lines
+            self.screen.dirty.update(range(self.screen.lines))
         for y in self.screen.dirty:
             if y < self.screen.lines:
                 self._lines[y] = self._line_text(y)
@@ -135,8 +138,7 @@ class ScreenClient:
         """The virtual terminal's side of `resize`: what is on screen so far, then the new size."""
         self._render()
         self.screen.resize(rows, columns)
-        self._lines = [""] * rows
-        self.screen.dirty.update(range(rows))  # every row is read again at the new size
+        self.screen.dirty.update(range(rows))  # every row is read again at the new size (and width)
 
     async def wait_for(self, condition: str | Callable[[str], bool], timeout: float = 30.0) -> str:
         """The screen's text once `condition` (a substring, or a test of the text) holds."""
@@ -243,8 +245,7 @@ class OpenSSHClient(ScreenClient):
         return len(self._unsent)
 
     def resize(self, columns: int, rows: int) -> None:
-        self._render()
-        self.screen.resize(rows, columns)
+        self.resize_screen(columns, rows)
         fcntl.ioctl(self._master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         assert self.process is not None
         with contextlib.suppress(ProcessLookupError):

@@ -27,6 +27,9 @@ def test_a_screen_read_again_after_a_resize_matches_pyte_at_the_new_size() -> No
     client = ScreenClient(120, 40)
     client.feed(CHUNKS[0])
     assert client.text == "\n".join(client.screen.display)
-    client.resize_screen(80, 30)
-    client.feed(b"\x1b[3;1Hafter the resize")
+    for columns, rows in ((80, 30), (132, 50), (100, 45)):  # smaller, then larger than at first
+        client.resize_screen(columns, rows)
+        client.feed(b"\x1b[3;1Hafter the resize\x1b[45;1Hlow row")
+        assert client.text == "\n".join(client.screen.display)
+    client.screen.resize(24, 80)  # pyte resized directly: the kept text follows all the same
     assert client.text == "\n".join(client.screen.display)
