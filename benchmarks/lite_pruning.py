@@ -97,32 +97,9 @@ def timed(queries: np.ndarray, exact: list[set[int]], search) -> tuple[float, fl
     return float(np.percentile(times, 50)), float(np.percentile(times, 99)), float(np.mean(recalls))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", type=Path, required=True, help="a set-up home's model dir")
-    parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--cells", type=int, default=296, help="clusters for the cell filter (~sqrt(rows))")
-    parser.add_argument("--probes", default="1,4,16", help="cells a search filters on")
-    parser.add_argument("--shards", type=int, default=24, help="collections for the sharded search (0: skip)")
-    parser.add_argument("--dims", default="32,64,128", help="row widths of the random-row floor ('' to skip)")
-    args = parser.parse_args()
-    from pymilvus import MilvusClient
-
-    rng = np.random.default_rng(0)
-    table, encoder = MovieTable.load(args.model), UserEncoder(args.model)
-    rows, ids = unit(table.search_vectors()), table.movie_ids
-    profiles = random_profiles(rng, ids, np.exp(table.popularity), args.queries, filtered=False)
-    sets = {
-        "profiles": unit(np.array([
-            table.query(*encoder.encode_profile(p.gender, p.age, p.occupation, p.ratings).query_parts(), 0.0)
-            for p in profiles
-        ])),
-        "mixes of movies": unit(np.array([
-            rows[rng.integers(len(rows), size=int(rng.integers(1, 11)))].sum(axis=0) for _ in range(args.queries)
-        ])),
-    }  # fmt: skip
-    exact = {name: [set(ids[np.argsort(-(rows @ q))[:LIMIT]].tolist()) for q in qs] for name, qs in sets.items()}
-    client = MilvusClient(uri=shared_servers.acquire(Path(tempfile.mkdtemp()) / "pruning.db").uri)
+def run_searches(client, rows: np.ndarray, ids: np.ndarray, sets: dict[str, np.ndarray],
+                 exact: dict[str, list[set[int]]], args: argparse.Namespace, rng: np.random.Generator):
+    """Every way of searching, each timed over every set of queries: (queries, search, p50, p99, recall)."""
     results: list[tuple[str, str, float, float, float]] = []
 
     def hits(found) -> list[int]:
@@ -154,7 +131,7 @@ def main() -> None:
             members = np.flatnonzero(shard_of == shard)
             fill(client, f"shard{shard}", ids[members], rows[members])
         for name, queries in sets.items():
-            for probe in (1, 2, 4):
+            for probe in sorted({min(p, args.shards) for p in (1, 2, 4)}):
 
                 def by_shards(q, probe=probe):
                     found: list[tuple[float, int]] = []
@@ -175,6 +152,43 @@ def main() -> None:
         results.append(("random rows", f"FLAT, every row, {dim}-d", *timed(queries, truth, lambda q, dim=dim: hits(
             client.search(f"d{dim}", data=[q.tolist()], limit=LIMIT, output_fields=["id"])))))  # fmt: skip
         client.release_collection(f"d{dim}")
+
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", type=Path, required=True, help="a set-up home's model dir")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--cells", type=int, default=296, help="clusters for the cell filter (~sqrt(rows))")
+    parser.add_argument("--probes", default="1,4,16", help="cells a search filters on")
+    parser.add_argument("--shards", type=int, default=24, help="collections for the sharded search (0: skip)")
+    parser.add_argument("--dims", default="32,64,128", help="row widths of the random-row floor ('' to skip)")
+    args = parser.parse_args()
+    from pymilvus import MilvusClient
+
+    rng = np.random.default_rng(0)
+    table, encoder = MovieTable.load(args.model), UserEncoder(args.model)
+    rows, ids = unit(table.search_vectors()), table.movie_ids
+    profiles = random_profiles(rng, ids, np.exp(table.popularity), args.queries, filtered=False)
+    sets = {
+        "profiles": unit(np.array([
+            table.query(*encoder.encode_profile(p.gender, p.age, p.occupation, p.ratings).query_parts(), 0.0)
+            for p in profiles
+        ])),
+        "mixes of movies": unit(np.array([
+            rows[rng.integers(len(rows), size=int(rng.integers(1, 11)))].sum(axis=0) for _ in range(args.queries)
+        ])),
+    }  # fmt: skip
+    exact = {name: [set(ids[np.argsort(-(rows @ q))[:LIMIT]].tolist()) for q in qs] for name, qs in sets.items()}
+    with tempfile.TemporaryDirectory(prefix="lite-pruning-") as scratch:  # ~0.5 GB of Lite data, removed after
+        data_file = Path(scratch) / "pruning.db"
+        client = MilvusClient(uri=shared_servers.acquire(data_file).uri)
+        try:
+            results = run_searches(client, rows, ids, sets, exact, args, rng)
+        finally:
+            client.close()
+            shared_servers.release(data_file)  # stops the Lite program before its directory goes
 
     table_out = Table(title=f"Milvus Lite search of {len(rows):,} rows ({rows.shape[1]}-d), limit {LIMIT}")
     for column in ("queries", "search", "p50 ms", "p99 ms", f"recall@{LIMIT}"):
