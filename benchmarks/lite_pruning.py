@@ -41,13 +41,9 @@ from latency import random_profiles  # the same random profiles as the latency b
 from movierec_tui.model.artifacts import MovieTable
 from movierec_tui.model.encoder import UserEncoder
 from movierec_tui.stores.lite_server import shared_servers
+from movierec_tui.stores.milvus_store import normalised  # as the store keeps its rows
 
 LIMIT = 30  # what the engine asks for: 10 cards plus the profile's up to 20 rated movies
-
-
-def unit(rows: np.ndarray) -> np.ndarray:
-    rows = np.asarray(rows, dtype=np.float32)
-    return rows / np.linalg.norm(rows, axis=1, keepdims=True).clip(min=1e-12)
 
 
 def spherical_kmeans(rows: np.ndarray, k: int, rng: np.random.Generator, rounds: int = 12):
@@ -58,7 +54,7 @@ def spherical_kmeans(rows: np.ndarray, k: int, rng: np.random.Generator, rounds:
         for cell in range(k):
             members = rows[cells == cell]
             if len(members):
-                centres[cell] = unit(members.sum(axis=0, keepdims=True))[0]
+                centres[cell] = normalised(members.sum(axis=0))
     return centres, np.argmax(rows @ centres.T, axis=1)
 
 
@@ -144,10 +140,10 @@ def run_searches(client, rows: np.ndarray, ids: np.ndarray, sets: dict[str, np.n
                                 *timed(queries, exact[name], by_shards)))  # fmt: skip
 
     for dim in (int(d) for d in args.dims.split(",") if d):
-        narrow = unit(rng.normal(size=(len(rows), dim)))
+        narrow = normalised(rng.normal(size=(len(rows), dim)))
         create(client, f"d{dim}", dim, with_cell=False)
         fill(client, f"d{dim}", ids, narrow)
-        queries = unit(rng.normal(size=(args.queries, dim)))
+        queries = normalised(rng.normal(size=(args.queries, dim)))
         truth = [set(ids[np.argsort(-(narrow @ q))[:LIMIT]].tolist()) for q in queries]
         results.append(("random rows", f"FLAT, every row, {dim}-d", *timed(queries, truth, lambda q, dim=dim: hits(
             client.search(f"d{dim}", data=[q.tolist()], limit=LIMIT, output_fields=["id"])))))  # fmt: skip
@@ -169,14 +165,14 @@ def main() -> None:
 
     rng = np.random.default_rng(0)
     table, encoder = MovieTable.load(args.model), UserEncoder(args.model)
-    rows, ids = unit(table.search_vectors()), table.movie_ids
+    rows, ids = normalised(table.search_vectors()), table.movie_ids
     profiles = random_profiles(rng, ids, np.exp(table.popularity), args.queries, filtered=False)
     sets = {
-        "profiles": unit(np.array([
+        "profiles": normalised(np.array([
             table.query(*encoder.encode_profile(p.gender, p.age, p.occupation, p.ratings).query_parts(), 0.0)
             for p in profiles
         ])),
-        "mixes of movies": unit(np.array([
+        "mixes of movies": normalised(np.array([
             rows[rng.integers(len(rows), size=int(rng.integers(1, 11)))].sum(axis=0) for _ in range(args.queries)
         ])),
     }  # fmt: skip
