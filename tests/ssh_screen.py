@@ -47,7 +47,7 @@ class ScreenClient:
         self.columns, self.rows = columns, rows
         self.screen = pyte.Screen(columns, rows)
         self.stream = pyte.ByteStream(self.screen)
-        self._lines = [" " * columns] * rows  # the screen's text, as pyte's `display` gives it
+        self._lines: list[str] = []  # the screen's text, row by row, as pyte's `display` gives it
         self.changed = asyncio.Event()
         self.closed = asyncio.Event()
         self.raw = bytearray()
@@ -84,9 +84,8 @@ class ScreenClient:
         if self._unrendered:
             self.stream.feed(bytes(self.raw[len(self.raw) - self._unrendered:]))
             self._unrendered = 0
-        if len(self._lines) != self.screen.lines:  # resized (by any subclass): every row anew
+        if len(self._lines) != self.screen.lines:  # new or resized: pyte marks every row dirty then
             self._lines = [""] * self.screen.lines
-            self.screen.dirty.update(range(self.screen.lines))
         for y in self.screen.dirty:
             if y < self.screen.lines:
                 self._lines[y] = self._line_text(y)
@@ -137,8 +136,7 @@ class ScreenClient:
     def resize_screen(self, columns: int, rows: int) -> None:
         """The virtual terminal's side of `resize`: what is on screen so far, then the new size."""
         self._render()
-        self.screen.resize(rows, columns)
-        self.screen.dirty.update(range(rows))  # every row is read again at the new size (and width)
+        self.screen.resize(rows, columns)  # marks every row dirty: the kept text is read again
 
     async def wait_for(self, condition: str | Callable[[str], bool], timeout: float = 30.0) -> str:
         """The screen's text once `condition` (a substring, or a test of the text) holds."""
