@@ -53,6 +53,7 @@ from movierec_tui.profile import Profile
 from movierec_tui.titles import TitleEntry
 from movierec_tui.widgets.cards import CardAction, CardList
 from movierec_tui.widgets.chat_pane import ChatInput, ChatLog, ChatPane, QuickReplies
+from movierec_tui.widgets.compositor import main_screen
 from movierec_tui.widgets.movie_row import RowStack
 from movierec_tui.widgets.profile_panel import ProfilePanel, RatingEdit
 from movierec_tui.widgets.screens import DetailsScreen, EarlyClosingPalette, HelpScreen, SearchScreen, found_row
@@ -75,6 +76,7 @@ class MovieRecApp(App[None]):
     TITLE = "movierec"
     SUB_TITLE = "MovieLens 1M · two-tower model · Milvus + Redis"
     ENABLE_COMMAND_PALETTE = True
+    get_default_screen = staticmethod(main_screen)  # the first screen: repaints visit only what they repaint
 
     # The `tooltip` of a binding is its line in the help (widgets/keys.py).
     BINDINGS: ClassVar[list[BindingType]] = [

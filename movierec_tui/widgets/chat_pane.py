@@ -7,6 +7,7 @@ or break the screen.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal, Self
@@ -272,6 +273,7 @@ class ChatInput(Input):
         super().__init__(placeholder="say something… (help)", id=id)
         self.history: list[str] = []
         self._position = 0
+        self.typed_at = 0.0  # monotonic time of the last key typed here: the person is busy (startup.py)
 
     def check_consume_key(self, key: str, character: str | None) -> bool:
         """A "?" typed into an empty input opens help (the app's binding); after any text it is typed."""
@@ -292,6 +294,7 @@ class ChatInput(Input):
         the meantime (a fast burst, type-ahead over SSH) would be glued onto this message. A "?"
         opens the help only here too, once the keys before it are in: "why not Heat?" typed in one
         burst is text."""
+        self.typed_at = time.monotonic()
         if event.key == "enter":  # prevent_default: Input's own handler (called after this one) skips it
             event.stop()
             event.prevent_default()
