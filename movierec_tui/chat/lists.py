@@ -39,13 +39,13 @@ def list_request(text: str, resolve: Resolve, titles: TitleIndex, rating: Rule) 
         name: ListName | None = "watchlist" if shown.group("watchlist") or shown.group("watchlist2") else None
         name = "seen" if shown.group("seen") or shown.group("seen2") else name
         return [ShowLists(name, open=bool(shown.group("open")))]
-    if _names_a_movie(text, titles):
-        return None
     for patterns, kind, list_name in _RULES:
         for pattern in patterns:
             match = pattern.fullmatch(text)
             if not match:
                 continue
+            if _names_a_movie(text, titles):  # a title that reads like a request; looked up only then,
+                return None  # not for every message ("Fargo 4": the rating rule looks it up anyway)
             title = match.group("title")
             if _key(title) in THIS_WORDS:
                 # "add this to my watchlist": the focused card; "seen it", "not seen it" answer a question
