@@ -304,6 +304,11 @@ class ChatInput(Input):
             event.prevent_default()
             await self.run_action("app.toggle_help")
 
+    def _on_input_changed(self, event: Input.Changed) -> None:
+        """Nothing above the chat input listens for its changes: stopped here, each keystroke's message
+        is not handed up through every container to the app (CPU per key: benchmarks/served_cpu.py)."""
+        event.stop()
+
     def _on_paste(self, event: events.Paste) -> None:
         """Several pasted lines are several messages, as if typed one by one; a last line without a
         line break stays in the input. (Textual's Input, whose handler runs after this one unless
