@@ -59,20 +59,21 @@ class RatingsList(SteadyScrollbars, OptionList):
         self._lines_width: int | None = None  # the width the option list's caches were made for
 
     def _on_resize(self, event: events.Resize) -> None:
-        """Textual's option list forgets its lines and repaints on every resize. The list grows by a line
-        with each new rating (up to its max-height): the layout pass that gave it the new height has
-        painted it at that height, from lines that depend only on the width; forgetting them cost a
-        frame of its own after every rating. A new width lays them out again."""
+        """Textual's option list forgets its lines and repaints on every resize. Its lines depend only on
+        the width: a resize to a new height (an automatic height growing with a rating, the panel
+        folding) has been painted by the layout pass that made it, and forgetting them cost a frame of
+        its own. A new width lays them out again."""
         width = self.scrollable_content_region.width
         if width == self._lines_width:
             event.prevent_default()  # Textual calls each class's handler; this stops OptionList's
         self._lines_width = width
 
     def show(self, ratings: Mapping[int, int], names: Mapping[int, str]) -> None:
-        """Replace the ratings. The list's height follows its lines up to its max-height, so one layout
-        pass is asked for when that height changes, and none past the max-height, where a new rating
-        only scrolls inside the list. (OptionList asks for one on every change, and for a second one
-        when the list grows: see `_scroll_update`.)"""
+        """Replace the ratings. The app's CSS gives the list a fixed height: a new rating only adds a line
+        inside it, no layout pass of the whole screen (~15 ms of the ~80 a rating costs the app's main
+        thread, before; `benchmarks/served_cpu.py`). Were its height automatic (following its lines up
+        to a max-height), one layout pass would be asked for when that height changes. (OptionList asks
+        for one on every change, and for a second one when the list grows: see `_scroll_update`.)"""
         current = self.movie_ids[self.highlighted] if self.highlighted is not None and self.movie_ids else None
         previous_index = self.highlighted
         self.movie_ids = list(reversed(list(ratings)))  # most recent first
@@ -84,7 +85,7 @@ class RatingsList(SteadyScrollbars, OptionList):
             self.set_options(options or [Option(Text("nothing rated yet", style="italic"), disabled=True)])
         finally:
             self._layout_deferred = False
-        if self.region and self._fitted_height() != self.outer_size.height:
+        if self.region and self.styles.is_auto_height and self._fitted_height() != self.outer_size.height:
             self.refresh(layout=True)  # the layout pass updates the scrollbar for the new height
         else:
             self._scroll_update(self.virtual_size)
