@@ -6,7 +6,8 @@ update, visits every widget whose *clip* overlaps the repainted area, and a chil
 clipped by the whole screen: the header, the footer, the profile panel, the chat log, the cards'
 column and every container between them each returned all of their lines (from Textual's line
 cache, but line by line, each through the widget's filters) only for all but the input's to be
-thrown away. That was about half of the app's CPU per keystroke.
+thrown away. The compositor was half of the app's main thread per keystroke (py-spy of a served
+session).
 
 `CroppedCompositor` visits a widget only if what it shows overlaps the repainted area, and asks it
 only for its lines in the repainted rows. A repainted row is cut where the widgets on it meet, and
@@ -14,7 +15,8 @@ Textual fills each cut from the first widget (front to back) that covers it, so 
 still asked for its full visible width: the pieces it gives line up with the cuts. What reaches the
 terminal is what Textual's own compositor sends (`tests/test_compositor.py` renders every partial
 update of a session both ways and compares them). A full repaint (a resize, a new screen) is
-Textual's own. `benchmarks/app_cpu.py` and docs/benchmarks.md have the measurements.
+Textual's own. `benchmarks/served_cpu.py` measures the CPU per keystroke; docs/benchmarks.md has the
+numbers.
 """
 
 from __future__ import annotations

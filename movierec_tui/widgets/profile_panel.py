@@ -70,8 +70,8 @@ class RatingsList(SteadyScrollbars, OptionList):
 
     def show(self, ratings: Mapping[int, int], names: Mapping[int, str]) -> None:
         """Replace the ratings. The app's CSS gives the list a fixed height: a new rating only adds a line
-        inside it, no layout pass of the whole screen (~15 ms of the ~80 a rating costs the app's main
-        thread, before; `benchmarks/served_cpu.py`). Were its height automatic (following its lines up
+        inside it, no layout pass of the whole screen (18% of a rating's main-thread time, before, in a
+        py-spy profile of a served session: docs/benchmarks.md). Were its height automatic (following its lines up
         to a max-height), one layout pass would be asked for when that height changes. (OptionList asks
         for one on every change, and for a second one when the list grows: see `_scroll_update`.)"""
         current = self.movie_ids[self.highlighted] if self.highlighted is not None and self.movie_ids else None
