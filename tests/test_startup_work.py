@@ -177,12 +177,14 @@ def test_css_parsed_by_the_zygote_is_what_an_app_parses(monkeypatch: pytest.Monk
 def test_an_idle_app_walks_its_heap_only_when_something_new_is_old() -> None:
     """The idle full collection (app/startup.py) runs when an object has reached the old generation since
     the last one, not every 3 s of an idle app's life (16 served apps doing so cost a share of the CPU the
-    others needed to start)."""
+    others needed to start), and never while the person acts or types."""
     from types import SimpleNamespace
 
     from movierec_tui.app.startup import Startup
 
-    app = SimpleNamespace(refresher=SimpleNamespace(in_flight=False), last_activity=0.0)  # idle for long
+    app = SimpleNamespace(  # idle for long
+        refresher=SimpleNamespace(in_flight=False), last_activity=0.0, chat_input=SimpleNamespace(typed_at=0.0)
+    )
     startup = Startup(app)  # type: ignore[arg-type]
     full_passes = []
     gc.callbacks.append(lambda phase, info: phase == "stop" and info["generation"] == 2 and full_passes.append(1))
@@ -202,6 +204,12 @@ def test_an_idle_app_walks_its_heap_only_when_something_new_is_old() -> None:
         gc.collect(1)
         startup._idle_collect()
         assert full_passes == [1]  # never while the person is active
+        app.last_activity, app.chat_input.typed_at = 0.0, time.monotonic()
+        startup._idle_collect()
+        assert full_passes == [1]  # typing a message is activity too: no pass between two keys
+        app.chat_input.typed_at = 0.0
+        startup._idle_collect()
+        assert full_passes == [1, 1]  # once the person stops
     finally:
         gc.callbacks.pop()
         if was_enabled:
