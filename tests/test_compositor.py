@@ -41,6 +41,7 @@ class ComparingCompositor(CroppedCompositor):
             crop = Region.from_union(regions).intersection(self.size.region)
             spans = list(self._regions_to_spans(regions))  # (row, first column, end column)
             rendered = {y for y, _, _ in spans}
+            self.repainting = list(regions)  # as its own render_partial_update keeps them
             ours = self._chops(crop, rendered, "cropped", super()._get_renders)
             textual = self._chops(crop, rendered, "textual", partial(Compositor._get_renders, self))
             self.updates += 1

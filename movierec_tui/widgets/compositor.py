@@ -9,21 +9,23 @@ cache, but line by line, each through the widget's filters) only for all but the
 thrown away. The compositor was half of the app's main thread per keystroke (py-spy of a served
 session).
 
-`CroppedCompositor` visits a widget only if what it shows overlaps the repainted area, and asks it
-only for its lines in the repainted rows. A repainted row is cut where the widgets on it meet, and
-Textual fills each cut from the first widget (front to back) that covers it, so a visited widget is
-still asked for its full visible width: the pieces it gives line up with the cuts. What reaches the
-terminal is what Textual's own compositor sends (`tests/test_compositor.py` renders every partial
-update of a session both ways and compares them). A full repaint (a resize, a new screen) is
-Textual's own. `benchmarks/served_cpu.py` measures the CPU per keystroke; docs/benchmarks.md has the
-numbers.
+`CroppedCompositor` visits a widget only if what it shows overlaps one of the areas repainted (not
+just the rectangle around them all, which after a rating spans the cards between the rows under
+them and the profile panel beside them), and asks it only for its lines in the rows it repaints
+there. A repainted row is cut where the widgets on it meet, and Textual fills each cut from the
+first widget (front to back) that covers it, so a visited widget is still asked for its full
+visible width: the pieces it gives line up with the cuts. What reaches the terminal is what
+Textual's own compositor sends (`tests/test_compositor.py` renders every partial update of a
+session both ways and compares them). A full repaint (a resize, a new screen) is Textual's own.
+`benchmarks/served_cpu.py` measures the CPU per keystroke and per rating; docs/benchmarks.md has
+the numbers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from textual._compositor import Compositor
+from textual._compositor import ChopsUpdate, Compositor
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
@@ -32,18 +34,35 @@ __all__ = ["CroppedCompositor", "main_screen"]
 
 
 class CroppedCompositor(Compositor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.repainting: list[Region] = []  # the areas a partial update being rendered repaints
+
+    def render_partial_update(self) -> ChopsUpdate | None:
+        """Textual's, with the areas it repaints kept for `_get_renders` while it renders them (Textual
+        passes on only the rectangle around them all: after a rating, the rows under the cards and
+        the profile panel beside them span the cards too)."""
+        self.repainting = list(self._dirty_regions)
+        try:
+            return super().render_partial_update()
+        finally:
+            self.repainting = []
+
     def _get_renders(self, crop: Region | None = None) -> Iterable[tuple[Region, Region, list[Strip]]]:
-        """(region, clip, lines) of each widget showing within `crop`, front to back, as Textual's, with
-        the clip narrowed to the rows of `crop` and only the lines of those rows."""
-        if crop is None or crop == self.size.region:
+        """(region, clip, lines) of each widget showing within an area being repainted, front to back,
+        as Textual's, with the clip narrowed to the rows it repaints there and only their lines."""
+        if crop is None or crop == self.size.region or not self.repainting:
             yield from super()._get_renders(crop)
             return
-        top, bottom = crop.y, crop.bottom
         for widget, (region, clip) in self.visible_widgets.items():
             shown = region.intersection(clip)
-            if not shown.overlaps(crop):
+            overlaps = [area for area in (shown.intersection(dirty) for dirty in self.repainting) if area]
+            if not overlaps:
                 continue
-            first, last = max(shown.y, top), min(shown.bottom, bottom)
+            first = max(crop.y, min(area.y for area in overlaps))
+            last = min(crop.bottom, max(area.bottom for area in overlaps))
+            if last <= first:
+                continue
             rows = Region(shown.x, first, shown.width, last - first)
             lines = widget.render_lines(Region(shown.x - region.x, first - region.y, shown.width, last - first))
             yield region, rows, lines
