@@ -14,13 +14,13 @@ embedded Redis) before a message's first key, before its Enter and once the scre
 for a second, and reports the means over the messages (the kernel counts CPU time in 10 ms ticks, so
 one Enter's is too coarse to take a median of): per keystroke (the typing, divided by its keys) and
 per Enter (the rating: the chat's answer, the profile panel, the cards and the rows under them, the
-searches in their threads). `benchmarks/app_cpu.py` measures the app in-process
-under Textual's Pilot, whose own work per key is as large as the app's; this measures the app as a
-served session runs it.
+searches in their threads). `benchmarks/app_cpu.py` measures the app in-process under Textual's
+Pilot, whose own work per key is as large as the app's; this measures the app as a served session
+runs it.
 
 With several `--server-code` checkouts (one of them may be "." for this one) each round measures
-each in turn on the same home, and the report gives each one's medians and the paired ratios to the
-first: the machine is shared and noisy, so compare checkouts within one run.
+each in turn on the same home, and the report gives each one's median over the rounds and the
+paired ratios to the first: the machine is shared and noisy, so compare checkouts within one run.
 """
 
 from __future__ import annotations

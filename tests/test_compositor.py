@@ -64,9 +64,13 @@ class ComparingCompositor(CroppedCompositor):
             del self._get_renders
 
 
-def shown(chops: dict, start: int, end: int) -> dict[int, list]:
-    """The pieces of one row that a partial update sends: those that start inside its span."""
-    return {cut: list(strip) for cut, strip in chops.items() if strip is not None and start <= cut < end}
+def shown(chops: dict, start: int, end: int) -> dict[int, list | None]:
+    """The pieces of one row that a partial update sends, whole or in part: those that overlap its span
+    (a piece runs from its cut to the next; a missing piece is None, and would not be sent)."""
+    cuts = list(chops)
+    ends = [*cuts[1:], 1 << 30]
+    return {cut: None if chops[cut] is None else list(chops[cut])
+            for cut, piece_end in zip(cuts, ends, strict=True) if cut < end and piece_end > start}  # fmt: skip
 
 
 async def settle(pilot, timeout: float = 30.0) -> None:
