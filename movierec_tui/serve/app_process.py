@@ -37,8 +37,12 @@ def _set_size(fd: int, columns: int, rows: int) -> None:
 
 def _quiet_terminal(fd: int) -> None:
     """No echo, no line editing, no signal keys until the app takes over the terminal: keys typed while
-    it starts must not print over the screen, and ctrl+z must not stop a process nobody can resume."""
+    it starts must not print over the screen, and ctrl+z must not stop a process nobody can resume.
+    And never XON/XOFF flow control, which Textual leaves on when it gives the terminal back at exit:
+    a ctrl+s (0x13) typed then, or in random bytes, stopped the app's last writes for good, and the
+    session hung in its exit."""
     attrs = termios.tcgetattr(fd)
+    attrs[0] &= ~(termios.IXON | termios.IXOFF | termios.IXANY)
     attrs[3] &= ~(termios.ECHO | termios.ICANON | termios.ISIG | termios.IEXTEN)
     termios.tcsetattr(fd, termios.TCSANOW, attrs)
 
