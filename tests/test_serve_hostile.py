@@ -25,6 +25,7 @@ from processes import command_line, descendants
 from ssh_screen import OpenSSHClient, ScreenClient
 from test_serve import ANONYMOUS, gone, run, until
 
+from movierec_tui.serve.app_process import AppProcess, ChildProcess
 from movierec_tui.serve.shared import free_port
 from movierec_tui.serve.ssh import SSHDemo, SSHServeConfig
 from movierec_tui.serve.terminal_input import PASTE_END, PASTE_START
@@ -406,3 +407,46 @@ def test_a_stopped_app_is_still_ended_with_its_session(served, host_key) -> None
                 os.kill(frozen_pid, signal.SIGKILL)
 
     run(served, host_key, ANONYMOUS, scenario)
+
+
+# A stand-in for an app at its exit: Textual gives the terminal back with the settings it found, stops
+# reading keys, then writes its last sequences (leaving the alternate screen, the cursor shown).
+APP_AT_EXIT = """
+import os, termios
+termios.tcsetattr(0, termios.TCSANOW, termios.tcgetattr(0))
+os.write(1, b"ready")
+os.read(0, 1)
+data = b"x" * 100_000
+while data:
+    data = data[os.write(1, data):]
+"""
+
+
+async def spawn_app_at_exit(argv, env, cwd, terminal: int) -> ChildProcess:
+    process = subprocess.Popen([sys.executable, "-c", APP_AT_EXIT], stdin=terminal, stdout=terminal,
+                               stderr=terminal, start_new_session=True, close_fds=True)  # fmt: skip
+    return ChildProcess(process)
+
+
+def test_a_ctrl_s_never_stops_an_apps_output() -> None:
+    """The app's terminal has no XON/XOFF flow control: a ctrl+s (0x13, as 200 KB of random bytes send
+    one) typed as the app exits stopped its last writes for good, and the session hung in its exit."""
+
+    async def scenario() -> None:
+        received, exit_codes, exited = bytearray(), [], asyncio.Event()
+
+        def on_exit(code: int | None) -> None:
+            exit_codes.append(code)
+            exited.set()
+
+        app = AppProcess([], {}, ".", 80, 24, on_output=received.extend, on_exit=on_exit, launcher=spawn_app_at_exit)
+        await app.start()
+        try:
+            await until(lambda: b"ready" in received)
+            app.write(b"\x13q")
+            await asyncio.wait_for(exited.wait(), timeout=20)
+        finally:
+            await app.terminate()
+        assert received.count(b"x") == 100_000 and exit_codes == [0]
+
+    asyncio.run(scenario())
