@@ -422,3 +422,20 @@ def test_quitting_from_the_command_palette_just_opened_asks_and_never_crashes(on
 
     asyncio.run(scenario())
     store.client.delete("profile:unnamed")
+
+
+def test_exiting_with_nothing_unsaved_right_after_opening_the_palette_ends_cleanly(on_session_redis) -> None:
+    """ctrl+p then at once ctrl+q with nothing to save (200 KB of random bytes on an SSH session sent it):
+    the app exits before the palette's search of its commands has run; the search must find the palette
+    closed and stop, not end the session with a traceback (NoMatches: no CommandList)."""
+
+    async def scenario() -> None:
+        app = MovieRecApp(on_session_redis, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.action_command_palette()
+            await app.action_quit()  # in the same tick: the search is still to run
+            await pilot.pause(0.3)
+        assert app.return_code == 0
+
+    asyncio.run(scenario())  # a failed worker would be raised here, as WorkerFailed

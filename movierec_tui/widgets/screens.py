@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
@@ -35,14 +35,25 @@ CHOOSE = "move through the list"
 
 
 class EarlyClosingPalette(CommandPalette):
-    """Textual's command palette, except when it is closed before it was mounted (ctrl+p then at once
-    ctrl+c, as random bytes on an SSH session may send): the quit question pops it first, and Textual's
-    mount handler would still start the search of its commands, which then looks for its list in the
-    removed palette and ends the app with a traceback. Here a palette no longer open starts nothing."""
+    """Textual's command palette, except when it is closed before its search of commands has run (ctrl+p
+    then at once ctrl+c or ctrl+q, as random bytes on an SSH session may send): the quit question pops
+    it, or the app exits with nothing to save, and Textual's search, started when the palette was
+    mounted, would then look for its list in the removed palette and end the session with a
+    traceback. Here a palette no longer open starts no search, and a search finds it closed and stops."""
 
     def on_mount(self, event: events.Mount) -> None:
         if self not in self.app.screen_stack:
             event.prevent_default()  # Textual's own mount handler (the search) does not run
+
+    @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)
+    async def _gather_commands(self, search_value: str) -> None:
+        """Textual's search, unless the palette's list has gone meanwhile (checked right before Textual's
+        own first look for it, with no await between)."""
+        if self.query(CommandList):
+            await _textuals_search(self, search_value)
+
+
+_textuals_search = CommandPalette._gather_commands.__wrapped__  # the search without its worker decorator
 
 
 CLOSE_KEYS = ("question_mark",)  # printable, but closes the help rather than being typed
