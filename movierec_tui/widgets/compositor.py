@@ -18,17 +18,19 @@ visible width: the pieces it gives line up with the cuts. What reaches the termi
 Textual's own compositor sends (`tests/test_compositor.py` renders every partial update of a
 session both ways and compares them). A full repaint (a resize, a new screen) is Textual's own.
 `benchmarks/served_cpu.py` measures the CPU per keystroke and per rating; docs/benchmarks.md has
-the numbers.
+the numbers. Both kinds of update are written to the terminal in fewer bytes (terminal_output.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from textual._compositor import ChopsUpdate, Compositor
+from textual._compositor import ChopsUpdate, Compositor, LayoutUpdate
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
+
+from movierec_tui.widgets.terminal_output import LeanChopsUpdate, LeanLayoutUpdate
 
 __all__ = ["CroppedCompositor", "main_screen"]
 
@@ -44,9 +46,14 @@ class CroppedCompositor(Compositor):
         the profile panel beside them span the cards too)."""
         self.repainting = list(self._dirty_regions)
         try:
-            return super().render_partial_update()
+            update = super().render_partial_update()
         finally:
             self.repainting = []
+        return None if update is None else LeanChopsUpdate.of(update)
+
+    def render_full_update(self, simplify: bool = False) -> LayoutUpdate:
+        """Textual's, written to the terminal in fewer bytes."""
+        return LeanLayoutUpdate.of(super().render_full_update(simplify))
 
     def _get_renders(self, crop: Region | None = None) -> Iterable[tuple[Region, Region, list[Strip]]]:
         """(region, clip, lines) of each widget showing within an area being repainted, front to back,
