@@ -379,6 +379,10 @@ def measure_level(n: int, server_pid: int, processes: list, go: Event, stop_floo
     row |= {k: round(v, 1) for k, v in rss.items()}
     if spreads:
         row["enter_spread_p50_ms"] = round(float(np.percentile(spreads, 50)) * 1000, 1)
+    # Where the update's tail is: the slowest session's update of each rating (first, second, ...). The
+    # first ratings of a session change its layout (the log's scrollbar comes, the rows fill).
+    by_rating = zip(*(o["update"] for o in outcomes.values()), strict=False)
+    row["update_max_by_rating_ms"] = [round(max(times) * 1000) for times in by_rating]
     cores = os.cpu_count() or 1
     # Shares of the whole machine over the level: the sessions' clients, the flood's, and the SSH
     # server process itself (not its apps): what the measuring side and the front door cost.
