@@ -22,6 +22,7 @@ from layout_passes import count_layout_passes
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.keys import _character_to_key
 from textual.visual import Visual
 from textual.widgets import Input
@@ -917,6 +918,31 @@ def test_command_palette_has_the_app_commands(recommender) -> None:
             assert app.theme == "movierec-light"
 
     run(scenario())
+
+
+@pytest.mark.parametrize("between", ["the help over it", "closed in the same tick"])
+def test_a_second_ctrl_p_never_opens_a_second_palette(recommender, between: str) -> None:
+    """ctrl+p, F1, ctrl+p (Textual's `is_open` sees only the top screen), or escape then ctrl+p in one
+    burst of keys (the closed palette not yet removed): a second palette with the same id ended the
+    app with DuplicateIds (200 KB of random bytes on an SSH session found it)."""
+
+    async def scenario() -> None:
+        app = snapshot_app(recommender)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.action_command_palette()
+            await pilot.pause(0.2)
+            if between == "the help over it":
+                await pilot.press("f1")
+                await pilot.pause(0.2)
+            else:
+                app.screen.dismiss()
+            app.action_command_palette()
+            await pilot.pause(0.3)
+            assert sum(isinstance(screen, CommandPalette) for screen in app.screen_stack) <= 1
+        assert app.return_code in (0, None)
+
+    run(scenario())  # a DuplicateIds in the app would be raised here
 
 
 def test_quick_replies_of_an_earlier_message_go_once_the_person_moves_on(recommender) -> None:

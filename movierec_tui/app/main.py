@@ -414,8 +414,8 @@ class MovieRecApp(App[None]):
             self.profile_sync.choose()
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not EarlyClosingPalette.is_open(self):
-            self.push_screen(EarlyClosingPalette(id="--command-palette"))
+        if self.use_command_palette and not EarlyClosingPalette.in_app(self):
+            self.push_screen(EarlyClosingPalette(id=EarlyClosingPalette.ID))
 
     async def action_quit(self) -> None:  # asks first when something entered is not in Redis yet
         self.quitting.request()

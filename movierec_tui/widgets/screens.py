@@ -13,7 +13,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual import events, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import CommandList, CommandPalette
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -40,6 +40,16 @@ class EarlyClosingPalette(CommandPalette):
     it, or the app exits with nothing to save, and Textual's search, started when the palette was
     mounted, would then look for its list in the removed palette and end the session with a
     traceback. Here a palette no longer open starts no search, and a search finds it closed and stops."""
+
+    ID = "--command-palette"  # Textual's; one palette at a time in an app
+
+    @classmethod
+    def in_app(cls, app: App) -> bool:
+        """A palette is open anywhere in the stack (under the help, say), or closed but not yet removed:
+        Textual's `is_open` looks at the top screen only, and a second palette with the same id ended
+        the app (DuplicateIds: ctrl+p, F1, ctrl+p; or escape then ctrl+p in one burst of keys)."""
+        return any(node.id == cls.ID for node in app._nodes)  # screens are the app's own nodes (its
+        # public queries look in the default screen)
 
     def on_mount(self, event: events.Mount) -> None:
         if self not in self.app.screen_stack:
