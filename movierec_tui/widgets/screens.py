@@ -48,8 +48,8 @@ class EarlyClosingPalette(CommandPalette):
         """A palette is open anywhere in the stack (under the help, say), or closed but not yet removed:
         Textual's `is_open` looks at the top screen only, and a second palette with the same id ended
         the app (DuplicateIds: ctrl+p, F1, ctrl+p; or escape then ctrl+p in one burst of keys)."""
-        return any(node.id == cls.ID for node in app._nodes)  # screens are the app's own nodes (its
-        # public queries look in the default screen)
+        # Screens are the app's own nodes; its public queries look in the default screen instead.
+        return any(node.id == cls.ID for node in app._nodes)
 
     def on_mount(self, event: events.Mount) -> None:
         if self not in self.app.screen_stack:
