@@ -371,14 +371,19 @@ def print_table(rows: list[Row]) -> None:
 
 
 def plot(rows: list[Row], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    """The measured sizes as four panels; nothing to draw with --generate-only. matplotlib comes with the
+    `bench` extra, not with the tests' (which run this script with --generate-only)."""
     measured = [r for r in rows if r.setup_s is not None]
     if not measured:
         return
+    try:
+        import matplotlib
+    except ImportError:
+        print(f"no plot at {path}: matplotlib is not installed (pip install -e '.[bench]')")
+        return
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     sizes = [r.size for r in measured]
     figure, axes = plt.subplots(2, 2, figsize=(10, 7))
     panels = (
