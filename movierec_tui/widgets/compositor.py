@@ -18,19 +18,19 @@ visible width: the pieces it gives line up with the cuts. What reaches the termi
 Textual's own compositor sends (`tests/test_compositor.py` renders every partial update of a
 session both ways and compares them). A full repaint (a resize, a new screen) is Textual's own.
 `benchmarks/served_cpu.py` measures the CPU per keystroke and per rating; docs/benchmarks.md has
-the numbers. Both kinds of update are written to the terminal in fewer bytes (terminal_output.py).
+the numbers. A partial update is written to the terminal in fewer bytes (terminal_output.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from textual._compositor import ChopsUpdate, Compositor, LayoutUpdate
+from textual._compositor import ChopsUpdate, Compositor
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
 
-from movierec_tui.widgets.terminal_output import LeanChopsUpdate, LeanLayoutUpdate
+from movierec_tui.widgets.terminal_output import LeanChopsUpdate
 
 __all__ = ["CroppedCompositor", "main_screen"]
 
@@ -50,10 +50,6 @@ class CroppedCompositor(Compositor):
         finally:
             self.repainting = []
         return None if update is None else LeanChopsUpdate.of(update)
-
-    def render_full_update(self, simplify: bool = False) -> LayoutUpdate:
-        """Textual's, written to the terminal in fewer bytes."""
-        return LeanLayoutUpdate.of(super().render_full_update(simplify))
 
     def _get_renders(self, crop: Region | None = None) -> Iterable[tuple[Region, Region, list[Strip]]]:
         """(region, clip, lines) of each widget showing within an area being repainted, front to back,
