@@ -81,19 +81,24 @@ async def settle(pilot, timeout: float = 30.0) -> None:
         await pilot.pause(0.05)
 
 
-class ComparingApp(MovieRecApp):
-    """The app, its first screen painted through a `ComparingCompositor` from the start."""
+class PaintedApp(MovieRecApp):
+    """The app, its first screen painted from the start through the compositor `make_compositor` makes
+    (a `CroppedCompositor` that also records or compares what it paints)."""
 
     CSS_PATH = str(Path(main.__file__).with_name(MovieRecApp.CSS_PATH))  # Textual reads it beside the class
 
+    def __init__(self, recommender: Recommender, make_compositor: type[CroppedCompositor], **options) -> None:
+        super().__init__(recommender, **options)
+        self.compositor = make_compositor()
+
     def get_default_screen(self):
         screen = main_screen()
-        self.compositor = screen._compositor = ComparingCompositor()
+        screen._compositor = self.compositor
         return screen
 
 
 def test_every_partial_repaint_of_a_session_is_textuals_own_from_fewer_widgets(recommender) -> None:
-    app = ComparingApp(recommender, cursor_blink=False)
+    app = PaintedApp(recommender, ComparingCompositor, cursor_blink=False)
     asyncio.run(session(app))
     compositor = app.compositor
     assert compositor.updates >= 40, "the session should have painted many partial updates"

@@ -5,21 +5,19 @@ terminal emulators (pyte) and every cell compared."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pyte
 import pytest
 from rich.color import ColorSystem
 from rich.segment import Segment
 from rich.style import Style
-from test_compositor import session
+from test_compositor import PaintedApp, session
 from textual._compositor import ChopsUpdate, LayoutUpdate
 from textual.strip import Strip
 
-from movierec_tui.app import MovieRecApp, main
 from movierec_tui.engine import Recommender
 from movierec_tui.stores.backends import open_backends
-from movierec_tui.widgets.compositor import CroppedCompositor, main_screen
+from movierec_tui.widgets.compositor import CroppedCompositor
 from movierec_tui.widgets.terminal_output import LeanChopsUpdate, encode
 
 COLUMNS, ROWS = 120, 40
@@ -51,15 +49,6 @@ class RecordingCompositor(CroppedCompositor):
         return update
 
 
-class RecordingApp(MovieRecApp):
-    CSS_PATH = str(Path(main.__file__).with_name(MovieRecApp.CSS_PATH))  # Textual reads it beside the class
-
-    def get_default_screen(self):
-        screen = main_screen()
-        self.compositor = screen._compositor = RecordingCompositor()
-        return screen
-
-
 def picture(screen: pyte.Screen) -> list[tuple]:
     """Every cell as a person sees it: a blank cell shows its background, and its foreground only where
     an underline, a strike or reverse video draws with it; bold or italic blanks look like plain ones."""
@@ -86,7 +75,7 @@ def textuals_own(update, console) -> str:
 
 
 def test_every_update_of_a_session_shows_what_textuals_own_shows_in_fewer_bytes(recommender) -> None:
-    app = RecordingApp(recommender, cursor_blink=False)
+    app = PaintedApp(recommender, RecordingCompositor, cursor_blink=False)
     asyncio.run(session(app))
     updates = app.compositor.updates
     assert len(updates) >= 40, "the session should have painted many updates"
