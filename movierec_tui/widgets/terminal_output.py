@@ -60,7 +60,7 @@ def encode(rows: Iterable[tuple[int, int, Iterable[Strip]]], color_system: Color
     text, with a style written only where what shows differs from the one in force."""
     out: list[str] = []
     append = out.append
-    in_force, in_force_style = "", None  # the SGR parameters in force ("": the default) and their style
+    in_force, in_force_look = "", blank_look(None)  # the SGR parameters in force ("": the default), their look
     cursor = (-1, -1)  # where the cursor is known to be (column, row); (-1, -1): not known
     for x, y, strips in rows:
         if (x, y) != cursor:
@@ -72,11 +72,10 @@ def encode(rows: Iterable[tuple[int, int, Iterable[Strip]]], color_system: Color
                     wanted = style._ansi if style._ansi is not None else Strip.render_ansi(style, color_system)
                     link = style._link
                 if wanted != in_force and not (
-                    not text.strip(" ") and (look := blank_look(style)) is not NOT_ON_SPACES
-                    and look == blank_look(in_force_style)
-                ):  # fmt: skip
+                    not text.strip(" ") and (look := blank_look(style)) is not NOT_ON_SPACES and look == in_force_look
+                ):
                     append(f"\x1b[0;{wanted}m" if wanted else RESET)
-                    in_force, in_force_style = wanted, style
+                    in_force, in_force_look = wanted, blank_look(style)
                 if link:  # as Textual writes a hyperlink: the text inside OSC 8, in its style
                     append(f"\x1b]8;id={style._link_id};{link}\x1b\\{text}\x1b]8;;\x1b\\")
                 else:
