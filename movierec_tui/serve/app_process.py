@@ -106,6 +106,7 @@ class AppProcess:
         self.argv, self.env, self.cwd = argv, dict(env), cwd
         self.launcher = launcher
         self.columns, self.rows = columns, rows
+        self.resizes = 0  # after it started: each one costs the app a layout and a repaint of the whole screen
         self.on_output, self.on_exit = on_output, on_exit
         self.on_input_drained = on_input_drained
         self.process: Launched | None = None
@@ -204,6 +205,7 @@ class AppProcess:
 
     def resize(self, columns: int, rows: int) -> None:
         self.columns, self.rows = columns, rows
+        self.resizes += 1
         if not self._ended:
             _set_size(self._master, columns, rows)  # the kernel sends SIGWINCH to the app
 

@@ -48,6 +48,11 @@ MAX_EARLY_INPUT = 4096  # typed before the app runs; beyond it, the client waits
 # this long: held open, such connections would fill the connection limits for nothing. (Before login,
 # LOGIN_TIMEOUT applies: a person may be reading the host-key prompt or typing a key's passphrase.)
 NO_SESSION_TIMEOUT = 10.0
+# Window changes reach the app this long after the first of a run of them, at the latest size: a window
+# being dragged resizes the app at most 20 times a second, and a flood of changes in one burst (500 of
+# them, up to MAX_COLUMNS x MAX_ROWS, in tests/test_serve_hostile.py) costs it one layout and one repaint
+# instead of a few of the whole screen at sizes long gone, each a megabyte of output at the largest.
+RESIZE_DELAY = 0.05
 
 NEEDS_A_TERMINAL = (
     "movierec is a full-screen terminal app and needs a terminal.\r\n"
@@ -184,6 +189,7 @@ class AppSession(asyncssh.SSHServerSession):
         self.started_at = time.monotonic()
         self.last_input = time.monotonic()
         self.idle_check: asyncio.TimerHandle | None = None
+        self.resize_due: asyncio.TimerHandle | None = None
         self.end_reason = "client left"
         self.farewell = ""
         self.ending: asyncio.Future[None] | None = None  # kept so the task is not garbage-collected
@@ -321,7 +327,12 @@ class AppSession(asyncssh.SSHServerSession):
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
         self.size = self._clamp(width, height)
-        if self._app_running():
+        if self._app_running() and self.resize_due is None:  # a starting app gets the size once it runs
+            self.resize_due = asyncio.get_running_loop().call_later(RESIZE_DELAY, self._resize_app)
+
+    def _resize_app(self) -> None:
+        self.resize_due = None
+        if self._app_running() and self.size is not None and self.size != (self.app.columns, self.app.rows):
             self.app.resize(*self.size)
 
     def pause_writing(self) -> None:
@@ -378,9 +389,10 @@ class AppSession(asyncssh.SSHServerSession):
             with contextlib.suppress(OSError):
                 self.trace.save()
             self.trace = None
-        if self.idle_check is not None:
-            self.idle_check.cancel()
-            self.idle_check = None
+        for timer in (self.idle_check, self.resize_due):
+            if timer is not None:
+                timer.cancel()
+        self.idle_check = self.resize_due = None
         if self.session_id is not None:
             self.registry.remove(self.session_id, self.ip)
             changed = ""
