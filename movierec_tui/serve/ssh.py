@@ -51,7 +51,7 @@ NO_SESSION_TIMEOUT = 10.0
 # Window changes reach the app this long after the first of a run of them, at the latest size: a window
 # being dragged resizes the app at most 20 times a second, and a flood of changes in one burst (500 of
 # them, up to MAX_COLUMNS x MAX_ROWS, in tests/test_serve_hostile.py) costs it one layout and one repaint
-# instead of a few of the whole screen at sizes long gone, each a megabyte of output at the largest.
+# instead of several of the whole screen at sizes long gone.
 RESIZE_DELAY = 0.05
 
 NEEDS_A_TERMINAL = (
@@ -282,8 +282,7 @@ class AppSession(asyncssh.SSHServerSession):
         if self.chan is None:  # the client left while the app was starting
             await self.app.terminate()
             return
-        if self.size != (self.app.columns, self.app.rows):
-            self.app.resize(*self.size)
+        self._resize_app()  # to a size changed while it started
         if self.early_input:
             self.app.write(bytes(self.early_input))
             self.early_input.clear()
