@@ -318,15 +318,16 @@ class EmbeddedValkey:
 
     def _restart(self) -> None:
         log.warning("embedded Redis at %s does not answer; restarting it", self.url)
+        previous_port = self.port
         self._discard_server()
         try:
-            self._adopt_or_start(self.port)
+            self._adopt_or_start(previous_port)
         except RedisUnavailable as exc:
             log.error("%s; trying again", exc)
             return
-        if self._server is not None and self._server.port != self.port:
+        if self.port != previous_port:
             log.error("embedded Redis restarted on another port (%d): this process's clients point at %d",
-                      self._server.port, self.port)
+                      self.port, previous_port)  # fmt: skip
 
     def _discard_server(self) -> None:
         """Forget a server that died or hung: kill it (reaping one started here, so it leaves no

@@ -28,18 +28,27 @@ SERVER_NAME = "valkey-server"
 _TITLE_PORT = re.compile(r":(\d{1,5})\b")
 
 
-def _state(pid: int) -> str:
-    """The process's state letter (R, S, T, Z...), or "" when it is gone."""
+def _state(stat_file: Path) -> str:
+    """The state letter (R, S, T, Z...) in a /proc stat file, or "" when it is gone."""
     try:
-        stat = (PROC / str(pid) / "stat").read_text()
+        stat = stat_file.read_text()
     except OSError:
         return ""
     return stat[stat.rindex(")") + 2 :].split(maxsplit=1)[0]  # the name may hold spaces and parentheses
 
 
 def alive(pid: int) -> bool:
-    """Whether `pid` runs (a zombie, dead and waiting for its parent to reap it, does not)."""
-    return _state(pid) not in ("", "Z", "X")
+    """Whether `pid` still runs: any of its threads that is not a zombie.
+
+    Not the main thread's state alone: killed, a multi-threaded valkey-server's main thread is a zombie
+    while its other threads are still exiting, and those hold its files, the listening socket
+    included. Taking that for gone, a keeper restarting the server found its port still bound and
+    started the new one on another port, which no client of the old URL could reach."""
+    try:
+        threads = os.listdir(PROC / str(pid) / "task")
+    except OSError:
+        return False
+    return any(_state(PROC / str(pid) / "task" / tid / "stat") not in ("", "Z", "X") for tid in threads)
 
 
 def servers_in(data_dir: Path) -> list[int]:
