@@ -41,6 +41,10 @@ not yet closed, so including ones the kernel accepted that the server has not ye
 `server_cpu_to_start_s` / `server_waited_to_start_s`: the server's CPU, and the time its event loop was
 runnable but waiting for a CPU (schedstat), from the start of the level to all sessions up.
 
+`cpu_stolen_pct`: of the machine's CPU time during the level, the share the hypervisor gave to other
+machines (the `steal` column of /proc/stat). This machine is shared: when that is high, the sessions
+waited for CPUs that were not there, whatever the code did.
+
 `--server-code CHECKOUT` measures another checkout's server (run from there, PYTHONPATH on it: the zygote
 forks the code of the server's working directory) with this benchmark, for before/after comparisons.
 """
@@ -285,6 +289,12 @@ def percentiles(values: list[float]) -> tuple[float, float]:
     return float(np.percentile(array, 50)), float(np.percentile(array, 99))
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """(stolen, total) CPU ticks of the whole machine since boot, from /proc/stat's first line."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return fields[7], sum(fields)
+
+
 def run_level(port: int, n: int, pace: float, quiet: float, server_pid: int, hostile: int, nice: int,
               trace: Path) -> dict[str, object]:  # fmt: skip
     spawn = multiprocessing.get_context("spawn")  # no fork of this process's stderr-draining thread
@@ -296,6 +306,7 @@ def run_level(port: int, n: int, pace: float, quiet: float, server_pid: int, hos
                                        args=(nice, port, hostile, go, stop_flood, flood_open, reports)))  # fmt: skip
     trace.unlink(missing_ok=True)
     load_before = os.getloadavg()[0]
+    stolen_before, total_before = cpu_ticks()
     flood_ready_at = time.perf_counter() + (5 if hostile else 0)  # the flood is in place before the people
     for process in reversed(processes):
         process.start()
@@ -308,8 +319,10 @@ def run_level(port: int, n: int, pace: float, quiet: float, server_pid: int, hos
             if process.is_alive():
                 process.terminate()
                 process.join()
+    stolen, total = (now - before for now, before in zip(cpu_ticks(), (stolen_before, total_before), strict=True))
     row = {"sessions": n, "hostile": hostile, "load_before": round(load_before, 1),
-           "load_after": round(os.getloadavg()[0], 1)} | row  # fmt: skip
+           "load_after": round(os.getloadavg()[0], 1),
+           "cpu_stolen_pct": round(100 * stolen / max(total, 1), 1)} | row  # fmt: skip
     sessions = row.pop("per_session")
     row |= server_side(sessions, trace, n)
     return row
@@ -513,7 +526,7 @@ def main() -> None:
     shutil.rmtree(trace.parent, ignore_errors=True)
     header = ("mode", "sessions", "hostile", "keystroke echo p50/p99 ms", "rating update p50/p99 ms",
               "startup p50/p99 s", "server wrote the question p50/p99 s", "client lag p50/p99 s",
-              "per app RSS / PSS MB", "all processes PSS MB")  # fmt: skip
+              "per app RSS / PSS MB", "all processes PSS MB", "CPU stolen %")  # fmt: skip
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in rows:
@@ -523,7 +536,7 @@ def main() -> None:
               f"| {row['startup_p50_ms'] / 1000:.1f} / {row['startup_p99_ms'] / 1000:.1f} "
               f"| {seconds(row, 'server_wrote_question')} | {seconds(row, 'client_lag')} "
               f"| {row.get('app_rss_mean_mb', 0):.0f} / {row.get('app_pss_mean_mb', 0):.0f} "
-              f"| {row.get('total_pss_mb', 0):.0f} |")  # fmt: skip
+              f"| {row.get('total_pss_mb', 0):.0f} | {row['cpu_stolen_pct']:.1f} |")  # fmt: skip
     if args.out:
         args.out.write_text(json.dumps(rows, indent=2))
 
