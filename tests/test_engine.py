@@ -312,7 +312,8 @@ def test_a_milvus_that_is_down_is_named(ready, backends) -> None:
 def test_the_linear_seen_inputs_read_back_from_a_saved_user_tower_are_the_exported_ones(ready, tmp_path) -> None:
     """A model exported before the dislike steering has no movie_linear_seen.npy; `ensure_linear_seen`
     reads it out of the saved tower, where two parameters have its shape: it must pick the "seen"
-    one, the rows `export_model` writes today."""
+    one, the rows `export_model` writes today. Both ways: by name from the numpy tower's weights, and
+    (a model dir older than those, whose towers had no recency block) by probing the saved tower."""
     import shutil
 
     from movierec_tui.evaluation.exported import ensure_linear_seen
@@ -324,6 +325,31 @@ def test_the_linear_seen_inputs_read_back_from_a_saved_user_tower_are_the_export
     assert ensure_linear_seen(old)
     assert np.load(old / LINEAR_SEEN_FILE) == pytest.approx(np.load(ready.model_dir / LINEAR_SEEN_FILE))
     assert not ensure_linear_seen(old)  # there already: left as it is
+
+
+def test_the_linear_seen_inputs_are_read_back_by_probing_a_tower_without_its_numpy_weights(
+    synthetic, tmp_path
+) -> None:
+    """A model dir exported before the numpy user tower and the dislike steering (its towers had no
+    recency block in the linear part): no weights by name, so the probe of the saved tower must pick
+    the "seen" parameter out of the two of its shape."""
+    from movierec_tui.data_loader.parse import load_dataset
+    from movierec_tui.evaluation.exported import ensure_linear_seen
+    from movierec_tui.model.artifacts import export_model
+    from movierec_tui.model.dislikes import LINEAR_SEEN_FILE
+    from movierec_tui.model.features import build_movie_features
+    from movierec_tui.model.train import TrainConfig, train_model
+    from movierec_tui.model.user_tower_numpy import USER_TOWER_WEIGHTS
+
+    dataset = load_dataset(synthetic.path)
+    config = TrainConfig(epochs=2, batch_size=64, linear_recent=False)
+    model_dir = tmp_path / "model"
+    export_model(train_model(dataset, build_movie_features(dataset), config), model_dir, "synthetic")
+    exported_seen = np.load(model_dir / LINEAR_SEEN_FILE)
+    (model_dir / LINEAR_SEEN_FILE).unlink()
+    (model_dir / USER_TOWER_WEIGHTS).unlink()
+    assert ensure_linear_seen(model_dir)
+    assert np.load(model_dir / LINEAR_SEEN_FILE) == pytest.approx(exported_seen)
 
 
 def test_the_engine_serves_the_ranking_the_evaluation_scores(recommender, ready, synthetic) -> None:

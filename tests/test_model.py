@@ -301,10 +301,13 @@ def test_a_model_dir_without_the_numpy_weights_gets_them_from_its_saved_tower(re
     assert np.array_equal(derived.vector, served.vector)
 
 
-@pytest.mark.parametrize("disliked_pool, linear_dim", [(False, 0), (True, 0), (False, 6)])
-def test_the_numpy_user_tower_follows_each_tower_shape(tmp_path, disliked_pool: bool, linear_dim: int) -> None:
-    """Towers without the disliked pool or the linear part (older training configs) are read out of
-    their saved form and computed as Paddle computes them."""
+@pytest.mark.parametrize("disliked_pool, linear_dim, linear_recent", [(False, 0, False), (True, 0, False),
+                                                                      (False, 6, False), (True, 6, True)])  # fmt: skip
+def test_the_numpy_user_tower_follows_each_tower_shape(
+    tmp_path, disliked_pool: bool, linear_dim: int, linear_recent: bool
+) -> None:
+    """Towers without the disliked pool or the linear part (older training configs), or with the
+    linear part's recency block, are read out of their saved form and computed as Paddle computes them."""
     import paddle
     from paddle.static import InputSpec
 
@@ -313,7 +316,7 @@ def test_the_numpy_user_tower_follows_each_tower_shape(tmp_path, disliked_pool: 
 
     paddle.seed(1)
     config = TowerConfig(num_movie_rows=40, vocabulary_size=10, genre_count=3, hidden=16, context_dim=8,
-                         disliked_pool=disliked_pool, linear_dim=linear_dim)  # fmt: skip
+                         disliked_pool=disliked_pool, linear_dim=linear_dim, linear_recent=linear_recent)  # fmt: skip
     tower = UserTower(config)
     tower.eval()
     specs = [InputSpec([None], "int64"), InputSpec([None], "int64"), InputSpec([None], "int64"),

@@ -18,6 +18,7 @@ from movierec_tui.model.artifacts import USER_TOWER_PREFIX, ModelInfo, MovieTabl
 from movierec_tui.model.dislikes import LINEAR_SEEN_FILE, DislikeSteering
 from movierec_tui.model.features import MovieFeatures, demographic_indices
 from movierec_tui.model.train import MovieOutputs
+from movierec_tui.model.user_tower_numpy import USER_TOWER_WEIGHTS
 
 
 class ExportedModel:
@@ -70,5 +71,18 @@ def ensure_linear_seen(model_dir: Path) -> bool:
     target = model_dir / LINEAR_SEEN_FILE
     if target.exists() or not ModelInfo.load(model_dir).tower_config.get("linear_dim"):
         return False
-    np.save(target, linear_seen_of(ExportedModel(model_dir)))
+    named = _named_linear_seen(model_dir)
+    np.save(target, named if named is not None else linear_seen_of(ExportedModel(model_dir)))
     return True
+
+
+def _named_linear_seen(model_dir: Path) -> np.ndarray | None:
+    """The "seen" inputs by name from the numpy user tower's weights, where a model dir has them. A
+    tower with the linear part's recency block (`linear_recent`) has them there: its output for one
+    rating is that movie's "seen" row plus its "recent" row, so `linear_seen_of`'s probe cannot
+    tell them apart."""
+    weights = model_dir / USER_TOWER_WEIGHTS
+    if not weights.exists():
+        return None
+    with np.load(weights) as saved:
+        return saved["linear_seen"][1:].astype(np.float32) if "linear_seen" in saved.files else None

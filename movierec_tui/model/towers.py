@@ -42,6 +42,9 @@ class TowerConfig:
     # Width of the linear part of the score (0: none): <sum of the rated movies' input vectors /
     # sqrt(count), the movie's output vector>, added to the logit, searched in the same inner product.
     linear_dim: int = 0
+    # A third block of the linear part: the rated movies' own vectors weighed by recency (as the
+    # "recent" pool is), so what a person rated last says more about what comes next.
+    linear_recent: bool = False
 
     def to_dict(self) -> dict[str, int | float]:
         return asdict(self)
@@ -69,6 +72,9 @@ class UserTower(nn.Layer):
         if config.linear_dim:
             self.linear_seen = nn.Embedding(rows, config.linear_dim, padding_idx=0)
             self.linear_preference = nn.Embedding(rows, config.linear_dim, padding_idx=0)
+        self.linear_recent = (
+            nn.Embedding(rows, config.linear_dim, padding_idx=0) if config.linear_dim and config.linear_recent else None
+        )
 
     def forward(
         self, gender: paddle.Tensor, age: paddle.Tensor, occupation: paddle.Tensor,
@@ -106,6 +112,8 @@ class UserTower(nn.Layer):
         root = paddle.sqrt(safe_count)
         linear = (self.linear_seen(movie_rows) * mask.unsqueeze(-1)).sum(axis=1) / root
         linear = linear + (self.linear_preference(movie_rows) * centred.unsqueeze(-1)).sum(axis=1) / root
+        if self.linear_recent is not None:
+            linear = linear + (self.linear_recent(movie_rows) * recency.unsqueeze(-1)).sum(axis=1)
         return (*outputs, linear)
 
 

@@ -101,6 +101,9 @@ class TrainConfig:
     # and a 128-wide linear part lift Recall@20 most under the random-order protocol.
     popularity_bias: bool = True  # a learned per-movie logit added to cosine / temperature
     linear_dim: int = 128  # see TowerConfig.linear_dim
+    # On validation users of split 42 (docs/benchmarks.md, "What was tried"): time-ordered N = 10
+    # +0.005 .. +0.007 Recall@20 at decays 0.5, 0.7 and 0.85 alike, random-order N = 5 +0.007 .. +0.009.
+    linear_recent: bool = True  # see TowerConfig.linear_recent
     demographic_dropout: float = 0.1  # chance that each demographic field is shown as "unknown"
     # Above this the sampled softmax is cheaper as well as bounded: an exact step costs ~0.3 ms of CPU
     # per movie (5.8 s at 19,415), a sampled one 1.6 s there (docs/benchmarks.md, "Training at scale").
@@ -400,6 +403,7 @@ def train_model(
         disliked_pool=config.disliked_pool,
         dropout=config.dropout,
         linear_dim=config.linear_dim,
+        linear_recent=config.linear_recent,
     )
     # Fresh names for the parameters and the optimizer's moments (embedding_0.w_0_moment1_0, ...),
     # whatever this process built before: a checkpoint's optimizer state is keyed by them, so a

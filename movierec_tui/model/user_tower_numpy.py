@@ -32,7 +32,7 @@ USER_TOWER_WEIGHTS = "user_tower_weights.npz"
 # UserTower's parameters in the order its __init__ creates them (the disliked pool and the linear
 # part only when the tower config has them): the names of the arrays in USER_TOWER_WEIGHTS.
 EMBEDDINGS = ("gender", "age", "occupation", "seen", "preference", "recent", "disliked", "linear_seen",
-              "linear_preference")  # fmt: skip
+              "linear_preference", "linear_recent")  # fmt: skip
 LINEARS = ("hidden", "out", "bias", "rating_factors")
 
 
@@ -62,10 +62,13 @@ class UserTowerWeights:
         # One gather for every pool: the rated rows of [seen | preference | recent | disliked].
         self.pools = np.ascontiguousarray(np.concatenate([arrays[p] for p in pools], axis=1), dtype=np.float32)
         self.pool_count = len(pools)
+        # One gather for the linear part too: [seen | preference | recent (when the tower has it)].
+        linear_blocks = [name for name in ("linear_seen", "linear_preference", "linear_recent") if name in arrays]
         self.linear_parts = (
-            np.ascontiguousarray(np.concatenate([arrays["linear_seen"], arrays["linear_preference"]], axis=1))
-            if "linear_seen" in arrays else None
+            np.ascontiguousarray(np.concatenate([arrays[name] for name in linear_blocks], axis=1))
+            if linear_blocks else None
         )  # fmt: skip
+        self.linear_blocks = len(linear_blocks)
         self.hidden_w, self.hidden_b = arrays["hidden.w"], arrays["hidden.b"]
         self.out_w, self.out_b = arrays["out.w"], arrays["out.b"]
         # The rating offset and factors read the same hidden layer: one product for both.
@@ -108,10 +111,12 @@ class UserTowerWeights:
         head = hidden @ self.head_w + self.head_b
         linear = None
         if self.linear_parts is not None:
-            width = self.linear_parts.shape[1] // 2
+            width = self.linear_parts.shape[1] // self.linear_blocks
             root = np.sqrt(safe_count)
             parts = self.linear_parts[rows]
-            linear = (parts[:, :width].sum(axis=0) + centred @ parts[:, width:]) / root
+            linear = (parts[:, :width].sum(axis=0) + centred @ parts[:, width : 2 * width]) / root
+            if self.linear_blocks == 3:
+                linear += recency @ parts[:, 2 * width :]
         return UserTowerOutputs(vector.astype(np.float32), float(head[0]), head[1:].astype(np.float32), linear)
 
 
@@ -192,6 +197,8 @@ def _named_by_creation_order(parameters, tower_config: dict) -> dict[str, np.nda
 def _has(name: str, tower_config: dict) -> bool:
     if name == "disliked":
         return bool(tower_config.get("disliked_pool", True))
+    if name == "linear_recent":
+        return bool(tower_config.get("linear_dim", 0)) and bool(tower_config.get("linear_recent", False))
     if name.startswith("linear_"):
         return bool(tower_config.get("linear_dim", 0))
     return True
