@@ -1,6 +1,6 @@
 """What setup's training costs per step at a catalogue's size, and what the whole of it would cost.
 
-Usage: python benchmarks/train_budget.py --from DIR_OR_ZIP [--steps 10] [--epochs 3] [--threads N]
+Usage: python benchmarks/train_budget.py --from DIR_OR_ZIP [--steps 10] [--epochs 3] [--threads N] [--config JSON]
 
 Why: at 32x MovieLens 1M one measured setup takes about an hour even when all goes well, too long
 to tune the training budget by trial. The cost of a training step does not depend on how many
@@ -53,9 +53,11 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3, help="Timed epochs (the first is a warm-up).")
     parser.add_argument("--threads", type=int, default=None, help="Paddle threads (default: every core).")
     parser.add_argument("--json", type=Path, default=None, help="Also write the numbers here.")
+    parser.add_argument("--config", type=json.loads, default={},
+                        help="TrainConfig fields replacing the defaults (JSON), e.g. '{\"linear_recent\": false}'.")
     args = parser.parse_args()
     logs.quiet_libraries()
-    report: dict[str, float | int | str] = {"source": str(args.source)}
+    report: dict[str, float | int | str] = {"source": str(args.source), "config": json.dumps(args.config)}
 
     def stage(name: str, action: Callable[[], T]) -> T:
         started, cpu = time.perf_counter(), time.process_time()
@@ -74,7 +76,7 @@ def main() -> None:
     report["history_mb"] = round((histories.all_rows.nbytes + histories.all_ratings.nbytes) / 1e6, 1)
     stage("cards", lambda: len(build_cards(dataset)))
 
-    config = TrainConfig()
+    config = dataclasses.replace(TrainConfig(), **args.config)
     users = len(histories)
     del histories
     epochs = planned_epochs(config, users)
