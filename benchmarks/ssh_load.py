@@ -1,7 +1,7 @@
 """Load on `movierec-tui serve ssh`: N concurrent scripted SSH sessions, each rating 10 movies.
 
 Usage: MOVIEREC_HOME=... python benchmarks/ssh_load.py [--sessions 1,4,8,16] [--pace 0.12] [--hostile N]
-       [--client-nice -19] [--server-code CHECKOUT] [--out FILE]
+       [--client-nice -19] [--server-code CHECKOUT] [--server-args "FLAGS"] [--out FILE]
 
 Needs a home where `movierec-tui setup` has run (real MovieLens 1M data). Starts the real server
 (`movierec-tui serve ssh --allow-anonymous` on a free loopback port) as its own process, then for each
@@ -57,6 +57,7 @@ import json
 import multiprocessing
 import os
 import queue
+import shlex
 import shutil
 import signal
 import socket
@@ -459,7 +460,7 @@ def server_memory(server_pid: int) -> dict[str, float]:
 
 
 def start_server(
-    port: int, home: str, max_sessions: int, mode: str, trace: Path, code: Path | None
+    port: int, home: str, max_sessions: int, mode: str, trace: Path, code: Path | None, more: list[str]
 ) -> subprocess.Popen:
     """The server, of this checkout's code or of `code` (a checkout: run from there with PYTHONPATH on it, as
     the zygote forks the code of the server's working directory)."""
@@ -468,6 +469,7 @@ def start_server(
                "--prefork" if mode == "prefork" else "--no-prefork"]  # fmt: skip
     if home:
         command += ["--home", home]
+    command += more
     env = os.environ | {ENV_SERVE_TRACE: str(trace)}
     if code is not None:
         env["PYTHONPATH"] = str(code)
@@ -505,6 +507,8 @@ def main() -> None:
                         help="nice of the clients' own scheduler group (and the flood's); negative needs root")
     parser.add_argument("--server-code", type=Path, default=None,
                         help="a checkout whose server to measure (e.g. main's, for a before/after); default this one")
+    parser.add_argument("--server-args", default="",
+                        help="more `serve ssh` flags, e.g. '--starts-at-once 1' (the code measured must know them)")
     parser.add_argument("--out", type=Path, default=None, help="also write the rows as JSON")
     args = parser.parse_args()
     levels = [int(n) for n in args.sessions.split(",")]
@@ -512,7 +516,8 @@ def main() -> None:
     trace = Path(tempfile.mkdtemp(prefix="ssh_load-")) / "output_trace.jsonl"
     for mode in args.modes.split(","):
         port = free_port()
-        server = start_server(port, os.environ.get("MOVIEREC_HOME", ""), max(levels), mode, trace, args.server_code)
+        server = start_server(port, os.environ.get("MOVIEREC_HOME", ""), max(levels), mode, trace, args.server_code,
+                              shlex.split(args.server_args))
         try:
             for n in levels:
                 level = run_level(port, n, args.pace, args.quiet, server.pid, args.hostile, args.client_nice, trace)

@@ -628,6 +628,10 @@ def serve_ssh(
         bool,
         typer.Option(help="Fork sessions from a warm process that has the libraries loaded (faster, less memory)."),
     ] = True,
+    starts_at_once: Annotated[
+        int,
+        typer.Option(min=0, max=1000, help="Apps starting at once; more connecting wait their turn. 0: one per core."),
+    ] = 0,
     home: HomeOption = None,
     milvus_uri: MilvusOption = None,
     redis_url: RedisOption = None,
@@ -642,6 +646,7 @@ def serve_ssh(
         config = SSHServeConfig(
             host=host, port=port, authorized_keys=authorized_keys, allow_anonymous=allow_anonymous,
             max_sessions=max_sessions, max_per_ip=max_per_ip, idle_timeout=float(idle_timeout), prefork=prefork,
+            starts_at_once=starts_at_once,
         )
     except ValueError as exc:  # flags that do not go together, e.g. no auth choice, or both
         raise UsageProblem(str(exc)) from None

@@ -13,6 +13,7 @@ happen inside the functions, so the CLI's other commands do not pay for them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -50,6 +51,10 @@ SetUp = Callable[[Settings, "Backends"], None]
 Failure = tuple[str, int, BaseException | None]  # the one line, the exit code, the exception for the log
 
 
+# A served app's "my first screen is painted" pipe (serve/start_gate.py): the number of the write end.
+ENV_STARTED_FD = "MOVIEREC_STARTED_FD"
+
+
 class NotSetUp(Exception):
     """Setup was never done and this process may not do it (a served session)."""
 
@@ -80,6 +85,7 @@ def run_app(
     set_up: SetUp | None = None,
     loading: Callable[[], AbstractContextManager[object]] = nullcontext,
     preloaded: Preloaded | None = None,
+    on_first_screen: Callable[[], None] | None = None,
 ) -> None:
     """Open the stores, make sure setup was done (running `set_up` if it was not, or raising NotSetUp
     when there is none), load the model (inside `loading()`, e.g. a spinner) and run the app until it
@@ -87,7 +93,8 @@ def run_app(
     process for someone else (no cursor blink: each blink is a repaint sent over the network).
     Without a terminal (and not behind serve web's pipes) it raises NoTerminal instead: the app's input
     thread would spin on end-of-file at 100% CPU. `preloaded`: the model and catalogue a zygote loaded
-    for all its forks (engine.Preloaded), used where still current."""
+    for all its forks (engine.Preloaded), used where still current. `on_first_screen`: called once
+    when the app's first screen (cards, rows and profile) is painted, or it is waiting for a store."""
     from movierec_tui.app import MovieRecApp
     from movierec_tui.engine import Recommender
     from movierec_tui.status import collect_status
@@ -109,9 +116,11 @@ def run_app(
         backends.close()
         raise
     with recommender:  # without a profile named, the one used last is reopened (app/resume.py)
-        MovieRecApp(
+        app = MovieRecApp(
             recommender, profile_name=profile_name, tune_gc=True, served=served, cursor_blink=not served, resume=True
-        ).run()
+        )
+        app.startup.on_first_screen = on_first_screen
+        app.run()
 
 
 def run_served(argv: list[str], preloaded: Preloaded | None = None) -> int:
@@ -124,13 +133,39 @@ def run_served(argv: list[str], preloaded: Preloaded | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = prepare_settings(args.home)
-        run_app(settings, profile_name=args.profile, served=os.environ.get(ENV_SERVED, ""), preloaded=preloaded)
+        run_app(settings, profile_name=args.profile, served=os.environ.get(ENV_SERVED, ""), preloaded=preloaded,
+                on_first_screen=started_signal())
     except Exception as exc:
         code = report_known(exc)
         if code is None:
             raise
         return code
     return 0
+
+
+def started_signal() -> Callable[[], None] | None:
+    """What tells the server that started this app that its first screen is painted, so that the next
+    app may start (serve/start_gate.py): one byte on the pipe it handed over, then the pipe closed.
+    None when no server asked (the environment names no pipe)."""
+    value = os.environ.pop(ENV_STARTED_FD, "")
+    if not value.isdigit():
+        return None
+    fd = int(value)
+
+    def signal_started() -> None:
+        nonlocal fd
+        if fd < 0:
+            return
+        try:
+            os.write(fd, b"s")
+        except OSError:  # the server is gone or stopped waiting: nothing to tell
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            fd = -1
+
+    return signal_started
 
 
 def failure_of(exc: BaseException) -> Failure | None:

@@ -23,6 +23,7 @@ from movierec_tui.pipeline import Reporter, run_setup
 from movierec_tui.serve.lifeline import autogroup_nice, keep_in_step, set_autogroup_nice
 from movierec_tui.serve.shared import SharedStores, session_base_env, shared_stores
 from movierec_tui.serve.ssh import SSHDemo, SSHServeConfig, load_or_create_host_key
+from movierec_tui.serve.start_gate import StartGate
 from movierec_tui.stores.backends import open_backends
 
 SCENARIO_TIMEOUT = 120
@@ -352,6 +353,51 @@ def test_a_killed_client_or_an_idle_one_leaves_no_process(served, host_key) -> N
     run(served, host_key, ANONYMOUS, scenario)
     run(served, host_key, SSHServeConfig(port=0, allow_anonymous=True, idle_timeout=3, prefork=False), idle_scenario)
     assert len(pids) == 2 and all(gone(pid) for pid in pids)
+
+
+@pytest.mark.parametrize("prefork", [True, False], ids=["forked", "own-interpreter"])
+def test_apps_start_one_at_a_time_each_when_the_one_before_has_painted(served, host_key, prefork) -> None:
+    """With one start at a time, the second of two people connecting together waits for the first's
+    screen, and gets in as soon as that app says it is painted (the gate's time limit is a minute,
+    longer than this test may take: only the app's signal through the zygote or a new interpreter
+    can let the second in)."""
+    firsts: list[float] = []
+
+    async def scenario(demo: SSHDemo) -> None:
+        demo.starts = StartGate(1, max_hold=60)
+        clients = [ScreenClient(), ScreenClient()]
+        await asyncio.gather(*(c.connect(demo.port) for c in clients))
+
+        async def first_screen(client: ScreenClient) -> None:
+            await client.wait_for(lambda text: len(card_titles(text)) >= 5 and "How old are you?" in text)
+            firsts.append(time.monotonic())
+
+        await asyncio.wait_for(asyncio.gather(*(first_screen(c) for c in clients)), 50)
+        await until(lambda: demo.starts.starting == 0)  # the second's rows too are painted: its slot is back
+        assert demo.starts.admitted == 2 and demo.starts.waited == 1
+        await asyncio.gather(*(c.close() for c in clients))
+
+    run(served, host_key, SSHServeConfig(port=0, allow_anonymous=True, prefork=prefork), scenario)
+    assert len(firsts) == 2
+
+
+def test_stopping_the_server_ends_the_sessions_still_waiting_to_start(served, host_key) -> None:
+    clients: list[ScreenClient] = []
+
+    async def scenario(demo: SSHDemo) -> None:
+        demo.starts = StartGate(1, max_hold=60)
+        clients.extend([await ScreenClient().connect(demo.port) for _ in range(3)])
+        sessions = demo.registry.sessions.values()
+        await until(lambda: demo.starts.queued == 2 and any(s.app is not None and s.app.process for s in sessions))
+        waiting.extend(s for s in sessions if s.app is not None and s.app.process is None)
+        await demo.close()
+        await asyncio.gather(*(asyncio.wait_for(c.closed.wait(), 10) for c in clients))
+
+    waiting: list = []
+    demo = run(served, host_key, ANONYMOUS, scenario)
+    assert all("shutting down" in c.text for c in clients)
+    assert len(waiting) == 2 and all(s.app.process is None for s in waiting)  # none started only to be stopped
+    assert not demo.registry.sessions
 
 
 def test_stopping_the_server_ends_every_session(served, host_key) -> None:

@@ -184,3 +184,4 @@ class Rows:
     def _painted(self, generation: int) -> None:
         self.painted_generation = generation
         self.painted_at = time.perf_counter()
+        self.app.startup.first_screen_painted()  # the cards, the rows and the panel are on screen

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from movierec_tui.app.conversation import SEED_POOL
@@ -35,6 +36,14 @@ IDLE_SECONDS = 1.0  # a full collection waits until the person has been idle thi
 class Startup:
     def __init__(self, app: MovieRecApp) -> None:
         self.app = app
+        # Called once, when the first screen is painted or the app waits for a store: a served app's
+        # signal to the server that the next app may start (serve/start_gate.py).
+        self.on_first_screen: Callable[[], None] | None = None
+
+    def first_screen_painted(self) -> None:
+        if self.on_first_screen is not None:
+            announce, self.on_first_screen = self.on_first_screen, None
+            announce()
 
     def start(self) -> None:
         self.app.run_worker(self._load, thread=True, exclusive=True, group="startup", exit_on_error=False)
@@ -66,6 +75,7 @@ class Startup:
         app.cards.empty_message = "Waiting for the stores…"
         app.cards.show([])
         app.refresher.retry_timer = app.set_timer(delay, self.start)
+        self.first_screen_painted()  # waiting now, at next to no cost
 
     def _ready(
         self, catalog: dict[int, MovieCard], name: str | None, loaded: Profile | None, problem: str | None,

@@ -24,6 +24,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from movierec_tui.launch import ENV_STARTED_FD
+
 log = logging.getLogger(__name__)
 
 MAX_PENDING_INPUT = 64 * 1024  # bytes typed or pasted faster than the app reads; beyond this the client waits
@@ -58,7 +60,12 @@ class Launched(Protocol):
 
 
 class Launcher(Protocol):
-    async def __call__(self, argv: list[str], env: Mapping[str, str], cwd: str, terminal: int) -> Launched: ...
+    """Starts the app on `terminal`; `started`, when given, is the write end of the pipe on which the
+    app says its first screen is painted (serve/start_gate.py): the app must inherit it."""
+
+    async def __call__(
+        self, argv: list[str], env: Mapping[str, str], cwd: str, terminal: int, started: int | None = None
+    ) -> Launched: ...
 
 
 @dataclass
@@ -73,8 +80,12 @@ class ChildProcess:
         return await asyncio.get_running_loop().run_in_executor(None, self.process.wait)
 
 
-async def spawn_directly(argv: list[str], env: Mapping[str, str], cwd: str, terminal: int) -> Launched:
+async def spawn_directly(
+    argv: list[str], env: Mapping[str, str], cwd: str, terminal: int, started: int | None = None
+) -> Launched:
     """A new interpreter that imports everything itself (about 3 s of CPU before the first screen)."""
+    if started is not None:
+        env = {**env, ENV_STARTED_FD: str(started)}
     process = subprocess.Popen(
         [sys.executable, "-m", "movierec_tui.serve.child", "app", *argv],
         stdin=terminal,
@@ -84,6 +95,7 @@ async def spawn_directly(argv: list[str], env: Mapping[str, str], cwd: str, term
         cwd=cwd,
         start_new_session=True,  # serve.child then takes the pty as controlling terminal
         close_fds=True,
+        pass_fds=() if started is None else (started,),
     )
     return ChildProcess(process)
 
@@ -126,13 +138,14 @@ class AppProcess:
     def pid(self) -> int | None:
         return self.process.pid if self.process else None
 
-    async def start(self) -> None:
+    async def start(self, started: int | None = None) -> None:
+        """Spawn the app; `started`: see `Launcher`."""
         self._loop = asyncio.get_running_loop()
         master, slave = os.openpty()
         try:
             _set_size(slave, self.columns, self.rows)
             _quiet_terminal(slave)
-            self.process = await self.launcher(self.argv, self.env, self.cwd, slave)
+            self.process = await self.launcher(self.argv, self.env, self.cwd, slave, started)
         except BaseException:
             os.close(master)
             raise

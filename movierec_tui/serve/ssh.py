@@ -33,6 +33,7 @@ from movierec_tui.serve.app_process import MAX_PENDING_INPUT, AppProcess, Launch
 from movierec_tui.serve.child import ENV_SERVER_PID
 from movierec_tui.serve.gate import ConnectionGate
 from movierec_tui.serve.output_trace import OutputTrace, trace_path_from_env
+from movierec_tui.serve.start_gate import StartGate
 from movierec_tui.serve.terminal_input import TerminalInput
 from movierec_tui.serve.zygote import Zygote, ZygoteUnavailable
 
@@ -77,6 +78,8 @@ class SSHServeConfig:
     max_connections: int = 0
     no_session_timeout: float = NO_SESSION_TIMEOUT
     output_trace: Path | None = field(default_factory=trace_path_from_env)  # see serve/output_trace.py
+    # Apps starting at once (serve/start_gate.py); 0: one per core.
+    starts_at_once: int = 0
 
     def __post_init__(self) -> None:
         if self.allow_anonymous == (self.authorized_keys is not None):
@@ -85,6 +88,8 @@ class SSHServeConfig:
             object.__setattr__(self, "max_connections_per_ip", self.max_per_ip + 4)
         if not self.max_connections:
             object.__setattr__(self, "max_connections", self.max_sessions + 64)
+        if not self.starts_at_once:
+            object.__setattr__(self, "starts_at_once", max(1, os.cpu_count() or 1))
 
 
 def load_or_create_host_key(path: Path) -> asyncssh.SSHKey:
@@ -265,15 +270,26 @@ class AppSession(asyncssh.SSHServerSession):
 
     async def _start_app(self) -> None:
         assert self.app is not None
+        slot = await self.server.starts.admit()  # a few apps start at once (serve/start_gate.py)
+        if self.chan is None or self.farewell:  # the client left, or the server is stopping, meanwhile
+            slot.release()
+            if self.chan is not None:
+                with contextlib.suppress(Exception):
+                    self.chan.write(self.farewell.lstrip().encode())
+                    self.chan.exit(0)
+            self._release()
+            return
         try:
-            await self.app.start()
+            await self.app.start(slot.app_end)
         except Exception as exc:  # could not fork or exec: this session fails, the server goes on
+            slot.release()
             log.error("could not start the app for session %d: %s", self.session_id, exc)
             if self.chan is not None:
                 self.chan.write(b"Sorry, the app could not be started. Please try again later.\r\n")
                 self.chan.exit(1)
             self._release()
             return
+        slot.spawned()
         log.info(
             "session %d started: pid %d, %s, user %s, %s, %dx%d",
             self.session_id, self.app.pid, self.ip, printable(self.server.username), self.server.identity,
@@ -360,9 +376,14 @@ class AppSession(asyncssh.SSHServerSession):
         farewell = f"\r\nYou were idle for {minutes}, so movierec closed. Bye!\r\n"
         self.ending = asyncio.ensure_future(self.end(farewell, f"idle for {timeout:.0f} s"))
 
+    def will_end(self, farewell: str, reason: str) -> None:
+        """Say goodbye with `farewell` when the session ends; a session still waiting to start its app
+        ends without starting it."""
+        self.farewell, self.end_reason = farewell, reason
+
     async def end(self, farewell: str, reason: str) -> None:
         """Stop the app (the server is shutting down, or the person went idle), say why, and close."""
-        self.farewell, self.end_reason = farewell, reason
+        self.will_end(farewell, reason)
         if self.starting is not None:
             await self.starting
         if self.app is not None:
@@ -419,6 +440,7 @@ class DemoServer(asyncssh.SSHServer):
         self.base_env = demo.base_env
         self.authorized = demo.authorized
         self.launch = demo.launch
+        self.starts = demo.starts
         self.ip = "?"
         self.peer: tuple[str, int] | None = None
         self.connected_at = time.monotonic()
@@ -551,15 +573,18 @@ class SSHDemo:
         self.options: asyncssh.SSHServerConnectionOptions | None = None
         self.opening: set[asyncio.Task] = set()  # admitted sockets becoming asyncssh connections
         self.zygote: Zygote | None = None
+        self.starts = StartGate(config.starts_at_once)
 
-    async def launch(self, argv: list[str], env: Mapping[str, str], cwd: str, terminal: int) -> Launched:
+    async def launch(
+        self, argv: list[str], env: Mapping[str, str], cwd: str, terminal: int, started: int | None = None
+    ) -> Launched:
         """Fork the app from the zygote when there is one; a new interpreter otherwise (or if it fails)."""
         if self.zygote is not None:
             try:
-                return await self.zygote.spawn(argv, env, cwd, terminal)
+                return await self.zygote.spawn(argv, env, cwd, terminal, started)
             except (ZygoteUnavailable, OSError, TimeoutError, ValueError) as exc:
                 log.warning("zygote failed (%s); starting this session's app directly", exc)
-        return await spawn_directly(argv, env, cwd, terminal)
+        return await spawn_directly(argv, env, cwd, terminal, started)
 
     @property
     def port(self) -> int:
@@ -634,6 +659,9 @@ class SSHDemo:
         self.gate.close()
         sessions = list(self.registry.sessions.values())
         farewell = "\r\nThe movierec server is shutting down. Bye!\r\n"
+        for session in sessions:  # before the sessions waiting to start go on: they must not start an app
+            session.will_end(farewell, "server stopped")
+        self.starts.open_all()
         await asyncio.gather(*(s.end(farewell, "server stopped") for s in sessions))
         if self.zygote is not None:
             self.zygote.stop()

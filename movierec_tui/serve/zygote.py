@@ -28,6 +28,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from movierec_tui.launch import ENV_STARTED_FD
 from movierec_tui.serve.app_process import Launched
 from movierec_tui.serve.lifeline import ENV_SERVER_PID, keep_in_step
 
@@ -120,13 +121,16 @@ class Zygote:
         self._socket = ours
         log.info("session zygote ready (pid %d)", self.process.pid)
 
-    async def spawn(self, argv: list[str], env: Mapping[str, str], cwd: str, terminal: int) -> Launched:
+    async def spawn(
+        self, argv: list[str], env: Mapping[str, str], cwd: str, terminal: int, started: int | None = None
+    ) -> Launched:
         if self._socket is None or self.process is None or self.process.poll() is not None:
             raise ZygoteUnavailable("the session zygote is not running")
         request = json.dumps({"argv": argv, "env": dict(env), "cwd": cwd}).encode()
+        fds = [terminal] if started is None else [terminal, started]
         loop = asyncio.get_running_loop()
         async with self._lock:  # one request in flight: each answer belongs to the last request
-            socket.send_fds(self._socket, [request], [terminal])
+            socket.send_fds(self._socket, [request], fds)
             answer = await asyncio.wait_for(loop.sock_recv(self._socket, 256), 10)
         if not answer:
             raise ZygoteUnavailable("the session zygote has exited")
@@ -183,9 +187,12 @@ def _end_children() -> None:
         _forked.discard(pid)
 
 
-def _become_app(terminal: int, request: dict, zygote_pid: int, preloaded: Preloaded | None) -> None:
+def _become_app(
+    terminal: int, started: int | None, request: dict, zygote_pid: int, preloaded: Preloaded | None
+) -> None:
     """In the forked child: the pty becomes stdin/stdout/stderr and the controlling terminal, the
-    environment is the session's, then the app runs; this never returns into the zygote's loop."""
+    environment is the session's (naming the `started` pipe, if any: serve/start_gate.py), then the
+    app runs; this never returns into the zygote's loop."""
     from movierec_tui.serve.lifeline import die_with_server, follow_server_priority, take_terminal
 
     code = 1
@@ -201,6 +208,8 @@ def _become_app(terminal: int, request: dict, zygote_pid: int, preloaded: Preloa
         take_terminal()
         os.environ.clear()
         os.environ.update(request["env"])
+        if started is not None:
+            os.environ[ENV_STARTED_FD] = str(started)
         server = int(os.environ.get(ENV_SERVER_PID, zygote_pid))  # the session's: the server's pid
         os.environ[ENV_SERVER_PID] = str(zygote_pid)
         die_with_server(signal.SIGHUP)
@@ -271,14 +280,15 @@ def serve_forks(fd: int) -> None:
 def _fork_on_request(channel: socket.socket, preloaded: Preloaded | None) -> None:
     while True:
         try:
-            message, fds, _, _ = socket.recv_fds(channel, MAX_REQUEST, 1)
+            message, fds, _, _ = socket.recv_fds(channel, MAX_REQUEST, 2)
         except OSError:
             break
         if not message:  # the server closed its end
             break
         try:
             request = json.loads(message)
-            (terminal,) = fds
+            terminal, *more = fds  # the pty, then the "started" pipe if the server sent one
+            started = more[0] if more else None
         except (ValueError, TypeError):
             for extra in fds:
                 os.close(extra)
@@ -290,8 +300,9 @@ def _fork_on_request(channel: socket.socket, preloaded: Preloaded | None) -> Non
         pid = os.fork()
         if pid == 0:
             channel.close()
-            _become_app(terminal, request, os.getppid(), preloaded)
+            _become_app(terminal, started, request, os.getppid(), preloaded)
         _forked.add(pid)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
-        os.close(terminal)
+        for fd in fds:
+            os.close(fd)
         channel.sendall(json.dumps({"pid": pid}).encode())

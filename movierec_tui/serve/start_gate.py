@@ -1,0 +1,116 @@
+"""Session apps start a few at a time, in the order people connected.
+
+Why: an app's start (stores, layout, the first screen with its cards and rows) costs a few hundred ms
+of CPU. When 16 people connect in the same second, all 16 starts ran at once, and the first people
+whose screen was up rated movies while 15 starts shared the two cores with them: a rating that takes
+~100 ms alone then took over 500 ms (`benchmarks/ssh_load.py`: the slowest rating of a run was most
+often a session's first). With at most `slots` apps starting at once, a rating competes with those
+few starts, and the starts themselves end sooner on average (each gets the CPU the others would
+have shared), while the last of them ends about when it did before: the work is the same.
+
+An app holds its slot from the moment it is admitted until it says that its first screen is painted:
+it inherits the write end of a pipe (its number in `launch.ENV_STARTED_FD`) and writes a byte to it
+(`launch.started_signal`). Its exit (end of file on the pipe) frees the slot too, and so does
+`max_hold` seconds passing: an app that is stopped (SIGSTOP) or stuck must not hold up the queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections import deque
+
+MAX_HOLD = 5.0  # seconds; a lone start takes ~1-2 s on 2 cores
+
+
+class StartGate:
+    """At most `slots` apps starting at once; the others wait for a slot, first come first served."""
+
+    def __init__(self, slots: int, max_hold: float = MAX_HOLD) -> None:
+        if slots < 1:
+            raise ValueError("a start gate needs at least one slot")
+        self.slots = slots
+        self.max_hold = max_hold
+        self._free = slots
+        self._waiting: deque[asyncio.Future[None]] = deque()
+        self.admitted = 0  # in all, for the log and the tests
+        self.waited = 0  # admitted after waiting for a slot
+
+    @property
+    def starting(self) -> int:
+        return self.slots - self._free
+
+    @property
+    def queued(self) -> int:
+        return sum(not f.done() for f in self._waiting)
+
+    def open_all(self) -> None:
+        """Everyone waiting goes now, and everyone after: the server is stopping, and a session that
+        waits must get on to its end."""
+        self._free = 1 << 30
+        while self._waiting:
+            turn = self._waiting.popleft()
+            if not turn.done():
+                turn.set_result(None)
+
+    async def admit(self) -> StartSlot:
+        """A slot, once one is free and everyone who asked before has had theirs."""
+        if self._free > 0 and not self._waiting:
+            self._free -= 1
+        else:
+            turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiting.append(turn)
+            try:
+                await turn
+            except asyncio.CancelledError:
+                if turn.done() and not turn.cancelled():  # the slot was handed over as we were cancelled
+                    self._hand_on()
+                raise
+            self.waited += 1
+        self.admitted += 1
+        return StartSlot(self)
+
+    def _hand_on(self) -> None:
+        """A slot came free: to the first still waiting, else back to the pool."""
+        while self._waiting:
+            turn = self._waiting.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self._free += 1
+
+
+class StartSlot:
+    """One admitted start. Give `app_end` to the app, call `spawned()` once it has it (or `release()`
+    if it could not be started); the slot frees itself when the app signals, exits or takes too long."""
+
+    def __init__(self, gate: StartGate) -> None:
+        self._gate = gate
+        self._loop = asyncio.get_running_loop()
+        self._read_end, self.app_end = os.pipe()
+        self._loop.add_reader(self._read_end, self.release)  # a byte, or end of file: either way, done
+        self._timer: asyncio.TimerHandle | None = self._loop.call_later(gate.max_hold, self.release)
+        self.released = False
+
+    def spawned(self) -> None:
+        """The app has its copy of the write end: close ours, so that its exit reads as end of file."""
+        self._close_app_end()
+
+    def release(self) -> None:
+        if self.released:
+            return
+        self.released = True
+        self._loop.remove_reader(self._read_end)
+        os.close(self._read_end)
+        self._close_app_end()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._gate._hand_on()
+
+    def _close_app_end(self) -> None:
+        if self.app_end >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.app_end)
+            self.app_end = -1
