@@ -425,7 +425,7 @@ while data:
 """
 
 
-async def spawn_app_at_exit(argv, env, cwd, terminal: int) -> ChildProcess:
+async def spawn_app_at_exit(argv, env, cwd, terminal: int, started: int | None = None) -> ChildProcess:
     process = subprocess.Popen([sys.executable, "-c", APP_AT_EXIT], stdin=terminal, stdout=terminal,
                                stderr=terminal, start_new_session=True, close_fds=True)  # fmt: skip
     return ChildProcess(process)
