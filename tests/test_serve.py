@@ -381,6 +381,26 @@ def test_apps_start_one_at_a_time_each_when_the_one_before_has_painted(served, h
     assert len(firsts) == 2
 
 
+def test_a_person_who_leaves_while_waiting_to_start_gets_no_app(served, host_key) -> None:
+    left: list = []
+
+    async def scenario(demo: SSHDemo) -> None:
+        demo.starts = StartGate(1, max_hold=60)
+        first = await ScreenClient().connect(demo.port)
+        sessions = demo.registry.sessions.values()
+        await until(lambda: any(s.app is not None and s.app.process for s in sessions))  # forked, holding the slot
+        second = await ScreenClient().connect(demo.port)
+        await until(lambda: demo.starts.queued == 1)
+        left.extend(s for s in sessions if s.app is not None and s.app.process is None)
+        await second.close()
+        await first.wait_for(lambda text: len(card_titles(text)) >= 5)
+        await until(lambda: len(demo.registry.sessions) == 1 and demo.starts.starting == 0)
+        await first.close()
+
+    run(served, host_key, ANONYMOUS, scenario)
+    assert len(left) == 1 and left[0].app.process is None  # its turn came after it left: nothing was started
+
+
 def test_stopping_the_server_ends_the_sessions_still_waiting_to_start(served, host_key) -> None:
     clients: list[ScreenClient] = []
 
