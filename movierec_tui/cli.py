@@ -630,7 +630,7 @@ def serve_ssh(
     ] = True,
     starts_at_once: Annotated[
         int,
-        typer.Option(min=0, max=1000, help="Apps starting at once; more connecting wait their turn. 0: 3 per core."),
+        typer.Option(min=0, max=1000, help="Apps starting at once; more connecting wait their turn. 0: no limit."),
     ] = 0,
     home: HomeOption = None,
     milvus_uri: MilvusOption = None,

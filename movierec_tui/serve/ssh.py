@@ -33,7 +33,7 @@ from movierec_tui.serve.app_process import MAX_PENDING_INPUT, AppProcess, Launch
 from movierec_tui.serve.child import ENV_SERVER_PID
 from movierec_tui.serve.gate import ConnectionGate
 from movierec_tui.serve.output_trace import OutputTrace, trace_path_from_env
-from movierec_tui.serve.start_gate import STARTS_PER_CORE, StartGate
+from movierec_tui.serve.start_gate import StartGate
 from movierec_tui.serve.terminal_input import TerminalInput
 from movierec_tui.serve.zygote import Zygote, ZygoteUnavailable
 
@@ -78,7 +78,7 @@ class SSHServeConfig:
     max_connections: int = 0
     no_session_timeout: float = NO_SESSION_TIMEOUT
     output_trace: Path | None = field(default_factory=trace_path_from_env)  # see serve/output_trace.py
-    # Apps starting at once (serve/start_gate.py); 0: STARTS_PER_CORE per core.
+    # Apps starting at once (serve/start_gate.py); 0: no limit (as many as sessions).
     starts_at_once: int = 0
 
     def __post_init__(self) -> None:
@@ -89,7 +89,7 @@ class SSHServeConfig:
         if not self.max_connections:
             object.__setattr__(self, "max_connections", self.max_sessions + 64)
         if not self.starts_at_once:
-            object.__setattr__(self, "starts_at_once", STARTS_PER_CORE * (os.cpu_count() or 1))
+            object.__setattr__(self, "starts_at_once", self.max_sessions)
 
 
 def load_or_create_host_key(path: Path) -> asyncssh.SSHKey:
