@@ -273,11 +273,7 @@ class AppSession(asyncssh.SSHServerSession):
         slot = await self.server.starts.admit()  # a few apps start at once (serve/start_gate.py)
         if self.chan is None or self.farewell:  # the client left, or the server is stopping, meanwhile
             slot.release()
-            if self.chan is not None:
-                with contextlib.suppress(Exception):
-                    self.chan.write(self.farewell.lstrip().encode())
-                    self.chan.exit(0)
-            self._release()
+            self._app_exited(None)  # ends the session (with the farewell) as an app's exit would
             return
         try:
             await self.app.start(slot.app_end)

@@ -40,7 +40,7 @@ class StartGate:
         self.max_hold = max_hold
         self._free = slots
         self._waiting: deque[asyncio.Future[None]] = deque()
-        self.admitted = 0  # in all, for the log and the tests
+        self.admitted = 0  # in all (read by the tests)
         self.waited = 0  # admitted after waiting for a slot
 
     @property
@@ -56,9 +56,7 @@ class StartGate:
         waits must get on to its end."""
         self._free = 1 << 30
         while self._waiting:
-            turn = self._waiting.popleft()
-            if not turn.done():
-                turn.set_result(None)
+            self._hand_on()
 
     async def admit(self) -> StartSlot:
         """A slot, once one is free and everyone who asked before has had theirs."""
