@@ -1,5 +1,6 @@
-"""CPU of one served SSH session per keystroke and per chat rating, read from /proc: what decides how
-many people one machine serves at once (`ssh_load.py` measures the latencies that follow from it).
+"""CPU of one served SSH session to start, per keystroke and per chat rating, read from /proc: what
+decides how many people one machine serves at once (`ssh_load.py` measures the latencies that follow
+from it).
 
 Usage: MOVIEREC_HOME=... python benchmarks/served_cpu.py [--ratings 16] [--rounds 3]
        [--server-code CHECKOUT ...]
@@ -11,7 +12,8 @@ such as "Fargo 4" one key at a time (0.12 s apart, each key's echo awaited), eac
 and followed by a second of quiet. It reads the CPU time (user + system) of the session's app
 process and of everything the server runs (itself, the zygote, the apps, Milvus Lite's server, the
 embedded Redis) before a message's first key, before its Enter and once the screen has been quiet
-for a second, and reports the means over the messages (the kernel counts CPU time in 10 ms ticks, so
+for a second, and reports the app's start (its CPU from the fork to its first screen, read once that
+screen has been quiet for a second) and the means over the messages (the kernel counts CPU time in 10 ms ticks, so
 one Enter's is too coarse to take a median of): per keystroke (the typing, divided by its keys) and
 per Enter (the rating: the chat's answer, the profile panel, the cards and the rows under them, the
 searches in their threads). `benchmarks/app_cpu.py` measures the app in-process under Textual's
@@ -69,12 +71,14 @@ async def type_and_send(client: ScreenClient, message: str) -> None:
 
 
 async def session(port: int, server_pid: int, ratings: int) -> dict[str, float]:
-    """Milliseconds of CPU per key and per Enter, of the app (`*_app`) and of every server process (`*_all`)."""
+    """Milliseconds of CPU of the app to its first screen (`start_app`), and per key and per Enter, of the
+    app (`*_app`) and of every server process (`*_all`)."""
     client = ScreenClient(120, 40)
     await client.connect(port)
     await client.wait_for(QUESTION.decode(), timeout=120)
     await quiet_since(client, 0.0, QUIET)
     (app,) = app_processes(server_pid)
+    started = 1000 * cpu_seconds([app])  # a forked process's counters start at 0
     everything = [server_pid, *descendants(server_pid)]
     out = dict.fromkeys(("keys", "enters", "key_app", "key_all", "enter_app", "enter_all"), 0.0)
     for number, message in enumerate(["back", *(f"{TITLES[i % len(TITLES)]} {1 + i % 5}" for i in range(ratings))]):
@@ -95,7 +99,8 @@ async def session(port: int, server_pid: int, ratings: int) -> dict[str, float]:
         out["enter_all"] += all_after - all_typed
     await client.close()
     per = {"key": out["keys"], "enter": out["enters"]}
-    return {key: 1000 * out[key] / per[key.split("_")[0]] for key in ("key_app", "key_all", "enter_app", "enter_all")}
+    costs = {key: 1000 * out[key] / per[key.split("_")[0]] for key in ("key_app", "key_all", "enter_app", "enter_all")}
+    return {"start_app": started, **costs}
 
 
 def measure(code: Path, home: str, ratings: int) -> dict[str, float]:
@@ -124,19 +129,21 @@ def main() -> None:
         for index, code in enumerate(codes):
             row = measure(code, home, args.ratings)
             rows[index].append(row)
-            print(f"round {round_number}, {names[index]}: per key app {row['key_app']:.2f} ms, all "
+            print(f"round {round_number}, {names[index]}: start app {row['start_app']:.0f} ms; "
+                  f"per key app {row['key_app']:.2f} ms, all "
                   f"{row['key_all']:.2f} ms; per Enter app {row['enter_app']:.1f} ms, all {row['enter_all']:.1f} ms",
                   flush=True)  # fmt: skip
-    print("\n| server code | per key: app / all processes ms | per Enter: app / all processes ms |")
-    print("|---|---|---|")
+    print("\n| server code | start: app ms | per key: app / all processes ms | per Enter: app / all processes ms |")
+    print("|---|---|---|---|")
     for name, runs in zip(names, rows, strict=True):
         median = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
-        print(f"| {name} | {median['key_app']:.2f} / {median['key_all']:.2f} "
+        print(f"| {name} | {median['start_app']:.0f} | {median['key_app']:.2f} / {median['key_all']:.2f} "
               f"| {median['enter_app']:.1f} / {median['enter_all']:.1f} |")  # fmt: skip
     for name, runs in list(zip(names, rows, strict=True))[1:]:
         ratios = {key: statistics.median(run[key] / first[key] for run, first in zip(runs, rows[0], strict=True))
                   for key in runs[0]}  # fmt: skip
-        print(f"\n{name} / {names[0]}, median of {len(runs)} paired rounds: per key app {ratios['key_app']:.2f}, "
+        print(f"\n{name} / {names[0]}, median of {len(runs)} paired rounds: start app {ratios['start_app']:.2f}; "
+              f"per key app {ratios['key_app']:.2f}, "
               f"all {ratios['key_all']:.2f}; per Enter app {ratios['enter_app']:.2f}, "
               f"all {ratios['enter_all']:.2f}")  # fmt: skip
 

@@ -23,15 +23,18 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.color import Color
 from textual.css.stylesheet import Stylesheet
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
+from textual.widgets._footer import FooterKey
 
 import movierec_tui
+from movierec_tui.app import MovieRecApp
 from movierec_tui.config import Settings
 from movierec_tui.engine import Recommender
 from movierec_tui.profile import Profile
 from movierec_tui.serve import shared_css
 from movierec_tui.serve.warm import load_warm_start
 from movierec_tui.stores.cards import CardStore
+from movierec_tui.widgets.footer import KeyFooter
 from movierec_tui.widgets.theme import DARK
 
 SOURCE_ROOT = Path(movierec_tui.__file__).resolve().parent.parent
@@ -138,7 +141,7 @@ def test_preloaded_model_and_catalogue_are_shared_only_while_current(tmp_path: P
 
 class Boxed(App[None]):
     """An app with CSS of its own, a widget with default CSS (Footer, FooterKey) and a theme set in
-    `on_mount`, as the real app does."""
+    `on_mount` (styled first with Textual's default theme, then with its own)."""
 
     CSS = "#box { background: $primary; height: 3; }"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit")]
@@ -172,6 +175,89 @@ def test_css_parsed_by_the_zygote_is_what_an_app_parses(monkeypatch: pytest.Monk
     monkeypatch.setattr(shared_css, "_parse_own_rules", lambda *args: parsed_by_app.append(args[2]) or parse(*args))
     assert asyncio.run(styled()) == alone
     assert parsed_by_app == []
+
+
+def test_the_first_screen_is_styled_once_in_the_apps_theme(
+    backends, ready: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A served app's start restyled every widget on the screen several times: once for the theme set
+    on mount (re-reading the CSS too) and once for each layout class set on the app one at a time.
+    Now the theme is the app's before there is a screen to style, and a change of size changes the
+    layout's classes in one batch: one restyle of the screen."""
+    whole_screen: list[str] = []
+    css_refreshes: list[str] = []
+    update_styles, refresh_css = App.update_styles, App.refresh_css
+
+    def counting_update(app: App, node, animate: bool = True) -> None:
+        if node is app:
+            whole_screen.append(type(app).__name__)
+        update_styles(app, node, animate)
+
+    def counting_refresh(app: App, animate: bool = True) -> None:
+        if app.screen_stack:  # the theme's own refresh comes before the first screen: it restyles nothing
+            css_refreshes.append(type(app).__name__)
+        refresh_css(app, animate)
+
+    monkeypatch.setattr(App, "update_styles", counting_update)
+    monkeypatch.setattr(App, "refresh_css", counting_refresh)
+
+    async def start() -> tuple[int, int, int]:
+        app = MovieRecApp(Recommender(ready, backends), served="ssh", cursor_blink=False)
+        painted = asyncio.Event()
+        app.startup.on_first_screen = painted.set
+        async with app.run_test(size=(120, 40)) as pilot:
+            await asyncio.wait_for(painted.wait(), 30)
+            assert app.theme == DARK.name and app.screen.styles.background == Color.parse(DARK.background)
+            at_start = (len(whole_screen), len(css_refreshes))
+            await pilot.resize_terminal(60, 20)  # narrow, tiny and short: three layout classes change
+            await pilot.pause()
+            assert app.has_class("-narrow", "-tiny") and not app.has_class("-rows-tall", "-profile-visible")
+            return *at_start, len(whole_screen) - at_start[0]
+
+    restyled_at_start, css_read_again, restyled_by_resize = asyncio.run(start())
+    assert css_read_again == 0
+    assert restyled_at_start <= 1
+    assert restyled_by_resize == 1
+
+
+class KeyedInput(Input):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+o", "app.bell", "Ring")]
+
+
+class ThreeInputs(App[None]):
+    """Two inputs with the same keys, a third with one more, and the footer the app uses."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit")]
+
+    def compose(self) -> ComposeResult:
+        yield Input(id="first")
+        yield Input(id="second")
+        yield KeyedInput(id="third")
+        yield KeyFooter()
+
+
+def test_the_footer_is_rebuilt_only_when_its_keys_change() -> None:
+    """Textual's footer builds a widget per key again whenever the focus moves; a served app's focus
+    moves several times as it starts and after ratings, mostly between widgets with the same keys."""
+
+    async def walk() -> None:
+        app = ThreeInputs()
+        async with app.run_test(size=(80, 10)) as pilot:
+            app.query_one("#first").focus()
+            await pilot.pause()
+            keys = list(app.query(FooterKey))
+            assert sorted(key.key for key in keys) == ["ctrl+p", "ctrl+q"]  # the palette's and the app's
+            app.query_one("#second").focus()
+            await pilot.pause()
+            assert list(app.query(FooterKey)) == keys  # the same widgets: nothing rebuilt
+            app.query_one("#third").focus()
+            await pilot.pause()
+            assert sorted(key.key for key in app.query(FooterKey)) == ["ctrl+o", "ctrl+p", "ctrl+q"]
+            app.query_one("#first").focus()
+            await pilot.pause()
+            assert sorted(key.key for key in app.query(FooterKey)) == ["ctrl+p", "ctrl+q"]
+
+    asyncio.run(walk())
 
 
 def test_an_idle_app_walks_its_heap_only_when_something_new_is_old() -> None:

@@ -45,15 +45,17 @@ class Layout:
 
     def fit(self, size: Size) -> None:
         app, width = self.app, size.width
-        narrow = width < NARROW
-        app.set_class(narrow, "-narrow")
-        app.set_class(width < TINY, "-tiny")
-        tall = size.height >= TALL
-        app.set_class(tall, "-rows-tall")
+        narrow, tall = width < NARROW, size.height >= TALL
         if (loved_rows := LOVED_ROWS if tall else 1) != self.loved_rows:
             self.loved_rows = loved_rows
             app.rows.relayout()
-        app.set_class((not narrow) if self.profile_visible is None else self.profile_visible, "-profile-visible")
+        # One batch: each class changed on the app alone restyles every widget on the screen.
+        app.update_classes({
+            "-narrow": narrow,
+            "-tiny": width < TINY,
+            "-rows-tall": tall,
+            "-profile-visible": (not narrow) if self.profile_visible is None else self.profile_visible,
+        })  # fmt: skip
         app.call_after_refresh(self.keep_focus_shown)  # once the styles of the new classes apply
 
     def toggle_profile(self) -> None:

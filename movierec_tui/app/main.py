@@ -33,7 +33,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from movierec_tui.app import conversation as talk
 from movierec_tui.app import importing
@@ -54,10 +54,11 @@ from movierec_tui.titles import TitleEntry
 from movierec_tui.widgets.cards import CardAction, CardList
 from movierec_tui.widgets.chat_pane import ChatInput, ChatLog, ChatPane, QuickReplies
 from movierec_tui.widgets.compositor import main_screen
+from movierec_tui.widgets.footer import KeyFooter
 from movierec_tui.widgets.movie_row import RowStack
 from movierec_tui.widgets.profile_panel import ProfilePanel, RatingEdit
 from movierec_tui.widgets.screens import DetailsScreen, EarlyClosingPalette, HelpScreen, SearchScreen, found_row
-from movierec_tui.widgets.theme import DARK, LIGHT, THEMES, palette
+from movierec_tui.widgets.theme import DARK, LIGHT, palette, use_themes
 from movierec_tui.wording import Choice, clean, title_with_year
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,7 @@ class MovieRecApp(App[None]):
         self.quitting = Quitting(self)
         self.lists = Lists(self)
         self.panes = Layout(self)
+        use_themes(self)
 
     @property
     def settled(self) -> bool:
@@ -157,12 +159,9 @@ class MovieRecApp(App[None]):
                 yield CardList(id="cards")
                 yield RowStack(id="rows")
             yield ProfilePanel(id="profile-panel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        for theme in THEMES:
-            self.register_theme(theme)
-        self.theme = DARK.name
         self.theme_changed_signal.subscribe(self, self._on_theme_changed)
         self.query_one("#banner", Static).display = False
         for widget in self.query(Input):

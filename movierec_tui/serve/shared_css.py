@@ -68,9 +68,10 @@ def _node_classes() -> Iterator[type[DOMNode]]:
 
 
 def warm(app_class: type[App], themes: Iterable[Theme]) -> int:
-    """Parses what an `app_class` app will: its CSS (files and `CSS`) and the default CSS of every widget class
-    imported so far, with the variables of Textual's default theme (the first styling happens before
-    the app's `on_mount` sets its own) and of each of `themes`. Returns the number of rule-set lists."""
+    """Parses what an `app_class` app will: its CSS (files and `CSS`) and the default CSS of every widget
+    class imported so far, with the variables of Textual's default theme (an app that sets its own on
+    mount is styled with those first; MovieRecApp sets its own before it runs) and of each of `themes`.
+    Returns the number of rule-set lists."""
     app = app_class.__new__(app_class)
     App.__init__(app)  # Textual's part only: the CSS paths and the default theme, nothing is started
     # A base class's CSS is parsed with the priority of the deepest class that brings it, which depends

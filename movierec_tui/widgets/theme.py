@@ -43,6 +43,15 @@ LIGHT = Theme(
 THEMES = (DARK, LIGHT)
 
 
+def use_themes(app: App) -> None:
+    """Registers the app's themes and starts it in the dark one. Called before the app runs, so that its
+    first screen is styled once, in these colours: set on mount, the theme restyled every widget a
+    second time (docs/benchmarks.md, "What an app's start costs")."""
+    for theme in THEMES:
+        app.register_theme(theme)
+    app.theme = DARK.name
+
+
 @dataclass(frozen=True)
 class Palette:
     stars: str
