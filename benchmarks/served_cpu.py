@@ -106,7 +106,7 @@ async def session(port: int, server_pid: int, ratings: int) -> dict[str, float]:
 def measure(code: Path, home: str, ratings: int) -> dict[str, float]:
     port = free_port()
     with tempfile.TemporaryDirectory() as scratch:
-        server = start_server(port, home, 2, "prefork", Path(scratch) / "trace", code)
+        server = start_server(port, home, 2, "prefork", Path(scratch) / "trace", code, [])
         try:
             return asyncio.run(session(port, server.pid, ratings))
         finally:
