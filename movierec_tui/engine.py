@@ -185,15 +185,28 @@ class Timings:
         return cls(*(seconds * 1e3 for seconds in stages))
 
 
+_blas_limited = False  # inherited by a fork, as the limit itself is
+
+
+def limit_blas_to_one_thread() -> None:
+    """A process with a Recommender serves one person: its numpy work per rating is a few small
+    products, where OpenBLAS's second thread only spins (benchmarks/app_cpu.py: 176 -> 75 ms of CPU
+    per chat rating with one thread). Process-wide, on purpose: it is what a served session's CPU is
+    made of. Paddle's own threads (OpenMP) are not affected. Done once per process, and by the
+    session zygote before it forks the apps, which inherit both the limit and this flag: in a fresh
+    fork the call restarted OpenBLAS's thread pool, whose worker then spun for ~0.1 s of CPU, a third
+    of a served app's start (benchmarks/served_cpu.py)."""
+    global _blas_limited
+    if not _blas_limited:
+        threadpool_limits(1, user_api="blas")
+        _blas_limited = True
+
+
 class Recommender:
     def __init__(
         self, settings: Settings, backends: Backends | None = None, preloaded: Preloaded | None = None
     ) -> None:
-        # A process with a Recommender serves one person: its numpy work per rating is a few small
-        # products, where OpenBLAS's second thread only spins (benchmarks/app_cpu.py: 176 -> 75 ms
-        # of CPU per chat rating with one thread). Process-wide, on purpose: it is what a served
-        # session's CPU is made of. Paddle's own threads (OpenMP) are not affected.
-        threadpool_limits(1, user_api="blas")
+        limit_blas_to_one_thread()
         self.settings = settings
         self.preloaded = preloaded
         model = preloaded.model(settings.model_dir) if preloaded is not None else None

@@ -88,9 +88,10 @@ def run_app(
     on_first_screen: Callable[[], None] | None = None,
 ) -> None:
     """Open the stores, make sure setup was done (running `set_up` if it was not, or raising NotSetUp
-    when there is none), load the model (inside `loading()`, e.g. a spinner) and run the app until it
-    quits; the stores are closed at the end. `served`: "ssh" or "web" when `serve` started this
-    process for someone else (no cursor blink: each blink is a repaint sent over the network).
+    when there is none; a served session's server made sure before it served anyone), load the model
+    (inside `loading()`, e.g. a spinner) and run the app until it quits; the stores are closed at the
+    end. `served`: "ssh" or "web" when `serve` started this process for someone else (no cursor
+    blink: each blink is a repaint sent over the network).
     Without a terminal (and not behind serve web's pipes) it raises NoTerminal instead: the app's input
     thread would spin on end-of-file at 100% CPU. `preloaded`: the model and catalogue a zygote loaded
     for all its forks (engine.Preloaded), used where still current. `on_first_screen`: called once
@@ -103,7 +104,11 @@ def run_app(
     # One connection to each store serves the readiness check, setup and the app.
     backends = open_backends(settings)
     try:
-        ready = collect_status(settings, backends).ready
+        # A served session's server checked setup before it let anyone in (serve/shared.py), and a
+        # store that fails later is the app's to report. Probed again, each start cost ~25 ms of CPU
+        # (the app's and the stores') and two walks of Redis's whole keyspace (every card, everyone's
+        # saved profiles), which grow with the catalogue and the audience.
+        ready = bool(served) or collect_status(settings, backends).ready
         if served != "web" and not has_terminal():  # once the stores answered: their errors come first
             raise NoTerminal(NEEDS_A_TERMINAL)
         if not ready:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import asyncssh
 import pytest
+import redis
 from processes import command_line, descendants
 from ssh_screen import ScreenClient
 
@@ -129,6 +130,37 @@ def test_a_session_shows_the_app_follows_keystrokes_and_resizes(served, host_key
         await until(lambda: not demo.registry.sessions)
 
     run(served, host_key, ANONYMOUS, scenario)
+
+
+def test_a_sessions_start_walks_redis_keyspace_once(served, host_key) -> None:
+    """The server checked setup before it served anyone; each app probing it again walked every key
+    in Redis twice more (counting the cards, counting everyone's saved profiles): work that grows with
+    the catalogue and the audience, on the one Redis all sessions share. What is left is the one walk
+    that lists this person's own saved profiles for the palette (the test's keyspace fits in one
+    SCAN batch, so one walk is one call)."""
+    client = redis.Redis.from_url(served.settings.redis_url)
+
+    def scans() -> int:
+        return int(client.info("commandstats").get("cmdstat_scan", {}).get("calls", 0))
+
+    async def first_screen(demo: SSHDemo) -> ScreenClient:
+        session = await ScreenClient(120, 40).connect(demo.port)
+        await session.wait_for("How old are you?")
+        await session.wait_for(lambda text: len(card_titles(text)) >= 5)
+        return session
+
+    async def scenario(demo: SSHDemo) -> None:
+        first = await first_screen(demo)  # by then the zygote has read the catalogue, once for all
+        before = scans()
+        second = await first_screen(demo)
+        assert scans() - before <= 1
+        await second.close()
+        await first.close()
+
+    try:
+        run(served, host_key, ANONYMOUS, scenario)
+    finally:
+        client.close()
 
 
 def test_two_sessions_keep_their_profiles_apart(served, host_key) -> None:

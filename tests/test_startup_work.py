@@ -25,8 +25,10 @@ from textual.color import Color
 from textual.css.stylesheet import Stylesheet
 from textual.widgets import Footer, Input, Static
 from textual.widgets._footer import FooterKey
+from threadpoolctl import threadpool_info, threadpool_limits
 
 import movierec_tui
+from movierec_tui import engine
 from movierec_tui.app import MovieRecApp
 from movierec_tui.config import Settings
 from movierec_tui.engine import Recommender
@@ -137,6 +139,31 @@ def test_preloaded_model_and_catalogue_are_shared_only_while_current(tmp_path: P
     shutil.rmtree(home / "model")
     (home / "model.new").rename(home / "model")
     assert copied.model(home / "model") is None
+
+
+def test_the_zygote_limits_blas_threads_so_that_its_forks_do_not(
+    monkeypatch: pytest.MonkeyPatch, backends, ready: Settings
+) -> None:
+    """Limiting OpenBLAS in a fresh fork restarted its thread pool, whose worker spun for ~0.1 s of
+    CPU in every served app's start; the zygote's warm start sets the limit once and its forks
+    inherit it (with the flag that says so), so a Recommender made afterwards sets nothing."""
+    limits: list[int] = []
+
+    def counted(limit: int, user_api: str) -> None:
+        limits.append(limit)
+        threadpool_limits(limit, user_api=user_api)
+
+    monkeypatch.setattr(engine, "threadpool_limits", counted)
+    monkeypatch.setattr(engine, "_blas_limited", False)  # as in a process that has not limited it yet
+    warm = load_warm_start(ready)
+    assert limits == [1]
+    Recommender(ready, backends, warm)
+    assert limits == [1]
+    assert threadpool_info_blas_threads() == {1}
+
+
+def threadpool_info_blas_threads() -> set[int]:
+    return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
 
 
 class Boxed(App[None]):

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from movierec_tui.config import Settings
-from movierec_tui.engine import title_index
+from movierec_tui.engine import limit_blas_to_one_thread, title_index
 from movierec_tui.model.artifacts import MODEL_INFO, MovieTable
 from movierec_tui.model.encoder import UserEncoder
 from movierec_tui.stores.backends import open_redis_for
@@ -73,6 +73,7 @@ class WarmStart:
 def load_warm_start(settings: Settings) -> WarmStart:
     """Loads what it can; a part that fails (no model yet, Redis down) is left to each app, as before.
     The Redis connection is closed before returning: a forked app must never share a socket."""
+    limit_blas_to_one_thread()  # every fork would do it first thing (engine.Recommender)
     model_dir = settings.model_dir
     model_stamp, model_parts = _model_stamp(model_dir), None
     try:
