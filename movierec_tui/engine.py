@@ -194,7 +194,7 @@ def limit_blas_to_one_thread() -> None:
     per chat rating with one thread). Process-wide, on purpose: it is what a served session's CPU is
     made of. Paddle's own threads (OpenMP) are not affected. Done once per process, and by the
     session zygote before it forks the apps, which inherit both the limit and this flag: in a fresh
-    fork the call restarted OpenBLAS's thread pool, whose worker then spun for ~0.1 s of CPU, a third
+    fork the call restarted OpenBLAS's thread pool, whose worker then spun for ~0.1 s of CPU, a quarter
     of a served app's start (benchmarks/served_cpu.py)."""
     global _blas_limited
     if not _blas_limited:
