@@ -16,6 +16,7 @@ from pathlib import Path
 import asyncssh
 import pytest
 import redis
+from conftest import TEST_TRAIN_CONFIG
 from processes import command_line, descendants
 from ssh_screen import ScreenClient
 
@@ -36,8 +37,8 @@ def home_of_its_own(tmp_path_factory: pytest.TempPathFactory, ready: Settings, s
     home = tmp_path_factory.mktemp("served-home")
     shutil.copytree(ready.model_dir, home / "model")
     settings = load_settings(home, env={"MOVIEREC_REDIS_URL": ready.redis_url})
-    with open_backends(settings) as backends:
-        run_setup(settings, backends, synthetic.path, Reporter())
+    with open_backends(settings) as backends:  # the shared fixture's config, so that its model is reused
+        run_setup(settings, backends, synthetic.path, Reporter(), TEST_TRAIN_CONFIG)
     return settings
 
 
