@@ -109,7 +109,8 @@ def run_app(
         # (the app's and the stores') and two walks of Redis's whole keyspace (every card, everyone's
         # saved profiles), which grow with the catalogue and the audience.
         ready = bool(served) or collect_status(settings, backends).ready
-        if served != "web" and not has_terminal():  # once the stores answered: their errors come first
+        # After the local command's probe, so that a store's error comes first (served sessions skip it).
+        if served != "web" and not has_terminal():
             raise NoTerminal(NEEDS_A_TERMINAL)
         if not ready:
             if set_up is None:
