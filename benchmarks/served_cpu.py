@@ -16,7 +16,9 @@ for a second, and reports the app's start (its CPU from the fork to its first sc
 screen has been quiet for a second) and the means over the messages (the kernel counts CPU time in 10 ms ticks, so
 one Enter's is too coarse to take a median of): per keystroke (the typing, divided by its keys) and
 per Enter (the rating: the chat's answer, the profile panel, the cards and the rows under them, the
-searches in their threads). `benchmarks/app_cpu.py` measures the app in-process under Textual's
+searches in their threads). The first rating is also reported on its own ("first Enter"): it pays
+what a session does once (the first layouts, the first parse and search), and in `ssh_load.py` it is
+often a session's slowest. `benchmarks/app_cpu.py` measures the app in-process under Textual's
 Pilot, whose own work per key is as large as the app's; this measures the app as a served session
 runs it.
 
@@ -71,8 +73,8 @@ async def type_and_send(client: ScreenClient, message: str) -> None:
 
 
 async def session(port: int, server_pid: int, ratings: int) -> dict[str, float]:
-    """Milliseconds of CPU of the app to its first screen (`start_app`), and per key and per Enter, of the
-    app (`*_app`) and of every server process (`*_all`)."""
+    """Milliseconds of CPU of the app to its first screen (`start_app`), and per key, per Enter and for
+    the first rating's Enter (`first_*`), of the app (`*_app`) and of every server process (`*_all`)."""
     client = ScreenClient(120, 40)
     await client.connect(port)
     await client.wait_for(QUESTION.decode(), timeout=120)
@@ -80,7 +82,8 @@ async def session(port: int, server_pid: int, ratings: int) -> dict[str, float]:
     (app,) = app_processes(server_pid)
     started = 1000 * cpu_seconds([app])  # a forked process's counters start at 0
     everything = [server_pid, *descendants(server_pid)]
-    out = dict.fromkeys(("keys", "enters", "key_app", "key_all", "enter_app", "enter_all"), 0.0)
+    counters = ("keys", "enters", "key_app", "key_all", "enter_app", "enter_all", "first_app", "first_all")
+    out = dict.fromkeys(counters, 0.0)
     for number, message in enumerate(["back", *(f"{TITLES[i % len(TITLES)]} {1 + i % 5}" for i in range(ratings))]):
         app_before, all_before = cpu_seconds([app]), cpu_seconds(everything)
         await type_and_send(client, message)
@@ -97,10 +100,13 @@ async def session(port: int, server_pid: int, ratings: int) -> dict[str, float]:
         out["key_all"] += all_typed - all_before
         out["enter_app"] += app_after - app_typed
         out["enter_all"] += all_after - all_typed
+        if number == 1:  # a session's first rating does work the later ones do not (first layouts, warm-up)
+            out["first_app"], out["first_all"] = app_after - app_typed, all_after - all_typed
     await client.close()
     per = {"key": out["keys"], "enter": out["enters"]}
     costs = {key: 1000 * out[key] / per[key.split("_")[0]] for key in ("key_app", "key_all", "enter_app", "enter_all")}
-    return {"start_app": started, **costs}
+    first = {key: 1000 * out[key] for key in ("first_app", "first_all")}
+    return {"start_app": started, **costs, **first}
 
 
 def measure(code: Path, home: str, ratings: int) -> dict[str, float]:
@@ -131,21 +137,26 @@ def main() -> None:
             rows[index].append(row)
             print(f"round {round_number}, {names[index]}: start app {row['start_app']:.0f} ms; "
                   f"per key app {row['key_app']:.2f} ms, all "
-                  f"{row['key_all']:.2f} ms; per Enter app {row['enter_app']:.1f} ms, all {row['enter_all']:.1f} ms",
+                  f"{row['key_all']:.2f} ms; per Enter app {row['enter_app']:.1f} ms, all {row['enter_all']:.1f} ms; "
+                  f"first Enter app {row['first_app']:.0f} ms, all {row['first_all']:.0f} ms",
                   flush=True)  # fmt: skip
-    print("\n| server code | start: app ms | per key: app / all processes ms | per Enter: app / all processes ms |")
-    print("|---|---|---|---|")
+    print("\n| server code | start: app ms | per key: app / all processes ms | per Enter: app / all processes ms "
+          "| first Enter: app / all processes ms |")
+    print("|---|---|---|---|---|")
     for name, runs in zip(names, rows, strict=True):
         median = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
         print(f"| {name} | {median['start_app']:.0f} | {median['key_app']:.2f} / {median['key_all']:.2f} "
-              f"| {median['enter_app']:.1f} / {median['enter_all']:.1f} |")  # fmt: skip
+              f"| {median['enter_app']:.1f} / {median['enter_all']:.1f} "
+              f"| {median['first_app']:.0f} / {median['first_all']:.0f} |")  # fmt: skip
     for name, runs in list(zip(names, rows, strict=True))[1:]:
-        ratios = {key: statistics.median(run[key] / first[key] for run, first in zip(runs, rows[0], strict=True))
+        ratios = {key: statistics.median(run[key] / first[key] if first[key] else float("nan")
+                                         for run, first in zip(runs, rows[0], strict=True))
                   for key in runs[0]}  # fmt: skip
         print(f"\n{name} / {names[0]}, median of {len(runs)} paired rounds: start app {ratios['start_app']:.2f}; "
               f"per key app {ratios['key_app']:.2f}, "
               f"all {ratios['key_all']:.2f}; per Enter app {ratios['enter_app']:.2f}, "
-              f"all {ratios['enter_all']:.2f}")  # fmt: skip
+              f"all {ratios['enter_all']:.2f}; first Enter app {ratios['first_app']:.2f}, "
+              f"all {ratios['first_all']:.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":
