@@ -16,9 +16,10 @@ for a second, and reports the app's start (its CPU from the fork to its first sc
 screen has been quiet for a second) and the means over the messages (the kernel counts CPU time in 10 ms ticks, so
 one Enter's is too coarse to take a median of): per keystroke (the typing, divided by its keys) and
 per Enter (the rating: the chat's answer, the profile panel, the cards and the rows under them, the
-searches in their threads). The first rating is also reported on its own ("first Enter"): it pays
-what a session does once (the first layouts, the first parse and search), and in `ssh_load.py` it is
-often a session's slowest. `benchmarks/app_cpu.py` measures the app in-process under Textual's
+searches in their threads). The first rating is also reported on its own ("first Enter": one
+rating, so good to a tick; compare medians over rounds). It pays what a session does once (the
+first layouts, the first parse and search), and in `ssh_load.py` it is often a session's slowest.
+`benchmarks/app_cpu.py` measures the app in-process under Textual's
 Pilot, whose own work per key is as large as the app's; this measures the app as a served session
 runs it.
 
