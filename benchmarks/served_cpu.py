@@ -83,8 +83,9 @@ async def session(port: int, server_pid: int, ratings: int) -> dict[str, float]:
     (app,) = app_processes(server_pid)
     started = 1000 * cpu_seconds([app])  # a forked process's counters start at 0
     everything = [server_pid, *descendants(server_pid)]
-    counters = ("keys", "enters", "key_app", "key_all", "enter_app", "enter_all", "first_app", "first_all")
-    out = dict.fromkeys(counters, 0.0)
+    keys = 0
+    typing = {"app": 0.0, "all": 0.0}  # seconds of CPU over every message's keys
+    enters: dict[str, list[float]] = {"app": [], "all": []}  # seconds of CPU of each rating's Enter, in order
     for number, message in enumerate(["back", *(f"{TITLES[i % len(TITLES)]} {1 + i % 5}" for i in range(ratings))]):
         app_before, all_before = cpu_seconds([app]), cpu_seconds(everything)
         await type_and_send(client, message)
@@ -95,19 +96,18 @@ async def session(port: int, server_pid: int, ratings: int) -> dict[str, float]:
         app_after, all_after = cpu_seconds([app]), cpu_seconds(everything)
         if number == 0:  # "back": skips the questions, not a rating
             continue
-        out["keys"] += len(message)
-        out["enters"] += 1
-        out["key_app"] += app_typed - app_before
-        out["key_all"] += all_typed - all_before
-        out["enter_app"] += app_after - app_typed
-        out["enter_all"] += all_after - all_typed
-        if number == 1:  # a session's first rating does work the later ones do not (first layouts, warm-up)
-            out["first_app"], out["first_all"] = app_after - app_typed, all_after - all_typed
+        keys += len(message)
+        typing["app"] += app_typed - app_before
+        typing["all"] += all_typed - all_before
+        enters["app"].append(app_after - app_typed)
+        enters["all"].append(all_after - all_typed)
     await client.close()
-    per = {"key": out["keys"], "enter": out["enters"]}
-    costs = {key: 1000 * out[key] / per[key.split("_")[0]] for key in ("key_app", "key_all", "enter_app", "enter_all")}
-    first = {key: 1000 * out[key] for key in ("first_app", "first_all")}
-    return {"start_app": started, **costs, **first}
+    costs = {"start_app": started}
+    for side in ("app", "all"):
+        costs[f"key_{side}"] = 1000 * typing[side] / keys
+        costs[f"enter_{side}"] = 1000 * statistics.mean(enters[side])
+        costs[f"first_{side}"] = 1000 * enters[side][0]  # what a session does once (first layouts, warm-up)
+    return costs
 
 
 def measure(code: Path, home: str, ratings: int) -> dict[str, float]:
