@@ -13,7 +13,8 @@ under both protocols, against the tuned baselines. Each row of that table is one
   in turn: Recall@20 against the first pair's (paired 95% interval) and the dislike measure, both
   protocols. No retraining per pair: the steering is on the query side only.
 - knobs: one model (trained with `--config`, or `--model-dir`) scored with each `--knobs` setting of
-  its serve-time knobs (`KnobRanker`: the weights of the score's parts, the dislike steering, the
+  its serve-time knobs (`KnobRanker`: the weights of the score's parts, the dislike steering, a step
+  of the query toward the liked movies (the mirror of that steering), the
   profile's order, the tower's recency decay): Recall@20 against the best baseline and against the
   first setting (paired 95% intervals), and the dislike measure. No retraining per setting.
 - rmse: how low held-out RMSE gets from N seed ratings with offsets alone and with an item-item
@@ -162,13 +163,15 @@ def steering_probe(dataset: Dataset, split: UserSplit, train: TrainMatrix, confi
             print(f"  {protocol:13s} " + " | ".join(cells), flush=True)
 
 
-KNOBS = ("popularity", "linear", "cosine", "seen", "away", "unseen", "order", "decay")
+KNOBS = ("popularity", "linear", "cosine", "seen", "away", "unseen", "order", "decay", "toward")
 
 
 class KnobRanker:
     """A trained model's served ranking with its serve-time knobs turned (`--probe knobs`): the
     weights of the three parts of the score (cosine / temperature, popularity logit, linear part),
-    the linear part's "seen" term, the dislike steering, the order the profile is given in, and the
+    the linear part's "seen" term, the dislike steering, a step of the cosine part toward the mean
+    vector of the profile's movies rated 4 or more ("toward": the mirror of the steering's `away`,
+    an item-to-item pull in the search's own space), the order the profile is given in, and the
     user tower's recency decay (fixed in an exported tower: in-process training only). With no knob
     set it scores exactly as `ModelRanker.scores`, which the probe checks before it reports."""
 
@@ -211,6 +214,9 @@ class KnobRanker:
             rows = rows_for(case.seed_movies)
             searched[i], steered = self.steering.steer(users[i], None if linear is None else linear[i], rows,
                                                        case.seed_ratings)  # fmt: skip
+            liked = rows[(rows > 0) & (case.seed_ratings >= 4)] - 1
+            if knob("toward", 0.0) and len(liked):
+                searched[i] += knob("toward") * movies.vectors[liked].mean(axis=0)
             if linear is None:
                 continue
             linear[i] = steered

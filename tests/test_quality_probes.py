@@ -44,6 +44,22 @@ def test_each_weight_scales_only_its_part(ranked) -> None:
     assert ranker.trained.user_tower.recent_decay == TrainConfig().recent_decay  # put back after scoring
 
 
+def test_toward_moves_only_the_cosine_part_toward_the_liked_movies(ranked) -> None:
+    """"toward" adds t x the mean vector of the profile's movies rated >= 4 to the searched vector:
+    the scores change by exactly that vector's cosines / temperature, and not for a profile without
+    such a movie."""
+    probes, ranker, cases = ranked
+    today = probes.KnobRanker(ranker, {}).scores(cases)
+    pulled = probes.KnobRanker(ranker, {"toward": 0.5}).scores(cases)
+    movies, rows_for = ranker.movies, ranker.trained.features.rows_for
+    for i, case in enumerate(cases):
+        rows = rows_for(case.seed_movies)
+        liked = rows[(rows > 0) & (case.seed_ratings >= 4)] - 1
+        pull = movies.vectors[liked].mean(axis=0) if len(liked) else np.zeros(movies.vectors.shape[1])
+        assert np.allclose(pulled[i] - today[i], 0.5 * (movies.vectors @ pull) / movies.temperature, atol=1e-4)
+    assert any((c.seed_ratings >= 4).any() for c in cases) and not np.allclose(pulled, today)
+
+
 def test_an_unknown_knob_is_one_line(ranked) -> None:
     probes, ranker, _ = ranked
     with pytest.raises(SystemExit, match="unknown knob 'populariy'"):
