@@ -632,13 +632,6 @@ def serve_ssh(
         int,
         typer.Option(min=0, max=1000, help="Apps starting at once; more connecting wait their turn. 0: no limit."),
     ] = 0,
-    start_nice: Annotated[
-        int,
-        typer.Option(
-            min=0, max=19, help="How much nicer than the server an app runs until its first screen is up: "
-            "people connecting at once then wait for the CPU, not the people already rating. 0: the same."
-        ),
-    ] = 0,
     home: HomeOption = None,
     milvus_uri: MilvusOption = None,
     redis_url: RedisOption = None,
@@ -653,7 +646,7 @@ def serve_ssh(
         config = SSHServeConfig(
             host=host, port=port, authorized_keys=authorized_keys, allow_anonymous=allow_anonymous,
             max_sessions=max_sessions, max_per_ip=max_per_ip, idle_timeout=float(idle_timeout), prefork=prefork,
-            starts_at_once=starts_at_once, start_nice=start_nice,
+            starts_at_once=starts_at_once,
         )
     except ValueError as exc:  # flags that do not go together, e.g. no auth choice, or both
         raise UsageProblem(str(exc)) from None

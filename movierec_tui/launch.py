@@ -129,13 +129,10 @@ def run_app(
         app.run()
 
 
-def run_served(
-    argv: list[str], preloaded: Preloaded | None = None, after_first_screen: Callable[[], None] | None = None
-) -> int:
+def run_served(argv: list[str], preloaded: Preloaded | None = None) -> int:
     """The app of one session that `serve` started, on the session's terminal: `argv` is what the
     server passes (`--home HOME`, optionally `--profile NAME`); the environment says how it is served.
-    Never sets up (the server did). Returns the exit code; a failure is one line on the terminal.
-    `after_first_screen`: called once its first screen is painted, after the server is told."""
+    Never sets up (the server did). Returns the exit code; a failure is one line on the terminal."""
     parser = argparse.ArgumentParser(prog="movierec-tui", add_help=False)
     parser.add_argument("--home", type=Path, default=None)
     parser.add_argument("--profile", default=None)
@@ -143,26 +140,13 @@ def run_served(
     try:
         settings = prepare_settings(args.home)
         run_app(settings, profile_name=args.profile, served=os.environ.get(ENV_SERVED, ""), preloaded=preloaded,
-                on_first_screen=first_screen_callbacks(started_signal(), after_first_screen))
+                on_first_screen=started_signal())
     except Exception as exc:
         code = report_known(exc)
         if code is None:
             raise
         return code
     return 0
-
-
-def first_screen_callbacks(*callbacks: Callable[[], None] | None) -> Callable[[], None] | None:
-    """One callable for the app's first screen that calls each of `callbacks` given, in order."""
-    given = [callback for callback in callbacks if callback is not None]
-    if not given:
-        return None
-
-    def call_each() -> None:
-        for callback in given:
-            callback()
-
-    return call_each
 
 
 def started_signal() -> Callable[[], None] | None:

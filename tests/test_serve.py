@@ -22,13 +22,7 @@ from ssh_screen import ScreenClient
 
 from movierec_tui.config import Settings, load_settings
 from movierec_tui.pipeline import Reporter, run_setup
-from movierec_tui.serve.lifeline import (
-    ENV_START_NICE,
-    autogroup_nice,
-    keep_in_step,
-    set_autogroup_nice,
-    start_nicer,
-)
+from movierec_tui.serve.lifeline import autogroup_nice, keep_in_step, set_autogroup_nice
 from movierec_tui.serve.shared import SharedStores, session_base_env, shared_stores
 from movierec_tui.serve.ssh import SSHDemo, SSHServeConfig, load_or_create_host_key
 from movierec_tui.serve.start_gate import StartGate
@@ -254,61 +248,6 @@ def test_a_sessions_app_runs_at_the_servers_priority(served, host_key) -> None:
         return group != Path("/proc/self/autogroup").read_text().split()[0] and app_nice == "3"
 
     assert in_a_group_at_3(server)
-
-
-def test_a_start_runs_nicer_until_its_first_screen_then_at_the_servers_priority(served, host_key) -> None:
-    """`serve ssh --start-nice 5`: an app's start runs 5 nicer than the server (a rating in a session
-    already up gets the CPU first), and once its first screen (the cards) is painted, at the server's
-    priority like every session in use. The app's group nice is read every few ms from its fork on."""
-    if Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() != "1":
-        pytest.skip("no autogroups on this kernel")
-    seen: list[int | None] = []
-
-    async def scenario(demo: SSHDemo) -> None:
-        client = await ScreenClient().connect(demo.port)
-        await until(lambda: any(s.app is not None and s.app.pid for s in demo.registry.sessions.values()))
-        (session,) = demo.registry.sessions.values()
-        watching = True
-
-        async def watch() -> None:
-            while watching:
-                seen.append(autogroup_nice(session.app.pid))
-                await asyncio.sleep(0.002)
-
-        watcher = asyncio.ensure_future(watch())
-        await client.wait_for(lambda text: len(card_titles(text)) >= 5)
-        await until(lambda: autogroup_nice(session.app.pid) == 3)
-        watching = False
-        await watcher
-        await client.close()
-        await until(lambda: not demo.registry.sessions)
-
-    def server() -> bool:
-        run(served, host_key, SSHServeConfig(port=0, allow_anonymous=True, start_nice=5), scenario)
-        return 8 in seen and seen[-1] == 3 and set(seen) <= {None, 3, 8}
-
-    assert in_a_group_at_3(server), seen
-
-
-def test_start_nicer_takes_the_servers_offset_and_gives_back_its_priority(monkeypatch) -> None:
-    """What a served app does at its start: nicer by what the server said (the variable is then gone, so
-    nothing the app starts inherits it), and the callable it returns puts the group back; with no offset
-    (0, or no variable: a session the app runs by itself) nothing changes."""
-    if Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() != "1":
-        pytest.skip("no autogroups on this kernel")
-
-    def app() -> bool:
-        os.environ[ENV_START_NICE] = "5"
-        back = start_nicer()
-        during, inherited = autogroup_nice(), ENV_START_NICE in os.environ
-        back()
-        os.environ[ENV_START_NICE] = "0"
-        start_nicer()()
-        unchanged = autogroup_nice()
-        start_nicer()  # no variable at all
-        return (during, inherited, autogroup_nice(), unchanged) == (8, False, 3, 3)
-
-    assert in_a_group_at_3(app)
 
 
 def test_the_servers_helpers_keep_its_group_priority() -> None:

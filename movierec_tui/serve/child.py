@@ -19,7 +19,7 @@ import sys
 
 # ENV_SERVER_PID is imported from here by the server's modules; it lives in lifeline.py.
 from movierec_tui.serve.lifeline import ENV_SERVER_PID as ENV_SERVER_PID
-from movierec_tui.serve.lifeline import die_with_server, follow_server_priority, start_nicer, take_terminal
+from movierec_tui.serve.lifeline import die_with_server, follow_server_priority, take_terminal
 
 
 def run_app(args: list[str]) -> None:
@@ -27,11 +27,10 @@ def run_app(args: list[str]) -> None:
     server = os.getppid()
     die_with_server(signal.SIGHUP)
     follow_server_priority(server)
-    back_to_server_priority = start_nicer()
     from movierec_tui.launch import run_served
 
     sys.argv = ["movierec-tui", *args]
-    sys.exit(run_served(args, after_first_screen=back_to_server_priority))
+    sys.exit(run_served(args))
 
 
 def run_web_app(args: list[str]) -> None:

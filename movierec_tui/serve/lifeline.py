@@ -14,13 +14,9 @@ import os
 import signal
 import sys
 import termios
-from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 ENV_SERVER_PID = "MOVIEREC_SERVER_PID"
-# How much nicer than the server an app's start runs, until its first screen is painted (start_nicer).
-ENV_START_NICE = "MOVIEREC_START_NICE"
 PR_SET_PDEATHSIG = 1
 
 
@@ -75,21 +71,3 @@ def follow_server_priority(server_pid: int) -> None:
     server_group = autogroup_nice(server_pid)
     if server_group is not None and server_group != autogroup_nice():
         set_autogroup_nice(server_group)
-
-
-def start_nicer() -> Callable[[], None]:
-    """Run this app's start nicer than its group's nice now (the server's: follow_server_priority), by
-    what the server put in ENV_START_NICE, and return what puts it back, to be called once the first
-    screen is painted.
-
-    Why: when many people connect at once, the first whose screens are up rate movies while the other
-    apps are still starting, and each start costs a few hundred ms of CPU. At the same priority a rating
-    then waits for the CPU behind every start; a nicer start still gets every idle moment of the CPU
-    (unlike a gate that holds starts back), but yields it to the sessions people are using. Going back
-    up to the server's nice needs no privilege unless that nice is negative (then the server has it)."""
-    value = os.environ.pop(ENV_START_NICE, "")
-    before = autogroup_nice()
-    if before is None or not value.isdigit() or int(value) == 0:
-        return lambda: None
-    set_autogroup_nice(before + int(value))
-    return partial(set_autogroup_nice, before)

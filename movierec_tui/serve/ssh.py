@@ -32,7 +32,6 @@ from movierec_tui.files import replaced_whole
 from movierec_tui.serve.app_process import MAX_PENDING_INPUT, AppProcess, Launched, spawn_directly
 from movierec_tui.serve.child import ENV_SERVER_PID
 from movierec_tui.serve.gate import ConnectionGate
-from movierec_tui.serve.lifeline import ENV_START_NICE
 from movierec_tui.serve.output_trace import OutputTrace, trace_path_from_env
 from movierec_tui.serve.start_gate import StartGate
 from movierec_tui.serve.terminal_input import TerminalInput
@@ -81,8 +80,6 @@ class SSHServeConfig:
     output_trace: Path | None = field(default_factory=trace_path_from_env)  # see serve/output_trace.py
     # Apps starting at once (serve/start_gate.py); 0: no limit (as many as sessions).
     starts_at_once: int = 0
-    # How much nicer than the server an app runs until its first screen is up (lifeline.start_nicer).
-    start_nice: int = 0
 
     def __post_init__(self) -> None:
         if self.allow_anonymous == (self.authorized_keys is not None):
@@ -255,7 +252,6 @@ class AppSession(asyncssh.SSHServerSession):
         env = dict(self.server.base_env)
         env |= {"TERM": self.term, ENV_PROFILE_NAMESPACE: self.server.profile_namespace(), ENV_SERVED: "ssh"}
         env[ENV_SERVER_PID] = str(os.getpid())
-        env[ENV_START_NICE] = str(self.server.config.start_nice)
         if not self.server.key_id:  # nobody can reopen an anonymous session's profiles: keep them a day
             env[ENV_PROFILE_TTL] = str(ANONYMOUS_PROFILE_TTL)
         colorterm = self.chan.get_environment().get("COLORTERM", "")

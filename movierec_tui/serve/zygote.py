@@ -193,7 +193,7 @@ def _become_app(
     """In the forked child: the pty becomes stdin/stdout/stderr and the controlling terminal, the
     environment is the session's (naming the `started` pipe, if any: serve/start_gate.py), then the
     app runs; this never returns into the zygote's loop."""
-    from movierec_tui.serve.lifeline import die_with_server, follow_server_priority, start_nicer, take_terminal
+    from movierec_tui.serve.lifeline import die_with_server, follow_server_priority, take_terminal
 
     code = 1
     try:
@@ -214,13 +214,12 @@ def _become_app(
         os.environ[ENV_SERVER_PID] = str(zygote_pid)
         die_with_server(signal.SIGHUP)
         follow_server_priority(server)
-        back_to_server_priority = start_nicer()
         os.chdir(request["cwd"])
         from movierec_tui.launch import run_served
 
         sys.argv = ["movierec-tui", *request["argv"]]
         try:
-            code = run_served(request["argv"], preloaded, after_first_screen=back_to_server_priority)
+            code = run_served(request["argv"], preloaded)
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
     finally:
