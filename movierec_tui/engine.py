@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -434,27 +434,39 @@ class Recommender:
         cosines = self.movies.vectors @ user.vector
         match = self.movies.match(*user.query_parts(), profile.novelty)
         matched = time.perf_counter()
-        query = self.movies.likeness_query(row)
         leave_out = search_filter_for(profile, {movie_id, *exclude})
-        candidates = self.backends.milvus.search(query, max(k, NEAR_TIES), leave_out)
-        rows = self.movies.index_of(np.array([m for m, _ in candidates], dtype=np.int64))
+        candidates = self.backends.milvus.search(self.movies.likeness_query(row), max(k, NEAR_TIES), leave_out)
+        hits = self._by_likeness(row, [m for m, _ in candidates], match)[:k]
+        searched = time.perf_counter()
+        cards = self.cards([m for m, _, _ in hits] + ([] if movie_id in self._card_cache else [movie_id]))
+        fetched = time.perf_counter()
+        results = self._like_results(movie_id, hits, user, cosines, cards)
+        done = time.perf_counter()
+        return results, Timings.between(started, encoded, matched, searched, fetched, done)
+
+    def _by_likeness(self, row: int, candidates: list[int], match: np.ndarray) -> list[tuple[int, int, float]]:
+        """`candidates` (movie ids, from a search by the likeness to the movie at `row`) as "more like"
+        orders them: by their similarity to it as shown (SIMILARITY_DECIMALS), the profile's `match`
+        among equals; each as (movie id, its table row, the similarity)."""
+        rows = self.movies.index_of(np.array(candidates, dtype=np.int64))
         rows = rows[rows >= 0]
         similarity = self._cosines_to(row, rows)
         shown = np.round(similarity, SIMILARITY_DECIMALS)
         order = sorted(range(len(rows)), key=lambda i: (-shown[i], -match[rows[i]]))
-        hits = [(int(self.movies.movie_ids[rows[i]]), int(rows[i]), float(similarity[i])) for i in order[:k]]
-        searched = time.perf_counter()
-        cards = self.cards([m for m, _, _ in hits] + ([] if movie_id in self._card_cache else [movie_id]))
-        fetched = time.perf_counter()
+        return [(int(self.movies.movie_ids[rows[i]]), int(rows[i]), float(similarity[i])) for i in order]
+
+    def _like_results(
+        self, movie_id: int, hits: list[tuple[int, int, float]], user: UserEncoding, cosines: np.ndarray,
+        cards: dict[int, MovieCard],
+    ) -> list[Recommendation]:
+        """The recommendations of "more like `movie_id`" for its ordered `hits`, with the cards read."""
         like = cards.get(movie_id) or self._card_cache.get(movie_id)
         reason = f"similar to {title_with_year(like)}" if like is not None else "similar"
-        results = [
+        return [
             Recommendation(cards[m], similar, self._predicted(user, cosines, hit_row), reason, None)
             for m, hit_row, similar in hits
             if m in cards
         ]
-        done = time.perf_counter()
-        return results, Timings.between(started, encoded, matched, searched, fetched, done)
 
     # -- the rows under the person's picks (app/rows.py) ------------------------------------------------
 
@@ -466,21 +478,42 @@ class Recommender:
         liked = [m for m, r in profile.ratings.items() if r >= LIKED_THRESHOLD and self._row_of(m) >= 0]
         return sorted(liked, key=lambda m: (-profile.ratings[m], -order[m]))[:n]
 
-    def because_you_loved(
-        self, profile: Profile, movie_id: int, k: int = 10, *, exclude: Collection[int] = frozenset()
-    ) -> list[Recommendation]:
-        """A "because you loved X" row: `more_like(X)` (its own search) without what the profile rated,
-        dismissed or listed, nor `exclude`. Leaves `last_timings` to the person's picks (`recommend`,
-        `more_like`): the rows are searched besides them, maybe in another thread."""
-        return self._more_like(movie_id, profile, k, exclude)[0]
+    def rows(
+        self, profile: Profile, loved: Sequence[int], k: int = 10, *, exclude: Collection[int] = frozenset()
+    ) -> list[list[Recommendation]]:
+        """The rows under the person's picks: a "because you loved X" row for each X of `loved` (what
+        `more_like(X)` shows; empty for a movie the model does not know), then the hidden gems (the
+        profile's own picks with the mainstream dial at HIDDEN_GEMS_NOVELTY), each without what the
+        profile rated, dismissed or listed, nor `exclude` (the cards on screen), nor the movies of the
+        rows before it. Leaves `last_timings` to the person's picks: the rows are searched besides
+        them, in another thread.
 
-    def hidden_gems(
-        self, profile: Profile, k: int = 10, *, exclude: Collection[int] = frozenset()
-    ) -> list[Recommendation]:
-        """The "hidden gems" row: the profile's recommendations with the mainstream dial at
-        HIDDEN_GEMS_NOVELTY (its own search), without `exclude`. Leaves `last_timings` alone, as
-        `because_you_loved` does."""
-        return self._recommend(replace(profile, novelty=HIDDEN_GEMS_NOVELTY), k, exclude)[0]
+        One Milvus request (a query vector per row) and one Redis round trip for them all, not a
+        search and a read per row: with many sessions on one machine every round trip waits its
+        turn for a CPU, and the rows are the last part of a rating's repaint. The rows share one
+        filter (the profile's and `exclude`); what the rows above a row show is dropped from its hits
+        here, and it asks for as many more hits as those rows hold. Where the index is exact (FLAT,
+        up to FLAT_MAX_ROWS movies) a row is then what a search of its own with the rows above in its
+        filter finds (`tests/test_engine.py` compares them)."""
+        user = self.encoder.encode_profile(profile.gender, profile.age, profile.occupation, profile.ratings)
+        cosines = self.movies.vectors @ user.vector
+        match = self.movies.match(*user.query_parts(), profile.novelty)
+        anchors = {movie_id: row for movie_id in loved if (row := self._row_of(movie_id)) >= 0}
+        gems_query = self.movies.query(*user.query_parts(), HIDDEN_GEMS_NOVELTY)
+        queries = [self.movies.likeness_query(row) for row in anchors.values()] + [gems_query]
+        wanted = max(k, NEAR_TIES)  # a loved row's candidates, as more_like asks for them
+        leave_out = search_filter_for(profile, {*exclude, *loved})
+        found = self.backends.milvus.search_many(queries, wanted + k * len(anchors), leave_out)
+        taken: set[int] = set()
+        liked_hits: dict[int, list[tuple[int, int, float]]] = {}
+        for (movie_id, row), hits in zip(anchors.items(), found, strict=False):
+            liked_hits[movie_id] = self._by_likeness(row, [m for m, _ in hits if m not in taken][:wanted], match)[:k]
+            taken.update(m for m, _, _ in liked_hits[movie_id])
+        gems_hits = [(m, score) for m, score in found[-1] if m not in taken][:k]
+        named = [m for m in [*profile.ratings, *anchors] if m not in self._card_cache]
+        cards = self.cards(list(dict.fromkeys([*taken, *(m for m, _ in gems_hits), *named])))
+        rows = [self._like_results(m, liked_hits.get(m, []), user, cosines, cards) for m in loved]
+        return [*rows, self._answer(profile, user, gems_query, gems_hits, cards)]
 
     def score_of(self, profile: Profile, movie_id: int) -> ModelScore | None:
         """The model's view of one movie for this profile, whether it is listed or not: the match the

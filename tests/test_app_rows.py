@@ -13,7 +13,7 @@ from test_app import card_ids, run, say, settle, snapshot_app, until
 from movierec_tui.app.main import MovieRecApp
 from movierec_tui.app.refresh import PANEL_FALLBACK_SECONDS
 from movierec_tui.app.rows import ROW_K
-from movierec_tui.engine import NEAR_TIES, Recommender
+from movierec_tui.engine import Recommender
 from movierec_tui.stores.backends import Backends, open_backends
 from movierec_tui.stores.errors import MilvusUnavailable
 from movierec_tui.stores.milvus_store import MilvusStore
@@ -33,22 +33,21 @@ def recommender(ready):
 
 
 class RowsMilvus(MilvusStore):
-    """The real Milvus store; the "because you loved" rows' searches (more_like's: NEAR_TIES
-    candidates, which the cards' and the hidden gems' searches never ask for) can be made to fail
-    (`fail_loved`) or to wait (`loved_gate`)."""
+    """The real Milvus store; the rows' request (`Recommender.rows`: a query vector per row, which the
+    cards' search never sends) can be made to fail (`fail_rows`) or to wait (`rows_gate`)."""
 
     def __init__(self, uri: str, token: str = "") -> None:
         super().__init__(uri, token)
-        self.fail_loved = False
-        self.loved_gate = threading.Event()
-        self.loved_gate.set()
+        self.fail_rows = False
+        self.rows_gate = threading.Event()
+        self.rows_gate.set()
 
-    def search(self, vector, limit, search_filter=None):
-        if limit == NEAR_TIES:
-            self.loved_gate.wait(timeout=10)
-            if self.fail_loved:
+    def search_many(self, vectors, limit, search_filter=None):
+        if len(vectors) > 1:
+            self.rows_gate.wait(timeout=10)
+            if self.fail_rows:
                 raise MilvusUnavailable(f"Milvus at {self.uri} is not reachable (switched off by the test)")
-        return super().search(vector, limit, search_filter)
+        return super().search_many(vectors, limit, search_filter)
 
 
 @pytest.fixture()
@@ -56,7 +55,7 @@ def rows_milvus(ready, recommender):
     milvus = RowsMilvus(ready.effective_milvus_uri, ready.milvus_token)
     backends = recommender.backends
     yield Recommender(ready, Backends(backends.redis, backends.cards, milvus)), milvus
-    milvus.loved_gate.set()
+    milvus.rows_gate.set()
     milvus.close()
 
 
@@ -168,32 +167,34 @@ def test_keys_on_a_row_act_on_its_highlighted_movie(recommender) -> None:
     run(scenario())
 
 
-def test_a_failing_row_says_so_and_the_rest_of_the_screen_works(rows_milvus, caplog) -> None:
+def test_failing_rows_say_so_and_the_rest_of_the_screen_works(rows_milvus, caplog) -> None:
     engine, milvus = rows_milvus
 
     async def scenario() -> None:
         app = MovieRecApp(engine, cursor_blink=False)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            milvus.fail_loved = True
+            milvus.fail_rows = True
             for text in TASTE:
                 await say(pilot, text)
-            for name in ("loved-1", "loved-2"):
+            for name in ("loved-1", "loved-2", "gems"):
                 assert row(app, name).message.startswith("⚠ Milvus is not reachable")
                 assert not row_ids(app, name)
                 assert "⚠ Milvus is not reachable" in str(row(app, name).render())
-            assert len(row_ids(app, "gems")) == ROW_K and len(card_ids(app)) == app.k
+            assert row(app, "loved-1").title == "Because you loved Star Wars: Episode IV - A New Hope (1977)"
+            assert len(card_ids(app)) == app.k
             assert not app.query_one("#banner").display  # the cards are live; only the rows say it
             assert app.rows.retry_timer is not None
             # An unreachable store is expected (a restart, the stores closing on a hang-up): one line in
             # the log naming it, no traceback.
-            failed = [r for r in caplog.records if r.getMessage().startswith("a row's search failed")]
+            failed = [r for r in caplog.records if r.getMessage().startswith("the rows' search failed")]
             assert failed and not any(r.exc_info for r in failed)
-            milvus.fail_loved = False
+            milvus.fail_rows = False
             app.rows.retry_timer.stop()
             app.rows.retry()  # what the retry timer does
             await settle(pilot)
-            assert len(row_ids(app, "loved-1")) == ROW_K and not row(app, "loved-1").message.startswith("⚠")
+            for name in ("loved-1", "loved-2", "gems"):
+                assert len(row_ids(app, name)) == ROW_K and not row(app, name).message.startswith("⚠")
             assert len(set(on_screen(app))) == len(on_screen(app))
 
     run(scenario())
@@ -216,24 +217,24 @@ def test_a_rated_movie_leaves_the_rows_with_the_new_cards_before_their_search(ro
             gems.focus()
             target = gems.current.card.movie_id
             painted = app.refresher.painted_generation
-            milvus.loved_gate.clear()  # the rows' search waits; the cards' does not
+            milvus.rows_gate.clear()  # the rows' search waits; the cards' does not
             await pilot.press("5")
             await until(pilot, lambda: app.refresher.painted_generation > painted)
             assert app.rows.due and target not in row_ids(app, "gems")
             assert target not in card_ids(app) and app.profile.ratings[target] == 5
             assert target not in ratings.movie_ids  # not in the cards' frame
-            milvus.loved_gate.set()
+            milvus.rows_gate.set()
             await settle(pilot)
             assert not app.rows.due and app.rows.painted_generation == app.refresher.painted_generation
             assert row(app, "loved-1").title == f"Because you loved {title_with_year(app.catalog[target])}"
             assert ratings.movie_ids[0] == target
 
             target, started = gems.current.card.movie_id, time.monotonic()
-            milvus.loved_gate.clear()  # rows slower than the panel's fallback
+            milvus.rows_gate.clear()  # rows slower than the panel's fallback
             await pilot.press("4")
             await until(pilot, lambda: target in ratings.movie_ids)
             assert app.rows.due and time.monotonic() - started >= PANEL_FALLBACK_SECONDS
-            milvus.loved_gate.set()
+            milvus.rows_gate.set()
             await settle(pilot)
 
     run(scenario())

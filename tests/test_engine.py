@@ -3,6 +3,8 @@ Milvus Lite and (given MOVIEREC_TEST_MILVUS_URI) on a Milvus server."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from milvus_backends import BACKENDS
@@ -157,6 +159,46 @@ def test_more_like_ranks_by_similarity_to_the_movie_as_the_details_pane_does(rec
         assert [round(r.score, 2) for r in results] == [round(similarity, 2) for _, similarity in pane]
         assert all(r.score == pytest.approx(cosine[r.card.movie_id], abs=1e-5) for r in results)
         assert all(r.reason == "similar to Alien (1979)" and r.because_of is None for r in results)
+
+
+def rows_one_by_one(recommender: Recommender, profile: Profile, loved: list[int], k: int, exclude: set[int]):
+    """The rows as a search each, with what the cards and the rows above show inside its filter."""
+    leave_out, rows = set(exclude), []
+    for movie_id in loved:
+        rows.append(recommender.more_like(movie_id, profile, k, exclude=leave_out))
+        leave_out.update(r.card.movie_id for r in rows[-1])
+    gems = replace(profile, novelty=HIDDEN_GEMS_NOVELTY)
+    return [*rows, recommender.recommend(gems, k, exclude=leave_out)]
+
+
+@pytest.mark.parametrize("narrow", [False, True], ids=["wide", "narrow-filter"])
+def test_the_rows_in_one_request_are_the_rows_searched_one_by_one(recommender, synthetic, narrow) -> None:
+    """`rows` asks Milvus once for every row and drops the rows above from each: the same movies, in
+    the same order, with the same scores and reasons as a search per row with them in its filter;
+    also when the filter passes fewer movies than the rows would show."""
+    liked = [synthetic.movies_in(0)[0], synthetic.movies_in(2)[0], synthetic.movies_in(1)[0]]
+    profile = Profile(
+        ratings={liked[0]: 5, liked[1]: 5, liked[2]: 4, synthetic.movies_in(3)[0]: 2},
+        dismissed=[synthetic.movies_in(0)[3]],
+        genres_out=["Romance"] if not narrow else [],
+        year_min=1998 if narrow else None,  # 29 movies of the 160
+    )
+    loved = recommender.loved(profile, 2)
+    assert loved == liked[1::-1]  # the two 5s, the later one first
+    cards = {r.card.movie_id for r in recommender.recommend(profile, 10)}
+    together = recommender.rows(profile, loved, 10, exclude=cards)
+    alone = rows_one_by_one(recommender, profile, loved, 10, cards)
+
+    def shown(rows):
+        return [[(r.card.movie_id, round(r.score, 5), r.reason, r.because_of) for r in row] for row in rows]
+
+    assert shown(together) == shown(alone)
+    everything = [r.card.movie_id for row in together for r in row]
+    assert len(set(everything)) == len(everything) and not set(everything) & (cards | profile.listed)
+    if narrow:
+        assert sum(map(len, together)) < 30 and all(r.card.year >= 1998 for row in together for r in row)
+    else:
+        assert [len(row) for row in together] == [10, 10, 10]
 
 
 def test_a_reason_names_the_liked_movie_closest_to_the_card_as_why_does(recommender, synthetic) -> None:

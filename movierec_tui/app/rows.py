@@ -1,19 +1,20 @@
 """The rows under the cards: "Because you loved X" (X: a movie rated 4 or more, the highest rated and
 the most recent first; one row per X that the layout has room for) and "Hidden gems" (the profile's
-own picks with the mainstream dial turned towards the less known). Each is a search of its own
-through the engine, and no movie is shown twice: each row leaves out the cards and the rows above it.
+own picks with the mainstream dial turned towards the less known). They are searched together, in
+one request to the engine (`Recommender.rows`: one Milvus request and one Redis read for them all),
+and no movie is shown twice: each row leaves out the cards and the rows above it.
 
 When: every refresh of the cards (app/refresh.py) searches the rows for the same profile, once its
 cards are painted, in a worker of its own; the profile panel is painted in the rows' frame. So a
 rating key's new cards never wait for the rows (`benchmarks/tui.py` measures both: keypress to
 cards, keypress to rows). The rows on screen do not wait for their search to be correct either: with
 the new cards, what the new profile rated or listed and what the cards now show leave the rows at
-once (`prune`), in the same frame; the new rows follow a search or three later. A newer refresh
-makes an older rows search stop between two searches; its results are never shown.
+once (`prune`), in the same frame; the new rows follow their search. A newer refresh that comes
+before the rows' search starts skips it; the results of an outdated search are never shown.
 
-A row whose search fails says so in its own line and keeps no stale movies; the other rows are
-shown, and the rows are searched again after the refresher's backoff (1, 2, 4 … 30 s). When the
-cards' own search fails, the refresher's banner and retries cover both.
+When the rows' search fails, each row says so in its own line and keeps no stale movies, the cards
+and the rest of the screen go on, and the rows are searched again after the refresher's backoff
+(1, 2, 4 … 30 s). When the cards' own search fails, the refresher's banner and retries cover both.
 """
 
 from __future__ import annotations
@@ -107,30 +108,22 @@ class Rows:
             self.request(self.generation, *self._asked)
 
     def _search(self, generation: int, profile: Profile, shown: tuple[int, ...], loved_rows: int) -> None:
-        """In a worker thread: each row's search in turn, each leaving out what the rows above show."""
-        engine, refresher = self.app.recommender, self.app.refresher
-        leave_out = set(shown)
-        found: list[Found] | None = []
+        """In a worker thread: every row in one search of the engine's (`Recommender.rows`), each
+        leaving out the cards and what the rows above it show."""
+        engine = self.app.recommender
         try:
             loved = engine.loved(profile, loved_rows)
         except Exception as exc:  # touches no store; a bug here must cost the rows, not the session
             log.warning("the loved movies of the rows: %s", exc, exc_info=True)
             loved = []
-        for movie_id in (*loved, None):
-            if refresher.generation != generation:  # newer cards are coming, and their rows after them
-                found = None
-                break
+        found: list[Found] | None = None
+        if self.app.refresher.generation == generation:  # else newer cards are coming, their rows after them
             try:
-                if movie_id is None:
-                    recs = engine.hidden_gems(profile, ROW_K, exclude=leave_out)
-                else:
-                    recs = engine.because_you_loved(profile, movie_id, ROW_K, exclude=leave_out)
-            except Exception as exc:  # this row says so; the others are still searched and shown
-                log.warning("a row's search failed: %s", exc, exc_info=not isinstance(exc, StoreUnavailable))
-                found.append(Found(movie_id, [], exc))
-                continue
-            leave_out.update(r.card.movie_id for r in recs)
-            found.append(Found(movie_id, recs))
+                rows = engine.rows(profile, loved, ROW_K, exclude=shown)
+                found = [Found(movie_id, recs) for movie_id, recs in zip((*loved, None), rows, strict=True)]
+            except Exception as exc:  # the rows say so; the cards and the rest of the screen go on
+                log.warning("the rows' search failed: %s", exc, exc_info=not isinstance(exc, StoreUnavailable))
+                found = [Found(movie_id, [], exc) for movie_id in (*loved, None)]
         self.app.call_from_thread(self._show, generation, found)
 
     # -- showing them -------------------------------------------------------------------------------
