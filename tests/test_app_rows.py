@@ -39,13 +39,11 @@ class RowsMilvus(MilvusStore):
     def __init__(self, uri: str, token: str = "") -> None:
         super().__init__(uri, token)
         self.fail_rows = False
-        self.rows_searched = 0
         self.rows_gate = threading.Event()
         self.rows_gate.set()
 
     def search_many(self, vectors, limit, search_filter=None):
         if len(vectors) > 1:
-            self.rows_searched += 1
             self.rows_gate.wait(timeout=10)
             if self.fail_rows:
                 raise MilvusUnavailable(f"Milvus at {self.uri} is not reachable (switched off by the test)")
@@ -202,16 +200,6 @@ def test_failing_rows_say_so_and_the_rest_of_the_screen_works(rows_milvus, caplo
     run(scenario())
 
 
-async def rated_with_the_gems_focused(pilot) -> MovieRow:
-    """The app settled after TASTE, with the hidden gems row focused (a key rates its movie)."""
-    await settle(pilot)
-    for text in TASTE:
-        await say(pilot, text)
-    gems = row(pilot.app, "gems")
-    gems.focus()
-    return gems
-
-
 def test_a_rated_movie_leaves_the_rows_with_the_new_cards_before_their_search(rows_milvus) -> None:
     """The new cards are painted first, in a frame of their own: the rated movie leaves the rows in it,
     the profile panel shows the rating with the new rows (their frame), and does not wait past
@@ -221,8 +209,12 @@ def test_a_rated_movie_leaves_the_rows_with_the_new_cards_before_their_search(ro
     async def scenario() -> None:
         app = MovieRecApp(engine, cursor_blink=False)
         async with app.run_test(size=SIZE) as pilot:
-            gems = await rated_with_the_gems_focused(pilot)
+            await settle(pilot)
+            for text in TASTE:
+                await say(pilot, text)
             ratings = app.query_one(RatingsList)
+            gems = row(app, "gems")
+            gems.focus()
             target = gems.current.card.movie_id
             painted = app.refresher.painted_generation
             milvus.rows_gate.clear()  # the rows' search waits; the cards' does not
@@ -244,36 +236,6 @@ def test_a_rated_movie_leaves_the_rows_with_the_new_cards_before_their_search(ro
             assert app.rows.due and time.monotonic() - started >= PANEL_FALLBACK_SECONDS
             milvus.rows_gate.set()
             await settle(pilot)
-
-    run(scenario())
-
-
-def test_the_rows_are_searched_while_the_cards_are_painted_and_shown_after_them(rows_milvus, monkeypatch) -> None:
-    """The rows' search does not wait for the cards' frame (their round trips overlap its painting:
-    with many sessions on one machine a rating's repaint is shorter by them), and rows found before
-    the cards are painted wait for them: the cards keep a frame of their own."""
-    engine, milvus = rows_milvus
-    held: list = []  # the cards' "painted" callbacks, held back: the frame is still being painted
-
-    async def scenario() -> None:
-        app = MovieRecApp(engine, cursor_blink=False)
-        async with app.run_test(size=SIZE) as pilot:
-            gems = await rated_with_the_gems_focused(pilot)
-            target, searched = gems.current.card.movie_id, milvus.rows_searched
-            cards_painted = app.refresher._painted
-            monkeypatch.setattr(app.refresher, "_painted", lambda *args: held.append(args))
-            await pilot.press("5")
-            await until(pilot, lambda: milvus.rows_searched > searched and held)
-            await until(pilot, lambda: not any(w.group == "rows" and w.is_running for w in app.workers))
-            generation = app.refresher.generation
-            assert app.refresher.painted_generation < generation  # the cards' frame is not done
-            assert app.rows.due and app.rows.painted_generation < generation  # the rows wait for it
-            assert target not in card_ids(app) and target not in row_ids(app, "gems")
-            monkeypatch.undo()
-            cards_painted(*held.pop())
-            await settle(pilot)
-            assert not app.rows.due and app.rows.painted_generation == app.refresher.painted_generation == generation
-            assert row(app, "loved-1").title == f"Because you loved {title_with_year(app.catalog[target])}"
 
     run(scenario())
 

@@ -11,13 +11,11 @@ cards come from memory and a probe looks for Redis now and then.
 The cards are painted first, in a frame of their own: they are what the person is watching, and
 the keypress-to-cards time is what `benchmarks/tui.py` holds to its target. The rows under the
 cards (app/rows.py) lose what the new profile rated or listed in that frame (their lines are
-cheap); their search starts as soon as the cards are known, and waits on Milvus and Redis while the
-cards are painted (with many sessions on one machine a search's round trips wait for a CPU, and
-the rows are the end of a rating's repaint); they are shown once the cards are on screen. The
-profile panel (the rating just made, in the ratings list) is repainted with the rows of the pending
-refresh, in the rows' frame: one repaint for both, not one more per rating (it matters with many
-sessions on one machine), and none in the cards' frame, where it cost a third of it. When the rows
-are slow, the panel does not wait for them beyond PANEL_FALLBACK_SECONDS.
+cheap), and are searched once the cards are painted. The profile panel (the rating just made, in
+the ratings list) is repainted with the rows of the pending refresh, in the rows' frame: one repaint
+for both, not one more per rating (it matters with many sessions on one machine), and none in the
+cards' frame, where it cost a third of it. When the rows are slow, the panel does not wait for them
+beyond PANEL_FALLBACK_SECONDS.
 """
 
 from __future__ import annotations
@@ -191,7 +189,6 @@ class Refresher:
         self.took_ms = took_ms
         app.cards.show(results, new_ids)
         app.rows.prune(profile, ids)
-        app.rows.request(generation, profile, ids)  # searched while the cards are painted, shown after them
         if like is None:
             title = Text("For you", style="bold")
         else:
@@ -201,7 +198,7 @@ class Refresher:
         self._update_line("#cards-hint", Text(hint, no_wrap=True, overflow="ellipsis"))
         timing = f"{len(results)} picks · {took_ms:.0f} ms" if app.show_timings else f"{len(results)} picks"
         self._update_line("#cards-timing", Text(timing, style="dim", justify="right"))
-        app.call_after_refresh(self._painted, generation)
+        app.call_after_refresh(self._painted, generation, profile, ids)
         if self.stale:
             self._schedule()
 
@@ -213,10 +210,10 @@ class Refresher:
             self._lines[selector] = shown
             self.app.query_one(selector, Static).update(text, layout=False)
 
-    def _painted(self, generation: int) -> None:
+    def _painted(self, generation: int, profile: Profile, ids: list[int]) -> None:
         self.painted_generation = generation
         self.painted_at = time.perf_counter()
-        self.app.rows.cards_painted(generation)  # whose frame paints the panel too (flush_panel)
+        self.app.rows.request(generation, profile, ids)  # whose frame paints the panel too (flush_panel)
 
     # -- the profile panel, painted with the rows ---------------------------------------------------
 

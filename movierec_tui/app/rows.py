@@ -4,10 +4,9 @@ own picks with the mainstream dial turned towards the less known). They are sear
 one request to the engine (`Recommender.rows`: one Milvus request and one Redis read for them all),
 and no movie is shown twice: each row leaves out the cards and the rows above it.
 
-When: every refresh of the cards (app/refresh.py) searches the rows for the same profile as soon as
-its cards are known, in a worker of its own, while the cards are painted; the rows are shown once the
-cards are on screen, and the profile panel is painted in the rows' frame. So a rating key's new
-cards never wait for the rows (`benchmarks/tui.py` measures both: keypress to
+When: every refresh of the cards (app/refresh.py) searches the rows for the same profile, once its
+cards are painted, in a worker of its own; the profile panel is painted in the rows' frame. So a
+rating key's new cards never wait for the rows (`benchmarks/tui.py` measures both: keypress to
 cards, keypress to rows). The rows on screen do not wait for their search to be correct either: with
 the new cards, what the new profile rated or listed and what the cards now show leave the rows at
 once (`prune`), in the same frame; the new rows follow their search. A newer refresh that comes
@@ -64,7 +63,6 @@ class Rows:
         self.failures = 0  # rows searches in a row with a failed row
         self.retry_timer: Timer | None = None
         self._asked: tuple[Profile, tuple[int, ...]] | None = None  # the last request's profile and cards
-        self._found: tuple[int, list[Found] | None] | None = None  # rows found before their cards were painted
         self._widgets: list[MovieRow] = []
 
     @property
@@ -94,8 +92,7 @@ class Rows:
         self.due = True
 
     def request(self, generation: int, profile: Profile, shown: Iterable[int]) -> None:
-        """Search the rows for `profile`, leaving out `shown` (the cards of `generation`, being painted:
-        the rows are shown after them, `cards_painted`)."""
+        """Search the rows for `profile`, leaving out `shown` (the cards of `generation`, just painted)."""
         self.generation = generation
         self._asked = (profile, tuple(shown))
         self.due = True
@@ -131,20 +128,11 @@ class Rows:
 
     # -- showing them -------------------------------------------------------------------------------
 
-    def cards_painted(self, generation: int) -> None:
-        """The cards of `generation` are on screen: its rows may follow them, if they are found."""
-        if self._found is not None and self._found[0] == generation:
-            self._show(*self._found)
-
     def _show(self, generation: int, found: list[Found] | None) -> None:
         if generation != self.generation:  # a newer request is running
             return
-        if self.app.refresher.painted_generation < generation:  # the cards first, in a frame of their own
-            self._found = (generation, found)
-            return
-        self._found = None
         self.due = False
-        if found is None:  # skipped for newer cards, whose rows are searched with them
+        if found is None:  # stopped for newer cards, which will ask again once painted
             return
         self.app.refresher.flush_panel()  # the profile panel is painted in the rows' frame (refresh.py)
         loved = [f for f in found if f.loved is not None]
