@@ -33,8 +33,9 @@ def recommender(ready):
 
 
 class RowsMilvus(MilvusStore):
-    """The real Milvus store; the rows' request (`Recommender.rows`: a query vector per row, which the
-    cards' search never sends) can be made to fail (`fail_rows`) or to wait (`rows_gate`)."""
+    """The real Milvus store; the rows' request once a movie is loved (`Recommender.rows`: a query
+    vector per row, so more than one, where the cards' search sends one) can be made to fail
+    (`fail_rows`) or to wait (`rows_gate`). TASTE loves two movies."""
 
     def __init__(self, uri: str, token: str = "") -> None:
         super().__init__(uri, token)
