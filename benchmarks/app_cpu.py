@@ -1,7 +1,7 @@
 """CPU the app spends on one chat rating and on one keystroke: what decides how many served sessions
 a machine holds.
 
-Usage: MOVIEREC_HOME=... python benchmarks/app_cpu.py [--ratings 20]
+Usage: MOVIEREC_HOME=... python benchmarks/app_cpu.py [--ratings 20] [--sessions 1] [--each]
 
 Needs a home where `movierec-tui setup` has run (real MovieLens 1M data), and nothing else holding
 its Milvus Lite dir. Drives the real app with Textual's Pilot at 120x40: skips the questions, then
@@ -9,6 +9,11 @@ types messages such as "Fargo 4" key by key and sends them. Reports the process 
 threads: the app, the search worker, Paddle) per keystroke and per Enter, how many layout passes
 of the whole screen each took, and how many lines of widgets Textual drew for it (a line it did
 not keep from an earlier frame: the unit of a repaint's cost). Medians over the messages.
+
+`--each` also prints every rating by its place in the session (the 1st, the 2nd, ...), medians over
+`--sessions` fresh apps: a session's first ratings carry one-off work (the quick replies go, a row
+appears), and a load of people who all start at once makes them together (`ssh_load.py` reports
+the slowest session's update of each rating).
 """
 
 from __future__ import annotations
@@ -31,19 +36,23 @@ from movierec_tui.config import load_settings
 from movierec_tui.engine import Recommender
 from movierec_tui.stores.backends import open_backends
 
+_LINES_DRAWN: list[int] = []
+
 
 def count_lines_drawn() -> list[int]:
     """From now on, one entry per line of a widget that Textual draws (its styles cache had no line
-    to reuse): what a repaint costs, frame by frame."""
-    drawn: list[int] = []
-    draw = StylesCache.render_line
+    to reuse): what a repaint costs, frame by frame. Counted from the first call on, into one list
+    (a session after another reads its own from the length before it)."""
+    if not getattr(StylesCache.render_line, "counts_lines", False):
+        draw = StylesCache.render_line
 
-    def counting(self, *args, **kwargs):
-        drawn.append(1)
-        return draw(self, *args, **kwargs)
+        def counting(self, *args, **kwargs):
+            _LINES_DRAWN.append(1)
+            return draw(self, *args, **kwargs)
 
-    StylesCache.render_line = counting
-    return drawn
+        counting.counts_lines = True  # type: ignore[attr-defined]
+        StylesCache.render_line = counting
+    return _LINES_DRAWN
 
 
 async def measure(recommender: Recommender, ratings: int) -> dict[str, list[float]]:
@@ -76,19 +85,34 @@ async def measure(recommender: Recommender, ratings: int) -> dict[str, list[floa
     return out
 
 
+def print_each(sessions: list[dict[str, list[float]]]) -> None:
+    """Each rating by its place in the session: medians over the sessions."""
+    print(f"\nper Enter by its place in the session (medians of {len(sessions)} sessions)")
+    print("rating  CPU ms  layout passes  lines drawn")
+    for place in range(len(sessions[0]["enter_ms"])):
+        cpu, layouts, lines = (statistics.median(s[key][place] for s in sessions)
+                               for key in ("enter_ms", "enter_layouts", "enter_lines"))  # fmt: skip
+        print(f"{place + 1:6d}  {cpu:6.0f}  {layouts:13.1f}  {lines:11.0f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ratings", type=int, default=20)
+    parser.add_argument("--sessions", type=int, default=1, help="fresh apps, one after another")
+    parser.add_argument("--each", action="store_true", help="also each rating by its place in the session")
     args = parser.parse_args()
     settings = load_settings()
     logs.log_to_file(settings.log_file)
     with Recommender(settings, open_backends(settings)) as recommender:  # closes the stores too
-        results = asyncio.run(measure(recommender, args.ratings))
+        sessions = [asyncio.run(measure(recommender, args.ratings)) for _ in range(args.sessions)]
+    results = {key: [value for session in sessions for value in session[key]] for key in sessions[0]}
     median = {key: statistics.median(values) for key, values in results.items()}
     print(f"per keystroke: {median['key_ms']:.1f} ms CPU, {median['key_layouts']:.2f} layout passes, "
           f"{median['key_lines']:.1f} lines drawn")  # fmt: skip
     print(f"per Enter (a rating: chat answer, panel, new cards): {median['enter_ms']:.0f} ms CPU, "
           f"{median['enter_layouts']:.1f} layout passes, {median['enter_lines']:.0f} lines drawn")  # fmt: skip
+    if args.each:
+        print_each(sessions)
 
 
 if __name__ == "__main__":
