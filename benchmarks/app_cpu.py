@@ -103,6 +103,8 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=1, help="fresh apps, one after another")
     parser.add_argument("--each", action="store_true", help="also each rating by its place in the session")
     args = parser.parse_args()
+    if args.sessions < 1 or args.ratings < 1:
+        parser.error("--sessions and --ratings must be at least 1")
     settings = load_settings()
     logs.log_to_file(settings.log_file)
     with Recommender(settings, open_backends(settings)) as recommender:  # closes the stores too
