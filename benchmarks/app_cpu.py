@@ -38,26 +38,23 @@ from movierec_tui.config import load_settings
 from movierec_tui.engine import Recommender
 from movierec_tui.stores.backends import open_backends
 
-_LINES_DRAWN: list[int] = []
-
 
 def count_lines_drawn() -> list[int]:
     """From now on, one entry per line of a widget that Textual draws (its styles cache had no line
-    to reuse): what a repaint costs, frame by frame. Counted from the first call on, into one list
-    (a session after another reads its own from the length before it)."""
-    if not getattr(StylesCache.render_line, "counts_lines", False):
-        draw = StylesCache.render_line
+    to reuse): what a repaint costs, frame by frame. Call it once: each call wraps Textual again."""
+    drawn: list[int] = []
+    draw = StylesCache.render_line
 
-        def counting(self, *args, **kwargs):
-            _LINES_DRAWN.append(1)
-            return draw(self, *args, **kwargs)
+    def counting(self, *args, **kwargs):
+        drawn.append(1)
+        return draw(self, *args, **kwargs)
 
-        counting.counts_lines = True  # type: ignore[attr-defined]
-        StylesCache.render_line = counting
-    return _LINES_DRAWN
+    StylesCache.render_line = counting
+    return drawn
 
 
-async def measure(recommender: Recommender, ratings: int) -> dict[str, list[float]]:
+async def measure(recommender: Recommender, ratings: int, lines: list[int]) -> dict[str, list[float]]:
+    """One fresh app's keystrokes and Enters; `lines` is the list `count_lines_drawn` fills."""
     app = MovieRecApp(recommender, cursor_blink=False, tune_gc=True)  # as a served session runs it
     out: dict[str, list[float]] = {"key_ms": [], "enter_ms": [], "key_layouts": [], "enter_layouts": [],
                                    "key_lines": [], "enter_lines": []}  # fmt: skip
@@ -68,7 +65,7 @@ async def measure(recommender: Recommender, ratings: int) -> dict[str, list[floa
         app.chat_input.value = "back"
         await pilot.press("enter")
         await pilot.pause(1.0)
-        passes, lines = count_layout_passes(app), count_lines_drawn()
+        passes = count_layout_passes(app)
         for i in range(ratings):
             message = f"{TITLES[i % len(TITLES)]} {1 + i % 5}"
             started, before, drawn = time.process_time(), len(passes), len(lines)
@@ -108,7 +105,8 @@ def main() -> None:
     settings = load_settings()
     logs.log_to_file(settings.log_file)
     with Recommender(settings, open_backends(settings)) as recommender:  # closes the stores too
-        sessions = [asyncio.run(measure(recommender, args.ratings)) for _ in range(args.sessions)]
+        lines = count_lines_drawn()
+        sessions = [asyncio.run(measure(recommender, args.ratings, lines)) for _ in range(args.sessions)]
     results = {key: [value for session in sessions for value in session[key]] for key in sessions[0]}
     median = {key: statistics.median(values) for key, values in results.items()}
     print(f"per keystroke: {median['key_ms']:.1f} ms CPU, {median['key_layouts']:.2f} layout passes, "
