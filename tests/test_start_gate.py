@@ -92,6 +92,31 @@ def test_a_stuck_start_holds_its_slot_no_longer_than_the_limit() -> None:
     run(scenario)
 
 
+def test_a_start_past_the_limit_keeps_its_pipe_until_the_app_has_it() -> None:
+    """The time limit frees the slot but leaves the write end open: a start still waiting its turn to be
+    spawned (at the zygote, behind others) hands the app a descriptor that works, and the pipe is still
+    watched, so the app's exit reads as the end of it."""
+
+    async def scenario() -> None:
+        gate = StartGate(1, max_hold=0.2)
+        slot = await gate.admit()
+        (await gate.admit()).release()  # the limit passed: the slot went on
+        assert slot.released
+        os.fstat(slot.app_end)  # still the pipe's write end, not a closed (or reused) number
+        child = subprocess.Popen([sys.executable, "-c", "import os, sys; os.write(int(sys.argv[1]), b's')",
+                                  str(slot.app_end)], pass_fds=(slot.app_end,))
+        slot.spawned()
+        assert child.wait() == 0  # it could write its signal
+        for _ in range(100):  # the loop reads it
+            if not slot.watching:
+                break
+            await asyncio.sleep(0.02)
+        assert not slot.watching and slot.app_end == -1  # both ends closed once the app is done
+        assert gate.starting == 0
+
+    run(scenario)
+
+
 def test_a_waiting_start_that_is_cancelled_passes_its_turn_on() -> None:
     async def scenario() -> None:
         gate = StartGate(1, max_hold=60)

@@ -87,31 +87,56 @@ class StartGate:
 
 class StartSlot:
     """One admitted start. Give `app_end` to the app, call `spawned()` once it has it (or `release()`
-    if it could not be started); the slot frees itself when the app signals, exits or takes too long."""
+    if it could not be started); the slot frees itself when the app signals, exits or takes too long.
+
+    Freeing the slot and closing the pipe are apart: a start that takes too long gives its slot back,
+    but its `app_end` stays open until the starter says it is done with it. (Closed at the time limit,
+    a start still waiting its turn at the zygote then handed the app a closed descriptor and failed,
+    seen once with 200 flood connections; or, had the number been reused meanwhile, another one.)"""
 
     def __init__(self, gate: StartGate) -> None:
         self._gate = gate
         self._loop = asyncio.get_running_loop()
         self._read_end, self.app_end = os.pipe()
-        self._loop.add_reader(self._read_end, self.release)  # a byte, or end of file: either way, done
-        self._timer: asyncio.TimerHandle | None = self._loop.call_later(gate.max_hold, self.release)
-        self.released = False
+        self._loop.add_reader(self._read_end, self._app_done)  # a byte, or end of file: either way, done
+        self._timer: asyncio.TimerHandle | None = self._loop.call_later(gate.max_hold, self._free)
+        self.released = False  # the slot is back in the gate
+
+    @property
+    def watching(self) -> bool:
+        """The read end is open, waiting for the app's byte or its exit."""
+        return self._read_end >= 0
 
     def spawned(self) -> None:
         """The app has its copy of the write end: close ours, so that its exit reads as end of file."""
         self._close_app_end()
 
     def release(self) -> None:
+        """The starter is done without an app (it could not be started, or the session went): the slot
+        goes back, and both ends of the pipe close."""
+        self._free()
+        self._stop_watching()
+        self._close_app_end()
+
+    def _app_done(self) -> None:
+        """The app said its first screen is painted, or it exited."""
+        self._free()
+        self._stop_watching()
+
+    def _free(self) -> None:
         if self.released:
             return
         self.released = True
-        self._loop.remove_reader(self._read_end)
-        os.close(self._read_end)
-        self._close_app_end()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         self._gate._hand_on()
+
+    def _stop_watching(self) -> None:
+        if self._read_end >= 0:
+            self._loop.remove_reader(self._read_end)
+            os.close(self._read_end)
+            self._read_end = -1
 
     def _close_app_end(self) -> None:
         if self.app_end >= 0:
