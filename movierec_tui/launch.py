@@ -129,9 +129,13 @@ def run_app(
         app.run()
 
 
-def run_served(argv: list[str], preloaded: Preloaded | None = None) -> int:
+def run_served(
+    argv: list[str], preloaded: Preloaded | None = None, started: Callable[[], None] | None = None
+) -> int:
     """The app of one session that `serve` started, on the session's terminal: `argv` is what the
     server passes (`--home HOME`, optionally `--profile NAME`); the environment says how it is served.
+    `started`: what to do once its first screen is painted (the server's own part: an app starts at a
+    lower priority, serve/lifeline.py), besides telling a start gate that asked.
     Never sets up (the server did). Returns the exit code; a failure is one line on the terminal."""
     parser = argparse.ArgumentParser(prog="movierec-tui", add_help=False)
     parser.add_argument("--home", type=Path, default=None)
@@ -140,13 +144,26 @@ def run_served(argv: list[str], preloaded: Preloaded | None = None) -> int:
     try:
         settings = prepare_settings(args.home)
         run_app(settings, profile_name=args.profile, served=os.environ.get(ENV_SERVED, ""), preloaded=preloaded,
-                on_first_screen=started_signal())
+                on_first_screen=all_of(started, started_signal()))
     except Exception as exc:
         code = report_known(exc)
         if code is None:
             raise
         return code
     return 0
+
+
+def all_of(*calls: Callable[[], None] | None) -> Callable[[], None] | None:
+    """One call that makes each of `calls` that is there, in order; None when none is."""
+    present = [call for call in calls if call is not None]
+    if not present:
+        return None
+
+    def each() -> None:
+        for call in present:
+            call()
+
+    return each
 
 
 def started_signal() -> Callable[[], None] | None:

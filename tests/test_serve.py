@@ -22,7 +22,13 @@ from ssh_screen import ScreenClient
 
 from movierec_tui.config import Settings, load_settings
 from movierec_tui.pipeline import Reporter, run_setup
-from movierec_tui.serve.lifeline import autogroup_nice, keep_in_step, set_autogroup_nice
+from movierec_tui.serve.lifeline import (
+    STARTING_NICER,
+    autogroup_nice,
+    follow_server_priority,
+    keep_in_step,
+    set_autogroup_nice,
+)
 from movierec_tui.serve.shared import SharedStores, session_base_env, shared_stores
 from movierec_tui.serve.ssh import SSHDemo, SSHServeConfig, load_or_create_host_key
 from movierec_tui.serve.start_gate import StartGate
@@ -228,8 +234,9 @@ def in_a_group_at_3(server: Callable[[], bool]) -> bool:
 
 
 def test_a_sessions_app_runs_at_the_servers_priority(served, host_key) -> None:
-    """Each app is a session, so an autogroup, of its own: it takes the server's group nice, whatever that
-    is (here set to 3 for the test), instead of starting at 0."""
+    """Each app is a session, so an autogroup, of its own: once its first screen is painted it runs at the
+    server's group nice, whatever that is (here set to 3 for the test), instead of at 0 or at the lower
+    priority it starts at (the next test)."""
     if Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() != "1":
         pytest.skip("no autogroups on this kernel")
     seen: dict[str, str] = {}
@@ -238,6 +245,7 @@ def test_a_sessions_app_runs_at_the_servers_priority(served, host_key) -> None:
         client = await ScreenClient().connect(demo.port)
         await client.wait_for("How old are you?")
         (session,) = demo.registry.sessions.values()
+        await until(lambda: autogroup_nice(session.app.pid) == 3)  # once the cards, rows and panel are painted
         seen["autogroup"] = Path(f"/proc/{session.app.pid}/autogroup").read_text()
         await client.close()
         await until(lambda: not demo.registry.sessions)
@@ -246,6 +254,30 @@ def test_a_sessions_app_runs_at_the_servers_priority(served, host_key) -> None:
         run(served, host_key, ANONYMOUS, scenario)
         group, app_nice = seen["autogroup"].split()[0::2]
         return group != Path("/proc/self/autogroup").read_text().split()[0] and app_nice == "3"
+
+    assert in_a_group_at_3(server)
+
+
+def test_an_app_starts_below_the_servers_priority_until_its_first_screen() -> None:
+    """follow_server_priority, in a forked "app" of a "server" whose group is at 3: the app's own group
+    starts STARTING_NICER below (so a crowd's starts yield to the ratings of the people already in), and
+    what it returns takes it to the server's level (called when the first screen is painted)."""
+    if Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() != "1":
+        pytest.skip("no autogroups on this kernel")
+
+    def server() -> bool:
+        server_pid = os.getpid()
+        app = os.fork()
+        if app == 0:
+            try:
+                os.setsid()  # a group of its own, at 0, as a forked app after its setsid
+                at_server_priority = follow_server_priority(server_pid)
+                starting = autogroup_nice()
+                at_server_priority()
+                os._exit(0 if (starting, autogroup_nice()) == (3 + STARTING_NICER, 3) else 1)
+            finally:
+                os._exit(2)
+        return os.waitstatus_to_exitcode(os.waitpid(app, 0)[1]) == 0
 
     assert in_a_group_at_3(server)
 

@@ -327,3 +327,32 @@ def test_an_idle_app_walks_its_heap_only_when_something_new_is_old() -> None:
         gc.callbacks.pop()
         if was_enabled:
             gc.enable()
+
+
+def test_a_start_says_it_is_done_at_the_latest_after_the_limit(
+    backends, ready: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A served app runs at a lower priority, and holds its place in the start queue, until its first
+    screen is painted (`on_first_screen`). Rows that never paint must not keep it there: the call also
+    comes FIRST_SCREEN_LIMIT seconds after the start (here 0.3 s), once. The rows' paint is what
+    normally makes the call; here it is left out, as if their search kept failing."""
+    from movierec_tui.app import rows, startup
+
+    monkeypatch.setattr(startup, "FIRST_SCREEN_LIMIT", 0.3)
+    monkeypatch.setattr(rows.Rows, "_painted", lambda self, generation: setattr(self, "painted_generation", generation))
+
+    async def start() -> tuple[list[float], float]:
+        app = MovieRecApp(Recommender(ready, backends), served="ssh", cursor_blink=False)
+        calls: list[float] = []
+        app.startup.on_first_screen = lambda: calls.append(time.monotonic())
+        async with app.run_test(size=(120, 40)) as pilot:
+            started = time.monotonic()
+            for _ in range(300):
+                if app.rows.painted_generation and calls:
+                    break
+                await asyncio.sleep(0.05)
+            await pilot.pause(0.5)  # time for a second call, if there were one
+            return calls, started
+
+    calls, started = asyncio.run(start())
+    assert len(calls) == 1 and calls[0] - started < 10  # once, from the limit (the rows never said so)

@@ -31,14 +31,18 @@ if TYPE_CHECKING:  # the app starts the loader; only its type is needed here
 log = logging.getLogger(__name__)
 
 IDLE_SECONDS = 1.0  # a full collection waits until the person has been idle this long
+FIRST_SCREEN_LIMIT = 10.0  # seconds; a start on a busy machine takes up to 5-7 s (benchmarks/ssh_load.py)
 
 
 class Startup:
     def __init__(self, app: MovieRecApp) -> None:
         self.app = app
-        # Called once, when the first screen is painted or the app waits for a store: a served app's
-        # signal to the server that the next app may start (serve/start_gate.py).
+        # Called once, when the first screen is painted or the app waits for a store, or at the latest
+        # FIRST_SCREEN_LIMIT seconds after the start (rows that keep failing): a served app's signal to
+        # the server that the next app may start (serve/start_gate.py), and that it may now run at the
+        # server's priority (serve/lifeline.py).
         self.on_first_screen: Callable[[], None] | None = None
+        self._limit_set = False
 
     def first_screen_painted(self) -> None:
         if self.on_first_screen is not None:
@@ -46,6 +50,9 @@ class Startup:
             announce()
 
     def start(self) -> None:
+        if self.on_first_screen is not None and not self._limit_set:  # the first start, not a retry
+            self._limit_set = True
+            self.app.set_timer(FIRST_SCREEN_LIMIT, self.first_screen_painted)
         self.app.run_worker(self._load, thread=True, exclusive=True, group="startup", exit_on_error=False)
 
     def _load(self) -> None:

@@ -26,22 +26,22 @@ def run_app(args: list[str]) -> None:
     take_terminal()
     server = os.getppid()
     die_with_server(signal.SIGHUP)
-    follow_server_priority(server)
+    at_server_priority = follow_server_priority(server)
     from movierec_tui.launch import run_served
 
     sys.argv = ["movierec-tui", *args]
-    sys.exit(run_served(args))
+    sys.exit(run_served(args, started=at_server_priority))
 
 
 def run_web_app(args: list[str]) -> None:
     """A browser tab's app (serve/web.py): pipes instead of a terminal, the same tie to the server."""
     server = os.getppid()
     die_with_server(signal.SIGHUP)
-    follow_server_priority(server)
+    at_server_priority = follow_server_priority(server)
     from movierec_tui.launch import run_served
 
     sys.argv = ["movierec-tui", *args]
-    sys.exit(run_served(args))
+    sys.exit(run_served(args, started=at_server_priority))
 
 
 def run_milvus_lite(args: list[str]) -> None:

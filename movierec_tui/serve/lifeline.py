@@ -14,10 +14,13 @@ import os
 import signal
 import sys
 import termios
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ENV_SERVER_PID = "MOVIEREC_SERVER_PID"
 PR_SET_PDEATHSIG = 1
+STARTING_NICER = 5  # how far below the server an app starts: follow_server_priority
 
 
 def die_with_server(signum: int) -> None:
@@ -62,12 +65,20 @@ def keep_in_step(child_pid: int) -> None:
         set_autogroup_nice(nice, child_pid)
 
 
-def follow_server_priority(server_pid: int) -> None:
+def follow_server_priority(server_pid: int) -> Callable[[], None]:
     """This app, a new session and so (after setsid) a new autogroup, at the server's group nice: a server
     run at a higher (or lower) priority than other work on the machine takes its apps with it; left alone,
     each app's group starts at 0 whatever the server's is. (Making the apps nicer than the server, so that
     the server relaying every session's SSH keeps its turn, was tried: at 5 nicer the rating updates of 16
-    sessions took twice as long on a shared machine, the apps losing to everything else on it.)"""
+    sessions took twice as long on a shared machine, the apps losing to everything else on it.)
+
+    Until its first screen is painted, the app runs STARTING_NICER levels below that: a start costs a
+    few hundred ms of CPU and nobody is looking at it yet, while the people already in are rating, and
+    a rating made while a crowd connects otherwise shares the cores with every start at once. The
+    scheduler still gives a start all the CPU the others leave. Returns what takes the app to the
+    server's level (call it once the first screen is painted; a no-op without autogroups)."""
     server_group = autogroup_nice(server_pid)
-    if server_group is not None and server_group != autogroup_nice():
-        set_autogroup_nice(server_group)
+    if server_group is None or autogroup_nice() is None:
+        return lambda: None
+    set_autogroup_nice(server_group + STARTING_NICER)
+    return partial(set_autogroup_nice, server_group)

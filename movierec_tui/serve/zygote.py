@@ -213,13 +213,13 @@ def _become_app(
         server = int(os.environ.get(ENV_SERVER_PID, zygote_pid))  # the session's: the server's pid
         os.environ[ENV_SERVER_PID] = str(zygote_pid)
         die_with_server(signal.SIGHUP)
-        follow_server_priority(server)
+        at_server_priority = follow_server_priority(server)
         os.chdir(request["cwd"])
         from movierec_tui.launch import run_served
 
         sys.argv = ["movierec-tui", *request["argv"]]
         try:
-            code = run_served(request["argv"], preloaded)
+            code = run_served(request["argv"], preloaded, started=at_server_priority)
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
     finally:
