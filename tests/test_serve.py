@@ -261,12 +261,16 @@ def test_a_sessions_app_runs_at_the_servers_priority(served, host_key) -> None:
 def test_an_app_starts_below_the_servers_priority_until_its_first_screen() -> None:
     """follow_server_priority, in a forked "app" of a "server" whose group is at 3: the app's own group
     starts STARTING_NICER below (so a crowd's starts yield to the ratings of the people already in), and
-    what it returns takes it to the server's level (called when the first screen is painted)."""
+    what it returns takes it to the server's level (called when the first screen is painted). A process
+    still in the server's group changes nothing: that would change the server's priority too."""
     if Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() != "1":
         pytest.skip("no autogroups on this kernel")
 
     def server() -> bool:
         server_pid = os.getpid()
+        follow_server_priority(server_pid)()  # in the server's own group: that group's nice is left alone
+        if autogroup_nice() != 3:
+            return False
         app = os.fork()
         if app == 0:
             try:

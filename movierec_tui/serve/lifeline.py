@@ -43,12 +43,19 @@ def take_terminal() -> None:
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
+def autogroup(pid: int | str = "self") -> tuple[str, int] | None:
+    """The process's autogroup, as its name and its nice (Linux with autogroups), else None."""
+    try:
+        name, _, nice = Path(f"/proc/{pid}/autogroup").read_text().split()
+        return name, int(nice)
+    except (OSError, ValueError):
+        return None
+
+
 def autogroup_nice(pid: int | str = "self") -> int | None:
     """The nice of the process's autogroup (Linux with autogroups), else None."""
-    try:
-        return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])
-    except (OSError, ValueError, IndexError):
-        return None
+    group = autogroup(pid)
+    return group[1] if group is not None else None
 
 
 def set_autogroup_nice(nice: int, pid: int | str = "self") -> None:
@@ -76,9 +83,10 @@ def follow_server_priority(server_pid: int) -> Callable[[], None]:
     few hundred ms of CPU and nobody is looking at it yet, while the people already in are rating, and
     a rating made while a crowd connects otherwise shares the cores with every start at once. The
     scheduler still gives a start all the CPU the others leave. Returns what takes the app to the
-    server's level (call it once the first screen is painted; a no-op without autogroups)."""
-    server_group = autogroup_nice(server_pid)
-    if server_group is None or autogroup_nice() is None:
+    server's level (call it once the first screen is painted; a no-op without autogroups, and in the
+    server's own group, whose nice is the server's too)."""
+    server_group, own_group = autogroup(server_pid), autogroup()
+    if server_group is None or own_group is None or own_group[0] == server_group[0]:
         return lambda: None
-    set_autogroup_nice(server_group + STARTING_NICER)
-    return partial(set_autogroup_nice, server_group)
+    set_autogroup_nice(server_group[1] + STARTING_NICER)
+    return partial(set_autogroup_nice, server_group[1])
