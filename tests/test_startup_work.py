@@ -287,6 +287,38 @@ def test_the_footer_is_rebuilt_only_when_its_keys_change() -> None:
     asyncio.run(walk())
 
 
+def test_the_footers_keys_are_styled_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual's FooterKey starts compact and is then bound to the footer's `compact` (False): its class
+    went on and off, and each time its style was worked out again. KeyFooter hands each bound key the
+    footer's value before it mounts: none of them changes its class. The keys look as in Textual's
+    footer: the bound ones not compact, the palette's key (not bound) compact."""
+    toggled: list[str] = []
+    watch = FooterKey._watch_compact
+
+    def counting(key: FooterKey, compact: bool) -> None:
+        if key.has_class("-compact") != compact:  # a change of class: the key is styled again
+            toggled.append(key.key)
+        watch(key, compact)
+
+    monkeypatch.setattr(FooterKey, "_watch_compact", counting)
+
+    async def walk() -> None:
+        app = ThreeInputs()
+        async with app.run_test(size=(80, 10)) as pilot:
+            app.query_one("#third").focus()  # the footer composes its keys again
+            await pilot.pause()
+            compact = {key.key: (key.compact, key.has_class("-compact")) for key in app.query(FooterKey)}
+            assert compact == {"ctrl+o": (False, False), "ctrl+q": (False, False), "ctrl+p": (True, True)}
+            assert set(toggled) == {"ctrl+p"}  # its class as it mounts; the bound keys' never changed
+            toggled.clear()
+            app.query_one(KeyFooter).compact = True  # a compact footer still makes its keys compact
+            await pilot.pause()
+            assert all(key.compact and key.has_class("-compact") for key in app.query(FooterKey))
+            assert sorted(toggled) == ["ctrl+o", "ctrl+q"]
+
+    asyncio.run(walk())
+
+
 def test_an_idle_app_walks_its_heap_only_when_something_new_is_old() -> None:
     """The idle full collection (app/startup.py) runs when an object has reached the old generation since
     the last one, not every 3 s of an idle app's life (16 served apps doing so cost a share of the CPU the
