@@ -134,6 +134,27 @@ def test_changes_while_redis_is_down_go_to_the_journal_and_reach_redis_when_it_i
     asyncio.run(scenario())
 
 
+def test_an_app_started_while_redis_is_down_waits_then_shows_its_cards(on_own_redis) -> None:
+    """Redis is down when the app starts: it says it waits for the stores (and a served app then tells
+    its server its first screen is up, so nobody waits behind it), retries, and shows the cards once
+    Valkey is back."""
+    make, _url, kill, restart = on_own_redis
+    kill()
+
+    async def scenario() -> None:
+        app = MovieRecApp(make(), cursor_blink=False)
+        told: list[bool] = []
+        app.startup.on_first_screen = lambda: told.append(True)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.cards.empty_message == "Waiting for the stores…", timeout=20)
+            assert not app.ready and told == [True]
+            restart()
+            await until(pilot, lambda: app.ready and bool(app.refresher.results), timeout=45)
+            assert told == [True]  # once only
+
+    asyncio.run(scenario())
+
+
 def test_quitting_with_changes_only_on_disk_asks_and_the_next_app_replays_them(on_own_redis, home) -> None:
     """Valkey is killed and stays down: q asks; "save and quit" cannot reach Redis and says so, the
     question stays; escape goes back to the app; q then q quits, the ratings stay in the journal.

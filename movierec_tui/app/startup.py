@@ -42,7 +42,6 @@ class Startup:
         # the server that the next app may start (serve/start_gate.py), and that it may now run at the
         # server's priority (serve/lifeline.py).
         self.on_first_screen: Callable[[], None] | None = None
-        self._limit_set = False
 
     def first_screen_painted(self) -> None:
         if self.on_first_screen is not None:
@@ -50,9 +49,12 @@ class Startup:
             announce()
 
     def start(self) -> None:
-        if self.on_first_screen is not None and not self._limit_set:  # the first start, not a retry
-            self._limit_set = True
+        if self.on_first_screen is not None:
             self.app.set_timer(FIRST_SCREEN_LIMIT, self.first_screen_painted)
+        self._load_in_worker()
+
+    def _load_in_worker(self) -> None:
+        """The load, at the start and again after a store failed (`_failed`)."""
         self.app.run_worker(self._load, thread=True, exclusive=True, group="startup", exit_on_error=False)
 
     def _load(self) -> None:
@@ -81,7 +83,7 @@ class Startup:
         delay = app.refresher.note_failure(exc)
         app.cards.empty_message = "Waiting for the stores…"
         app.cards.show([])
-        app.refresher.retry_timer = app.set_timer(delay, self.start)
+        app.refresher.retry_timer = app.set_timer(delay, self._load_in_worker)
         self.first_screen_painted()  # waiting now, at next to no cost
 
     def _ready(
