@@ -25,8 +25,9 @@ one scheduler group of their own (a new session, so a new Linux autogroup) at --
 default, needs root), and the flood in another such group: they get the CPU when they need it instead
 of queueing behind the apps they measure. They still use those cores (client_cpu_share, of the whole
 machine, every client process and the flood together), taking it from the server: the times are upper
-bounds for a remote audience. Earlier versions ran all clients in one process at the server's priority,
-which fell 7-11 s behind the server at 16 sessions (docs/benchmarks.md).
+bounds for a remote audience. A client process exits only once every session is measured: its exit
+(~120 ms of CPU) is no work of the server's. Earlier versions ran all clients in one process at the
+server's priority, which fell 7-11 s behind the server at 16 sessions (docs/benchmarks.md).
 
 Memory is read from /proc/PID/smaps_rollup once all N sessions are up: RSS and PSS of each app
 (forked from the zygote, they share its pages; PSS divides shared pages among their users), and the
@@ -193,9 +194,13 @@ def own_scheduler_group(nice: int) -> int | None:
         return None
 
 
-def session_process(port: int, index: int, pace: float, quiet: float, go: Event, reports: Queue) -> None:
+def session_process(port: int, index: int, pace: float, quiet: float, go: Event, measured: Event,
+                    reports: Queue) -> None:  # fmt: skip
     """One measured session in a process of its own, as a person's terminal is: ready once imported, starts
-    when `go` is set, and sends its timings and CPU time (JSON) to the parent, or what went wrong."""
+    when `go` is set, and sends its timings and CPU time (JSON) to the parent, or what went wrong. It exits
+    once every session is `measured`: a person's terminal ending costs the server nothing, but this process
+    shares its cores, and its exit (the interpreter's teardown, at the clients' high priority) would take
+    them from the sessions still rating (it made the last rating the slowest, docs/benchmarks.md)."""
     reports.put(json.dumps({"ready": index}))
     go.wait()
     cpu_start = time.process_time()
@@ -205,13 +210,16 @@ def session_process(port: int, index: int, pace: float, quiet: float, go: Event,
         reports.put(json.dumps({"failed": index, "error": traceback.format_exc()}))
         return
     reports.put(json.dumps({"done": index, "results": results, "cpu": time.process_time() - cpu_start}))
+    measured.wait()
 
 
-def client_group(nice: int, n: int, port: int, pace: float, quiet: float, go: Event, reports: Queue) -> None:
+def client_group(nice: int, n: int, port: int, pace: float, quiet: float, go: Event, measured: Event,
+                 reports: Queue) -> None:  # fmt: skip
     """The N sessions' processes, all in one scheduler group of their own (see own_scheduler_group)."""
     reports.put(json.dumps({"client_group_nice": own_scheduler_group(nice)}))
     spawn = multiprocessing.get_context("spawn")
-    sessions = [spawn.Process(target=session_process, args=(port, i, pace, quiet, go, reports), name=f"session {i}")
+    sessions = [spawn.Process(target=session_process, args=(port, i, pace, quiet, go, measured, reports),
+                             name=f"session {i}")
                 for i in range(n)]  # fmt: skip
     for process in sessions:
         process.start()
@@ -299,12 +307,13 @@ def cpu_ticks() -> tuple[int, int]:
 def run_level(port: int, n: int, pace: float, quiet: float, server_pid: int, hostile: int, nice: int,
               trace: Path) -> dict[str, object]:  # fmt: skip
     spawn = multiprocessing.get_context("spawn")  # no fork of this process's stderr-draining thread
-    go, stop_flood, reports = spawn.Event(), spawn.Event(), spawn.Queue()
+    go, measured, reports = spawn.Event(), spawn.Event(), spawn.Queue()
     flood_open = spawn.Value("i", 0)
-    processes = [spawn.Process(target=client_group, args=(nice, n, port, pace, quiet, go, reports), name="clients")]
+    processes = [spawn.Process(target=client_group, args=(nice, n, port, pace, quiet, go, measured, reports),
+                               name="clients")]  # fmt: skip
     if hostile:
         processes.append(spawn.Process(target=flood_process, name="flood",
-                                       args=(nice, port, hostile, go, stop_flood, flood_open, reports)))  # fmt: skip
+                                       args=(nice, port, hostile, go, measured, flood_open, reports)))  # fmt: skip
     trace.unlink(missing_ok=True)
     load_before = os.getloadavg()[0]
     stolen_before, total_before = cpu_ticks()
@@ -312,9 +321,9 @@ def run_level(port: int, n: int, pace: float, quiet: float, server_pid: int, hos
     for process in reversed(processes):
         process.start()
     try:
-        row = measure_level(n, server_pid, processes, go, stop_flood, flood_open, reports, flood_ready_at)
+        row = measure_level(n, server_pid, processes, go, measured, flood_open, reports, flood_ready_at)
     finally:
-        stop_flood.set()
+        measured.set()
         for process in processes:
             process.join(timeout=60)
             if process.is_alive():
@@ -329,7 +338,7 @@ def run_level(port: int, n: int, pace: float, quiet: float, server_pid: int, hos
     return row
 
 
-def measure_level(n: int, server_pid: int, processes: list, go: Event, stop_flood: Event, flood_open: Synchronized,
+def measure_level(n: int, server_pid: int, processes: list, go: Event, measured: Event, flood_open: Synchronized,
                   reports: Queue, flood_ready_at: float) -> dict[str, object]:  # fmt: skip
     """Starts the ready sessions together, samples memory once all their apps are up, and merges their timings."""
     ready: set[int] = set()
@@ -374,7 +383,7 @@ def measure_level(n: int, server_pid: int, processes: list, go: Event, stop_floo
             rss["hostile_open"] = flood_open.value
             rss["server_cpu_to_start_s"] = server_after[0] - server_before[0]
             rss["server_waited_to_start_s"] = server_after[1] - server_before[1]
-    stop_flood.set()
+    measured.set()
     if len(processes) > 1:  # the flood: its CPU time
         while (report := next_report()) is None or "flood_cpu" not in report:
             pass
