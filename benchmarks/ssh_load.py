@@ -200,7 +200,8 @@ def session_process(port: int, index: int, pace: float, quiet: float, go: Event,
     when `go` is set, and sends its timings and CPU time (JSON) to the parent, or what went wrong. It exits
     once every session is `measured`: a person's terminal ending costs the server nothing, but this process
     shares its cores, and its exit (the interpreter's teardown, at the clients' high priority) would take
-    them from the sessions still rating (it made the last rating the slowest, docs/benchmarks.md)."""
+    them from the sessions still rating (with the server's group below the clients', it made the last
+    rating the slowest: docs/benchmarks.md)."""
     reports.put(json.dumps({"ready": index}))
     go.wait()
     cpu_start = time.process_time()
