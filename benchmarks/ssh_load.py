@@ -211,7 +211,7 @@ def session_process(port: int, index: int, pace: float, quiet: float, go: Event,
         reports.put(json.dumps({"failed": index, "error": traceback.format_exc()}))
         return
     reports.put(json.dumps({"done": index, "results": results, "cpu": time.process_time() - cpu_start}))
-    measured.wait()
+    measured.wait(timeout=600)  # bounded: were the parent killed, nothing would ever set it
 
 
 def client_group(nice: int, n: int, port: int, pace: float, quiet: float, go: Event, measured: Event,
