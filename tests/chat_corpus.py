@@ -152,6 +152,10 @@ def expected_intent(spec: str) -> tuple[Intent | type, bool]:
     if verb == "rate":
         name, rating = arg.rsplit(" ", 1)
         intent = chat.Rate(movie(name), float(rating))
+    elif verb in ("more", "why") and "#" in arg:  # "why #3": the card numbered 3; "TITLE or #2001": either
+        title, _, number = arg.rpartition("#")
+        named = title.removesuffix(" or ").strip()
+        intent = title_kinds[verb](movie(named) if named else None, int(number))
     elif verb in title_kinds:
         intent = title_kinds[verb](None if arg == "this" else movie(arg))
     elif verb in genre_kinds:

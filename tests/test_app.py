@@ -233,6 +233,9 @@ def test_a_whole_session(recommender, synthetic) -> None:
             assert "#1 in your picks" in bot_messages(app)[-1]
             await say(pilot, "why Unforgiven?")
             assert "not in your top 20" in bot_messages(app)[-1]
+            second = app.refresher.results[1].card  # by the number the card shows
+            await say(pilot, "why 2?")
+            assert "#2 in your picks" in bot_messages(app)[-1] and second.title in bot_messages(app)[-1]
 
             # save, change, reload
             await say(pilot, "save alice")

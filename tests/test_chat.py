@@ -347,6 +347,21 @@ def test_numbers_that_are_no_age_or_rating_are_explained_never_looked_up(text: s
     assert any(word in result.message.lower() for word in ("ratings go from 0.5", "age", "stars for which"))
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("why 3", Why(None, 3)), ("why #3?", Why(None, 3)), ("why is number 3 recommended?", Why(None, 3)),
+     ("why no. 12", Why(None, 12)), ("why card 2", Why(None, 2)), ("more like 3", MoreLike(None, 3)),
+     ("more like #3", MoreLike(None, 3)), ("something like card #12", MoreLike(None, 12)),
+     # digits that name a movie: the card of that number if there is one, else the movie
+     ("why 1941?", Why(movie("1941", 1979), 1941)), ("more like 1941", MoreLike(movie("1941", 1979), 1941)),
+     ("why #1941", Why(None, 1941))],
+)  # fmt: skip
+def test_a_card_is_named_by_its_number_on_screen(text: str, intent: Why | MoreLike) -> None:
+    """Not "Why Do Fools Fall in Love? 3 stars?", which "why 3" was asked about before: the cards show
+    their numbers, and people point at them so."""
+    assert one(text) == intent and one(text).sureness == "exact"
+
+
 def test_a_number_alone_is_an_age_asked_about_first_and_a_title_only_when_exactly_one() -> None:
     assert one("seventeen") == SetAge(1, 17) and one("seventeen").sureness == "guess"
     assert one("34").sureness == "guess"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from movierec_tui.app import conversation as talk
 from movierec_tui.app.conversation import SEED_TARGET, Conversation, Question, Situation, entry_for
-from movierec_tui.chat import Edit, apply_intent, parse
+from movierec_tui.chat import Edit, Why, apply_intent, parse
 from movierec_tui.engine import MovieCard
 from movierec_tui.profile import Profile
 from movierec_tui.titles import TitleEntry, TitleIndex
@@ -209,6 +209,27 @@ def test_requests_become_effects_for_the_app() -> None:
     assert isinstance(unknown[0], talk.Say) and any("Heat" in c.label for c in unknown[0].choices or ())
     assert session.say("more like this") == [talk.Say("More like which movie? Say e.g. “more like Alien”, "
                                                       "or press m on a card.")]  # fmt: skip
+
+
+def test_a_number_names_the_card_showing_it() -> None:
+    """ "why 3" explains the third card on screen and "more like 2" starts from the second; a number
+    no card shows is said so, and digits that are a title (a movie called 1941) name it when no card
+    has that number."""
+    talk_ = Conversation(lambda profile, asked: [])
+    shown = (CARDS[4], CARDS[0], CARDS[6])
+
+    def handle(text: str, cards=shown) -> list[talk.Effect]:
+        (intent,) = parse(text, TITLES, None)
+        return talk_.handle(intent, Situation(Profile(), CATALOG, CARDS[1], shown=cards)).effects
+
+    assert handle("why 3") == [talk.Explain(CARDS[6])]
+    assert handle("why #1?") == [talk.Explain(CARDS[4])]
+    assert handle("more like 2") == [talk.ShowMoreLike(CARDS[0])]
+    assert handle("why?") == [talk.Explain(CARDS[1])]  # the highlighted card, as before
+    assert handle("why 4") == [talk.Say("There is no card 4: the cards go from 1 to 3.")]
+    assert handle("more like 1", cards=()) == [talk.Say("There is no card 1: no cards are shown yet.")]
+    called_40 = Why(entry_for(CARDS[2]), 40)  # as the parser reads "why 40" when a movie is called "40"
+    assert talk_.handle(called_40, Situation(Profile(), CATALOG, None, shown=shown)).effects == [talk.Explain(CARDS[2])]
 
 
 def test_a_failing_steer_keeps_the_order_chosen_at_start() -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -225,6 +225,7 @@ class Situation:
     focused: MovieCard | None = None  # the highlighted card: "more like this", "why this?"
     more_like: bool = False  # the cards show "more like" some movie, not the person's own picks
     saved_as: str | None = None  # the name the profile is saved under
+    shown: Sequence[MovieCard] = ()  # the cards in the order of their numbers on screen: "why 3?"
 
 
 SeedSteer = Callable[[Profile, set[int]], list[MovieCard]]
@@ -332,15 +333,17 @@ class Conversation:
                 else:
                     text = Text.assemble("How did you like ", (name, "bold"), "?")
                 return Turn(self._ask(Question("movie", movie), text, RATING_CHOICES), answers)
-            case MoreLike(movie=movie):
-                card = now.catalog.get(movie.movie_id) if movie is not None else now.focused
+            case MoreLike(movie=movie, number=number):
+                card = card_meant(movie, number, now)
                 if card is None:
-                    return Turn([Say("More like which movie? Say e.g. “more like Alien”, or press m on a card.")])
+                    return Turn([Say(no_card(number, now) or
+                                     "More like which movie? Say e.g. “more like Alien”, or press m on a card.")])
                 return Turn([ShowMoreLike(card)], answers)
-            case Why(movie=movie):
-                card = now.catalog.get(movie.movie_id) if movie is not None else now.focused
+            case Why(movie=movie, number=number):
+                card = card_meant(movie, number, now)
                 if card is None:
-                    return Turn([Say("Why which movie? Say e.g. “why Brazil?”, or press y on a card.")])
+                    return Turn([Say(no_card(number, now) or
+                                     "Why which movie? Say e.g. “why Brazil?”, or press y on a card.")])
                 return Turn([Explain(card)], answers)
             case Back():
                 if now.more_like:
@@ -487,6 +490,26 @@ class Conversation:
         """A saved profile was loaded: no questions."""
         self.onboarding = False
         self.question = None
+
+
+def card_meant(movie: TitleEntry | None, number: int | None, now: Situation) -> MovieCard | None:
+    """The movie a "why" or "more like" is about: the card showing `number` ("why 3?"), else the movie
+    named (a movie called "54", when fewer cards show), else, with neither said, the highlighted card.
+    The answer names the movie, so a list that changed since it was read cannot mislead."""
+    if number is not None and 1 <= number <= len(now.shown):
+        return now.shown[number - 1]
+    if movie is not None:
+        return now.catalog.get(movie.movie_id)
+    return now.focused if number is None else None
+
+
+def no_card(number: int | None, now: Situation) -> str | None:
+    """What to say when no card shows `number`; None when no number was said."""
+    if number is None:
+        return None
+    if not now.shown:
+        return f"There is no card {number}: no cards are shown yet."
+    return f"There is no card {number}: the cards go from 1 to {len(now.shown)}."
 
 
 def entry_for(card: MovieCard) -> TitleEntry:

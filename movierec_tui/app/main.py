@@ -247,7 +247,8 @@ class MovieRecApp(App[None]):
     def _situation(self) -> Situation:
         current = self.cards.current
         return Situation(self.profile, self.catalog, current.card if current is not None else None,
-                         self.more_like is not None, self.profile_sync.saved_as)  # fmt: skip
+                         self.more_like is not None, self.profile_sync.saved_as,
+                         tuple(r.card for r in self.cards.recommendations))  # fmt: skip
 
     def carry_out(self, effects: Iterable[talk.Effect]) -> None:
         """Do what the conversation decided, in order."""

@@ -111,12 +111,20 @@ class YearRange(Sure):
 
 @dataclass(frozen=True)
 class MoreLike(Sure):
-    movie: TitleEntry | None  # None: "more like this", the focused card
+    """ "more like Alien", "more like this" (the focused card), "more like 3" (the card numbered 3 on
+    screen); `movie` and `number` as in :class:`Why`."""
+
+    movie: TitleEntry | None
+    number: int | None = None
 
 
 @dataclass(frozen=True)
 class Why(Sure):
-    movie: TitleEntry | None  # None: the focused card
+    """ "why Brazil?", "why?" (the focused card), "why 3?" (the card numbered 3 on screen). Bare digits
+    may also be a movie called that ("54"): then both are set, and the card wins when there is one."""
+
+    movie: TitleEntry | None
+    number: int | None = None
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,8 @@ _ECHO_CHARS = 60
 MIN_GUESS_CHARS = 3  # a loose match of a shorter query is not worth asking about
 MIN_JOB_CHARS = 4  # the end of a phrase this long may name a job ("sales"; not "it")
 _NUMERIC = re.compile(r"[\d\s.,/½★*+-]+")  # a "title" that is only a number or a rating
+# "3", "#3", "no. 3", "number 3", "card 3", "card #3": a card by the number it shows on screen
+CARD_NUMBER = re.compile(r"(?P<marked>(?:(?:card|pick)\s*)?(?:#|no\.|number\s)?)\s*(?P<n>\d{1,4})", re.IGNORECASE)
 
 # -- the entry point ------------------------------------------------------------------------------
 
@@ -195,8 +197,8 @@ class _Parser:
             if not _NUMERIC.fullmatch(query):
                 self.failures.append(_Failure(rebuild, exc, bare))
             return None
-        if _NUMERIC.fullmatch(query) and match.sureness != "exact" and match.found_by != "head":
-            return None  # "2001" may be 2001: A Space Odyssey, "7" is no 7th Voyage of Sinbad
+        if _NUMERIC.fullmatch(query) and not _names_by_number(match):
+            return None
         if match.sureness == "guess" and len(_key(query)) < MIN_GUESS_CHARS:
             return None  # "im" is too little to even ask about Immortal Beloved
         return match
@@ -365,6 +367,8 @@ class _Parser:
         title = match.group("title")
         if _key(title) in THIS_WORDS:
             return [Why(None)]
+        if (numbered := self._card_number(title, Why)) is not None:
+            return [numbered]
         found = self.resolve(title, _rebuilder(text, match.start("title"), match.end("title")))
         return [Why(found.movie, sureness=found.sureness)] if found is not None else None
 
@@ -376,6 +380,8 @@ class _Parser:
         title = match.group(group)
         if _key(title) in THIS_WORDS:
             return [MoreLike(None)]
+        if (numbered := self._card_number(title, MoreLike)) is not None:
+            return [numbered]
         found = self.resolve(title, _rebuilder(text, match.start(group), match.end(group)))
         return [MoreLike(found.movie, sureness=found.sureness)] if found is not None else None
 
@@ -484,6 +490,19 @@ class _Parser:
         if re.search(r"\d$", title) is None:
             return found is not None and found.found_by == "head"
         return found is None or found.sureness == "guess"
+
+    def _card_number(self, title: str, kind: type[Why] | type[MoreLike]) -> Why | MoreLike | None:
+        """ "3", "#3", "no. 3", "number 3", "card 3": the card numbered so on screen (the conversation
+        knows which it is). Bare digits may also name a movie ("54", "2001"), set beside the number:
+        the conversation takes the card if there is one, else that movie."""
+        match = CARD_NUMBER.fullmatch(title.strip())
+        if match is None:
+            return None
+        number = int(match.group("n"))
+        titled = None if match.group("marked") else self._quiet_match(match.group("n"))
+        if titled is None or not _names_by_number(titled):
+            return kind(None, number)
+        return kind(titled.movie, number, sureness=titled.sureness)
 
     def _quiet_match(self, query: str) -> TitleMatch | None:
         try:
@@ -629,6 +648,12 @@ def _occupation(words: list[str], said: bool) -> int | None:
         except ValueError:  # VocabularyError, or a vocabulary bug on odd digits ("²")
             continue
     return None
+
+
+def _names_by_number(match: TitleMatch) -> bool:
+    """Whether a number alone names this movie: "2001" may be 2001: A Space Odyssey (its title starts
+    so), "54" is 54, but "7" is no 7th Voyage of Sinbad."""
+    return match.sureness == "exact" or match.found_by == "head"
 
 
 def _strip_filler(text: str) -> str:
