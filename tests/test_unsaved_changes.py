@@ -197,7 +197,7 @@ def test_quitting_with_changes_only_on_disk_asks_and_the_next_app_replays_them(o
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             assert app.profile.ratings == ratings
-            assert said(app, "Saved 'gus' to Redis")
+            assert said(app, "Saved 'gus' to Redis: the last session kept the latest changes on this computer.")
             assert app.profile_sync.unsaved() is None
 
     asyncio.run(second_run())
@@ -289,10 +289,14 @@ def test_sigterm_or_sighup_keeps_unsaved_ratings_on_disk_and_the_next_app_saves_
         app = MovieRecApp(recommender, cursor_blink=False)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            assert said(app, "to Redis")
+            # what happened, not "while Redis was not reachable"; and how to go on with it
+            assert said(app, f"The last session ended before its profile had a name: it is saved as '{name}'. "
+                             f"Say “load {name}” to go on with it.")  # fmt: skip
+            await say(pilot, f"load {name}")
+            assert app.profile.ratings == ratings and app.profile_sync.saved_as == name
 
-    asyncio.run(next_start())
     name = key.removeprefix("profile:")
+    asyncio.run(next_start())
     assert Profile.from_json(recommender.backends.cards.load_profile(name)).ratings == ratings
     assert not journalled(home)
     recommender.backends.cards.client.delete(key)

@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # the app holds the sync; only its type is needed here
 log = logging.getLogger(__name__)
 
 MENU_NAMES = 12  # saved profiles offered as quick replies
+UNSAVED_PREFIX = "unsaved-"  # the name of a profile kept when the app had to end before it had one
 
 
 @dataclass(frozen=True)
@@ -241,11 +242,23 @@ class ProfileSync:
         self.on_disk = self.saved_as in names
         self._schedule_replay()
 
-    def note_replayed(self, names: list[str]) -> None:
-        """Say in the chat which profiles kept on disk have now reached Redis."""
-        quoted = ", ".join(f"'{name}'" for name in names)
-        self.app.say(f"✓ Saved {quoted} to Redis: the latest changes were kept on this computer while Redis "
-                     "was not reachable.")  # fmt: skip
+    def note_replayed(self, names: list[str], at_start: bool = False) -> None:
+        """Say in the chat which profiles kept on disk have now reached Redis. At the start, the last
+        session kept them: Redis did not answer, or the app had to end at once (a closed terminal,
+        SIGTERM), which also keeps an unnamed profile under a new name: that one is offered to load,
+        since this start begins a fresh profile."""
+        unnamed = [name for name in names if name.startswith(UNSAVED_PREFIX)] if at_start else []
+        named = [name for name in names if name not in unnamed]
+        if named:
+            quoted = ", ".join(f"'{name}'" for name in named)
+            why = "the last session kept the latest changes on this computer" if at_start else (
+                "the latest changes were kept on this computer while Redis was not reachable")  # fmt: skip
+            self.app.say(f"✓ Saved {quoted} to Redis: {why}.")
+        if unnamed:  # said, not offered as chips: the first question's chips follow at once
+            quoted = ", ".join(f"'{name}'" for name in unnamed)
+            load = f"load {unnamed[-1]}" if len(unnamed) == 1 else "load NAME"
+            self.app.say(f"The last session ended before its profile had a name: it is saved as {quoted}. "
+                         f"Say “{load}” to go on with it.")  # fmt: skip
 
     def save_before_quit(self, name: str | None, done: Callable[[bool], None]) -> None:
         """Save the profile into Redis now, under `name` (None: its own name), and everything the
@@ -379,8 +392,8 @@ def usable_names(names: Iterable[str]) -> list[str]:
 
 
 def unsaved_name() -> str:
-    """A name for a profile that had none when the app had to end: "unsaved-20261201-2145"."""
-    return time.strftime("unsaved-%Y%m%d-%H%M%S")
+    """A name for a profile that had none when the app had to end: "unsaved-20261201-214500"."""
+    return time.strftime(f"{UNSAVED_PREFIX}%Y%m%d-%H%M%S")
 
 
 def describe_os_failure(exc: OSError) -> str:

@@ -104,7 +104,7 @@ class Startup:
         app.ready = True
         app.cards.empty_message = "No movie matches these filters. Try “clear filters”."
         if replayed:
-            app.profile_sync.note_replayed(replayed)
+            app.profile_sync.note_replayed(replayed, at_start=True)
         if name and not app.profile_name:
             welcome_back(app, name, loaded, problem)
         elif name:
