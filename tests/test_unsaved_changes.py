@@ -302,6 +302,31 @@ def test_sigterm_or_sighup_keeps_unsaved_ratings_on_disk_and_the_next_app_saves_
     recommender.backends.cards.client.delete(key)
 
 
+def test_several_unnamed_profiles_kept_at_exit_are_named_at_the_next_start(on_session_redis, home) -> None:
+    """Two sessions that each ended before their profile had a name: the next start writes both into
+    Redis and names both, with how to load one; a named profile in the journal is said apart."""
+    recommender = on_session_redis
+    journal = ProfileJournal(home.journal_dir)
+    names = ["unsaved-20261201-100000", "unsaved-20261202-110000", "kim"]
+    for number, name in enumerate(names, start=1):
+        journal.record(f"profile:{name}", Profile(ratings={number: 4.0}).to_json())
+
+    async def next_start() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert said(app, "Earlier sessions ended before their profiles had names: they are saved as "
+                             f"'{names[0]}', '{names[1]}'. Say “load NAME” to go on with one.")  # fmt: skip
+            assert said(app, "Saved 'kim' to Redis: the last session kept the latest changes on this computer.")
+            assert not said(app, "not reachable")
+
+    asyncio.run(next_start())
+    assert not journalled(home)
+    for number, name in enumerate(names, start=1):
+        assert Profile.from_json(recommender.backends.cards.load_profile(name)).ratings == {number: 4.0}
+        recommender.backends.cards.client.delete(f"profile:{name}")
+
+
 def test_sigterm_with_everything_saved_writes_nothing(on_session_redis, home) -> None:
     recommender = on_session_redis
 

@@ -245,8 +245,8 @@ class ProfileSync:
     def note_replayed(self, names: list[str], at_start: bool = False) -> None:
         """Say in the chat which profiles kept on disk have now reached Redis. At the start, the last
         session kept them: Redis did not answer, or the app had to end at once (a closed terminal,
-        SIGTERM), which also keeps an unnamed profile under a new name: that one is offered to load,
-        since this start begins a fresh profile."""
+        SIGTERM), which also keeps an unnamed profile under a new name: for that one the person is
+        told how to load it, since this start begins with another profile."""
         unnamed = [name for name in names if name.startswith(UNSAVED_PREFIX)] if at_start else []
         named = [name for name in names if name not in unnamed]
         if named:
@@ -254,11 +254,13 @@ class ProfileSync:
             why = "the last session kept the latest changes on this computer" if at_start else (
                 "the latest changes were kept on this computer while Redis was not reachable")  # fmt: skip
             self.app.say(f"✓ Saved {quoted} to Redis: {why}.")
-        if unnamed:  # said, not offered as chips: the first question's chips follow at once
+        if len(unnamed) == 1:  # said, not offered as chips: the first question's chips follow at once
+            self.app.say(f"The last session ended before its profile had a name: it is saved as '{unnamed[0]}'. "
+                         f"Say “load {unnamed[0]}” to go on with it.")  # fmt: skip
+        elif unnamed:
             quoted = ", ".join(f"'{name}'" for name in unnamed)
-            load = f"load {unnamed[-1]}" if len(unnamed) == 1 else "load NAME"
-            self.app.say(f"The last session ended before its profile had a name: it is saved as {quoted}. "
-                         f"Say “{load}” to go on with it.")  # fmt: skip
+            self.app.say(f"Earlier sessions ended before their profiles had names: they are saved as {quoted}. "
+                         "Say “load NAME” to go on with one.")  # fmt: skip
 
     def save_before_quit(self, name: str | None, done: Callable[[bool], None]) -> None:
         """Save the profile into Redis now, under `name` (None: its own name), and everything the
