@@ -21,7 +21,8 @@ replies. Input is cleaned first: control characters become spaces and long text 
 novel or a terminal escape sequence is just an odd sentence.
 
 Rules are tried from the most specific to the least: answers to the question just asked ("34",
-"loved it"), commands ("help", "reset"), questions ("why X?"), "more like X", "forget X", ratings
+"loved it"), commands ("help", "reset"), questions ("why X?", "why 3?": `explore`, with "more like
+X" and "more like 2", a card by the number it shows), "forget X", ratings
 ("loved X", "X 4", "4 stars for X"), filters ("no horror", "only comedies", "from the 80s"),
 demographics ("I'm 34", "female programmer"), and last a bare title. The watchlist and the seen list
 (`lists`: "add Heat to my watchlist", "seen Alien") are tried right after the answers; a message that

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from movierec_tui.chat.explore import more_like_request, names_by_number, why_request
 from movierec_tui.chat.filters import find_years, genre_filter, genre_in, genres_of
 from movierec_tui.chat.filters import key as _key
 from movierec_tui.chat.intents import (
@@ -25,7 +26,6 @@ from movierec_tui.chat.intents import (
     Intent,
     Load,
     Mention,
-    MoreLike,
     OnlyGenre,
     Rate,
     Reset,
@@ -36,7 +36,6 @@ from movierec_tui.chat.intents import (
     Skip,
     Undo,
     Unknown,
-    Why,
     YearRange,
 )
 from movierec_tui.chat.lists import list_request
@@ -60,7 +59,6 @@ from movierec_tui.chat.phrases import (
     GREETINGS,
     HELP_WORDS,
     LIST_WORDS,
-    MORE_LIKE,
     NO_WORDS,
     ORDINALS,
     RATE_WITHOUT_NUMBER,
@@ -75,7 +73,6 @@ from movierec_tui.chat.phrases import (
     THIS_WORDS,
     UNDO_WORDS,
     VERBS,
-    WHY,
     YEAR_NEGATIONS,
     YES_WORDS,
 )
@@ -89,8 +86,6 @@ _ECHO_CHARS = 60
 MIN_GUESS_CHARS = 3  # a loose match of a shorter query is not worth asking about
 MIN_JOB_CHARS = 4  # the end of a phrase this long may name a job ("sales"; not "it")
 _NUMERIC = re.compile(r"[\d\s.,/½★*+-]+")  # a "title" that is only a number or a rating
-# "3", "#3", "no. 3", "number 3", "card 3", "card #3": a card by the number it shows on screen
-CARD_NUMBER = re.compile(r"(?P<marked>(?:(?:card|pick)\s*)?(?:#|no\.|number\s)?)\s*(?P<n>\d{1,4})", re.IGNORECASE)
 
 # -- the entry point ------------------------------------------------------------------------------
 
@@ -168,8 +163,8 @@ class _Parser:
             lambda body: list_request(body, self.resolve, self.titles, self._rating),  # before "forget", "save"
             self._command,
             self._numbers,
-            self._why,
-            self._more_like,
+            lambda body: why_request(body, self.resolve, self.titles),
+            lambda body: more_like_request(body, self.resolve, self.titles),
             self._forget,
             self._rating,
             self._filters,
@@ -197,7 +192,7 @@ class _Parser:
             if not _NUMERIC.fullmatch(query):
                 self.failures.append(_Failure(rebuild, exc, bare))
             return None
-        if _NUMERIC.fullmatch(query) and not _names_by_number(match):
+        if _NUMERIC.fullmatch(query) and not names_by_number(match):
             return None
         if match.sureness == "guess" and len(_key(query)) < MIN_GUESS_CHARS:
             return None  # "im" is too little to even ask about Immortal Beloved
@@ -360,31 +355,6 @@ class _Parser:
         return [Unknown(text, f"What is {value:g}? Ages go from 1 to 120, ratings from 0.5 to 5 ('Heat 4.5').",
                         ("I'm 34", "Heat 4.5", "help"))]  # fmt: skip
 
-    def _why(self, text: str) -> list[Intent] | None:
-        match = WHY.fullmatch(text)
-        if not match:
-            return None
-        title = match.group("title")
-        if _key(title) in THIS_WORDS:
-            return [Why(None)]
-        if (numbered := self._card_number(title, Why)) is not None:
-            return [numbered]
-        found = self.resolve(title, _rebuilder(text, match.start("title"), match.end("title")))
-        return [Why(found.movie, sureness=found.sureness)] if found is not None else None
-
-    def _more_like(self, text: str) -> list[Intent] | None:
-        match = MORE_LIKE.fullmatch(text)
-        if not match:
-            return None
-        group = "title" if match.group("title") is not None else "title2"
-        title = match.group(group)
-        if _key(title) in THIS_WORDS:
-            return [MoreLike(None)]
-        if (numbered := self._card_number(title, MoreLike)) is not None:
-            return [numbered]
-        found = self.resolve(title, _rebuilder(text, match.start(group), match.end(group)))
-        return [MoreLike(found.movie, sureness=found.sureness)] if found is not None else None
-
     def _forget(self, text: str) -> list[Intent] | None:
         for pattern, kind in ((FORGET, Forget), (DISMISS, Dismiss)):
             match = pattern.fullmatch(text)
@@ -490,19 +460,6 @@ class _Parser:
         if re.search(r"\d$", title) is None:
             return found is not None and found.found_by == "head"
         return found is None or found.sureness == "guess"
-
-    def _card_number(self, title: str, kind: type[Why] | type[MoreLike]) -> Why | MoreLike | None:
-        """ "3", "#3", "no. 3", "number 3", "card 3": the card numbered so on screen (the conversation
-        knows which it is). Bare digits may also name a movie ("54", "2001"), set beside the number:
-        the conversation takes the card if there is one, else that movie."""
-        match = CARD_NUMBER.fullmatch(title.strip())
-        if match is None:
-            return None
-        number = int(match.group("n"))
-        titled = None if match.group("marked") else self._quiet_match(match.group("n"))
-        if titled is None or not _names_by_number(titled):
-            return kind(None, number)
-        return kind(titled.movie, number, sureness=titled.sureness)
 
     def _quiet_match(self, query: str) -> TitleMatch | None:
         try:
@@ -648,12 +605,6 @@ def _occupation(words: list[str], said: bool) -> int | None:
         except ValueError:  # VocabularyError, or a vocabulary bug on odd digits ("²")
             continue
     return None
-
-
-def _names_by_number(match: TitleMatch) -> bool:
-    """Whether a number alone names this movie: "2001" may be 2001: A Space Odyssey (its title starts
-    so), "54" is 54, but "7" is no 7th Voyage of Sinbad."""
-    return match.sureness == "exact" or match.found_by == "head"
 
 
 def _strip_filler(text: str) -> str:

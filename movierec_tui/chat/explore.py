@@ -1,0 +1,71 @@
+"""The chat's words for exploring: "why Brazil?", "why?" (the highlighted card), "more like Alien",
+"more like this", and a card by the number it shows ("why 3?", "more like #2", "why card 12").
+
+Two rules of the parser. Titles are resolved by the parser's own `resolve` (as in lists.py), so a
+loose match is a guess, asked about first. A number is the card showing it; bare digits may also
+name a movie ("2001", "54"), and then the intent carries both: the conversation takes the card when
+one shows that number, else the movie (app/conversation.py, `card_meant`). Before, "why 3" asked
+whether to rate *Why Do Fools Fall in Love* 3 stars.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from movierec_tui.chat.filters import key as _key
+from movierec_tui.chat.intents import Intent, MoreLike, Why
+from movierec_tui.chat.phrases import MORE_LIKE, THIS_WORDS, WHY
+from movierec_tui.titles import AmbiguousTitle, TitleIndex, TitleMatch, TitleNotFound
+
+# "3", "#3", "no. 3", "number 3", "card 3", "card #3": a card by the number it shows on screen
+CARD_NUMBER = re.compile(r"(?P<marked>(?:(?:card|pick)\s*)?(?:#|no\.|number\s)?)\s*(?P<n>\d{1,4})", re.IGNORECASE)
+Resolve = Callable[[str, Callable[[str], str]], "TitleMatch | None"]
+
+
+def why_request(text: str, resolve: Resolve, titles: TitleIndex) -> list[Intent] | None:
+    """ "why Brazil?", "why is brazil recommended?", "why?", "why 3?"; None for anything else.
+    `resolve(title, rebuild)` is the parser's title lookup (None after noting why not)."""
+    match = WHY.fullmatch(text)
+    return _about(text, match, "title", Why, resolve, titles) if match else None
+
+
+def more_like_request(text: str, resolve: Resolve, titles: TitleIndex) -> list[Intent] | None:
+    """ "more like Alien", "something similar to fargo", "more like this", "more like 2"; None else."""
+    match = MORE_LIKE.fullmatch(text)
+    if not match:
+        return None
+    return _about(text, match, "title" if match.group("title") is not None else "title2", MoreLike, resolve, titles)
+
+
+def names_by_number(match: TitleMatch) -> bool:
+    """Whether a number alone names this movie: "2001" may be 2001: A Space Odyssey (its title starts
+    so), "54" is 54, but "7" is no 7th Voyage of Sinbad."""
+    return match.sureness == "exact" or match.found_by == "head"
+
+
+def _about(
+    text: str, match: re.Match[str], group: str, kind: type[Why] | type[MoreLike], resolve: Resolve, titles: TitleIndex
+) -> list[Intent] | None:
+    title = match.group(group)
+    if _key(title) in THIS_WORDS:
+        return [kind(None)]
+    numbered = CARD_NUMBER.fullmatch(title.strip())
+    if numbered is not None:
+        return [_numbered(numbered, kind, titles)]
+    start, end = match.start(group), match.end(group)
+    found = resolve(title, lambda other: text[:start] + other + text[end:])
+    return [kind(found.movie, sureness=found.sureness)] if found is not None else None
+
+
+def _numbered(match: re.Match[str], kind: type[Why] | type[MoreLike], titles: TitleIndex) -> Why | MoreLike:
+    """The card of that number; bare digits that name a movie carry it too ("#2001" is only a card)."""
+    number = int(match.group("n"))
+    if not match.group("marked"):
+        try:
+            titled = titles.match(match.group("n"))
+        except (TitleNotFound, AmbiguousTitle):
+            titled = None
+        if titled is not None and names_by_number(titled):
+            return kind(titled.movie, number, sureness=titled.sureness)
+    return kind(None, number)
