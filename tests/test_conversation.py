@@ -232,6 +232,20 @@ def test_a_number_names_the_card_showing_it() -> None:
     assert talk_.handle(called_40, Situation(Profile(), CATALOG, None, shown=shown)).effects == [talk.Explain(CARDS[2])]
 
 
+def test_a_year_filter_no_movie_is_in_is_not_set() -> None:
+    """The catalogue's movies are from 1979 to 1996: "from the 2010s" would only empty the cards, so
+    it is said and left out; a range that reaches into the catalogue is set."""
+    session = Session()
+    session.start()
+    session.say("back")
+    left = "they are from 1979 to 1996, so I left the years as they were."
+    assert session.say("from the 2010s") == [talk.Say(f"No movie here is from the 2010s: {left}")]
+    assert session.say("after 2000") == [talk.Say(f"No movie here is from 2001 or later: {left}")]
+    assert session.profile.year_min is None and session.profile.year_max is None
+    session.say("from 1990 to 2010")
+    assert (session.profile.year_min, session.profile.year_max) == (1990, 2010)
+
+
 def test_a_failing_steer_keeps_the_order_chosen_at_start() -> None:
     def broken(profile: Profile, asked: set[int]) -> list[MovieCard]:
         raise RuntimeError("the model is away")

@@ -49,6 +49,7 @@ from movierec_tui.chat import (
     Undo,
     Unknown,
     Why,
+    YearRange,
     apply_intent,
     describe_intent,
     unchanged_message,
@@ -56,7 +57,7 @@ from movierec_tui.chat import (
 from movierec_tui.engine import MovieCard
 from movierec_tui.profile import ListName, Profile
 from movierec_tui.titles import TitleEntry
-from movierec_tui.wording import HELP_LINES, Choice, stars, title_with_year
+from movierec_tui.wording import HELP_LINES, Choice, describe_years, stars, title_with_year
 
 log = logging.getLogger(__name__)
 
@@ -321,6 +322,8 @@ class Conversation:
             if now.focused is None:
                 return Turn([Say("Which movie? Say e.g. “add Heat to my watchlist”, or press w on a card.")])
             intent = dataclasses.replace(intent, movie=entry_for(now.focused))
+        if isinstance(intent, YearRange) and (beyond := years_beyond(intent, now.catalog)) is not None:
+            return Turn([Say(beyond)], answers)
         edit = apply_intent(now.profile, intent)
         if edit is not None:
             return self._edit(intent, edit, answers, now)
@@ -510,6 +513,22 @@ def no_card(number: int | None, now: Situation) -> str | None:
     if not now.shown:
         return f"There is no card {number}: no cards are shown yet."
     return f"There is no card {number}: the cards go from 1 to {len(now.shown)}."
+
+
+def years_beyond(years: YearRange, catalog: Mapping[int, MovieCard]) -> str | None:
+    """Why a year filter is not set, when no movie of the catalogue is in it ("the 2010s" in
+    MovieLens 1M, which ends in 2000): set, it would only empty the cards. None when some movie is."""
+    known = [card.year for card in catalog.values() if card.year is not None]
+    if not known or (years.start is None and years.end is None):
+        return None
+    first, last = min(known), max(known)
+    if (years.start is None or years.start <= last) and (years.end is None or years.end >= first):
+        return None
+    if years.start is not None and years.end is not None:
+        asked = describe_years(years.start, years.end)  # "the 2010s", "2005", "2003–2008"
+    else:
+        asked = f"{years.start} or later" if years.start is not None else f"{years.end} or earlier"
+    return f"No movie here is from {asked}: they are from {first} to {last}, so I left the years as they were."
 
 
 def entry_for(card: MovieCard) -> TitleEntry:
