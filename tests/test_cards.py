@@ -19,7 +19,16 @@ from textual.visual import RenderOptions
 from textual.widgets import Static
 
 from movierec_tui.engine import MovieCard, Recommendation
-from movierec_tui.widgets.cards import CardList, CardPainter, CardView, _Frame, fit_title, laid_out, shown_title
+from movierec_tui.widgets.cards import (
+    CardList,
+    CardPainter,
+    CardView,
+    _Frame,
+    change_hint,
+    fit_title,
+    laid_out,
+    shown_title,
+)
 from movierec_tui.widgets.theme import Palette
 
 EPISODES = ("Star Wars: Episode IV - A New Hope", "Star Wars: Episode V - The Empire Strikes Back",
@@ -241,3 +250,14 @@ def test_the_cards_scrollbar_is_repainted_only_where_it_changes() -> None:
                 assert painted_as_whole(), y
 
     asyncio.run(run())
+
+
+def test_the_hint_says_what_the_last_refresh_changed() -> None:
+    """An emptied list is not "reordered" (its own line says why it is empty), and a list that a
+    filter shortened says by how much."""
+    assert change_hint(None, [1, 2, 3], []) == ""
+    assert change_hint([1, 2, 3], [4, 1, 2], ["Horror hidden"]) == "+1 new · Horror hidden"
+    assert change_hint([1, 2, 3], [3, 2, 1], []) == "reordered"
+    assert change_hint([1, 2, 3], [1, 2, 3], []) == "no change"
+    assert change_hint([1, 2, 3], [1, 3], []) == "1 fewer"
+    assert change_hint([1, 2, 3], [], ["only Horror"]) == "only Horror"

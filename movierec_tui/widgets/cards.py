@@ -417,10 +417,12 @@ def _two_sided(left: Text, right: Text, left_width: int, width: int) -> Text:
 def change_hint(previous: Sequence[int] | None, current: Sequence[int], notes: Sequence[str]) -> str:
     """ "+3 new · Horror hidden": what the last refresh changed, in a few words."""
     parts: list[str] = []
-    if previous is not None:
-        fresh = len(set(current) - set(previous))
+    if previous is not None and current:  # an empty list says why itself ("No movie matches ...")
+        fresh, gone = len(set(current) - set(previous)), len(set(previous) - set(current))
         if fresh:
             parts.append(f"+{fresh} new")
+        elif gone:  # a filter left fewer movies than the list holds
+            parts.append(f"{gone} fewer")
         elif list(previous) != list(current):
             parts.append("reordered")
         else:
