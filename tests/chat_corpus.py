@@ -126,6 +126,13 @@ def _occupation(text: str) -> int:
     return code
 
 
+def _card(arg: str) -> tuple[TitleEntry | None, int]:
+    """ "#3": the card numbered 3; "TITLE or #2001": digits that are also a title (either)."""
+    title, _, number = arg.rpartition("#")
+    named = title.removesuffix(" or ").strip()
+    return (movie(named) if named else None), int(number)
+
+
 def expected_intent(spec: str) -> tuple[Intent | type, bool]:
     """One expected intent in the corpus notation (see the top of chat_corpus.tsv), and whether it
     must be asked about first (a leading "?"). A bare "unknown" or "skip" is a class."""
@@ -139,6 +146,9 @@ def expected_intent(spec: str) -> tuple[Intent | type, bool]:
                   "seen": (chat.PutOnList, "seen"), "unseen": (chat.TakeOffList, "seen")}  # fmt: skip
     if verb in list_kinds:
         kind, name = list_kinds[verb]
+        if "#" in arg:
+            named, number = _card(arg)
+            return kind(named, name, number), guess
         return kind(None if arg == "this" else movie(arg), name), guess
     if verb in ("lists", "openlists"):
         named = {"": None, "watchlist": "watchlist", "seen": "seen"}[arg]
@@ -152,10 +162,8 @@ def expected_intent(spec: str) -> tuple[Intent | type, bool]:
     if verb == "rate":
         name, rating = arg.rsplit(" ", 1)
         intent = chat.Rate(movie(name), float(rating))
-    elif verb in ("more", "why") and "#" in arg:  # "why #3": the card numbered 3; "TITLE or #2001": either
-        title, _, number = arg.rpartition("#")
-        named = title.removesuffix(" or ").strip()
-        intent = title_kinds[verb](movie(named) if named else None, int(number))
+    elif verb in ("more", "why", "dismiss") and "#" in arg:
+        intent = title_kinds[verb](*_card(arg))
     elif verb in title_kinds:
         intent = title_kinds[verb](None if arg == "this" else movie(arg))
     elif verb in genre_kinds:

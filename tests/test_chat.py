@@ -354,12 +354,22 @@ def test_numbers_that_are_no_age_or_rating_are_explained_never_looked_up(text: s
      ("more like #3", MoreLike(None, 3)), ("something like card #12", MoreLike(None, 12)),
      # digits that name a movie: the card of that number if there is one, else the movie
      ("why 1941?", Why(movie("1941", 1979), 1941)), ("more like 1941", MoreLike(movie("1941", 1979), 1941)),
-     ("why #1941", Why(None, 1941))],
+     ("why #1941", Why(None, 1941)), ("add 3 to my watchlist", PutOnList(None, "watchlist", 3)),
+     ("mark 2 as seen", PutOnList(None, "seen", 2)), ("seen #4", PutOnList(None, "seen", 4)),
+     ("remove 5 from my watchlist", TakeOffList(None, "watchlist", 5)), ("unsee #3", TakeOffList(None, "seen", 3)),
+     ("dismiss 2", Dismiss(None, 2)), ("hide #7", Dismiss(None, 7))],
 )  # fmt: skip
-def test_a_card_is_named_by_its_number_on_screen(text: str, intent: Why | MoreLike) -> None:
+def test_a_card_is_named_by_its_number_on_screen(text: str, intent: Intent) -> None:
     """Not "Why Do Fools Fall in Love? 3 stars?", which "why 3" was asked about before: the cards show
     their numbers, and people point at them so."""
     assert one(text) == intent and one(text).sureness == "exact"
+
+
+@pytest.mark.parametrize("text", ["seen 4", "watchlist 4", "unsee 3", "i want to see 3"])
+def test_a_bare_number_at_the_end_of_a_list_request_is_no_card(text: str) -> None:
+    """ "seen 4" may be a rating of the movie asked about, "watchlist 4" a slip: only a number with
+    the list named after it, or marked ("#4"), is a card."""
+    assert not isinstance(one(text), PutOnList | TakeOffList)
 
 
 def test_a_number_alone_is_an_age_asked_about_first_and_a_title_only_when_exactly_one() -> None:

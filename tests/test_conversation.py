@@ -212,9 +212,9 @@ def test_requests_become_effects_for_the_app() -> None:
 
 
 def test_a_number_names_the_card_showing_it() -> None:
-    """ "why 3" explains the third card on screen and "more like 2" starts from the second; a number
-    no card shows is said so, and digits that are a title (a movie called 1941) name it when no card
-    has that number."""
+    """ "why 3" explains the third card on screen, "more like 2" starts from the second, "add 3 to my
+    watchlist" and "dismiss 1" edit the profile with the card's movie; a number no card shows is said
+    so, and digits that are a title (a movie called 1941) name it when no card has that number."""
     talk_ = Conversation(lambda profile, asked: [])
     shown = (CARDS[4], CARDS[0], CARDS[6])
 
@@ -228,6 +228,11 @@ def test_a_number_names_the_card_showing_it() -> None:
     assert handle("why?") == [talk.Explain(CARDS[1])]  # the highlighted card, as before
     assert handle("why 4") == [talk.Say("There is no card 4: the cards go from 1 to 3.")]
     assert handle("more like 1", cards=()) == [talk.Say("There is no card 1: no cards are shown yet.")]
+    on_list = handle("add 3 to my watchlist")
+    assert isinstance(on_list[0], talk.Change) and on_list[0].edit.profile.watchlist == [CARDS[6].movie_id]
+    dismissed = handle("dismiss 1")
+    assert isinstance(dismissed[0], talk.Change) and dismissed[0].edit.profile.dismissed == [CARDS[4].movie_id]
+    assert handle("mark 9 as seen") == [talk.Say("There is no card 9: the cards go from 1 to 3.")]
     called_40 = Why(entry_for(CARDS[2]), 40)  # as the parser reads "why 40" when a movie is called "40"
     assert talk_.handle(called_40, Situation(Profile(), CATALOG, None, shown=shown)).effects == [talk.Explain(CARDS[2])]
 

@@ -28,6 +28,7 @@ from movierec_tui.chat import (
     QUICK_OCCUPATIONS,
     Answer,
     Back,
+    Dismiss,
     Edit,
     Expecting,
     Help,
@@ -314,14 +315,16 @@ class Conversation:
         answers = self.question is not None and self.question.answered_by(intent)
         if isinstance(intent, Skip):
             return self._skip()
+        if isinstance(intent, PutOnList | TakeOffList | Dismiss) and (intent.movie is None or intent.number):
+            card = card_meant(intent.movie, intent.number, now)  # "add this to my watchlist", "dismiss 2"
+            if card is None:
+                return Turn([Say(no_card(intent.number, now) or
+                                 "Which movie? Say e.g. “add Heat to my watchlist”, or press w on a card.")])
+            intent = dataclasses.replace(intent, movie=entry_for(card), number=None)
         asked_about = self.question.movie if self.question is not None else None
         if (isinstance(intent, TakeOffList) and intent.name == "seen" and asked_about is not None
                 and intent.movie == asked_about and asked_about.movie_id not in now.profile.seen):  # fmt: skip
             return self._skip()  # "Have you seen Heat?" "haven't seen Heat": a skip, as "not seen"
-        if isinstance(intent, PutOnList | TakeOffList) and intent.movie is None:  # "add this to my watchlist"
-            if now.focused is None:
-                return Turn([Say("Which movie? Say e.g. “add Heat to my watchlist”, or press w on a card.")])
-            intent = dataclasses.replace(intent, movie=entry_for(now.focused))
         if isinstance(intent, YearRange) and (beyond := years_beyond(intent, now.catalog)) is not None:
             return Turn([Say(beyond)], answers)
         edit = apply_intent(now.profile, intent)

@@ -95,7 +95,7 @@ def apply_intent(profile: Profile, intent: Intent) -> Edit | None:
             return Edit(new, f"forgot {title_with_year(movie)}", removed or undismissed, done)
         case PutOnList(movie=TitleEntry() as movie, name=name) | TakeOffList(movie=TitleEntry() as movie, name=name):
             return _listed(profile, movie, name, on=isinstance(intent, PutOnList))
-        case Dismiss(movie=movie):
+        case Dismiss(movie=TitleEntry() as movie):
             if movie.movie_id not in new.dismissed:
                 new.dismissed.append(movie.movie_id)
             return Edit(new, f"{title_with_year(movie)} dismissed", new != profile)
@@ -165,7 +165,7 @@ def unchanged_message(intent: Intent, edit: Edit) -> str:
             return f"You already rated {title_with_year(movie)} {stars(rating)}."
         case Forget(movie=movie):
             return f"{title_with_year(movie)} was not rated or dismissed."
-        case Dismiss(movie=movie):
+        case Dismiss(movie=TitleEntry() as movie):
             return f"{title_with_year(movie)} is already dismissed."
         case Reset():
             return "The profile is empty already."

@@ -1,5 +1,6 @@
 """The chat's words for exploring: "why Brazil?", "why?" (the highlighted card), "more like Alien",
-"more like this", and a card by the number it shows ("why 3?", "more like #2", "why card 12").
+"more like this", and a card by the number it shows ("why 3?", "more like #2", "why card 12"; the
+list and dismiss rules read numbers with `card_number` too: "add 3 to my watchlist", "dismiss 2").
 
 Two rules of the parser. Titles are resolved by the parser's own `resolve` (as in lists.py), so a
 loose match is a guess, asked about first. A number is the card showing it; bare digits may also
@@ -12,11 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from movierec_tui.chat.filters import key as _key
 from movierec_tui.chat.intents import Intent, MoreLike, Why
 from movierec_tui.chat.phrases import MORE_LIKE, THIS_WORDS, WHY
-from movierec_tui.titles import AmbiguousTitle, TitleIndex, TitleMatch, TitleNotFound
+from movierec_tui.titles import AmbiguousTitle, Sureness, TitleEntry, TitleIndex, TitleMatch, TitleNotFound
 
 # "3", "#3", "no. 3", "number 3", "card 3", "card #3": a card by the number it shows on screen
 CARD_NUMBER = re.compile(r"(?P<marked>(?:(?:card|pick)\s*)?(?:#|no\.|number\s)?)\s*(?P<n>\d{1,4})", re.IGNORECASE)
@@ -44,28 +46,42 @@ def names_by_number(match: TitleMatch) -> bool:
     return match.sureness == "exact" or match.found_by == "head"
 
 
+@dataclass(frozen=True)
+class CardNumber:
+    """A card named by its number: `number`, and `movie` when the digits alone also name a movie
+    ("2001"; "#2001" is only a card), with how sure that reading is."""
+
+    number: int
+    marked: bool  # "#3", "number 3", "card 3": no title, and no rating either
+    movie: TitleEntry | None = None
+    sureness: Sureness = "exact"
+
+
+def card_number(title: str, titles: TitleIndex) -> CardNumber | None:
+    """`title` read as a card's number, or None when it is not one."""
+    match = CARD_NUMBER.fullmatch(title.strip())
+    if match is None:
+        return None
+    number, marked = int(match.group("n")), bool(match.group("marked"))
+    if not marked:
+        try:
+            titled = titles.match(match.group("n"))
+        except (TitleNotFound, AmbiguousTitle):
+            titled = None
+        # a loose reading is left out: asked "Did you mean X?", a yes would then act on the card
+        if titled is not None and names_by_number(titled) and titled.sureness != "guess":
+            return CardNumber(number, marked, titled.movie, titled.sureness)
+    return CardNumber(number, marked)
+
+
 def _about(
     text: str, match: re.Match[str], group: str, kind: type[Why] | type[MoreLike], resolve: Resolve, titles: TitleIndex
 ) -> list[Intent] | None:
     title = match.group(group)
     if _key(title) in THIS_WORDS:
         return [kind(None)]
-    numbered = CARD_NUMBER.fullmatch(title.strip())
-    if numbered is not None:
-        return [_numbered(numbered, kind, titles)]
+    if (card := card_number(title, titles)) is not None:
+        return [kind(card.movie, card.number, sureness=card.sureness)]
     start, end = match.start(group), match.end(group)
     found = resolve(title, lambda other: text[:start] + other + text[end:])
     return [kind(found.movie, sureness=found.sureness)] if found is not None else None
-
-
-def _numbered(match: re.Match[str], kind: type[Why] | type[MoreLike], titles: TitleIndex) -> Why | MoreLike:
-    """The card of that number; bare digits that name a movie carry it too ("#2001" is only a card)."""
-    number = int(match.group("n"))
-    if not match.group("marked"):
-        try:
-            titled = titles.match(match.group("n"))
-        except (TitleNotFound, AmbiguousTitle):
-            titled = None
-        if titled is not None and names_by_number(titled):
-            return kind(titled.movie, number, sureness=titled.sureness)
-    return kind(None, number)

@@ -57,16 +57,18 @@ class Mention(Sure):
 class PutOnList(Sure):
     """ "add Heat to my watchlist", "seen Alien": the movie goes on the watchlist or the seen list."""
 
-    movie: TitleEntry | None  # None: the focused card ("add this to my watchlist")
+    movie: TitleEntry | None  # None: the focused card ("add this to my watchlist") or the card `number`
     name: ListName
+    number: int | None = None  # "add 3 to my watchlist": the card numbered 3 on screen (see Why)
 
 
 @dataclass(frozen=True)
 class TakeOffList(Sure):
     """ "remove Heat from my watchlist", "unsee Alien"."""
 
-    movie: TitleEntry | None  # None: the focused card
+    movie: TitleEntry | None  # None: the focused card, or the card `number`
     name: ListName
+    number: int | None = None
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,8 @@ class Forget(Sure):
 
 @dataclass(frozen=True)
 class Dismiss(Sure):
-    movie: TitleEntry
+    movie: TitleEntry | None  # None: the card `number` ("dismiss 2")
+    number: int | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from movierec_tui.chat.explore import card_number
 from movierec_tui.chat.filters import genres_of
 from movierec_tui.chat.filters import key as _key
 from movierec_tui.chat.intents import Intent, Mention, PutOnList, ShowLists, TakeOffList
@@ -47,6 +48,12 @@ def list_request(text: str, resolve: Resolve, titles: TitleIndex, rating: Rule) 
             if _names_a_movie(text, titles):  # a title that reads like a request; looked up only then,
                 return None  # not for every message ("Fargo 4": the rating rule looks it up anyway)
             title = match.group("title")
+            # A card by its number: "add 3 to my watchlist", "mark 2 as seen" (the list named after the
+            # number), or marked anywhere ("seen #4"); a bare one at the end may be a rating ("seen 4")
+            # or a slip ("watchlist 4"), so it is left to the rules below.
+            card = card_number(title, titles)
+            if card is not None and (card.marked or match.end("title") < len(text)):
+                return [kind(card.movie, list_name, card.number, sureness=card.sureness)]
             if _key(title) in THIS_WORDS:
                 # "add this to my watchlist": the focused card; "seen it", "not seen it" answer a question
                 return [kind(None, list_name)] if list_name == "watchlist" and _key(title) else None

@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from movierec_tui.chat.explore import more_like_request, names_by_number, why_request
+from movierec_tui.chat.explore import card_number, more_like_request, names_by_number, why_request
 from movierec_tui.chat.filters import find_years, genre_filter, genre_in, genres_of
 from movierec_tui.chat.filters import key as _key
 from movierec_tui.chat.intents import (
@@ -356,6 +356,9 @@ class _Parser:
                         ("I'm 34", "Heat 4.5", "help"))]  # fmt: skip
 
     def _forget(self, text: str) -> list[Intent] | None:
+        dismissed = DISMISS.fullmatch(text)
+        if dismissed and (card := card_number(dismissed.group("title"), self.titles)) is not None:
+            return [Dismiss(card.movie, card.number, sureness=card.sureness)]  # "dismiss 2": the second card
         for pattern, kind in ((FORGET, Forget), (DISMISS, Dismiss)):
             match = pattern.fullmatch(text)
             if match and genres_of(match.group("title")) is None and _key(match.group("title")) not in THIS_WORDS:
