@@ -191,6 +191,17 @@ def demographic_reason(profile: Profile) -> str:
     return "popular with " + " ".join(who)
 
 
+def profile_contents(profile: Profile) -> str:
+    """What a profile holds, for "This profile (2 ratings, 1 to watch) has no name": a profile with
+    no rating is not empty when it has lists or filters, and quitting would lose them too."""
+    parts = [plural(len(profile.ratings), "rating")]
+    parts += [f"{len(listed)} {what}" for listed, what in ((profile.watchlist, "to watch"), (profile.seen, "seen"),
+                                                           (profile.dismissed, "dismissed")) if listed]  # fmt: skip
+    if describe_filters(profile):
+        parts.append("filters")
+    return ", ".join(parts)
+
+
 def plural(count: int, noun: str) -> str:
     """ "1 rating", "3 ratings"."""
     return f"{count} {noun}{'s' * (count != 1)}"

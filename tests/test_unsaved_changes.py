@@ -26,6 +26,7 @@ import pytest
 import redis
 from test_app import SIZE, bot_messages, say, settle, snapshot_app, until
 from test_faults_app import own_redis, type_line  # noqa: F401 (a fixture)
+from textual.widgets import Static
 
 import movierec_tui
 from movierec_tui.app import MovieRecApp
@@ -235,10 +236,13 @@ def test_no_question_when_everything_is_in_redis_and_an_unnamed_profile_is_asked
     async def unnamed() -> None:
         app = MovieRecApp(recommender, cursor_blink=False)
         async with app.run_test(size=SIZE) as pilot:
-            await rate(pilot, "loved alien")
+            await rate(pilot, "loved alien", "add scream to my watchlist")
             await settle(pilot)
             await press_quit(pilot)
             assert isinstance(app.screen, QuitPrompt) and app.return_code is None
+            # what would be lost, the list too: not "(1 rating)"
+            shown = " ".join(str(widget.render()) for widget in app.screen.query(Static))
+            assert "This profile (1 rating, 1 to watch) has no name" in shown
             await pilot.press("escape")  # back: nothing happens
             await pilot.pause(0.1)
             assert not isinstance(app.screen, QuitPrompt) and app.return_code is None
@@ -443,7 +447,7 @@ def test_snapshot_quit_prompt_named_80x24(snap_compare, on_session_redis) -> Non
     async def ask(pilot) -> None:
         await settle(pilot)
         why = "Redis is not reachable, so they are kept on this computer only"
-        pilot.app.push_screen(QuitPrompt("alice", 3, why, save=lambda name: None, cursor_blink=False))
+        pilot.app.push_screen(QuitPrompt("alice", "3 ratings", why, save=lambda name: None, cursor_blink=False))
         await pilot.pause(0.1)
 
     assert snap_compare(snapshot_app(on_session_redis), terminal_size=(80, 24), run_before=ask)

@@ -22,6 +22,7 @@ import signal
 from typing import TYPE_CHECKING, NoReturn
 
 from movierec_tui.widgets.quit_prompt import QUIT, QuitPrompt
+from movierec_tui.wording import profile_contents
 
 if TYPE_CHECKING:  # the app holds this part; only its type is needed here
     from movierec_tui.app.main import MovieRecApp
@@ -59,7 +60,7 @@ class Quitting:
             app.workers.cancel_node(app.screen)
             app.pop_screen()
         name = app.profile_sync.saved_as
-        prompt = QuitPrompt(name, len(app.profile.ratings), why, self._save, cursor_blink=app.cursor_blink)
+        prompt = QuitPrompt(name, profile_contents(app.profile), why, self._save, cursor_blink=app.cursor_blink)
         app.push_screen(prompt, self._answered)
 
     def _save(self, name: str | None) -> None:

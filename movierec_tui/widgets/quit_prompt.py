@@ -21,7 +21,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from movierec_tui.profile import valid_profile_name
-from movierec_tui.wording import plural
 
 QUIT = "quit"  # the answer that quits without saving (more than what the journal already keeps)
 NAME_RULE = "1-40 letters, digits, '-', '_' or '.'"
@@ -38,14 +37,15 @@ class QuitPrompt(ModalScreen[str | None]):
     ]
 
     def __init__(
-        self, name: str | None, ratings: int, why: str, save: Callable[[str | None], None], cursor_blink: bool = True
+        self, name: str | None, holds: str, why: str, save: Callable[[str | None], None], cursor_blink: bool = True
     ) -> None:
-        """`name`: the profile's name (None: it has none, and one is asked for here); `ratings`: how
-        many it holds; `why`: what is not in Redis yet, e.g. "a save is under way"."""
+        """`name`: the profile's name (None: it has none, and one is asked for here); `holds`: what it
+        holds ("2 ratings, 1 to watch": wording.profile_contents); `why`: what is not in Redis yet,
+        e.g. "a save is under way"."""
         super().__init__()
         self.cursor_blink = cursor_blink
         self.profile_name = name
-        self.ratings = ratings
+        self.holds = holds
         self.why = why
         self._save = save
         self.saving = False
@@ -54,8 +54,7 @@ class QuitPrompt(ModalScreen[str | None]):
         with Vertical(id="quit-box", classes="modal-box"):
             yield Static("Quit with unsaved changes?", classes="modal-title")
             if self.profile_name is None:
-                yield Static(Text(f"This profile ({plural(self.ratings, 'rating')}) has no name and is not "
-                                  "saved. Save it as:"))  # fmt: skip
+                yield Static(Text(f"This profile ({self.holds}) has no name and is not saved. Save it as:"))
                 yield Input(placeholder="a name, e.g. alice", id="quit-name")
                 keys = (("enter", "save under this name, then quit"), ("ctrl+q", "quit without saving"),
                         ("esc", "back to the app"))  # fmt: skip
