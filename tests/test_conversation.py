@@ -251,6 +251,22 @@ def test_a_year_filter_no_movie_is_in_is_not_set() -> None:
     assert (session.profile.year_min, session.profile.year_max) == (1990, 2010)
 
 
+def test_show_me_a_genre_that_is_not_hidden_says_how_to_see_it() -> None:
+    """ "show me comedies" lifts a "no comedies"; when nothing hid them it used to answer "Already so:
+    Comedy allowed", even when an "only westerns" filter was why no comedy showed."""
+    session = Session()
+    session.start()
+    session.say("back")
+    assert session.say("show me comedies") == [
+        talk.Say("Comedy is not hidden: among your picks already. Say “only comedy” to see nothing else.")]  # fmt: skip
+    session.say("only westerns")
+    assert session.say("show me comedies") == [
+        talk.Say("Only Western is shown: say “only comedy” or “clear filters” to see Comedy.")]  # fmt: skip
+    session.say("no westerns")
+    session.say("show me westerns")
+    assert session.profile.genres_out == [] and isinstance(session.effects[0], talk.Change)
+
+
 def test_a_failing_steer_keeps_the_order_chosen_at_start() -> None:
     def broken(profile: Profile, asked: set[int]) -> list[MovieCard]:
         raise RuntimeError("the model is away")

@@ -167,6 +167,15 @@ def unchanged_message(intent: Intent, edit: Edit) -> str:
             return f"{title_with_year(movie)} was not rated or dismissed."
         case Dismiss(movie=TitleEntry() as movie):
             return f"{title_with_year(movie)} is already dismissed."
+        case AllowGenre(genres=genres) if not set(genres) <= set(edit.profile.genres_in):
+            # "show me comedies" when they are not hidden: "Already so: Comedy allowed" said nothing of
+            # why none shows (an "only" filter) or of how to see only them
+            named, shown = join_words(genres), join_words(edit.profile.genres_in)
+            if edit.profile.genres_in:
+                are = "is" if len(edit.profile.genres_in) == 1 else "are"
+                return f"Only {shown} {are} shown: say “only {named.lower()}” or “clear filters” to see {named}."
+            return (f"{named} {'is' if len(genres) == 1 else 'are'} not hidden: among your picks already. "
+                    f"Say “only {named.lower()}” to see nothing else.")  # fmt: skip
         case Reset():
             return "The profile is empty already."
         case Mainstream():
