@@ -98,7 +98,7 @@ ACTIONS = (chat.Rate, chat.Mention, chat.Forget, chat.Dismiss, chat.MoreLike, ch
 WORDS: dict[str, Intent | type] = {
     "clear": chat.ClearFilters(), "reset": chat.Reset(), "help": chat.Help(), "undo": chat.Undo(),
     "back": chat.Back(), "skip": chat.Skip(), "yes": chat.Answer(True), "no": chat.Answer(False),
-    "anyyear": chat.YearRange(None, None), "unknown": chat.Unknown,
+    "anyyear": chat.YearRange(None, None), "unknown": chat.Unknown, "suggest": chat.Suggest(),
 }  # fmt: skip
 GENDERS = {"f": "F", "female": "F", "m": "M", "male": "M"}
 

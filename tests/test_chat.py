@@ -34,6 +34,7 @@ from movierec_tui.chat import (
     SetOccupation,
     ShowLists,
     Skip,
+    Suggest,
     TakeOffList,
     Undo,
     Unknown,
@@ -363,6 +364,20 @@ def test_a_card_is_named_by_its_number_on_screen(text: str, intent: Intent) -> N
     """Not "Why Do Fools Fall in Love? 3 stars?", which "why 3" was asked about before: the cards show
     their numbers, and people point at them so."""
     assert one(text) == intent and one(text).sureness == "exact"
+
+
+@pytest.mark.parametrize(
+    "text", ["what should I watch tonight?", "any suggestions?", "What do you recommend?", "recommend me something",
+             "give me a recommendation", "what can I watch"],
+)  # fmt: skip
+def test_what_to_watch_is_asked_as_people_ask_it(text: str) -> None:
+    """Not "Sorry, I didn't understand 'what should I watch'": the cards are the answer."""
+    assert parse(text, TITLES, None) == [Suggest()]
+
+
+def test_what_to_watch_leaves_help_and_more_like_alone() -> None:
+    assert parse("what can I say", TITLES, None) == [Help()]
+    assert parse("recommend something like alien", TITLES, None) == [MoreLike(ALIEN)]
 
 
 @pytest.mark.parametrize("text", ["seen 4", "watchlist 4", "unsee 3", "i want to see 3"])

@@ -251,6 +251,21 @@ def test_a_year_filter_no_movie_is_in_is_not_set() -> None:
     assert (session.profile.year_min, session.profile.year_max) == (1990, 2010)
 
 
+def test_what_to_watch_is_answered_with_the_best_cards_by_their_numbers() -> None:
+    talk_ = Conversation(lambda profile, asked: [])
+    (intent,) = parse("what should I watch tonight?", TITLES, None)
+    (said,) = talk_.handle(intent, Situation(Profile(), CATALOG, None, shown=(CARDS[6], CARDS[2]))).effects
+    assert isinstance(said, talk.Say) and str(said.message).startswith("Your best picks now: 1 Fargo (1996); 2 Brazil "
+                                                                       "(1985). Ask “why 1?” for a reason")  # fmt: skip
+    assert said.choices is not None and [c.value for c in said.choices] == ["why 1?", "more like 1", "help"]
+    (nothing,) = talk_.handle(intent, Situation(Profile(), CATALOG, None)).effects
+    assert nothing == talk.Say("No cards are shown right now: if a filter leaves no movie, say “clear filters”.")
+    session = Session()
+    session.start()  # the age question is up: its chips stay
+    (answer,) = session.say("any suggestions?")
+    assert isinstance(answer, talk.Say) and answer.choices is None and session.kind == "age"
+
+
 def test_show_me_a_genre_that_is_not_hidden_says_how_to_see_it() -> None:
     """ "show me comedies" lifts a "no comedies"; when nothing hid them it used to answer "Already so:
     Comedy allowed", even when an "only westerns" filter was why no comedy showed."""

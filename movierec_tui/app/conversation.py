@@ -46,6 +46,7 @@ from movierec_tui.chat import (
     SetOccupation,
     ShowLists,
     Skip,
+    Suggest,
     TakeOffList,
     Undo,
     Unknown,
@@ -64,6 +65,7 @@ log = logging.getLogger(__name__)
 
 SEED_TARGET = 5  # well-known movies to ask about before the questions stop
 SEED_POOL = 15  # how many the seed queue holds
+SUGGESTED = 3  # the cards named in the answer to "what should I watch?"
 
 RATING_CHOICES = (
     Choice("5 loved it", "5"),
@@ -78,6 +80,7 @@ GENDER_CHOICES = (Choice("female", "female"), Choice("male", "male"), Choice("sk
 OCCUPATION_CHOICES = (*(Choice(o, o) for o in QUICK_OCCUPATIONS), Choice("skip", "skip"))
 TIPS = (Choice("help", "help"), Choice("no horror", "no horror"), Choice("from the 90s", "from the 90s"))
 YES_NO = (Choice("yes", "yes"), Choice("no", "no"))
+SUGGEST_CHOICES = (Choice("why 1?", "why 1?"), Choice("more like 1", "more like 1"), Choice("help", "help"))
 
 Kind = Literal["age", "gender", "occupation", "seed", "movie", "confirm", "which", "import"]
 ASKING: tuple[Kind, ...] = ("confirm", "which", "import")  # questions any other message moves on from
@@ -361,6 +364,8 @@ class Conversation:
                 return Turn([UndoLast()], answers)
             case Help():
                 return Turn([Say(help_text())], answers)
+            case Suggest():  # no chips while a question's chips are up: they stay its answers
+                return Turn([suggestion(now, chips=self.question is None)], answers)
             case Save(name=name):
                 return Turn([SaveProfile(name)], answers)
             case Load(name=None):
@@ -507,6 +512,21 @@ def card_meant(movie: TitleEntry | None, number: int | None, now: Situation) -> 
     if movie is not None:
         return now.catalog.get(movie.movie_id)
     return now.focused if number is None else None
+
+
+def suggestion(now: Situation, chips: bool = True) -> Say:
+    """The answer to "what should I watch?": the best cards by their numbers, and what to say next
+    (as quick replies too, with `chips`)."""
+    if not now.shown:
+        return Say("No cards are shown right now: if a filter leaves no movie, say “clear filters”.")
+    picks = now.shown[:SUGGESTED]
+    text = Text("The cards show the movies most like the one you chose: " if now.more_like else "Your best picks now: ")
+    for number, card in enumerate(picks, start=1):
+        text.append(f"{number} ")
+        text.append(title_with_year(card), style="bold")
+        text.append("; " if number < len(picks) else ". ")
+    text.append("Ask “why 1?” for a reason, “more like 2” for similar movies, or rate what you have seen.")
+    return Say(text, SUGGEST_CHOICES if chips else None)
 
 
 def no_card(number: int | None, now: Situation) -> str | None:

@@ -165,6 +165,11 @@ class Help(Sure):
 
 
 @dataclass(frozen=True)
+class Suggest(Sure):
+    """ "what should I watch?", "any suggestions?": the best cards, said in the chat by their numbers."""
+
+
+@dataclass(frozen=True)
 class Skip(Sure):
     """Skip the current question or movie."""
 
@@ -207,7 +212,7 @@ class Unknown(Sure):
 Intent = (
     SetAge | SetGender | SetOccupation | Rate | Mention | PutOnList | TakeOffList | ShowLists | ImportFile
     | ExcludeGenre | OnlyGenre | AllowGenre | YearRange | MoreLike | Why | Forget | Dismiss | ClearFilters
-    | Mainstream | Reset | Help | Skip | Back | Undo | Save | Load | Answer | Unknown
+    | Mainstream | Reset | Help | Suggest | Skip | Back | Undo | Save | Load | Answer | Unknown
 )  # fmt: skip
 
 

@@ -34,6 +34,7 @@ from movierec_tui.chat.intents import (
     SetGender,
     SetOccupation,
     Skip,
+    Suggest,
     Undo,
     Unknown,
     YearRange,
@@ -69,6 +70,7 @@ from movierec_tui.chat.phrases import (
     RESET_WORDS,
     SELF,
     SKIP_WORDS,
+    SUGGEST,
     THANKS,
     THIS_WORDS,
     UNDO_WORDS,
@@ -279,6 +281,8 @@ class _Parser:
     def _command(self, text: str) -> list[Intent] | None:
         text = text.lstrip("/:!").strip()
         key = _key(text)
+        if SUGGEST.fullmatch(key):  # before help: "what can I watch?" is no "what can I ..." about the app
+            return [Suggest()]
         if key in HELP_WORDS or key.startswith(("what can i ", "what can you ", "how does this work", "how do i")):
             return [Help()]
         if key in YES_WORDS and key not in SKIP_WORDS:  # a yes with no question: the conversation says so

@@ -39,6 +39,16 @@ EXAMPLES = ("I'm 34", "female programmer", "loved Alien", "Heat 4", "no horror",
 GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "howdy", "yo", "good morning", "good evening", "hi there"})
 THANKS = frozenset({"thanks", "thank you", "thx", "ty", "cheers", "great thanks", "cool", "nice", "awesome"})
 HELP_WORDS = frozenset({"help", "h", "?", "commands", "menu", "usage", "examples", "what now", "huh", "what"})
+# "what should I watch tonight?", "what do you recommend?", "any suggestions?", "give me a recommendation"
+SUGGEST = re.compile(
+    r"(?:so\s+|ok(?:ay)?\s+)?(?:what|which)\s+(?:movie\s+|film\s+|one\s+)?(?:should|shall|could|can)\s+i\s+"
+    r"(?:watch|see)(?:\s+(?:tonight|now|next|today|first))?|"
+    r"what\s+(?:do|would)\s+you\s+(?:recommend|suggest)(?:\s+(?:for\s+)?(?:me|tonight))?|"
+    r"(?:any|your)\s+(?:recommendations?|suggestions?|picks|tips)|"
+    r"(?:give|show)\s+me\s+(?:a\s+|some\s+)?(?:recommendations?|suggestions?|something\s+to\s+watch)|"
+    r"(?:recommend|suggest)\s+(?:me\s+)?(?:something|a\s+movie|a\s+film|anything)",
+    re.IGNORECASE,
+)
 RESET_WORDS = frozenset({"reset", "start over", "restart", "new profile", "reset profile", "clear profile",
                           "clear everything", "reset everything", "forget everything", "start again"})  # fmt: skip
 CLEAR_WORDS = frozenset({
