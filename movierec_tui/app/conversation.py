@@ -522,7 +522,7 @@ def suggestion(now: Situation, chips: bool = True) -> Say:
     picks = now.shown[:SUGGESTED]
     text = Text("The cards show the movies most like the one you chose: " if now.more_like else "Your best picks now: ")
     for number, card in enumerate(picks, start=1):
-        text.append(f"{number} ")
+        text.append(f"#{number} ")
         text.append(title_with_year(card), style="bold")
         text.append("; " if number < len(picks) else ". ")
     text.append("Ask “why 1?” for a reason, “more like 2” for similar movies, or rate what you have seen.")
