@@ -360,13 +360,15 @@ class _Parser:
                         ("I'm 34", "Heat 4.5", "help"))]  # fmt: skip
 
     def _forget(self, text: str) -> list[Intent] | None:
-        dismissed = DISMISS.fullmatch(text)
-        if dismissed and (card := card_number(dismissed.group("title"), self.titles)) is not None:
-            return [Dismiss(card.movie, card.number, sureness=card.sureness)]  # "dismiss 2": the second card
         for pattern, kind in ((FORGET, Forget), (DISMISS, Dismiss)):
             match = pattern.fullmatch(text)
-            if match and genres_of(match.group("title")) is None and _key(match.group("title")) not in THIS_WORDS:
-                found = self.resolve(match.group("title"), _rebuilder(text, match.start("title"), match.end("title")))
+            if not match:
+                continue
+            title = match.group("title")
+            if kind is Dismiss and (card := card_number(title, self.titles)) is not None:
+                return [Dismiss(card.movie, card.number, sureness=card.sureness)]  # "dismiss 2": the second card
+            if genres_of(title) is None and _key(title) not in THIS_WORDS:
+                found = self.resolve(title, _rebuilder(text, match.start("title"), match.end("title")))
                 if found is not None:
                     return [kind(found.movie, sureness=found.sureness)]
         return None
