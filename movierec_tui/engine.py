@@ -30,6 +30,7 @@ from movierec_tui.config import Settings
 from movierec_tui.data_loader.dataset import Catalogue
 from movierec_tui.model.artifacts import MovieTable
 from movierec_tui.model.encoder import ModelMissing, UserEncoder, UserEncoding
+from movierec_tui.model.likeness import LIKENESS_CANDIDATES
 from movierec_tui.onboarding import ADAPTIVE_POOL
 from movierec_tui.profile import Profile
 from movierec_tui.saved_profiles import (  # re-exported: the layers above import them from the engine
@@ -55,10 +56,9 @@ StoreUnavailable = StoreError
 log = logging.getLogger(__name__)
 
 
-# "more like X" orders movies by their similarity to X as the details pane shows it, to two
-# decimals; the profile orders only movies whose similarity is equal at that precision.
+# "more like X" orders movies by their similarity to X (model/likeness.py) as the details pane shows
+# it, to two decimals; the profile orders only movies whose similarity is equal at that precision.
 SIMILARITY_DECIMALS = 2
-NEAR_TIES = 50  # more_like asks Milvus for this many, so that near-ties beyond k can be ordered
 # "Hidden gems": the profile's own recommendations with the mainstream dial (Profile.novelty) turned
 # this far towards the less known; its own search, so it ranks what the dial ranks.
 HIDDEN_GEMS_NOVELTY = 0.8
@@ -152,7 +152,7 @@ class ModelScore:
     score: float  # the match the ranking uses (Recommender.scores)
     rank: int  # 1 + how many movies match better (rated and filtered ones included)
     total: int  # movies in the model
-    anchor: tuple[MovieCard, float] | None  # the liked movie most similar to it, with the cosine
+    anchor: tuple[MovieCard, float] | None  # the liked movie most like it, with their similarity
     place: int = 0  # 1 + how many movies the profile could be shown (unrated, not dismissed, passing
     # its filters, as far as their cards are known) match better: where the ranking puts it
 
@@ -225,7 +225,6 @@ class Recommender:
         self.profiles = SavedProfiles(self.backends.cards, ProfileJournal(settings.journal_dir))
         self._titles: TitleIndex | None = None
         self._card_cache: dict[int, MovieCard] = {}
-        self._norms: np.ndarray | None = None  # of the movie vectors, for cosines between movies
         self.cards_down: StoreError | None = None  # Redis failed; cards come from memory until a probe
         self.last_timings = Timings()
         self._catalogue: Catalogue | None = None
@@ -409,13 +408,14 @@ class Recommender:
         self, movie_id: int, profile: Profile, k: int = 10, *, exclude: Collection[int] = frozenset()
     ) -> list[Recommendation]:
         """The movies most like `movie_id`, within the profile's filters, leaving out it and what the
-        profile rated, dismissed or listed: ordered by the cosine between their vectors and its vector, the
+        profile rated, dismissed or listed: ordered by their likeness to it (model/likeness.py), the
         similarity the details pane's "closest matches" show (`similar_to`).
 
-        Its vector is the query of the same filtered Milvus search `recommend` makes with the
-        person's. The profile is a tie-break only: its match (at its mainstream dial) orders movies
-        whose similarity is the same to two decimals (as the pane shows it), so a fan of comedies
-        and a fan of westerns see the same list for "more like Alien", apart from near-ties. The
+        Its likeness query is the query of the same filtered Milvus search `recommend` makes with
+        the person's; the LIKENESS_CANDIDATES it finds are re-ranked by the likeness itself. The
+        profile is a tie-break only: its match (at its mainstream dial) orders movies whose
+        similarity is the same to two decimals (as the pane shows it), so a fan of comedies and a
+        fan of westerns see the same list for "more like Alien", apart from near-ties. The
         reason on every card says what it is ("similar to Alien (1979)"), not "because you liked" a
         movie the profile may not have rated. An unknown movie (no vector) gives no results.
         `exclude`: movies also to leave out (on screen elsewhere)."""
@@ -435,7 +435,8 @@ class Recommender:
         match = self.movies.match(*user.query_parts(), profile.novelty)
         matched = time.perf_counter()
         leave_out = search_filter_for(profile, {movie_id, *exclude})
-        candidates = self.backends.milvus.search(self.movies.likeness_query(row), max(k, NEAR_TIES), leave_out)
+        wanted = max(k, LIKENESS_CANDIDATES)
+        candidates = self.backends.milvus.search(self.movies.likeness_query(row), wanted, leave_out)
         hits = self._by_likeness(row, [m for m, _ in candidates], match)[:k]
         searched = time.perf_counter()
         cards = self.cards([m for m, _, _ in hits] + ([] if movie_id in self._card_cache else [movie_id]))
@@ -450,7 +451,7 @@ class Recommender:
         among equals; each as (movie id, its table row, the similarity)."""
         rows = self.movies.index_of(np.array(candidates, dtype=np.int64))
         rows = rows[rows >= 0]
-        similarity = self._cosines_to(row, rows)
+        similarity = self.movies.likeness().between(row, rows)
         shown = np.round(similarity, SIMILARITY_DECIMALS)
         order = sorted(range(len(rows)), key=lambda i: (-shown[i], -match[rows[i]]))
         return [(int(self.movies.movie_ids[rows[i]]), int(rows[i]), float(similarity[i])) for i in order]
@@ -501,7 +502,7 @@ class Recommender:
         anchors = {movie_id: row for movie_id in loved if (row := self._row_of(movie_id)) >= 0}
         gems_query = self.movies.query(*user.query_parts(), HIDDEN_GEMS_NOVELTY)
         queries = [self.movies.likeness_query(row) for row in anchors.values()] + [gems_query]
-        wanted = max(k, NEAR_TIES)  # a loved row's candidates, as more_like asks for them
+        wanted = max(k, LIKENESS_CANDIDATES)  # a loved row's candidates, as more_like asks for them
         leave_out = search_filter_for(profile, {*exclude, *loved})
         found = self.backends.milvus.search_many(queries, wanted + k * len(anchors), leave_out)
         taken: set[int] = set()
@@ -542,13 +543,13 @@ class Recommender:
         ], dtype=bool)  # fmt: skip
 
     def similar_to(self, movie_id: int, n: int = 8) -> list[tuple[MovieCard, float]]:
-        """The `n` nearest movies by vector (cosine), best first, with the cosine; only movies whose
-        card was read before (the whole catalogue, once `catalogue_cards` or `titles` ran). No store."""
+        """The `n` movies most like it (model/likeness.py), best first, with their similarity; only
+        movies whose card was read before (the whole catalogue, once `catalogue_cards` or `titles`
+        ran). Exact, over every movie. No store."""
         row = self._row_of(movie_id)
         if row < 0:
             return []
-        vectors, norms = self.movies.vectors, self._vector_norms()
-        sims = (vectors @ vectors[row]) / norms / norms[row]
+        sims = self.movies.likeness().between(row)
         sims[row] = -np.inf
         out = []
         for i in np.argsort(-sims)[: n * 2]:
@@ -560,20 +561,15 @@ class Recommender:
         return out
 
     def likeness(self, movie_id: int, to: int) -> tuple[float, int] | None:
-        """How like movie `to` movie `movie_id` is: the cosine of their vectors (what `more_like` and
-        `similar_to` rank by) and its place among all movies by that cosine (1: the closest). None if
+        """How like movie `to` movie `movie_id` is: their likeness (what `more_like` and
+        `similar_to` rank by) and its place among all movies by it (1: the closest). None if
         either has no vector. Touches no store."""
         row, to_row = self._row_of(movie_id), self._row_of(to)
         if row < 0 or to_row < 0:
             return None
-        every = self._cosines_to(to_row, np.arange(len(self.movies.movie_ids)))
+        every = self.movies.likeness().between(to_row)
         every[to_row] = -np.inf
         return float(every[row]), int((every > every[row]).sum()) + 1
-
-    def _cosines_to(self, row: int, rows: np.ndarray) -> np.ndarray:
-        """The cosine between the vector of movie `row` and those of movies `rows` (table rows)."""
-        vectors, norms = self.movies.vectors, self._vector_norms()
-        return (vectors[rows] @ vectors[row]) / norms[rows] / norms[row]
 
     def _predicted(self, user: UserEncoding, cosines: np.ndarray, row: int) -> float:
         """The rating head's guess for the movie at `row`, clipped to 1..5 (-1: unknown, the user's mean)."""
@@ -586,11 +582,6 @@ class Recommender:
 
     def _row_of(self, movie_id: int) -> int:
         return int(self.movies.index_of(np.array([movie_id], dtype=np.int64))[0])
-
-    def _vector_norms(self) -> np.ndarray:
-        if self._norms is None:
-            self._norms = np.linalg.norm(self.movies.vectors, axis=1) + 1e-9
-        return self._norms
 
     def _answer(
         self,
@@ -622,7 +613,7 @@ class Recommender:
         cosines: np.ndarray,
     ) -> list[Recommendation]:
         """The cards with their reasons: "because you liked X" names the movie rated LIKED_THRESHOLD
-        or more whose vector is closest (cosine) to the card's, the anchor `score_of` names for "why";
+        or more most like the card's movie (model/likeness.py), the anchor `score_of` names for "why";
         with nothing liked, what the ranking does rest on (the ratings, or who the person is)."""
         liked = self._liked_rows(profile)
         hit_rows = self.movies.index_of(np.array([m for m, _ in hits], dtype=np.int64))
@@ -653,11 +644,11 @@ class Recommender:
         return liked[rows >= 0], rows[rows >= 0]
 
     def _closest(self, liked: tuple[np.ndarray, np.ndarray], row: int) -> tuple[int, float] | None:
-        """Of the liked movies, the one whose vector is closest (cosine) to movie `row`'s, with the
-        cosine; None when nothing is liked or the movie has no vector."""
+        """Of the liked movies, the one most like movie `row` (model/likeness.py), with their
+        similarity; None when nothing is liked or the movie has no vector."""
         ids, rows = liked
         if row < 0 or not len(ids):
             return None
-        similarity = self._cosines_to(row, rows)
+        similarity = self.movies.likeness().between(row, rows)
         best = int(np.argmax(similarity))
         return int(ids[best]), float(similarity[best])

@@ -2,10 +2,10 @@
 
 Layout of a model dir: `user_tower.json` + `user_tower.pdiparams` (paddle.jit.save) and the same
 weights as numpy arrays (`user_tower_weights.npz`, what serving runs: model/user_tower_numpy.py),
-the movie side computed once here (`movie_vectors.npy`, used for "because you
-liked X" reasons and, with `movie_popularity.npy`, turned into the vectors Milvus searches; the
-rating head's `movie_bias.npy` and `movie_rating_factors.npy`), the movie features and
-`model.json`. The new model is written beside the old one and swapped in with renames, so an
+the movie side computed once here (`movie_vectors.npy`, with the linear part's `movie_linear.npy`
+the likeness between movies (model/likeness.py), and with `movie_popularity.npy` turned into the
+vectors Milvus searches; the rating head's `movie_bias.npy` and `movie_rating_factors.npy`), the
+movie features and `model.json`. The new model is written beside the old one and swapped in with renames, so an
 interrupted run never leaves a half model where a working one was.
 
 What the app ranks by is the model's score, cosine(user, movie) / temperature + the movie's
@@ -30,6 +30,7 @@ from movierec_tui.faults import checkpoint
 from movierec_tui.model.dial import popularity_weight
 from movierec_tui.model.dislikes import LINEAR_SEEN_FILE
 from movierec_tui.model.features import MovieFeatures
+from movierec_tui.model.likeness import Likeness
 from movierec_tui.model.user_tower_numpy import USER_TOWER_PREFIX, save_user_tower_weights
 
 LINEAR_FILE = "movie_linear.npy"
@@ -135,6 +136,7 @@ class MovieTable:
     linear: np.ndarray | None = None  # float32 [M, L], the linear part's movie vectors, if the model has one
     _unit_rows: np.ndarray | None = field(default=None, repr=False)  # search rows at unit length, made once
     _scale_pair: tuple[float, float] | None = field(default=None, repr=False)  # `_scales`, made once
+    _likeness: Likeness | None = field(default=None, repr=False)  # `likeness`, made once
 
     @classmethod
     def load(cls, model_dir: Path) -> MovieTable:
@@ -211,15 +213,28 @@ class MovieTable:
         pad = np.sqrt(squared.max() - squared)
         return np.hstack([rows, pad]).astype(np.float32)
 
+    def likeness(self) -> Likeness:
+        """How alike the movies are (model/likeness.py), made on first use: "more like" and the
+        reasons need it, `recommend` does not."""
+        if self._likeness is None:
+            self._likeness = Likeness.of(self.vectors, self.linear)
+        return self._likeness
+
     def likeness_query(self, row: int) -> np.ndarray:
-        """The search vector for "movies like the one at `row`": its own (unit) vector, zeros in
-        every other part of a search row. Its inner product with a search row is then the cosine
-        of the two movies' vectors, and all search rows have one norm, so Milvus's COSINE ranks the
-        movies by that cosine: the similarity the details pane shows."""
-        vector = self.vectors[row]
-        linear = None if self.linear is None else np.zeros(self.linear.shape[1], dtype=np.float32)
-        width = len(self.query(np.zeros_like(vector), linear))
-        return np.concatenate([vector, np.zeros(width - len(vector))]).astype(np.float32)
+        """The search vector for "movies like the one at `row`": the likeness's query parts in the
+        places of a search row's vector and linear part, zero in the others. All search rows have
+        one norm, so Milvus's COSINE ranks the movies by the centred dot product the likeness
+        divides by each movie's norm: take LIKENESS_CANDIDATES and re-rank by `likeness`."""
+        vector_part, linear_part = self.likeness().query_parts(row)
+        popularity_scale, linear_scale = self._scales()
+        parts = [vector_part]
+        if popularity_scale:
+            parts.append(np.zeros(1))
+        if linear_scale and linear_part is not None:  # a linear scale means a linear part
+            parts.append(linear_part / linear_scale)
+        if len(parts) == 1:
+            return vector_part.astype(np.float32)
+        return np.concatenate([*parts, [0.0]]).astype(np.float32)
 
     def query(
         self, user_vector: np.ndarray, user_linear: np.ndarray | None = None, novelty: float = 0.0
