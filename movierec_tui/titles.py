@@ -25,8 +25,9 @@ Within a tier several hits are resolved by popularity: the most rated one wins w
 three times the ratings of the runner-up ("Titanic" means 1997, not 1953); otherwise the query is
 ambiguous ("Hamlet"). In the colon tier the franchise original also wins when it is both the most
 rated and the oldest ("Star Wars" -> Episode IV, whose own title was once just "Star Wars").
-A trailing year ("Alien 1979", "Alien (1979)") restricts candidates to that year; as titles can end in
-a number ("Airport 1975", "Death Race 2000") the whole query is also tried as a title.
+A trailing year ("Alien 1979", "Alien (1979)", "Alien from 1979") restricts candidates to that year;
+as titles can end in a number ("Airport 1975", "Death Race 2000") the whole query is also tried as
+a title.
 """
 
 from __future__ import annotations
@@ -87,8 +88,9 @@ _STOPWORDS = frozenset({"the", "and", "for", "from", "with", "les", "des", "der"
 MIN_WORD_CHARS = 3
 MAX_QUERY_WORDS = 6
 _YEAR_SUFFIX = re.compile(
-    r"^(?P<title>.*?\S)[\s,;:\-–—]*[(\[]?\s*(?<!\d)(?P<year>(?:18|19|20)\d\d)\s*[)\]]?\s*$", re.DOTALL
-)
+    r"^(?P<title>.*?\S)[\s,;:\-–—]*(?:\bfrom\s+)?[(\[]?\s*(?<!\d)(?P<year>(?:18|19|20)\d\d)\s*[)\]]?\s*$",
+    re.DOTALL | re.IGNORECASE,
+)  # "Alien 1979", "Alien (1979)", "alien, 1979", "Alien from 1979"
 
 
 # Typo choices of some years: their positions among all choices, their keys, their sorted-word keys.

@@ -203,6 +203,8 @@ def test_alternate_titles(index: TitleIndex, query: str, title: str) -> None:
         ("Hamlet 1996", "Hamlet", 1996),
         ("Hamlet (2000)", "Hamlet", 2000),
         ("hamlet [1990]", "Hamlet", 1990),
+        ("alien from 1979", "Alien", 1979),  # "loved Alien from 1979"
+        ("Hamlet from 1996", "Hamlet", 1996),
         ("Titanic 1953", "Titanic", 1953),
         ("Titanic (1997)", "Titanic", 1997),
         ("Star Wars 1980", "Star Wars: Episode V - The Empire Strikes Back", 1980),
