@@ -190,6 +190,28 @@ def test_several_things_in_one_message() -> None:
     assert parse("loved Alien; no horror", TITLES) == [Rate(ALIEN, 5), ExcludeGenre(("Horror",))]
 
 
+@pytest.mark.parametrize(
+    ("asked", "when", "years"),
+    [("something like alien", "from the 80s", YearRange(1980, 1989)),
+     ("more like heat", "in the 1990s", YearRange(1990, 1999)),
+     ("movies like alien", "after 1990", YearRange(1991, None)),
+     ("similar to heat", "before 1980", YearRange(None, 1979))],
+)  # fmt: skip
+def test_more_like_a_movie_from_some_years_is_both_without_a_comma(asked: str, when: str, years: YearRange) -> None:
+    """"something like Alien from the 80s" was "I don't know a movie called 'alien from the 80s'":
+    the years are the years filter, the rest the movie, as with a comma between them."""
+    more = MoreLike(ALIEN) if "alien" in asked else MoreLike(HEAT)
+    assert parse(f"{asked}, {when}", TITLES) == [more, years]
+    assert parse(f"{asked} {when}", TITLES) == [more, years]
+
+
+@pytest.mark.parametrize("text", ["loved alien from 1979", "hated the shining in the 80s", "why alien after 1990"])
+def test_years_after_a_rating_or_a_why_set_no_filter(text: str) -> None:
+    """The years after "more like" are a filter; after a rating they may say when it was seen, and
+    "from 1979" names the movie of that year: never a years filter set from them."""
+    assert not any(isinstance(intent, YearRange) for intent in parse(text, TITLES))
+
+
 def test_answers_to_the_question_just_asked() -> None:
     assert one("25-34", Expecting("age")) == SetAge(25)
     assert one("56+", Expecting("age")) == SetAge(56)

@@ -1,6 +1,7 @@
 """The chat's words for exploring: "why Brazil?", "why?" (the highlighted card), "more like Alien",
-"more like this", and a card by the number it shows ("why 3?", "more like #2", "why card 12"; the
-list and dismiss rules read numbers with `card_number` too: "add 3 to my watchlist", "dismiss 2").
+"more like this", "something like Alien from the 80s" (with a years filter), and a card by the
+number it shows ("why 3?", "more like #2", "why card 12"; the list and dismiss rules read numbers
+with `card_number` too: "add 3 to my watchlist", "dismiss 2").
 
 Two rules of the parser. Titles are resolved by the parser's own `resolve` (as in lists.py), so a
 loose match is a guess, asked about first. A number is the card showing it; bare digits may also
@@ -16,10 +17,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from movierec_tui.chat.filters import key as _key
-from movierec_tui.chat.intents import Intent, MoreLike, Why
+from movierec_tui.chat.intents import Intent, MoreLike, Why, YearRange
 from movierec_tui.chat.phrases import MORE_LIKE, THIS_WORDS, WHY
 from movierec_tui.titles import AmbiguousTitle, Sureness, TitleEntry, TitleIndex, TitleMatch, TitleNotFound
 
+# "something like Alien from the 80s": a "more like" request, then its years (decades, or before /
+# after / since a year: "Alien from 1979" is the movie of that year)
+MORE_LIKE_YEARS = re.compile(
+    r"(?P<head>.+?)\s+(?P<years>(?:from|in)\s+the\s+(?:19|20)?\d0'?s|(?:before|after|since)\s+(?:18|19|20)\d\d)",
+    re.IGNORECASE,
+)
 # "3", "#3", "no. 3", "number 3", "card 3", "card #3": a card by the number it shows on screen
 CARD_NUMBER = re.compile(r"(?P<marked>(?:(?:card|pick)\s*)?(?:#|no\.|number\s)?)\s*(?P<n>\d{1,4})", re.IGNORECASE)
 Resolve = Callable[[str, Callable[[str], str]], "TitleMatch | None"]
@@ -38,6 +45,20 @@ def more_like_request(text: str, resolve: Resolve, titles: TitleIndex) -> list[I
     if not match:
         return None
     return _about(text, match, "title" if match.group("title") is not None else "title2", MoreLike, resolve, titles)
+
+
+def more_like_in_years(text: str, parse_chunk: Callable[[str], list[Intent] | None]) -> list[Intent] | None:
+    """ "something like Alien from the 80s", "more like Heat after 1990": the "more like", then a years
+    filter, as if a comma stood between them (`parse_chunk` reads each part); None unless the two
+    parts are exactly that. Only after a "more like": in "loved The Shining in the 80s" the years say
+    when, not which movies to show."""
+    match = MORE_LIKE_YEARS.fullmatch(text)
+    if not match:
+        return None
+    head, years = parse_chunk(match["head"]), parse_chunk(match["years"])
+    if head and years and all(isinstance(i, MoreLike) for i in head) and all(isinstance(i, YearRange) for i in years):
+        return [*head, *years]
+    return None
 
 
 def names_by_number(match: TitleMatch) -> bool:

@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from movierec_tui.chat.explore import card_number, more_like_request, names_by_number, why_request
+from movierec_tui.chat.explore import card_number, more_like_in_years, more_like_request, names_by_number, why_request
 from movierec_tui.chat.filters import find_years, genre_filter, genre_in, genres_of
 from movierec_tui.chat.filters import key as _key
 from movierec_tui.chat.intents import (
@@ -103,6 +103,8 @@ def parse(text: object, titles: TitleIndex, expecting: Expecting | None = None) 
     whole = parser.parse_chunk(cleaned)
     if whole is not None:
         return _guesses_last(whole)
+    if (liked_in_years := more_like_in_years(cleaned, parser.parse_chunk)) is not None:
+        return _guesses_last(liked_in_years)
     # "Alien 5, Heat 4"; "loved Jaws but hated Jaws 2"; "Aliens 5 Alien 4" (a rating, then a title)
     clauses = r"[;,\n]|\s+&\s+|\s+but\s+|\s+(?:and\s+)?(?=(?:no|not|only)\s)"
     for separators in (clauses, clauses + r"|(?<=\d)\s+(?=[^\W\d])"):
