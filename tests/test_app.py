@@ -37,7 +37,7 @@ from movierec_tui.profile import Profile
 from movierec_tui.stores.backends import Backends, open_backends
 from movierec_tui.stores.errors import MilvusUnavailable, RedisUnavailable
 from movierec_tui.stores.milvus_store import MilvusStore
-from movierec_tui.widgets.cards import CardList
+from movierec_tui.widgets.cards import CardList, CardView
 from movierec_tui.widgets.chat_pane import MAX_MESSAGES, ChatInput, ChatLog, QuickReplies
 from movierec_tui.widgets.keys import key_labels, key_rows
 from movierec_tui.widgets.profile_panel import RatingsList
@@ -265,6 +265,9 @@ def test_reasons_and_answers_are_true_of_the_profile(recommender, synthetic) -> 
             closest = [round(similarity, 2) for _, similarity in recommender.similar_to(app.more_like.movie_id, 20)]
             assert [round(r.score, 2) for r in app.refresher.results] == closest
             assert all(r.reason == "similar to Alien (1979)" for r in app.refresher.results)
+            # the number on a card is its similarity to Alien, and says so (in the person's picks: match)
+            shown = [option.prompt.match_text for option in app.cards.options if isinstance(option.prompt, CardView)]
+            assert shown[:3] == [f"sim {r.score:.2f}" for r in app.refresher.results[:3]]
             top = app.refresher.results[0].card
             await say(pilot, f"why {top.title}?")
             assert "is #1 in this list: similar to Alien (1979), similarity" in bot_messages(app)[-1]

@@ -105,7 +105,7 @@ class Refresher:
         self.more_like = card
         self._shown.pop(card.movie_id, None)
         self.app.say(Text.assemble("Showing the movies most like ", (title_with_year(card), "bold"),
-                                   " (closest by the model's vectors, as in its details), within your filters. "
+                                   " (as in its details: the model's likeness), within your filters. "
                                    "Say back or press escape for your own picks."))  # fmt: skip
         self.request()
 
@@ -187,7 +187,7 @@ class Refresher:
         self._shown[mode] = ids
         self.results = results
         self.took_ms = took_ms
-        app.cards.show(results, new_ids)
+        app.cards.show(results, new_ids, "match" if like is None else "sim")
         app.rows.prune(profile, ids)
         if like is None:
             title = Text("For you", style="bold")

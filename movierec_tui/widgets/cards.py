@@ -91,12 +91,13 @@ class CardList(SteadyScrollbars, OptionList):
         self.recommendations: list[Recommendation] = []
         self.empty_message = "No recommendations yet."
         self._new_ids: frozenset[int] = frozenset()
+        self._score_label = "match"  # what the cards' numbers are (show)
         self._painter = CardPainter()
         self._frame: _Frame | None = None  # while the list paints: what every line would look up again
 
     def restyle(self) -> None:
         """Render again in the colours of a new theme."""
-        self.show(self.recommendations, self._new_ids)
+        self.show(self.recommendations, self._new_ids, self._score_label)
 
     @property
     def current(self) -> Recommendation | None:
@@ -104,18 +105,23 @@ class CardList(SteadyScrollbars, OptionList):
             return None
         return self.recommendations[self.highlighted]
 
-    def show(self, recommendations: Sequence[Recommendation], new_ids: frozenset[int] = frozenset()) -> None:
+    def show(
+        self, recommendations: Sequence[Recommendation], new_ids: frozenset[int] = frozenset(),
+        score_label: str = "match",
+    ) -> None:
         """Replace the cards, keeping the highlight on the same movie if it is still listed (else on the
-        same position), so rating the focused card moves the focus to the next one."""
+        same position), so rating the focused card moves the focus to the next one. `score_label`
+        names the number on each card: "match" (to the person) or "sim" (to the movie of "more like")."""
         previous = self.current
         previous_index = self.highlighted
         self.recommendations = list(recommendations)
         self._new_ids = new_ids
+        self._score_label = score_label
         options: list[Option | None] = []
         colours = palette(self.app)
         titles = tuple(shown_title(rec.card.title) for rec in self.recommendations)
         for rank, rec in enumerate(self.recommendations, start=1):
-            prompt = render_card(rank, rec, colours, rec.card.movie_id in new_ids, titles)
+            prompt = render_card(rank, rec, colours, rec.card.movie_id in new_ids, titles, score_label)
             options.append(Option(prompt, id=f"m{rec.card.movie_id}"))
             options.append(None)
         if not options:
@@ -230,9 +236,10 @@ class _Frame:
 
 
 def render_card(
-    rank: int, rec: Recommendation, colours: Palette, new: bool = False, others: tuple[str, ...] = ()
+    rank: int, rec: Recommendation, colours: Palette, new: bool = False, others: tuple[str, ...] = (),
+    score_label: str = "match",
 ) -> CardView:
-    return CardView(rank, rec, colours, new, others)
+    return CardView(rank, rec, colours, new, others, score_label)
 
 
 def fit_title(title: str, room: int, others: Sequence[str] = ()) -> str:
@@ -263,20 +270,23 @@ class CardView(Visual):
     the search behind it; a card knows it is three lines and turns its lines into strips directly.
     The console path stays for widths under MIN_WIDTH, where lines fold, and for plain Rich output."""
 
-    RIGHT = 11  # the right column: "★★★★☆ 4.2", "match 0.50"
+    RIGHT = 11  # the right column: "★★★★☆ 4.2", "match 0.50", "sim 0.50"
     INDENT = 4
     MIN_WIDTH = 24  # narrower, the lines are laid out at this width and fold
     HEIGHT = 3
 
     def __init__(
-        self, rank: int, rec: Recommendation, colours: Palette, new: bool, others: tuple[str, ...] = ()
+        self, rank: int, rec: Recommendation, colours: Palette, new: bool, others: tuple[str, ...] = (),
+        score_label: str = "match",
     ) -> None:
-        """`others`: the titles of the cards around it, so a title cut short stays told apart (fit_title)."""
+        """`others`: the titles of the cards around it, so a title cut short stays told apart (fit_title);
+        `score_label`: what its score is (CardList.show)."""
         self.rank = rank
         self.rec = rec
         self.colours = colours
         self.new = new
         self.others = others
+        self.score_label = score_label
 
     @property
     def rank_text(self) -> str:
@@ -284,7 +294,7 @@ class CardView(Visual):
 
     @property
     def match_text(self) -> str:
-        return f"match {self.rec.score:.2f}"
+        return f"{self.score_label} {self.rec.score:.2f}"
 
     def fitted_title(self, width: int) -> str:
         """The title as it fits the first line at `width` (at least MIN_WIDTH) cells."""
