@@ -249,6 +249,8 @@ def test_unknown_titles_suggest_the_closest() -> None:
     assert isinstance(result, Unknown)
     assert any("Blade Runner (1982)" in s for s in result.suggestions)
     assert all(isinstance(s, str) and s for s in result.suggestions)
+    asked = one("anything like amelie?")  # the question mark is the question's, not the title's
+    assert isinstance(asked, Unknown) and "a movie called 'amelie'." in asked.message
 
 
 def test_genres_where_a_movie_was_expected_suggest_a_filter() -> None:

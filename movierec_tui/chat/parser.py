@@ -223,7 +223,8 @@ class _Parser:
                 message = f"Sorry, I didn't understand '{echo(text)}'. If it's a movie, did you mean:"
                 suggestions = (*suggestions[: MAX_SUGGESTIONS - 1], "help")
             else:
-                message = f"I don't know a movie called '{echo(failure.error.query)}'. Did you mean:"
+                asked = failure.error.query.rstrip("?! ") or failure.error.query  # "anything like amelie?"
+                message = f"I don't know a movie called '{echo(asked)}'. Did you mean:"
             return Unknown(text, message, suggestions, choose=True)
         return Unknown(text, f"Sorry, I didn't understand '{echo(text)}'. You could say:", _examples_for(text))
 
