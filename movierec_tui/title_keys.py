@@ -92,3 +92,19 @@ def compact(key: str) -> str:
         if not (word in _NUMBERING_WORDS and pos + 1 < len(words) and words[pos + 1].isdigit())
     ]
     return "".join(kept)
+
+
+_SPELT = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+_NUMBERS = {word: str(n) for n, word in enumerate(f"{_SPELT} seventeen eighteen nineteen twenty".split())}
+_NUMBERS |= {word: str(n) for word, n in (("thirty", 30), ("forty", 40), ("fifty", 50), ("hundred", 100))}
+_NUMBERS |= {digits: word for word, digits in _NUMBERS.items()}
+
+
+def numeral_variant(key: str) -> str | None:
+    """The key with its numbers written the other way, words for digits and digits for words
+    ("twelve monkeys" -> "12 monkeys", "12 angry men" -> "twelve angry men"): people type a title
+    as they saw it on the poster, MovieLens spells some. None for a key of one word ("seven": then
+    "7", a rating or an age, would name *Se7en*) or without a number."""
+    words = key.split()
+    swapped = [_NUMBERS.get(word, word) for word in words]
+    return " ".join(swapped) if len(words) > 1 and swapped != words else None

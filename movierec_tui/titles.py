@@ -48,6 +48,7 @@ from rapidfuzz.distance import OSA
 from movierec_tui.title_keys import cased_trailing_article as _cased_trailing_article
 from movierec_tui.title_keys import compact as _compact
 from movierec_tui.title_keys import norm as _norm
+from movierec_tui.title_keys import numeral_variant
 from movierec_tui.wording import display_title, front_article, split_alternates, title_with_year
 
 __all__ = [
@@ -219,6 +220,8 @@ class TitleIndex:
                 head_full, head_bare = _title_keys(display_main.split(":", 1)[0])
                 _add_keys(self._heads, head_full, head_bare, i)
 
+            if (spelt := numeral_variant(bare)) is not None:  # "12 Monkeys" for "Twelve Monkeys"
+                _add_keys(self._alternate, numeral_variant(full) or spelt, spelt, i)
             for alternate in alternates:
                 alt = _AKA.sub("", alternate)
                 alt_full, alt_bare = _title_keys(alt)

@@ -65,6 +65,8 @@ CATALOGUE: list[tuple[str, int, int]] = [
     ("L.A. Confidential", 1997, 1500),
     ("Schindler's List", 1993, 2304),
     ("X-Men", 2000, 1511),
+    ("Twelve Monkeys", 1995, 1511),
+    ("12 Angry Men", 1957, 837),
 ]
 
 ENTRIES = [
@@ -185,10 +187,20 @@ def test_normalised_exact_matches(index: TitleIndex, query: str, title: str) -> 
         ("La Haine", "Hate (Haine, La)"),
         ("La Vita e bella", "Life Is Beautiful (La Vita è bella)"),
         ("The Postman", "Postman, The"),  # a main title beats someone else's alternate title
+        ("12 Monkeys", "Twelve Monkeys"),  # its name on the poster; MovieLens spells the number
+        ("twelve angry men", "12 Angry Men"),
     ],
 )
 def test_alternate_titles(index: TitleIndex, query: str, title: str) -> None:
     assert index.resolve(query) == entry(title)
+
+
+def test_a_number_alone_is_no_spelt_out_title(index: TitleIndex) -> None:
+    """The number in a title of several words is also its digits ("12 Monkeys"), not a one-word
+    title: "Seven" stays a word, so "7" (a rating, an age) never names Se7en."""
+    assert index.match("12 monkeys").sureness == "exact"
+    with pytest.raises(TitleNotFound):
+        index.resolve("7")
 
 
 # -- resolve: years and popularity --------------------------------------------------------------
