@@ -404,11 +404,22 @@ def test_what_to_watch_leaves_help_and_more_like_alone() -> None:
     assert parse("recommend something like alien", TITLES, None) == [MoreLike(ALIEN)]
 
 
-@pytest.mark.parametrize("text", ["seen 4", "watchlist 4", "unsee 3", "i want to see 3"])
+@pytest.mark.parametrize("text", ["watchlist 4", "unsee 3", "i want to see 3"])
 def test_a_bare_number_at_the_end_of_a_list_request_is_no_card(text: str) -> None:
-    """ "seen 4" may be a rating of the movie asked about, "watchlist 4" a slip: only a number with
-    the list named after it, or marked ("#4"), is a card."""
+    """ "watchlist 4" may be a slip: only a number with the list named after it, or marked ("#4"),
+    is a card; and "seen 4" (below)."""
     assert not isinstance(one(text), PutOnList | TakeOffList)
+
+
+def test_seen_and_a_number_rates_the_movie_asked_about_else_marks_that_card() -> None:
+    """"Have you seen Heat? Rate it 1-5" "seen 4": Heat, 4 stars. Asked nothing, "seen 4" is card 4
+    seen, as "dismiss 2" is card 2. It was "Did you mean Seven (Se7en), 4 stars?" either way."""
+    rating = Expecting("rating", HEAT)
+    answers = (("seen 4", 4), ("seen it, 5", 5), ("yes, 4 stars", 4), ("yes I loved it", 5), ("seen it 3", 3))
+    for answer, stars in answers:
+        assert parse(answer, TITLES, rating) == [Rate(HEAT, stars)], answer
+    assert parse("seen 4", TITLES, None) == [PutOnList(None, "seen", 4)]
+    assert parse("seen 4", TITLES, Expecting("age")) == [PutOnList(None, "seen", 4)]
 
 
 def test_a_number_alone_is_an_age_asked_about_first_and_a_title_only_when_exactly_one() -> None:

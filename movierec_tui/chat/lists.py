@@ -49,10 +49,12 @@ def list_request(text: str, resolve: Resolve, titles: TitleIndex, rating: Rule) 
                 return None  # not for every message ("Fargo 4": the rating rule looks it up anyway)
             title = match.group("title")
             # A card by its number: "add 3 to my watchlist", "mark 2 as seen" (the list named after the
-            # number), or marked anywhere ("seen #4"); a bare one at the end may be a rating ("seen 4")
-            # or a slip ("watchlist 4"), so it is left to the rules below.
+            # number), marked anywhere ("seen #4"), or "seen 4" (an answer to "Have you seen Heat?"
+            # never gets here: it is a rating); a bare one at the end of another may be a slip
+            # ("watchlist 4"), so it is left to the rules below.
             card = card_number(title, titles)
-            if card is not None and (card.marked or match.end("title") < len(text)):
+            seen_card = kind is PutOnList and list_name == "seen"
+            if card is not None and (card.marked or match.end("title") < len(text) or seen_card):
                 return [kind(card.movie, list_name, card.number, sureness=card.sureness)]
             if _key(title) in THIS_WORDS:
                 # "add this to my watchlist": the focused card; "seen it", "not seen it" answer a question

@@ -86,6 +86,7 @@ from movierec_tui.wording import clean, title_with_year
 MAX_SUGGESTIONS = 5
 _ECHO_CHARS = 60
 MIN_GUESS_CHARS = 3  # a loose match of a shorter query is not worth asking about
+SEEN_IT = re.compile(r"^(?:yes|yeah|yep|seen(?:\s+it)?|i\s+have(?:\s+seen\s+it)?|i\s+saw\s+it)\b[\s,.!:-]*(?=\S)")
 MIN_JOB_CHARS = 4  # the end of a phrase this long may name a job ("sales"; not "it")
 _NUMERIC = re.compile(r"[\d\s.,/½★*+-]+")  # a "title" that is only a number or a rating
 
@@ -256,7 +257,7 @@ class _Parser:
             except ValueError:  # VocabularyError, or a vocabulary bug on odd digits ("²")
                 return None
         if kind == "rating" and self.expecting.movie is not None:
-            rating = _rating_answer(key)
+            rating = _rating_answer(SEEN_IT.sub("", key))  # "seen it, 4", "yes, loved it"
             if rating is None:
                 return None
             if not valid_rating(rating):
