@@ -253,6 +253,17 @@ def test_unknown_titles_suggest_the_closest() -> None:
     assert isinstance(asked, Unknown) and "a movie called 'amelie'." in asked.message
 
 
+def test_more_like_two_movies_offers_each_one() -> None:
+    """"more like Heat and Alien" was "I don't know a movie called 'heat and alien'": "more like" is
+    about one movie, so each is offered, nothing done."""
+    for text in ("more like heat and alien", "something like Heat, Alien", "movies like heat & alien"):
+        result = one(text)
+        assert isinstance(result, Unknown) and result.choose and "one movie at a time" in result.message
+        assert [s.split(" like ")[-1] for s in result.suggestions] == ["Heat (1995)", "Alien (1979)"]
+    assert one("more like heat and alien").suggestions == ("more like Heat (1995)", "more like Alien (1979)")
+    assert one("more like the good, the bad and the ugly") == MoreLike(movie("Good, The Bad and The Ugly, The", 1966))
+
+
 def test_genres_where_a_movie_was_expected_suggest_a_filter() -> None:
     result = one("I like comedies")
     assert isinstance(result, Unknown) and result.suggestions[0] == "only comedy"

@@ -17,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from movierec_tui.chat.filters import key as _key
-from movierec_tui.chat.intents import Intent, MoreLike, Why, YearRange
+from movierec_tui.chat.intents import Intent, MoreLike, Unknown, Why, YearRange
 from movierec_tui.chat.phrases import MORE_LIKE, THIS_WORDS, WHY
 from movierec_tui.titles import AmbiguousTitle, Sureness, TitleEntry, TitleIndex, TitleMatch, TitleNotFound
+from movierec_tui.wording import title_with_year
 
 # "something like Alien from the 80s": a "more like" request, then its years (decades, or before /
 # after / since a year: "Alien from 1979" is the movie of that year)
@@ -27,6 +28,7 @@ MORE_LIKE_YEARS = re.compile(
     r"(?P<head>.+?)\s+(?P<years>(?:from|in)\s+the\s+(?:19|20)?\d0'?s|(?:before|after|since)\s+(?:18|19|20)\d\d)",
     re.IGNORECASE,
 )
+MAX_SEVERAL = 4  # "more like Heat, Ronin and Alien": as many movies as are offered one by one
 # "3", "#3", "no. 3", "number 3", "card 3", "card #3": a card by the number it shows on screen
 CARD_NUMBER = re.compile(r"(?P<marked>(?:(?:card|pick)\s*)?(?:#|no\.|number\s)?)\s*(?P<n>\d{1,4})", re.IGNORECASE)
 Resolve = Callable[[str, Callable[[str], str]], "TitleMatch | None"]
@@ -44,7 +46,28 @@ def more_like_request(text: str, resolve: Resolve, titles: TitleIndex) -> list[I
     match = MORE_LIKE.fullmatch(text)
     if not match:
         return None
-    return _about(text, match, "title" if match.group("title") is not None else "title2", MoreLike, resolve, titles)
+    group = "title" if match.group("title") is not None else "title2"
+    return _about(text, match, group, MoreLike, resolve, titles) or _each_of(text, match, group, titles)
+
+
+def _each_of(text: str, match: re.Match[str], group: str, titles: TitleIndex) -> list[Intent] | None:
+    """ "more like Heat and Alien": "more like" is about one movie, so each is offered (as the whole
+    message with that title), nothing done; None unless every part names one movie exactly."""
+    parts = [part for part in re.split(r"\s*(?:,|&|\band\b)\s*", match.group(group)) if part]
+    if not 2 <= len(parts) <= MAX_SEVERAL:
+        return None
+    movies = []
+    for part in parts:
+        try:
+            found = titles.match(part)
+        except (TitleNotFound, AmbiguousTitle):
+            return None
+        if found.sureness != "exact":
+            return None
+        movies.append(found.movie)
+    start, end = match.start(group), match.end(group)
+    offers = tuple(dict.fromkeys(text[:start] + title_with_year(movie) + text[end:] for movie in movies))
+    return [Unknown(text, "“More like” is about one movie at a time. Which one first?", offers, choose=True)]
 
 
 def more_like_in_years(text: str, parse_chunk: Callable[[str], list[Intent] | None]) -> list[Intent] | None:
