@@ -200,6 +200,14 @@ def test_forgiving_title_matching_never_guesses(titles: TitleIndex) -> None:
     assert candidates[14] == [] and candidates[15] == [12]
 
 
+def test_a_number_written_the_other_way_is_the_same_title() -> None:
+    """Letterboxd says "12 Monkeys", MovieLens "Twelve Monkeys": the same movie (titles.py), matched
+    by title and year; before, both were "no movie of that title"."""
+    titles = TitleIndex([TitleEntry(1, "Twelve Monkeys", 1995, 100), TitleEntry(2, "12 Angry Men", 1957, 100)])
+    report = match_rows(rows_of(("12 Monkeys", 1995), ("Twelve Angry Men", 1957), ("12 Monkeys", 1957)), titles)
+    assert statuses(report) == [(MATCHED, 1), (MATCHED, 2), (NOT_FOUND, None)]
+
+
 def test_a_year_either_side_of_two_movies_is_ambiguous() -> None:
     index = TitleIndex([TitleEntry(1, "Remake", 1990, 10), TitleEntry(2, "Remake", 1992, 10)])
     [match] = match_rows(rows_of(("Remake", 1991)), index).rows
