@@ -220,9 +220,8 @@ class TitleIndex:
                 head_full, head_bare = _title_keys(display_main.split(":", 1)[0])
                 _add_keys(self._heads, head_full, head_bare, i)
 
-            if (spelt := numeral_variant(bare)) is not None:  # "12 Monkeys" for "Twelve Monkeys"
-                _add_keys(self._alternate, numeral_variant(full) or spelt, spelt, i)
-            for alternate in alternates:
+            spelt = numeral_variant(bare)  # "12 monkeys" for "Twelve Monkeys": one more alternate title
+            for alternate in (*alternates, spelt) if spelt else alternates:
                 alt = _AKA.sub("", alternate)
                 alt_full, alt_bare = _title_keys(alt)
                 _add_keys(self._alternate, alt_full, alt_bare, i)

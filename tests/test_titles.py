@@ -199,6 +199,8 @@ def test_a_number_alone_is_no_spelt_out_title(index: TitleIndex) -> None:
     """The number in a title of several words is also its digits ("12 Monkeys"), not a one-word
     title: "Seven" stays a word, so "7" (a rating, an age) never names Se7en."""
     assert index.match("12 monkeys").sureness == "exact"
+    assert index.search("12 monk", 1)[0].title == "Twelve Monkeys"  # the find box, as it is typed
+    assert index.search("twelve angry", 1)[0].title == "12 Angry Men"
     with pytest.raises(TitleNotFound):
         index.resolve("7")
 
