@@ -17,8 +17,8 @@ class VocabularyError(ValueError):
 
 # The one list of words for a gender, for the CLI flag and the chat alike.
 GENDER_WORDS = {
-    "m": "M", "male": "M", "man": "M", "men": "M", "guy": "M", "boy": "M", "dude": "M",
-    "f": "F", "female": "F", "woman": "F", "women": "F", "girl": "F", "lady": "F",
+    "m": "M", "male": "M", "man": "M", "men": "M", "guy": "M", "boy": "M", "dude": "M", "dad": "M", "father": "M",
+    "f": "F", "female": "F", "woman": "F", "women": "F", "girl": "F", "lady": "F", "mom": "F", "mum": "F",
 }  # fmt: skip
 _OCCUPATION_SYNONYMS = {
     "developer": 12, "software engineer": 12, "coder": 12, "software developer": 12,

@@ -113,6 +113,10 @@ def one(text: str, expecting: Expecting | None = None):
         ("disliked Heat", Rate(HEAT, 2)),
         ("didn't like heat", Rate(HEAT, 2)),
         ("hated Titanic", Rate(TITANIC, 1)),
+        ("hated, hated, hated Titanic", Rate(TITANIC, 1)),  # said again for emphasis
+        ("loved loved loved alien!", Rate(ALIEN, 5)),
+        ("dad", SetGender("M")),
+        ("I'm a mum", SetGender("F")),
         ("Heat 4", Rate(HEAT, 4)),
         ("Heat=4", Rate(HEAT, 4)),
         ("heat: 4/5", Rate(HEAT, 4)),

@@ -87,6 +87,7 @@ MAX_SUGGESTIONS = 5
 _ECHO_CHARS = 60
 MIN_GUESS_CHARS = 3  # a loose match of a shorter query is not worth asking about
 SEEN_IT = re.compile(r"^(?:yes|yeah|yep|seen(?:\s+it)?|i\s+have(?:\s+seen\s+it)?|i\s+saw\s+it)\b[\s,.!:-]*(?=\S)")
+SAID_AGAIN = re.compile(r"\b(loved|hated|liked|disliked|adored|loathed)(?:[\s,!.]+\1)+\b", re.IGNORECASE)
 MIN_JOB_CHARS = 4  # the end of a phrase this long may name a job ("sales"; not "it")
 _NUMERIC = re.compile(r"[\d\s.,/½★*+-]+")  # a "title" that is only a number or a rating
 
@@ -100,6 +101,7 @@ def parse(text: object, titles: TitleIndex, expecting: Expecting | None = None) 
         return [Unknown("", "Type a message, for example:", EXAMPLES[:4])]
     if (dropped := import_request(cleaned)) is not None:  # a file dropped on the terminal: its path
         return dropped
+    cleaned = SAID_AGAIN.sub(r"\1", cleaned)  # "hated, hated, hated Titanic": hated Titanic
     parser = _Parser(titles, expecting)
     whole = parser.parse_chunk(cleaned)
     if whole is not None:
