@@ -3,7 +3,7 @@ model/likeness.py against the plain cosine of the movie vectors, side by side on
 
 Usage:
     MOVIEREC_HOME=... python benchmarks/likeness.py --from ../shared/data/ml-1m.zip [--k 20]
-        [--example Alien --example "Toy Story" ...]
+        [--truth-from OTHER] [--example Alien --example "Toy Story" ...]
 
 Needs a home where `movierec-tui setup` has run, and the ratings that model was trained on (any
 format `setup --from` reads). For each seed movie, its "co-liked" neighbours are the movies with the
@@ -14,9 +14,10 @@ number of 4+ ratings), how many share a genre with the seed, the similarity of t
 k-th, and for the likeness, how much of each movie's top 10 the Milvus search's LIKENESS_CANDIDATES
 hold (its order computed in memory: what an exact FLAT index returns).
 
-The co-liked neighbours come from the ratings the model was trained on, and both similarities come
-from that one model: the comparison is between two ways to read one model, not a held-out quality
-claim. The differences are paired per seed; the interval is a bootstrap over seeds.
+By default the co-liked neighbours come from the ratings the model was trained on (--from); with
+--truth-from they come from other people's ratings (a model set up on half the users, the other
+half's ratings: held out). Both similarities read the same model; the differences are paired per
+seed, the interval is a bootstrap over seeds.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ def paired_interval(differences: np.ndarray, rng: np.random.Generator) -> tuple[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--from", dest="source", type=Path, required=True, help="the ratings the model was trained on")
+    parser.add_argument("--truth-from", type=Path, help="other people's ratings for the co-liked (default: --from)")
     parser.add_argument("--k", type=int, default=20)
     parser.add_argument("--example", action="append", help="a title to list both ways (repeat)")
     args = parser.parse_args()
@@ -81,7 +83,7 @@ def main() -> None:
     genres = [set(dataset.movies[int(m)].genres) for m in table.movie_ids]
     rng = np.random.default_rng(0)
     print(f"{len(table.movie_ids):,} movies; k = {args.k}; linear part weight b^2 = {likeness.linear_weight:.4f}")
-    liked = liked_matrix(table, dataset)
+    liked = liked_matrix(table, load_dataset(args.truth_from) if args.truth_from else dataset)
     counts = np.asarray(liked.sum(axis=0)).ravel()
     by_popularity = np.argsort(-counts, kind="stable")
     popularity_rank = np.empty(len(counts))
