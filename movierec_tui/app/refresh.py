@@ -105,7 +105,7 @@ class Refresher:
         self.more_like = card
         self._shown.pop(card.movie_id, None)
         self.app.say(Text.assemble("Showing the movies most like ", (title_with_year(card), "bold"),
-                                   " (as in its details: the model's likeness), within your filters. "
+                                   ", as its details list them, within your filters. "
                                    "Say back or press escape for your own picks."))  # fmt: skip
         self.request()
 
