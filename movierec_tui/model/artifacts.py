@@ -5,8 +5,8 @@ weights as numpy arrays (`user_tower_weights.npz`, what serving runs: model/user
 the movie side computed once here (`movie_vectors.npy`, with the linear part's `movie_linear.npy`
 the likeness between movies (model/likeness.py), and with `movie_popularity.npy` turned into the
 vectors Milvus searches; the rating head's `movie_bias.npy` and `movie_rating_factors.npy`), the
-movie features and `model.json`. The new model is written beside the old one and swapped in with renames, so an
-interrupted run never leaves a half model where a working one was.
+movie features and `model.json`. The new model is written beside the old one and swapped in with
+renames, so an interrupted run never leaves a half model where a working one was.
 
 What the app ranks by is the model's score, cosine(user, movie) / temperature + the movie's
 popularity logit. `MovieTable.search_vectors` and `MovieTable.query` make that one search: with
@@ -214,8 +214,8 @@ class MovieTable:
         return np.hstack([rows, pad]).astype(np.float32)
 
     def likeness(self) -> Likeness:
-        """How alike the movies are (model/likeness.py), made on first use: "more like" and the
-        reasons need it, `recommend` does not."""
+        """How alike the movies are (model/likeness.py), made on first use: the first "more like",
+        row or "because you liked X" reason; a search for a profile with nothing liked needs none."""
         if self._likeness is None:
             self._likeness = Likeness.of(self.vectors, self.linear)
         return self._likeness
