@@ -275,6 +275,15 @@ def test_genres_where_a_movie_was_expected_suggest_a_filter() -> None:
     assert isinstance(result, Unknown) and "only comedy" in result.suggestions
 
 
+@pytest.mark.parametrize("text", ["older movies", "classics", "something more recent", "only old films", "newer ones"])
+def test_old_or_new_without_years_asks_for_the_years(text: str) -> None:
+    """"classics", "recent movies": which years is a guess, so none is set; it was "If it's a movie,
+    did you mean ...?". The answer says how to name the years."""
+    result = one(text)
+    assert isinstance(result, Unknown) and "Which years?" in result.message
+    assert "before 1970" in result.suggestions and "after 1990" in result.suggestions
+
+
 @pytest.mark.parametrize(
     "text",
     ["", "   ", "xyzzy", "[bold]x", "[/]", "\x1b[31mred", "a\nb\tc\x00", "🙂" * 50, "Heat 7", "after 3000", "save a/b"],

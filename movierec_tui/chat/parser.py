@@ -74,6 +74,7 @@ from movierec_tui.chat.phrases import (
     THANKS,
     THIS_WORDS,
     UNDO_WORDS,
+    VAGUE_YEARS,
     VERBS,
     YEAR_NEGATIONS,
     YES_WORDS,
@@ -88,6 +89,7 @@ _ECHO_CHARS = 60
 MIN_GUESS_CHARS = 3  # a loose match of a shorter query is not worth asking about
 SEEN_IT = re.compile(r"^(?:yes|yeah|yep|seen(?:\s+it)?|i\s+have(?:\s+seen\s+it)?|i\s+saw\s+it)\b[\s,.!:-]*(?=\S)")
 SAID_AGAIN = re.compile(r"\b(loved|hated|liked|disliked|adored|loathed)(?:[\s,!.]+\1)+\b", re.IGNORECASE)
+VAGUE_YEAR_CHOICES = ("before 1970", "the 80s", "after 1990")
 MIN_JOB_CHARS = 4  # the end of a phrase this long may name a job ("sales"; not "it")
 _NUMERIC = re.compile(r"[\d\s.,/½★*+-]+")  # a "title" that is only a number or a rating
 
@@ -207,6 +209,8 @@ class _Parser:
 
     def unknown(self, text: str) -> Unknown:
         """The most useful explanation for a message nothing understood."""
+        if VAGUE_YEARS.fullmatch(_key(text)):  # "classics", "recent movies": which years would be a guess
+            return Unknown(text, "Which years? Say them, e.g. “before 1970”, “the 80s”.", VAGUE_YEAR_CHOICES)
         genres = genres_of(_key(text))
         if genres is None:
             genre = genre_in(text, [c for f in self.failures for c in f.error.candidates])
