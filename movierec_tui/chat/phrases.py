@@ -39,13 +39,13 @@ EXAMPLES = ("I'm 34", "female programmer", "loved Alien", "Heat 4", "no horror",
 GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "howdy", "yo", "good morning", "good evening", "hi there"})
 THANKS = frozenset({"thanks", "thank you", "thx", "ty", "cheers", "great thanks", "cool", "nice", "awesome"})
 HELP_WORDS = frozenset({"help", "h", "?", "commands", "menu", "usage", "examples", "what now", "huh", "what"})
-# "what should I watch tonight?", "what do you recommend?", "any suggestions?", "give me a recommendation"
 # "older movies", "classics", "something more recent": years the person did not name (the chat asks)
 VAGUE_YEARS = re.compile(
     r"(?:(?:something|anything|only|just|some|more|i\s+want)\s+)*"
     r"(?:old|older|oldies|new|newer|recent|classic|classics|modern)(?:\s+(?:ones?|movies?|films?|stuff|classics?))?",
     re.IGNORECASE,
 )
+# "what should I watch tonight?", "what do you recommend?", "any suggestions?", "give me a recommendation"
 SUGGEST = re.compile(
     r"(?:so\s+|ok(?:ay)?\s+)?(?:what|which)\s+(?:movie\s+|film\s+|one\s+)?(?:should|shall|could|can)\s+i\s+"
     r"(?:watch|see)(?:\s+(?:tonight|now|next|today|first))?|"
