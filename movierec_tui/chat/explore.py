@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 from movierec_tui.chat.filters import key as _key
 from movierec_tui.chat.intents import Intent, MoreLike, Unknown, Why, YearRange
+from movierec_tui.chat.lookup import quiet_match, rebuilder
 from movierec_tui.chat.phrases import MORE_LIKE, THIS_WORDS, WHY
-from movierec_tui.titles import AmbiguousTitle, Sureness, TitleEntry, TitleIndex, TitleMatch, TitleNotFound
+from movierec_tui.titles import Sureness, TitleEntry, TitleIndex, TitleMatch
 from movierec_tui.wording import title_with_year
 
 # "something like Alien from the 80s": a "more like" request, then its years (decades, or before /
@@ -56,17 +57,11 @@ def _each_of(text: str, match: re.Match[str], group: str, titles: TitleIndex) ->
     parts = [part for part in re.split(r"\s*(?:,|&|\band\b)\s*", match.group(group)) if part]
     if not 2 <= len(parts) <= MAX_SEVERAL:
         return None
-    movies = []
-    for part in parts:
-        try:
-            found = titles.match(part)
-        except (TitleNotFound, AmbiguousTitle):
-            return None
-        if found.sureness != "exact":
-            return None
-        movies.append(found.movie)
-    start, end = match.start(group), match.end(group)
-    offers = tuple(dict.fromkeys(text[:start] + title_with_year(movie) + text[end:] for movie in movies))
+    found = [quiet_match(titles, part) for part in parts]
+    if not all(one is not None and one.sureness == "exact" for one in found):
+        return None
+    offer = rebuilder(text, match.start(group), match.end(group))
+    offers = tuple(dict.fromkeys(offer(title_with_year(one.movie)) for one in found if one is not None))
     return [Unknown(text, "“More like” is about one movie at a time. Which one first?", offers, choose=True)]
 
 
@@ -108,10 +103,7 @@ def card_number(title: str, titles: TitleIndex) -> CardNumber | None:
         return None
     number, marked = int(match.group("n")), bool(match.group("marked"))
     if not marked:
-        try:
-            titled = titles.match(match.group("n"))
-        except (TitleNotFound, AmbiguousTitle):
-            titled = None
+        titled = quiet_match(titles, match.group("n"))
         # a loose reading is left out: asked "Did you mean X?", a yes would then act on the card
         if titled is not None and names_by_number(titled) and titled.sureness != "guess":
             return CardNumber(number, marked, titled.movie, titled.sureness)
@@ -126,6 +118,5 @@ def _about(
         return [kind(None)]
     if (card := card_number(title, titles)) is not None:
         return [kind(card.movie, card.number, sureness=card.sureness)]
-    start, end = match.start(group), match.end(group)
-    found = resolve(title, lambda other: text[:start] + other + text[end:])
+    found = resolve(title, rebuilder(text, match.start(group), match.end(group)))
     return [kind(found.movie, sureness=found.sureness)] if found is not None else None

@@ -17,6 +17,7 @@ from movierec_tui.chat.explore import card_number
 from movierec_tui.chat.filters import genres_of
 from movierec_tui.chat.filters import key as _key
 from movierec_tui.chat.intents import Intent, Mention, PutOnList, ShowLists, TakeOffList
+from movierec_tui.chat.lookup import rebuilder
 from movierec_tui.chat.phrases import SEEN_ADD, SEEN_REMOVE, SHOW_LISTS, THIS_WORDS, WATCHLIST_ADD, WATCHLIST_REMOVE
 from movierec_tui.profile import ListName
 from movierec_tui.titles import AmbiguousTitle, TitleIndex, TitleMatch, TitleNotFound
@@ -66,7 +67,7 @@ def list_request(text: str, resolve: Resolve, titles: TitleIndex, rating: Rule) 
                 if rated and not isinstance(rated[0], Mention):  # "seen Toy Story 2" names a movie
                     return rated
             start, end = match.start("title"), match.end("title")
-            found = resolve(title, lambda other, s=start, e=end: text[:s] + other + text[e:])
+            found = resolve(title, rebuilder(text, start, end))
             if found is not None and (found.sureness == "exact" or not re.search(r"\d$", title)):
                 return [kind(found.movie, list_name, sureness=found.sureness)]
             # "seen Alien 5": a number not in the title is more likely a rating; the rating rules decide

@@ -40,6 +40,7 @@ from movierec_tui.chat.intents import (
     YearRange,
 )
 from movierec_tui.chat.lists import list_request
+from movierec_tui.chat.lookup import quiet_match, rebuilder
 from movierec_tui.chat.mainstream import mainstream_intent
 from movierec_tui.chat.numbers import fraction_rating, out_of_ten, read_number, valid_age, valid_rating
 from movierec_tui.chat.paths import import_request
@@ -357,7 +358,7 @@ class _Parser:
             if valid_age(value):
                 return [SetAge(age_bucket_for(int(value)), int(value))]
             return [Unknown(text, "An age is a whole number from 1 to 120, e.g. 'I'm 34'.", ("I'm 34", "help"))]
-        titled = self._quiet_match(body)
+        titled = quiet_match(self.titles, body)
         if titled is not None and titled.sureness == "exact":
             return None  # "1941", "10", "2010": a movie of that title, which the last rule finds
         if valid_age(value) and value > 5:
@@ -378,7 +379,7 @@ class _Parser:
             if kind is Dismiss and (card := card_number(title, self.titles)) is not None:
                 return [Dismiss(card.movie, card.number, sureness=card.sureness)]  # "dismiss 2": the second card
             if genres_of(title) is None and _key(title) not in THIS_WORDS:
-                found = self.resolve(title, _rebuilder(text, match.start("title"), match.end("title")))
+                found = self.resolve(title, rebuilder(text, match.start("title"), match.end("title")))
                 if found is not None:
                     return [kind(found.movie, sureness=found.sureness)]
         return None
@@ -443,14 +444,14 @@ class _Parser:
         if match and _key(match.group("title")) not in THIS_WORDS:
             if _NUMERIC.fullmatch(match.group("title")):  # "rate 7": a rating without a movie
                 return [_rating_range(text)]
-            found = self.resolve(match.group("title"), _rebuilder(text, match.start("title"), match.end("title")))
+            found = self.resolve(match.group("title"), rebuilder(text, match.start("title"), match.end("title")))
             if found is not None:
                 return [Mention(found.movie, sureness=found.sureness)]
         return None
 
     def _unclear_number(self, text: str, title: str, end: int) -> list[Intent]:
         """ "star wars 1 2": which movie and which rating is unclear; offer readings, do nothing."""
-        found = self._quiet_match(title)
+        found = quiet_match(self.titles, title)
         candidates = [found.movie] if found is not None else []
         if not candidates:
             try:
@@ -464,10 +465,10 @@ class _Parser:
 
     def _whole_title(self, text: str, title_part: str) -> TitleMatch | None:
         """The movie "Toy Story 2" names as a whole, when that is another movie than "Toy Story"."""
-        whole = self._quiet_match(text)
+        whole = quiet_match(self.titles, text)
         if whole is None or self.ratings_only:
             return None
-        part = self._quiet_match(title_part)
+        part = quiet_match(self.titles, title_part)
         number = text.rsplit(maxsplit=1)[-1]
         names_number = re.search(rf"(?<!\d){re.escape(number)}(?!\d)", _arabic(whole.movie.title)) is not None
         return whole if names_number and (part is None or part.movie.movie_id != whole.movie.movie_id) else None
@@ -475,16 +476,10 @@ class _Parser:
     def _number_may_be_part_of_title(self, title: str) -> bool:
         """ "star wars 1 2", "star wars 1": after a title that ends in a number, or a franchise that
         has numbered parts, a plain number may be a part, not a rating."""
-        found = self._quiet_match(title)
+        found = quiet_match(self.titles, title)
         if re.search(r"\d$", title) is None:
             return found is not None and found.found_by == "head"
         return found is None or found.sureness == "guess"
-
-    def _quiet_match(self, query: str) -> TitleMatch | None:
-        try:
-            return self.titles.match(query)
-        except (TitleNotFound, AmbiguousTitle):
-            return None
 
     def _rate(self, text: str, title: str, start: int, end: int, rating: float | None) -> list[Intent] | None:
         if _key(title) in THIS_WORDS:
@@ -493,7 +488,7 @@ class _Parser:
         if several is not None:
             found_all = several
         else:
-            found = self.resolve(title, _rebuilder(text, start, end))
+            found = self.resolve(title, rebuilder(text, start, end))
             if found is None:
                 return None
             found_all = [found]
@@ -509,10 +504,10 @@ class _Parser:
         parts = [p for p in re.split(r"\s*(?:,|&|\+|\band\b)\s*", listed, flags=re.IGNORECASE) if p.strip()]
         if len(parts) < 2 or len(parts) > 8:
             return None
-        whole = self._quiet_match(title)
+        whole = quiet_match(self.titles, title)
         if whole is not None and whole.sureness != "guess":
             return None
-        found = [self._quiet_match(part) for part in parts]
+        found = [quiet_match(self.titles, part) for part in parts]
         for match, part in zip(found, parts, strict=True):
             if match is None or (re.search(r"\d$", part) and match.sureness != "exact"):
                 return None  # "Alien 5, Heat": a rating inside, not a list of titles
@@ -678,10 +673,6 @@ def _arabic(title: str) -> str:
     """ "Godfather: Part II" -> "Godfather: Part 2", "Alien³" -> "Alien3"."""
     title = unicodedata.normalize("NFKC", title)
     return re.sub(r"\b(?:II|III|IV|V|VI|VII|VIII|IX)\b", lambda m: _ROMAN[m.group(0)], title)
-
-
-def _rebuilder(text: str, start: int, end: int) -> Callable[[str], str]:
-    return lambda title: text[:start] + title + text[end:]
 
 
 def _examples_for(text: str) -> tuple[str, ...]:
