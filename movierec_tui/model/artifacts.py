@@ -226,15 +226,7 @@ class MovieTable:
         one norm, so Milvus's COSINE ranks the movies by the centred dot product the likeness
         divides by each movie's norm: take LIKENESS_CANDIDATES and re-rank by `likeness`."""
         vector_part, linear_part = self.likeness().query_parts(row)
-        popularity_scale, linear_scale = self._scales()
-        parts = [vector_part]
-        if popularity_scale:
-            parts.append(np.zeros(1))
-        if linear_scale and linear_part is not None:  # a linear scale means a linear part
-            parts.append(linear_part / linear_scale)
-        if len(parts) == 1:
-            return vector_part.astype(np.float32)
-        return np.concatenate([*parts, [0.0]]).astype(np.float32)
+        return np.asarray(self._search_vector(vector_part, 0.0, linear_part), dtype=np.float32)
 
     def query(
         self, user_vector: np.ndarray, user_linear: np.ndarray | None = None, novelty: float = 0.0
@@ -242,13 +234,21 @@ class MovieTable:
         """The search vector for a user: its inner product with a search row is temperature x
         `scores`, and all search rows have one norm, so COSINE ranks the movies by `scores`. The
         mainstream dial is the popularity coordinate's weight (`popularity_weight`)."""
+        popularity_scale, _ = self._scales()
+        weight = popularity_weight(novelty, self.popularity, self.temperature) if popularity_scale else 0.0
+        linear = None if user_linear is None else self.temperature * np.asarray(user_linear)
+        return self._search_vector(user_vector, weight * self.temperature, linear)
+
+    def _search_vector(self, vector: np.ndarray, popularity: float, linear: np.ndarray | None) -> np.ndarray:
+        """A search vector in the layout of the search rows (`search_vectors`): [vector, popularity /
+        s, linear / t, 0], each part what multiplies the row's own (the movie vector, its popularity
+        logit, its linear vector); only the parts the model has, the vector alone when it has no other."""
         popularity_scale, linear_scale = self._scales()
-        parts = [user_vector]
+        parts = [vector]
         if popularity_scale:
-            weight = popularity_weight(novelty, self.popularity, self.temperature)
-            parts.append(np.array([weight * self.temperature / popularity_scale]))
+            parts.append(np.array([popularity / popularity_scale]))
         if linear_scale:
-            parts.append(self.temperature * np.asarray(user_linear) / linear_scale)
+            parts.append(np.asarray(linear) / linear_scale)
         if len(parts) == 1:
-            return user_vector
+            return vector
         return np.concatenate([*parts, [0.0]]).astype(np.float32)
