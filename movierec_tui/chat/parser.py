@@ -69,6 +69,8 @@ from movierec_tui.chat.phrases import (
     RATING_SUFFIX,
     RATING_VERB,
     RESET_WORDS,
+    SAID_AGAIN,
+    SEEN_IT,
     SELF,
     SKIP_WORDS,
     SUGGEST,
@@ -88,8 +90,6 @@ from movierec_tui.wording import clean, title_with_year
 MAX_SUGGESTIONS = 5
 _ECHO_CHARS = 60
 MIN_GUESS_CHARS = 3  # a loose match of a shorter query is not worth asking about
-SEEN_IT = re.compile(r"^(?:yes|yeah|yep|seen(?:\s+it)?|i\s+have(?:\s+seen\s+it)?|i\s+saw\s+it)\b[\s,.!:-]*(?=\S)")
-SAID_AGAIN = re.compile(r"\b(loved|hated|liked|disliked|adored|loathed)(?:[\s,!.]+\1)+\b", re.IGNORECASE)
 VAGUE_YEAR_CHOICES = ("before 1970", "the 80s", "after 1990")  # offered for "classics", "recent movies"
 MIN_JOB_CHARS = 4  # the end of a phrase this long may name a job ("sales"; not "it")
 _NUMERIC = re.compile(r"[\d\s.,/½★*+-]+")  # a "title" that is only a number or a rating

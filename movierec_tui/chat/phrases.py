@@ -39,6 +39,10 @@ EXAMPLES = ("I'm 34", "female programmer", "loved Alien", "Heat 4", "no horror",
 GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "howdy", "yo", "good morning", "good evening", "hi there"})
 THANKS = frozenset({"thanks", "thank you", "thx", "ty", "cheers", "great thanks", "cool", "nice", "awesome"})
 HELP_WORDS = frozenset({"help", "h", "?", "commands", "menu", "usage", "examples", "what now", "huh", "what"})
+# "seen it, 4", "yes, loved it": an answer to "Have you seen Heat?" before its rating
+SEEN_IT = re.compile(r"^(?:yes|yeah|yep|seen(?:\s+it)?|i\s+have(?:\s+seen\s+it)?|i\s+saw\s+it)\b[\s,.!:-]*(?=\S)")
+# "hated, hated, hated Titanic": a feeling said again for emphasis is said once
+SAID_AGAIN = re.compile(r"\b(loved|hated|liked|disliked|adored|loathed)(?:[\s,!.]+\1)+\b", re.IGNORECASE)
 # "older movies", "classics", "something more recent": years the person did not name (the chat asks)
 VAGUE_YEARS = re.compile(
     r"(?:(?:something|anything|only|just|some|more|i\s+want)\s+)*"
