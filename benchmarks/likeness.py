@@ -11,8 +11,9 @@ highest Jaccard index over the people who rated both 4 or more; each similarity'
 are compared with them (the share they have in common), in two bands of seeds: the most liked
 movies and the less known ones after them. Also: how popular the neighbours are (median rank by
 number of 4+ ratings), how many share a genre with the seed, the similarity of the closest and the
-k-th, and for the likeness, how much of each movie's top 10 the Milvus search's LIKENESS_CANDIDATES
-hold (its order computed in memory: what an exact FLAT index returns).
+k-th; for the lists "more like" shows, the Milvus search's order alone and the likeness over its
+LIKENESS_CANDIDATES (the order computed in memory: what an exact FLAT index returns); and how much of
+each movie's top 10 and top 20 those candidates (and twice as many) hold.
 
 By default the co-liked neighbours come from the ratings the model was trained on (--from); with
 --truth-from they come from other people's ratings (a model set up on half the users, the other
@@ -110,17 +111,30 @@ def main() -> None:
             print(f"  {name:13} in common with the co-liked {np.mean(shares):.3f}, neighbours' median popularity "
                   f"rank {np.median(ranks):.0f}, share a genre {np.mean(genre_shares):.2f}, similarity of the "
                   f"closest {np.median(first):.2f} and of #{args.k} {np.median(kth):.2f} (medians)")
+        searched = {"search order": [], f"re-ranked {LIKENESS_CANDIDATES}": []}  # what "more like" shows
+        for i, row in enumerate(seeds):
+            truth = set(closest(jaccard[i], int(row), args.k).tolist())
+            order = table.match_of(table.likeness_query(int(row)))
+            reranked = np.full(len(order), -np.inf)
+            candidates = closest(order, int(row), LIKENESS_CANDIDATES)
+            reranked[candidates] = likeness.between(int(row), candidates)
+            for name, ranking in zip(searched, (order, reranked), strict=True):
+                searched[name].append(len(truth & set(closest(ranking, int(row), args.k).tolist())) / args.k)
+        print("  as searched: " + ", ".join(f"{name} {np.mean(shares):.3f}" for name, shares in searched.items())
+              + " in common with the co-liked (the Milvus order alone; the likeness over its candidates)")
         difference = overlap["likeness"] - overlap["plain cosine"]
         low, high = paired_interval(difference, rng)
         ratio = overlap["likeness"].mean() / max(overlap["plain cosine"].mean(), 1e-9)
         print(f"  likeness - plain: {difference.mean():+.3f} (95% {low:+.3f}..{high:+.3f}), ratio {ratio:.2f}")
-    held = []
-    for row in range(len(table.movie_ids)):
-        best = set(closest(likeness.between(row), row, 10).tolist())
-        searched = set(closest(table.match_of(table.likeness_query(row)), row, LIKENESS_CANDIDATES).tolist())
-        held.append(len(best & searched) / 10)
-    print(f"\nthe search's {LIKENESS_CANDIDATES} candidates hold {np.mean(held):.3f} of a movie's top 10 by likeness "
-          f"(all {len(held):,} movies; all 10 for {np.mean(np.array(held) == 1):.3f} of them)")
+    print()
+    for wanted, pool in ((10, LIKENESS_CANDIDATES), (20, LIKENESS_CANDIDATES), (20, 2 * LIKENESS_CANDIDATES)):
+        held = []
+        for row in range(len(table.movie_ids)):
+            best = set(closest(likeness.between(row), row, wanted).tolist())
+            searched_rows = set(closest(table.match_of(table.likeness_query(row)), row, pool).tolist())
+            held.append(len(best & searched_rows) / wanted)
+        print(f"the search's {pool} candidates hold {np.mean(held):.3f} of a movie's top {wanted} by likeness "
+              f"(all {len(held):,} movies; all {wanted} for {np.mean(np.array(held) == 1):.3f} of them)")
     by_title = {title_with_year(movie).lower(): movie.movie_id for movie in dataset.movies.values()}
     for wanted in args.example or EXAMPLES:
         found = [m for title, m in by_title.items() if title.startswith(wanted.lower())]
