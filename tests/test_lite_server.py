@@ -4,6 +4,10 @@ line saying what to do."""
 
 from __future__ import annotations
 
+import os
+import platform
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -54,6 +58,74 @@ def test_the_program_ends_with_the_process_that_started_it(tmp_path, how) -> Non
         holder.wait()
     store = MilvusStore(str(tmp_path / "m.db"))  # the lock is free again
     store.close()
+
+
+def test_the_holder_ends_when_the_program_does(tmp_path) -> None:
+    """The holder waits for SIGTERM and for the program's end alike: a program that dies takes the
+    holder with it, with an exit code saying so, for `serve` to see."""
+    from movierec_tui.serve.shared import free_port
+
+    port = free_port()
+    holder = lite_server_process(tmp_path / "m.db", port)
+    try:
+        wait_for(lambda: bool(children(holder.pid)) and _answers(port))
+        ((program, _),) = children(holder.pid)
+        os.kill(program, signal.SIGKILL)
+        assert holder.wait(timeout=10) != 0
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+# Where a function finds its third argument (waitpid's options) as it starts, for gdb.
+THIRD_ARGUMENT = {"x86_64": "$rdx", "aarch64": "$x2"}
+
+
+@pytest.mark.skipif(
+    shutil.which("gdb") is None or platform.machine() not in THIRD_ARGUMENT,
+    reason="needs gdb (.ci/run installs it) on x86-64 or arm64",
+)
+def test_a_sigterm_landing_just_before_the_holder_waits_still_ends_it(tmp_path) -> None:
+    """Python runs a signal's handler between bytecodes. A SIGTERM arriving after the last check and
+    before the holder blocked waiting for the program (which ends only when the holder lets go)
+    left both running: once in CI, the holder was still there 30 s after SIGTERM. gdb stops the
+    holder just as it is about to block (a waitpid that waits, or a sigtimedwait), raises SIGTERM
+    there, and lets it go; it must end within seconds."""
+    from movierec_tui.serve.shared import free_port
+
+    commands = [
+        "set startup-with-shell off",
+        "set breakpoint pending on",
+        "handle SIGTERM nostop noprint pass",
+        f"break waitpid if {THIRD_ARGUMENT[platform.machine()]} == 0",
+        "break sigtimedwait",
+        "run",
+        "call (int)raise(15)",
+        "detach",
+        "shell sleep 120",  # gdb stays, or its end would send the holder its PDEATHSIG (a second SIGTERM)
+    ]
+    holder_command = [sys.executable, "-m", "movierec_tui.serve.child", "milvus-lite", str(tmp_path / "m.db"),
+                      f"127.0.0.1:{free_port()}"]  # fmt: skip
+    transcript = tmp_path / "gdb.txt"
+    with transcript.open("w") as out:
+        gdb = subprocess.Popen(
+            ["gdb", "-nx", "-batch", *(part for command in commands for part in ("-ex", command)),
+             "--args", *holder_command],
+            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    holder = None
+    try:
+        wait_for(lambda: ") detached]" in transcript.read_text() or gdb.poll() is not None, timeout=90)
+        said = transcript.read_text()
+        assert gdb.poll() is None, said
+        holder = int(re.search(r"process (\d+)\) detached", said)[1])
+        program = int(re.search(r"Milvus Lite serving .* \(pid (\d+)\)", said)[1])
+        wait_for(lambda: not running(holder) and not running(program), timeout=15)
+    finally:
+        gdb.kill()
+        gdb.wait()
+        if holder is not None and running(holder):
+            os.kill(holder, signal.SIGKILL)
 
 
 def _answers(port: int) -> bool:
