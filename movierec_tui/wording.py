@@ -36,8 +36,8 @@ HELP_LINES = (
      '"4 stars for Heat"'),
     ("Filter", '"no horror", "only comedies", "horror is fine", "from the 80s", "after 1990", "before 1970", '
      '"clear filters"'),
-    ("Explore", '"what should I watch?", "more like Blade Runner", "why Brazil?", a card by its number '
-     '("why 3?", "more like 2", "dismiss 4"), "back"'),
+    ("Explore", '"what should I watch?", "more like Blade Runner", "why Brazil?", "tell me about Fargo", a card by '
+     'its number ("why 3?", "more like 2", "dismiss 4"), "back"'),
     ("Mainstream", '"less mainstream", "hidden gems", "more popular", "back to normal", "novelty 0.5"'),
     ("Lists", '"add Heat to my watchlist", "seen Alien", "remove Heat from my watchlist", "my watchlist", '
      'or drop an export file (Letterboxd, IMDb) here to import it'),

@@ -91,9 +91,9 @@ CATALOGUE: list[tuple[str, int, int]] = [
 ENTRIES = [TitleEntry(i + 1, title, year, popularity) for i, (title, year, popularity) in enumerate(CATALOGUE)]
 TITLES = TitleIndex(ENTRIES)
 
-ACTIONS = (chat.Rate, chat.Mention, chat.Forget, chat.Dismiss, chat.MoreLike, chat.Why, chat.ExcludeGenre,
-           chat.OnlyGenre, chat.AllowGenre, chat.YearRange, chat.SetAge, chat.SetGender, chat.SetOccupation,
-           chat.ClearFilters, chat.Reset, chat.PutOnList, chat.TakeOffList, chat.ImportFile,
+ACTIONS = (chat.Rate, chat.Mention, chat.Forget, chat.Dismiss, chat.MoreLike, chat.Why, chat.Details,
+           chat.ExcludeGenre, chat.OnlyGenre, chat.AllowGenre, chat.YearRange, chat.SetAge, chat.SetGender,
+           chat.SetOccupation, chat.ClearFilters, chat.Reset, chat.PutOnList, chat.TakeOffList, chat.ImportFile,
            chat.Mainstream)  # fmt: skip
 WORDS: dict[str, Intent | type] = {
     "clear": chat.ClearFilters(), "reset": chat.Reset(), "help": chat.Help(), "undo": chat.Undo(),
@@ -156,13 +156,13 @@ def expected_intent(spec: str) -> tuple[Intent | type, bool]:
     if verb == "import":
         return chat.ImportFile(tuple(p.strip() for p in arg.split("|"))), guess
     title_kinds = {"rate": chat.Rate, "mention": chat.Mention, "forget": chat.Forget, "dismiss": chat.Dismiss,
-                   "more": chat.MoreLike, "why": chat.Why}  # fmt: skip
+                   "more": chat.MoreLike, "why": chat.Why, "about": chat.Details}  # fmt: skip
     genre_kinds = {"out": chat.ExcludeGenre, "only": chat.OnlyGenre, "allow": chat.AllowGenre}
     intent: Intent
     if verb == "rate":
         name, rating = arg.rsplit(" ", 1)
         intent = chat.Rate(movie(name), float(rating))
-    elif verb in ("more", "why", "dismiss") and "#" in arg:
+    elif verb in ("more", "why", "about", "dismiss") and "#" in arg:
         intent = title_kinds[verb](*_card(arg))
     elif verb in title_kinds:
         intent = title_kinds[verb](None if arg == "this" else movie(arg))

@@ -251,6 +251,32 @@ def test_a_whole_session(recommender, synthetic) -> None:
     run(scenario())
 
 
+def test_tell_me_about_a_movie_opens_its_details(recommender) -> None:
+    """ "tell me about Unforgiven" opens its details screen (it said "I didn't understand"), escape gives
+    the chat back; a card by its number too, and a number no card shows is said so."""
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await say(pilot, "back")
+            await say(pilot, "tell me about Unforgiven")
+            assert isinstance(app.screen, DetailsScreen) and app.screen.details.card.title == "Unforgiven"
+            await pilot.press("escape")
+            await settle(pilot)
+            assert not isinstance(app.screen, DetailsScreen) and app.focused is app.chat_input
+            second = app.refresher.results[1].card
+            await say(pilot, "what's 2 about?")
+            assert isinstance(app.screen, DetailsScreen) and app.screen.details.card == second
+            await pilot.press("escape")
+            await settle(pilot)
+            await say(pilot, "tell me about 99")
+            assert not isinstance(app.screen, DetailsScreen)
+            assert bot_messages(app)[-1] == f"There is no card 99: the cards go from 1 to {len(card_ids(app))}."
+
+    run(scenario())
+
+
 def test_reasons_and_answers_are_true_of_the_profile(recommender, synthetic) -> None:
     """More like an unrated movie says "similar to" it and ranks by similarity to it (with m on a
     card too); why / why not answer from the scores."""

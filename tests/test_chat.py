@@ -14,6 +14,7 @@ from movierec_tui.chat import (
     Answer,
     Back,
     ClearFilters,
+    Details,
     Dismiss,
     ExcludeGenre,
     Expecting,
@@ -153,6 +154,10 @@ def one(text: str, expecting: Expecting | None = None):
         ("why Brazil?", Why(movie("Brazil", 1985))),
         ("why is brazil recommended?", Why(movie("Brazil", 1985))),
         ("why?", Why(None)),
+        ("tell me about Heat", Details(HEAT)),
+        ("what's alien about?", Details(ALIEN)),
+        ("what is it about", Details(None)),
+        ("more info on Brazil", Details(movie("Brazil", 1985))),
         ("forget Heat", Forget(HEAT)),
         ("remove my rating of heat", Forget(HEAT)),
         ("dismiss Titanic", Dismiss(TITANIC)),
@@ -406,7 +411,8 @@ def test_numbers_that_are_no_age_or_rating_are_explained_never_looked_up(text: s
      ("why #1941", Why(None, 1941)), ("add 3 to my watchlist", PutOnList(None, "watchlist", 3)),
      ("mark 2 as seen", PutOnList(None, "seen", 2)), ("seen #4", PutOnList(None, "seen", 4)),
      ("remove 5 from my watchlist", TakeOffList(None, "watchlist", 5)), ("unsee #3", TakeOffList(None, "seen", 3)),
-     ("dismiss 2", Dismiss(None, 2)), ("hide #7", Dismiss(None, 7))],
+     ("dismiss 2", Dismiss(None, 2)), ("hide #7", Dismiss(None, 7)), ("tell me about 3", Details(None, 3)),
+     ("what's #2 about?", Details(None, 2))],
 )  # fmt: skip
 def test_a_card_is_named_by_its_number_on_screen(text: str, intent: Intent) -> None:
     """Not "Why Do Fools Fall in Love? 3 stars?", which "why 3" was asked about before: the cards show

@@ -28,6 +28,7 @@ from movierec_tui.chat import (
     QUICK_OCCUPATIONS,
     Answer,
     Back,
+    Details,
     Dismiss,
     Edit,
     Expecting,
@@ -168,6 +169,13 @@ class Explain:
 
 
 @dataclass(frozen=True)
+class ShowDetails:
+    """Open the details screen of `card`."""
+
+    card: MovieCard
+
+
+@dataclass(frozen=True)
 class UndoLast:
     pass
 
@@ -210,8 +218,8 @@ class ApplyImport:
 
 
 Effect = (
-    Say | Change | Unname | StartOver | ShowMoreLike | BackToMine | Explain | UndoLast | SaveProfile | LoadProfile
-    | ListProfiles | ShowList | PreviewImport | ApplyImport
+    Say | Change | Unname | StartOver | ShowMoreLike | BackToMine | Explain | ShowDetails | UndoLast | SaveProfile
+    | LoadProfile | ListProfiles | ShowList | PreviewImport | ApplyImport
 )  # fmt: skip
 
 
@@ -354,6 +362,12 @@ class Conversation:
                     return Turn([Say(no_card(number, now) or
                                      "Why which movie? Say e.g. “why Brazil?”, or press y on a card.")])
                 return Turn([Explain(card)], answers)
+            case Details(movie=movie, number=number):
+                card = card_meant(movie, number, now)
+                if card is None:
+                    return Turn([Say(no_card(number, now) or
+                                     "About which movie? Say e.g. “tell me about Alien”, or press enter on a card.")])
+                return Turn([ShowDetails(card)], answers)
             case Back():
                 if now.more_like:
                     return Turn([BackToMine(), Say("Back to your own picks.")], answers)
@@ -504,7 +518,7 @@ class Conversation:
 
 
 def card_meant(movie: TitleEntry | None, number: int | None, now: Situation) -> MovieCard | None:
-    """The movie a "why" or "more like" is about: the card showing `number` ("why 3?"), else the movie
+    """The movie a "why", "more like" or "tell me about" is about: the card showing `number` ("why 3?"), else the movie
     named (a movie called "54", when fewer cards show), else, with neither said, the highlighted card.
     The answer names the movie, so a list that changed since it was read cannot mislead."""
     if number is not None and 1 <= number <= len(now.shown):

@@ -267,7 +267,9 @@ class MovieRecApp(App[None]):
                 case talk.BackToMine():
                     self.refresher.back_to_mine()
                 case talk.Explain(card=card):
-                    self.say(self.explain(card))
+                    self.say(explanation(self, card))
+                case talk.ShowDetails(card=card):
+                    self.open_details(card)
                 case talk.UndoLast():
                     self.action_undo()
                 case talk.SaveProfile(name=name):
@@ -348,7 +350,7 @@ class MovieRecApp(App[None]):
         elif event.action == "more":
             self.refresher.show_more_like(card)
         elif event.action == "why":
-            self.say(self.explain(card))
+            self.say(explanation(self, card))
         elif event.action == "open":
             if isinstance(self.screen, DetailsScreen | SearchScreen):
                 self.pop_screen()
@@ -371,9 +373,6 @@ class MovieRecApp(App[None]):
         self.quick_replies.drop_if_answered(self.conversation.question)
 
     # -- why / details ------------------------------------------------------------------------------
-
-    def explain(self, card: MovieCard) -> Text:
-        return explanation(self, card)
 
     def open_details(self, card: MovieCard) -> None:
         self.push_screen(DetailsScreen(details_of(self, card), palette(self)))

@@ -1,5 +1,6 @@
 """The chat's words for exploring: "why Brazil?", "why?" (the highlighted card), "more like Alien",
-"more like this", "something like Alien from the 80s" (with a years filter), and a card by the
+"more like this", "something like Alien from the 80s" (with a years filter), "tell me about Fargo"
+(its details screen), and a card by the
 number it shows ("why 3?", "more like #2", "why card 12"; the list and dismiss rules read numbers
 with `card_number` too: "add 3 to my watchlist", "dismiss 2").
 
@@ -17,9 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from movierec_tui.chat.filters import key as _key
-from movierec_tui.chat.intents import Intent, MoreLike, Unknown, Why, YearRange
+from movierec_tui.chat.intents import Details, Intent, MoreLike, Unknown, Why, YearRange
 from movierec_tui.chat.lookup import quiet_match, rebuilder
-from movierec_tui.chat.phrases import MORE_LIKE, THIS_WORDS, WHY
+from movierec_tui.chat.phrases import DETAILS, MORE_LIKE, THIS_WORDS, WHY
 from movierec_tui.titles import Sureness, TitleEntry, TitleIndex, TitleMatch
 from movierec_tui.wording import title_with_year
 
@@ -33,6 +34,7 @@ MAX_SEVERAL = 4  # "more like Heat, Ronin and Alien": as many movies as are offe
 # "3", "#3", "no. 3", "number 3", "card 3", "card #3": a card by the number it shows on screen
 CARD_NUMBER = re.compile(r"(?P<marked>(?:(?:card|pick)\s*)?(?:#|no\.|number\s)?)\s*(?P<n>\d{1,4})", re.IGNORECASE)
 Resolve = Callable[[str, Callable[[str], str]], "TitleMatch | None"]
+AboutOneMovie = type[Why] | type[MoreLike] | type[Details]  # a request about a movie or a card
 
 
 def why_request(text: str, resolve: Resolve, titles: TitleIndex) -> list[Intent] | None:
@@ -49,6 +51,16 @@ def more_like_request(text: str, resolve: Resolve, titles: TitleIndex) -> list[I
         return None
     group = "title" if match.group("title") is not None else "title2"
     return _about(text, match, group, MoreLike, resolve, titles) or _each_of(text, match, group, titles)
+
+
+def details_request(text: str, resolve: Resolve, titles: TitleIndex) -> list[Intent] | None:
+    """ "tell me about Fargo", "what's it about?", "info on 3": the details screen; None for anything else.
+    MovieLens has no plots: the screen answers with what it knows (genres, ratings, similar movies)."""
+    match = DETAILS.fullmatch(text)
+    if not match:
+        return None
+    group = "title" if match.group("title") is not None else "title2"
+    return _about(text, match, group, Details, resolve, titles)
 
 
 def _each_of(text: str, match: re.Match[str], group: str, titles: TitleIndex) -> list[Intent] | None:
@@ -111,7 +123,7 @@ def card_number(title: str, titles: TitleIndex) -> CardNumber | None:
 
 
 def _about(
-    text: str, match: re.Match[str], group: str, kind: type[Why] | type[MoreLike], resolve: Resolve, titles: TitleIndex
+    text: str, match: re.Match[str], group: str, kind: AboutOneMovie, resolve: Resolve, titles: TitleIndex
 ) -> list[Intent] | None:
     title = match.group(group)
     if _key(title) in THIS_WORDS:

@@ -130,6 +130,15 @@ class Why(Sure):
 
 
 @dataclass(frozen=True)
+class Details(Sure):
+    """ "tell me about Fargo", "what's it about?", "info on 3": the movie's details screen (its ratings,
+    similar movies, why it is or is not picked); `movie` and `number` as in :class:`Why`."""
+
+    movie: TitleEntry | None
+    number: int | None = None
+
+
+@dataclass(frozen=True)
 class Forget(Sure):
     movie: TitleEntry
 
@@ -211,7 +220,7 @@ class Unknown(Sure):
 
 Intent = (
     SetAge | SetGender | SetOccupation | Rate | Mention | PutOnList | TakeOffList | ShowLists | ImportFile
-    | ExcludeGenre | OnlyGenre | AllowGenre | YearRange | MoreLike | Why | Forget | Dismiss | ClearFilters
+    | ExcludeGenre | OnlyGenre | AllowGenre | YearRange | MoreLike | Why | Details | Forget | Dismiss | ClearFilters
     | Mainstream | Reset | Help | Suggest | Skip | Back | Undo | Save | Load | Answer | Unknown
 )  # fmt: skip
 

@@ -11,7 +11,14 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from movierec_tui.chat.explore import card_number, more_like_in_years, more_like_request, names_by_number, why_request
+from movierec_tui.chat.explore import (
+    card_number,
+    details_request,
+    more_like_in_years,
+    more_like_request,
+    names_by_number,
+    why_request,
+)
 from movierec_tui.chat.filters import find_years, genre_filter, genre_in, genres_of
 from movierec_tui.chat.filters import key as _key
 from movierec_tui.chat.intents import (
@@ -175,6 +182,7 @@ class _Parser:
             self._numbers,
             lambda body: why_request(body, self.resolve, self.titles),
             lambda body: more_like_request(body, self.resolve, self.titles),
+            lambda body: details_request(body, self.resolve, self.titles),
             self._forget,
             self._rating,
             self._filters,

@@ -151,6 +151,13 @@ WHY = re.compile(
     r"showing|shown|for\s+me))?\s*\?*",
     re.IGNORECASE,
 )
+# "tell me about Fargo", "what's Fargo about?", "info on 3", "details of this": the details screen
+DETAILS = re.compile(
+    r"(?:(?:(?:can|could)\s+you\s+)?tell\s+me\s+(?:a\s+bit\s+|a\s+little\s+|more\s+)?about|more\s+about|"
+    r"(?:more\s+)?info(?:rmation)?\s+(?:on|about|for)|(?:show\s+(?:me\s+)?)?(?:the\s+)?details?\s+(?:of|for|on|about))"
+    r"\s+(?P<title>.+?)\s*\?*|what(?:'?s|\s+is)\s+(?P<title2>.+?)\s+about\s*\?*",
+    re.IGNORECASE,
+)
 MORE_LIKE = re.compile(
     r"(?:(?:show\s+me|give\s+me|find(?:\s+me)?|i\s+want|recommend|suggest|have\s+you\s+got|do\s+you\s+have|"
     r"got|any)\s+)?(?:some\s+)?"
