@@ -350,24 +350,12 @@ class Conversation:
                 else:
                     text = Text.assemble("How did you like ", (name, "bold"), "?")
                 return Turn(self._ask(Question("movie", movie), text, RATING_CHOICES), answers)
-            case MoreLike(movie=movie, number=number):
-                card = card_meant(movie, number, now)
+            case MoreLike() | Why() | Details():
+                card = card_meant(intent.movie, intent.number, now)
+                effect, which = ABOUT_A_CARD[type(intent)]
                 if card is None:
-                    return Turn([Say(no_card(number, now) or
-                                     "More like which movie? Say e.g. “more like Alien”, or press m on a card.")])
-                return Turn([ShowMoreLike(card)], answers)
-            case Why(movie=movie, number=number):
-                card = card_meant(movie, number, now)
-                if card is None:
-                    return Turn([Say(no_card(number, now) or
-                                     "Why which movie? Say e.g. “why Brazil?”, or press y on a card.")])
-                return Turn([Explain(card)], answers)
-            case Details(movie=movie, number=number):
-                card = card_meant(movie, number, now)
-                if card is None:
-                    return Turn([Say(no_card(number, now) or
-                                     "About which movie? Say e.g. “tell me about Alien”, or press enter on a card.")])
-                return Turn([ShowDetails(card)], answers)
+                    return Turn([Say(no_card(intent.number, now) or which)])
+                return Turn([effect(card)], answers)
             case Back():
                 if now.more_like:
                     return Turn([BackToMine(), Say("Back to your own picks.")], answers)
@@ -515,6 +503,14 @@ class Conversation:
         """A saved profile was loaded: no questions."""
         self.onboarding = False
         self.question = None
+
+
+# What a request about one movie or card does, and what is asked when it names none
+ABOUT_A_CARD: dict[type[Intent], tuple[Callable[[MovieCard], Effect], str]] = {
+    MoreLike: (ShowMoreLike, "More like which movie? Say e.g. “more like Alien”, or press m on a card."),
+    Why: (Explain, "Why which movie? Say e.g. “why Brazil?”, or press y on a card."),
+    Details: (ShowDetails, "About which movie? Say e.g. “tell me about Alien”, or press enter on a card."),
+}
 
 
 def card_meant(movie: TitleEntry | None, number: int | None, now: Situation) -> MovieCard | None:
