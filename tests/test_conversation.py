@@ -209,6 +209,9 @@ def test_requests_become_effects_for_the_app() -> None:
     assert isinstance(unknown[0], talk.Say) and any("Heat" in c.label for c in unknown[0].choices or ())
     assert session.say("more like this") == [talk.Say("More like which movie? Say e.g. “more like Alien”, "
                                                       "or press m on a card.")]  # fmt: skip
+    assert session.say("tell me about Brazil") == [talk.ShowDetails(CATALOG[3])]
+    assert session.say("what is it about?") == [talk.Say("About which movie? Say e.g. “tell me about Alien”, "
+                                                         "or press enter on a card.")]  # fmt: skip
 
 
 def test_a_number_names_the_card_showing_it() -> None:
