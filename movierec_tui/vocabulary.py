@@ -39,7 +39,7 @@ _GENRE_SYNONYMS = {
     "animated": "Animation", "noir": "Film-Noir", "westerns": "Western", "thrillers": "Thriller",
     "musicals": "Musical", "romcom": "Romance", "romantic": "Romance", "scary": "Horror",
     "documentaries": "Documentary", "docs": "Documentary", "mysteries": "Mystery", "dramas": "Drama",
-    "warfilms": "War", "warmovies": "War", "crimes": "Crime",
+    "warfilms": "War", "warmovies": "War", "crimes": "Crime", "funny": "Comedy", "hilarious": "Comedy",
 }
 
 

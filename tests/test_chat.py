@@ -619,3 +619,18 @@ def test_list_edits_say_what_changed_and_keep_the_lists_apart() -> None:
     marked = apply_intent(Profile(), PutOnList(ALIEN, "seen"))
     assert marked is not None and marked.echo == "Marked Alien (1979) as seen — undo with ctrl+z"
     assert describe_change(Profile(), marked.profile, names) == "Alien (1979) seen"
+
+
+@pytest.mark.parametrize(
+    ("text", "genre"),
+    [("a comedy", "comedy"), ("something funny", "comedy"), ("scary", "horror"), ("an action movie", "action"),
+     ("i want something hilarious", "comedy")],
+)  # fmt: skip
+def test_a_genre_said_as_a_thing_or_a_feeling_is_asked_about_as_a_filter(text: str, genre: str) -> None:
+    """Not guessed as a title: "a comedy" asked "Did you mean The Original Kings of Comedy?", "scary"
+    "Did you mean Scary Movie?", and "something funny" offered titles with "something" in them."""
+    near = [("Scary Movie", 2000, 500), ("Original Kings of Comedy, The", 2000, 90), ("Funny Face", 1957, 150)]
+    titles = TitleIndex(TitleEntry(i + 1, t, y, p) for i, (t, y, p) in enumerate([*CATALOGUE, *near]))
+    (intent,) = parse(text, titles)
+    assert isinstance(intent, Unknown) and intent.message == f"Do you want a filter for {genre}?", intent
+    assert f"only {genre}" in intent.suggestions

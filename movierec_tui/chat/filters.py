@@ -20,9 +20,10 @@ def key(text: str) -> str:
 
 def genres_of(text: str) -> tuple[str, ...] | None:
     """ "horror", "horror or war", "comedies and dramas" -> genres; None if any part is not a genre."""
-    text = re.sub(r"(?:\s+(?:movies|films|flicks|ones|stuff|anymore|any\s+more|please|only|either|too|again))+$",
+    text = re.sub(r"(?:\s+(?:movies?|films?|flicks?|ones|stuff|anymore|any\s+more|please|only|either|too|again))+$",
                   "", text.strip(), flags=re.IGNORECASE)  # fmt: skip
-    text = re.sub(r"^(?:(?:more|any|the|all|those|these|of)\s+)+", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"^(?:(?:more|any|the|all|those|these|of|a|an|some|something|anything)\s+)+", "", text,
+                  flags=re.IGNORECASE)  # fmt: skip
     parts = [p for p in re.split(r"\s*(?:,|/|\bor\b|\band\b|\bnor\b|&|\+)\s*", text, flags=re.IGNORECASE) if p]
     if not parts or len(parts) > 18:
         return None

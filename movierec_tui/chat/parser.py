@@ -600,6 +600,8 @@ class _Parser:
         if _key(text) in THIS_WORDS or _key(text) in ANSWERS:  # "hated": a feeling, not Hate (1995)
             return None
         found = self.resolve(text, lambda title: title, bare=True)
+        if found is not None and found.sureness == "guess" and genres_of(text) is not None:
+            return None  # "a comedy", "scary": asked about as a genre, not guessed as The Kings of Comedy
         return [Mention(found.movie, sureness=found.sureness)] if found is not None else None
 
 # -- small helpers --------------------------------------------------------------------------------
