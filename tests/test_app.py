@@ -994,6 +994,26 @@ def test_quick_replies_of_an_earlier_message_go_once_the_person_moves_on(recomme
     asyncio.run(scenario())
 
 
+def test_suggested_chips_go_on_the_next_message_also_while_a_question_is_open(recommender) -> None:
+    """ "Do you want a filter for comedy?" offers "only comedy": picked (or anything else said), those
+    chips go, though "How did you like X?" is still open; they stayed, offering the filter just set."""
+
+    async def scenario() -> None:
+        app = snapshot_app(recommender)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await say(pilot, "back")
+            await say(pilot, app.refresher.results[0].card.title)
+            assert asked(app) == "movie" and app.quick_replies.choices
+            await say(pilot, "a comedy")
+            assert [c.value for c in app.quick_replies.choices] == ["only comedy", "no comedy", "help"]
+            await say(pilot, "only comedy")
+            assert list(app.profile.genres_in) == ["Comedy"] and asked(app) == "movie"
+            assert not app.quick_replies.choices and not app.quick_replies.display
+
+    run(scenario())
+
+
 def test_the_chat_says_what_it_did_asks_before_a_guess_and_undo_says_what_it_took_back(recommender) -> None:
     """Issue 16: "I'm -5" once rated a movie silently, and undo only said "Undone."."""
 

@@ -128,10 +128,12 @@ class Question:
 
 @dataclass(frozen=True)
 class Say:
-    """A message from the app; `choices` replace the quick replies when given."""
+    """A message from the app; `choices` replace the quick replies when given. `suggested`: they are
+    suggestions for this message alone ("only comedy"), not answers to the question still open."""
 
     message: str | Text
     choices: tuple[Choice, ...] | None = None
+    suggested: bool = False
 
 
 @dataclass(frozen=True)
@@ -381,7 +383,8 @@ class Conversation:
             case Unknown(message=message, suggestions=suggestions, choose=choose):
                 if choose:  # "Which one?": "1996" or "the second" picks one of the readings
                     self.question = Question("which", choices=suggestions)
-                return Turn([Say(message, tuple(Choice(s, s) for s in suggestions) or None)], answers)
+                chips = tuple(Choice(s, s) for s in suggestions) or None
+                return Turn([Say(message, chips, suggested=not choose)], answers)
         return Turn([], answers)
 
     def _edit(self, intent: Intent, edit: Edit, answers: bool, now: Situation) -> Turn:

@@ -201,11 +201,11 @@ class MovieRecApp(App[None]):
         error from a store, none of which must be read as markup."""
         self.notify(message, markup=False, **kwargs)
 
-    def say(self, message: str | Text, choices: Iterable[Choice] | None = None) -> None:
+    def say(self, message: str | Text, choices: Iterable[Choice] | None = None, suggested: bool = False) -> None:
         """A message from the app; `choices` replace the quick replies when given."""
         self.chat_log.add(message if isinstance(message, Text) else Text(message), "bot")
-        if choices is not None:  # they belong to the question just asked, if any
-            self.quick_replies.set_choices(list(choices), self.conversation.question)
+        if choices is not None:  # they belong to the question just asked, if any, unless only suggested
+            self.quick_replies.set_choices(list(choices), None if suggested else self.conversation.question)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "chat-input":
@@ -227,7 +227,7 @@ class MovieRecApp(App[None]):
             self.say("One moment, I'm still loading the catalogue…")
             return
         try:
-            chips_before = self.quick_replies.choices  # set_choices replaces the list, never edits it
+            chips_then = self.quick_replies.choices  # set_choices replaces the list, never edits it
             answered = False
             for intent in parse(text, self.recommender.titles, self.conversation.expecting):
                 turn = self.conversation.handle(intent, self._situation())
@@ -235,7 +235,7 @@ class MovieRecApp(App[None]):
                 answered = turn.answered or answered
             if answered:
                 self.carry_out(self.conversation.ask_next(self.profile))
-            if self.quick_replies.choices is chips_before and self.conversation.question is None:
+            if self.quick_replies.choices is chips_then and not self.quick_replies.answers(self.conversation.question):
                 # Chips left from an earlier answer ("did you mean…", a question since answered)
                 # would offer choices about a message the person has moved on from.
                 self.quick_replies.set_choices([])
@@ -254,8 +254,8 @@ class MovieRecApp(App[None]):
         """Do what the conversation decided, in order."""
         for effect in effects:
             match effect:
-                case talk.Say(message=message, choices=choices):
-                    self.say(message, choices)
+                case talk.Say(message=message, choices=choices, suggested=suggested):
+                    self.say(message, choices, suggested)
                 case talk.Change(edit=edit):
                     self.apply(edit, announce=True)
                 case talk.Unname():

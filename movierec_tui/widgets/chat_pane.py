@@ -191,6 +191,11 @@ class QuickReplies(Widget, can_focus=True):
         if self.choices and self.topic is not None and self.topic is not question:
             self.set_choices([])
 
+    def answers(self, question: object | None) -> bool:
+        """Whether the chips are answers to `question`, the one still open (not suggestions for an
+        earlier message, nor answers to a question since gone)."""
+        return question is not None and self.topic is question
+
     def set_choices(self, choices: Sequence[Choice], topic: object | None = None) -> None:
         """New chips, answers to `topic` (the question asked, if they are answers to one); a layout
         pass only if they need another number of lines (the same chips are offered after every
