@@ -297,6 +297,29 @@ def test_a_failing_steer_keeps_the_order_chosen_at_start() -> None:
     assert session.talk.question.movie == entry_for(CARDS[1])
 
 
+def test_seen_it_to_a_seed_puts_it_on_the_seen_list_and_asks_how_it_was() -> None:
+    """ "Have you seen Fargo? Rate it 1-5": "seen it" (or "I've seen that") is a yes without a rating: on
+    the seen list, then "How did you like it?"; a rating goes on to the next seed. "Haven't seen this"
+    skips it. All three were "I didn't understand" (or, outside a question, lists of titles)."""
+    session = Session()
+    session.start()
+    session.say("34, female, programmer")
+    first = session.talk.question.movie
+    assert session.kind == "seed"
+    session.say("seen it")
+    assert first.movie_id in session.profile.seen and first.movie_id not in session.profile.ratings
+    assert session.kind == "movie" and session.talk.question.movie == first
+    assert session.said()[-1].startswith("How did you like it?")
+    session.say("4")
+    assert session.profile.ratings[first.movie_id] == 4 and session.kind == "seed"
+    second = session.talk.question.movie
+    assert second != first
+    session.say("haven't seen this")
+    assert second.movie_id not in session.profile.seen and session.talk.question.movie not in (first, second)
+    session.say("I've seen that")
+    assert session.talk.question.movie.movie_id in session.profile.seen
+
+
 def test_an_edit_changes_the_profile_only_through_the_effect() -> None:
     session = Session()
     turn = session.talk.handle(parse("no horror", TITLES)[0], Situation(Profile(), CATALOG))

@@ -57,9 +57,10 @@ def list_request(text: str, resolve: Resolve, titles: TitleIndex, rating: Rule) 
             seen_card = kind is PutOnList and list_name == "seen"
             if card is not None and (card.marked or match.end("title") < len(text) or seen_card):
                 return [kind(card.movie, list_name, card.number, sureness=card.sureness)]
-            if _key(title) in THIS_WORDS:
-                # "add this to my watchlist": the focused card; "seen it", "not seen it" answer a question
-                return [kind(None, list_name)] if list_name == "watchlist" and _key(title) else None
+            if (said := _key(title)) in THIS_WORDS:
+                # "add this to my watchlist", "seen this", "I've already seen that": the focused card;
+                # "seen it", "not seen it" answer a question ("Have you seen Heat?"), maybe one gone
+                return [kind(None, list_name)] if said and (list_name == "watchlist" or said != "it") else None
             if genres_of(title) is not None or (_SOME.match(title) and not _names_a_movie(title, titles, "confident")):
                 return None  # "I want to see comedies", "... a comedy", "... more": a kind of movie, not one
             if list_name == "seen" and kind is PutOnList and re.search(r"\d$", title):
@@ -71,6 +72,17 @@ def list_request(text: str, resolve: Resolve, titles: TitleIndex, rating: Rule) 
             if found is not None and (found.sureness == "exact" or not re.search(r"\d$", title)):
                 return [kind(found.movie, list_name, sureness=found.sureness)]
             # "seen Alien 5": a number not in the title is more likely a rating; the rating rules decide
+    return None
+
+
+def seen_or_not(text: str) -> bool | None:
+    """Whether `text` says the movie pointed at ("this", "that", "it") was seen: "I've seen that" True,
+    "haven't seen this one" False, anything else None. Said to "Have you seen Heat?", it is Heat."""
+    for patterns, seen in ((SEEN_REMOVE, False), (SEEN_ADD, True)):
+        for pattern in patterns:
+            match = pattern.fullmatch(text)
+            if match and (said := _key(match.group("title"))) and said in THIS_WORDS:
+                return seen
     return None
 
 

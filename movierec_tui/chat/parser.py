@@ -34,6 +34,7 @@ from movierec_tui.chat.intents import (
     Load,
     Mention,
     OnlyGenre,
+    PutOnList,
     Rate,
     Reset,
     Save,
@@ -46,7 +47,7 @@ from movierec_tui.chat.intents import (
     Unknown,
     YearRange,
 )
-from movierec_tui.chat.lists import list_request
+from movierec_tui.chat.lists import list_request, seen_or_not
 from movierec_tui.chat.lookup import quiet_match, rebuilder
 from movierec_tui.chat.mainstream import mainstream_intent
 from movierec_tui.chat.numbers import fraction_rating, out_of_ten, read_number, valid_age, valid_rating
@@ -272,6 +273,8 @@ class _Parser:
             except ValueError:  # VocabularyError, or a vocabulary bug on odd digits ("²")
                 return None
         if kind == "rating" and self.expecting.movie is not None:
+            if (seen := seen_or_not(key)) is not None:  # "I've seen that" (not rated yet), "haven't seen this"
+                return [PutOnList(self.expecting.movie, "seen")] if seen else [Skip()]
             rating = _rating_answer(SEEN_IT.sub("", key))  # "seen it, 4", "yes, loved it"
             if rating is None:
                 return None
