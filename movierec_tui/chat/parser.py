@@ -61,6 +61,7 @@ from movierec_tui.chat.phrases import (
     CLEAR_WORDS,
     DISMISS,
     EXAMPLES,
+    FAVOURITE_IS,
     FILLER_END,
     FILLER_START,
     FILTER_NOISE_END,
@@ -443,13 +444,13 @@ class _Parser:
             result = self._rate(text, title, match.start("title"), match.end("title"), rating)
             if result:
                 return result
-        # "Heat was great", "Heat is a masterpiece"
-        match = RATING_ADJECTIVE.fullmatch(text)
-        if match:
-            rating = ADJECTIVES[" ".join(match.group("adj").lower().split())]
-            result = self._rate(text, match.group("title"), match.start("title"), match.end("title"), rating)
-            if result:
-                return result
+        # "Heat was great", "Heat is a masterpiece", "my favourite film is Heat"
+        for match in (RATING_ADJECTIVE.fullmatch(text), FAVOURITE_IS.fullmatch(text)):
+            if match:
+                rating = ADJECTIVES[" ".join(match.group("adj").lower().split())]
+                result = self._rate(text, match.group("title"), match.start("title"), match.end("title"), rating)
+                if result:
+                    return result
         # "rate Heat", "I've seen Heat": ask how they liked it
         match = RATE_WITHOUT_NUMBER.fullmatch(text)
         if match and _key(match.group("title")) not in THIS_WORDS:

@@ -20,10 +20,12 @@ VERBS: dict[str, int] = {
 }  # fmt: skip
 ADJECTIVES: dict[str, int] = {
     "great": 5, "amazing": 5, "awesome": 5, "brilliant": 5, "masterpiece": 5, "perfect": 5, "fantastic": 5,
-    "excellent": 5, "the best": 5, "my favourite": 5, "my favorite": 5, "loved": 5,
+    "excellent": 5, "the best": 5, "my favourite": 5, "my favorite": 5, "loved": 5, "incredible": 5,
+    "wonderful": 5, "superb": 5, "outstanding": 5, "underrated": 4,
     "good": 4, "nice": 4, "fun": 4, "pretty good": 4, "liked": 4, "enjoyable": 4,
     "ok": 3, "okay": 3, "fine": 3, "meh": 3, "so so": 3, "so-so": 3, "average": 3, "alright": 3, "decent": 3,
-    "bad": 2, "boring": 2, "poor": 2, "weak": 2, "not great": 2, "not good": 2, "disappointing": 2,
+    "bad": 2, "boring": 2, "poor": 2, "weak": 2, "not great": 2, "not good": 2, "disappointing": 2, "overrated": 2,
+    "forgettable": 2, "mediocre": 2,
     "awful": 1, "terrible": 1, "horrible": 1, "the worst": 1, "garbage": 1, "trash": 1, "hated": 1, "dreadful": 1,
 }  # fmt: skip
 ANSWERS: dict[str, int] = {**ADJECTIVES, **VERBS}  # "loved it", "great", "meh" as answers to a question
@@ -142,6 +144,10 @@ RATING_VERB = re.compile(
 RATING_ADJECTIVE = re.compile(
     r"(?P<title>.+?)(?:\s+(?:was|is|were|-)|\s*[=:])\s+(?:(?:really|so|pretty|just|quite|a|an|truly|totally)\s+)*"
     rf"(?P<adj>{alternatives(ADJECTIVES)})(?:\s+(?:movie|film|one))?",
+    re.IGNORECASE,
+)
+FAVOURITE_IS = re.compile(  # "my favourite film is Heat": the adjective first
+    r"(?P<adj>my\s+favou?rite)\s+(?:movie|film)(?:\s+(?:ever|of\s+all\s+time))?\s+(?:is|was)\s+(?P<title>.+?)",
     re.IGNORECASE,
 )
 WHY = re.compile(
