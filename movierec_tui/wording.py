@@ -40,7 +40,7 @@ HELP_LINES = (
      'its number ("why 3?", "more like 2", "dismiss 4"), "back"'),
     ("Mainstream", '"less mainstream", "hidden gems", "more popular", "back to normal", "novelty 0.5"'),
     ("Lists", '"add Heat to my watchlist", "seen Alien", "remove Heat from my watchlist", "my watchlist", '
-     'or drop an export file (Letterboxd, IMDb) here to import it'),
+     '"my ratings", or drop an export file (Letterboxd, IMDb) here to import it'),
     ("Edit", '"forget Heat", "dismiss Titanic", "undo", "reset"'),
     ("Profiles", '"save alice", "load alice", "profiles"'),
 )  # fmt: skip

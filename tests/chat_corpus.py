@@ -100,6 +100,7 @@ WORDS: dict[str, Intent | type] = {
     "clear": chat.ClearFilters(), "reset": chat.Reset(), "help": chat.Help(), "undo": chat.Undo(),
     "back": chat.Back(), "skip": chat.Skip(), "yes": chat.Answer(True), "no": chat.Answer(False),
     "anyyear": chat.YearRange(None, None), "unknown": chat.Unknown, "suggest": chat.Suggest(),
+    "ratings": chat.ShowRatings(),
 }  # fmt: skip
 GENDERS = {"f": "F", "female": "F", "m": "M", "male": "M"}
 

@@ -320,6 +320,26 @@ def test_seen_it_to_a_seed_puts_it_on_the_seen_list_and_asks_how_it_was() -> Non
     assert session.talk.question.movie.movie_id in session.profile.seen
 
 
+def test_my_ratings_are_said_newest_first_with_their_stars() -> None:
+    """ "what have I rated?" was "I didn't understand": the ratings were only in the profile panel,
+    which folds away below 100 columns."""
+    session = Session()
+    session.start()
+    session.say("back")
+    assert session.say("my ratings") == [talk.Say("You have not rated anything yet: say “loved Alien” or “Heat 4”, "
+                                                  "or press 1-5 on a card.")]  # fmt: skip
+    session.say("loved brazil")
+    session.say("heat 4.5")
+    (said,) = session.say("what have I rated?")
+    assert said == talk.Say("Your ratings (2 movies, newest first): Heat (1995) 4.5★, Brazil (1985) 5★. "
+                            "Change one with “Heat 3”, take one back with “forget Heat”.")  # fmt: skip
+    many = Profile(ratings={movie_id: 3.0 for movie_id in range(101, 104 + talk.RATINGS_SAID)})
+    said_of_many = talk.ratings_said(Situation(many, CATALOG, None))
+    newest = 103 + talk.RATINGS_SAID
+    assert said_of_many.startswith(f"Your ratings ({talk.RATINGS_SAID + 3} movies, newest first): movie {newest} 3★, ")
+    assert said_of_many.count("3★") == talk.RATINGS_SAID and " and 3 more. " in said_of_many
+
+
 def test_an_edit_changes_the_profile_only_through_the_effect() -> None:
     session = Session()
     turn = session.talk.handle(parse("no horror", TITLES)[0], Situation(Profile(), CATALOG))

@@ -46,6 +46,7 @@ from movierec_tui.chat import (
     SetGender,
     SetOccupation,
     ShowLists,
+    ShowRatings,
     Skip,
     Suggest,
     TakeOffList,
@@ -60,13 +61,14 @@ from movierec_tui.chat import (
 from movierec_tui.engine import MovieCard
 from movierec_tui.profile import ListName, Profile
 from movierec_tui.titles import TitleEntry
-from movierec_tui.wording import HELP_LINES, Choice, describe_years, stars, title_with_year
+from movierec_tui.wording import HELP_LINES, Choice, describe_years, plural, stars, title_with_year
 
 log = logging.getLogger(__name__)
 
 SEED_TARGET = 5  # well-known movies to ask about before the questions stop
 SEED_POOL = 15  # how many the seed queue holds
 SUGGESTED = 3  # the cards named in the answer to "what should I watch?"
+RATINGS_SAID = 12  # the newest ratings named in the answer to "my ratings"
 
 RATING_CHOICES = (
     Choice("5 loved it", "5"),
@@ -376,6 +378,8 @@ class Conversation:
                 return Turn([ListProfiles()], answers)
             case Load(name=str(name)):
                 return Turn([LoadProfile(name)], answers)
+            case ShowRatings():
+                return Turn([Say(ratings_said(now))], answers)
             case ShowLists(name=name, open=open_screen):
                 return Turn([ShowList(name, open_screen)], answers)
             case ImportFile(paths=paths):
@@ -540,6 +544,18 @@ def suggestion(now: Situation, chips: bool = True) -> Say:
         text.append("; " if number < len(picks) else ". ")
     text.append("Ask “why 1?” for a reason, “more like 2” for similar movies, or rate what you have seen.")
     return Say(text, SUGGEST_CHOICES if chips else None)
+
+
+def ratings_said(now: Situation) -> str:
+    """ "my ratings": the newest first, with their stars, and how to change one (the profile panel
+    lists them too, but it folds away below 100 columns)."""
+    ratings = list(reversed(now.profile.ratings.items()))
+    if not ratings:
+        return "You have not rated anything yet: say “loved Alien” or “Heat 4”, or press 1-5 on a card."
+    named = [f"{title_with_year(c) if (c := now.catalog.get(m)) else f'movie {m}'} {r:g}★" for m, r in ratings]
+    more = f" and {len(ratings) - RATINGS_SAID} more" if len(ratings) > RATINGS_SAID else ""
+    return (f"Your ratings ({plural(len(ratings), 'movie')}, newest first): {', '.join(named[:RATINGS_SAID])}{more}. "
+            "Change one with “Heat 3”, take one back with “forget Heat”.")  # fmt: skip
 
 
 def no_card(number: int | None, now: Situation) -> str | None:

@@ -80,6 +80,12 @@ class ShowLists(Sure):
 
 
 @dataclass(frozen=True)
+class ShowRatings(Sure):
+    """ "my ratings", "what have I rated?": the ratings in the chat (the profile panel, folded away
+    below 100 columns, lists them too)."""
+
+
+@dataclass(frozen=True)
 class ImportFile(Sure):
     """A message that is only the path of a file, or of a few (files dropped on the terminal: an
     unzipped Letterboxd export is three): the app reads and matches them, says what it found and
@@ -219,7 +225,7 @@ class Unknown(Sure):
 
 
 Intent = (
-    SetAge | SetGender | SetOccupation | Rate | Mention | PutOnList | TakeOffList | ShowLists | ImportFile
+    SetAge | SetGender | SetOccupation | Rate | Mention | PutOnList | TakeOffList | ShowLists | ShowRatings | ImportFile
     | ExcludeGenre | OnlyGenre | AllowGenre | YearRange | MoreLike | Why | Details | Forget | Dismiss | ClearFilters
     | Mainstream | Reset | Help | Suggest | Skip | Back | Undo | Save | Load | Answer | Unknown
 )  # fmt: skip

@@ -1,5 +1,6 @@
 """The chat's words for the watchlist and the seen list: "add Heat to my watchlist", "watch later
-Heat", "seen Alien", "remove Heat from my watchlist", "unsee Alien", "my watchlist".
+Heat", "seen Alien", "remove Heat from my watchlist", "unsee Alien", "my watchlist"; and for the
+ratings as a list: "my ratings", "what have I rated?".
 
 One rule of the parser (tried early: "remove Heat from my watchlist" is no "forget", "save Heat for
 later" no saved profile). Titles are resolved by the parser's own `resolve`, so they are as forgiving
@@ -16,9 +17,17 @@ from collections.abc import Callable
 from movierec_tui.chat.explore import card_number
 from movierec_tui.chat.filters import genres_of
 from movierec_tui.chat.filters import key as _key
-from movierec_tui.chat.intents import Intent, Mention, PutOnList, ShowLists, TakeOffList
+from movierec_tui.chat.intents import Intent, Mention, PutOnList, ShowLists, ShowRatings, TakeOffList
 from movierec_tui.chat.lookup import rebuilder
-from movierec_tui.chat.phrases import SEEN_ADD, SEEN_REMOVE, SHOW_LISTS, THIS_WORDS, WATCHLIST_ADD, WATCHLIST_REMOVE
+from movierec_tui.chat.phrases import (
+    SEEN_ADD,
+    SEEN_REMOVE,
+    SHOW_LISTS,
+    SHOW_RATINGS,
+    THIS_WORDS,
+    WATCHLIST_ADD,
+    WATCHLIST_REMOVE,
+)
 from movierec_tui.profile import ListName
 from movierec_tui.titles import AmbiguousTitle, TitleIndex, TitleMatch, TitleNotFound
 
@@ -36,6 +45,8 @@ _RULES: tuple[tuple[tuple[re.Pattern[str], ...], type[PutOnList] | type[TakeOffL
 def list_request(text: str, resolve: Resolve, titles: TitleIndex, rating: Rule) -> list[Intent] | None:
     """The list request in `text`, or None. `resolve(title, rebuild)` is the parser's title lookup
     (None after noting why not); `rating` its rating rule, for "seen Heat 4" (seen it, and 4 stars)."""
+    if SHOW_RATINGS.fullmatch(text):
+        return [ShowRatings()]
     shown = SHOW_LISTS.fullmatch(text)
     if shown:
         name: ListName | None = "watchlist" if shown.group("watchlist") or shown.group("watchlist2") else None

@@ -260,6 +260,12 @@ SEEN_REMOVE = _compiled(
 # "watchlist", "show my watchlist", "what have I seen", "open my lists": (which list, open the screen)
 _SHOW = (r"(?:(?P<open>open|browse)|show(?:\s+me)?|list|view|see|check|display|what'?s\s+(?:on|in)|"
          r"what\s+is\s+(?:on|in))")
+# "my ratings", "show my ratings", "what did I rate?", "which movies have I rated so far"
+SHOW_RATINGS = re.compile(
+    rf"(?:{_SHOW}\s+)?{_THE}ratings\s*\??|(?:what|which\s+(?:movies|films))\s+(?:have|did)\s+i\s+(?:rate|rated)"
+    r"(?:\s+(?:already|so\s+far))?\s*\??",
+    re.IGNORECASE,
+)
 SHOW_LISTS = re.compile(
     rf"(?:{_SHOW}\s+)?{_THE}(?:(?P<watchlist>{_WATCHLIST})|(?P<seen>seen(?:[\s-]+(?:it\s+)?list|\s+movies)|"
     r"watched\s+list)|(?P<both>lists|movie\s+lists))\s*\??|"
