@@ -521,9 +521,10 @@ ABOUT_A_CARD: dict[type[Intent], tuple[Callable[[MovieCard], Effect], str]] = {
 
 
 def card_meant(movie: TitleEntry | None, number: int | None, now: Situation) -> MovieCard | None:
-    """The movie a "why", "more like" or "tell me about" is about: the card showing `number` ("why 3?"), else the movie
-    named (a movie called "54", when fewer cards show), else, with neither said, the highlighted card.
-    The answer names the movie, so a list that changed since it was read cannot mislead."""
+    """The movie a "why", "more like" or "tell me about" is about: the card showing `number` ("why 3?"),
+    else the movie named (a movie called "54", when fewer cards show), else, with neither said, the
+    highlighted card. The answer names the movie, so a list that changed since it was read cannot
+    mislead."""
     if number is not None and 1 <= number <= len(now.shown):
         return now.shown[number - 1]
     if movie is not None:

@@ -1,8 +1,7 @@
 """The chat's words for exploring: "why Brazil?", "why?" (the highlighted card), "more like Alien",
 "more like this", "something like Alien from the 80s" (with a years filter), "tell me about Fargo"
-(its details screen), and a card by the
-number it shows ("why 3?", "more like #2", "why card 12"; the list and dismiss rules read numbers
-with `card_number` too: "add 3 to my watchlist", "dismiss 2").
+(its details screen), and a card by the number it shows ("why 3?", "more like #2", "why card 12";
+the list and dismiss rules read numbers with `card_number` too: "add 3 to my watchlist", "dismiss 2").
 
 Two rules of the parser. Titles are resolved by the parser's own `resolve` (as in lists.py), so a
 loose match is a guess, asked about first. A number is the card showing it; bare digits may also
