@@ -95,12 +95,12 @@ TITLES = TitleIndex(ENTRIES)
 ACTIONS = (chat.Rate, chat.Mention, chat.Forget, chat.Dismiss, chat.MoreLike, chat.Why, chat.Details,
            chat.ExcludeGenre, chat.OnlyGenre, chat.AllowGenre, chat.YearRange, chat.SetAge, chat.SetGender,
            chat.SetOccupation, chat.ClearFilters, chat.Reset, chat.PutOnList, chat.TakeOffList, chat.ImportFile,
-           chat.Mainstream)  # fmt: skip
+           chat.Mainstream, chat.Quit)  # fmt: skip
 WORDS: dict[str, Intent | type] = {
     "clear": chat.ClearFilters(), "reset": chat.Reset(), "help": chat.Help(), "undo": chat.Undo(),
     "back": chat.Back(), "skip": chat.Skip(), "yes": chat.Answer(True), "no": chat.Answer(False),
     "anyyear": chat.YearRange(None, None), "unknown": chat.Unknown, "suggest": chat.Suggest(),
-    "ratings": chat.ShowRatings(),
+    "ratings": chat.ShowRatings(), "quit": chat.Quit(),
 }  # fmt: skip
 GENDERS = {"f": "F", "female": "F", "m": "M", "male": "M"}
 

@@ -260,6 +260,32 @@ def test_no_question_when_everything_is_in_redis_and_an_unnamed_profile_is_asked
     store.client.delete("profile:hana", "profile:ivo")
 
 
+def test_quit_typed_in_the_chat_does_what_ctrl_q_does(on_session_redis) -> None:
+    """ "quit", "exit", "bye" in the chat: asked first with an unnamed profile, as ctrl+q; with nothing
+    to lose, the app exits. They were "I didn't understand" ("bye": "Did you mean Bye Bye, Love?")."""
+    recommender = on_session_redis
+
+    async def unnamed() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await rate(pilot, "loved alien", "bye")
+            assert isinstance(app.screen, QuitPrompt) and app.return_code is None
+            await pilot.press("escape")
+            await pilot.pause(0.1)
+            assert not isinstance(app.screen, QuitPrompt) and app.return_code is None
+
+    async def nothing_entered() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.chat_input.focus()
+            await pilot.press(*"quit", "enter")
+            await until(pilot, lambda: app.return_code == 0)
+
+    asyncio.run(unnamed())
+    asyncio.run(nothing_entered())
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_sigterm_or_sighup_keeps_unsaved_ratings_on_disk_and_the_next_app_saves_them(
     on_session_redis, home, signum

@@ -39,6 +39,7 @@ from movierec_tui.chat import (
     Mention,
     MoreLike,
     PutOnList,
+    Quit,
     Rate,
     Reset,
     Save,
@@ -185,6 +186,11 @@ class UndoLast:
 
 
 @dataclass(frozen=True)
+class QuitApp:
+    """What ctrl+q does: quit, asking first when something entered is not saved."""
+
+
+@dataclass(frozen=True)
 class SaveProfile:
     name: str | None  # None: under the current name, or ask for one
 
@@ -222,8 +228,8 @@ class ApplyImport:
 
 
 Effect = (
-    Say | Change | Unname | StartOver | ShowMoreLike | BackToMine | Explain | ShowDetails | UndoLast | SaveProfile
-    | LoadProfile | ListProfiles | ShowList | PreviewImport | ApplyImport
+    Say | Change | Unname | StartOver | ShowMoreLike | BackToMine | Explain | ShowDetails | UndoLast | QuitApp
+    | SaveProfile | LoadProfile | ListProfiles | ShowList | PreviewImport | ApplyImport
 )  # fmt: skip
 
 
@@ -368,6 +374,8 @@ class Conversation:
                 return Turn([Say("You're looking at your own picks already.")], answers)
             case Undo():
                 return Turn([UndoLast()], answers)
+            case Quit():
+                return Turn([QuitApp()], answers)
             case Help():
                 return Turn([Say(help_text())], answers)
             case Suggest():  # no chips while a question's chips are up: they stay its answers

@@ -272,12 +272,10 @@ class MovieRecApp(App[None]):
                     self.open_details(card)
                 case talk.UndoLast():
                     self.action_undo()
-                case talk.SaveProfile(name=name):
-                    self.profile_sync.save(name)
-                case talk.LoadProfile(name=name):
-                    self.profile_sync.load(name)
-                case talk.ListProfiles():
-                    self.profile_sync.list()
+                case talk.SaveProfile() | talk.LoadProfile() | talk.ListProfiles():
+                    self.profile_sync.carry_out(effect)
+                case talk.QuitApp():
+                    self.quitting.request()
                 case talk.ShowList(name=name, open=open_screen):
                     self.lists.say(name, open_screen)
                 case talk.PreviewImport() | talk.ApplyImport():

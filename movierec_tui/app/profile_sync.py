@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.timer import Timer
 
-from movierec_tui.app.conversation import TIPS
+from movierec_tui.app.conversation import TIPS, ListProfiles, LoadProfile, SaveProfile
 from movierec_tui.app.refresh import describe_failure, retry_delay
 from movierec_tui.app.resume import remember
 from movierec_tui.engine import KEPT_ON_DISK, SAVED_IN_REDIS, UnreadableProfile
@@ -83,6 +83,16 @@ class ProfileSync:
         """The profile changed: it has unsaved changes, and a named one is saved."""
         self.dirty = True
         self.autosave()
+
+    def carry_out(self, effect: SaveProfile | LoadProfile | ListProfiles) -> None:
+        """The chat's part: "save alice", "load alice", "profiles"."""
+        match effect:
+            case SaveProfile(name=name):
+                self.save(name)
+            case LoadProfile(name=name):
+                self.load(name)
+            case ListProfiles():
+                self.list()
 
     def save(self, name: str | None) -> None:
         """Save under `name`, or the current name, or ask for one."""

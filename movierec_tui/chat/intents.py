@@ -195,6 +195,11 @@ class Back(Sure):
 
 
 @dataclass(frozen=True)
+class Quit(Sure):
+    """ "quit", "exit", "bye": what ctrl+q does (asks first when something entered is not saved)."""
+
+
+@dataclass(frozen=True)
 class Undo(Sure):
     pass
 
@@ -227,7 +232,7 @@ class Unknown(Sure):
 Intent = (
     SetAge | SetGender | SetOccupation | Rate | Mention | PutOnList | TakeOffList | ShowLists | ShowRatings | ImportFile
     | ExcludeGenre | OnlyGenre | AllowGenre | YearRange | MoreLike | Why | Details | Forget | Dismiss | ClearFilters
-    | Mainstream | Reset | Help | Suggest | Skip | Back | Undo | Save | Load | Answer | Unknown
+    | Mainstream | Reset | Help | Suggest | Skip | Back | Quit | Undo | Save | Load | Answer | Unknown
 )  # fmt: skip
 
 

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from movierec_tui.chat.commands import command_said
 from movierec_tui.chat.explore import (
     card_number,
     details_request,
@@ -23,8 +24,6 @@ from movierec_tui.chat.filters import find_years, genre_filter, genre_in, genres
 from movierec_tui.chat.filters import key as _key
 from movierec_tui.chat.intents import (
     Answer,
-    Back,
-    ClearFilters,
     Dismiss,
     ExcludeGenre,
     Expecting,
@@ -36,14 +35,12 @@ from movierec_tui.chat.intents import (
     OnlyGenre,
     PutOnList,
     Rate,
-    Reset,
     Save,
     SetAge,
     SetGender,
     SetOccupation,
     Skip,
     Suggest,
-    Undo,
     Unknown,
     YearRange,
 )
@@ -56,9 +53,6 @@ from movierec_tui.chat.phrases import (
     ADJECTIVES,
     AGE_LABELS,
     ANSWERS,
-    ANY_YEAR_WORDS,
-    BACK_WORDS,
-    CLEAR_WORDS,
     DISMISS,
     EXAMPLES,
     FAVOURITE_IS,
@@ -69,7 +63,6 @@ from movierec_tui.chat.phrases import (
     FORGET,
     GREETINGS,
     HELP_WORDS,
-    LIST_WORDS,
     NO_WORDS,
     ORDINALS,
     RATE_WITHOUT_NUMBER,
@@ -77,7 +70,6 @@ from movierec_tui.chat.phrases import (
     RATING_PREFIX,
     RATING_SUFFIX,
     RATING_VERB,
-    RESET_WORDS,
     SAID_AGAIN,
     SEEN_IT,
     SELF,
@@ -85,7 +77,6 @@ from movierec_tui.chat.phrases import (
     SUGGEST,
     THANKS,
     THIS_WORDS,
-    UNDO_WORDS,
     VAGUE_YEARS,
     VERBS,
     YEAR_NEGATIONS,
@@ -310,17 +301,8 @@ class _Parser:
             return [Help()]
         if key in YES_WORDS and key not in SKIP_WORDS:  # a yes with no question: the conversation says so
             return [Answer(True)]
-        for words, intent in (
-            (RESET_WORDS, Reset()),
-            (CLEAR_WORDS, ClearFilters()),
-            (ANY_YEAR_WORDS, YearRange(None, None)),
-            (SKIP_WORDS, Skip()),
-            (BACK_WORDS, Back()),
-            (UNDO_WORDS, Undo()),
-            (LIST_WORDS, Load(None)),
-        ):
-            if key in words:
-                return [intent]
+        if (command := command_said(key)) is not None:
+            return [command]
         dial = mainstream_intent(key)
         if dial is not None:
             return [dial]

@@ -92,6 +92,8 @@ YEAR_NEGATIONS = frozenset({"nothing", "no", "none", "no movies", "no films", "n
                             "hide everything", "hide anything", "skip", "skip anything", "exclude", "drop",
                             "don't show", "dont show", "don't show me", "dont show me", "no old movies",
                             "no old films", "nothing older", "nothing newer", "no stuff"})  # fmt: skip
+QUIT_WORDS = frozenset({"quit", "exit", "bye", "bye bye", "goodbye", "good bye", "see you", "see ya", "log out",
+                        "logout", "quit the app", "close the app"})  # fmt: skip
 UNDO_WORDS = frozenset({"undo", "oops", "undo that", "take that back", "undo last"})
 LIST_WORDS = frozenset({"profiles", "saved profiles", "list profiles", "show profiles", "load", "load profile",
                          "my profiles"})  # fmt: skip
