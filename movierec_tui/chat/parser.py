@@ -583,7 +583,8 @@ class _Parser:
             return True
 
     def _bare_title(self, text: str) -> list[Intent] | None:
-        if _key(text) in THIS_WORDS or _key(text) in ANSWERS:  # "hated": a feeling, not Hate (1995)
+        # "hated": a feeling, not Hate (1995); "I'm" (the rest of "I'm not into romance"): no title
+        if _key(text) in THIS_WORDS or _key(text) in ANSWERS or _is_self(text):
             return None
         found = self.resolve(text, lambda title: title, bare=True)
         if found is not None and found.sureness == "guess" and genres_of(text) is not None:

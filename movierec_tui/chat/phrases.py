@@ -188,7 +188,8 @@ GENRE_RULES: tuple[tuple[re.Pattern[str], Literal["out", "only", "allow"]], ...]
     (re.compile(pattern), kind)
     for pattern, kind in (
         (r"(?:not\s+into|no|not|without|hide|exclude|skip|nothing|never|no\s+more|drop|less|fewer|remove|ban|block|"
-         r"don'?t\s+show(?:\s+me)?|i\s+(?:hate|don'?t\s+like|dislike|can'?t\s+stand)|hate|not\s+into|"
+         r"don'?t\s+show(?:\s+me)?|i\s+(?:hate|don'?t\s+(?:really\s+)?like|dislike|can'?t\s+stand)|hate|not\s+into|"
+         r"(?:i'?m|im|i\s+am)\s+not\s+(?:really\s+|very\s+)?(?:into|a\s+fan\s+of|big\s+on|keen\s+on|fond\s+of)|"
          r"anything\s+but|enough)\s+(?P<g>.+)", "out"),
         (r"(?P<g>.+?)\s+(?:is|are)\s+(?:out|banned|off|not\s+ok|not\s+okay|boring)", "out"),
         (r"(?:only|just|nothing\s+but|show(?:\s+me)?\s+only|i\s+only\s+want|only\s+want|i\s+want\s+only|"
