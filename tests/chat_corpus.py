@@ -87,7 +87,7 @@ CATALOGUE: list[tuple[str, int, int]] = [
     ("Love and Death", 1975, 300), ("Bonnie and Clyde", 1967, 700), ("Thelma & Louise", 1991, 900),
     ("Face/Off", 1997, 1300), ("Someone to Watch Over Me", 1987, 90), ("Watcher, The", 2000, 60),
     ("I Saw What You Did", 1965, 20), ("Scary Movie", 2000, 500), ("Original Kings of Comedy, The", 2000, 90),
-    ("Funny Face", 1957, 150), ("Funny Bones", 1995, 40),
+    ("Funny Face", 1957, 150), ("Funny Bones", 1995, 40), ("Bye Bye, Love", 1995, 30), ("Mr. Wonderful", 1993, 40),
 ]  # fmt: skip
 ENTRIES = [TitleEntry(i + 1, title, year, popularity) for i, (title, year, popularity) in enumerate(CATALOGUE)]
 TITLES = TitleIndex(ENTRIES)

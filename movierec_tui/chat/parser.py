@@ -56,6 +56,7 @@ from movierec_tui.chat.phrases import (
     DISMISS,
     EXAMPLES,
     FAVOURITE_IS,
+    FEELING_AFTER,
     FILLER_END,
     FILLER_START,
     FILTER_NOISE_END,
@@ -433,6 +434,15 @@ class _Parser:
                 result = self._rate(text, match.group("title"), match.start("title"), match.end("title"), rating)
                 if result:
                     return result
+        # "Heat - loved it", "Heat: hated it", "Heat (meh)": a title, then how it was, in words; not a
+        # title that reads so as a whole ("Bye Bye, Love", "Mr. Wonderful")
+        match = FEELING_AFTER.fullmatch(text)
+        if match and not _NUMERIC.fullmatch(match["feeling"]) and (rating := _rating_answer(_key(match["feeling"]))):
+            if (whole := quiet_match(self.titles, text)) is not None and whole.sureness == "exact":
+                return None
+            result = self._rate(text, match.group("title"), match.start("title"), match.end("title"), rating)
+            if result:
+                return result
         # "rate Heat", "I've seen Heat": ask how they liked it
         match = RATE_WITHOUT_NUMBER.fullmatch(text)
         if match and _key(match.group("title")) not in THIS_WORDS:

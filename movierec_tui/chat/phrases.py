@@ -148,6 +148,8 @@ RATING_ADJECTIVE = re.compile(
     rf"(?P<adj>{alternatives(ADJECTIVES)})(?:\s+(?:movie|film|one))?",
     re.IGNORECASE,
 )
+# "Heat - loved it", "Heat: hated it", "Heat, great", "Heat (meh)": a dash needs a space before it ("Spider-Man")
+FEELING_AFTER = re.compile(r"(?P<title>.+?)\s*(?:\s[-–—]+|[:,.;!]+|\()\s*(?P<feeling>[^()]+?)\s*\)?[\s.!]*")
 FAVOURITE_IS = re.compile(  # "my favourite film is Heat": the adjective first
     r"(?P<adj>my\s+favou?rite)\s+(?:movie|film)(?:\s+(?:ever|of\s+all\s+time))?\s+(?:is|was)\s+(?P<title>.+?)",
     re.IGNORECASE,
