@@ -634,3 +634,10 @@ def test_a_genre_said_as_a_thing_or_a_feeling_is_asked_about_as_a_filter(text: s
     (intent,) = parse(text, titles)
     assert isinstance(intent, Unknown) and intent.message == f"Do you want a filter for {genre}?", intent
     assert f"only {genre}" in intent.suggestions
+
+
+@pytest.mark.parametrize("text", ["seen it", "i have seen it", "watched it already"])
+def test_seen_it_with_no_question_open_asks_which_movie(text: str) -> None:
+    """Not "If it's a movie, did you mean Seven (Se7en)?": "it" is a movie the person has in mind."""
+    (intent,) = parse(text, TITLES)
+    assert isinstance(intent, Unknown) and intent.message.startswith("Which movie? Say e.g. “seen Heat”"), intent

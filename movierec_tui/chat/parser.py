@@ -214,6 +214,8 @@ class _Parser:
         """The most useful explanation for a message nothing understood."""
         if VAGUE_YEARS.fullmatch(_key(text)):  # "classics", "recent movies": which years would be a guess
             return Unknown(text, "Which years? Say them, e.g. “before 1970”, “the 80s”.", VAGUE_YEAR_CHOICES)
+        if seen_or_not(_key(text)) is not None:  # "seen it" with no question open: which "it" is a guess
+            return Unknown(text, "Which movie? Say e.g. “seen Heat”, or “seen this” for the highlighted card.")
         genres = genres_of(_key(text))
         if genres is None:
             genre = genre_in(text, [c for f in self.failures for c in f.error.candidates])
