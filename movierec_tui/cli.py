@@ -219,8 +219,9 @@ def setup(
     milvus_uri: MilvusOption = None,
     redis_url: RedisOption = None,
 ) -> None:
-    """Download a MovieLens release (--dataset, default ml-1m) or use --from, write movie cards, train
-    the model, index the vectors."""
+    """Download MovieLens (or use --from), write the movie cards, train the model, index the vectors.
+
+    --dataset picks the release (default ml-1m); steps already done are skipped (--force redoes them)."""
     from movierec_tui.data_loader.download import RELEASES
     from movierec_tui.model.train import TrainConfig
     from movierec_tui.pipeline import run_setup
@@ -554,8 +555,9 @@ def status(
     milvus_uri: MilvusOption = None,
     redis_url: RedisOption = None,
 ) -> None:
-    """Where everything lives, which stores are in use and reachable, and what is indexed. Exit code 0
-    when ready, 3 when a store does not answer, 4 when setup is not done (README, `status --json`)."""
+    """Where everything lives, which stores are in use and answer, and what is indexed.
+
+    Exit code 0 when ready, 3 when a store does not answer, 4 when setup is not done (README, `status --json`)."""
     from movierec_tui.status import collect_status
 
     settings = resolve_settings(home, milvus_uri, redis_url)

@@ -52,8 +52,9 @@ def import_ratings(
     milvus_uri: MilvusOption = None,
     redis_url: RedisOption = None,
 ) -> None:
-    """Import ratings, watched movies and a watchlist into a saved profile. Only certain matches are
-    imported; ambiguous rows and movies not in the catalogue are listed, never guessed."""
+    """Import ratings, watched movies and a watchlist into a saved profile.
+
+    Only certain matches are imported; ambiguous rows and movies not in the catalogue are listed, never guessed."""
     from movierec_tui.engine import Library
     from movierec_tui.transfer import import_file
 
@@ -118,8 +119,9 @@ def export_ratings(
     milvus_uri: MilvusOption = None,
     redis_url: RedisOption = None,
 ) -> None:
-    """Write a saved profile's ratings, seen movies and watchlist out. A letterboxd or csv export
-    imports back into the same profile."""
+    """Write a saved profile's ratings, seen movies and watchlist out.
+
+    A letterboxd or csv export imports back into the same profile."""
     from movierec_tui.engine import Library
     from movierec_tui.transfer import FORMATS, export_saved
 

@@ -280,3 +280,15 @@ def test_batch_reads_stdin_and_a_file_that_is_not_text_is_one_line(isolated_env,
     binary.write_bytes(b'{"age": 30}\n\xff\xfe\n')
     bad = run("recommend", "--batch", str(binary))
     assert bad.exit_code == 2 and f"{binary}:2: not UTF-8 text" in bad.stderr
+
+
+def test_every_command_is_one_unbroken_line_in_the_command_list() -> None:
+    """`movierec-tui --help` lists each command with the first paragraph of its help, line breaks kept
+    (typer's rich mode): setup, status, import and export broke mid-sentence ("... write movie cards,
+    train" / "the model, index the vectors.")."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    for name, command in {**group.commands, **group.commands["serve"].commands}.items():
+        listed = (command.short_help or command.help or "").strip().split("\n\n")[0]
+        assert listed and "\n" not in listed, f"{name}: {listed!r}"
