@@ -52,6 +52,8 @@ from movierec_tui.launch import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from movierec_tui.data_loader.dataset import Catalogue
+
 app = typer.Typer(
     name="movierec-tui",
     cls=OneLineErrors,
@@ -422,7 +424,7 @@ def recommend(
         if as_json:
             print(json.dumps(result_object(recommender, profile, results), indent=2))
         else:
-            print_recommendations(profile, results, recommender.cards(list(profile.ratings)))
+            print_recommendations(profile, results, recommender.cards(list(profile.ratings)), recommender.catalogue)
 
 
 def recommend_batch(settings: Settings, source: str, k: int) -> None:
@@ -462,14 +464,15 @@ def _print_line(text: str) -> None:
     print(text, flush=True)
 
 
-def print_recommendations(profile, results, rated_cards) -> None:
+def print_recommendations(profile, results, rated_cards, catalogue: Catalogue | None) -> None:
     from movierec_tui.wording import stars, title_with_year
 
     if rated_cards:
         rated = ", ".join(f"{title_with_year(c)}={profile.ratings[m]:g}" for m, c in rated_cards.items())
         console.print(f"[dim]rated:[/] {escape(rated)}", highlight=False)
     if not results:
-        console.print("[yellow]no movie matches these filters[/]")
+        known = f" (the catalogue: {catalogue.describe()})" if catalogue is not None else ""
+        console.print(f"[yellow]no movie matches these filters{escape(known)}[/]", highlight=False)
         return
     table = Table(show_lines=False, header_style="bold")
     table.add_column("#", justify="right")

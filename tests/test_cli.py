@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -50,6 +51,15 @@ def test_recommend_table_and_genre_filter(isolated_env, monkeypatch) -> None:
     assert result.exit_code == 0, result.output
     assert "because you liked Scream (1996)" in result.output
     assert "Horror" not in result.output.split("┃ Why")[-1].replace("Midnight Scream", "")
+
+
+def test_no_movie_in_the_years_asked_says_which_years_the_catalogue_has(isolated_env, monkeypatch) -> None:
+    """ "no movie matches these filters" left the person to guess that the catalogue stops in 2000."""
+    monkeypatch.setattr(cli.console, "width", 200)
+    result = run("recommend", "--year-from", "2090")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("no movie matches these filters (the catalogue: ")
+    assert re.search(r"movies, \d{4}-\d{4}\)$", result.output.strip()), result.output
 
 
 def test_unknown_and_ambiguous_titles_list_candidates(isolated_env) -> None:
