@@ -58,7 +58,9 @@ SUGGEST = re.compile(
     r"what\s+(?:do|would)\s+you\s+(?:recommend|suggest)(?:\s+(?:for\s+)?(?:me|tonight))?|"
     r"(?:any|your)\s+(?:recommendations?|suggestions?|picks|tips)|"
     r"(?:give|show)\s+me\s+(?:a\s+|some\s+)?(?:recommendations?|suggestions?|something\s+to\s+watch)|"
-    r"(?:recommend|suggest)\s+(?:me\s+)?(?:something|a\s+movie|a\s+film|anything)",
+    r"(?:recommend|suggest)\s+(?:me\s+)?(?:something|a\s+movie|a\s+film|anything)|"
+    r"(?:just\s+)?pick\s+(?:something|one|a\s+movie|a\s+film)(?:\s+for\s+me)?|surprise\s+me|"
+    r"(?:i'?m|im|i\s+am)\s+bored|what\s+(?:to|should\s+we)\s+watch(?:\s+tonight)?",
     re.IGNORECASE,
 )
 RESET_WORDS = frozenset({"reset", "start over", "restart", "new profile", "reset profile", "clear profile",
