@@ -340,6 +340,18 @@ def test_my_ratings_are_said_newest_first_with_their_stars() -> None:
     assert said_of_many.count("3★") == talk.RATINGS_SAID and " and 3 more. " in said_of_many
 
 
+def test_dismiss_this_dismisses_the_highlighted_card() -> None:
+    """ "dismiss this", "not interested in that one" were "I didn't understand" (x on a card did it);
+    with no card highlighted, the answer says how, for a dismissal (it spoke of the watchlist)."""
+    talk_ = Conversation(lambda profile, asked: [])
+    for text in ("dismiss this", "not interested in that one"):
+        (intent,) = parse(text, TITLES, None)
+        (change,) = talk_.handle(intent, Situation(Profile(), CATALOG, CARDS[2])).effects
+        assert isinstance(change, talk.Change) and change.edit.profile.dismissed == [CARDS[2].movie_id]
+    (said,) = talk_.handle(parse("dismiss this", TITLES, None)[0], Situation(Profile(), CATALOG, None)).effects
+    assert said == talk.Say("Which movie? Say e.g. “dismiss Titanic”, or press x on a card.")
+
+
 def test_an_edit_changes_the_profile_only_through_the_effect() -> None:
     session = Session()
     turn = session.talk.handle(parse("no horror", TITLES)[0], Situation(Profile(), CATALOG))

@@ -70,6 +70,8 @@ SEED_TARGET = 5  # well-known movies to ask about before the questions stop
 SEED_POOL = 15  # how many the seed queue holds
 SUGGESTED = 3  # the cards named in the answer to "what should I watch?"
 RATINGS_SAID = 12  # the newest ratings named in the answer to "my ratings"
+HOW_TO_DISMISS = "“dismiss Titanic”, or press x"  # when "dismiss this" finds no highlighted card
+HOW_TO_LIST = "“add Heat to my watchlist”, or press w"  # the same for "add this to my watchlist"
 
 RATING_CHOICES = (
     Choice("5 loved it", "5"),
@@ -339,8 +341,8 @@ class Conversation:
         if isinstance(intent, PutOnList | TakeOffList | Dismiss) and (intent.movie is None or intent.number):
             card = card_meant(intent.movie, intent.number, now)  # "add this to my watchlist", "dismiss 2"
             if card is None:
-                return Turn([Say(no_card(intent.number, now) or
-                                 "Which movie? Say e.g. “add Heat to my watchlist”, or press w on a card.")])
+                hint = HOW_TO_DISMISS if isinstance(intent, Dismiss) else HOW_TO_LIST
+                return Turn([Say(no_card(intent.number, now) or f"Which movie? Say e.g. {hint} on a card.")])
             intent = dataclasses.replace(intent, movie=entry_for(card), number=None)
         asked_about = self.question.movie if self.question is not None else None
         if (isinstance(intent, TakeOffList) and intent.name == "seen" and asked_about is not None

@@ -375,6 +375,8 @@ class _Parser:
             title = match.group("title")
             if kind is Dismiss and (card := card_number(title, self.titles)) is not None:
                 return [Dismiss(card.movie, card.number, sureness=card.sureness)]  # "dismiss 2": the second card
+            if kind is Dismiss and _key(title) in THIS_WORDS and _key(title):
+                return [Dismiss(None)]  # "dismiss this", "not interested in that one": the highlighted card
             if genres_of(title) is None and _key(title) not in THIS_WORDS:
                 found = self.resolve(title, rebuilder(text, match.start("title"), match.end("title")))
                 if found is not None:

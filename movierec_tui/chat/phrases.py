@@ -76,7 +76,7 @@ SKIP_WORDS = frozenset({
     "skip", "pass", "next", "dunno", "don't know", "dont know", "not seen", "haven't seen", "havent seen",
     "haven't seen it", "havent seen it", "never seen", "never seen it", "didn't see", "didnt see",
     "didn't see it", "no idea", "n/a", "not sure", "rather not say", "prefer not to say", "skip it", "skip this",
-    "skip that", "nope", "no", "not seen it", "haven't watched it", "never watched it", "seen it? no",
+    "skip that", "nope", "no", "not seen it", "haven't watched it", "never watched it", "seen it? no", "not interested",
 })  # fmt: skip
 BACK_WORDS = frozenset({"back", "go back", "done", "i'm done", "im done", "enough", "that's enough", "thats enough",
                          "stop", "stop asking", "finish", "finished", "my recommendations", "my recs", "for me",
