@@ -111,7 +111,7 @@ def test_a_sigterm_landing_just_before_the_holder_waits_still_ends_it(tmp_path) 
         gdb = subprocess.Popen(
             ["gdb", "-nx", "-batch", *(part for command in commands for part in ("-ex", command)),
              "--args", *holder_command],
-            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     holder = None
     try:
@@ -121,11 +121,9 @@ def test_a_sigterm_landing_just_before_the_holder_waits_still_ends_it(tmp_path) 
         holder = int(re.search(r"process (\d+)\) detached", said)[1])
         program = int(re.search(r"Milvus Lite serving .* \(pid (\d+)\)", said)[1])
         wait_for(lambda: not running(holder) and not running(program), timeout=15)
-    finally:
-        gdb.kill()
+    finally:  # gdb, its `shell sleep`, and a holder (and program) still there: one process group
+        os.killpg(gdb.pid, signal.SIGKILL)
         gdb.wait()
-        if holder is not None and running(holder):
-            os.kill(holder, signal.SIGKILL)
 
 
 def _answers(port: int) -> bool:
