@@ -624,12 +624,16 @@ def test_list_edits_say_what_changed_and_keep_the_lists_apart() -> None:
 @pytest.mark.parametrize(
     ("text", "genre"),
     [("a comedy", "comedy"), ("something funny", "comedy"), ("scary", "horror"), ("an action movie", "action"),
-     ("i want something hilarious", "comedy")],
+     ("i want something hilarious", "comedy"), ("I'm in the mood for a comedy", "comedy"),
+     ("something for the whole family", "children's"), ("i want a good war movie", "war")],
 )  # fmt: skip
 def test_a_genre_said_as_a_thing_or_a_feeling_is_asked_about_as_a_filter(text: str, genre: str) -> None:
     """Not guessed as a title: "a comedy" asked "Did you mean The Original Kings of Comedy?", "scary"
-    "Did you mean Scary Movie?", and "something funny" offered titles with "something" in them."""
-    near = [("Scary Movie", 2000, 500), ("Original Kings of Comedy, The", 2000, 90), ("Funny Face", 1957, 150)]
+    "Did you mean Scary Movie?", and "something funny" offered titles with "something" in them; nor
+    passed over because a candidate title has the word ("Kings of Comedy", "My Family"), or because
+    the word is short ("war")."""
+    near = [("Scary Movie", 2000, 500), ("Original Kings of Comedy, The", 2000, 90), ("Funny Face", 1957, 150),
+            ("My Family", 1995, 60)]
     titles = TitleIndex(TitleEntry(i + 1, t, y, p) for i, (t, y, p) in enumerate([*CATALOGUE, *near]))
     (intent,) = parse(text, titles)
     assert isinstance(intent, Unknown) and intent.message == f"Do you want a filter for {genre}?", intent

@@ -38,10 +38,14 @@ def genres_of(text: str) -> tuple[str, ...] | None:
 
 def genre_in(text: str, near_titles: list[TitleEntry]) -> str | None:
     """The first genre word anywhere in the text, for a suggestion; not a word of a title that was
-    nearly meant ("star wars 1 2" is no request for war movies)."""
-    title_words = {w for t in near_titles for w in re.findall(r"[\w'-]+", t.title.lower())}
-    for word in re.findall(r"[\w'-]+", text)[:50]:
-        if len(word) >= 4 and word.lower() not in title_words:
+    nearly meant, one sharing another word of four letters or more with the text ("star wars 1 2" is
+    no request for war movies; "I'm in the mood for a comedy" is one for comedies, though *The
+    Original Kings of Comedy* was a candidate)."""
+    words = [w.lower() for w in re.findall(r"[\w'-]+", text)[:50]]
+    said = {w for w in words if len(w) >= 4}
+    titles = [set(re.findall(r"[\w'-]+", t.title.lower())) for t in near_titles]
+    for word in words:
+        if len(word) >= 3 and not any(word in title and (said & title) - {word} for title in titles):  # "war"
             try:
                 return parse_genre(word)
             except ValueError:  # VocabularyError, or a vocabulary bug on odd digits ("²")
