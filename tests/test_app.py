@@ -977,6 +977,38 @@ def test_a_second_ctrl_p_never_opens_a_second_palette(recommender, between: str)
     run(scenario())  # a DuplicateIds in the app would be raised here
 
 
+def test_a_dialog_under_another_one_is_not_closed_by_its_keys(recommender) -> None:
+    """Random bytes over SSH (CI, 2026-12-05): a key queued for the help reached it while a search (or
+    the palette) had opened on top; the help, still "current" (visible behind), dismissed itself:
+    that popped the dialog on top instead and left the help with its result set, so the next close
+    set it again (InvalidStateError, a traceback on the person's screen)."""
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            main = app.screen
+            help_screen = HelpScreen(key_sections(type(app)))
+            app.push_screen(help_screen)
+            await pilot.pause()
+            search = SearchScreen(lambda query: app.recommender.titles.search(query, 12), app._found_row)
+            app.push_screen(search)
+            await pilot.pause()
+            help_screen.action_dismiss_screen()  # the key of the burst that was queued for the help
+            await pilot.pause()
+            assert app.screen is search and help_screen in app.screen_stack
+            search.dismiss(None)
+            await pilot.pause()
+            help_screen.action_dismiss_screen()
+            help_screen.action_dismiss_screen()  # the next key of the burst, the help not gone yet
+            await pilot.pause()
+            assert app.screen is main and len(app.screen_stack) == 1
+            await say(pilot, "help")  # and the app goes on
+            assert bot_messages(app)[-1].startswith("Here is what I understand:")
+
+    run(scenario())
+
+
 def test_quick_replies_of_an_earlier_message_go_once_the_person_moves_on(recommender) -> None:
     """"Did you mean" chips stay while they are the answer to the last message, not after it."""
 

@@ -98,7 +98,11 @@ class HelpScreen(ModalScreen[None]):
             yield Static("escape to close · ctrl+p for commands", classes="modal-footer")
 
     def action_dismiss_screen(self) -> None:
-        if self.is_current:
+        """Only from the top of the stack: a key queued for the help can reach it after a dialog opened
+        on top (a burst; random bytes over SSH did it). "Current" it still is, showing behind, and
+        Textual's dismiss pops the top screen, whichever it is: it closed the one on top and left the
+        help with its result set, and the next close set it again (InvalidStateError, a traceback)."""
+        if self.is_active:
             self.dismiss(None)
 
     def on_key(self, event: events.Key) -> None:
