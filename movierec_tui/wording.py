@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -86,6 +86,13 @@ def display_title(title: str) -> str:
     if moved is None and all(rest is None for _, rest in new_alternates):
         return title
     return new_main + "".join(f" ({alt})" for alt, _ in new_alternates)
+
+
+def title_of(movies: Mapping[int, Titled], movie_id: int) -> str:
+    """ "Heat (1995)", or "movie 949" for an id the catalogue does not have (a profile kept from
+    another dataset): what a list of the person's movies names each by."""
+    movie = movies.get(movie_id)
+    return title_with_year(movie) if movie is not None else f"movie {movie_id}"
 
 
 def title_with_year(movie: Titled) -> str:
@@ -201,6 +208,13 @@ def profile_contents(profile: Profile) -> str:
     if describe_filters(profile):
         parts.append("filters")
     return ", ".join(parts)
+
+
+def newest_first(label: str, names: Sequence[str], at_most: int) -> str:
+    """ "Your watchlist (14 movies, newest first): A, B, C and 11 more.": a list said in the chat,
+    `names` newest first, the first `at_most` of them named."""
+    more = f" and {len(names) - at_most} more" if len(names) > at_most else ""
+    return f"{label} ({plural(len(names), 'movie')}, newest first): {', '.join(names[:at_most])}{more}."
 
 
 def plural(count: int, noun: str) -> str:

@@ -62,7 +62,7 @@ from movierec_tui.chat import (
 from movierec_tui.engine import MovieCard
 from movierec_tui.profile import ListName, Profile
 from movierec_tui.titles import TitleEntry
-from movierec_tui.wording import HELP_LINES, Choice, describe_years, plural, stars, title_with_year
+from movierec_tui.wording import HELP_LINES, Choice, describe_years, newest_first, stars, title_of, title_with_year
 
 log = logging.getLogger(__name__)
 
@@ -563,10 +563,9 @@ def ratings_said(now: Situation) -> str:
     ratings = list(reversed(now.profile.ratings.items()))
     if not ratings:
         return "You have not rated anything yet: say “loved Alien” or “Heat 4”, or press 1-5 on a card."
-    named = [f"{title_with_year(c) if (c := now.catalog.get(m)) else f'movie {m}'} {r:g}★" for m, r in ratings]
-    more = f" and {len(ratings) - RATINGS_SAID} more" if len(ratings) > RATINGS_SAID else ""
-    return (f"Your ratings ({plural(len(ratings), 'movie')}, newest first): {', '.join(named[:RATINGS_SAID])}{more}. "
-            "Change one with “Heat 3”, take one back with “forget Heat”.")  # fmt: skip
+    named = [f"{title_of(now.catalog, movie_id)} {rating:g}★" for movie_id, rating in ratings]
+    changing = " Change one with “Heat 3”, take one back with “forget Heat”."
+    return newest_first("Your ratings", named, RATINGS_SAID) + changing
 
 
 def no_card(number: int | None, now: Situation) -> str | None:

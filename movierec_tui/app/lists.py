@@ -17,7 +17,7 @@ from movierec_tui.engine import MovieCard
 from movierec_tui.profile import ListName
 from movierec_tui.widgets.lists_screen import ListsScreen
 from movierec_tui.widgets.theme import palette
-from movierec_tui.wording import plural, title_with_year
+from movierec_tui.wording import newest_first, title_of, title_with_year
 
 if TYPE_CHECKING:  # the app holds its parts; only its type is needed here
     from movierec_tui.app.main import MovieRecApp
@@ -68,9 +68,7 @@ class Lists:
             if not ids:
                 lines.append(f"{label}: nothing yet ({HOW_TO_ADD[listed]}).")
                 continue
-            titles = [title_with_year(c) if (c := app.catalog.get(m)) else f"movie {m}" for m in ids[:LISTED_IN_CHAT]]
-            more = f" and {len(ids) - LISTED_IN_CHAT} more" if len(ids) > LISTED_IN_CHAT else ""
-            lines.append(f"{label} ({plural(len(ids), 'movie')}, newest first): {', '.join(titles)}{more}.")
+            lines.append(newest_first(label, [title_of(app.catalog, m) for m in ids], LISTED_IN_CHAT))
         lines.append("Press W (when not typing) to browse them; “remove Heat from my watchlist”, “unsee Alien”.")
         app.say("\n".join(lines))
 

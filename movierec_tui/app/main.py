@@ -59,7 +59,7 @@ from movierec_tui.widgets.movie_row import RowStack
 from movierec_tui.widgets.profile_panel import ProfilePanel, RatingEdit
 from movierec_tui.widgets.screens import DetailsScreen, EarlyClosingPalette, HelpScreen, SearchScreen, found_row
 from movierec_tui.widgets.theme import DARK, LIGHT, palette, use_themes
-from movierec_tui.wording import Choice, clean, title_with_year
+from movierec_tui.wording import Choice, clean, title_of
 
 log = logging.getLogger(__name__)
 
@@ -328,7 +328,7 @@ class MovieRecApp(App[None]):
         self.refresher.show_profile()  # with the rows of the next cards, in their frame (refresh.py)
 
     def paint_profile(self) -> None:
-        names = {m: title_with_year(c) if (c := self.catalog.get(m)) else f"movie {m}" for m in self.profile.ratings}
+        names = {m: title_of(self.catalog, m) for m in self.profile.ratings}
         sync = self.profile_sync
         self.query_one(ProfilePanel).show(self.profile, names, sync.saved_as, sync.dirty)
         self.lists.repaint()

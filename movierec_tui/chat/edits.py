@@ -36,6 +36,7 @@ from movierec_tui.wording import (
     describe_years,
     join_words,
     stars,
+    title_of,
     title_with_year,
 )
 
@@ -199,8 +200,7 @@ def describe_change(before: Profile, after: Profile, movies: Mapping[int, Titled
     catalogue, for titles). Works for any edit, typed, pressed or loaded."""
 
     def name(movie_id: int) -> str:
-        movie = movies.get(movie_id)
-        return title_with_year(movie) if movie is not None else f"movie {movie_id}"
+        return title_of(movies, movie_id)
 
     parts: list[str] = []
     for movie_id, rating in after.ratings.items():
