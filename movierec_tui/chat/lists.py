@@ -18,7 +18,7 @@ from movierec_tui.chat.explore import card_number
 from movierec_tui.chat.filters import genres_of
 from movierec_tui.chat.filters import key as _key
 from movierec_tui.chat.intents import Intent, Mention, PutOnList, ShowLists, ShowRatings, TakeOffList
-from movierec_tui.chat.lookup import rebuilder
+from movierec_tui.chat.lookup import quiet_match, rebuilder
 from movierec_tui.chat.phrases import (
     SEEN_ADD,
     SEEN_REMOVE,
@@ -29,7 +29,7 @@ from movierec_tui.chat.phrases import (
     WATCHLIST_REMOVE,
 )
 from movierec_tui.profile import ListName
-from movierec_tui.titles import AmbiguousTitle, TitleIndex, TitleMatch, TitleNotFound
+from movierec_tui.titles import TitleIndex, TitleMatch
 
 _SOME = re.compile(r"(?:an?|some|something|anything|more|another|movies?|films?)\b", re.IGNORECASE)
 Rule = Callable[[str], "list[Intent] | None"]
@@ -99,7 +99,5 @@ def seen_or_not(text: str) -> bool | None:
 
 def _names_a_movie(text: str, titles: TitleIndex, at_least: str = "exact") -> bool:
     """Whether `text` is a movie's title ("exact"), or found by its start or a slip ("confident")."""
-    try:
-        return titles.match(text).sureness in ("exact", at_least)
-    except (TitleNotFound, AmbiguousTitle):
-        return False
+    found = quiet_match(titles, text)
+    return found is not None and found.sureness in ("exact", at_least)
