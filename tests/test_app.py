@@ -30,6 +30,7 @@ from textual.widgets import Input
 from movierec_tui.app import MovieRecApp
 from movierec_tui.app.commands import key_sections
 from movierec_tui.app.conversation import Question
+from movierec_tui.app.details import details_of
 from movierec_tui.app.refresh import describe_failure
 from movierec_tui.data_loader.dataset import Catalogue
 from movierec_tui.engine import Recommender
@@ -39,9 +40,22 @@ from movierec_tui.stores.errors import MilvusUnavailable, RedisUnavailable
 from movierec_tui.stores.milvus_store import MilvusStore
 from movierec_tui.widgets.cards import CardList, CardView
 from movierec_tui.widgets.chat_pane import MAX_MESSAGES, ChatInput, ChatLog, QuickReplies
+from movierec_tui.widgets.dialog import Dialog
 from movierec_tui.widgets.keys import key_labels, key_rows
+from movierec_tui.widgets.lists_screen import ListsScreen
 from movierec_tui.widgets.profile_panel import RatingsList
-from movierec_tui.widgets.screens import DetailsScreen, HelpScreen, SearchResults, SearchScreen
+from movierec_tui.widgets.quit_prompt import QuitPrompt
+from movierec_tui.widgets.screens import (
+    DetailsScreen,
+    EarlyClosingPalette,
+    HelpScreen,
+    NamePrompt,
+    ProfilesScreen,
+    SearchResults,
+    SearchScreen,
+    TextPrompt,
+)
+from movierec_tui.widgets.theme import palette
 from movierec_tui.wording import Choice, stars
 
 SIZE = (120, 40)
@@ -977,30 +991,76 @@ def test_a_second_ctrl_p_never_opens_a_second_palette(recommender, between: str)
     run(scenario())  # a DuplicateIds in the app would be raised here
 
 
-def test_a_dialog_under_another_one_is_not_closed_by_its_keys(recommender) -> None:
-    """Random bytes over SSH (CI, 2026-12-05): a key queued for the help reached it while a search (or
-    the palette) had opened on top; the help, still "current" (visible behind), dismissed itself:
-    that popped the dialog on top instead and left the help with its result set, so the next close
-    set it again (InvalidStateError, a traceback on the person's screen)."""
+def every_dialog(app: MovieRecApp) -> dict[str, Dialog]:
+    """One of each dialog the app opens, as the app would open it."""
+    card = app.cards.recommendations[0].card
+    return {
+        "help": HelpScreen(key_sections(type(app))),
+        "search": SearchScreen(lambda query: app.recommender.titles.search(query, 12), app._found_row),
+        "details": DetailsScreen(details_of(app, card), palette(app)),
+        "lists": ListsScreen(app.catalog, palette(app), app.profile),
+        "import": TextPrompt("Import ratings", ""),
+        "name": NamePrompt("Save the profile as"),
+        "profiles": ProfilesScreen(["alice", "bob"]),
+        "quit": QuitPrompt("alice", "3 ratings", "why", save=lambda name: None, cursor_blink=False),
+        "palette": EarlyClosingPalette(id=EarlyClosingPalette.ID),
+    }
+
+
+@pytest.mark.parametrize("kind", ["help", "search", "details", "lists", "import", "name", "profiles", "quit",
+                                  "palette"])  # fmt: skip
+def test_a_dialog_closes_only_from_the_top_of_the_stack(recommender, kind: str) -> None:
+    """Random keys over SSH (2026-12-05, in most sessions of a fuzzer and once in CI): a key of a burst
+    queued for one dialog reached it after another had opened on top (escape for the palette, after F1
+    opened the help over it), or after it had closed (two escapes). Textual's dismiss pops the *top*
+    screen: it closed the dialog on top, left this one with its result given, and its next close gave
+    it again (InvalidStateError, a traceback on the person's screen), or popped the main screen
+    (ScreenStackError). A late close now does nothing, and the dialog's caller hears once."""
 
     async def scenario() -> None:
         app = MovieRecApp(recommender, cursor_blink=False)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             main = app.screen
+            dialog = every_dialog(app)[kind]
+            answers: list[object] = []
+            app.push_screen(dialog, answers.append)
+            await pilot.pause()
             help_screen = HelpScreen(key_sections(type(app)))
-            app.push_screen(help_screen)
+            on_top = help_screen if kind != "help" else SearchScreen(lambda _: [], app._found_row)
+            app.push_screen(on_top)
             await pilot.pause()
-            search = SearchScreen(lambda query: app.recommender.titles.search(query, 12), app._found_row)
-            app.push_screen(search)
+            dialog.dismiss(None)  # the key of the burst that was queued for the dialog under
             await pilot.pause()
-            help_screen.action_dismiss_screen()  # the key of the burst that was queued for the help
+            assert app.screen is on_top and dialog in app.screen_stack and answers == []
+            on_top.dismiss(None)
             await pilot.pause()
-            assert app.screen is search and help_screen in app.screen_stack
-            search.dismiss(None)
+            assert app.screen is dialog
+            dialog.dismiss(None)
+            dialog.dismiss(None)  # the next key of the burst, the dialog not removed yet
             await pilot.pause()
-            help_screen.action_dismiss_screen()
-            help_screen.action_dismiss_screen()  # the next key of the burst, the help not gone yet
+            assert app.screen is main and len(app.screen_stack) == 1 and answers == [None]
+            await say(pilot, "help")  # and the app goes on
+            assert bot_messages(app)[-1].startswith("Here is what I understand:")
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("kind", ["help", "search", "details", "lists", "import", "name", "profiles", "quit",
+                                  "palette"])  # fmt: skip
+def test_a_dialog_closed_before_it_was_shown_sets_nothing_up(recommender, kind: str) -> None:
+    """Random bytes over SSH (2026-12-05, a fuzzer): a dialog opened and closed in one burst (ctrl+s,
+    escape) still got its Mount; its set-up looked for its input, gone with it, and the session ended
+    in NoMatches on the person's screen."""
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            main = app.screen
+            app.push_screen(every_dialog(app)[kind])
+            app.pop_screen()  # before the dialog's Mount is handled
+            await pilot.pause()
             await pilot.pause()
             assert app.screen is main and len(app.screen_stack) == 1
             await say(pilot, "help")  # and the app goes on

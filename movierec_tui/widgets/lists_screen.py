@@ -15,13 +15,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from movierec_tui.engine import MovieCard
 from movierec_tui.profile import Profile
 from movierec_tui.widgets.cards import SEEN_TIP, WATCHLIST_TIP, CardAction, rating_bindings
+from movierec_tui.widgets.dialog import Dialog
 from movierec_tui.widgets.screens import movie_row
 from movierec_tui.widgets.theme import Palette
 from movierec_tui.wording import plural
@@ -65,7 +65,7 @@ class ListedMovies(OptionList):
         self._post("open")
 
 
-class ListsScreen(ModalScreen[None]):
+class ListsScreen(Dialog[None]):
     """`catalog`: every movie's card, to show a listed movie by its id."""
 
     BINDINGS = [  # noqa: RUF012

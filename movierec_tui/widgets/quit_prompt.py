@@ -17,16 +17,16 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from movierec_tui.profile import valid_profile_name
+from movierec_tui.widgets.dialog import Dialog
 
 QUIT = "quit"  # the answer that quits without saving (more than what the journal already keeps)
 NAME_RULE = "1-40 letters, digits, '-', '_' or '.'"
 
 
-class QuitPrompt(ModalScreen[str | None]):
+class QuitPrompt(Dialog[str | None]):
     """Dismissed with QUIT (quit anyway) or None (back to the app); saving is asked through `save`."""
 
     BINDINGS = [  # noqa: RUF012

@@ -17,7 +17,6 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import CommandList, CommandPalette
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -25,6 +24,7 @@ from movierec_tui.engine import MovieCard
 from movierec_tui.profile import valid_profile_name
 from movierec_tui.titles import TitleEntry
 from movierec_tui.widgets.cards import SEEN_TIP, WATCHLIST_TIP, CardAction, rating_bindings
+from movierec_tui.widgets.dialog import Dialog
 from movierec_tui.widgets.keys import KeySection
 from movierec_tui.widgets.theme import Palette
 from movierec_tui.wording import HELP_LINES, stars, title_with_year
@@ -34,12 +34,13 @@ LIKE_DISMISS_MORE = "rate, dismiss, more like it"
 CHOOSE = "move through the list"
 
 
-class EarlyClosingPalette(CommandPalette):
+class EarlyClosingPalette(CommandPalette, Dialog[None]):  # Textual inherits CSS along the first base
     """Textual's command palette, except when it is closed before its search of commands has run (ctrl+p
     then at once ctrl+c or ctrl+q, as random bytes on an SSH session may send): the quit question pops
     it, or the app exits with nothing to save, and Textual's search, started when the palette was
     mounted, would then look for its list in the removed palette and end the session with a
-    traceback. Here a palette no longer open starts no search, and a search finds it closed and stops."""
+    traceback. Here a palette no longer open starts no search (`Dialog`: no mount handler runs), and
+    a search finds it closed and stops."""
 
     ID = "--command-palette"  # Textual's; one palette at a time in an app
 
@@ -50,10 +51,6 @@ class EarlyClosingPalette(CommandPalette):
         the app (DuplicateIds: ctrl+p, F1, ctrl+p; or escape then ctrl+p in one burst of keys)."""
         # Screens are the app's own nodes; its public queries look in the default screen instead.
         return any(node.id == cls.ID for node in app._nodes)
-
-    def on_mount(self, event: events.Mount) -> None:
-        if self not in self.app.screen_stack:
-            event.prevent_default()  # Textual's own mount handler (the search) does not run
 
     @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)
     async def _gather_commands(self, search_value: str) -> None:
@@ -69,7 +66,7 @@ _textuals_search = CommandPalette._gather_commands.__wrapped__  # the search wit
 CLOSE_KEYS = ("question_mark",)  # printable, but closes the help rather than being typed
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     """Every key, by where it works (generated from the bindings: widgets/keys.py), and the things to
     say in the chat. The first `left` sections go in the left column."""
 
@@ -98,12 +95,8 @@ class HelpScreen(ModalScreen[None]):
             yield Static("escape to close · ctrl+p for commands", classes="modal-footer")
 
     def action_dismiss_screen(self) -> None:
-        """Only from the top of the stack: a key queued for the help can reach it after a dialog opened
-        on top (a burst; random bytes over SSH did it). "Current" it still is, showing behind, and
-        Textual's dismiss pops the top screen, whichever it is: it closed the one on top and left the
-        help with its result set, and the next close set it again (InvalidStateError, a traceback)."""
-        if self.is_active:
-            self.dismiss(None)
+        """Close; a key of a burst that reaches the help late closes nothing (`Dialog.dismiss`)."""
+        self.dismiss(None)
 
     def on_key(self, event: events.Key) -> None:
         """Keys that bubble up to here unhandled: printable ones are typed (and close the help); the
@@ -154,7 +147,7 @@ class Details:
     similar: Sequence[tuple[MovieCard, float]]  # nearest movies by vector, with cosine
 
 
-class DetailsScreen(ModalScreen[None]):
+class DetailsScreen(Dialog[None]):
     BINDINGS = [  # noqa: RUF012
         Binding("escape,q", "close", "Close", tooltip="close"),
         *rating_bindings("Rate", LIKE_DISMISS_MORE),
@@ -288,7 +281,7 @@ def histogram(card: MovieCard, colours: Palette) -> Table:
     return table
 
 
-class SearchScreen(ModalScreen[None]):
+class SearchScreen(Dialog[None]):
     """Find a title as you type; enter opens it, 1-5 on the list rates it."""
 
     BINDINGS = [  # noqa: RUF012
@@ -360,7 +353,7 @@ class SearchResults(OptionList):
             self.post_message(CardAction(self.movie_ids[self.highlighted], "rate", value))
 
 
-class TextPrompt(ModalScreen[str | None]):
+class TextPrompt(Dialog[str | None]):
     """Ask for one line of text; `problem` says what is wrong with an answer (None: it is fine)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]  # noqa: RUF012
@@ -410,7 +403,7 @@ def name_problem(name: str) -> str | None:
     return None if valid_profile_name(name) else "1-40 letters, digits, '-', '_' or '.'"
 
 
-class ProfilesScreen(ModalScreen[str | None]):
+class ProfilesScreen(Dialog[str | None]):
     """Pick a saved profile to load."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]  # noqa: RUF012
