@@ -1046,12 +1046,13 @@ def test_a_dialog_closes_only_from_the_top_of_the_stack(recommender, kind: str) 
     run(scenario())
 
 
+@pytest.mark.parametrize("closed_by", ["closing it", "the app's exit"])
 @pytest.mark.parametrize("kind", ["help", "search", "details", "lists", "import", "name", "profiles", "quit",
                                   "palette"])  # fmt: skip
-def test_a_dialog_closed_before_it_was_shown_sets_nothing_up(recommender, kind: str) -> None:
+def test_a_dialog_closed_before_it_was_shown_sets_nothing_up(recommender, kind: str, closed_by: str) -> None:
     """Random bytes over SSH (2026-12-05, a fuzzer): a dialog opened and closed in one burst (ctrl+s,
-    escape) still got its Mount; its set-up looked for its input, gone with it, and the session ended
-    in NoMatches on the person's screen."""
+    escape), or opened as the app exits (ctrl+c right behind), still got its Mount; its set-up looked
+    for its input, gone with it, and the session ended in NoMatches on the person's screen."""
 
     async def scenario() -> None:
         app = MovieRecApp(recommender, cursor_blink=False)
@@ -1059,12 +1060,17 @@ def test_a_dialog_closed_before_it_was_shown_sets_nothing_up(recommender, kind: 
             await settle(pilot)
             main = app.screen
             app.push_screen(every_dialog(app)[kind])
+            if closed_by == "the app's exit":
+                app.exit()  # before the dialog's Mount is handled
+                return  # run_test raises what the app raised on its way out
             app.pop_screen()  # before the dialog's Mount is handled
             await pilot.pause()
             await pilot.pause()
             assert app.screen is main and len(app.screen_stack) == 1
             await say(pilot, "help")  # and the app goes on
             assert bot_messages(app)[-1].startswith("Here is what I understand:")
+        if closed_by == "the app's exit":
+            assert app.return_code == 0  # an exception in a handler would have made it 1
 
     run(scenario())
 

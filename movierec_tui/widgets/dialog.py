@@ -38,9 +38,11 @@ class Dialog(ModalScreen[ResultType]):
         return super().dismiss(result)
 
     async def on_event(self, event: events.Event) -> None:
-        """A dialog closed before it was shown (opened and closed in one burst: ctrl+s, escape) still
-        gets its Mount, and its set-up (a query for its input, to focus it) found its widgets gone:
-        NoMatches, a traceback. Such a dialog sets nothing up."""
-        if isinstance(event, events.Mount) and self not in self.app.screen_stack:
+        """A dialog closed before it was shown (opened and closed in one burst: ctrl+s, escape), or
+        opened as the app exits (ctrl+c right behind), still gets its Mount, and its set-up (a query
+        for its input, to focus it) found its widgets gone: NoMatches, a traceback. Such a dialog
+        sets nothing up. (Closed, it is off the stack; at the app's exit it is still on the stack but
+        already taken out of the app.)"""
+        if isinstance(event, events.Mount) and not (self.is_attached and self in self.app.screen_stack):
             event.prevent_default()  # no mount handler runs, ours or Textual's
         await super().on_event(event)
