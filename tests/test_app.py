@@ -1075,6 +1075,36 @@ def test_a_dialog_closed_before_it_was_shown_sets_nothing_up(recommender, kind: 
     run(scenario())
 
 
+@pytest.mark.parametrize("kind", ["help", "search", "details", "lists", "import", "name", "profiles", "quit",
+                                  "palette"])  # fmt: skip
+def test_a_dialogs_keys_before_it_is_set_up_do_nothing(recommender, kind: str) -> None:
+    """Keys over SSH (2026-12-05, a fuzzer): `/` then down in one burst ran the search's binding
+    before its list was there (NoMatches on the person's screen); so did the details', the quit
+    question's and the palette's. Keys that come before a dialog is set up now do nothing; then
+    its keys work (escape closes it)."""
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            main = app.screen
+            dialog = every_dialog(app)[kind]
+            app.push_screen(dialog)
+            bindings = [b for cls in type(dialog).__mro__ for b in cls.__dict__.get("BINDINGS", [])]
+            actions = [b.action if isinstance(b, Binding) else b[1] for b in bindings]
+            actions = [action for action in actions if not action.startswith("app.")]  # the dialog's own
+            assert actions
+            for action in actions:  # what the app does with a key of the burst (App._on_key)
+                assert await app.run_action(action, dialog) is False
+            await settle(pilot)
+            assert app.screen is dialog
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is main
+
+    run(scenario())
+
+
 def test_quick_replies_of_an_earlier_message_go_once_the_person_moves_on(recommender) -> None:
     """"Did you mean" chips stay while they are the answer to the last message, not after it."""
 

@@ -11,8 +11,9 @@ main screen was the one popped) on the person's screen. Random keys over SSH fou
 sessions (2026-12-05).
 
 A dialog closes only while it is the top screen: a late close of one that is under another or gone
-does nothing, which is what the person sees anyway (the screen they look at stays). And a dialog
-closed before it was shown sets nothing up.
+does nothing, which is what the person sees anyway (the screen they look at stays). A dialog
+closed before it was shown sets nothing up, and one not set up yet (or being taken down) ignores its
+keys.
 """
 
 from __future__ import annotations
@@ -37,12 +38,23 @@ class Dialog(ModalScreen[ResultType]):
             return AwaitComplete.nothing()  # late: under another dialog, or closed already
         return super().dismiss(result)
 
+    @property
+    def is_shown(self) -> bool:
+        """On the stack and part of the app: neither closed nor taken down by the app's exit."""
+        return self.is_attached and self in self.app.screen_stack
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A key of a burst can reach a dialog's bindings before its set-up ran (`/` then down: the
+        search's list not there yet) or after the app's exit took its widgets out (NoMatches, a
+        traceback): until it is set up and while it is shown, its keys do nothing."""
+        return self.is_mounted and self.is_shown
+
     async def on_event(self, event: events.Event) -> None:
         """A dialog closed before it was shown (opened and closed in one burst: ctrl+s, escape), or
         opened as the app exits (ctrl+c right behind), still gets its Mount, and its set-up (a query
         for its input, to focus it) found its widgets gone: NoMatches, a traceback. Such a dialog
         sets nothing up. (Closed, it is off the stack; at the app's exit it is still on the stack but
         already taken out of the app.)"""
-        if isinstance(event, events.Mount) and not (self.is_attached and self in self.app.screen_stack):
+        if isinstance(event, events.Mount) and not self.is_shown:
             event.prevent_default()  # no mount handler runs, ours or Textual's
         await super().on_event(event)
