@@ -991,8 +991,11 @@ def test_a_second_ctrl_p_never_opens_a_second_palette(recommender, between: str)
     run(scenario())  # a DuplicateIds in the app would be raised here
 
 
+DIALOGS = ("help", "search", "details", "lists", "import", "name", "profiles", "quit", "palette")
+
+
 def every_dialog(app: MovieRecApp) -> dict[str, Dialog]:
-    """One of each dialog the app opens, as the app would open it."""
+    """One of each dialog the app opens (`DIALOGS`), as the app would open it."""
     card = app.cards.recommendations[0].card
     return {
         "help": HelpScreen(key_sections(type(app))),
@@ -1007,8 +1010,7 @@ def every_dialog(app: MovieRecApp) -> dict[str, Dialog]:
     }
 
 
-@pytest.mark.parametrize("kind", ["help", "search", "details", "lists", "import", "name", "profiles", "quit",
-                                  "palette"])  # fmt: skip
+@pytest.mark.parametrize("kind", DIALOGS)
 def test_a_dialog_closes_only_from_the_top_of_the_stack(recommender, kind: str) -> None:
     """Random keys over SSH (2026-12-05, in most sessions of a fuzzer and once in CI): a key of a burst
     queued for one dialog reached it after another had opened on top (escape for the palette, after F1
@@ -1047,8 +1049,7 @@ def test_a_dialog_closes_only_from_the_top_of_the_stack(recommender, kind: str) 
 
 
 @pytest.mark.parametrize("closed_by", ["closing it", "the app's exit"])
-@pytest.mark.parametrize("kind", ["help", "search", "details", "lists", "import", "name", "profiles", "quit",
-                                  "palette"])  # fmt: skip
+@pytest.mark.parametrize("kind", DIALOGS)
 def test_a_dialog_closed_before_it_was_shown_sets_nothing_up(recommender, kind: str, closed_by: str) -> None:
     """Random bytes over SSH (2026-12-05, a fuzzer): a dialog opened and closed in one burst (ctrl+s,
     escape), or opened as the app exits (ctrl+c right behind), still got its Mount; its set-up looked
@@ -1075,8 +1076,7 @@ def test_a_dialog_closed_before_it_was_shown_sets_nothing_up(recommender, kind: 
     run(scenario())
 
 
-@pytest.mark.parametrize("kind", ["help", "search", "details", "lists", "import", "name", "profiles", "quit",
-                                  "palette"])  # fmt: skip
+@pytest.mark.parametrize("kind", DIALOGS)
 def test_a_dialogs_keys_before_it_is_set_up_do_nothing(recommender, kind: str) -> None:
     """Keys over SSH (2026-12-05, a fuzzer): `/` then down in one burst ran the search's binding
     before its list was there (NoMatches on the person's screen); so did the details', the quit
