@@ -177,10 +177,13 @@ class OpenSSHClient(ScreenClient):
     @staticmethod
     def command(port: int, *, host: str = "127.0.0.1", bind: str | None = None, identity: str | None = None,
                 extra: tuple[str, ...] = ()) -> list[str]:
-        """An `ssh` command line that reads no user config, trusts the test's host key and never prompts."""
+        """An `ssh` command line that reads no user config, trusts the test's host key and never prompts.
+        No escape character: random bytes sent `~&` after a return, and ssh itself went to the
+        background and stopped passing keys on (a fuzzer, 2026-12-05), which no server can change."""
         command = ["ssh", "-F", "/dev/null", "-p", str(port), "-o", "StrictHostKeyChecking=no",
                    "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes",
-                   "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "ServerAliveInterval=0"]
+                   "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "ServerAliveInterval=0",
+                   "-e", "none"]
         if bind:
             command += ["-b", bind]
         if identity:

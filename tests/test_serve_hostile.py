@@ -95,6 +95,43 @@ def test_random_bytes_never_show_a_traceback(served, host_key, kind: str) -> Non
     run(served, host_key, ANONYMOUS, scenario)
 
 
+# The app's own keys and the dialogs' (help, find, palette, lists, details...), as terminals send them.
+APP_KEYS = (b"?", b"/", b"\x10", b"\x1b", b"\r", b"\t", b"\x1b[Z", b"\x7f", b" ", b"\x0c", b"\x1bOP",
+            b"\x1b[A", b"\x1b[B", b"\x1b[C", b"\x1b[D", b"q", b"x", b"s", b"w", b"W", b"l", b"L", b"1", b"5",
+            b"a", b"e", b"m", b"y", b"i", b"j", b"k", b"p", b"g", b"h",
+            (PASTE_START + "heat" + PASTE_END).encode())  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", sorted(CLIENTS))
+def test_a_burst_of_the_apps_keys_never_shows_a_traceback(served, host_key, kind: str) -> None:
+    """3,000 of the app's own keys, 16 bytes every 20 ms: dialogs open and close within a burst. A
+    fuzzer of such bursts (2026-12-05) ended most sessions in a traceback: a close that reached a
+    dialog after another opened over it (InvalidStateError), set-up or keys of a dialog whose widgets
+    were not there yet or gone (NoMatches). Quitting (q) is the app's right; a traceback is not."""
+
+    async def scenario(demo: SSHDemo) -> None:
+        client = await CLIENTS[kind]().connect(demo.port)
+        await client.wait_for(FIRST_SCREEN)
+        rng = random.Random(2026)
+        keys = b"".join(rng.choice(APP_KEYS) for _ in range(3000))
+        for start in range(0, len(keys), 16):
+            if client.closed.is_set():
+                break
+            try:
+                client.send(keys[start : start + 16])
+            except BrokenPipeError:  # the keys quit the app (its right) and the channel closed meanwhile
+                break
+            await asyncio.sleep(0.02)
+        await until(lambda: client.closed.is_set() or not demo.registry.sessions
+                    or getattr(client, "unsent", 0) == 0, timeout=60)  # fmt: skip
+        await asyncio.sleep(2)
+        no_traceback(client)
+        assert b"Error" not in bytes(client.raw), client.text
+        await client.close()
+
+    run(served, host_key, ANONYMOUS, scenario)
+
+
 @pytest.mark.parametrize("kind", sorted(CLIENTS))
 def test_a_one_megabyte_paste_does_not_freeze_the_session(served, host_key, kind: str) -> None:
     """The old 64 KB input buffer cut the end-of-paste marker, and every later key was taken as part
