@@ -65,6 +65,23 @@ def test_invalid_utf8_is_replaced_and_the_session_goes_on(served, host_key, kind
     assert any("invalid UTF-8" in record.getMessage() for record in caplog.records)
 
 
+async def type_in_bursts(client: ScreenClient, demo: SSHDemo, data: bytes, *, burst: int, pause: float) -> None:
+    """Send `data` `burst` bytes at a time, `pause` s apart, until it is sent or the app has quit
+    (its right); then wait until the app has read it all or the session ended, and 2 s more for
+    what it shows."""
+    for start in range(0, len(data), burst):
+        if client.closed.is_set():
+            break
+        try:
+            client.send(data[start : start + burst])
+        except BrokenPipeError:  # the keys quit the app and the channel closed meanwhile
+            break
+        await asyncio.sleep(pause)
+    await until(lambda: client.closed.is_set() or not demo.registry.sessions
+                or getattr(client, "unsent", 0) == 0, timeout=60)  # fmt: skip
+    await asyncio.sleep(2)
+
+
 @pytest.mark.parametrize("kind", sorted(CLIENTS))
 def test_random_bytes_never_show_a_traceback(served, host_key, kind: str) -> None:
     """200 KB of random bytes: keys like escape then `q` may quit the app, which is its right, but
@@ -73,18 +90,7 @@ def test_random_bytes_never_show_a_traceback(served, host_key, kind: str) -> Non
     async def scenario(demo: SSHDemo) -> None:
         client = await CLIENTS[kind]().connect(demo.port)
         await client.wait_for(FIRST_SCREEN)
-        noise = random.Random(15).randbytes(200 * 1024)
-        for start in range(0, len(noise), 4096):
-            if client.closed.is_set():
-                break
-            try:
-                client.send(noise[start : start + 4096])
-            except BrokenPipeError:  # the noise quit the app (its right) and the channel closed meanwhile
-                break
-            await asyncio.sleep(0.01)
-        await until(lambda: client.closed.is_set() or not demo.registry.sessions
-                    or getattr(client, "unsent", 0) == 0, timeout=60)  # fmt: skip
-        await asyncio.sleep(2)
+        await type_in_bursts(client, demo, random.Random(15).randbytes(200 * 1024), burst=4096, pause=0.01)
         no_traceback(client)
         if demo.registry.sessions:  # still running: it must still answer
             before = len(client.raw)
@@ -113,18 +119,7 @@ def test_a_burst_of_the_apps_keys_never_shows_a_traceback(served, host_key, kind
         client = await CLIENTS[kind]().connect(demo.port)
         await client.wait_for(FIRST_SCREEN)
         rng = random.Random(2026)
-        keys = b"".join(rng.choice(APP_KEYS) for _ in range(3000))
-        for start in range(0, len(keys), 16):
-            if client.closed.is_set():
-                break
-            try:
-                client.send(keys[start : start + 16])
-            except BrokenPipeError:  # the keys quit the app (its right) and the channel closed meanwhile
-                break
-            await asyncio.sleep(0.02)
-        await until(lambda: client.closed.is_set() or not demo.registry.sessions
-                    or getattr(client, "unsent", 0) == 0, timeout=60)  # fmt: skip
-        await asyncio.sleep(2)
+        await type_in_bursts(client, demo, b"".join(rng.choice(APP_KEYS) for _ in range(3000)), burst=16, pause=0.02)
         no_traceback(client)
         assert b"Error" not in bytes(client.raw), client.text
         await client.close()
