@@ -12,8 +12,8 @@ sessions (2026-12-05).
 
 A dialog closes only while it is the top screen: a late close of one that is under another or gone
 does nothing, which is what the person sees anyway (the screen they look at stays). A dialog
-closed before it was shown sets nothing up, and one not set up yet (or being taken down) ignores its
-keys.
+closed before it was shown sets nothing up, and one not set up yet ignores its keys but its close
+(one being taken down, all of them).
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ from textual.await_complete import AwaitComplete
 from textual.screen import ModalScreen
 
 ResultType = TypeVar("ResultType")
+
+# What this app's dialogs, and Textual's palette, call closing: it needs none of their widgets.
+CLOSE_ACTIONS = frozenset({"close", "cancel", "dismiss_screen", "escape"})
 
 
 class Dialog(ModalScreen[ResultType]):
@@ -46,8 +49,9 @@ class Dialog(ModalScreen[ResultType]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A key of a burst can reach a dialog's bindings before its set-up ran (`/` then down: the
         search's list not there yet) or after the app's exit took its widgets out (NoMatches, a
-        traceback): until it is set up and while it is shown, its keys do nothing."""
-        return self.is_mounted and self.is_shown
+        traceback): until it is set up, only its close works (`/` then escape: no search left open),
+        and once it is not shown, none of its keys."""
+        return self.is_shown and (self.is_mounted or action in CLOSE_ACTIONS)
 
     async def on_event(self, event: events.Event) -> None:
         """A dialog closed before it was shown (opened and closed in one burst: ctrl+s, escape), or
