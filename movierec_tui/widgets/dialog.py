@@ -1,4 +1,4 @@
-"""Every dialog's close, made safe against keys and messages that reach a dialog late.
+"""Dialogs made safe against the keys and messages of a burst that reach them too early or too late.
 
 Textual's `Screen.dismiss` hands the result to the dialog's caller and then pops the *top* screen,
 whichever it is. Over SSH a burst of keys (random bytes, a paste into the wrong place, a person
@@ -12,8 +12,8 @@ sessions (2026-12-05).
 
 A dialog closes only while it is the top screen: a late close of one that is under another or gone
 does nothing, which is what the person sees anyway (the screen they look at stays). A dialog
-closed before it was shown sets nothing up, and one not set up yet ignores its keys but its close
-(one being taken down, all of them).
+closed before it was shown sets nothing up; until it is set up its keys do nothing but close it, and
+once it is no longer shown (closed, or taken down by the app's exit) they do nothing at all.
 """
 
 from __future__ import annotations
