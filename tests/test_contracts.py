@@ -194,6 +194,28 @@ def test_no_module_is_too_long() -> None:
     assert lengths["app.main"] <= MAX_APP_SHELL_LINES, "app/main.py: move the work into the app's parts"
 
 
+TEXTUAL_DIALOG_BASES = ("ModalScreen", "SystemModalScreen", "CommandPalette")
+
+
+def dialogs_not_made_from_dialog(module: Module) -> list[str]:
+    """Classes over one of Textual's modal screens without `Dialog` among their bases."""
+    found = []
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.ClassDef):
+            bases = {ast.unparse(base).split("[")[0].split(".")[-1] for base in node.bases}
+            if bases & set(TEXTUAL_DIALOG_BASES) and "Dialog" not in bases:
+                found.append(f"{module.name}.{node.name}")
+    return found
+
+
+def test_every_dialog_is_a_dialog() -> None:
+    """A screen over the app derives from `widgets.dialog.Dialog`: it closes only from the top of the
+    stack and ignores keys that reach it before it is set up (bursts over SSH ended sessions in
+    tracebacks, 2026-12-05). Textual's modal screens alone do neither."""
+    wrong = [name for m in modules().values() if m.name != "widgets.dialog" for name in dialogs_not_made_from_dialog(m)]
+    assert not wrong, "dialogs not made from widgets.dialog.Dialog: " + ", ".join(wrong)
+
+
 def test_the_checks_see_a_violation() -> None:
     """The machinery itself: an upward import, a lazy one and a TYPE_CHECKING one are told apart."""
     source = (
@@ -205,6 +227,8 @@ def test_the_checks_see_a_violation() -> None:
     assert probe.imports == {"^typing", "cli", "^redis", "app.conversation"}
     assert layer_of("cli") < layer_of("engine") < layer_of("catalogue")
     assert strongly_connected({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [{"a", "b", "c"}, {"d"}]
+    screens = "class A(ModalScreen[None]): ...\nclass B(CommandPalette, Dialog[None]): ...\nclass C(Dialog[str]): ...\n"
+    assert dialogs_not_made_from_dialog(Module("widgets.x", ROOT / "x.py", ast.parse(screens))) == ["widgets.x.A"]
 
 
 def strongly_connected(graph: dict[str, set[str]]) -> list[set[str]]:
