@@ -1,7 +1,8 @@
 """The architecture's rules, checked on the code's own imports (read with `ast`, nothing is run but
 one subprocess): the layer order (CONTRIBUTING.md; imports only point down), what the UI and the pure
-text modules may not import, nothing above the engine reaching into its parts, no import cycle, and
-the size limits. CI runs this file on its own first (.ci/run); it is part of the suite too.
+text modules may not import, nothing above the engine reaching into its parts, no import cycle, the
+size limits, and every dialog made from `widgets.dialog.Dialog`. CI runs this file on its own first
+(.ci/run); it is part of the suite too.
 
 Imports inside `if TYPE_CHECKING:` are left out (they never run); imports inside functions count.
 """
