@@ -962,6 +962,10 @@ def test_command_palette_has_the_app_commands(recommender) -> None:
             await pilot.press("enter")
             await settle(pilot)
             assert app.theme == "movierec-light"
+            (themes,) = [c for c in app.get_system_commands(app.screen) if c.title == "Theme"]
+            themes.callback()  # Textual's theme picker, as a Dialog (a plain CommandPalette broke)
+            await settle(pilot)
+            assert isinstance(app.screen, EarlyClosingPalette) and app.screen._placeholder == "Search for themes…"
 
     run(scenario())
 
@@ -991,7 +995,7 @@ def test_a_second_ctrl_p_never_opens_a_second_palette(recommender, between: str)
     run(scenario())  # a DuplicateIds in the app would be raised here
 
 
-DIALOGS = ("help", "search", "details", "lists", "import", "name", "profiles", "quit", "palette")
+DIALOGS = ("help", "search", "details", "lists", "import", "name", "profiles", "quit", "palette", "themes")
 
 
 def every_dialog(app: MovieRecApp) -> dict[str, Dialog]:
@@ -1007,6 +1011,7 @@ def every_dialog(app: MovieRecApp) -> dict[str, Dialog]:
         "profiles": ProfilesScreen(["alice", "bob"]),
         "quit": QuitPrompt("alice", "3 ratings", "why", save=lambda name: None, cursor_blink=False),
         "palette": EarlyClosingPalette(id=EarlyClosingPalette.ID),
+        "themes": EarlyClosingPalette.of_themes(),
     }
 
 

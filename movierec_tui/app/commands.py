@@ -19,7 +19,7 @@ from movierec_tui.widgets.keys import KeySection, described
 from movierec_tui.widgets.lists_screen import ListedMovies, ListsScreen
 from movierec_tui.widgets.movie_row import MovieRow
 from movierec_tui.widgets.profile_panel import RatingsList
-from movierec_tui.widgets.screens import DetailsScreen, SearchResults, SearchScreen
+from movierec_tui.widgets.screens import DetailsScreen, EarlyClosingPalette, SearchResults, SearchScreen
 
 if TYPE_CHECKING:  # the app asks for its commands; only its type is needed here
     from movierec_tui.app.main import MovieRecApp
@@ -38,8 +38,11 @@ def palette_commands(app: MovieRecApp, textual_commands: Iterable[SystemCommand]
     """Textual's entries of the command palette, then the app's own."""
     for command in textual_commands:
         # Over SSH a screenshot would be a file written on the server, by a stranger.
-        if not (app.served == "ssh" and command.title == "Screenshot"):
-            yield command
+        if app.served == "ssh" and command.title == "Screenshot":
+            continue
+        if command.title == "Theme":  # the same picker, as a dialog that a burst of keys cannot break
+            command = command._replace(callback=lambda: app.push_screen(EarlyClosingPalette.of_themes()))
+        yield command
     yield SystemCommand("Save profile", "Save the profile in Redis (ctrl+s)", app.action_save_profile)
     yield SystemCommand("Save profile as…", "Save the profile under a new name", partial(save_as, app))
     yield SystemCommand("Load profile", "Load a saved profile (ctrl+o)", app.action_load_profile)

@@ -17,6 +17,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import CommandList, CommandPalette
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.theme import ThemeProvider
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -51,6 +52,12 @@ class EarlyClosingPalette(CommandPalette, Dialog[None]):  # Textual inherits CSS
         the app (DuplicateIds: ctrl+p, F1, ctrl+p; or escape then ctrl+p in one burst of keys)."""
         # Screens are the app's own nodes; its public queries look in the default screen instead.
         return any(node.id == cls.ID for node in app._nodes)
+
+    @classmethod
+    def of_themes(cls) -> EarlyClosingPalette:
+        """Textual's theme picker (the palette's "Theme"), as this palette: Textual's own is a plain
+        CommandPalette, which a burst of keys could close twice (InvalidStateError, a fuzzer)."""
+        return cls(providers=[ThemeProvider], placeholder="Search for themes…")
 
     @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)
     async def _gather_commands(self, search_value: str) -> None:
