@@ -73,8 +73,9 @@ def test_the_lists_screen_browses_both_lists_and_acts_on_them(recommender) -> No
             app.cards.focus()
             await pilot.pause()
             a, b, c = card_ids(app)[:3]
-            await pilot.press("w", "w", "s")
-            await settle(pilot)
+            for key in "wws":  # each waits for the cards the one before brought (as in _lists)
+                await pilot.press(key)
+                await settle(pilot)
             assert (app.profile.watchlist, app.profile.seen) == ([a, b], [c])
 
             await pilot.press("W")
