@@ -1116,6 +1116,32 @@ def test_a_dialogs_keys_before_it_is_set_up_do_nothing_but_close_it(recommender,
     run(scenario())
 
 
+@pytest.mark.parametrize(("opener", "dialog_class", "field"), [("slash", SearchScreen, "#search-input"),
+                                                          ("ctrl+p", EarlyClosingPalette, "CommandInput")])  # fmt: skip
+def test_what_is_typed_right_behind_the_key_that_opens_a_dialog_goes_into_its_input(
+    recommender, opener: str, dialog_class: type, field: str
+) -> None:
+    """`/heat` in one burst (a fast typist over SSH, or tmux send-keys) opened the search with its
+    input empty: the letters had gone to the cards, focused then, and reached the app after the
+    search opened, where its bindings found nothing for them. They are typed into it now."""
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.cards.focus()
+            await pilot.pause()
+            for key in [opener, *"heat"]:  # one burst: all read before the app handles the first
+                app.post_message(events.Key(key, key if len(key) == 1 else None))
+            await settle(pilot)
+            assert isinstance(app.screen, dialog_class)
+            assert app.screen.query_one(field, Input).value == "heat"
+            await pilot.press("x")  # and keys typed once it is open go where they always went
+            assert app.screen.query_one(field, Input).value == "heatx"
+
+    run(scenario())
+
+
 def test_quick_replies_of_an_earlier_message_go_once_the_person_moves_on(recommender) -> None:
     """"Did you mean" chips stay while they are the answer to the last message, not after it."""
 

@@ -54,6 +54,7 @@ from movierec_tui.titles import TitleEntry
 from movierec_tui.widgets.cards import CardAction, CardList
 from movierec_tui.widgets.chat_pane import ChatInput, ChatLog, ChatPane, QuickReplies
 from movierec_tui.widgets.compositor import main_screen
+from movierec_tui.widgets.dialog import TypeAheadForDialogs
 from movierec_tui.widgets.footer import KeyFooter
 from movierec_tui.widgets.movie_row import RowStack
 from movierec_tui.widgets.profile_panel import ProfilePanel, RatingEdit
@@ -70,7 +71,7 @@ PANEL_TIP = "profile panel on / off (p when not typing)"
 QUIT_TIP = "quit (q when not typing)"
 
 
-class MovieRecApp(App[None]):
+class MovieRecApp(TypeAheadForDialogs, App[None]):
     """`MovieRecApp(recommender)`; the caller owns the recommender and closes it after `run()`."""
 
     CSS_PATH = "app.tcss"

@@ -13,16 +13,19 @@ sessions (2026-12-05).
 A dialog closes only while it is the top screen: a late close of one that is under another or gone
 does nothing, which is what the person sees anyway (the screen they look at stays). A dialog
 closed before it was shown sets nothing up; until it is set up its keys do nothing but close it, and
-once it is no longer shown (closed, or taken down by the app's exit) they do nothing at all.
+once it is no longer shown (closed, or taken down by the app's exit) they do nothing at all. And
+what was typed right behind the key that opened a dialog goes into its input (`TYPE_AHEAD`).
 """
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from textual import events
+from textual._time import get_time
 from textual.await_complete import AwaitComplete
 from textual.screen import ModalScreen
+from textual.widgets import Input
 
 ResultType = TypeVar("ResultType")
 
@@ -35,6 +38,13 @@ class Dialog(ModalScreen[ResultType]):
     whatever is on top" paths (`app.screen.dismiss`) are unchanged: they ask the top screen. Textual's
     command palette gets it by inheriting from both, its own class first: Textual takes a screen's
     styles and component classes along the first base only."""
+
+    # The input (a selector) that takes what was typed right behind the key that opened the dialog.
+    TYPE_AHEAD: ClassVar[str | None] = None
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._opened_at = get_time()  # Textual's clock, which stamps every key it reads
+        self._typed_early = ""  # typed for the input before the dialog was set up
 
     def dismiss(self, result: ResultType | None = None) -> AwaitComplete:
         if not self.is_active:
@@ -62,3 +72,38 @@ class Dialog(ModalScreen[ResultType]):
         if isinstance(event, events.Mount) and not self.is_shown:
             event.prevent_default()  # no mount handler runs, ours or Textual's
         await super().on_event(event)
+        if isinstance(event, events.Mount) and self._typed_early and self.is_shown:
+            typed, self._typed_early = self._typed_early, ""
+            self._type(typed)
+
+    def take_typed(self, event: events.Key) -> bool:
+        """A printable key that bubbled up to the app unhandled while this dialog is on top, typed for
+        its input: sent before the dialog opened (`/heat` in one burst: the letters went to the
+        widget focused then, and came back to the app after the search opened), or routed to the
+        dialog itself while its input had not got the focus yet. The input takes it, now or once the
+        dialog is set up. False for any other key, or if the dialog has no such input."""
+        typed_for_it = event.time < self._opened_at or self.focused is None
+        if self.TYPE_AHEAD is None or not self.is_shown or not typed_for_it or event.character is None:
+            return False
+        if not self.is_mounted:
+            self._typed_early += event.character
+            return True
+        return self._type(event.character)
+
+    def _type(self, text: str) -> bool:
+        for field in self.query(self.TYPE_AHEAD or "").results(Input):
+            field.insert_text_at_cursor(text)
+            return True
+        return False
+
+
+class TypeAheadForDialogs:
+    """Mixed into the app, before Textual's `App`: a printable key that bubbles up to the app while a
+    dialog is on top goes to the dialog's input if it was typed for it (`Dialog.take_typed`), rather
+    than to the dialog's bindings, which would lose it."""
+
+    def on_key(self, event: events.Key) -> None:
+        dialog = getattr(self, "screen", None)
+        if isinstance(dialog, Dialog) and event.is_printable and dialog.take_typed(event):
+            event.prevent_default()  # Textual's binding check of the key
+            event.stop()

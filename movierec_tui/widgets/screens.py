@@ -44,6 +44,7 @@ class EarlyClosingPalette(CommandPalette, Dialog[None]):  # Textual inherits CSS
     a search finds it closed and stops."""
 
     ID = "--command-palette"  # Textual's; one palette at a time in an app
+    TYPE_AHEAD = "CommandInput"
 
     @classmethod
     def in_app(cls, app: App) -> bool:
@@ -291,6 +292,8 @@ def histogram(card: MovieCard, colours: Palette) -> Table:
 class SearchScreen(Dialog[None]):
     """Find a title as you type; enter opens it, 1-5 on the list rates it."""
 
+    TYPE_AHEAD = "#search-input"
+
     BINDINGS = [  # noqa: RUF012
         Binding("escape", "close", "Close", tooltip="close"),
         Binding("down", "cursor(1)", show=False, tooltip=CHOOSE),
@@ -364,6 +367,7 @@ class TextPrompt(Dialog[str | None]):
     """Ask for one line of text; `problem` says what is wrong with an answer (None: it is fine)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]  # noqa: RUF012
+    TYPE_AHEAD = "#prompt-input"
 
     def __init__(
         self, title: str, initial: str = "", placeholder: str = "",
