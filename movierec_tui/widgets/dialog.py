@@ -34,19 +34,21 @@ CLOSE_ACTIONS = frozenset({"close", "cancel", "dismiss_screen", "escape"})
 
 
 class Dialog(ModalScreen[ResultType]):
-    """A modal screen whose `dismiss` acts only while it is the top screen. The app's own "close
-    whatever is on top" paths (`app.screen.dismiss`) are unchanged: they ask the top screen. Textual's
-    command palette gets it by inheriting from both, its own class first: Textual takes a screen's
-    styles and component classes along the first base only."""
+    """A modal screen that a burst of keys cannot break (the module's docstring says how). The app's
+    own "close whatever is on top" paths (`app.screen.dismiss`) are unchanged: they ask the top
+    screen. Textual's command palette gets it by inheriting from both, its own class first: Textual
+    takes a screen's styles and component classes along the first base only."""
 
     # The input (a selector) that takes what was typed right behind the key that opened the dialog.
     TYPE_AHEAD: ClassVar[str | None] = None
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._opened_at = get_time()  # Textual's clock, which stamps every key it reads
         self._typed_early = ""  # typed for the input before the dialog was set up
 
     def dismiss(self, result: ResultType | None = None) -> AwaitComplete:
+        """Textual's, but only while this dialog is the top screen (the module's docstring: why)."""
         if not self.is_active:
             return AwaitComplete.nothing()  # late: under another dialog, or closed already
         return super().dismiss(result)
@@ -91,7 +93,9 @@ class Dialog(ModalScreen[ResultType]):
         return self._type(event.character)
 
     def _type(self, text: str) -> bool:
-        for field in self.query(self.TYPE_AHEAD or "").results(Input):
+        if self.TYPE_AHEAD is None:
+            return False
+        for field in self.query(self.TYPE_AHEAD).results(Input):
             field.insert_text_at_cursor(text)
             return True
         return False
