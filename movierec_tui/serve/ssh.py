@@ -35,13 +35,12 @@ from movierec_tui.serve.gate import ConnectionGate
 from movierec_tui.serve.output_trace import OutputTrace, trace_path_from_env
 from movierec_tui.serve.start_gate import StartGate
 from movierec_tui.serve.terminal_input import TerminalInput
+from movierec_tui.serve.terminal_size import RESIZE_DELAY, clamp_size
 from movierec_tui.serve.zygote import Zygote, ZygoteUnavailable
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TERM = "xterm-256color"
-MIN_COLUMNS, MIN_ROWS = 20, 8
-MAX_COLUMNS, MAX_ROWS = 1000, 500
 TERM_PATTERN = re.compile(r"[A-Za-z0-9._+-]{1,64}")
 LOGIN_TIMEOUT = 30
 MAX_EARLY_INPUT = 4096  # typed before the app runs; beyond it, the client waits (its input is not read)
@@ -49,11 +48,6 @@ MAX_EARLY_INPUT = 4096  # typed before the app runs; beyond it, the client waits
 # this long: held open, such connections would fill the connection limits for nothing. (Before login,
 # LOGIN_TIMEOUT applies: a person may be reading the host-key prompt or typing a key's passphrase.)
 NO_SESSION_TIMEOUT = 10.0
-# Window changes reach the app this long after the first of a run of them, at the latest size: a window
-# being dragged resizes the app at most 20 times a second, and a flood of changes in one burst (500 of
-# them, up to MAX_COLUMNS x MAX_ROWS, in tests/test_serve_hostile.py) costs it one layout and one repaint
-# instead of several of the whole screen at sizes long gone.
-RESIZE_DELAY = 0.05
 
 NEEDS_A_TERMINAL = (
     "movierec is a full-screen terminal app and needs a terminal.\r\n"
@@ -211,7 +205,7 @@ class AppSession(asyncssh.SSHServerSession):
 
     def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int], term_modes) -> bool:
         self.term = term_type if TERM_PATTERN.fullmatch(term_type or "") else DEFAULT_TERM
-        self.size = self._clamp(term_size[0], term_size[1])
+        self.size = clamp_size(term_size[0], term_size[1])
         return True
 
     def shell_requested(self) -> bool:
@@ -337,7 +331,7 @@ class AppSession(asyncssh.SSHServerSession):
             self.chan.resume_reading()
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
-        self.size = self._clamp(width, height)
+        self.size = clamp_size(width, height)
         if self._app_running() and self.resize_due is None:  # a starting app gets the size once it runs
             self.resize_due = asyncio.get_running_loop().call_later(RESIZE_DELAY, self._resize_app)
 
@@ -421,10 +415,6 @@ class AppSession(asyncssh.SSHServerSession):
             )
             self.session_id = None
             self.server.session_closed()
-
-    @staticmethod
-    def _clamp(columns: int, rows: int) -> tuple[int, int]:
-        return min(max(columns, MIN_COLUMNS), MAX_COLUMNS), min(max(rows, MIN_ROWS), MAX_ROWS)
 
 
 class DemoServer(asyncssh.SSHServer):
