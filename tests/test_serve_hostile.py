@@ -6,6 +6,8 @@ person would) and asyncssh, or a real headless Chromium."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
 import os
 import random
@@ -24,6 +26,7 @@ from browser import page_requests, screenshot_command
 from processes import command_line, descendants
 from ssh_screen import OpenSSHClient, ScreenClient
 from test_serve import ANONYMOUS, gone, run, until
+from web_tab import WebTabClient
 
 from movierec_tui.serve.app_process import AppProcess, ChildProcess
 from movierec_tui.serve.shared import free_port
@@ -344,6 +347,100 @@ def test_the_page_loads_every_asset_from_the_server(web_server, tmp_path) -> Non
     foreign = [r for r in requests if not r.startswith(here)]
     assert foreign == [], foreign
     assert any("/static/fonts/RobotoMono" in r for r in requests), requests  # the font, from here
+
+
+WEB_APP_PEAK = 600 * 2**20  # bytes: an app drawn at the largest size a tab gets (1000x500) peaks near 260 MB
+
+
+def peak_memory(pid: int) -> int:
+    """The most memory process `pid` has held (its high-water mark), in bytes; 0 once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return next(int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmHWM:"))
+
+
+async def hold_under(pid: int, limit: int) -> int:
+    """Watches app `pid` until cancelled and kills it the moment its peak exceeds `limit`: an app laid
+    out at 100,000 x 100,000 grew by 250 MB a second, and waiting for a test's timeout would take the
+    machine down with it. Returns the highest peak seen."""
+    highest = 0
+    with contextlib.suppress(asyncio.CancelledError):
+        while highest <= limit:
+            highest = max(highest, peak_memory(pid))
+            await asyncio.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
+    return highest
+
+
+def test_a_tab_of_a_size_nobody_has_gets_the_largest_the_app_draws(web_server) -> None:
+    """A page asking for a 100,000 x 100,000 screen, then resizing to it and through 500 sizes of up to
+    5000 x 5000: textual-serve passed each size on, and the app grew by 250 MB a second until the
+    machine ran out of memory (one tab could take every visitor's down). Sizes are clamped as over
+    SSH (at most 1000 x 500), a storm reaches the app as one change, and the tab works at the last."""
+    server, url = web_server
+
+    async def scenario() -> None:
+        client = await WebTabClient(100, 30).open(url, "width=100000&height=100000")
+        await until(lambda: len(web_apps(server)) == 1, timeout=30)
+        watch = asyncio.create_task(hold_under(web_apps(server)[0], WEB_APP_PEAK))
+        await client.wait_for_bytes(b"\x1b[", timeout=60)  # the app has started
+        await asyncio.sleep(3)  # at the size asked for, as a tab stays until its window changes
+        client.send_frame(json.dumps(["resize", {"width": 100_000, "height": 100_000}]))
+        await asyncio.sleep(3)
+        assert not watch.done(), f"the tab's app grew past {WEB_APP_PEAK / 2**20:.0f} MB (and was killed)"
+        sizes = random.Random(7)
+        for _ in range(500):
+            size = {"width": sizes.randint(0, 5000), "height": sizes.randint(0, 5000)}
+            client.send_frame(json.dumps(["resize", size]))
+        client.resize(100, 30)
+        client.send("back\r")
+        client.send("loved alien\r")
+        await client.wait_for("Ratings (1)", timeout=60)
+        await client.wait_for(lambda text: "palette" in text.splitlines()[29], timeout=30)
+        watch.cancel()
+        assert await watch <= WEB_APP_PEAK, f"the tab's app held {await watch / 2**20:.0f} MB"
+        no_traceback(client)
+        await client.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), 180))
+
+
+NOT_FROM_THE_PAGE = (
+    "{not json", "", "[]", "{}", '"stdin"', "[5]", '["stdin"]', '["stdin", 5]', '["stdin", "a", "b"]',
+    '["resize", {"width": "abc", "height": 30}]', '["resize", {"width": 80.5, "height": 1e308}]',
+    '["resize", {"width": 80}]', '["resize", [80, 30]]', '["resize", {"width": true, "height": 30}]',
+    '["ping", {"a": 1}]', '["ping", "' + "9" * 100 + '"]', '["launch", "/bin/sh"]',
+)  # fmt: skip
+
+
+def test_messages_the_page_never_sends_are_dropped_and_the_tab_goes_on(web_server, tmp_path) -> None:
+    """Messages a script can send and the page never does: the first used to end the tab (its app
+    stopped) with a traceback in the server's log, and a resize to "abc" a traceback in the app. Each
+    is now dropped, the first one logged as one line, and the tab takes the next rating."""
+    server, url = web_server
+
+    async def scenario() -> None:
+        client = await WebTabClient(120, 40).open(url)
+        await client.wait_for(FIRST_SCREEN, timeout=60)
+        (app,) = web_apps(server)
+        for text in NOT_FROM_THE_PAGE:
+            client.send_frame(text)
+        client.send("\ud800")  # half a UTF-16 pair: typed as U+FFFD (it used to end the tab)
+        client.send_frame('["ping", "1764921600000"]')
+        client.send("\x7fback\r")
+        client.send("loved alien\r")
+        await client.wait_for("Ratings (1)", timeout=60)
+        assert web_apps(server) == [app]
+        no_traceback(client)
+        await client.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), 180))
+    log = (tmp_path / "serve-web.log").read_text()
+    assert "Traceback" not in log, log[-3000:]
+    dropped = [line for line in log.splitlines() if "sent a message the page does not send" in line]
+    assert len(dropped) == 1 and "(not JSON: '{not json')" in dropped[0], dropped
 
 
 def test_a_served_app_runs_with_the_c_libraries_quiet(served, host_key) -> None:

@@ -1,6 +1,6 @@
 """`movierec-tui serve web`: the app in a browser, through textual-serve.
 
-textual-serve runs one app process per browser tab. Two things are changed here:
+textual-serve runs one app process per browser tab. Three things are changed here:
 
 - **No app outlives its tab.** textual-serve asked the app to quit and then waited for it without a
   limit; an app still starting when a visitor left (a headless screenshot closes the page as soon as
@@ -11,6 +11,10 @@ textual-serve runs one app process per browser tab. Two things are changed here:
 - **Every asset is served from here.** The page linked its font from fonts.googleapis.com, so every
   visitor told a third party about the visit and offline or LAN demos lost the font. textual-serve
   ships the same font (Roboto Mono), which the page now loads from the server's /static/.
+- **A tab's messages are read strictly** (`web_messages`): textual-serve passed on whatever a tab
+  sent, and one message of a size nobody's screen has ran the machine out of memory. Sizes are
+  clamped as over SSH and a storm of them reaches the app as one (`LatestSize`); a message the page
+  never sends is logged once and dropped, where it used to end the tab with a traceback.
 
 The shared stores and a per-process profile namespace reach the apps through the environment.
 """
@@ -24,8 +28,9 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 from movierec_tui.config import (
     ANONYMOUS_PROFILE_TTL,
@@ -36,6 +41,11 @@ from movierec_tui.config import (
 )
 from movierec_tui.serve.child import ENV_SERVER_PID
 from movierec_tui.serve.shared import SharedStores, session_base_env
+from movierec_tui.serve.terminal_size import RESIZE_DELAY
+from movierec_tui.serve.web_messages import BadMessage, Focus, Keys, Ping, Resize, read_message, size_from_query
+
+if TYPE_CHECKING:
+    from textual_serve.app_service import AppService
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +90,7 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
     """A textual-serve Server that owns its apps' lives and serves every asset itself."""
     import aiohttp_jinja2
     from textual_serve.app_service import AppService
-    from textual_serve.server import Server, to_int
+    from textual_serve.server import Server
 
     class TabApp(AppService):
         """One tab's app: its own process group, ended for sure when the tab closes."""
@@ -142,24 +152,77 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
                 close=websocket.close, download_manager=self.download_manager, debug=self.debug,
             )
             self.tabs.add(tab)
+            resizes = LatestSize(tab)
             try:
-                width = to_int(request.query.get("width", "80"), 80)
-                height = to_int(request.query.get("height", "24"), 24)
-                await tab.start(width, height)
+                await tab.start(*size_from_query(request.query))
                 log.info("tab from %s: app %d", request.remote, tab._process.pid if tab._process else 0)
-                await self._process_messages(websocket, tab)
+                await self.pass_messages(websocket, tab, resizes, request.remote)
             except (asyncio.CancelledError, ConnectionError):
                 pass
             except Exception:
                 log.exception("web tab from %s failed", request.remote)
             finally:
+                resizes.cancel()
                 await asyncio.shield(tab.stop())
                 self.tabs.discard(tab)
                 with contextlib.suppress(Exception):
                     await websocket.close()
             return websocket
 
+        @staticmethod
+        async def pass_messages(websocket: web.WebSocketResponse, tab: TabApp, resizes: LatestSize,
+                                remote: str | None) -> None:
+            """The tab's messages, read by `web_messages` (textual-serve's own reader trusted them),
+            passed on to its app; the first message that is not one the page sends is logged, and
+            every such message is dropped."""
+            warned = False
+            async for frame in websocket:
+                if frame.type != WSMsgType.TEXT:
+                    continue
+                try:
+                    message = read_message(frame.data)
+                except BadMessage as problem:
+                    if not warned:
+                        log.warning("tab from %s sent a message the page does not send (%s); dropped, "
+                                    "and any more like it", remote, problem)  # fmt: skip
+                        warned = True
+                    continue
+                match message:
+                    case Keys(text):
+                        await tab.send_bytes(text.encode("utf-8"))
+                    case Resize():
+                        resizes.update(message)
+                    case Ping(text):
+                        await websocket.send_json(["pong", text])
+                    case Focus(focused):
+                        await (tab.focus() if focused else tab.blur())
+
     return WebServer()
+
+
+class LatestSize:
+    """Passes a tab's window changes to its app RESIZE_DELAY after the first of a run of them, at
+    the latest size: as over SSH, a storm of them costs the app one layout instead of hundreds."""
+
+    def __init__(self, tab: AppService) -> None:
+        self.tab = tab
+        self.latest: Resize | None = None
+        self.sending: asyncio.Task | None = None
+
+    def update(self, size: Resize) -> None:
+        self.latest = size
+        if self.sending is None or self.sending.done():
+            self.sending = asyncio.create_task(self._send())
+
+    async def _send(self) -> None:
+        while self.latest is not None:  # a change that arrives while one is being sent goes next
+            await asyncio.sleep(RESIZE_DELAY)
+            size, self.latest = self.latest, None
+            await self.tab.set_terminal_size(size.columns, size.rows)
+
+    def cancel(self) -> None:
+        if self.sending is not None:
+            self.sending.cancel()
 
 
 def serve_web(stores: SharedStores, host: str, port: int, public_url: str | None) -> None:
@@ -174,4 +237,3 @@ def serve_web(stores: SharedStores, host: str, port: int, public_url: str | None
     server = make_server(web_app_command(str(stores.settings.home)), host, port, public_url)
     print(f"serving movierec at {server.public_url} (ctrl+c to stop)", file=sys.stderr, flush=True)
     server.serve()
-
