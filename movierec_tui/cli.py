@@ -671,6 +671,10 @@ def serve_web(
     public_url: Annotated[
         str | None, typer.Option(help="The URL people use, when behind a reverse proxy, e.g. https://demo.example.")
     ] = None,
+    max_tabs: Annotated[int, typer.Option(min=1, max=1000, help="Tabs (apps) at once.")] = 16,
+    max_per_ip: Annotated[
+        int, typer.Option(min=1, max=1000, help="Tabs at once from one address (behind a proxy: as --max-tabs).")
+    ] = 4,
     home: HomeOption = None,
     milvus_uri: MilvusOption = None,
     redis_url: RedisOption = None,
@@ -680,7 +684,7 @@ def serve_web(
 
     settings = resolve_settings(home, milvus_uri, redis_url)
     with serving(settings) as stores:
-        run_web(stores, host, port, public_url)
+        run_web(stores, host, port, public_url, max_tabs, max_per_ip)
 
 
 app.command("import")(import_ratings)

@@ -443,6 +443,33 @@ def test_messages_the_page_never_sends_are_dropped_and_the_tab_goes_on(web_serve
     assert len(dropped) == 1 and "(not JSON: '{not json')" in dropped[0], dropped
 
 
+def test_one_address_cannot_take_every_tab(web_server) -> None:
+    """A script opening tabs from one address took all 16 apps `serve web` runs, and everyone else
+    was told it was full. Now an address gets 4 tabs at once; the fifth is refused with a reason
+    and no app, and a visitor from another address (127.0.0.2) still gets in."""
+    server, url = web_server
+
+    async def scenario() -> None:
+        tabs = [await WebTabClient(100, 30).open(url) for _ in range(4)]
+        for tab in tabs:
+            await tab.wait_for(FIRST_SCREEN, timeout=90)
+        fifth = await WebTabClient(100, 30).open(url)
+        await until(fifth.closed.is_set, timeout=15)
+        assert fifth.close_code == 1013 and "open from your address" in fifth.close_reason, fifth.close_reason
+        assert len(web_apps(server)) == 4
+        other = await WebTabClient(100, 30).open(url, source="127.0.0.2")
+        await other.wait_for(FIRST_SCREEN, timeout=90)
+        await tabs[0].close()  # a tab closed frees its place for the same address
+        await until(lambda: len(web_apps(server)) == 4, timeout=30)
+        again = await WebTabClient(100, 30).open(url)
+        await again.wait_for(FIRST_SCREEN, timeout=90)
+        for tab in [*tabs[1:], fifth, other, again]:
+            no_traceback(tab)
+            await tab.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), 300))
+
+
 def test_a_served_app_runs_with_the_c_libraries_quiet(served, host_key) -> None:
     """gRPC's C core starts in the app (its first channel) and reads GRPC_VERBOSITY then. A forked app
     gets the session's environment, which lacked it: GOAWAY / ENHANCE_YOUR_CALM lines from

@@ -22,12 +22,14 @@ class WebTabClient(ScreenClient):
         self.socket: aiohttp.ClientWebSocketResponse | None = None
         self.outbox: asyncio.Queue[str] = asyncio.Queue()
         self.tasks: list[asyncio.Task] = []
+        self.close_code: int | None = None  # and why, as the server said it:
+        self.close_reason = ""
 
-    async def open(self, url: str, query: str | None = None) -> WebTabClient:
-        """Opens the tab's WebSocket at `url` (http://host:port), asking for `query` (the page's
-        own, `width=&height=` of the screen, unless given)."""
+    async def open(self, url: str, query: str | None = None, source: str = "127.0.0.1") -> WebTabClient:
+        """Opens the tab's WebSocket at `url` (http://host:port) from the address `source`, asking
+        for `query` (the page's own, `width=&height=` of the screen, unless given)."""
         query = query if query is not None else f"width={self.columns}&height={self.rows}"
-        self.http = aiohttp.ClientSession()
+        self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(source, 0)))
         self.socket = await self.http.ws_connect(url.replace("http:", "ws:") + "/ws?" + query, max_msg_size=0)
         self.tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._write())]
         return self
@@ -35,9 +37,15 @@ class WebTabClient(ScreenClient):
     async def _read(self) -> None:
         assert self.socket is not None
         try:
-            async for frame in self.socket:
+            while True:
+                frame = await self.socket.receive()
                 if frame.type == aiohttp.WSMsgType.BINARY:
                     self.feed(frame.data)
+                elif frame.type == aiohttp.WSMsgType.CLOSE:
+                    self.close_code, self.close_reason = frame.data, frame.extra or ""
+                    break
+                elif frame.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.ERROR):
+                    break
         finally:
             self.closed.set()
             self.changed.set()

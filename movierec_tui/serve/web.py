@@ -27,6 +27,7 @@ import logging
 import os
 import signal
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,9 @@ log = logging.getLogger(__name__)
 
 QUIT_GRACE = 3.0  # seconds an app gets to quit after its tab closed, then SIGHUP, then SIGKILL
 MAX_TABS = 16  # apps at once; each is a process of its own (about 170 MB)
+# Tabs at once from one address: a script opening MAX_TABS of them locked every other visitor out.
+# Behind a reverse proxy every tab comes from the proxy's address: raise it to MAX_TABS there.
+MAX_TABS_PER_IP = 4
 FONT_LINK = '<link\n      rel="stylesheet"\n      href="https://fonts.googleapis.com/css?family=Roboto%20Mono"\n    />'
 LOCAL_FONT = """<style>
       @font-face {
@@ -86,8 +90,10 @@ def _local_font_loader(templates: Path):
     return LocalAssets(str(templates))
 
 
-def make_server(argv: list[str], host: str, port: int, public_url: str | None, max_tabs: int = MAX_TABS):
-    """A textual-serve Server that owns its apps' lives and serves every asset itself."""
+def make_server(argv: list[str], host: str, port: int, public_url: str | None, max_tabs: int = MAX_TABS,
+                max_per_ip: int = MAX_TABS_PER_IP):
+    """A textual-serve Server that owns its apps' lives, serves every asset itself and runs at most
+    `max_tabs` apps, `max_per_ip` of them for one address."""
     import aiohttp_jinja2
     from textual_serve.app_service import AppService
     from textual_serve.server import Server
@@ -131,6 +137,7 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
         def __init__(self) -> None:
             super().__init__(" ".join(argv), host=host, port=port, title="movierec", public_url=public_url)
             self.tabs: set[TabApp] = set()
+            self.per_address: Counter[str] = Counter()
 
         async def _make_app(self) -> web.Application:
             app = await super()._make_app()
@@ -143,15 +150,17 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
         async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
             websocket = web.WebSocketResponse(heartbeat=15)
             await websocket.prepare(request)
-            if len(self.tabs) >= max_tabs:
-                log.warning("tab from %s refused: %d apps running", request.remote, len(self.tabs))
-                await websocket.close(code=1013, message=b"movierec is full; try again in a few minutes")
+            address = request.remote or "?"
+            if refusal := self.refusal(address):
+                log.warning("tab from %s refused: %s", address, refusal)
+                await websocket.close(code=1013, message=refusal.encode())
                 return websocket
             tab = TabApp(
                 self.command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
                 close=websocket.close, download_manager=self.download_manager, debug=self.debug,
             )
             self.tabs.add(tab)
+            self.per_address[address] += 1
             resizes = LatestSize(tab)
             try:
                 await tab.start(*size_from_query(request.query))
@@ -165,9 +174,18 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
                 resizes.cancel()
                 await asyncio.shield(tab.stop())
                 self.tabs.discard(tab)
+                self.per_address[address] -= 1
                 with contextlib.suppress(Exception):
                     await websocket.close()
             return websocket
+
+        def refusal(self, address: str) -> str:
+            """Why a new tab from `address` gets no app, or "" if it gets one."""
+            if len(self.tabs) >= max_tabs:
+                return f"movierec is full ({len(self.tabs)} tabs); try again in a few minutes"
+            if self.per_address[address] >= max_per_ip:
+                return f"{self.per_address[address]} movierec tabs are open from your address; close one first"
+            return ""
 
         @staticmethod
         async def pass_messages(websocket: web.WebSocketResponse, tab: TabApp, resizes: LatestSize,
@@ -225,7 +243,8 @@ class LatestSize:
             self.sending.cancel()
 
 
-def serve_web(stores: SharedStores, host: str, port: int, public_url: str | None) -> None:
+def serve_web(stores: SharedStores, host: str, port: int, public_url: str | None, max_tabs: int = MAX_TABS,
+              max_per_ip: int = MAX_TABS_PER_IP) -> None:
     env = session_base_env(stores) | {
         ENV_PROFILE_NAMESPACE: PER_PROCESS_NAMESPACE,  # each tab its own, private profiles
         ENV_PROFILE_TTL: str(ANONYMOUS_PROFILE_TTL),  # which nobody can reopen once the tab is gone
@@ -234,6 +253,6 @@ def serve_web(stores: SharedStores, host: str, port: int, public_url: str | None
     env.pop("PATH", None)  # keep the server's own PATH and HOME
     env.pop("HOME", None)
     os.environ.update(env)
-    server = make_server(web_app_command(str(stores.settings.home)), host, port, public_url)
+    server = make_server(web_app_command(str(stores.settings.home)), host, port, public_url, max_tabs, max_per_ip)
     print(f"serving movierec at {server.public_url} (ctrl+c to stop)", file=sys.stderr, flush=True)
     server.serve()
