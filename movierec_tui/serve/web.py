@@ -1,6 +1,6 @@
 """`movierec-tui serve web`: the app in a browser, through textual-serve.
 
-textual-serve runs one app process per browser tab. Three things are changed here:
+textual-serve runs one app process per browser tab. Four things are changed here:
 
 - **No app outlives its tab.** textual-serve asked the app to quit and then waited for it without a
   limit; an app still starting when a visitor left (a headless screenshot closes the page as soon as
@@ -15,6 +15,8 @@ textual-serve runs one app process per browser tab. Three things are changed her
   sent, and one message of a size nobody's screen has ran the machine out of memory. Sizes are
   clamped as over SSH and a storm of them reaches the app as one (`LatestSize`); a message the page
   never sends is logged once and dropped, where it used to end the tab with a traceback.
+- **Tabs are limited per address** (`max_per_ip`) as well as in all (`max_tabs`): one script could
+  open all the apps the server runs, and every other visitor was told it was full.
 
 The shared stores and a per-process profile namespace reach the apps through the environment.
 """
