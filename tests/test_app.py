@@ -1142,6 +1142,36 @@ def test_what_is_typed_right_behind_the_key_that_opens_a_dialog_goes_into_its_in
     run(scenario())
 
 
+@pytest.mark.parametrize("kind", DIALOGS)
+def test_a_click_read_before_the_window_shrank_does_nothing(recommender, kind: str) -> None:
+    """Mouse clicks and window changes over SSH (2026-12-05, a fuzzer): a click on the palette's
+    background, read while the window was 120x40, reached the palette after it shrank to 57x25;
+    Textual's palette looked up the widget under the click, found no such cell and raised NoWidget
+    (a traceback on the person's screen). A click on a cell the screen no longer has does nothing."""
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            dialog = every_dialog(app)[kind]
+            app.push_screen(dialog)
+            await settle(pilot)
+            await pilot.resize_terminal(57, 25)
+            await settle(pilot)
+            x, y = SIZE[0] - 1, SIZE[1] - 1  # the bottom right cell of the window it had
+            dialog.post_message(events.Click(dialog, x, y, 0, 0, 1, False, False, False, screen_x=x, screen_y=y))
+            await settle(pilot)
+            assert app.screen is dialog
+            if isinstance(dialog, EarlyClosingPalette):  # a click on its background still closes it
+                await pilot.click(offset=(0, 24))
+            else:
+                await pilot.press("escape")
+            await settle(pilot)
+            assert not isinstance(app.screen, Dialog)
+
+    run(scenario())
+
+
 def test_quick_replies_of_an_earlier_message_go_once_the_person_moves_on(recommender) -> None:
     """"Did you mean" chips stay while they are the answer to the last message, not after it."""
 

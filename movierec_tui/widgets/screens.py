@@ -17,6 +17,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import CommandList, CommandPalette
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.errors import NoWidget
 from textual.theme import ThemeProvider
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -59,6 +60,16 @@ class EarlyClosingPalette(CommandPalette, Dialog[None]):  # Textual inherits CSS
         """Textual's theme picker (the palette's "Theme"), as this palette: Textual's own is a plain
         CommandPalette, which a burst of keys could close twice (InvalidStateError, a fuzzer)."""
         return cls(providers=[ThemeProvider], placeholder="Search for themes…")
+
+    def _on_click(self, event: events.Click) -> None:  # type: ignore[override]
+        """Runs before Textual's (a click on the palette's background closes it; Textual calls each
+        class's handler in turn) and stops it for a click on a cell the screen no longer has: read
+        before the window shrank and handled after (mouse and resizes over SSH, a fuzzer), Textual's
+        look-up of the widget under it raised NoWidget and ended the session. Nothing is there now."""
+        try:
+            self.get_widget_at(event.screen_x, event.screen_y)
+        except NoWidget:
+            event.prevent_default()
 
     @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)
     async def _gather_commands(self, search_value: str) -> None:
