@@ -19,13 +19,14 @@ from types import SimpleNamespace
 
 import pytest
 from layout_passes import count_layout_passes
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.keys import _character_to_key
 from textual.visual import Visual
-from textual.widgets import Input
+from textual.widgets import Input, OptionList
 
 from movierec_tui.app import MovieRecApp
 from movierec_tui.app.commands import key_sections
@@ -1166,6 +1167,76 @@ def test_a_click_read_before_the_window_shrank_does_nothing(recommender, kind: s
                 await pilot.click(offset=(0, 24))
             else:
                 await pilot.press("escape")
+            await settle(pilot)
+            assert not isinstance(app.screen, Dialog)
+
+    run(scenario())
+
+
+OPTION_LISTS = {"cards": (None, CardList), "ratings": (None, RatingsList), "search": ("search", SearchResults),
+                "lists": ("lists", OptionList), "palette": ("palette", CommandList)}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", OPTION_LISTS)
+def test_a_click_on_an_option_the_list_no_longer_has_does_nothing(recommender, kind: str) -> None:
+    """Keys, clicks and window changes over SSH (2026-12-05, a fuzzer, 2 of 16 sessions): a click on
+    the palette's list, drawn with more commands than the search had left in it, made Textual look up
+    an option it no longer had (IndexError, a traceback on the person's screen). Any list whose options
+    change while it is shown now ignores such a click, and still takes a click on an option it has."""
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.cards.focus()
+            for key in ("w", "4"):  # a movie on the watchlist, a rating: the lists and ratings have one each
+                await pilot.press(key)
+                await settle(pilot)
+            dialog_kind, list_class = OPTION_LISTS[kind]
+            screen = app.screen
+            if dialog_kind is not None:
+                screen = every_dialog(app)[dialog_kind]
+                app.push_screen(screen)
+                if dialog_kind == "search":
+                    await pilot.press(*"the")
+                await settle(pilot)
+            (options,) = [w for w in screen.query(list_class) if w.option_count]
+
+            def click(option: int) -> events.Click:  # on the list's first line, as drawn with `option` there
+                x, y = options.content_region.offset
+                click = events.Click(options, 1, 0, 0, 0, 1, False, False, False, screen_x=x + 1, screen_y=y,
+                                     style=Style(meta={"option": option}))  # fmt: skip
+                click._set_forwarded()  # as the app's own are: else, bubbled up to it, it is sent on again
+                return click
+
+            options.post_message(click(options.option_count + 5))
+            await settle(pilot)
+            assert app.screen is screen and options.is_attached
+            enabled = next(i for i in range(options.option_count) if not options.get_option_at_index(i).disabled)
+            options.post_message(click(enabled))
+            await settle(pilot)
+            assert options.highlighted == enabled or not options.is_attached  # selected; a palette then runs it
+
+    run(scenario())
+
+
+def test_a_palette_closed_while_its_search_runs_shows_nothing_more(recommender) -> None:
+    """The same fuzzer: a palette's search (or its busy timer) that outlived the palette set the flags
+    that show its list and busy line after its widgets had gone, and Textual's watchers looked for
+    them (NoMatches, a traceback on the person's screen). A closed palette no longer shows anything."""
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            palette = EarlyClosingPalette(id=EarlyClosingPalette.ID)
+            app.push_screen(palette)
+            await settle(pilot)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert not palette.query(CommandList)  # closed, its widgets removed
+            palette._list_visible = not palette._list_visible  # what the outliving search did
+            palette._show_busy = not palette._show_busy
             await settle(pilot)
             assert not isinstance(app.screen, Dialog)
 

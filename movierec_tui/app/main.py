@@ -78,6 +78,7 @@ class MovieRecApp(TypeAheadForDialogs, App[None]):
     TITLE = "movierec"
     SUB_TITLE = "MovieLens 1M · two-tower model · Milvus + Redis"
     ENABLE_COMMAND_PALETTE = True
+    ALLOW_SELECT = False  # ctrl+c quits, so nothing copies it; its mouse-down crashed on removed widgets
     get_default_screen = staticmethod(main_screen)  # the first screen: repaints visit only what they repaint
 
     # The `tooltip` of a binding is its line in the help (widgets/keys.py).

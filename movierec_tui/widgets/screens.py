@@ -28,6 +28,7 @@ from movierec_tui.titles import TitleEntry
 from movierec_tui.widgets.cards import SEEN_TIP, WATCHLIST_TIP, CardAction, rating_bindings
 from movierec_tui.widgets.dialog import Dialog
 from movierec_tui.widgets.keys import KeySection
+from movierec_tui.widgets.option_clicks import StaleClicksIgnored
 from movierec_tui.widgets.theme import Palette
 from movierec_tui.wording import HELP_LINES, stars, title_with_year
 
@@ -71,15 +72,38 @@ class EarlyClosingPalette(CommandPalette, Dialog[None]):  # Textual inherits CSS
         except NoWidget:
             event.prevent_default()
 
+    def compose(self) -> ComposeResult:
+        """Textual's, with its list of commands as a `CommandChoices`."""
+        for widget in super().compose():  # widgets inside its containers come through here too
+            yield CommandChoices() if type(widget) is CommandList else widget
+
     @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)
     async def _gather_commands(self, search_value: str) -> None:
         """Textual's search, unless the palette's list has gone meanwhile (checked right before Textual's
-        own first look for it, with no await between)."""
+        own first look for it, with no await between). A search still running when the palette closes
+        keeps its own reference to the list; the flags it sets are `_watch__list_visible`'s."""
         if self.query(CommandList):
             await _textuals_search(self, search_value)
 
+    def _watch__list_visible(self) -> None:
+        """Textual's, for a palette still open: a search or timer that outlived the palette (a burst of
+        keys and clicks closed it, a fuzzer) set this flag once its widgets were removed, and
+        Textual's watcher looked for them (NoMatches, a traceback on the person's screen)."""
+        if self.is_shown:
+            super()._watch__list_visible()
+
+    async def _watch__show_busy(self) -> None:
+        """Textual's, for a palette still open (as `_watch__list_visible`)."""
+        if self.is_shown:
+            await super()._watch__show_busy()
+
 
 _textuals_search = CommandPalette._gather_commands.__wrapped__  # the search without its worker decorator
+
+
+class CommandChoices(StaleClicksIgnored, CommandList):
+    """Textual's list of commands in the palette, refilled on every key of a search: a click read
+    before it was refilled does nothing (`option_clicks`)."""
 
 
 CLOSE_KEYS = ("question_mark",)  # printable, but closes the help rather than being typed
@@ -362,7 +386,7 @@ class SearchScreen(Dialog[None]):
         self.dismiss(None)
 
 
-class SearchResults(OptionList):
+class SearchResults(StaleClicksIgnored, OptionList):
     BINDINGS = [  # noqa: RUF012
         *rating_bindings("Rate", LIKE_DISMISS_MORE),
     ]
