@@ -33,6 +33,7 @@ def test_the_pages_own_messages_are_read(frame: str, message: object) -> None:
     [
         ("{not json", "not JSON: '{not json'"),
         ("", "not JSON: ''"),
+        ("[" * 100_000 + "]" * 100_000, "not JSON: '[[[["),  # deeper than Python's recursion limit
         ('{"stdin": "x"}', "not a [type, ...] list"),
         ("[]", "not a [type, ...] list"),
         ("[5]", "not a [type, ...] list"),

@@ -166,12 +166,12 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
             resizes = LatestSize(tab)
             try:
                 await tab.start(*size_from_query(request.query))
-                log.info("tab from %s: app %d", request.remote, tab._process.pid if tab._process else 0)
-                await self.pass_messages(websocket, tab, resizes, request.remote)
+                log.info("tab from %s: app %d", address, tab._process.pid if tab._process else 0)
+                await self.pass_messages(websocket, tab, resizes, address)
             except (asyncio.CancelledError, ConnectionError):
                 pass
             except Exception:
-                log.exception("web tab from %s failed", request.remote)
+                log.exception("web tab from %s failed", address)
             finally:
                 resizes.cancel()
                 await asyncio.shield(tab.stop())
@@ -191,7 +191,7 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
 
         @staticmethod
         async def pass_messages(websocket: web.WebSocketResponse, tab: TabApp, resizes: LatestSize,
-                                remote: str | None) -> None:
+                                address: str) -> None:
             """The tab's messages, read by `web_messages` (textual-serve's own reader trusted them),
             passed on to its app; the first message that is not one the page sends is logged, and
             every such message is dropped."""
@@ -204,7 +204,7 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
                 except BadMessage as problem:
                     if not warned:
                         log.warning("tab from %s sent a message the page does not send (%s); dropped, "
-                                    "and any more like it", remote, problem)  # fmt: skip
+                                    "and any more like it", address, problem)  # fmt: skip
                         warned = True
                     continue
                 match message:

@@ -58,7 +58,7 @@ def read_message(data: str) -> WebMessage:
     """The message in one WebSocket text frame, or BadMessage."""
     try:
         envelope = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested a million deep fit in a frame
         raise BadMessage(f"not JSON: {_shown(data)}") from None
     if not isinstance(envelope, list) or not envelope or not isinstance(envelope[0], str):
         raise BadMessage(f"not a [type, ...] list: {_shown(data)}")
