@@ -196,17 +196,24 @@ def test_no_module_is_too_long() -> None:
 
 
 TEXTUAL_DIALOG_BASES = ("ModalScreen", "SystemModalScreen", "CommandPalette")
+TEXTUAL_OPTION_LISTS = ("OptionList", "CommandList")
+STALE_CLICKS = "StaleClicksIgnored"  # widgets/option_clicks.py
 
 
-def dialogs_not_made_from_dialog(module: Module) -> list[str]:
-    """Classes over one of Textual's modal screens without `Dialog` among their bases."""
+def classes_without(module: Module, over: tuple[str, ...], needed: str) -> list[str]:
+    """Classes with one of Textual's classes `over` among their bases but not `needed`."""
     found = []
     for node in ast.walk(module.tree):
         if isinstance(node, ast.ClassDef):
             bases = {ast.unparse(base).split("[")[0].split(".")[-1] for base in node.bases}
-            if bases & set(TEXTUAL_DIALOG_BASES) and "Dialog" not in bases:
+            if bases & set(over) and needed not in bases:
                 found.append(f"{module.name}.{node.name}")
     return found
+
+
+def dialogs_not_made_from_dialog(module: Module) -> list[str]:
+    """Classes over one of Textual's modal screens without `Dialog` among their bases."""
+    return classes_without(module, TEXTUAL_DIALOG_BASES, "Dialog")
 
 
 def test_every_dialog_is_a_dialog() -> None:
@@ -215,6 +222,14 @@ def test_every_dialog_is_a_dialog() -> None:
     tracebacks, 2026-12-05). Textual's modal screens alone do neither."""
     wrong = [name for m in modules().values() if m.name != "widgets.dialog" for name in dialogs_not_made_from_dialog(m)]
     assert not wrong, "dialogs not made from widgets.dialog.Dialog: " + ", ".join(wrong)
+
+
+def test_every_option_list_ignores_stale_clicks() -> None:
+    """An option list of the app mixes in `widgets.option_clicks.StaleClicksIgnored`: a click read
+    before its options changed looked up an option it no longer had (IndexError, bursts of clicks
+    over SSH, 2026-12-05). Plain `OptionList(...)` instances are for options set once."""
+    wrong = [name for m in modules().values() for name in classes_without(m, TEXTUAL_OPTION_LISTS, STALE_CLICKS)]
+    assert not wrong, "option lists without widgets.option_clicks.StaleClicksIgnored: " + ", ".join(wrong)
 
 
 def test_the_checks_see_a_violation() -> None:
@@ -230,6 +245,9 @@ def test_the_checks_see_a_violation() -> None:
     assert strongly_connected({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [{"a", "b", "c"}, {"d"}]
     screens = "class A(ModalScreen[None]): ...\nclass B(CommandPalette, Dialog[None]): ...\nclass C(Dialog[str]): ...\n"
     assert dialogs_not_made_from_dialog(Module("widgets.x", ROOT / "x.py", ast.parse(screens))) == ["widgets.x.A"]
+    lists = "class D(SteadyScrollbars, OptionList): ...\nclass E(StaleClicksIgnored, CommandList): ...\n"
+    found = classes_without(Module("widgets.y", ROOT / "y.py", ast.parse(lists)), TEXTUAL_OPTION_LISTS, STALE_CLICKS)
+    assert found == ["widgets.y.D"]
 
 
 def strongly_connected(graph: dict[str, set[str]]) -> list[set[str]]:
