@@ -175,6 +175,9 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
             finally:
                 resizes.cancel()
                 await asyncio.shield(tab.stop())
+                if tab._process is not None:  # how it ended: 0 (quit), or a signal if it had to be ended
+                    log.info("tab from %s ended: app %d exited with %s", address, tab._process.pid,
+                             tab._process.returncode)  # fmt: skip
                 self.tabs.discard(tab)
                 self.per_address[address] -= 1
                 with contextlib.suppress(Exception):
