@@ -6,7 +6,7 @@ like, open) that bubble up to the app, which owns the profile; none of them talk
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from rich.console import Group, RenderableType
@@ -92,10 +92,10 @@ class EarlyClosingPalette(CommandPalette, Dialog[None]):  # Textual inherits CSS
         if self.is_shown:
             super()._watch__list_visible()
 
-    async def _watch__show_busy(self) -> None:
-        """Textual's, for a palette still open (as `_watch__list_visible`)."""
-        if self.is_shown:
-            await super()._watch__show_busy()
+    def _watch__show_busy(self) -> Awaitable[None] | None:
+        """Textual's (a coroutine, which Textual then awaits), for a palette still open, as
+        `_watch__list_visible`; for a closed one none is made, which Textual could no longer await."""
+        return super()._watch__show_busy() if self.is_shown else None
 
 
 _textuals_search = CommandPalette._gather_commands.__wrapped__  # the search without its worker decorator
