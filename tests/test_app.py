@@ -1179,10 +1179,11 @@ OPTION_LISTS = {"cards": (None, CardList), "ratings": (None, RatingsList), "sear
 
 @pytest.mark.parametrize("kind", OPTION_LISTS)
 def test_a_click_on_an_option_the_list_no_longer_has_does_nothing(recommender, kind: str) -> None:
-    """Keys, clicks and window changes over SSH (2026-12-05, a fuzzer, 2 of 16 asyncssh sessions): a click on
-    the palette's list, drawn with more commands than the search had left in it, made Textual look up
-    an option it no longer had (IndexError, a traceback on the person's screen). Any list whose options
-    change while it is shown now ignores such a click, and still takes a click on an option it has."""
+    """Keys, clicks and window changes over SSH (2026-12-05, a fuzzer, 2 of 16 asyncssh sessions): a
+    click on the palette's list, drawn with more commands than the search had left in it, made
+    Textual look up an option it no longer had (IndexError, a traceback on the person's screen). Any
+    list whose options change while it is shown now ignores such a click, and still takes a click on
+    an option it has."""
 
     async def scenario() -> None:
         app = MovieRecApp(recommender, cursor_blink=False)

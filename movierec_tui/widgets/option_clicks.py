@@ -4,9 +4,9 @@ Textual's option list takes the clicked option's index from the cell under the m
 drawn, and looks the option up by it. A click can reach a list after its options were replaced and
 before it was drawn again: the palette's list is refilled on every key of a search, and bursts of
 keys, clicks and window changes over SSH (a fuzzer, 2026-12-05) clicked an option it no longer had
-in 2 of 16 asyncssh sessions: IndexError, a traceback on the person's screen. Such a click does nothing here,
-since what the person clicked is not there any more. (Lists whose options are set once while they
-are shown, the profiles' and the details' similar movies, cannot meet it.)
+in 2 of 16 asyncssh sessions: IndexError, a traceback on the person's screen. Such a click does
+nothing here, since what the person clicked is not there any more. (Lists whose options are set
+once while they are shown, the profiles' and the details' similar movies, cannot meet it.)
 """
 
 from __future__ import annotations
