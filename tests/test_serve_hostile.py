@@ -146,9 +146,9 @@ def mouse_event(rng: random.Random, columns: int, rows: int) -> bytes:
 def test_keys_clicks_and_window_changes_in_bursts_never_show_a_traceback(served, host_key, kind: str) -> None:
     """The app's keys (but q) and mouse events, 16 bytes every 20 ms, the window resized after one
     burst in twenty. A fuzzer of such bursts (2026-12-05) ended 22 of 32 sessions (11 of 16 with
-    each client) in a traceback: a click read before the window shrank or a list was refilled (NoWidget, IndexError),
-    a closed palette's watchers (NoMatches), text selection starting on a removed widget
-    (AttributeError). The session must end the burst running, and answer."""
+    each client) in a traceback: a click read before the window shrank or a list was refilled
+    (NoWidget, IndexError), a closed palette's watchers (NoMatches), text selection starting on a
+    removed widget (AttributeError). No traceback; a session still running answers."""
 
     async def scenario(demo: SSHDemo) -> None:
         client = await CLIENTS[kind]().connect(demo.port)
@@ -164,10 +164,10 @@ def test_keys_clicks_and_window_changes_in_bursts_never_show_a_traceback(served,
         await type_in_bursts(client, demo, data, burst=16, pause=0.02, between=maybe_resize)
         no_traceback(client)
         assert b"Error" not in bytes(client.raw), client.text
-        assert demo.registry.sessions, "the session ended"
-        before = len(client.raw)
-        client.resize(100, 30)
-        await until(lambda: len(client.raw) > before, timeout=30)
+        if demo.registry.sessions:  # the palette's "Quit" can be typed too (ctrl+p, letters, enter)
+            before = len(client.raw)
+            client.resize(100, 30)
+            await until(lambda: len(client.raw) > before, timeout=30)
         await client.close()
 
     run(served, host_key, ANONYMOUS, scenario)
