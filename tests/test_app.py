@@ -1205,10 +1205,10 @@ def test_a_click_on_an_option_the_list_no_longer_has_does_nothing(recommender, k
 
             def click(option: int) -> events.Click:  # on the list's first line, as drawn with `option` there
                 x, y = options.content_region.offset
-                click = events.Click(options, 1, 0, 0, 0, 1, False, False, False, screen_x=x + 1, screen_y=y,
+                event = events.Click(options, 1, 0, 0, 0, 1, False, False, False, screen_x=x + 1, screen_y=y,
                                      style=Style(meta={"option": option}))  # fmt: skip
-                click._set_forwarded()  # as the app's own are: else, bubbled up to it, it is sent on again
-                return click
+                event._set_forwarded()  # as the app's own are: else, bubbled up to it, it is sent on again
+                return event
 
             options.post_message(click(options.option_count + 5))
             await settle(pilot)
