@@ -29,7 +29,6 @@ import logging
 import os
 import signal
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -101,7 +100,12 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
     from textual_serve.server import Server
 
     class TabApp(AppService):
-        """One tab's app: its own process group, ended for sure when the tab closes."""
+        """One tab's app, for the visitor at `address`: its own process group, ended for sure when
+        the tab closes."""
+
+        def __init__(self, address: str, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.address = address
 
         async def _open_app_process(self, width: int = 80, height: int = 24):
             environment = self._build_environment(width=width, height=height)
@@ -139,7 +143,6 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
         def __init__(self) -> None:
             super().__init__(" ".join(argv), host=host, port=port, title="movierec", public_url=public_url)
             self.tabs: set[TabApp] = set()
-            self.per_address: Counter[str] = Counter()
 
         async def _make_app(self) -> web.Application:
             app = await super()._make_app()
@@ -158,11 +161,10 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
                 await websocket.close(code=1013, message=refusal.encode())
                 return websocket
             tab = TabApp(
-                self.command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
+                address, self.command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
                 close=websocket.close, download_manager=self.download_manager, debug=self.debug,
             )
             self.tabs.add(tab)
-            self.per_address[address] += 1
             resizes = LatestSize(tab)
             try:
                 await tab.start(*size_from_query(request.query))
@@ -179,7 +181,6 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
                     log.info("tab from %s ended: app %d exited with %s", address, tab._process.pid,
                              tab._process.returncode)  # fmt: skip
                 self.tabs.discard(tab)
-                self.per_address[address] -= 1
                 with contextlib.suppress(Exception):
                     await websocket.close()
             return websocket
@@ -188,8 +189,9 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
             """Why a new tab from `address` gets no app, or "" if it gets one."""
             if len(self.tabs) >= max_tabs:
                 return f"movierec is full ({len(self.tabs)} tabs); try again in a few minutes"
-            if self.per_address[address] >= max_per_ip:
-                return f"{self.per_address[address]} movierec tabs are open from your address; close one first"
+            open_here = sum(tab.address == address for tab in self.tabs)
+            if open_here >= max_per_ip:
+                return f"{open_here} movierec tabs are open from your address; close one first"
             return ""
 
         @staticmethod
