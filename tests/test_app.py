@@ -1244,6 +1244,42 @@ def test_a_palette_closed_while_its_search_runs_shows_nothing_more(recommender) 
     run(scenario())
 
 
+def typed_in_one_burst(app: MovieRecApp, keys: str) -> None:
+    """`keys` (space-separated key names) posted to the app at once, as its driver does with the keys
+    of one read from the terminal (a burst over SSH or the web); Pilot waits after each key."""
+    for key in keys.split():
+        app.post_message(events.Key(key, key if len(key) == 1 else None))
+
+
+@pytest.mark.parametrize("dialog", ["chat", "find", "palette"])
+def test_keys_typed_in_one_burst_take_effect_in_typing_order(recommender, dialog: str) -> None:
+    """Textual's input inserts a character at once but runs a binding (backspace, the arrows) only
+    after the key has bubbled up to the app: in a burst, "xyz", backspace, enter sent "xyz", and the
+    backspace then deleted a letter typed after it (a served tab, 2026-12-05). Every key of the
+    app's text inputs now takes effect in the order typed (`widgets/text_input.py`)."""
+
+    async def scenario() -> None:
+        app = snapshot_app(recommender)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            if dialog == "chat":
+                await say(pilot, "back")
+                typed_in_one_burst(app, "x y z backspace enter l o left left a")
+                await settle(pilot)
+                assert (app.chat_input.history[-1], app.chat_input.value) == ("xy", "alo")
+                return
+            await pilot.press("ctrl+f" if dialog == "find" else "ctrl+p")
+            await settle(pilot)
+            assert isinstance(app.screen, Dialog)
+            field = app.screen.query_one(Input)
+            await until(pilot, lambda: field.has_focus)
+            typed_in_one_burst(app, "h e a z backspace t left left backspace")
+            await settle(pilot)
+            assert field.value == "hat"
+
+    run(scenario())
+
+
 def test_quick_replies_of_an_earlier_message_go_once_the_person_moves_on(recommender) -> None:
     """"Did you mean" chips stay while they are the answer to the last message, not after it."""
 

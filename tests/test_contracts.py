@@ -232,6 +232,27 @@ def test_every_option_list_ignores_stale_clicks() -> None:
     assert not wrong, "option lists without widgets.option_clicks.StaleClicksIgnored: " + ", ".join(wrong)
 
 
+TEXTUAL_INPUTS = ("Input", "CommandInput")
+IN_ORDER = "TextInput"  # widgets/text_input.py
+
+
+def plain_inputs(module: Module) -> list[str]:
+    """Textual's text inputs made or subclassed here other than through `TextInput`."""
+    if module.name == "widgets.text_input":
+        return []
+    made = [f"{module.name}:{node.lineno}" for node in ast.walk(module.tree) if isinstance(node, ast.Call)
+            and ast.unparse(node.func).split(".")[-1] in TEXTUAL_INPUTS]  # fmt: skip
+    return classes_without(module, TEXTUAL_INPUTS, IN_ORDER) + made
+
+
+def test_every_text_input_keeps_typing_order() -> None:
+    """A text input of the app is a `widgets.text_input.TextInput`: Textual's ran its key bindings
+    (backspace, the arrows...) only after the key had bubbled up to the app, so keys typed in a burst
+    took effect out of order ("xyz", backspace, enter sent "xyz"; a served tab, 2026-12-05)."""
+    wrong = [name for m in modules().values() for name in plain_inputs(m)]
+    assert not wrong, "text inputs not made from widgets.text_input.TextInput: " + ", ".join(wrong)
+
+
 def test_the_checks_see_a_violation() -> None:
     """The machinery itself: an upward import, a lazy one and a TYPE_CHECKING one are told apart."""
     source = (
@@ -248,6 +269,8 @@ def test_the_checks_see_a_violation() -> None:
     lists = "class D(SteadyScrollbars, OptionList): ...\nclass E(StaleClicksIgnored, CommandList): ...\n"
     found = classes_without(Module("widgets.y", ROOT / "y.py", ast.parse(lists)), TEXTUAL_OPTION_LISTS, STALE_CLICKS)
     assert found == ["widgets.y.D"]
+    inputs = "class F(Input): ...\nclass G(TextInput, CommandInput): ...\ndef h():\n    return widgets.Input()\n"
+    assert plain_inputs(Module("widgets.z", ROOT / "z.py", ast.parse(inputs))) == ["widgets.z.F", "widgets.z:4"]
 
 
 def strongly_connected(graph: dict[str, set[str]]) -> list[set[str]]:

@@ -29,6 +29,7 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from movierec_tui.widgets.scrollbars import SteadyScrollbars
+from movierec_tui.widgets.text_input import TextInput
 from movierec_tui.widgets.theme import palette
 from movierec_tui.wording import Choice, clean
 
@@ -265,7 +266,7 @@ class QuickReplies(Widget, can_focus=True):
         self.refresh()
 
 
-class ChatInput(Input):
+class ChatInput(TextInput):
     """The input line, with shell-like history on up/down."""
 
     BINDINGS = [  # noqa: RUF012

@@ -21,6 +21,7 @@ from textual.widgets import Input, Static
 
 from movierec_tui.profile import valid_profile_name
 from movierec_tui.widgets.dialog import Dialog
+from movierec_tui.widgets.text_input import TextInput
 
 QUIT = "quit"  # the answer that quits without saving (more than what the journal already keeps)
 NAME_RULE = "1-40 letters, digits, '-', '_' or '.'"
@@ -55,7 +56,7 @@ class QuitPrompt(Dialog[str | None]):
             yield Static("Quit with unsaved changes?", classes="modal-title")
             if self.profile_name is None:
                 yield Static(Text(f"This profile ({self.holds}) has no name and is not saved. Save it as:"))
-                yield Input(placeholder="a name, e.g. alice", id="quit-name")
+                yield TextInput(placeholder="a name, e.g. alice", id="quit-name")
                 keys = (("enter", "save under this name, then quit"), ("ctrl+q", "quit without saving"),
                         ("esc", "back to the app"))  # fmt: skip
             else:

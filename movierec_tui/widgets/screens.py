@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.command import CommandList, CommandPalette
+from textual.command import CommandInput, CommandList, CommandPalette
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.errors import NoWidget
 from textual.theme import ThemeProvider
@@ -29,6 +29,7 @@ from movierec_tui.widgets.cards import SEEN_TIP, WATCHLIST_TIP, CardAction, rati
 from movierec_tui.widgets.dialog import Dialog
 from movierec_tui.widgets.keys import KeySection
 from movierec_tui.widgets.option_clicks import StaleClicksIgnored
+from movierec_tui.widgets.text_input import TextInput
 from movierec_tui.widgets.theme import Palette
 from movierec_tui.wording import HELP_LINES, stars, title_with_year
 
@@ -73,9 +74,14 @@ class EarlyClosingPalette(CommandPalette, Dialog[None]):  # Textual inherits CSS
             event.prevent_default()
 
     def compose(self) -> ComposeResult:
-        """Textual's, with its list of commands as a `CommandChoices`."""
+        """Textual's, with its list of commands as a `CommandChoices` and its input as a `CommandText`."""
         for widget in super().compose():  # widgets inside its containers come through here too
-            yield CommandChoices() if type(widget) is CommandList else widget
+            if type(widget) is CommandList:
+                yield CommandChoices()
+            elif type(widget) is CommandInput:
+                yield CommandText(placeholder=widget.placeholder, select_on_focus=False)
+            else:
+                yield widget
 
     @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)
     async def _gather_commands(self, search_value: str) -> None:
@@ -99,6 +105,10 @@ class EarlyClosingPalette(CommandPalette, Dialog[None]):  # Textual inherits CSS
 
 
 _textuals_search = CommandPalette._gather_commands.__wrapped__  # the search without its worker decorator
+
+
+class CommandText(CommandInput, TextInput):  # Textual takes CSS (and AUTO_FOCUS) along the first base
+    """Textual's palette input, whose keys take effect in typing order (`text_input`)."""
 
 
 class CommandChoices(StaleClicksIgnored, CommandList):
@@ -346,7 +356,7 @@ class SearchScreen(Dialog[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box", classes="modal-box"):
             yield Static("Find a title", classes="modal-title")
-            yield Input(placeholder="Type a title, e.g. blade runner", id="search-input")
+            yield TextInput(placeholder="Type a title, e.g. blade runner", id="search-input")
             yield SearchResults(id="search-results")
             yield Static("↑↓ choose · enter open · tab then 1-5 to rate · esc close", classes="modal-footer")
 
@@ -418,7 +428,7 @@ class TextPrompt(Dialog[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-box", classes="modal-box"):
             yield Static(self.title_text, classes="modal-title")
-            yield Input(value=self.initial, placeholder=self.placeholder, id="prompt-input")
+            yield TextInput(value=self.initial, placeholder=self.placeholder, id="prompt-input")
             yield Static("", id="prompt-error")
             yield Static(f"enter {self.verb} · esc cancel", classes="modal-footer")
 
