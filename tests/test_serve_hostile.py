@@ -173,6 +173,50 @@ def test_keys_clicks_and_window_changes_in_bursts_never_show_a_traceback(served,
     run(served, host_key, ANONYMOUS, scenario)
 
 
+# Control sequences no terminal sends. A fuzzer mixing such sequences into the app's keys (2026-12-05)
+# ended 13 of 16 sessions with Textual's OverflowError; probes of one sequence at a time found the rest.
+NO_TERMINAL_SENDS = (
+    "\x1b[99999999999999999999u",  # a key's number past a C int: OverflowError in Textual's parser
+    "\x1b[1114112u",  # a key past U+10FFFF: ValueError
+    "\x1b[97;5:3u",  # a colon in a key's modifiers: ValueError
+    "\x1b[99999999999999999999~",  # OverflowError
+    "\x1b[48;5000;5000;0;0t",  # a window size: the app took it, past the clamp, and grew with it
+    "\x1b[48;30;100;0;0t\x1b[<35;5;5M",  # a size in pixels of 0, then a mouse move: ZeroDivisionError
+    "\x1b[?2048;2$y",  # window-size reports offered: the app turned them on and ignored window changes
+)
+
+
+@pytest.mark.parametrize("kind", sorted(CLIENTS))
+def test_control_sequences_no_terminal_sends_are_dropped_and_the_session_goes_on(served, host_key, kind: str,
+                                                                                 caplog) -> None:  # fmt: skip
+    """Each of `NO_TERMINAL_SENDS` ended the session with a traceback or resized its app past the
+    server's clamp. Now each is dropped (the first one logged), the app stays at its size and memory,
+    follows the next window change and takes the next rating."""
+    caplog.set_level(logging.WARNING, logger="movierec_tui.serve.ssh")
+
+    async def scenario(demo: SSHDemo) -> None:
+        client = await CLIENTS[kind]().connect(demo.port)
+        await client.wait_for(FIRST_SCREEN)
+        (session,) = demo.registry.sessions.values()
+        watch = asyncio.create_task(hold_under(session.app.pid, APP_PEAK))
+        for sequence in NO_TERMINAL_SENDS:
+            client.send(sequence.encode())
+            await asyncio.sleep(0.2)
+        client.send(b"back\r")
+        client.send(b"loved alien\r")
+        await client.wait_for("Ratings (1)", timeout=60)
+        client.resize(100, 30)
+        await client.wait_for(lambda text: "palette" in text.splitlines()[29], timeout=30)
+        watch.cancel()
+        assert await watch <= APP_PEAK, f"the app held {await watch / 2**20:.0f} MB"
+        no_traceback(client)
+        await client.close()
+
+    run(served, host_key, ANONYMOUS, scenario)
+    dropped = [record.getMessage() for record in caplog.records if "control sequence" in record.getMessage()]
+    assert len(dropped) == 1 and "a number past U+10FFFF" in dropped[0], dropped
+
+
 @pytest.mark.parametrize("kind", sorted(CLIENTS))
 def test_a_one_megabyte_paste_does_not_freeze_the_session(served, host_key, kind: str) -> None:
     """The old 64 KB input buffer cut the end-of-paste marker, and every later key was taken as part
@@ -392,7 +436,7 @@ def test_the_page_loads_every_asset_from_the_server(web_server, tmp_path) -> Non
     assert any("/static/fonts/RobotoMono" in r for r in requests), requests  # the font, from here
 
 
-WEB_APP_PEAK = 600 * 2**20  # bytes: an app drawn at the largest size a tab gets (1000x500) peaks near 260 MB
+APP_PEAK = 600 * 2**20  # bytes: an app drawn at the largest size served (1000x500) peaks near 260 MB
 
 
 def peak_memory(pid: int) -> int:
@@ -427,12 +471,12 @@ def test_a_tab_of_a_size_nobody_has_gets_the_largest_the_app_draws(web_server) -
     async def scenario() -> None:
         client = await WebTabClient(100, 30).open(url, "width=100000&height=100000")
         await until(lambda: len(web_apps(server)) == 1, timeout=30)
-        watch = asyncio.create_task(hold_under(web_apps(server)[0], WEB_APP_PEAK))
+        watch = asyncio.create_task(hold_under(web_apps(server)[0], APP_PEAK))
         await client.wait_for_bytes(b"\x1b[", timeout=60)  # the app has started
         await asyncio.sleep(3)  # at the size asked for, as a tab stays until its window changes
         client.send_frame(json.dumps(["resize", {"width": 100_000, "height": 100_000}]))
         await asyncio.sleep(3)
-        assert not watch.done(), f"the tab's app grew past {WEB_APP_PEAK / 2**20:.0f} MB (and was killed)"
+        assert not watch.done(), f"the tab's app grew past {APP_PEAK / 2**20:.0f} MB (and was killed)"
         sizes = random.Random(7)
         for _ in range(500):
             size = {"width": sizes.randint(0, 5000), "height": sizes.randint(0, 5000)}
@@ -443,7 +487,7 @@ def test_a_tab_of_a_size_nobody_has_gets_the_largest_the_app_draws(web_server) -
         await client.wait_for("Ratings (1)", timeout=60)
         await client.wait_for(lambda text: "palette" in text.splitlines()[29], timeout=30)
         watch.cancel()
-        assert await watch <= WEB_APP_PEAK, f"the tab's app held {await watch / 2**20:.0f} MB"
+        assert await watch <= APP_PEAK, f"the tab's app held {await watch / 2**20:.0f} MB"
         no_traceback(client)
         await client.close()
 
@@ -460,21 +504,28 @@ NOT_FROM_THE_PAGE = (
 
 def test_messages_the_page_never_sends_are_dropped_and_the_tab_goes_on(web_server, tmp_path) -> None:
     """Messages a script can send and the page never does: the first used to end the tab (its app
-    stopped) with a traceback in the server's log, and a resize to "abc" a traceback in the app. Each
-    is now dropped, the first one logged as one line, and the tab takes the next rating."""
+    stopped) with a traceback in the server's log, and a resize to "abc" a traceback in the app; and
+    `NO_TERMINAL_SENDS` typed, which ended the app or resized it past the clamp, as over SSH. Each is
+    now dropped, the first of each kind logged as one line, and the tab takes the next rating."""
     server, url = web_server
 
     async def scenario() -> None:
         client = await WebTabClient(120, 40).open(url)
         await client.wait_for(FIRST_SCREEN, timeout=60)
         (app,) = web_apps(server)
+        watch = asyncio.create_task(hold_under(app, APP_PEAK))
         for text in NOT_FROM_THE_PAGE:
             client.send_frame(text)
         client.send("\ud800")  # half a UTF-16 pair: typed as U+FFFD (it used to end the tab)
         client.send_frame('["ping", "1764921600000"]')
+        for sequence in NO_TERMINAL_SENDS:
+            client.send(sequence)
         client.send("\x7fback\r")
         client.send("loved alien\r")
         await client.wait_for("Ratings (1)", timeout=60)
+        assert "understand" not in client.text.split(FIRST_SCREEN)[-1], client.text  # the backspace, in order
+        watch.cancel()
+        assert await watch <= APP_PEAK, f"the tab's app held {await watch / 2**20:.0f} MB"
         assert web_apps(server) == [app]
         no_traceback(client)
         await client.close()
@@ -484,6 +535,8 @@ def test_messages_the_page_never_sends_are_dropped_and_the_tab_goes_on(web_serve
     assert "Traceback" not in log, log[-3000:]
     dropped = [line for line in log.splitlines() if "sent a message the page does not send" in line]
     assert len(dropped) == 1 and "(not JSON: '{not json')" in dropped[0], dropped
+    dropped = [line for line in log.splitlines() if "a control sequence no terminal sends" in line]
+    assert len(dropped) == 1 and "tab from 127.0.0.1" in dropped[0], dropped
 
 
 def test_one_address_cannot_take_every_tab(web_server, tmp_path) -> None:

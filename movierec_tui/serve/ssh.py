@@ -308,10 +308,13 @@ class AppSession(asyncssh.SSHServerSession):
 
     def data_received(self, data: bytes, datatype: int | None) -> None:
         self.last_input = time.monotonic()
-        replaced, dropped = self.input.replaced, self.input.paste_dropped
+        replaced, dropped, sequences = self.input.replaced, self.input.paste_dropped, self.input.sequences.dropped
         data = self.input.feed(data)
         if self.input.replaced and not replaced:
             log.warning("session %s from %s: invalid UTF-8 in the input, replaced by U+FFFD", self.session_id, self.ip)
+        if self.input.sequences.dropped and not sequences:
+            log.warning("session %s from %s: a control sequence no terminal sends was dropped (%s), and any "
+                        "more like it", self.session_id, self.ip, self.input.sequences.first_dropped)
         if self.input.paste_dropped and not dropped:
             log.warning("session %s from %s: a paste over %d characters was cut", self.session_id, self.ip,
                         self.input.paste_limit)
@@ -406,8 +409,9 @@ class AppSession(asyncssh.SSHServerSession):
         if self.session_id is not None:
             self.registry.remove(self.session_id, self.ip)
             changed = ""
-            if self.input.replaced or self.input.paste_dropped:
+            if self.input.replaced or self.input.paste_dropped or self.input.sequences.dropped:
                 changed = (f" ({self.input.replaced} invalid input bytes replaced, "
+                           f"{self.input.sequences.dropped} control sequences and "
                            f"{self.input.paste_dropped} pasted characters dropped)")
             log.info(
                 "session %d ended after %.0f s: %s%s", self.session_id, time.monotonic() - self.started_at,

@@ -9,12 +9,17 @@ A bracketed paste (`ESC[200~ ... ESC[201~`) is kept to `paste_limit` characters:
 content is dropped, but the end marker always goes through. Cutting the byte stream anywhere else
 (the old 64 KB input buffer did) could drop the end marker, after which the app took every later key
 as part of the paste and the session looked frozen.
+
+Between the two, control sequences are read whole and those no terminal sends are dropped
+(`control_sequences`): Textual's parser ended the session on some and let others resize the app.
 """
 
 from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass, field
+
+from movierec_tui.serve.control_sequences import ControlSequences
 
 PASTE_START = "\x1b[200~"
 PASTE_END = "\x1b[201~"
@@ -31,15 +36,18 @@ def _partial_marker_at_end(text: str, marker: str) -> int:
 
 @dataclass
 class TerminalInput:
-    """A per-session filter: bytes from the client in, valid UTF-8 with bounded pastes out.
+    """A per-session filter: bytes from the client in, valid UTF-8 with sound control sequences
+    and bounded pastes out.
 
-    Nothing outside a paste is held back (a lone escape key must reach the app at once); inside a
-    paste, a possible start of the end marker at a packet's end waits for the next packet.
-    `replaced` and `paste_dropped` count what was changed, for the log."""
+    Outside a paste only an unfinished control sequence is held back (a lone escape key reaches
+    the app at once); inside a paste, a possible start of the end marker at a packet's end waits
+    for the next packet.
+    `replaced`, `sequences.dropped` and `paste_dropped` count what was changed, for the log."""
 
     paste_limit: int = PASTE_LIMIT
     replaced: int = 0
     paste_dropped: int = 0
+    sequences: ControlSequences = field(default_factory=ControlSequences)
     _decoder: codecs.IncrementalDecoder = field(
         default_factory=lambda: codecs.getincrementaldecoder("utf-8")(errors="replace"), repr=False
     )
@@ -51,7 +59,7 @@ class TerminalInput:
     def feed(self, data: bytes) -> bytes:
         text = self._decoder.decode(data)
         self.replaced += max(text.count("\ufffd") - data.count(b"\xef\xbf\xbd"), 0)
-        return self._bound_pastes(text).encode("utf-8")
+        return self._bound_pastes(self.sequences.feed(text)).encode("utf-8")
 
     def _bound_pastes(self, text: str) -> str:
         out: list[str] = []

@@ -14,7 +14,9 @@ textual-serve runs one app process per browser tab. Four things are changed here
 - **A tab's messages are read strictly** (`web_messages`): textual-serve passed on whatever a tab
   sent, and one message of a size nobody's screen has ran the machine out of memory. Sizes are
   clamped as over SSH and a storm of them reaches the app as one (`LatestSize`); a message the page
-  never sends is logged once and dropped, where it used to end the tab with a traceback.
+  never sends is logged once and dropped, where it used to end the tab with a traceback. What a tab
+  types goes through SSH's filter (`terminal_input`): control sequences no terminal sends, which
+  ended the app or resized it past the clamp, are dropped, and pastes are bounded.
 - **Tabs are limited per address** (`max_per_ip`) as well as in all (`max_tabs`): one script could
   open all the apps the server runs, and every other visitor was told it was full.
 
@@ -43,6 +45,7 @@ from movierec_tui.config import (
 )
 from movierec_tui.serve.child import ENV_SERVER_PID
 from movierec_tui.serve.shared import SharedStores, session_base_env
+from movierec_tui.serve.terminal_input import TerminalInput
 from movierec_tui.serve.terminal_size import RESIZE_DELAY
 from movierec_tui.serve.web_messages import BadMessage, Focus, Keys, Ping, Resize, read_message, size_from_query
 
@@ -106,6 +109,18 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
         def __init__(self, address: str, *args, **kwargs) -> None:
             super().__init__(*args, **kwargs)
             self.address = address
+            self.input = TerminalInput()  # what the tab types, made safe as over SSH
+
+        async def type_in(self, text: str) -> None:
+            """The tab's keys to its app, through the same filter as an SSH session's; the first
+            control sequence it drops is logged."""
+            dropped = self.input.sequences.dropped
+            data = self.input.feed(text.encode("utf-8"))
+            if self.input.sequences.dropped and not dropped:
+                log.warning("tab from %s: a control sequence no terminal sends was dropped (%s), and any more "
+                            "like it", self.address, self.input.sequences.first_dropped)  # fmt: skip
+            if data:
+                await self.send_bytes(data)
 
         async def _open_app_process(self, width: int = 80, height: int = 24):
             environment = self._build_environment(width=width, height=height)
@@ -214,7 +229,7 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
                     continue
                 match message:
                     case Keys(text):
-                        await tab.send_bytes(text.encode("utf-8"))
+                        await tab.type_in(text)
                     case Resize():
                         resizes.update(message)
                     case Ping(text):

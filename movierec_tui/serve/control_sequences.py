@@ -1,0 +1,106 @@
+"""Control sequences in a client's input, read whole and judged before the app's parser sees them.
+
+Textual's input parser trusts what follows `ESC [`. Sent by a client of `serve ssh` or `serve web`:
+
+- a number past a C int in a key's sequence (`ESC[99999999999999999999u`, `...~`) raised
+  OverflowError in the app's input thread, a code point past U+10FFFF (`ESC[1114112u`) ValueError,
+  and so did a colon in a key's modifiers (`ESC[97;5:3u`): the session ended with a traceback;
+- a window-size report (`ESC[48;rows;cols;height;width t`, the in-band resize protocol) resized the
+  app to whatever it said, past the sizes the server clamps window changes to (5000x5000 grew the
+  app from 240 to 820 MB in a probe), and with a size in pixels of 0 the next click divided by zero.
+
+So each control sequence (CSI: `ESC [`, then parameter and intermediate bytes, then one final byte)
+is read whole, and passed on only if it is one a terminal sends to an app that asked what this app
+asks (`verdict`); anything else is dropped whole. The window-size reports are dropped, and with
+them the terminal's answer that it has them (mode 2048): the app then never turns them on and takes
+its size from the window changes, which the server clamps (`terminal_size`). The price is Textual's
+pixel-smooth scrolling on the few terminals that offer it.
+
+Nothing reaches the app as the start of a sequence a later packet could finish badly: a sequence
+split across packets is held until its final byte arrives (a terminal writes each one whole, so
+this waits only on a packet boundary; what a person can type that waits for the next key is alt+[,
+or `[` right after a lone escape). A lone escape at a packet's end is passed on at once (the escape
+key must work), and a `[` that opens the next packet is read as the sequence it may start in the app.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ESC = "\x1b"
+LONGEST = 32  # characters; Textual's parser gives up on a longer sequence and reads it as keys
+LARGEST_NUMBER = 0x10FFFF  # the last Unicode code point: a key's number is one, no coordinate comes near
+# ESC [, then parameter (0x30-0x3F) and intermediate (0x20-0x2F) bytes in any order (Textual reads a
+# mouse's negative coordinate with its '-'), then the final byte (0x40-0x7E) if it has come.
+_CSI = re.compile(r"\x1b\[([\x20-\x3f]*)([\x40-\x7e])?")
+_NUMBER = re.compile(r"\d+")
+
+
+def verdict(body: str, final: str) -> str:
+    """Why the control sequence `ESC [ body final` must not reach the app, or "" if it may."""
+    if ":" in body:
+        return "a colon, sent only under kitty keyboard flags the app does not ask for"
+    if any(len(number) > 7 or int(number) > LARGEST_NUMBER for number in _NUMBER.findall(body)):
+        return "a number past U+10FFFF"
+    if final == "t" and body.startswith("48;"):
+        return "a window size, which is the server's to set"
+    if final == "y" and body.startswith("?2048;"):
+        return "an offer of window-size reports"
+    return ""
+
+
+@dataclass
+class ControlSequences:
+    """A per-session filter of text: control sequences judged whole, everything else passed on.
+
+    `dropped` counts the sequences dropped; `first_dropped` says what the first one was and why,
+    for the log."""
+
+    dropped: int = 0
+    first_dropped: str = ""
+    _held: str = ""  # a sequence whose final byte has not come yet, from its ESC
+    _escape_out: bool = False  # the ESC of `_held`, or the last character passed on, is an ESC already passed on
+
+    def feed(self, text: str) -> str:
+        if not text:
+            return ""
+        escape_out = self._escape_out
+        if self._held:
+            text, self._held = self._held + text, ""
+        elif escape_out and text.startswith("["):
+            text = ESC + text  # the ESC passed on last may open this sequence in the app
+        else:
+            escape_out = False
+        self._escape_out = False
+        out: list[str] = []
+        position = 0
+        while (start := text.find(ESC, position)) >= 0:
+            out.append(text[position:start])
+            skip = 1 if escape_out and start == 0 else 0  # that ESC is in the app already
+            match = _CSI.match(text, start)
+            if match is None:  # an ESC not followed by '[' here: a key of its own or another kind
+                out.append(text[start + skip : start + 1])
+                self._escape_out = start == len(text) - 1
+                position = start + 1
+                continue
+            sequence = match.group(0)
+            body, final = match.groups()
+            if len(sequence) > LONGEST:
+                self._drop(sequence[:LONGEST] + "...", "longer than any a terminal sends")
+            elif final is None and match.end() == len(text):
+                self._held, self._escape_out = sequence, bool(skip)
+            elif final is None:
+                self._drop(sequence, "cut short by a character no sequence has")
+            elif reason := verdict(body, final):
+                self._drop(sequence, reason)
+            else:
+                out.append(sequence[skip:])
+            position = match.end()
+        out.append(text[position:])
+        return "".join(out)
+
+    def _drop(self, sequence: str, reason: str) -> None:
+        self.dropped += 1
+        if not self.first_dropped:
+            self.first_dropped = f"{sequence!r}: {reason}"
