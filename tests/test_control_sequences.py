@@ -80,6 +80,17 @@ def test_a_sequence_after_an_escape_passed_on_is_judged_as_the_app_may_read_it()
     assert filter_.dropped == 1
 
 
+@pytest.mark.parametrize("packets", [["\x1b", "[99999999999999999999u", "[99999999999999999999u"],
+                                     ["\x1b", "[99999999999999999999u[99999999999999999999u"],
+                                     ["\x1b", "[9999999999", "9999999999u", "[1114112u"]])  # fmt: skip
+def test_an_escape_passed_on_stays_open_while_what_follows_it_is_dropped(packets: list[str]) -> None:
+    """Nothing after the ESC reached the app, so its next '[' may still join it there."""
+    filter_ = ControlSequences()
+    passed = "".join(through(filter_, packets))
+    assert passed == "\x1b" and filter_.dropped == 2
+    parse_all(passed + "a")
+
+
 def parse_all(text: str) -> list[events.Event]:
     """Everything Textual's parser makes of `text` read at once: the app's worst case, where no
     pause between packets ends a sequence early."""

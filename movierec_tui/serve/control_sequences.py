@@ -31,9 +31,9 @@ from dataclasses import dataclass
 ESC = "\x1b"
 LONGEST = 32  # characters; Textual's parser gives up on a longer sequence and reads it as keys
 LARGEST_NUMBER = 0x10FFFF  # the last Unicode code point: a key's number is one, no coordinate comes near
-# ESC [, then parameter (0x30-0x3F) and intermediate (0x20-0x2F) bytes in any order (Textual reads a
-# mouse's negative coordinate with its '-'), then the final byte (0x40-0x7E) if it has come.
-_CSI = re.compile(r"\x1b\[([\x20-\x3f]*)([\x40-\x7e])?")
+# After ESC: [, then parameter (0x30-0x3F) and intermediate (0x20-0x2F) bytes in any order (Textual
+# reads a mouse's negative coordinate with its '-'), then the final byte (0x40-0x7E) if it has come.
+_AFTER_ESC = re.compile(r"\[([\x20-\x3f]*)([\x40-\x7e])?")
 _NUMBER = re.compile(r"\d+")
 
 
@@ -59,48 +59,51 @@ class ControlSequences:
 
     dropped: int = 0
     first_dropped: str = ""
-    _held: str = ""  # a sequence whose final byte has not come yet, from its ESC
-    _escape_out: bool = False  # the ESC of `_held`, or the last character passed on, is an ESC already passed on
+    _held: str = ""  # the start of a sequence whose final byte has not come yet
+    _escape_open: bool = False  # the last character passed on is an ESC: the app may join it with what follows
 
     def feed(self, text: str) -> str:
-        if not text:
-            return ""
-        escape_out = self._escape_out
-        if self._held:
-            text, self._held = self._held + text, ""
-        elif escape_out and text.startswith("["):
-            text = ESC + text  # the ESC passed on last may open this sequence in the app
-        else:
-            escape_out = False
-        self._escape_out = False
+        text, self._held = self._held + text, ""
         out: list[str] = []
         position = 0
-        while (start := text.find(ESC, position)) >= 0:
-            out.append(text[position:start])
-            skip = 1 if escape_out and start == 0 else 0  # that ESC is in the app already
-            match = _CSI.match(text, start)
-            if match is None:  # an ESC not followed by '[' here: a key of its own or another kind
-                out.append(text[start + skip : start + 1])
-                self._escape_out = start == len(text) - 1
-                position = start + 1
-                continue
-            sequence = match.group(0)
+        while position < len(text):
+            if self._escape_open and text.startswith("[", position):
+                start, escape = position, ""  # its ESC is in the app already
+            else:
+                start = text.find(ESC, position)
+                if start < 0:
+                    start = len(text)
+                if start > position:
+                    out.append(text[position:start])
+                    self._escape_open = False
+                if start == len(text):
+                    break
+                if not text.startswith("[", start + 1):  # a lone ESC (the escape key), or another kind
+                    out.append(ESC)
+                    self._escape_open = True
+                    position = start + 1
+                    continue
+                escape = ESC
+            match = _AFTER_ESC.match(text, start + len(escape))
+            assert match is not None  # '[' is there
+            sequence = ESC + match.group(0)  # as the app would read it
             body, final = match.groups()
             if len(sequence) > LONGEST:
                 self._drop(sequence[:LONGEST] + "...", "longer than any a terminal sends")
             elif final is None and match.end() == len(text):
-                self._held, self._escape_out = sequence, bool(skip)
+                self._held = text[start:]
             elif final is None:
                 self._drop(sequence, "cut short by a character no sequence has")
             elif reason := verdict(body, final):
                 self._drop(sequence, reason)
             else:
-                out.append(sequence[skip:])
+                out.append(escape + match.group(0))
+                self._escape_open = False
             position = match.end()
-        out.append(text[position:])
         return "".join(out)
 
     def _drop(self, sequence: str, reason: str) -> None:
+        """Nothing of it reaches the app, whose state is as it was (an ESC passed on is still open)."""
         self.dropped += 1
         if not self.first_dropped:
             self.first_dropped = f"{sequence!r}: {reason}"
