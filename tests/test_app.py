@@ -1244,11 +1244,14 @@ def test_a_palette_closed_while_its_search_runs_shows_nothing_more(recommender) 
     run(scenario())
 
 
+TERMINAL_CHARACTERS = {"backspace": "\x7f", "enter": "\r", "tab": "\t", "slash": "/"}  # as Textual reads them
+
+
 def typed_in_one_burst(app: MovieRecApp, keys: str) -> None:
     """`keys` (space-separated key names) posted to the app at once, as its driver does with the keys
     of one read from the terminal (a burst over SSH or the web); Pilot waits after each key."""
     for key in keys.split():
-        app.post_message(events.Key(key, key if len(key) == 1 else None))
+        app.post_message(events.Key(key, key if len(key) == 1 else TERMINAL_CHARACTERS.get(key)))
 
 
 @pytest.mark.parametrize("dialog", ["chat", "find", "palette"])
