@@ -225,16 +225,23 @@ def test_a_one_megabyte_paste_does_not_freeze_the_session(served, host_key, kind
     async def scenario(demo: SSHDemo) -> None:
         client = await CLIENTS[kind]().connect(demo.port)
         await client.wait_for(FIRST_SCREEN)
-        client.send("back\r")
-        words = "lorem ipsum dolor sit amet "
-        client.send(PASTE_START + words * (1024 * 1024 // len(words)) + PASTE_END)
-        client.send("\r")
-        client.send("loved alien\r")
-        await client.wait_for("Ratings (1)", timeout=60)
-        no_traceback(client)
+        await paste_a_megabyte_then_rate(client)
         await client.close()
 
     run(served, host_key, ANONYMOUS, scenario)
+
+
+MEGABYTE_PASTE = "lorem ipsum dolor sit amet " * (1024 * 1024 // 27)  # 1,048,572 characters
+
+
+async def paste_a_megabyte_then_rate(client: ScreenClient | WebTabClient) -> None:
+    """A 1 MB bracketed paste between an answer and a rating: the rating must be counted."""
+    client.send("back\r")
+    client.send(PASTE_START + MEGABYTE_PASTE + PASTE_END)
+    client.send("\r")
+    client.send("loved alien\r")
+    await client.wait_for("Ratings (1)", timeout=60)
+    no_traceback(client)
 
 
 def test_a_logged_in_connection_without_a_session_is_closed(served, host_key) -> None:
@@ -537,6 +544,27 @@ def test_messages_the_page_never_sends_are_dropped_and_the_tab_goes_on(web_serve
     assert len(dropped) == 1 and "(not JSON: '{not json')" in dropped[0], dropped
     dropped = [line for line in log.splitlines() if "a control sequence no terminal sends" in line]
     assert len(dropped) == 1 and "tab from 127.0.0.1" in dropped[0], dropped
+
+
+def test_a_one_megabyte_paste_in_a_tab_is_cut_as_over_ssh(web_server, tmp_path) -> None:
+    """A tab's keys went to its app as they came, a 1 MB paste whole. Now a tab types through the SSH
+    session's filter: the paste is cut at 16,384 characters with its end marker kept, one line in
+    the log says so, and the next keys work."""
+    _, url = web_server
+
+    async def scenario() -> None:
+        client = await WebTabClient(120, 40).open(url)
+        await client.wait_for(FIRST_SCREEN, timeout=60)
+        await paste_a_megabyte_then_rate(client)
+        await client.close()
+        await until(lambda: "tab from 127.0.0.1 ended" in log.read_text(), timeout=30)
+
+    log = tmp_path / "serve-web.log"
+    asyncio.run(asyncio.wait_for(scenario(), 180))
+    lines = log.read_text().splitlines()
+    assert any(line.endswith("tab from 127.0.0.1: a paste over 16384 characters was cut") for line in lines), lines
+    ended = next(line for line in lines if "tab from 127.0.0.1 ended" in line)
+    assert ended.endswith(f" control sequences and {len(MEGABYTE_PASTE) - 16384} pasted characters dropped)"), ended
 
 
 def test_one_address_cannot_take_every_tab(web_server, tmp_path) -> None:

@@ -308,16 +308,9 @@ class AppSession(asyncssh.SSHServerSession):
 
     def data_received(self, data: bytes, datatype: int | None) -> None:
         self.last_input = time.monotonic()
-        replaced, dropped, sequences = self.input.replaced, self.input.paste_dropped, self.input.sequences.dropped
-        data = self.input.feed(data)
-        if self.input.replaced and not replaced:
-            log.warning("session %s from %s: invalid UTF-8 in the input, replaced by U+FFFD", self.session_id, self.ip)
-        if self.input.sequences.dropped and not sequences:
-            log.warning("session %s from %s: a control sequence no terminal sends was dropped (%s), and any "
-                        "more like it", self.session_id, self.ip, self.input.sequences.first_dropped)
-        if self.input.paste_dropped and not dropped:
-            log.warning("session %s from %s: a paste over %d characters was cut", self.session_id, self.ip,
-                        self.input.paste_limit)
+        data, notes = self.input.feed_noting(data)
+        for note in notes:
+            log.warning("session %s from %s: %s", self.session_id, self.ip, note)
         if self._app_running():
             self.app.write(data)
             backlog = self.app.input_backlog
@@ -408,14 +401,10 @@ class AppSession(asyncssh.SSHServerSession):
         self.idle_check = self.resize_due = None
         if self.session_id is not None:
             self.registry.remove(self.session_id, self.ip)
-            changed = ""
-            if self.input.replaced or self.input.paste_dropped or self.input.sequences.dropped:
-                changed = (f" ({self.input.replaced} invalid input bytes replaced, "
-                           f"{self.input.sequences.dropped} control sequences and "
-                           f"{self.input.paste_dropped} pasted characters dropped)")
+            changes = self.input.changes()
             log.info(
                 "session %d ended after %.0f s: %s%s", self.session_id, time.monotonic() - self.started_at,
-                self.end_reason, changed,
+                self.end_reason, f" ({changes})" if changes else "",
             )
             self.session_id = None
             self.server.session_closed()

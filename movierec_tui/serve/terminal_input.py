@@ -61,6 +61,28 @@ class TerminalInput:
         self.replaced += max(text.count("\ufffd") - data.count(b"\xef\xbf\xbd"), 0)
         return self._bound_pastes(self.sequences.feed(text)).encode("utf-8")
 
+    def feed_noting(self, data: bytes) -> tuple[bytes, list[str]]:
+        """`feed`, and each kind of change it made for the first time in the session, for the log:
+        one line per kind, not one per key of a flood."""
+        before = self.replaced, self.sequences.dropped, self.paste_dropped
+        passed = self.feed(data)
+        notes = []
+        if self.replaced and not before[0]:
+            notes.append("invalid UTF-8 in the input, replaced by U+FFFD")
+        if self.sequences.dropped and not before[1]:
+            notes.append(f"a control sequence no terminal sends was dropped ({self.sequences.first_dropped}), "
+                         "and any more like it")  # fmt: skip
+        if self.paste_dropped and not before[2]:
+            notes.append(f"a paste over {self.paste_limit} characters was cut")
+        return passed, notes
+
+    def changes(self) -> str:
+        """What the filter changed in the whole session, for its last log line; "" if nothing."""
+        if not (self.replaced or self.sequences.dropped or self.paste_dropped):
+            return ""
+        return (f"{self.replaced} invalid input bytes replaced, {self.sequences.dropped} control sequences "
+                f"and {self.paste_dropped} pasted characters dropped")  # fmt: skip
+
     def _bound_pastes(self, text: str) -> str:
         out: list[str] = []
         while text:

@@ -112,13 +112,11 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
             self.input = TerminalInput()  # what the tab types, made safe as over SSH
 
         async def type_in(self, text: str) -> None:
-            """The tab's keys to its app, through the same filter as an SSH session's; the first
-            control sequence it drops is logged."""
-            dropped = self.input.sequences.dropped
-            data = self.input.feed(text.encode("utf-8"))
-            if self.input.sequences.dropped and not dropped:
-                log.warning("tab from %s: a control sequence no terminal sends was dropped (%s), and any more "
-                            "like it", self.address, self.input.sequences.first_dropped)  # fmt: skip
+            """The tab's keys to its app, through the same filter as an SSH session's, which says
+            what it changed in the log as it does for SSH."""
+            data, notes = self.input.feed_noting(text.encode("utf-8"))
+            for note in notes:
+                log.warning("tab from %s: %s", self.address, note)
             if data:
                 await self.send_bytes(data)
 
@@ -193,8 +191,9 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
                 resizes.cancel()
                 await asyncio.shield(tab.stop())
                 if tab._process is not None:  # how it ended: 0 (quit), or a signal if it had to be ended
-                    log.info("tab from %s ended: app %d exited with %s", address, tab._process.pid,
-                             tab._process.returncode)  # fmt: skip
+                    changes = tab.input.changes()
+                    log.info("tab from %s ended: app %d exited with %s%s", address, tab._process.pid,
+                             tab._process.returncode, f" ({changes})" if changes else "")  # fmt: skip
                 self.tabs.discard(tab)
                 with contextlib.suppress(Exception):
                     await websocket.close()
