@@ -295,20 +295,20 @@ class ChatInput(TextInput):
         return super().refresh(*regions, repaint=repaint, layout=False, recompose=recompose)
 
     async def _on_key(self, event: events.Key) -> None:
-        """Enter submits right here, in the input's own queue, and empties the line at once. Through the
-        usual binding, the submit runs only after the key has bubbled up to the app, and keys typed in
-        the meantime (a fast burst, type-ahead over SSH) would be glued onto this message. A "?"
-        opens the help only here too, once the keys before it are in: "why not Heat?" typed in one
-        burst is text."""
+        """A "?" typed into an empty line opens the help right here, in the input's own queue, once the
+        keys before it are in: "why not Heat?" typed in one burst is text. (Enter and the input's other
+        keys take effect in typing order too: `TextInput`.)"""
         self.typed_at = time.monotonic()
-        if event.key == "enter":  # prevent_default: Input's own handler (called after this one) skips it
-            event.stop()
-            event.prevent_default()
-            self._send(self.value)
-        elif event.character == "?" and not self.value:  # the app's "?" handed over, in typing order
+        if event.character == "?" and not self.value:  # the app's "?" handed over, in typing order
             event.stop()
             event.prevent_default()
             await self.run_action("app.toggle_help")
+
+    def action_submit(self) -> None:
+        """Enter (the input's binding, run as the key arrives): the message goes and the line is
+        emptied at once, so keys typed right behind it start the next message instead of being glued
+        onto this one."""
+        self._send(self.value)
 
     def _on_input_changed(self, event: Input.Changed) -> None:
         """Nothing above the chat input listens for its changes: stopped here, each keystroke's message
