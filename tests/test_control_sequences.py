@@ -6,6 +6,7 @@ filter passes, Textual's own parser reads without an exception (the property the
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -23,7 +24,8 @@ FROM_TERMINALS = {
     "kitty escape": "\x1b[27u", "click": "\x1b[<0;12;7M\x1b[<0;12;7m", "scroll": "\x1b[<64;80;39M",
     "move": "\x1b[<35;1000;500M", "ghostty negative": "\x1b[<35;-1;5M", "focus": "\x1b[I\x1b[O",
     "paste": "\x1b[200~heat\x1b[201~", "cursor position": "\x1b[40;120R", "sync output": "\x1b[?2026;2$y",
-    "device attributes": "\x1b[?62;22c", "ss3 f1": "\x1bOP", "alt+x": "\x1bx",
+    "ss3 f1": "\x1bOP", "alt+x": "\x1bx", "x10 click": "\x1b[M !!", "urxvt click": "\x1b[32;5;5M",
+    "alt+]": "\x1b]", "alt+shift+p": "\x1bP",
 }  # fmt: skip
 
 # Each ended a served session with a traceback from Textual's parser, or resized its app past the
@@ -40,6 +42,19 @@ NO_TERMINAL_SENDS = {
     "cut short": ("\x1b[12\x01", "cut short"),
     "too long": ("\x1b[" + "1;" * 20 + "u", "longer than any"),
 }
+# A terminal's answers to questions this app never asks (a late one may answer an earlier program):
+# Textual's parser read each on past its end, then read it, with the keys typed after it, as keys.
+NEVER_ASKED = {
+    "device attributes": ("\x1b[?62;22c", "not a key"),
+    "secondary device attributes": ("\x1b[>0;276;0c", "not a key"),
+    "kitty keyboard flags": ("\x1b[?1u", "not a key"),
+    "window size in cells": ("\x1b[8;40;120t", "not a key"),
+    "status report": ("\x1b[0n", "not a key"),
+    "background colour, BEL": ("\x1b]11;rgb:0000/0000/0000\x07", "a terminal's string"),
+    "background colour, ST": ("\x1b]11;rgb:0000/0000/0000\x1b\\", "a terminal's string"),
+    "terminal capability": ("\x1bP1+r544e=787465726d\x1b\\", "a terminal's string"),
+    "kitty graphics": ("\x1b_Gi=31;OK\x1b\\", "a terminal's string"),
+}
 
 
 def through(filter_: ControlSequences, packets: list[str]) -> list[str]:
@@ -48,10 +63,11 @@ def through(filter_: ControlSequences, packets: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("sequence", FROM_TERMINALS.values(), ids=FROM_TERMINALS.keys())
 def test_what_terminals_send_passes_unchanged_however_the_packets_cut_it(sequence: str) -> None:
+    """(After the wait for a string's end, for alt+] and alt+P, which start as strings do.)"""
     text = f"a{sequence}b"
     for cut in range(len(text) + 1):
         filter_ = ControlSequences()
-        assert "".join(through(filter_, [text[:cut], text[cut:]])) == text, cut
+        assert "".join(through(filter_, [text[:cut], text[cut:]])) + filter_.flush() == text, cut
         assert filter_.dropped == 0
 
 
@@ -65,7 +81,8 @@ def test_an_unfinished_sequence_waits_for_its_end() -> None:
     assert through(filter_, ["ab\x1b[1;5", "C", "\x1b[", "<0;5;5", "M"]) == ["ab", "\x1b[1;5C", "", "", "\x1b[<0;5;5M"]
 
 
-@pytest.mark.parametrize(("sequence", "reason"), NO_TERMINAL_SENDS.values(), ids=NO_TERMINAL_SENDS.keys())
+@pytest.mark.parametrize(("sequence", "reason"), [*NO_TERMINAL_SENDS.values(), *NEVER_ASKED.values()],
+                         ids=[*NO_TERMINAL_SENDS, *NEVER_ASKED])  # fmt: skip
 def test_a_sequence_no_terminal_sends_is_dropped_whole(sequence: str, reason: str) -> None:
     filter_ = ControlSequences()
     kept = "\x01" if reason == "cut short" else ""  # the character that cut a sequence short is typed
@@ -123,3 +140,54 @@ def test_nothing_longer_than_textual_reads_is_held() -> None:
     assert filter_.feed("\x1b[" + "1" * (LONGEST - 2)) == ""
     assert filter_.feed("1") == "" and filter_.dropped == 1
     assert filter_.feed("1u") == "1u"  # the rest of it is typed text now, as Textual would read it
+
+
+def read_whole(sequence: str) -> bool:
+    """Textual's parser reads `sequence` as at most one event and ends it there: a key typed after
+    it reaches the app as that key (an X10 mouse report takes the three bytes after it first)."""
+    after = " !!x" if sequence == "\x1b[M" else "x"
+    read = parse_all(sequence + after)
+    return 1 <= len(read) <= 2 and isinstance(read[-1], events.Key) and read[-1].key == "x"
+
+
+CSI_PIECES = ["", "1", "5", "12", ";", "<", "?", ">", "$", "-", " ", "="]
+
+
+def test_every_sequence_the_filter_passes_is_read_whole_by_textual() -> None:
+    """Each `ESC [`, up to three pieces, any final byte: what the filter passes, the app's parser ends
+    where the filter did, so no key typed after it is read as part of it."""
+    passed = 0
+    for pieces in itertools.product(CSI_PIECES, repeat=3):
+        for final in map(chr, range(0x40, 0x7F)):
+            sequence = "\x1b[" + "".join(pieces) + final
+            if ControlSequences().feed(sequence) == sequence:
+                assert read_whole(sequence), repr(sequence)
+                passed += 1
+    assert passed > 1000  # keys, mouse reports, focus, cursor positions, mode reports
+
+
+@pytest.mark.parametrize("sequence", [sequence for sequence, reason in NEVER_ASKED.values() if "string" in reason])
+def test_a_string_cut_by_packets_waits_for_its_end_and_is_dropped_whole(sequence: str) -> None:
+    """(Cut right after its ESC, the ESC has gone on as the escape key: the next test.)"""
+    for cut in range(2, len(sequence)):
+        filter_ = ControlSequences()
+        assert through(filter_, [f"a{sequence[:cut]}", f"{sequence[cut:]}b"]) == ["a", "b"], cut
+        assert filter_.dropped == 1 and not filter_.waiting
+
+
+def test_a_strings_start_whose_end_does_not_come_passes_as_keys() -> None:
+    """After the wait (alt+P, then x), or at once when a control character shows it is no string."""
+    filter_ = ControlSequences()
+    assert filter_.feed("a\x1bP") == "a" and filter_.waiting
+    assert filter_.feed("x") == "" and filter_.flush() == "\x1bPx"
+    assert filter_.feed("y") == "y" and not filter_.waiting and filter_.flush() == ""
+    assert through(filter_, ["\x1b]ab", "\r", "\x1b[A"]) == ["", "\x1b]ab\r", "\x1b[A"]
+    assert filter_.dropped == 0
+    assert filter_.feed("\x1b]ab\x1b") == "" and filter_.flush() == "\x1b]ab\x1b"
+    assert filter_.feed("[99999999999999999999u") == "" and filter_.dropped == 1  # judged with that ESC
+
+
+def test_a_string_after_an_escape_passed_on_is_dropped_and_the_escape_stays_open() -> None:
+    filter_ = ControlSequences()
+    assert through(filter_, ["\x1b", "P1+r544e\x1b\\", "[A"]) == ["\x1b", "", "[A"]
+    assert filter_.dropped == 1

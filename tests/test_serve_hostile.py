@@ -217,6 +217,35 @@ def test_control_sequences_no_terminal_sends_are_dropped_and_the_session_goes_on
     assert len(dropped) == 1 and "a number past U+10FFFF" in dropped[0], dropped
 
 
+# A terminal's answers to questions the app never asks (a late one may answer the program run before
+# it). Textual's parser read each with the keys after it as typed keys, its ESC as '^'. Found by the
+# web fuzzer of 2026-12-05, whose tabs quit on the 'q' of a terminal capability answer.
+NEVER_ASKED = (
+    "\x1b[?62;22c",  # device attributes
+    "\x1b[>0;276;0c",  # secondary device attributes
+    "\x1b]11;rgb:0000/0000/0000\x1b\\",  # the background colour
+    "\x1bP1+r544e=787465726d\x1b\\",  # a terminal capability
+)
+
+
+@pytest.mark.parametrize("kind", sorted(CLIENTS))
+def test_a_terminals_answers_the_app_never_asked_for_are_not_typed(served, host_key, kind: str) -> None:
+    """Each of `NEVER_ASKED`, then the person's answer and a rating: the answer reaches the chat as
+    typed (it came out as '^[?62;22cback', not understood) and the rating counts."""
+
+    async def scenario(demo: SSHDemo) -> None:
+        client = await CLIENTS[kind]().connect(demo.port)
+        await client.wait_for(FIRST_SCREEN)
+        client.send("".join(NEVER_ASKED).encode() + b"back\r")
+        client.send(b"loved alien\r")
+        await client.wait_for("Ratings (1)", timeout=60)
+        assert "didn't understand" not in client.text, client.text
+        no_traceback(client)
+        await client.close()
+
+    run(served, host_key, ANONYMOUS, scenario)
+
+
 @pytest.mark.parametrize("kind", sorted(CLIENTS))
 def test_a_one_megabyte_paste_does_not_freeze_the_session(served, host_key, kind: str) -> None:
     """The old 64 KB input buffer cut the end-of-paste marker, and every later key was taken as part
@@ -512,7 +541,8 @@ NOT_FROM_THE_PAGE = (
 def test_messages_the_page_never_sends_are_dropped_and_the_tab_goes_on(web_server, tmp_path) -> None:
     """Messages a script can send and the page never does: the first used to end the tab (its app
     stopped) with a traceback in the server's log, and a resize to "abc" a traceback in the app; and
-    `NO_TERMINAL_SENDS` typed, which ended the app or resized it past the clamp, as over SSH. Each is
+    `NO_TERMINAL_SENDS` and `NEVER_ASKED` typed, which ended the app, resized it past the clamp or
+    typed keys, as over SSH. Each is
     now dropped, the first of each kind logged as one line, and the tab takes the next rating."""
     server, url = web_server
 
@@ -525,12 +555,12 @@ def test_messages_the_page_never_sends_are_dropped_and_the_tab_goes_on(web_serve
             client.send_frame(text)
         client.send("\ud800")  # half a UTF-16 pair: typed as U+FFFD (it used to end the tab)
         client.send_frame('["ping", "1764921600000"]')
-        for sequence in NO_TERMINAL_SENDS:
+        for sequence in (*NO_TERMINAL_SENDS, *NEVER_ASKED):
             client.send(sequence)
         client.send("\x7fback\r")
         client.send("loved alien\r")
         await client.wait_for("Ratings (1)", timeout=60)
-        assert "understand" not in client.text.split(FIRST_SCREEN)[-1], client.text  # the backspace, in order
+        assert "didn't understand" not in client.text, client.text  # the backspace, in order
         watch.cancel()
         assert await watch <= APP_PEAK, f"the tab's app held {await watch / 2**20:.0f} MB"
         assert web_apps(server) == [app]
@@ -542,7 +572,7 @@ def test_messages_the_page_never_sends_are_dropped_and_the_tab_goes_on(web_serve
     assert "Traceback" not in log, log[-3000:]
     dropped = [line for line in log.splitlines() if "sent a message the page does not send" in line]
     assert len(dropped) == 1 and "(not JSON: '{not json')" in dropped[0], dropped
-    dropped = [line for line in log.splitlines() if "a control sequence no terminal sends" in line]
+    dropped = [line for line in log.splitlines() if "a control sequence the app must not read" in line]
     assert len(dropped) == 1 and "tab from 127.0.0.1" in dropped[0], dropped
 
 

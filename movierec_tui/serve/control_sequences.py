@@ -9,9 +9,16 @@ Textual's input parser trusts what follows `ESC [`. Sent by a client of `serve s
   app to whatever it said, past the sizes the server clamps window changes to (5000x5000 grew the
   app from 240 to 820 MB in a probe), and with a size in pixels of 0 the next click divided by zero.
 
+- a terminal's answer to a question the app never asks (device attributes `ESC[?62;22c`, a late
+  answer to the program run before it), and any string a terminal sends (OSC `ESC]11;rgb:...`, DCS
+  `ESCP1+r...`), were read with the keys after them as typed keys: the person's next answer in the
+  chat came out as "^[?62;22cback", not understood, and the 'q' of a capability answer quit the app.
+
 So each control sequence (CSI: `ESC [`, then parameter and intermediate bytes, then one final byte)
 is read whole, and passed on only if it is one a terminal sends to an app that asked what this app
-asks (`verdict`); anything else is dropped whole. The window-size reports are dropped, and with
+asks, and one Textual's parser reads whole (`verdict`); anything else is dropped whole, and so is a
+terminal's string (one cut by packets waits for its end, up to STRING_WAIT: alt+] and alt+P start
+the same way, and go on as typed keys after it). The window-size reports are dropped, and with
 them the terminal's answer that it has them (mode 2048): the app then never turns them on and takes
 its size from the window changes, which the server clamps (`terminal_size`). The price is Textual's
 pixel-smooth scrolling on the few terminals that offer it.
@@ -35,6 +42,23 @@ LARGEST_NUMBER = 0x10FFFF  # the last Unicode code point: a key's number is one,
 # reads a mouse's negative coordinate with its '-'), then the final byte (0x40-0x7E) if it has come.
 _AFTER_ESC = re.compile(r"\[([\x20-\x3f]*)([\x40-\x7e])?")
 _NUMBER = re.compile(r"\d+")
+# What follows `ESC [` in a key (xterm's and kitty's), a mouse report (X10, urxvt, SGR), focus in or
+# out, a cursor position, or a mode report: the sequences Textual's parser reads whole. It reads any
+# other sequence on past its end, then gives up and reads it with the keys typed after it as typed
+# keys (its ESC as '^'): a terminal's answer the app never asked for ("ESC[?62;22c", a late answer
+# to an earlier program) made the person's next chat answer "^[?62;22cback", not understood.
+_READ_WHOLE = re.compile(
+    r"\d*(?:;\d*){0,2}[ABCDEFHPQRSu~]|[GIOZM]|\d+;\d+;\d+M|<\d+;-?\d+;-?\d+[Mm]|\?\d+;\d+\$y"
+)
+# After ESC: a string a terminal sends (OSC `]`, DCS `P`, SOS `X`, PM `^`, APC `_`) up to its end
+# (ST `ESC \`, or BEL). No key is one, and Textual's parser reads each of its characters as a key:
+# the 'q' in a DCS answer quit the app. Its text has no control character, so a search for the end
+# stops at the next ESC or control key.
+_STRING = re.compile(r"[\]PX^_][^\x00-\x1f\x7f]*(?:\x07|\x1b\\)")
+# The start of one whose end has not come: it waits for the next packet, up to STRING_WAIT.
+_STRING_START = re.compile(r"[\]PX^_][^\x00-\x1f\x7f]*\x1b?")
+LONGEST_STRING = 1024  # characters held while a string's end has not come; a terminal's answer is far shorter
+STRING_WAIT = 0.1  # seconds a string's start waits for its end: Textual's own wait after a lone ESC
 
 
 def verdict(body: str, final: str) -> str:
@@ -47,6 +71,8 @@ def verdict(body: str, final: str) -> str:
         return "a window size, which is the server's to set"
     if final == "y" and body.startswith("?2048;"):
         return "an offer of window-size reports"
+    if not _READ_WHOLE.fullmatch(body + final):
+        return "not a key, mouse report or answer the app asked for"
     return ""
 
 
@@ -59,14 +85,33 @@ class ControlSequences:
 
     dropped: int = 0
     first_dropped: str = ""
-    _held: str = ""  # the start of a sequence whose final byte has not come yet
+    _held: str = ""  # the start of a sequence whose final byte, or a string whose end, has not come yet
+    _held_string: bool = False  # what is held starts a string, and goes on as typed keys after STRING_WAIT
     _escape_open: bool = False  # the last character passed on is an ESC: the app may join it with what follows
 
+    @property
+    def waiting(self) -> bool:
+        """A string's start waits for its end: `flush` must pass it on if no more comes."""
+        return self._held_string
+
+    def flush(self) -> str:
+        """A string's start whose end did not come in STRING_WAIT, as typed keys: it was a key such
+        as alt+] or alt+P, or text typed after one. (A sequence's start is not flushed: its end
+        may still come, and the app would join the two.)"""
+        if not self._held_string:
+            return ""
+        held, self._held, self._held_string = self._held, "", False
+        self._escape_open = held.endswith(ESC)  # the ESC of a string's end that did not come
+        return held
+
     def feed(self, text: str) -> str:
-        text, self._held = self._held + text, ""
+        text, self._held, self._held_string = self._held + text, "", False
         out: list[str] = []
         position = 0
         while position < len(text):
+            if self._escape_open and (string := _STRING.match(text, position)):
+                position = self._drop_string(string)  # its ESC is in the app already, and stays open
+                continue
             if self._escape_open and text.startswith("[", position):
                 start, escape = position, ""  # its ESC is in the app already
             else:
@@ -77,6 +122,13 @@ class ControlSequences:
                     out.append(text[position:start])
                     self._escape_open = False
                 if start == len(text):
+                    break
+                if string := _STRING.match(text, start + 1):
+                    position = self._drop_string(string)
+                    continue
+                string_start = _STRING_START.match(text, start + 1)
+                if string_start and string_start.end() == len(text) and len(text) - start <= LONGEST_STRING:
+                    self._held, self._held_string = text[start:], True
                     break
                 if not text.startswith("[", start + 1):  # a lone ESC (the escape key), or another kind
                     out.append(ESC)
@@ -101,6 +153,13 @@ class ControlSequences:
                 self._escape_open = False
             position = match.end()
         return "".join(out)
+
+    def _drop_string(self, string: re.Match[str]) -> int:
+        """Drop a terminal's string whole. (One cut by a packet's end waits for the next, up to
+        STRING_WAIT: alt+] or alt+P begin the same way, and must not wait for an end that never
+        comes.) Returns where reading goes on."""
+        self._drop(ESC + string.group(0), "a terminal's string (OSC, DCS...), which no key is")
+        return string.end()
 
     def _drop(self, sequence: str, reason: str) -> None:
         """Nothing of it reaches the app, whose state is as it was (an ESC passed on is still open)."""

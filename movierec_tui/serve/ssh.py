@@ -311,6 +311,11 @@ class AppSession(asyncssh.SSHServerSession):
         data, notes = self.input.feed_noting(data)
         for note in notes:
             log.warning("session %s from %s: %s", self.session_id, self.ip, note)
+        self._deliver(data)
+        self.input.flush_later(self._deliver)
+
+    def _deliver(self, data: bytes) -> None:
+        """Filtered input to the app, or kept for it while it starts; the client waits if it lags."""
         if self._app_running():
             self.app.write(data)
             backlog = self.app.input_backlog

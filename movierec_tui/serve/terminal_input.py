@@ -10,16 +10,19 @@ content is dropped, but the end marker always goes through. Cutting the byte str
 (the old 64 KB input buffer did) could drop the end marker, after which the app took every later key
 as part of the paste and the session looked frozen.
 
-Between the two, control sequences are read whole and those no terminal sends are dropped
-(`control_sequences`): Textual's parser ended the session on some and let others resize the app.
+Between the two, control sequences are read whole, and those no terminal sends to this app are
+dropped (`control_sequences`): Textual's parser ended the session on some, let others resize the
+app, and read a terminal's unasked answers as typed keys.
 """
 
 from __future__ import annotations
 
+import asyncio
 import codecs
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from movierec_tui.serve.control_sequences import ControlSequences
+from movierec_tui.serve.control_sequences import STRING_WAIT, ControlSequences
 
 PASTE_START = "\x1b[200~"
 PASTE_END = "\x1b[201~"
@@ -40,8 +43,8 @@ class TerminalInput:
     and bounded pastes out.
 
     Outside a paste only an unfinished control sequence is held back (a lone escape key reaches
-    the app at once); inside a paste, a possible start of the end marker at a packet's end waits
-    for the next packet.
+    the app at once), and a terminal string's start, up to STRING_WAIT (`flush_later`); inside a
+    paste, a possible start of the end marker at a packet's end waits for the next packet.
     `replaced`, `sequences.dropped` and `paste_dropped` count what was changed, for the log."""
 
     paste_limit: int = PASTE_LIMIT
@@ -55,11 +58,26 @@ class TerminalInput:
     _held: str = ""  # inside a paste: a packet's end that may be the start of the end marker
     _in_paste: bool = False
     _pasted: int = 0  # characters of the current paste passed on
+    _flush_due: asyncio.TimerHandle | None = field(default=None, repr=False)
 
     def feed(self, data: bytes) -> bytes:
         text = self._decoder.decode(data)
         self.replaced += max(text.count("\ufffd") - data.count(b"\xef\xbf\xbd"), 0)
         return self._bound_pastes(self.sequences.feed(text)).encode("utf-8")
+
+    def flush_later(self, deliver: Callable[[bytes], None]) -> None:
+        """Call after each `feed`: a terminal string's start waits at most STRING_WAIT for its end,
+        then goes to `deliver` as typed keys with whatever was typed after it (alt+], then text)."""
+        if not self.sequences.waiting and self._flush_due is not None:
+            self._flush_due.cancel()
+            self._flush_due = None
+        elif self.sequences.waiting and self._flush_due is None:
+            self._flush_due = asyncio.get_running_loop().call_later(STRING_WAIT, self._flush, deliver)
+
+    def _flush(self, deliver: Callable[[bytes], None]) -> None:
+        self._flush_due = None
+        if data := self._bound_pastes(self.sequences.flush()).encode("utf-8"):
+            deliver(data)
 
     def feed_noting(self, data: bytes) -> tuple[bytes, list[str]]:
         """`feed`, and each kind of change it made for the first time in the session, for the log:
@@ -70,7 +88,7 @@ class TerminalInput:
         if self.replaced and not before[0]:
             notes.append("invalid UTF-8 in the input, replaced by U+FFFD")
         if self.sequences.dropped and not before[1]:
-            notes.append(f"a control sequence no terminal sends was dropped ({self.sequences.first_dropped}), "
+            notes.append(f"a control sequence the app must not read was dropped ({self.sequences.first_dropped}), "
                          "and any more like it")  # fmt: skip
         if self.paste_dropped and not before[2]:
             notes.append(f"a paste over {self.paste_limit} characters was cut")

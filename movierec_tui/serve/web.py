@@ -15,8 +15,9 @@ textual-serve runs one app process per browser tab. Four things are changed here
   sent, and one message of a size nobody's screen has ran the machine out of memory. Sizes are
   clamped as over SSH and a storm of them reaches the app as one (`LatestSize`); a message the page
   never sends is logged once and dropped, where it used to end the tab with a traceback. What a tab
-  types goes through SSH's filter (`terminal_input`): control sequences no terminal sends, which
-  ended the app or resized it past the clamp, are dropped, and pastes are bounded.
+  types goes through SSH's filter (`terminal_input`): control sequences no terminal sends to this
+  app, which ended the app, resized it past the clamp or typed keys, are dropped, and pastes are
+  bounded.
 - **Tabs are limited per address** (`max_per_ip`) as well as in all (`max_tabs`): one script could
   open all the apps the server runs, and every other visitor was told it was full.
 
@@ -110,6 +111,7 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
             super().__init__(*args, **kwargs)
             self.address = address
             self.input = TerminalInput()  # what the tab types, made safe as over SSH
+            self.typing_late: asyncio.Task[bool] | None = None  # a string's start, sent as keys after its wait
 
         async def type_in(self, text: str) -> None:
             """The tab's keys to its app, through the same filter as an SSH session's, which says
@@ -119,6 +121,10 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
                 log.warning("tab from %s: %s", self.address, note)
             if data:
                 await self.send_bytes(data)
+            self.input.flush_later(self._type_late)
+
+        def _type_late(self, data: bytes) -> None:
+            self.typing_late = asyncio.create_task(self.send_bytes(data))
 
         async def _open_app_process(self, width: int = 80, height: int = 24):
             environment = self._build_environment(width=width, height=height)
