@@ -1177,6 +1177,24 @@ OPTION_LISTS = {"cards": (None, CardList), "ratings": (None, RatingsList), "sear
                 "lists": ("lists", OptionList), "palette": ("palette", CommandList)}  # fmt: skip
 
 
+async def shown_with_options(app: MovieRecApp, pilot, kind: str) -> OptionList:
+    """The option list of `kind` shown with options: a movie on the watchlist and a rating first, so
+    the lists and ratings have one each; the search and the palette show what "the" finds."""
+    app.cards.focus()
+    for key in ("w", "4"):
+        await pilot.press(key)
+        await settle(pilot)
+    dialog_kind, list_class = OPTION_LISTS[kind]
+    screen = app.screen
+    if dialog_kind is not None:
+        screen = every_dialog(app)[dialog_kind]
+        app.push_screen(screen)
+        await pilot.press(*("the" if dialog_kind in ("search", "palette") else ""))
+        await settle(pilot)
+    (options,) = [w for w in screen.query(list_class) if w.option_count]
+    return options
+
+
 @pytest.mark.parametrize("kind", OPTION_LISTS)
 def test_a_click_on_an_option_the_list_no_longer_has_does_nothing(recommender, kind: str) -> None:
     """Keys, clicks and window changes over SSH (2026-12-05, a fuzzer, 2 of 16 asyncssh sessions): a
@@ -1189,19 +1207,8 @@ def test_a_click_on_an_option_the_list_no_longer_has_does_nothing(recommender, k
         app = MovieRecApp(recommender, cursor_blink=False)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            app.cards.focus()
-            for key in ("w", "4"):  # a movie on the watchlist, a rating: the lists and ratings have one each
-                await pilot.press(key)
-                await settle(pilot)
-            dialog_kind, list_class = OPTION_LISTS[kind]
+            options = await shown_with_options(app, pilot, kind)
             screen = app.screen
-            if dialog_kind is not None:
-                screen = every_dialog(app)[dialog_kind]
-                app.push_screen(screen)
-                if dialog_kind == "search":
-                    await pilot.press(*"the")
-                await settle(pilot)
-            (options,) = [w for w in screen.query(list_class) if w.option_count]
 
             def click(option: int) -> events.Click:  # on the list's first line, as drawn with `option` there
                 x, y = options.content_region.offset
@@ -1217,6 +1224,34 @@ def test_a_click_on_an_option_the_list_no_longer_has_does_nothing(recommender, k
             options.post_message(click(enabled))
             await settle(pilot)
             assert options.highlighted == enabled or not options.is_attached  # selected; a palette then runs it
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("kind", ["search", "lists", "palette"])  # the cards keep a line at 12x4
+def test_a_page_key_on_a_list_with_no_room_to_show_its_options_does_nothing(recommender, kind: str) -> None:
+    """Page up and down look up where the highlighted option is drawn, which a list knows only once
+    it has laid its options out with room for them. In a 12x4 window (and over SSH, the fuzzer of
+    2026-12-05, on the palette's list) Textual raised KeyError and the app ended. Now the key does
+    nothing until there is a page to move by; back at full size, it moves."""
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            options = await shown_with_options(app, pilot, kind)
+            await pilot.resize_terminal(12, 4)
+            await settle(pilot)
+            assert not options.scrollable_content_region  # no room: the case itself
+            options.action_page_down()
+            options.action_page_up()
+            await pilot.press("pagedown")
+            await settle(pilot)
+            await pilot.resize_terminal(*SIZE)
+            await settle(pilot)
+            options.highlighted = 0
+            options.action_page_down()
+            assert options.highlighted != 0 or options.option_count == 1
 
     run(scenario())
 

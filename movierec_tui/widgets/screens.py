@@ -28,7 +28,7 @@ from movierec_tui.titles import TitleEntry
 from movierec_tui.widgets.cards import SEEN_TIP, WATCHLIST_TIP, CardAction, rating_bindings
 from movierec_tui.widgets.dialog import Dialog
 from movierec_tui.widgets.keys import KeySection
-from movierec_tui.widgets.option_clicks import StaleClicksIgnored
+from movierec_tui.widgets.option_lists import StaleInputIgnored
 from movierec_tui.widgets.text_input import TextInput
 from movierec_tui.widgets.theme import Palette
 from movierec_tui.wording import HELP_LINES, stars, title_with_year
@@ -111,9 +111,9 @@ class CommandText(CommandInput, TextInput):  # Textual takes CSS (and AUTO_FOCUS
     """Textual's palette input, whose keys take effect in typing order (`text_input`)."""
 
 
-class CommandChoices(StaleClicksIgnored, CommandList):
+class CommandChoices(StaleInputIgnored, CommandList):
     """Textual's list of commands in the palette, refilled on every key of a search: a click read
-    before it was refilled does nothing (`option_clicks`)."""
+    before it was refilled does nothing (`option_lists`)."""
 
 
 CLOSE_KEYS = ("question_mark",)  # printable, but closes the help rather than being typed
@@ -396,7 +396,7 @@ class SearchScreen(Dialog[None]):
         self.dismiss(None)
 
 
-class SearchResults(StaleClicksIgnored, OptionList):
+class SearchResults(StaleInputIgnored, OptionList):
     BINDINGS = [  # noqa: RUF012
         *rating_bindings("Rate", LIKE_DISMISS_MORE),
     ]
