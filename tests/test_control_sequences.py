@@ -168,7 +168,7 @@ def test_every_sequence_the_filter_passes_is_read_whole_by_textual() -> None:
 
 @pytest.mark.parametrize("sequence", [sequence for sequence, reason in NEVER_ASKED.values() if "string" in reason])
 def test_a_string_cut_by_packets_waits_for_its_end_and_is_dropped_whole(sequence: str) -> None:
-    """(Cut right after its ESC, the ESC has gone on as the escape key: the next test.)"""
+    """(Cut right after its ESC: `test_a_string_cut_right_after_its_escape_waits_for_its_end_too`.)"""
     for cut in range(2, len(sequence)):
         filter_ = ControlSequences()
         assert through(filter_, [f"a{sequence[:cut]}", f"{sequence[cut:]}b"]) == ["a", "b"], cut
@@ -191,3 +191,11 @@ def test_a_string_after_an_escape_passed_on_is_dropped_and_the_escape_stays_open
     filter_ = ControlSequences()
     assert through(filter_, ["\x1b", "P1+r544e\x1b\\", "[A"]) == ["\x1b", "", "[A"]
     assert filter_.dropped == 1
+
+
+def test_a_string_cut_right_after_its_escape_waits_for_its_end_too() -> None:
+    """The ESC went on as the escape key; the rest is held as a string's start would be."""
+    filter_ = ControlSequences()
+    assert through(filter_, ["a\x1b", "]11;rgb", ":0/0/0\x07", "b"]) == ["a\x1b", "", "", "b"]
+    assert filter_.dropped == 1
+    assert through(filter_, ["\x1b", "]"]) == ["\x1b", ""] and filter_.flush() == "]"  # escape, then ]

@@ -112,6 +112,8 @@ class ControlSequences:
             if self._escape_open and (string := _STRING.match(text, position)):
                 position = self._drop_string(string)  # its ESC is in the app already, and stays open
                 continue
+            if self._escape_open and self._hold_string_start(text, held_from=position, at=position):
+                break  # its ESC is in the app already
             if self._escape_open and text.startswith("[", position):
                 start, escape = position, ""  # its ESC is in the app already
             else:
@@ -126,9 +128,7 @@ class ControlSequences:
                 if string := _STRING.match(text, start + 1):
                     position = self._drop_string(string)
                     continue
-                string_start = _STRING_START.match(text, start + 1)
-                if string_start and string_start.end() == len(text) and len(text) - start <= LONGEST_STRING:
-                    self._held, self._held_string = text[start:], True
+                if self._hold_string_start(text, held_from=start, at=start + 1):
                     break
                 if not text.startswith("[", start + 1):  # a lone ESC (the escape key), or another kind
                     out.append(ESC)
@@ -153,6 +153,16 @@ class ControlSequences:
                 self._escape_open = False
             position = match.end()
         return "".join(out)
+
+    def _hold_string_start(self, text: str, held_from: int, at: int) -> bool:
+        """If a string starts at `at` (after its ESC) and the packet's end cuts it, hold `text` from
+        `held_from` on (its ESC, or `at` if the ESC is in the app already), to look for its end in
+        the next packet; says whether it did."""
+        start = _STRING_START.match(text, at)
+        if start is None or start.end() < len(text) or len(text) - held_from > LONGEST_STRING:
+            return False
+        self._held, self._held_string = text[held_from:], True
+        return True
 
     def _drop_string(self, string: re.Match[str]) -> int:
         """Drop a terminal's string whole. (One cut by a packet's end waits for the next, up to
