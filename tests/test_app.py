@@ -971,6 +971,32 @@ def test_command_palette_has_the_app_commands(recommender) -> None:
     run(scenario())
 
 
+def test_every_theme_the_palette_offers_draws_the_app(recommender) -> None:
+    """Textual's ANSI themes, one pick away in the palette's "Theme", name their colours as Rich
+    cannot read them ("ansi_default"): choosing one ended the app with StyleSyntaxError (an SSH
+    fuzzer, 2026-12-05). Now each theme draws the chat's choices, focused and not, the cards, a
+    movie's details and the rows of Find, and the app goes on."""
+
+    async def scenario() -> None:
+        app = snapshot_app(recommender)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            for theme in sorted(app.available_themes):
+                app.theme = theme
+                app.query_one(QuickReplies).focus()
+                await settle(pilot)
+                app.cards.focus()
+                await pilot.press("enter")  # the highlighted movie's details
+                await settle(pilot)
+                await pilot.press("escape", "ctrl+f", *"the")  # Find's rows
+                await settle(pilot)
+                await pilot.press("escape")
+                assert not isinstance(app.screen, Dialog), theme
+            assert app.is_running
+
+    run(scenario())
+
+
 @pytest.mark.parametrize("between", ["the help over it", "closed in the same tick"])
 def test_a_second_ctrl_p_never_opens_a_second_palette(recommender, between: str) -> None:
     """ctrl+p, F1, ctrl+p (Textual's `is_open` sees only the top screen), or escape then ctrl+p in one

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.app import App
+from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 DARK = Theme(
@@ -69,15 +70,25 @@ class Palette:
 def palette(app: App) -> Palette:
     """Concrete colours for Rich renderables from the running theme (fallbacks for a bare App)."""
     values = app.theme_variables
+
+    def colour(name: str, fallback: str) -> str:
+        """The theme's colour as Rich names it. Textual's ANSI themes (in the palette's "Theme")
+        name theirs "ansi_default", "ansi_blue"..., which Rich cannot parse: choosing one ended the
+        app with StyleSyntaxError (an SSH fuzzer, 2026-12-05)."""
+        try:
+            return Color.parse(values.get(name, fallback)).rich_color.name
+        except ColorParseError:
+            return fallback
+
     return Palette(
-        stars=values.get("text-warning", "#F0C04A"),
-        reason=values.get("text-accent", "#4FB3BF"),
-        new=f"bold {values.get('background', '#000000')} on {values.get('success', '#6CC070')}",
-        user=values.get("text-primary", "#E5A50A"),
-        bot=values.get("text-accent", "#4FB3BF"),
-        good=values.get("text-success", "#6CC070"),
-        bad=values.get("text-error", "#E0605E"),
-        bar=values.get("primary", "#E5A50A"),
-        chip=f"{values.get('foreground', '#E8E3D8')} on {values.get('panel-lighten-1', '#343F49')}",
-        chip_selected=f"bold {values.get('background', '#13151B')} on {values.get('primary', '#E5A50A')}",
+        stars=colour("text-warning", "#F0C04A"),
+        reason=colour("text-accent", "#4FB3BF"),
+        new=f"bold {colour('background', '#000000')} on {colour('success', '#6CC070')}",
+        user=colour("text-primary", "#E5A50A"),
+        bot=colour("text-accent", "#4FB3BF"),
+        good=colour("text-success", "#6CC070"),
+        bad=colour("text-error", "#E0605E"),
+        bar=colour("primary", "#E5A50A"),
+        chip=f"{colour('foreground', '#E8E3D8')} on {colour('panel-lighten-1', '#343F49')}",
+        chip_selected=f"bold {colour('background', '#13151B')} on {colour('primary', '#E5A50A')}",
     )
