@@ -9,10 +9,10 @@ nothing here, since what the person clicked is not there any more. (Lists whose 
 once while they are shown, the profiles' and the details' similar movies, cannot meet it.)
 
 Page up and down look up the highlighted option's line, which the list knows only once it has laid
-its options out in a region with room: in a window too small to show them (the palette's in a 12x4
-terminal), or before the list's first layout after it was refilled (a fuzzer's burst over SSH, the
-same day), Textual raised KeyError and the app ended. There is no page to move by then, so the key
-does nothing.
+its options out in a region with room. In a window too small to show them (the palette's, Find's or
+the lists' in a 12x4 terminal) Textual raised KeyError and the app ended; so did the palette's, at
+20 columns and more, in a fuzzer's bursts over SSH the same day (which state of the list it met
+there is not known). With no lines laid out there is no page to move by, so the key does nothing.
 """
 
 from __future__ import annotations
