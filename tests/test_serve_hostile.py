@@ -260,6 +260,24 @@ def test_a_one_megabyte_paste_does_not_freeze_the_session(served, host_key, kind
     run(served, host_key, ANONYMOUS, scenario)
 
 
+@pytest.mark.parametrize("kind", sorted(CLIENTS))
+def test_a_paste_with_an_escape_in_it_stays_a_paste(served, host_key, kind: str) -> None:
+    """After an escape inside a paste, Textual read the rest of the paste as typed keys: "loved", an
+    escape, " alien" reached the chat as "^ alienloved", not understood. Now the escape is dropped
+    and the chat gets the pasted line."""
+
+    async def scenario(demo: SSHDemo) -> None:
+        client = await CLIENTS[kind]().connect(demo.port)
+        await client.wait_for(FIRST_SCREEN)
+        client.send(b"back\r" + (PASTE_START + "loved\x1b alien" + PASTE_END).encode() + b"\r")
+        await client.wait_for("Ratings (1)", timeout=60)
+        assert "didn't understand" not in client.text, client.text
+        no_traceback(client)
+        await client.close()
+
+    run(served, host_key, ANONYMOUS, scenario)
+
+
 MEGABYTE_PASTE = "lorem ipsum dolor sit amet " * (1024 * 1024 // 27)  # 1,048,572 characters
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
+from textual import events
+from textual._xterm_parser import XTermParser
+
 from movierec_tui.serve.control_sequences import STRING_WAIT
 from movierec_tui.serve.terminal_input import TerminalInput
 
@@ -38,3 +41,14 @@ def test_keys_typed_after_a_strings_start_wait_no_longer_than_it() -> None:
     reached = asyncio.run(typed([b"\x1b]", *(bytes([key]) for key in b"abcdefgh")], gap=STRING_WAIT / 3))
     assert b"".join(data for _, data in reached) == b"\x1b]abcdefgh"
     assert reached[0][0] == "late" and reached[-1] == ("at once", b"h"), reached
+
+
+def test_an_escape_inside_a_paste_is_dropped_and_the_rest_stays_pasted_text() -> None:
+    """After an escape in a paste, Textual's parser read the rest of it as typed keys: here 'q'
+    (quit) and enter. Now the app reads one paste of the text without its escapes."""
+    filter_ = TerminalInput()
+    passed = filter_.feed(b"\x1b[200~lo\x1b[Aved\x1b alien\rq\x1b[201~")
+    assert passed == b"\x1b[200~lo[Aved alien\rq\x1b[201~" and filter_.paste_escapes == 2
+    read = [*XTermParser().feed(passed.decode())]
+    assert [type(event) for event in read] == [events.Paste] and read[0].text == "lo[Aved alien\rq"
+    assert filter_.changes() == "0 invalid input bytes replaced, 0 control sequences and 2 pasted characters dropped"

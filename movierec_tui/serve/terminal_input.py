@@ -6,9 +6,11 @@ paths over the session and ended it. So the bytes are decoded here first, increm
 split across two packets is kept whole) and with replacement: each invalid byte becomes U+FFFD.
 
 A bracketed paste (`ESC[200~ ... ESC[201~`) is kept to `paste_limit` characters: the rest of its
-content is dropped, but the end marker always goes through. Cutting the byte stream anywhere else
-(the old 64 KB input buffer did) could drop the end marker, after which the app took every later key
-as part of the paste and the session looked frozen.
+content is dropped, but the end marker always goes through. An escape inside a paste is dropped:
+after one, Textual's parser read the rest of the pasted text as typed keys: a 'q' in it is the quit
+key, and its newline ran the palette's highlighted command (a web fuzzer's tab quit that way).
+Cutting the byte stream anywhere else (the old 64 KB input buffer did) could drop the end marker,
+after which the app took every later key as part of the paste and the session looked frozen.
 
 Between the two, control sequences are read whole, and those no terminal sends to this app are
 dropped (`control_sequences`): Textual's parser ended the session on some, let others resize the
@@ -22,7 +24,7 @@ import codecs
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from movierec_tui.serve.control_sequences import STRING_WAIT, ControlSequences
+from movierec_tui.serve.control_sequences import ESC, STRING_WAIT, ControlSequences
 
 PASTE_START = "\x1b[200~"
 PASTE_END = "\x1b[201~"
@@ -45,11 +47,13 @@ class TerminalInput:
     Outside a paste only an unfinished control sequence is held back (a lone escape key reaches
     the app at once), and a terminal string's start, up to STRING_WAIT (`flush_later`); inside a
     paste, a possible start of the end marker at a packet's end waits for the next packet.
-    `replaced`, `sequences.dropped` and `paste_dropped` count what was changed, for the log."""
+    `replaced`, `sequences.dropped`, `paste_dropped` (cut off) and `paste_escapes` count what was
+    changed, for the log."""
 
     paste_limit: int = PASTE_LIMIT
     replaced: int = 0
     paste_dropped: int = 0
+    paste_escapes: int = 0
     sequences: ControlSequences = field(default_factory=ControlSequences)
     _decoder: codecs.IncrementalDecoder = field(
         default_factory=lambda: codecs.getincrementaldecoder("utf-8")(errors="replace"), repr=False
@@ -82,7 +86,7 @@ class TerminalInput:
     def feed_noting(self, data: bytes) -> tuple[bytes, list[str]]:
         """`feed`, and each kind of change it made for the first time in the session, for the log:
         one line per kind, not one per key of a flood."""
-        before = self.replaced, self.sequences.dropped, self.paste_dropped
+        before = self.replaced, self.sequences.dropped, self.paste_dropped, self.paste_escapes
         passed = self.feed(data)
         notes = []
         if self.replaced and not before[0]:
@@ -92,14 +96,16 @@ class TerminalInput:
                          "and any more like it")  # fmt: skip
         if self.paste_dropped and not before[2]:
             notes.append(f"a paste over {self.paste_limit} characters was cut")
+        if self.paste_escapes and not before[3]:
+            notes.append("an escape inside a paste was dropped (the app reads the rest of a paste as keys after one)")
         return passed, notes
 
     def changes(self) -> str:
         """What the filter changed in the whole session, for its last log line; "" if nothing."""
-        if not (self.replaced or self.sequences.dropped or self.paste_dropped):
+        if not (self.replaced or self.sequences.dropped or self.paste_dropped or self.paste_escapes):
             return ""
         return (f"{self.replaced} invalid input bytes replaced, {self.sequences.dropped} control sequences "
-                f"and {self.paste_dropped} pasted characters dropped")  # fmt: skip
+                f"and {self.paste_dropped + self.paste_escapes} pasted characters dropped")  # fmt: skip
 
     def _bound_pastes(self, text: str) -> str:
         out: list[str] = []
@@ -122,6 +128,9 @@ class TerminalInput:
             if end < 0:
                 keep = _partial_marker_at_end(content, PASTE_END)
                 content, self._held = content[: len(content) - keep], content[len(content) - keep :]
+            if escapes := content.count(ESC):
+                content = content.replace(ESC, "")
+                self.paste_escapes += escapes
             room = max(self.paste_limit - self._pasted, 0)
             out.append(content[:room])
             self._pasted += min(len(content), room)
