@@ -560,8 +560,8 @@ def test_messages_the_page_never_sends_are_dropped_and_the_tab_goes_on(web_serve
     """Messages a script can send and the page never does: the first used to end the tab (its app
     stopped) with a traceback in the server's log, and a resize to "abc" a traceback in the app; and
     `NO_TERMINAL_SENDS` and `NEVER_ASKED` typed, which ended the app, resized it past the clamp or
-    typed keys, as over SSH. Each is
-    now dropped, the first of each kind logged as one line, and the tab takes the next rating."""
+    typed keys, as over SSH. Each is now dropped, the first of each kind logged as one line, and the
+    tab takes the next rating."""
     server, url = web_server
 
     async def scenario() -> None:

@@ -1,5 +1,6 @@
-"""`serve.terminal_input.TerminalInput`: the wait for a terminal string's end, on a real event loop.
-(The rest of the filter is shown end to end in `test_serve_hostile.py`, over SSH and in a web tab.)"""
+"""`serve.terminal_input.TerminalInput`: the wait for a terminal string's end, on a real event loop,
+and escapes inside a paste. (The rest of the filter is shown end to end in `test_serve_hostile.py`,
+over SSH and in a web tab.)"""
 
 from __future__ import annotations
 
