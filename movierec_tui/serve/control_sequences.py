@@ -35,15 +35,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
+
 ESC = "\x1b"
 LONGEST = 32  # characters; Textual's parser gives up on a longer sequence and reads it as keys
 LARGEST_NUMBER = 0x10FFFF  # the last Unicode code point: a key's number is one, no coordinate comes near
 # After ESC: [, then parameter (0x30-0x3F) and intermediate (0x20-0x2F) bytes in any order (Textual
 # reads a mouse's negative coordinate with its '-'), then the final byte (0x40-0x7E) if it has come.
-_AFTER_ESC = re.compile(r"\[([\x20-\x3f]*)([\x40-\x7e])?")
+# The Linux console's F1-F5 (`ESC[[A`...) have a second '[' first.
+_AFTER_ESC = re.compile(r"\[(\[?[\x20-\x3f]*)([\x40-\x7e])?")
 _NUMBER = re.compile(r"\d+")
-# What follows `ESC [` in a key (xterm's and kitty's), a mouse report (X10, urxvt, SGR), focus in or
-# out, a cursor position, or a mode report: the sequences Textual's parser reads whole. It reads any
+# The keys Textual knows by their whole sequence: rxvt's (shift+up `ESC[a`, ctrl+f1 `ESC[11^`...),
+# the Linux console's, mintty's; each is read whole.
+_KNOWN_KEYS = frozenset(sequence for sequence in ANSI_SEQUENCES_KEYS if sequence.startswith(ESC + "["))
+# rxvt's shift keys end in '$' (`ESC[3$`, shift+delete), a byte other sequences have inside them:
+# Textual reads such a key as soon as it is known, so it is read here as ending there.
+_RXVT_SHIFT_KEY = re.compile(r"\[(\d+)(\$)")
+# What follows `ESC [` in any other key (xterm's and kitty's), a mouse report (X10, urxvt, SGR), focus
+# in or out, a cursor position, or a mode report: the sequences Textual's parser reads whole. It reads any
 # other sequence on past its end, then gives up and reads it with the keys typed after it as typed
 # keys (its ESC as '^'): a terminal's answer the app never asked for ("ESC[?62;22c", a late answer
 # to an earlier program) made the person's next chat answer "^[?62;22cback", not understood.
@@ -63,6 +72,8 @@ STRING_WAIT = 0.1  # seconds a string's start waits for its end: Textual's own w
 
 def verdict(body: str, final: str) -> str:
     """Why the control sequence `ESC [ body final` must not reach the app, or "" if it may."""
+    if f"{ESC}[{body}{final}" in _KNOWN_KEYS:
+        return ""
     if ":" in body:
         return "a colon, sent only under kitty keyboard flags the app does not ask for"
     if any(len(number) > 7 or int(number) > LARGEST_NUMBER for number in _NUMBER.findall(body)):
@@ -136,7 +147,9 @@ class ControlSequences:
                     position = start + 1
                     continue
                 escape = ESC
-            match = _AFTER_ESC.match(text, start + len(escape))
+            match = _RXVT_SHIFT_KEY.match(text, start + len(escape))
+            if match is None or f"{ESC}{match.group(0)}" not in _KNOWN_KEYS:
+                match = _AFTER_ESC.match(text, start + len(escape))
             assert match is not None  # '[' is there
             sequence = ESC + match.group(0)  # as the app would read it
             body, final = match.groups()
