@@ -7,8 +7,7 @@ Textual's input parser trusts what follows `ESC [`. Sent by a client of `serve s
   and so did a colon in a key's modifiers (`ESC[97;5:3u`): the session ended with a traceback;
 - a window-size report (`ESC[48;rows;cols;height;width t`, the in-band resize protocol) resized the
   app to whatever it said, past the sizes the server clamps window changes to (5000x5000 grew the
-  app from 240 to 820 MB in a probe), and with a size in pixels of 0 the next click divided by zero.
-
+  app from 240 to 820 MB in a probe), and with a size in pixels of 0 the next click divided by zero;
 - a terminal's answer to a question the app never asks (device attributes `ESC[?62;22c`, a late
   answer to the program run before it), and any string a terminal sends (OSC `ESC]11;rgb:...`, DCS
   `ESCP1+r...`), were read with the keys after them as typed keys: the person's next answer in the
