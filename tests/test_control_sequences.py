@@ -64,7 +64,12 @@ def through(filter_: ControlSequences, packets: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("sequence", FROM_TERMINALS.values(), ids=FROM_TERMINALS.keys())
 def test_what_terminals_send_passes_unchanged_however_the_packets_cut_it(sequence: str) -> None:
-    """(After the wait for a string's end, for alt+] and alt+P, which start as strings do.)"""
+    passes_unchanged_however_cut(sequence)
+
+
+def passes_unchanged_however_cut(sequence: str) -> None:
+    """`sequence` between two letters, cut into two packets at every point, comes out as it went in
+    (after the wait for a string's end, for alt+] and alt+P, which start as strings do)."""
     text = f"a{sequence}b"
     for cut in range(len(text) + 1):
         filter_ = ControlSequences()
@@ -157,7 +162,7 @@ def read_whole(sequence: str) -> bool:
 def test_every_key_textual_knows_passes_unchanged(sequence: str) -> None:
     """rxvt's shift+up (`ESC[a`) and ctrl+f1 (`ESC[11^`), the Linux console's F1 (`ESC[[A`), mintty's
     ctrl+1 (`ESC[1;5q`)...: shapes no other key has, each passed as it came, however cut."""
-    test_what_terminals_send_passes_unchanged_however_the_packets_cut_it(sequence)
+    passes_unchanged_however_cut(sequence)
 
 
 CSI_PIECES = ["", "1", "5", "12", ";", "<", "?", ">", "$", "-", " ", "="]
