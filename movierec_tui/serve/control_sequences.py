@@ -119,11 +119,9 @@ class ControlSequences:
         out: list[str] = []
         position = 0
         while position < len(text):
-            if self._escape_open and (string := _STRING.match(text, position)):
-                position = self._drop_string(string)  # its ESC is in the app already, and stays open
+            if self._escape_open and (after := self._string_at(text, held_from=position, at=position)) is not None:
+                position = after  # its ESC is in the app already, and stays open
                 continue
-            if self._escape_open and self._hold_string_start(text, held_from=position, at=position):
-                break  # its ESC is in the app already
             if self._escape_open and text.startswith("[", position):
                 start, escape = position, ""  # its ESC is in the app already
             else:
@@ -135,11 +133,9 @@ class ControlSequences:
                     self._escape_open = False
                 if start == len(text):
                     break
-                if string := _STRING.match(text, start + 1):
-                    position = self._drop_string(string)
+                if (after := self._string_at(text, held_from=start, at=start + 1)) is not None:
+                    position = after
                     continue
-                if self._hold_string_start(text, held_from=start, at=start + 1):
-                    break
                 if not text.startswith("[", start + 1):  # a lone ESC (the escape key), or another kind
                     out.append(ESC)
                     self._escape_open = True
@@ -166,22 +162,20 @@ class ControlSequences:
             position = match.end()
         return "".join(out)
 
-    def _hold_string_start(self, text: str, held_from: int, at: int) -> bool:
-        """If a string starts at `at` (after its ESC) and the packet's end cuts it, hold `text` from
-        `held_from` on (its ESC, or `at` if the ESC is in the app already), to look for its end in
-        the next packet; says whether it did."""
+    def _string_at(self, text: str, held_from: int, at: int) -> int | None:
+        """A terminal's string starting at `at` (after its ESC, which is at `held_from`, or already in
+        the app if that is `at`): dropped whole, or, cut by the packet's end, held from `held_from`
+        on to look for its end in the next packet (up to STRING_WAIT: alt+] or alt+P begin the same
+        way, and must not wait for an end that never comes). Returns where reading goes on, or None
+        if no string starts there."""
+        if string := _STRING.match(text, at):
+            self._drop(ESC + string.group(0), "a terminal's string (OSC, DCS...), which no key is")
+            return string.end()
         start = _STRING_START.match(text, at)
         if start is None or start.end() < len(text) or len(text) - held_from > LONGEST_STRING:
-            return False
+            return None
         self._held, self._held_string = text[held_from:], True
-        return True
-
-    def _drop_string(self, string: re.Match[str]) -> int:
-        """Drop a terminal's string whole. (One cut by a packet's end waits for the next, up to
-        STRING_WAIT: alt+] or alt+P begin the same way, and must not wait for an end that never
-        comes.) Returns where reading goes on."""
-        self._drop(ESC + string.group(0), "a terminal's string (OSC, DCS...), which no key is")
-        return string.end()
+        return len(text)
 
     def _drop(self, sequence: str, reason: str) -> None:
         """Nothing of it reaches the app, whose state is as it was (an ESC passed on is still open)."""
