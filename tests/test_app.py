@@ -1282,6 +1282,46 @@ def test_a_page_key_on_a_list_with_no_room_to_show_its_options_does_nothing(reco
     run(scenario())
 
 
+NARROW_LISTS = [*OPTION_LISTS, "themes", "no match"]
+
+
+async def shown_in_narrow_test(app: MovieRecApp, pilot, kind: str) -> OptionList:
+    """The list of `kind` shown with options ("no match": the cards saying no movie passes a filter)."""
+    if kind == "themes":
+        (themes,) = [c for c in app.get_system_commands(app.screen) if c.title == "Theme"]
+        themes.callback()
+        await settle(pilot)
+        return app.screen.query_one(CommandList)
+    if kind == "no match":
+        await say(pilot, "only westerns after 2008")
+        assert not app.cards.recommendations and app.cards.option_count == 1  # the case itself
+        return app.cards
+    return await shown_with_options(app, pilot, kind)
+
+
+@pytest.mark.parametrize("kind", NARROW_LISTS)
+def test_a_list_too_narrow_for_any_text_waits_for_room(recommender, kind: str) -> None:
+    """An option's text is wrapped to the list's width less its padding, and Rich cannot wrap to no
+    width (ValueError: the app ended): the palette's and the themes' lists in a 4- or 6-column
+    terminal, "No movie matches these filters" in a 2- or 3-column one. Now a list with no room for
+    text draws blank lines, and lays its options out again once it has room."""
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            options = await shown_in_narrow_test(app, pilot, kind)
+            for height in (24, 8):
+                for width in range(8, 0, -1):
+                    await pilot.resize_terminal(width, height)
+                    await settle(pilot)
+            await pilot.resize_terminal(*SIZE)
+            await settle(pilot)
+            assert options.option_count and options._lines  # laid out again, with room
+
+    run(scenario())
+
+
 def test_a_palette_closed_while_its_search_runs_shows_nothing_more(recommender) -> None:
     """The same fuzzer: a palette's search (or its busy timer) that outlived the palette set the flags
     that show its list and busy line after its widgets had gone, and Textual's watchers looked for

@@ -197,7 +197,7 @@ def test_no_module_is_too_long() -> None:
 
 TEXTUAL_DIALOG_BASES = ("ModalScreen", "SystemModalScreen", "CommandPalette")
 TEXTUAL_OPTION_LISTS = ("OptionList", "CommandList")
-STALE_INPUT = "StaleInputIgnored"  # widgets/option_lists.py
+OPTION_LIST_GUARDS = "OptionListGuards"  # widgets/option_lists.py
 
 
 def classes_without(module: Module, over: tuple[str, ...], needed: str) -> list[str]:
@@ -224,13 +224,14 @@ def test_every_dialog_is_a_dialog() -> None:
     assert not wrong, "dialogs not made from widgets.dialog.Dialog: " + ", ".join(wrong)
 
 
-def test_every_option_list_ignores_stale_input() -> None:
-    """An option list of the app mixes in `widgets.option_lists.StaleInputIgnored`: a click read
+def test_every_option_list_is_guarded() -> None:
+    """An option list of the app mixes in `widgets.option_lists.OptionListGuards`: a click read
     before its options changed looked up an option it no longer had (IndexError, bursts of clicks
-    over SSH, 2026-12-05), and a page key before it had laid them out looked up a line (KeyError). Plain
-    `OptionList(...)` instances are for options set once."""
-    wrong = [name for m in modules().values() for name in classes_without(m, TEXTUAL_OPTION_LISTS, STALE_INPUT)]
-    assert not wrong, "option lists without widgets.option_lists.StaleInputIgnored: " + ", ".join(wrong)
+    over SSH, 2026-12-05), a page key before it had laid them out looked up a line (KeyError), and a
+    list too narrow for any text wrapped it to no width (ValueError). Plain `OptionList(...)`
+    instances are for options set once, in dialogs wide enough for them."""
+    wrong = [name for m in modules().values() for name in classes_without(m, TEXTUAL_OPTION_LISTS, OPTION_LIST_GUARDS)]
+    assert not wrong, "option lists without widgets.option_lists.OptionListGuards: " + ", ".join(wrong)
 
 
 TEXTUAL_INPUTS = ("Input", "CommandInput")
@@ -267,8 +268,9 @@ def test_the_checks_see_a_violation() -> None:
     assert strongly_connected({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [{"a", "b", "c"}, {"d"}]
     screens = "class A(ModalScreen[None]): ...\nclass B(CommandPalette, Dialog[None]): ...\nclass C(Dialog[str]): ...\n"
     assert dialogs_not_made_from_dialog(Module("widgets.x", ROOT / "x.py", ast.parse(screens))) == ["widgets.x.A"]
-    lists = "class D(SteadyScrollbars, OptionList): ...\nclass E(StaleInputIgnored, CommandList): ...\n"
-    found = classes_without(Module("widgets.y", ROOT / "y.py", ast.parse(lists)), TEXTUAL_OPTION_LISTS, STALE_INPUT)
+    lists = "class D(SteadyScrollbars, OptionList): ...\nclass E(OptionListGuards, CommandList): ...\n"
+    lists_module = Module("widgets.y", ROOT / "y.py", ast.parse(lists))
+    found = classes_without(lists_module, TEXTUAL_OPTION_LISTS, OPTION_LIST_GUARDS)
     assert found == ["widgets.y.D"]
     inputs = "class F(Input): ...\nclass G(TextInput, CommandInput): ...\ndef h():\n    return widgets.Input()\n"
     assert plain_inputs(Module("widgets.z", ROOT / "z.py", ast.parse(inputs))) == ["widgets.z.F", "widgets.z:4"]

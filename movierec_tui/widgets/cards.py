@@ -29,7 +29,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from movierec_tui.engine import Recommendation
-from movierec_tui.widgets.option_lists import StaleInputIgnored
+from movierec_tui.widgets.option_lists import OptionListGuards
 from movierec_tui.widgets.scrollbars import SteadyScrollbars
 from movierec_tui.widgets.theme import Palette, palette
 from movierec_tui.wording import display_title, stars
@@ -76,7 +76,7 @@ CARD_KEYS: list[Binding] = [
 ]
 
 
-class CardList(StaleInputIgnored, SteadyScrollbars, OptionList):
+class CardList(OptionListGuards, SteadyScrollbars, OptionList):
     """Movie cards, best first. Letter keys act on the highlighted card."""
 
     BINDINGS = [  # noqa: RUF012  (Textual reads a list)

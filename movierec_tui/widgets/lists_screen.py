@@ -22,7 +22,7 @@ from movierec_tui.engine import MovieCard
 from movierec_tui.profile import Profile
 from movierec_tui.widgets.cards import SEEN_TIP, WATCHLIST_TIP, CardAction, rating_bindings
 from movierec_tui.widgets.dialog import Dialog
-from movierec_tui.widgets.option_lists import StaleInputIgnored
+from movierec_tui.widgets.option_lists import OptionListGuards
 from movierec_tui.widgets.screens import movie_row
 from movierec_tui.widgets.theme import Palette
 from movierec_tui.wording import plural
@@ -30,7 +30,7 @@ from movierec_tui.wording import plural
 EMPTY = "Nothing here yet: press w on a card to keep it for later, s when you have seen it."
 
 
-class ListedMovies(StaleInputIgnored, OptionList):
+class ListedMovies(OptionListGuards, OptionList):
     """The movies of both lists, each list under a heading; letter keys act on the highlighted one."""
 
     BINDINGS = [  # noqa: RUF012

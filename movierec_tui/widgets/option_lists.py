@@ -1,4 +1,5 @@
-"""Input an option list reads against options it has not drawn.
+"""Faults of Textual's option list that ended the app, each guarded here: a click or a page key the
+list reads against options it has not drawn, and text wrapped to no width.
 
 Textual's option list takes a clicked option's index from the cell under the mouse, as it was last
 drawn, and looks the option up by it. A click can reach a list after its options were replaced and
@@ -13,6 +14,16 @@ its options out in a region with room. In a window too small to show them (the p
 the lists' in a 12x4 terminal) Textual raised KeyError and the app ended; so did the palette's, at
 20 columns and more, in a fuzzer's bursts over SSH the same day (which state of the list it met
 there is not known). With no lines laid out there is no page to move by, so the key does nothing.
+
+An option's text is wrapped to the list's width less the option's padding, and Rich cannot wrap to
+a width of 0 (ValueError, the app ended): the palette's and the themes' lists in a 4- or 6-column
+terminal, "No movie matches these filters" in a 2- or 3-column one. Over SSH (the fuzzer again, at
+20 columns or more) the cards met it with that message and 2 columns for it. How, is not known for
+sure; a likely way: a window widened across the layouts' breakpoints is drawn once at its old width
+with the new layout's panes (the app's layout follows a resize at once, Textual's screen 1/120 s
+later; measured: from 62 columns to 100, the cards are drawn 2 columns wide once), and a list whose
+options change then lays them out at that width. A list with no room for text lays nothing out,
+and so draws blank lines, until it has room.
 """
 
 from __future__ import annotations
@@ -20,13 +31,15 @@ from __future__ import annotations
 from typing import Literal
 
 from textual import events
+from textual.geometry import Size
 
 
-class StaleInputIgnored:
-    """Mixed into an option list, first among its bases (`class CardList(StaleInputIgnored, ...,
+class OptionListGuards:
+    """Mixed into an option list, first among its bases (`class CardList(OptionListGuards, ...,
     OptionList)`): Textual calls each class's click handler in turn, along the bases, and this one
-    stops Textual's for an option the list no longer has; and a page key waits for the list's
-    layout. It is not a widget, so Textual takes the list's styles along its other bases as before."""
+    stops Textual's for an option the list no longer has; a page key waits for the list's layout;
+    the layout waits for room. It is not a widget, so Textual takes the list's styles along its
+    other bases as before."""
 
     option_count: int  # the option list's
     highlighted: int | None
@@ -40,3 +53,20 @@ class StaleInputIgnored:
         """Textual's page move, once the list knows where its highlighted option is drawn."""
         if (self.highlighted or 0) in self._index_to_line:  # type: ignore[attr-defined]  # the option list's
             super()._move_page(direction)  # type: ignore[misc]
+
+    def _update_lines(self) -> None:
+        """Textual's layout of the options' lines, once there is room for their text."""
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()  # type: ignore[attr-defined]
+        if self._has_room_for_text(width):
+            super()._update_lines()  # type: ignore[misc]
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """Textual's height of the options at `width` (a list sized to its options), 0 with no room."""
+        if not self._has_room_for_text(width):
+            return 0
+        return super().get_content_height(container, viewport, width)  # type: ignore[misc]
+
+    def _has_room_for_text(self, width: int) -> bool:
+        """Whether an option's text has a column at `width`, the list's less its gutter."""
+        padding = self.get_component_styles("option-list--option").padding  # type: ignore[attr-defined]
+        return width - padding.width > 0

@@ -27,7 +27,7 @@ from textual.widgets.option_list import Option
 from movierec_tui.catalogue import AGE_BUCKETS, OCCUPATIONS
 from movierec_tui.profile import Profile
 from movierec_tui.widgets.cards import rating_bindings
-from movierec_tui.widgets.option_lists import StaleInputIgnored
+from movierec_tui.widgets.option_lists import OptionListGuards
 from movierec_tui.widgets.scrollbars import SteadyScrollbars
 from movierec_tui.wording import GENDER_LABELS, describe_filters, stars
 
@@ -38,7 +38,7 @@ class RatingEdit(Message):
     rating: int | None  # None: remove the rating; 0: open the movie
 
 
-class RatingsList(StaleInputIgnored, SteadyScrollbars, OptionList):
+class RatingsList(OptionListGuards, SteadyScrollbars, OptionList):
     BINDINGS = [  # noqa: RUF012
         Binding("j", "cursor_down", show=False),  # what the arrow keys do; not in the help
         Binding("k", "cursor_up", show=False),

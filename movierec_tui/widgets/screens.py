@@ -28,7 +28,7 @@ from movierec_tui.titles import TitleEntry
 from movierec_tui.widgets.cards import SEEN_TIP, WATCHLIST_TIP, CardAction, rating_bindings
 from movierec_tui.widgets.dialog import Dialog
 from movierec_tui.widgets.keys import KeySection
-from movierec_tui.widgets.option_lists import StaleInputIgnored
+from movierec_tui.widgets.option_lists import OptionListGuards
 from movierec_tui.widgets.text_input import TextInput
 from movierec_tui.widgets.theme import Palette
 from movierec_tui.wording import HELP_LINES, stars, title_with_year
@@ -111,7 +111,7 @@ class CommandText(CommandInput, TextInput):  # Textual takes CSS (and AUTO_FOCUS
     """Textual's palette input, whose keys take effect in typing order (`text_input`)."""
 
 
-class CommandChoices(StaleInputIgnored, CommandList):
+class CommandChoices(OptionListGuards, CommandList):
     """Textual's list of commands in the palette, refilled on every key of a search: a click read
     before it was refilled does nothing (`option_lists`)."""
 
@@ -396,7 +396,7 @@ class SearchScreen(Dialog[None]):
         self.dismiss(None)
 
 
-class SearchResults(StaleInputIgnored, OptionList):
+class SearchResults(OptionListGuards, OptionList):
     BINDINGS = [  # noqa: RUF012
         *rating_bindings("Rate", LIKE_DISMISS_MORE),
     ]
