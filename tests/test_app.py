@@ -1325,7 +1325,10 @@ def test_a_list_too_narrow_for_any_text_waits_for_room(recommender, kind: str) -
 def test_a_palette_closed_while_its_search_runs_shows_nothing_more(recommender) -> None:
     """The same fuzzer: a palette's search (or its busy timer) that outlived the palette set the flags
     that show its list and busy line after its widgets had gone, and Textual's watchers looked for
-    them (NoMatches, a traceback on the person's screen). A closed palette no longer shows anything."""
+    them (NoMatches, a traceback on the person's screen). A closed palette no longer shows anything.
+    The search also refills the list it holds, removed: the first version of the list's guard against
+    laying text out with no room then looked up the list's styles, which Textual drops on removal
+    (KeyError; the SSH fuzzer found it, seeds 3400 and 3402)."""
 
     async def scenario() -> None:
         app = MovieRecApp(recommender, cursor_blink=False)
@@ -1334,11 +1337,13 @@ def test_a_palette_closed_while_its_search_runs_shows_nothing_more(recommender) 
             palette = EarlyClosingPalette(id=EarlyClosingPalette.ID)
             app.push_screen(palette)
             await settle(pilot)
+            choices = palette.query_one(CommandList)
             await pilot.press("escape")
             await settle(pilot)
             assert not palette.query(CommandList)  # closed, its widgets removed
             palette._list_visible = not palette._list_visible  # what the outliving search did
             palette._show_busy = not palette._show_busy
+            palette._refresh_command_list(choices, [], clear_current=True)
             await settle(pilot)
             assert not isinstance(app.screen, Dialog)
 

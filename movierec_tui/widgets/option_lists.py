@@ -55,10 +55,14 @@ class OptionListGuards:
             super()._move_page(direction)  # type: ignore[misc]
 
     def _update_lines(self) -> None:
-        """Textual's layout of the options' lines, once there is room for their text."""
-        width = self.scrollable_content_region.width - self._get_left_gutter_width()  # type: ignore[attr-defined]
-        if self._has_room_for_text(width):
-            super()._update_lines()  # type: ignore[misc]
+        """Textual's layout of the options' lines, once there is room for their text. A list with no
+        region or no options has nothing to lay out (nor has Textual's own then), and may have no
+        styles to read: a search that outlives the palette refills its list after removal."""
+        region = self.scrollable_content_region  # type: ignore[attr-defined]
+        width = region.width - self._get_left_gutter_width()  # type: ignore[attr-defined]
+        if region and self.option_count and not self._has_room_for_text(width):
+            return
+        super()._update_lines()  # type: ignore[misc]
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """Textual's height of the options at `width` (a list sized to its options), 0 with no room."""
