@@ -953,6 +953,7 @@ def test_command_palette_has_the_app_commands(recommender) -> None:
             await settle(pilot)
             titles = {c.title for c in app.get_system_commands(app.screen)}
             assert {"Save profile", "Load profile", "Reset profile", "Clear filters", "Toggle theme"} <= titles
+            assert "Keys" not in titles  # Textual's key panel: see `palette_commands`
             await pilot.press("ctrl+p")
             await pilot.press(*"toggle theme")
             from textual.command import CommandList
