@@ -27,6 +27,7 @@ from textual.command import CommandList, CommandPalette
 from textual.keys import _character_to_key
 from textual.visual import Visual
 from textual.widgets import Input, OptionList
+from textual.widgets._toast import Toast
 
 from movierec_tui.app import MovieRecApp
 from movierec_tui.app.commands import key_sections
@@ -1347,6 +1348,32 @@ def test_a_palette_closed_while_its_search_runs_shows_nothing_more(recommender) 
             palette._refresh_command_list(choices, [], clear_current=True)
             await settle(pilot)
             assert not isinstance(app.screen, Dialog)
+
+    run(scenario())
+
+
+@pytest.mark.timeout(120)  # before the fix, the app never settled: the test ran until this timeout
+def test_a_toast_made_as_its_notification_runs_out_does_not_freeze_the_app(recommender) -> None:
+    """Textual's toast waits its notification's time left, read when the toast is made (toasts are
+    made again on every screen change). Made just after the notification ran out, the wait was
+    negative and Textual's timer looped without end inside one turn of the event loop: the app froze
+    (the SSH fuzzer, seed 3403, 2026-12-05). The app's notifications give such a toast a short wait:
+    it goes, and the app goes on."""
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.notify("made by the app")
+            await settle(pilot)
+            (notification,) = app._notifications
+            notification.raised_at -= notification.timeout + 0.001  # it ran out a moment ago
+            assert notification.has_expired
+            toast = Toast(notification)  # as Textual's toast rack makes it after its check, late
+            assert toast._timeout > 0
+            await app.screen.mount(toast)
+            await settle(pilot)
+            await until(pilot, lambda: not toast.is_attached)
 
     run(scenario())
 

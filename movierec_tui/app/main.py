@@ -57,6 +57,7 @@ from movierec_tui.widgets.compositor import main_screen
 from movierec_tui.widgets.dialog import TypeAheadForDialogs
 from movierec_tui.widgets.footer import KeyFooter
 from movierec_tui.widgets.movie_row import RowStack
+from movierec_tui.widgets.notifications import LateToastSafeNotify
 from movierec_tui.widgets.profile_panel import ProfilePanel, RatingEdit
 from movierec_tui.widgets.screens import DetailsScreen, EarlyClosingPalette, HelpScreen, SearchScreen, found_row
 from movierec_tui.widgets.theme import DARK, LIGHT, palette, use_themes
@@ -71,7 +72,7 @@ PANEL_TIP = "profile panel on / off (p when not typing)"
 QUIT_TIP = "quit (q when not typing)"
 
 
-class MovieRecApp(TypeAheadForDialogs, App[None]):
+class MovieRecApp(TypeAheadForDialogs, LateToastSafeNotify, App[None]):
     """`MovieRecApp(recommender)`; the caller owns the recommender and closes it after `run()`."""
 
     CSS_PATH = "app.tcss"
