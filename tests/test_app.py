@@ -1352,7 +1352,7 @@ def test_a_palette_closed_while_its_search_runs_shows_nothing_more(recommender) 
     run(scenario())
 
 
-@pytest.mark.timeout(120)  # before the fix, the app never settled: the test ran until this timeout
+@pytest.mark.timeout(120)  # a toast with a negative wait never lets the app settle: a regression hangs, not passes
 def test_a_toast_made_as_its_notification_runs_out_does_not_freeze_the_app(recommender) -> None:
     """Textual's toast waits its notification's time left, read when the toast is made (toasts are
     made again on every screen change). Made just after the notification ran out, the wait was
