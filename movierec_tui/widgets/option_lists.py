@@ -55,14 +55,22 @@ class OptionListGuards:
             super()._move_page(direction)  # type: ignore[misc]
 
     def _update_lines(self) -> None:
-        """Textual's layout of the options' lines, once there is room for their text. A list with no
-        region or no options has nothing to lay out (nor has Textual's own then), and may have no
-        styles to read: a search that outlives the palette refills its list after removal."""
+        """Textual's layout of the options' lines, once there is room for their text. It runs on
+        every paint, so room is looked at (which builds the option's styles) only where Textual's
+        own layout does: in a region, with options not yet laid out. A list with neither has
+        nothing to lay out, and may have no styles to read: a search that outlives the palette
+        refills its list after removal."""
         region = self.scrollable_content_region  # type: ignore[attr-defined]
-        width = region.width - self._get_left_gutter_width()  # type: ignore[attr-defined]
-        if region and self.option_count and not self._has_room_for_text(width):
-            return
+        if region and self._has_options_not_laid_out():
+            width = region.width - self._get_left_gutter_width()  # type: ignore[attr-defined]
+            if not self._has_room_for_text(width):
+                return
         super()._update_lines()  # type: ignore[misc]
+
+    def _has_options_not_laid_out(self) -> bool:
+        """Whether some option has no lines yet: Textual's line cache holds a height for each option
+        laid out, and is emptied whenever the options or the width change."""
+        return len(self._line_cache.heights) < self.option_count  # type: ignore[attr-defined]
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """Textual's height of the options at `width` (a list sized to its options), 0 with no room."""
