@@ -145,6 +145,14 @@ async def say(pilot, text: str) -> None:
     await settle(pilot)
 
 
+async def open_theme_picker(app: MovieRecApp, pilot) -> CommandList:
+    """Textual's theme picker, as the palette's "Theme" opens it; its list of themes."""
+    (themes,) = [c for c in app.get_system_commands(app.screen) if c.title == "Theme"]
+    themes.callback()
+    await settle(pilot)
+    return app.screen.query_one(CommandList)
+
+
 def asked(app: MovieRecApp) -> str | None:
     """The kind of question the app is waiting an answer to."""
     question = app.conversation.question
@@ -957,17 +965,13 @@ def test_command_palette_has_the_app_commands(recommender) -> None:
             assert "Keys" not in titles  # Textual's key panel: see `palette_commands`
             await pilot.press("ctrl+p")
             await pilot.press(*"toggle theme")
-            from textual.command import CommandList
-
             commands = app.screen.query_one(CommandList)
             await until(pilot, lambda: commands.option_count > 0 and commands.highlighted is not None)
             assert "Toggle theme" in str(commands.get_option_at_index(commands.highlighted).prompt)
             await pilot.press("enter")
             await settle(pilot)
             assert app.theme == "movierec-light"
-            (themes,) = [c for c in app.get_system_commands(app.screen) if c.title == "Theme"]
-            themes.callback()  # Textual's theme picker, as a Dialog (a plain CommandPalette broke)
-            await settle(pilot)
+            await open_theme_picker(app, pilot)  # as a Dialog (a plain CommandPalette broke)
             assert isinstance(app.screen, EarlyClosingPalette) and app.screen._placeholder == "Search for themes…"
 
     run(scenario())
@@ -1290,10 +1294,7 @@ NARROW_LISTS = [*OPTION_LISTS, "themes", "no match"]
 async def shown_in_narrow_test(app: MovieRecApp, pilot, kind: str) -> OptionList:
     """The list of `kind` shown with options ("no match": the cards saying no movie passes a filter)."""
     if kind == "themes":
-        (themes,) = [c for c in app.get_system_commands(app.screen) if c.title == "Theme"]
-        themes.callback()
-        await settle(pilot)
-        return app.screen.query_one(CommandList)
+        return await open_theme_picker(app, pilot)
     if kind == "no match":
         await say(pilot, "only westerns after 2008")
         assert not app.cards.recommendations and app.cards.option_count == 1  # the case itself
