@@ -25,6 +25,10 @@ for _name, _value in QUIET_ENVIRONMENT.items():
 # paddle.utils.cpp_extension warns on import when ccache is absent; it concerns building C++
 # extensions, which this app never does.
 warnings.filterwarnings("ignore", message="No ccache found", category=UserWarning)
+# cryptography (51 and later) warns, as asyncssh's modules load, that algorithms asyncssh still offers
+# (DSA) are deprecated: a line on stderr at every `serve ssh`, about nothing its user chose (its host
+# key is Ed25519), and a one-line error of `serve` became eleven lines.
+warnings.filterwarnings("ignore", category=UserWarning, module=r"asyncssh(\.|$)")
 
 
 def quiet_libraries() -> None:

@@ -25,6 +25,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from movierec_tui import logs  # noqa: F401  # before asyncssh, which warns as it loads (see logs.py)
+
+# isort: split
 import asyncssh
 
 from movierec_tui.config import ANONYMOUS_PROFILE_TTL, ENV_PROFILE_NAMESPACE, ENV_PROFILE_TTL, ENV_SERVED
