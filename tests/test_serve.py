@@ -61,14 +61,15 @@ def host_key(tmp_path_factory: pytest.TempPathFactory) -> asyncssh.SSHKey:
 
 
 def run(served: SharedStores, host_key, config: SSHServeConfig,
-        scenario: Callable[[SSHDemo], Awaitable[None]]) -> SSHDemo:
-    """Start a server on a free port, run the scenario against it, and always shut it down."""
+        scenario: Callable[[SSHDemo], Awaitable[None]], timeout: float = SCENARIO_TIMEOUT) -> SSHDemo:
+    """Start a server on a free port, run the scenario against it (for up to `timeout` s), and always
+    shut it down."""
 
     async def main() -> SSHDemo:
         demo = SSHDemo(config, session_base_env(served), host_key)
         await demo.start()
         try:
-            await asyncio.wait_for(scenario(demo), SCENARIO_TIMEOUT)
+            await asyncio.wait_for(scenario(demo), timeout)
         finally:
             await demo.close()
         return demo
