@@ -639,6 +639,31 @@ def test_the_panes_at_each_size_are_as_the_readme_says(recommender) -> None:
     run(scenario())
 
 
+def test_a_window_crossing_a_layout_breakpoint_is_drawn_at_once_at_its_new_size(recommender) -> None:
+    """Textual resizes the app at once and its screen 1/120 s later; the panes were fitted to the
+    app's new width and drawn once at the screen's old one (62 to 100 columns: the three panes in 62
+    columns, the cards 2 wide). Fitted at the screen's resize, every frame of the cards after a window
+    change across a breakpoint is drawn at the new size."""
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=(62, 30)) as pilot:
+            await settle(pilot)
+            drawn: list[tuple[int, int]] = []  # (the cards' width, the screen's) at each drawing of the cards
+            cards = app.cards
+            draw = cards.render_lines
+            screen = app.screen
+            cards.render_lines = lambda crop: drawn.append((cards.size.width, screen.outer_size.width)) or draw(crop)
+            for width in (100, 62, 130, 80, 40):
+                drawn.clear()
+                await pilot.resize_terminal(width, 30)
+                await settle(pilot)
+                assert drawn and {screen for _, screen in drawn} == {width}, (width, drawn)
+                assert len({cards for cards, _ in drawn}) == 1, (width, drawn)  # one layout, the new one
+
+    run(scenario())
+
+
 def test_typing_costs_no_layout_pass_and_long_text_scrolls_into_view(recommender) -> None:
     async def scenario() -> None:
         app = MovieRecApp(recommender, cursor_blink=False)

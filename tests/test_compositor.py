@@ -15,7 +15,7 @@ from textual.geometry import Region
 from movierec_tui.app import MovieRecApp, main
 from movierec_tui.engine import Recommender
 from movierec_tui.stores.backends import open_backends
-from movierec_tui.widgets.compositor import CroppedCompositor, main_screen
+from movierec_tui.widgets.compositor import CroppedCompositor, MainScreen
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +91,8 @@ class PaintedApp(MovieRecApp):
         super().__init__(recommender, **options)
         self.compositor = make_compositor()
 
-    def get_default_screen(self):
-        screen = main_screen()
+    def get_default_screen(self) -> MainScreen:
+        screen = MainScreen(self.panes.fit)
         screen._compositor = self.compositor
         return screen
 

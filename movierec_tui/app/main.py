@@ -53,7 +53,7 @@ from movierec_tui.profile import Profile
 from movierec_tui.titles import TitleEntry
 from movierec_tui.widgets.cards import CardAction, CardList
 from movierec_tui.widgets.chat_pane import ChatInput, ChatLog, ChatPane, QuickReplies
-from movierec_tui.widgets.compositor import main_screen
+from movierec_tui.widgets.compositor import MainScreen
 from movierec_tui.widgets.dialog import TypeAheadForDialogs
 from movierec_tui.widgets.footer import KeyFooter
 from movierec_tui.widgets.movie_row import RowStack
@@ -80,7 +80,6 @@ class MovieRecApp(TypeAheadForDialogs, LateToastSafeNotify, App[None]):
     SUB_TITLE = "MovieLens 1M · two-tower model · Milvus + Redis"
     ENABLE_COMMAND_PALETTE = True
     ALLOW_SELECT = False  # ctrl+c quits, so nothing copies it; its mouse-down crashed on removed widgets
-    get_default_screen = staticmethod(main_screen)  # the first screen: repaints visit only what they repaint
 
     # The `tooltip` of a binding is its line in the help (widgets/keys.py).
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -178,8 +177,8 @@ class MovieRecApp(TypeAheadForDialogs, LateToastSafeNotify, App[None]):
         self.quitting.watch_signals()
         self.startup.start()
 
-    def on_resize(self, event: events.Resize) -> None:
-        self.panes.fit(event.size)
+    def get_default_screen(self) -> MainScreen:
+        return MainScreen(self.panes.fit)  # repaints visit only what they repaint; the panes fit its size
 
     @property
     def cards(self) -> CardList:

@@ -23,16 +23,17 @@ the numbers. A partial update is written to the terminal in fewer bytes (termina
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from textual import events
 from textual._compositor import ChopsUpdate, Compositor
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.screen import Screen
 from textual.strip import Strip
 
 from movierec_tui.widgets.terminal_output import LeanChopsUpdate
 
-__all__ = ["CroppedCompositor", "main_screen"]
+__all__ = ["CroppedCompositor", "MainScreen"]
 
 
 class CroppedCompositor(Compositor):
@@ -71,8 +72,21 @@ class CroppedCompositor(Compositor):
             yield region, rows, lines
 
 
-def main_screen() -> Screen:
-    """The app's first screen (`App.get_default_screen`), painted through a `CroppedCompositor`."""
-    screen = Screen(id="_default")
-    screen._compositor = CroppedCompositor()  # before it is mounted: it holds no layout yet
-    return screen
+class MainScreen(Screen):
+    """The app's first screen (`App.get_default_screen`): painted through a `CroppedCompositor`, and
+    the one whose size the app's layout (`fit`: which panes show) follows.
+
+    Textual resizes the app at once and its screens 1/120 s later. A layout fitted at the app's
+    resize was drawn once at the screen's old size: a window widened from 62 to 100 columns showed
+    the wide layout's three panes in 62 columns, the cards 2 wide (a wasted frame over SSH, and the
+    2 columns a list once crashed in; see option_lists.py). Fitted at the screen's resize, the first
+    frame after it has the new panes at the new size. Every screen the app opens over this one is
+    modal, so this one gets each resize too."""
+
+    def __init__(self, fit: Callable[[Size], None]) -> None:
+        super().__init__(id="_default")
+        self._compositor = CroppedCompositor()  # before it is mounted: it holds no layout yet
+        self._fit = fit
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(event.size)

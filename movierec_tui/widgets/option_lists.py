@@ -18,12 +18,11 @@ there is not known). With no lines laid out there is no page to move by, so the 
 An option's text is wrapped to the list's width less the option's padding, and Rich cannot wrap to
 a width of 0 (ValueError, the app ended): the palette's and the themes' lists in a 4- or 6-column
 terminal, "No movie matches these filters" in a 2- or 3-column one. Over SSH (the fuzzer again, at
-20 columns or more) the cards met it with that message and 2 columns for it. How, is not known for
-sure; a likely way: a window widened across the layouts' breakpoints is drawn once at its old width
-with the new layout's panes (the app's layout follows a resize at once, Textual's screen 1/120 s
-later; measured: from 62 columns to 100, the cards are drawn 2 columns wide once), and a list whose
-options change then lays them out at that width. A list with no room for text lays nothing out,
-and so draws blank lines, until it has room.
+20 columns or more) the cards met it with that message and 2 columns for it. A likely way: a window
+widened across the layouts' breakpoints was drawn once at its old width with the new layout's panes
+(from 62 columns to 100, the cards 2 wide), a way closed since: the panes follow the screen's size
+(compositor.MainScreen). A list with no room for text lays nothing out, and so draws blank lines,
+until it has room.
 """
 
 from __future__ import annotations
