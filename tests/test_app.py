@@ -660,6 +660,11 @@ def test_a_window_crossing_a_layout_breakpoint_is_drawn_at_once_at_its_new_size(
                 await settle(pilot)
                 assert drawn and {screen for _, screen in drawn} == {width}, (width, drawn)
                 assert len({cards for cards, _ in drawn}) == 1, (width, drawn)  # one layout, the new one
+            await pilot.press("f1")  # a dialog over the main screen (each is modal): it still follows the size
+            await settle(pilot)
+            await pilot.resize_terminal(120, 40)
+            await settle(pilot)
+            assert app.has_class("-profile-visible", "-rows-tall") and not app.has_class("-narrow")
 
     run(scenario())
 
