@@ -87,6 +87,7 @@ async def fuzz(client: ScreenClient, alphabet: str, seed: int, running: Callable
     data = b"".join(ALPHABETS[alphabet](rng) for _ in range(TOKENS))
     # A tab's keys are text: its bursts are cut between characters, an SSH session's anywhere.
     typed: bytes | str = data.decode() if isinstance(client, WebTabClient) else data
+    size = (client.columns, client.rows)
     for burst, start in enumerate(range(0, len(typed), 16)):
         if client.closed.is_set() or (burst % 20 == 0 and not running()):
             break
@@ -95,7 +96,8 @@ async def fuzz(client: ScreenClient, alphabet: str, seed: int, running: Callable
         except BrokenPipeError:  # the palette's Quit typed: the app's right
             break
         if rng.random() < 0.05:
-            client.resize(rng.randint(20, 160), rng.randint(5, 50))
+            size = (rng.randint(20, 160), rng.randint(5, 50))
+            client.resize(*size)
         await asyncio.sleep(0.01)
     deadline = time.monotonic() + 120
     while getattr(client, "unsent", 0) and running() and time.monotonic() < deadline:
@@ -103,7 +105,7 @@ async def fuzz(client: ScreenClient, alphabet: str, seed: int, running: Callable
     await asyncio.sleep(2)
     if running() and not client.closed.is_set():
         before = len(client.raw)
-        client.resize(101, 31)
+        client.resize(101 if size != (101, 31) else 102, 31)  # a size it does not have: it must repaint
         deadline = time.monotonic() + 30
         while len(client.raw) == before and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
