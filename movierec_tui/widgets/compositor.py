@@ -89,4 +89,4 @@ class MainScreen(Screen):
         self._fit = fit
 
     def on_resize(self, event: events.Resize) -> None:
-        self._fit(event.size)
+        self._fit(self.app.size)  # the window's size, which the app has by now; the panes are fitted to it
