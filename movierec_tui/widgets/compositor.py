@@ -74,7 +74,7 @@ class CroppedCompositor(Compositor):
 
 class MainScreen(Screen):
     """The app's first screen (`App.get_default_screen`): painted through a `CroppedCompositor`, and
-    the one whose size the app's layout (`fit`: which panes show) follows.
+    the one whose resize fits the app's layout (`fit`: which panes show) to the window.
 
     Textual resizes the app at once and its screens 1/120 s later. A layout fitted at the app's
     resize was drawn once at the screen's old size: a window widened from 62 to 100 columns showed

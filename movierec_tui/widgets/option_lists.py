@@ -20,8 +20,8 @@ a width of 0 (ValueError, the app ended): the palette's and the themes' lists in
 terminal, "No movie matches these filters" in a 2- or 3-column one. Over SSH (the fuzzer again, at
 20 columns or more) the cards met it with that message and 2 columns for it. A likely way: a window
 widened across the layouts' breakpoints was drawn once at its old width with the new layout's panes
-(from 62 columns to 100, the cards 2 wide), a way closed since: the panes follow the screen's size
-(compositor.MainScreen). A list with no room for text lays nothing out, and so draws blank lines,
+(from 62 columns to 100, the cards 2 wide), a way closed since: the panes are fitted at the screen's
+resize (compositor.MainScreen). A list with no room for text lays nothing out, and so draws blank lines,
 until it has room.
 """
 
