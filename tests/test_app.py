@@ -658,8 +658,8 @@ def test_a_window_crossing_a_layout_breakpoint_is_drawn_at_once_at_its_new_size(
                 drawn.clear()
                 await pilot.resize_terminal(width, 30)
                 await settle(pilot)
-                assert drawn and {screen for _, screen in drawn} == {width}, (width, drawn)
-                assert len({cards for cards, _ in drawn}) == 1, (width, drawn)  # one layout, the new one
+                assert drawn and {screen_width for _, screen_width in drawn} == {width}, (width, drawn)
+                assert len({cards_width for cards_width, _ in drawn}) == 1, (width, drawn)  # the new layout's
             await pilot.press("f1")  # a dialog over the main screen (each is modal): it still follows the size
             await settle(pilot)
             await pilot.resize_terminal(120, 40)

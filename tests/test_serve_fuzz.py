@@ -112,9 +112,15 @@ async def fuzz(client: ScreenClient, alphabet: str, seed: int, running: Callable
         assert len(client.raw) > before, "the session stopped answering: no repaint 30 s after a window change"
 
 
-def check(client: ScreenClient, failed: Path, app_pid: Callable[[], int | None], error: AssertionError | None) -> None:
-    """No traceback and no error on screen, and the fuzz's own check; on failure the session's bytes
-    (and a frozen app's stacks) are kept in `failed`."""
+async def fuzz_and_check(client: ScreenClient, alphabet: str, seed: int, app_pid: Callable[[], int | None],
+                         failed: Path) -> None:  # fmt: skip
+    """`fuzz` the session while its app runs (`app_pid`), then no traceback and no error on screen; on
+    failure the session's bytes (and a frozen app's stacks) are kept in `failed`."""
+    try:
+        await fuzz(client, alphabet, seed, lambda: app_pid() is not None)
+        error = None
+    except AssertionError as failure:
+        error = failure
     raw = bytes(client.raw)
     problems = [str(error)] if error else []
     problems += [f"{word!r} on screen" for word in ("Traceback", "Error") if word.encode() in raw]
@@ -142,12 +148,7 @@ def test_a_fuzzed_ssh_session_shows_no_traceback_and_keeps_answering(served, hos
             sessions = list(demo.registry.sessions.values())
             return sessions[0].app.pid if sessions and sessions[0].app else None
 
-        error = None
-        try:
-            await fuzz(client, alphabet, seed, lambda: bool(demo.registry.sessions))
-        except AssertionError as failure:
-            error = failure
-        check(client, tmp_path / "failed", app_pid, error)
+        await fuzz_and_check(client, alphabet, seed, app_pid, tmp_path / "failed")
         await client.close()
 
     run(served, host_key, ANONYMOUS, scenario, timeout=max(120, TOKENS // 12))
@@ -167,12 +168,7 @@ def test_a_fuzzed_web_tab_shows_no_traceback_and_keeps_answering(web_server, alp
             apps = web_apps(server)
             return apps[0] if apps else None
 
-        error = None
-        try:
-            await fuzz(client, alphabet, seed, lambda: bool(web_apps(server)))
-        except AssertionError as failure:
-            error = failure
-        check(client, tmp_path / "failed", app_pid, error)
+        await fuzz_and_check(client, alphabet, seed, app_pid, tmp_path / "failed")
         await client.close()
 
     asyncio.run(asyncio.wait_for(scenario(), max(120, TOKENS // 12)))
