@@ -174,7 +174,7 @@ class MovieRecApp(TypeAheadForDialogs, LateToastSafeNotify, App[None]):
         self.say(GREETING)
         self.show_profile()
         self.chat_input.focus()
-        self.quitting.watch_signals()
+        self.quitting.watch()
         self.startup.start()
 
     def get_default_screen(self) -> MainScreen:

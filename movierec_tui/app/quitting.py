@@ -11,6 +11,8 @@ is not in Redis goes to disk at once, synchronously (ProfileSync.keep_now; a ser
 up on and killed 3 s later). After SIGTERM the app exits the normal way, so its caller closes the
 stores and an embedded Valkey this process keeps is stopped (its keeper hands over) instead of left
 running; after SIGHUP the stores are closed here and the process ends (see _end_without_a_terminal).
+An app whose event loop stopped turning (stall_watch.py) is ended like a hang-up, from the watch's
+thread, with a line on the terminal that says what was kept.
 """
 
 from __future__ import annotations
@@ -19,8 +21,12 @@ import asyncio
 import logging
 import os
 import signal
+import sys
+import termios
+import threading
 from typing import TYPE_CHECKING, NoReturn
 
+from movierec_tui.app.stall_watch import STALL_LIMIT, StallWatch
 from movierec_tui.widgets.quit_prompt import QUIT, QuitPrompt
 from movierec_tui.wording import profile_contents
 
@@ -30,19 +36,25 @@ if TYPE_CHECKING:  # the app holds this part; only its type is needed here
 log = logging.getLogger(__name__)
 
 ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+STALLED_EXIT = 70  # EX_SOFTWARE: the app stopped answering and was ended (a served session logs it)
+STALLED_GRACE = 10.0  # seconds the ending of a stalled app may take before the process just exits
+# What Textual's driver undoes when it stops: its alternate screen, the mouse, paste and focus reports.
+TERMINAL_RESET = "\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l\x1b[?2004l\x1b[?1004l\x1b[<u\x1b[?1049l\x1b[0m\x1b[?25h"
 
 
 class Quitting:
     def __init__(self, app: MovieRecApp) -> None:
         self.app = app
         self.signalled: signal.Signals | None = None  # the signal that ended the app, if one did
+        self.terminal_modes = terminal_modes()  # before Textual makes the terminal raw
 
-    def watch_signals(self) -> None:
-        """SIGTERM and SIGHUP end the app cleanly (called from on_mount: the handlers belong to the
-        running loop, and are removed with it)."""
+    def watch(self) -> None:
+        """SIGTERM and SIGHUP end the app cleanly, and so does a loop that stopped turning (called from
+        on_mount: the handlers and the watch belong to the running loop, and go with it)."""
         loop = asyncio.get_running_loop()
         for signum in ENDING_SIGNALS:
             loop.add_signal_handler(signum, self.terminate, signum)
+        StallWatch(self.stalled).start()
 
     def request(self) -> None:
         """The person asked to quit (the quit key again, in the question: quit anyway)."""
@@ -99,6 +111,22 @@ class Quitting:
             self._end_without_a_terminal()
         app.exit()
 
+    def stalled(self, stack: str) -> NoReturn:
+        """The loop has not turned for `STALL_LIMIT` s (stall_watch.py; this runs in the watch's
+        thread, while the main thread is stuck wherever `stack` says): keep on disk what is not in
+        Redis, as a hang-up would, give the terminal back with a line saying so, and end the process.
+        The profile is read from this thread: the main thread is not changing it, it is stuck."""
+        log.error("the app's event loop has not turned for %d s: ending the app. Its main thread:\n%s",
+                  STALL_LIMIT, stack)  # fmt: skip
+        threading.Timer(STALLED_GRACE, os._exit, (STALLED_EXIT,)).start()  # should keeping the profile hang too
+        kept_as = self.app.profile_sync.keep_now() if self.app.ready else None
+        said = "movierec stopped answering and had to close."
+        if kept_as is not None:
+            said += f" Your profile is kept as '{kept_as}': say “load {kept_as}” when you come back."
+        give_back_the_terminal(self.terminal_modes, said)
+        logging.shutdown()
+        os._exit(STALLED_EXIT)
+
     def _end_without_a_terminal(self) -> NoReturn:
         """The terminal hung up. Textual's exit then blocked for ever, in its driver's close, putting
         into the queue of its output thread (which writes to the dead terminal); seen with a real pty:
@@ -112,3 +140,24 @@ class Quitting:
             log.warning("closing the stores after the hang-up failed", exc_info=True)
         logging.shutdown()
         os._exit(0)
+
+
+def terminal_modes() -> list | None:
+    """The terminal's modes as they are before the app runs (None without a terminal)."""
+    try:
+        return termios.tcgetattr(sys.__stdin__.fileno()) if sys.__stdin__ and sys.__stdin__.isatty() else None
+    except (OSError, ValueError, termios.error):
+        return None
+
+
+def give_back_the_terminal(modes: list | None, said: str) -> None:
+    """What Textual's driver does as the app ends, for an app that cannot end the normal way: the
+    terminal's modes back, its screen and reports reset, then `said` (on the terminal Textual draws
+    on, when it is one: a web tab's app writes a protocol there instead)."""
+    try:
+        if modes is not None:
+            termios.tcsetattr(sys.__stdin__.fileno(), termios.TCSANOW, modes)
+        if sys.__stderr__ and sys.__stderr__.isatty():
+            os.write(sys.__stderr__.fileno(), f"{TERMINAL_RESET}\r\n{said}\r\n".encode())
+    except (OSError, ValueError, termios.error):
+        log.warning("giving the terminal back failed", exc_info=True)
