@@ -30,6 +30,8 @@ from textual.widgets import Static
 
 import movierec_tui
 from movierec_tui.app import MovieRecApp
+from movierec_tui.app.quitting import STALLED_EXIT
+from movierec_tui.app.stall_watch import STALL_LIMIT
 from movierec_tui.config import Settings
 from movierec_tui.engine import Recommender
 from movierec_tui.profile import Profile
@@ -411,6 +413,20 @@ class Terminal:
         os.close(self.master)
 
 
+def start_the_real_app(ready, home: Path, terminal: Terminal, **env: str) -> subprocess.Popen:
+    """`movierec-tui` on a copy of the ready home, in `terminal` (its controlling terminal)."""
+    shutil.copytree(ready.home, home, ignore=shutil.ignore_patterns("journal", "*.log", "redis"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVIEREC_")} | env
+    env |= {"MOVIEREC_HOME": str(home), "MOVIEREC_REDIS_URL": ready.redis_url, "PYTHONPATH": str(SOURCE_ROOT),
+            "TERM": "xterm-256color", "GLOG_minloglevel": "2"}  # fmt: skip
+    app = subprocess.Popen(
+        [sys.executable, "-m", "movierec_tui"], stdin=terminal.slave, stdout=terminal.slave, stderr=terminal.slave,
+        env=env, start_new_session=True, preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+    )  # fmt: skip
+    os.close(terminal.slave)
+    return app
+
+
 @pytest.mark.parametrize("ending", ["hang-up", "SIGTERM"])
 def test_the_real_app_ended_by_a_hang_up_or_sigterm_keeps_the_ratings_and_exits(tmp_path, ready, ending) -> None:
     """`movierec-tui` in a real pseudo-terminal; two ratings under no name; then the terminal goes away
@@ -419,16 +435,8 @@ def test_the_real_app_ended_by_a_hang_up_or_sigterm_keeps_the_ratings_and_exits(
     terminal nor the log shows a traceback. (Before: a hang-up left the app blocked in Textual's
     exit for ever, stores open.)"""
     home = tmp_path / "home"
-    shutil.copytree(ready.home, home, ignore=shutil.ignore_patterns("journal", "*.log", "redis"))
     terminal = Terminal()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVIEREC_")}
-    env |= {"MOVIEREC_HOME": str(home), "MOVIEREC_REDIS_URL": ready.redis_url, "PYTHONPATH": str(SOURCE_ROOT),
-            "TERM": "xterm-256color", "GLOG_minloglevel": "2"}  # fmt: skip
-    app = subprocess.Popen(
-        [sys.executable, "-m", "movierec_tui"], stdin=terminal.slave, stdout=terminal.slave, stderr=terminal.slave,
-        env=env, start_new_session=True, preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
-    )  # fmt: skip
-    os.close(terminal.slave)
+    app = start_the_real_app(ready, home, terminal)
     try:
         terminal.wait_for("How old are you?", timeout=120)
         for line in ("back", "loved alien", "hated scream"):
@@ -454,6 +462,42 @@ def test_the_real_app_ended_by_a_hang_up_or_sigterm_keeps_the_ratings_and_exits(
     assert f"{'SIGHUP' if ending == 'hang-up' else 'SIGTERM'}: quitting" in log
     assert re.search(r"Milvus Lite program of \S+ stopped", log)  # the stores were closed
     assert "Traceback" not in log and b"Traceback" not in terminal.raw
+
+
+def test_the_real_app_whose_loop_stops_turning_keeps_the_ratings_and_gives_the_terminal_back(tmp_path, ready) -> None:
+    """The frozen apps the fuzzer found: the main thread busy inside one turn of the event loop for
+    good, so neither keys nor a hang-up's handler ever ran (a served one was killed 3 s after the
+    hang-up, its ratings lost). The test hook keeps the main thread busy at the first profile
+    change (a rating); within `STALL_LIMIT` s more the app keeps the profile in the journal, gives the terminal
+    back (its modes as before the app, the alternate screen left) with a line that names what was
+    kept, logs the main thread's stack, and exits with 70."""
+    home = tmp_path / "home"
+    terminal = Terminal()
+    modes_before = termios.tcgetattr(terminal.master)
+    app = start_the_real_app(ready, home, terminal, MOVIEREC_FAULT_AT="profile-change")
+    try:
+        terminal.wait_for("How old are you?", timeout=120)
+        terminal.type("loved alien")
+        started = time.monotonic()
+        terminal.wait_for("stopped answering", timeout=STALL_LIMIT + 30)
+        took = time.monotonic() - started
+        assert app.wait(timeout=20) == STALLED_EXIT
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+    assert STALL_LIMIT - 2 < took < STALL_LIMIT + 20, took
+    kept = journalled(replace(ready, home=home))
+    assert len(kept) == 1
+    (key, profile), = kept.items()  # fmt: skip
+    name = key.removeprefix("profile:")
+    assert name.startswith("unsaved-") and len(profile.ratings) == 1
+    said = f"movierec stopped answering and had to close. Your profile is kept as '{name}': say “load {name}”"
+    assert said.encode() in terminal.raw
+    assert termios.tcgetattr(terminal.master)[3] == modes_before[3]  # echo and line editing back
+    assert terminal.raw.rfind(b"\x1b[?1049l") > terminal.raw.rfind(b"\x1b[?1049h")
+    log = (home / "movierec.log").read_text()
+    assert "event loop has not turned for" in log and "in stall" in log  # the stack, down to where it is stuck
 
 
 # -- the question, drawn at 80x24 ------------------------------------------------------------------

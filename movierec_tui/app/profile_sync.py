@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.timer import Timer
 
+from movierec_tui import faults
 from movierec_tui.app.conversation import TIPS, ListProfiles, LoadProfile, SaveProfile
 from movierec_tui.app.refresh import describe_failure, retry_delay
 from movierec_tui.app.resume import remember
@@ -83,6 +84,7 @@ class ProfileSync:
         """The profile changed: it has unsaved changes, and a named one is saved."""
         self.dirty = True
         self.autosave()
+        faults.stall("profile-change")
 
     def carry_out(self, effect: SaveProfile | LoadProfile | ListProfiles) -> None:
         """The chat's part: "save alice", "load alice", "profiles"."""
