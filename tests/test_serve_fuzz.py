@@ -3,7 +3,8 @@ alphabet of what reaches a session (the app's keys, clicks, control sequences wh
 phrases a person types), with window changes between bursts. Each session must show no traceback
 and, while it runs, keep answering: a window change gets a repaint within 30 s. The fuzzers that
 found the faults in docs/reliability.md were scratch versions of this; their sessions also froze
-(a core at 100%, nothing drawn), which a traceback check cannot see.
+(a core at 100%, nothing drawn), which a traceback check cannot see. An app frozen for 20 s is now
+ended by its stall watch (app/stall_watch.py), which says "stopped answering": that fails too.
 
 In CI each alphabet runs one seed per client. To hunt, give more seeds and tokens, and keep the
 hour it takes: `MOVIEREC_FUZZ_SEEDS=3400-3409 MOVIEREC_FUZZ_TOKENS=20000 pytest tests/test_serve_fuzz.py`.
@@ -123,7 +124,8 @@ async def fuzz_and_check(client: ScreenClient, alphabet: str, seed: int, app_pid
         error = failure
     raw = bytes(client.raw)
     problems = [str(error)] if error else []
-    problems += [f"{word!r} on screen" for word in ("Traceback", "Error") if word.encode() in raw]
+    # "stopped answering": the app froze and its stall watch ended it (the stack is in the server's movierec.log)
+    problems += [f"{word!r} on screen" for word in ("Traceback", "Error", "stopped answering") if word.encode() in raw]
     if not problems:
         return
     failed.mkdir(parents=True, exist_ok=True)
