@@ -115,11 +115,16 @@ class Quitting:
         """The loop has not turned for `STALL_LIMIT` s (stall_watch.py; this runs in the watch's
         thread, while the main thread is stuck wherever `stack` says): keep on disk what is not in
         Redis, as a hang-up would, give the terminal back with a line saying so, and end the process.
-        The profile is read from this thread: the main thread is not changing it, it is stuck."""
+        The profile is read from this thread while the main thread is stuck (in every stall seen, in
+        Textual's code, not changing the profile; its stack is logged first)."""
         log.error("the app's event loop has not turned for %d s: ending the app. Its main thread:\n%s",
                   STALL_LIMIT, stack)  # fmt: skip
         threading.Timer(STALLED_GRACE, os._exit, (STALLED_EXIT,)).start()  # should keeping the profile hang too
-        kept_as = self.app.profile_sync.keep_now() if self.app.ready else None
+        try:
+            kept_as = self.app.profile_sync.keep_now() if self.app.ready else None
+        except Exception:  # ending anyway; a traceback in this thread would be printed over the screen
+            log.exception("keeping the profile of a stalled app failed")
+            kept_as = None
         said = "movierec stopped answering and had to close."
         if kept_as is not None:
             said += f" Your profile is kept as '{kept_as}': say “load {kept_as}” when you come back."
