@@ -47,6 +47,21 @@ def test_a_loop_kept_busy_is_reported_once_with_what_keeps_it() -> None:
     assert "keep_the_loop_busy_until" in stacks[0]
 
 
+def test_a_loop_kept_busy_after_its_terminal_hung_up_is_reported_at_once() -> None:
+    """With the terminal gone, two looks without a turn are enough (a served app is killed 3 s after
+    its hang-up); with it there, the full limit (here 5 s)."""
+    async def scenario(hung_up: bool, reported: threading.Event) -> float:
+        StallWatch(lambda stack: reported.set(), hung_up=lambda: hung_up, limit=50, look=0.1).start()
+        started = time.monotonic()
+        keep_the_loop_busy_until(reported, seconds=10)
+        return time.monotonic() - started
+
+    for hung_up, expected in ((True, (0.15, 1.0)), (False, (4.5, 9.0))):
+        reported = threading.Event()
+        took = asyncio.run(scenario(hung_up, reported))
+        assert reported.is_set() and expected[0] <= took < expected[1], (hung_up, took)
+
+
 def test_the_watch_ends_with_its_loop() -> None:
     calls: list[str] = []
 

@@ -31,7 +31,7 @@ from textual.widgets import Static
 import movierec_tui
 from movierec_tui.app import MovieRecApp
 from movierec_tui.app.quitting import STALLED_EXIT
-from movierec_tui.app.stall_watch import STALL_LIMIT
+from movierec_tui.app.stall_watch import HUNG_UP_LIMIT, STALL_LIMIT
 from movierec_tui.config import Settings
 from movierec_tui.engine import Recommender
 from movierec_tui.profile import Profile
@@ -464,13 +464,15 @@ def test_the_real_app_ended_by_a_hang_up_or_sigterm_keeps_the_ratings_and_exits(
     assert "Traceback" not in log and b"Traceback" not in terminal.raw
 
 
-def test_the_real_app_whose_loop_stops_turning_keeps_the_ratings_and_gives_the_terminal_back(tmp_path, ready) -> None:
+@pytest.mark.parametrize("terminal_there", [True, False], ids=["terminal stays", "terminal hangs up"])
+def test_the_real_app_whose_loop_stops_turning_keeps_the_ratings_and_ends(tmp_path, ready, terminal_there) -> None:
     """The frozen apps the fuzzer found: the main thread busy inside one turn of the event loop for
     good, so neither keys nor a hang-up's handler ever ran (a served one was killed 3 s after the
-    hang-up, its ratings lost). The test hook keeps the main thread busy at the first profile
-    change (a rating); within `STALL_LIMIT` s more the app keeps the profile in the journal, gives the terminal
+    hang-up, its ratings lost). The test hook keeps the main thread busy at the first profile change
+    (a rating). Within `STALL_LIMIT` s the app keeps the profile in the journal, gives the terminal
     back (its modes as before the app, the alternate screen left) with a line that names what was
-    kept, logs the main thread's stack, and exits with 70."""
+    kept, logs the main thread's stack, and exits with 70. If the terminal hangs up meanwhile, it
+    does so within 3 s of the hang-up (before a served app's server would kill it)."""
     home = tmp_path / "home"
     terminal = Terminal()
     modes_before = termios.tcgetattr(terminal.master)
@@ -478,26 +480,34 @@ def test_the_real_app_whose_loop_stops_turning_keeps_the_ratings_and_gives_the_t
     try:
         terminal.wait_for("How old are you?", timeout=120)
         terminal.type("loved alien")
-        started = time.monotonic()
-        terminal.wait_for("stopped answering", timeout=STALL_LIMIT + 30)
-        took = time.monotonic() - started
+        if terminal_there:
+            started = time.monotonic()
+            terminal.wait_for("stopped answering", timeout=STALL_LIMIT + 30)
+            assert STALL_LIMIT - 2 < time.monotonic() - started < STALL_LIMIT + 20
+        else:
+            time.sleep(HUNG_UP_LIMIT + 0.5)  # stalled by now (the rating is taken at once)
+            terminal.hang_up()
+            started = time.monotonic()
+            app.wait(timeout=20)
+            assert time.monotonic() - started < 3
         assert app.wait(timeout=20) == STALLED_EXIT
     finally:
         if app.poll() is None:
             app.kill()
             app.wait()
-    assert STALL_LIMIT - 2 < took < STALL_LIMIT + 20, took
     kept = journalled(replace(ready, home=home))
     assert len(kept) == 1
     (key, profile), = kept.items()  # fmt: skip
     name = key.removeprefix("profile:")
     assert name.startswith("unsaved-") and len(profile.ratings) == 1
-    said = f"movierec stopped answering and had to close. Your profile is kept as '{name}': say “load {name}”"
-    assert said.encode() in terminal.raw
-    assert termios.tcgetattr(terminal.master)[3] == modes_before[3]  # echo and line editing back
-    assert terminal.raw.rfind(b"\x1b[?1049l") > terminal.raw.rfind(b"\x1b[?1049h")
     log = (home / "movierec.log").read_text()
     assert "event loop has not turned for" in log and "in stall" in log  # the stack, down to where it is stuck
+    assert ("(the terminal hung up)" in log) != terminal_there
+    if terminal_there:
+        said = f"movierec stopped answering and had to close. Your profile is kept as '{name}': say “load {name}”"
+        assert said.encode() in terminal.raw
+        assert termios.tcgetattr(terminal.master)[3] == modes_before[3]  # echo and line editing back
+        assert terminal.raw.rfind(b"\x1b[?1049l") > terminal.raw.rfind(b"\x1b[?1049h")
 
 
 # -- the question, drawn at 80x24 ------------------------------------------------------------------

@@ -20,13 +20,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import select
 import signal
 import sys
 import termios
 import threading
 from typing import TYPE_CHECKING, NoReturn
 
-from movierec_tui.app.stall_watch import STALL_LIMIT, StallWatch
+from movierec_tui.app.stall_watch import HUNG_UP_LIMIT, STALL_LIMIT, StallWatch
 from movierec_tui.widgets.quit_prompt import QUIT, QuitPrompt
 from movierec_tui.wording import profile_contents
 
@@ -54,7 +55,7 @@ class Quitting:
         loop = asyncio.get_running_loop()
         for signum in ENDING_SIGNALS:
             loop.add_signal_handler(signum, self.terminate, signum)
-        StallWatch(self.stalled).start()
+        StallWatch(self.stalled, hung_up=lambda: not self.app.is_headless and terminal_hung_up()).start()
 
     def request(self) -> None:
         """The person asked to quit (the quit key again, in the question: quit anyway)."""
@@ -112,13 +113,15 @@ class Quitting:
         app.exit()
 
     def stalled(self, stack: str) -> NoReturn:
-        """The loop has not turned for `STALL_LIMIT` s (stall_watch.py; this runs in the watch's
-        thread, while the main thread is stuck wherever `stack` says): keep on disk what is not in
-        Redis, as a hang-up would, give the terminal back with a line saying so, and end the process.
+        """The loop has not turned for `STALL_LIMIT` s, or for 2 s with the terminal gone
+        (stall_watch.py; this runs in the watch's thread, while the main thread is stuck wherever
+        `stack` says): keep on disk what is not in Redis, as a hang-up would, give the terminal (if it
+        is still there) back with a line saying so, and end the process.
         The profile is read from this thread while the main thread is stuck (in every stall seen, in
         Textual's code, not changing the profile; its stack is logged first)."""
-        log.error("the app's event loop has not turned for %d s: ending the app. Its main thread:\n%s",
-                  STALL_LIMIT, stack)  # fmt: skip
+        hung_up = terminal_hung_up()
+        log.error("the app's event loop has not turned for %s s: ending the app. Its main thread:\n%s",
+                  f"{HUNG_UP_LIMIT} (the terminal hung up)" if hung_up else STALL_LIMIT, stack)  # fmt: skip
         threading.Timer(STALLED_GRACE, os._exit, (STALLED_EXIT,)).start()  # should keeping the profile hang too
         try:
             kept_as = self.app.profile_sync.keep_now() if self.app.ready else None
@@ -128,7 +131,8 @@ class Quitting:
         said = "movierec stopped answering and had to close."
         if kept_as is not None:
             said += f" Your profile is kept as '{kept_as}': say “load {kept_as}” when you come back."
-        give_back_the_terminal(self.terminal_modes, said)
+        if not hung_up:
+            give_back_the_terminal(self.terminal_modes, said)
         logging.shutdown()
         os._exit(STALLED_EXIT)
 
@@ -153,6 +157,17 @@ def terminal_modes() -> list | None:
         return termios.tcgetattr(sys.__stdin__.fileno()) if sys.__stdin__ and sys.__stdin__.isatty() else None
     except (OSError, ValueError, termios.error):
         return None
+
+
+def terminal_hung_up() -> bool:
+    """Whether the terminal has hung up: its other end closed (the SSH session, the window, or a web
+    tab's server went). The kernel also sends SIGHUP then, whose handler needs the loop to turn."""
+    try:
+        poller = select.poll()
+        poller.register(sys.__stdin__.fileno(), 0)  # hang-ups and errors are always reported
+        return bool(poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def give_back_the_terminal(modes: list | None, said: str) -> None:

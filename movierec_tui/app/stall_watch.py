@@ -12,9 +12,11 @@ entered was lost. This bounds the harm of any such stall, whatever its cause.
 The loop bumps a counter twice between two looks of the thread (every `LOOK` seconds), which counts
 the looks in a row that found it unchanged. Counting looks, not clock time, keeps a process that was
 stopped (SIGSTOP, a suspended laptop: its threads stop too) from looking stalled when it resumes.
-No turn of the loop is legitimately that long here: searches, saves and the model run in worker
-threads, and the loaded machine of `benchmarks/ssh_load.py` (16 sessions, 200 hostile connections,
-2 cores) answers a rating in under half a second at p99.
+When the terminal has hung up as well (`hung_up`), `HUNG_UP_LIMIT` looks are enough: a served
+app's server kills it 3 s after hanging up, and a loop that turns runs the hang-up's own handler
+within milliseconds. No turn of the loop is legitimately `STALL_LIMIT` long here: searches, saves
+and the model run in worker threads, and the loaded machine of `benchmarks/ssh_load.py` (16
+sessions, 200 hostile connections, 2 cores) answers a rating in under half a second at p99.
 """
 
 from __future__ import annotations
@@ -26,15 +28,20 @@ import time
 import traceback
 from collections.abc import Callable
 
-__all__ = ["STALL_LIMIT", "StallWatch"]
+__all__ = ["HUNG_UP_LIMIT", "STALL_LIMIT", "StallWatch"]
 
 LOOK = 1.0  # seconds between the thread's looks
 STALL_LIMIT = 20  # looks in a row without a beat: about 20 s without a turn of the loop
+HUNG_UP_LIMIT = 2  # the same once the terminal has hung up
 
 
 class StallWatch:
-    def __init__(self, on_stall: Callable[[str], None], limit: int = STALL_LIMIT, look: float = LOOK) -> None:
+    def __init__(
+        self, on_stall: Callable[[str], None], hung_up: Callable[[], bool] | None = None, limit: int = STALL_LIMIT,
+        look: float = LOOK,
+    ) -> None:  # fmt: skip
         self.on_stall = on_stall  # called once, in the watch's thread, with the main thread's stack
+        self.hung_up = hung_up or (lambda: False)  # whether the app's terminal has hung up (asked from the thread)
         self.limit = limit
         self.look = look
         self.beats = 0
@@ -61,7 +68,7 @@ class StallWatch:
                 seen, missed = self.beats, 0
                 continue
             missed += 1
-            if missed >= self.limit:
+            if missed >= self.limit or (missed >= HUNG_UP_LIMIT and self.hung_up()):
                 self.on_stall(main_thread_stack())
                 return
 
