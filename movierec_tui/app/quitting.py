@@ -55,7 +55,7 @@ class Quitting:
         loop = asyncio.get_running_loop()
         for signum in ENDING_SIGNALS:
             loop.add_signal_handler(signum, self.terminate, signum)
-        StallWatch(self.stalled, hung_up=lambda: not self.app.is_headless and terminal_hung_up()).start()
+        StallWatch(self.stalled, hung_up=self._terminal_gone).start()
 
     def request(self) -> None:
         """The person asked to quit (the quit key again, in the question: quit anyway)."""
@@ -119,7 +119,7 @@ class Quitting:
         is still there) back with a line saying so, and end the process.
         The profile is read from this thread while the main thread is stuck (in every stall seen, in
         Textual's code, not changing the profile; its stack is logged first)."""
-        hung_up = terminal_hung_up()
+        hung_up = self._terminal_gone()
         log.error("the app's event loop has not turned for %s s: ending the app. Its main thread:\n%s",
                   f"{HUNG_UP_LIMIT} (the terminal hung up)" if hung_up else STALL_LIMIT, stack)  # fmt: skip
         threading.Timer(STALLED_GRACE, os._exit, (STALLED_EXIT,)).start()  # should keeping the profile hang too
@@ -135,6 +135,9 @@ class Quitting:
             give_back_the_terminal(self.terminal_modes, said)
         logging.shutdown()
         os._exit(STALLED_EXIT)
+
+    def _terminal_gone(self) -> bool:
+        return not self.app.is_headless and terminal_hung_up()  # a test's app has no terminal to lose
 
     def _end_without_a_terminal(self) -> NoReturn:
         """The terminal hung up. Textual's exit then blocked for ever, in its driver's close, putting
@@ -161,7 +164,7 @@ def terminal_modes() -> list | None:
 
 def terminal_hung_up() -> bool:
     """Whether the terminal has hung up: its other end closed (the SSH session, the window, or a web
-    tab's server went). The kernel also sends SIGHUP then, whose handler needs the loop to turn."""
+    tab's server went). A terminal's hang-up also sends SIGHUP, whose handler needs the loop to turn."""
     try:
         poller = select.poll()
         poller.register(sys.__stdin__.fileno(), 0)  # hang-ups and errors are always reported
