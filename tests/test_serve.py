@@ -21,7 +21,9 @@ from processes import command_line, descendants
 from ssh_screen import ScreenClient
 
 from movierec_tui.config import Settings, load_settings
+from movierec_tui.faults import ENV_FAULT_AT
 from movierec_tui.pipeline import Reporter, run_setup
+from movierec_tui.profile import Profile
 from movierec_tui.serve.lifeline import (
     STARTING_NICER,
     autogroup_nice,
@@ -33,6 +35,7 @@ from movierec_tui.serve.shared import SharedStores, session_base_env, shared_sto
 from movierec_tui.serve.ssh import SSHDemo, SSHServeConfig, load_or_create_host_key
 from movierec_tui.serve.start_gate import StartGate
 from movierec_tui.stores.backends import open_backends
+from movierec_tui.stores.journal import ProfileJournal
 
 SCENARIO_TIMEOUT = 120
 
@@ -60,13 +63,13 @@ def host_key(tmp_path_factory: pytest.TempPathFactory) -> asyncssh.SSHKey:
     return load_or_create_host_key(tmp_path_factory.mktemp("ssh") / "host_ed25519")
 
 
-def run(served: SharedStores, host_key, config: SSHServeConfig,
-        scenario: Callable[[SSHDemo], Awaitable[None]], timeout: float = SCENARIO_TIMEOUT) -> SSHDemo:
-    """Start a server on a free port, run the scenario against it (for up to `timeout` s), and always
-    shut it down."""
+def run(served: SharedStores, host_key, config: SSHServeConfig, scenario: Callable[[SSHDemo], Awaitable[None]],
+        timeout: float = SCENARIO_TIMEOUT, env: dict[str, str] | None = None) -> SSHDemo:  # fmt: skip
+    """Start a server on a free port (its sessions' environment with `env` added), run the scenario
+    against it (for up to `timeout` s), and always shut it down."""
 
     async def main() -> SSHDemo:
-        demo = SSHDemo(config, session_base_env(served), host_key)
+        demo = SSHDemo(config, session_base_env(served) | (env or {}), host_key)
         await demo.start()
         try:
             await asyncio.wait_for(scenario(demo), timeout)
@@ -423,6 +426,35 @@ def test_a_killed_client_or_an_idle_one_leaves_no_process(served, host_key) -> N
     run(served, host_key, ANONYMOUS, scenario)
     run(served, host_key, SSHServeConfig(port=0, allow_anonymous=True, idle_timeout=3, prefork=False), idle_scenario)
     assert len(pids) == 2 and all(gone(pid) for pid in pids)
+
+
+def test_a_frozen_sessions_app_keeps_the_rating_when_the_person_leaves(served, host_key) -> None:
+    """The frozen sessions the fuzzer found, served: the app's main thread stuck inside one turn of its
+    event loop (here the test hook's, at the rating), so its SIGHUP handler never runs. The person
+    leaves 3 s later; the app's stall watch sees the hang-up, keeps the rating in the journal and
+    exits with 70 before the server's kill, 3 s after the hang-up, would have lost it."""
+    journal = ProfileJournal(served.settings.journal_dir)
+    before = {entry.key for entry in journal.entries()}
+    ended: list[float] = []
+
+    async def scenario(demo: SSHDemo) -> None:
+        client = await ScreenClient().connect(demo.port)
+        await client.wait_for("How old are you?")
+        (session,) = demo.registry.sessions.values()
+        pid = session.app.pid
+        client.send("loved alien\r")
+        await asyncio.sleep(3)  # stuck by now: the rating is taken at once
+        left = time.monotonic()
+        await client.close()
+        await until(lambda: gone(pid) and not demo.registry.sessions, timeout=10)
+        ended.append(time.monotonic() - left)
+
+    run(served, host_key, ANONYMOUS, scenario, env={ENV_FAULT_AT: "profile-change"})
+    kept = {e.key: Profile.from_json(e.profile_json) for e in journal.entries() if e.key not in before}
+    assert [len(profile.ratings) for key, profile in kept.items() if ":unsaved-" in key] == [1]
+    assert ended[0] < 3, ended  # before the server's kill
+    log = (served.settings.home / "movierec.log").read_text()
+    assert "event loop has not turned for 2 (the terminal hung up) s" in log
 
 
 @pytest.mark.parametrize("prefork", [True, False], ids=["forked", "own-interpreter"])
