@@ -6,7 +6,7 @@ one stays valid for undo) and talks to the stores only through the :class:`Recom
 worker threads. Its parts: conversation.py (the questions and what each message means; no Textual:
 the app carries out the effects it returns), refresh.py (new cards after every change, throttled;
 the outage banner, retries), profile_sync.py (saving, loading and listing profiles by name),
-quitting.py (asks before quitting with changes not in Redis; SIGTERM, SIGHUP), commands.py (the
+quitting.py (asks before quitting with changes not in Redis; SIGTERM, SIGHUP, a stall), commands.py (the
 palette and the key help), startup.py (the catalogue; resuming), lists.py (w, s, W), details.py
 ("why?" and the details screen), layout.py (which panes show at which width, and the focus that
 follows them), rows.py (the rows under the cards).

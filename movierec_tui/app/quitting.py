@@ -117,8 +117,8 @@ class Quitting:
         (stall_watch.py; this runs in the watch's thread, while the main thread is stuck wherever
         `stack` says): keep on disk what is not in Redis, as a hang-up would, give the terminal (if it
         is still there) back with a line saying so, and end the process.
-        The profile is read from this thread while the main thread is stuck (in every stall seen, in
-        Textual's code, not changing the profile; its stack is logged first)."""
+        The profile is read from this thread while the main thread is stuck: the app replaces its
+        Profile on each change and never edits one in place, so the one read here is whole."""
         hung_up = self._terminal_gone()
         log.error("the app's event loop has not turned for %s s: ending the app. Its main thread:\n%s",
                   f"{HUNG_UP_LIMIT} (the terminal hung up)" if hung_up else STALL_LIMIT, stack)  # fmt: skip
