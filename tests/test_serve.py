@@ -432,7 +432,7 @@ def test_a_frozen_sessions_app_keeps_the_rating_when_the_person_leaves(served, h
     """The frozen sessions the fuzzer found, served: the app's main thread stuck inside one turn of its
     event loop (here the test hook's, at the rating), so its SIGHUP handler never runs. The person
     leaves 3 s later; the app's stall watch sees the hang-up, keeps the rating in the journal and
-    exits with 70 before the server's kill, 3 s after the hang-up, would have lost it."""
+    ends the app before the server's kill, 3 s after the hang-up, would have lost it."""
     journal = ProfileJournal(served.settings.journal_dir)
     before = {entry.key for entry in journal.entries()}
     ended: list[float] = []
