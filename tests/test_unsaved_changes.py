@@ -471,7 +471,7 @@ def test_the_real_app_whose_loop_stops_turning_keeps_the_ratings_and_ends(tmp_pa
     hang-up, its ratings lost). The test hook keeps the main thread busy at the first profile change
     (a rating). Within `STALL_LIMIT` s the app keeps the profile in the journal, gives the terminal
     back (its modes as before the app, the alternate screen left) with a line that names what was
-    kept, logs the main thread's stack, and exits with 70. If the terminal hangs up meanwhile, it
+    kept, logs the main thread's stack, closes its stores and exits with 70. If the terminal hangs up meanwhile, it
     does so within 3 s of the hang-up (before a served app's server would kill it)."""
     home = tmp_path / "home"
     terminal = Terminal()
@@ -503,6 +503,7 @@ def test_the_real_app_whose_loop_stops_turning_keeps_the_ratings_and_ends(tmp_pa
     log = (home / "movierec.log").read_text()
     assert "event loop has not turned for" in log and "in stall" in log  # the stack, down to where it is stuck
     assert ("(the terminal hung up)" in log) != terminal_there
+    assert re.search(r"Milvus Lite program of \S+ stopped", log)  # the stores were closed
     if terminal_there:
         said = f"movierec stopped answering and had to close. Your profile is kept as '{name}': say “load {name}”"
         assert said.encode() in terminal.raw

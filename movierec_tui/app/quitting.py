@@ -116,13 +116,13 @@ class Quitting:
         """The loop has not turned for `STALL_LIMIT` s, or for 2 s with the terminal gone
         (stall_watch.py; this runs in the watch's thread, while the main thread is stuck wherever
         `stack` says): keep on disk what is not in Redis, as a hang-up would, give the terminal (if it
-        is still there) back with a line saying so, and end the process.
+        is still there) back with a line saying so, close the stores and end the process.
         The profile is read from this thread while the main thread is stuck: the app replaces its
         Profile on each change and never edits one in place, so the one read here is whole."""
         hung_up = self._terminal_gone()
         log.error("the app's event loop has not turned for %s s: ending the app. Its main thread:\n%s",
                   f"{HUNG_UP_LIMIT} (the terminal hung up)" if hung_up else STALL_LIMIT, stack)  # fmt: skip
-        threading.Timer(STALLED_GRACE, os._exit, (STALLED_EXIT,)).start()  # should keeping the profile hang too
+        threading.Timer(STALLED_GRACE, os._exit, (STALLED_EXIT,)).start()  # should keeping or closing hang too
         try:
             kept_as = self.app.profile_sync.keep_now() if self.app.ready else None
         except Exception:  # ending anyway; a traceback in this thread would be printed over the screen
@@ -133,8 +133,7 @@ class Quitting:
             said += f" Your profile is kept as '{kept_as}': say “load {kept_as}” when you come back."
         if not hung_up:
             give_back_the_terminal(self.terminal_modes, said)
-        logging.shutdown()
-        os._exit(STALLED_EXIT)
+        self._close_stores_and_exit(STALLED_EXIT)
 
     def _terminal_gone(self) -> bool:
         return not self.app.is_headless and terminal_hung_up()  # a test's app has no terminal to lose
@@ -146,12 +145,17 @@ class Quitting:
         embedded Valkey this process keeps is stopped, its keeper hands over) and the process ends;
         there is no terminal left to restore."""
         log.info("the terminal hung up: closing the stores and exiting")
+        self._close_stores_and_exit(0)
+
+    def _close_stores_and_exit(self, code: int) -> NoReturn:
+        """End the process where the app cannot end the normal way, its stores closed first (an
+        embedded Valkey this process keeps is stopped, its keeper hands over)."""
         try:
             self.app.recommender.close()
         except Exception:  # ending anyway: the profile is on disk, the next start finds the stores
-            log.warning("closing the stores after the hang-up failed", exc_info=True)
+            log.warning("closing the stores failed", exc_info=True)
         logging.shutdown()
-        os._exit(0)
+        os._exit(code)
 
 
 def terminal_modes() -> list | None:
