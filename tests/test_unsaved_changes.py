@@ -6,6 +6,7 @@ Valkey killed with -9, the real journal on disk."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import os
 import pty
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import termios
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -86,6 +88,14 @@ def in_redis(url: str, name: str) -> Profile | None:
 def journalled(home: Settings) -> dict[str, Profile]:
     """What the home's journal holds: Redis key -> profile."""
     return {entry.key: Profile.from_json(entry.profile_json) for entry in ProfileJournal(home.journal_dir).entries()}
+
+
+def the_one_journalled(home: Settings) -> tuple[str, Profile]:
+    """The Redis key and profile of the home's journal's only entry."""
+    kept = journalled(home)
+    assert len(kept) == 1
+    (key, profile), = kept.items()  # fmt: skip
+    return key, profile
 
 
 def said(app: MovieRecApp, words: str) -> bool:
@@ -311,9 +321,7 @@ def test_sigterm_or_sighup_keeps_unsaved_ratings_on_disk_and_the_next_app_saves_
             return dict(app.profile.ratings)
 
     ratings = asyncio.run(interrupted())
-    kept = journalled(home)
-    assert len(kept) == 1
-    (key, profile), = kept.items()  # fmt: skip
+    key, profile = the_one_journalled(home)
     assert key.startswith("profile:unsaved-") and profile.ratings == ratings and len(ratings) == 2
     assert signal.getsignal(signum) == signal.SIG_DFL  # the handler went with the app's loop
 
@@ -413,8 +421,10 @@ class Terminal:
         os.close(self.master)
 
 
-def start_the_real_app(ready, home: Path, terminal: Terminal, **env: str) -> subprocess.Popen:
-    """`movierec-tui` on a copy of the ready home, in `terminal` (its controlling terminal)."""
+@contextlib.contextmanager
+def the_real_app(ready, home: Path, terminal: Terminal, **env: str) -> Iterator[subprocess.Popen]:
+    """`movierec-tui` on a copy of the ready home, in `terminal` (its controlling terminal); killed on
+    the way out if it still runs."""
     shutil.copytree(ready.home, home, ignore=shutil.ignore_patterns("journal", "*.log", "redis"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOVIEREC_")} | env
     env |= {"MOVIEREC_HOME": str(home), "MOVIEREC_REDIS_URL": ready.redis_url, "PYTHONPATH": str(SOURCE_ROOT),
@@ -424,7 +434,12 @@ def start_the_real_app(ready, home: Path, terminal: Terminal, **env: str) -> sub
         env=env, start_new_session=True, preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
     )  # fmt: skip
     os.close(terminal.slave)
-    return app
+    try:
+        yield app
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
 
 
 @pytest.mark.parametrize("ending", ["hang-up", "SIGTERM"])
@@ -436,8 +451,7 @@ def test_the_real_app_ended_by_a_hang_up_or_sigterm_keeps_the_ratings_and_exits(
     exit for ever, stores open.)"""
     home = tmp_path / "home"
     terminal = Terminal()
-    app = start_the_real_app(ready, home, terminal)
-    try:
+    with the_real_app(ready, home, terminal) as app:
         terminal.wait_for("How old are you?", timeout=120)
         for line in ("back", "loved alien", "hated scream"):
             terminal.type(line)
@@ -450,13 +464,7 @@ def test_the_real_app_ended_by_a_hang_up_or_sigterm_keeps_the_ratings_and_exits(
                 pass
             terminal.hang_up()
         assert app.wait(timeout=20) == 0
-    finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait()
-    kept = journalled(replace(ready, home=home))
-    assert len(kept) == 1
-    (key, profile), = kept.items()  # fmt: skip
+    key, profile = the_one_journalled(replace(ready, home=home))
     assert key.startswith("profile:unsaved-") and len(profile.ratings) == 2
     log = (home / "movierec.log").read_text()
     assert f"{'SIGHUP' if ending == 'hang-up' else 'SIGTERM'}: quitting" in log
@@ -471,13 +479,12 @@ def test_the_real_app_whose_loop_stops_turning_keeps_the_ratings_and_ends(tmp_pa
     hang-up, its ratings lost). The test hook keeps the main thread busy at the first profile change
     (a rating). Within `STALL_LIMIT` s the app keeps the profile in the journal, gives the terminal
     back (its modes as before the app, the alternate screen left) with a line that names what was
-    kept, logs the main thread's stack, closes its stores and exits with 70. If the terminal hangs up meanwhile, it
-    does so within 3 s of the hang-up (before a served app's server would kill it)."""
+    kept, logs the main thread's stack, closes its stores and exits with 70. If the terminal hangs
+    up meanwhile, it does so within 3 s of the hang-up (before a served app's server would kill it)."""
     home = tmp_path / "home"
     terminal = Terminal()
     modes_before = termios.tcgetattr(terminal.master)
-    app = start_the_real_app(ready, home, terminal, MOVIEREC_FAULT_AT="profile-change")
-    try:
+    with the_real_app(ready, home, terminal, MOVIEREC_FAULT_AT="profile-change") as app:
         terminal.wait_for("How old are you?", timeout=120)
         terminal.type("loved alien")
         if terminal_there:
@@ -491,13 +498,7 @@ def test_the_real_app_whose_loop_stops_turning_keeps_the_ratings_and_ends(tmp_pa
             app.wait(timeout=20)
             assert time.monotonic() - started < 3
         assert app.wait(timeout=20) == STALLED_EXIT
-    finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait()
-    kept = journalled(replace(ready, home=home))
-    assert len(kept) == 1
-    (key, profile), = kept.items()  # fmt: skip
+    key, profile = the_one_journalled(replace(ready, home=home))
     name = key.removeprefix("profile:")
     assert name.startswith("unsaved-") and len(profile.ratings) == 1
     log = (home / "movierec.log").read_text()
