@@ -152,7 +152,7 @@ class Quitting:
         embedded Valkey this process keeps is stopped, its keeper hands over)."""
         try:
             self.app.recommender.close()
-        except Exception:  # ending anyway: the profile is on disk, the next start finds the stores
+        except Exception:  # ending anyway: what could be kept is on disk, the next start finds the stores
             log.warning("closing the stores failed", exc_info=True)
         logging.shutdown()
         os._exit(code)
