@@ -55,6 +55,7 @@ from movierec_tui.widgets.cards import CardAction, CardList
 from movierec_tui.widgets.chat_pane import ChatInput, ChatLog, ChatPane, QuickReplies
 from movierec_tui.widgets.compositor import MainScreen
 from movierec_tui.widgets.dialog import TypeAheadForDialogs
+from movierec_tui.widgets.fair_pump import FairPump
 from movierec_tui.widgets.footer import KeyFooter
 from movierec_tui.widgets.movie_row import RowStack
 from movierec_tui.widgets.notifications import LateToastSafeNotify
@@ -72,7 +73,7 @@ PANEL_TIP = "profile panel on / off (p when not typing)"
 QUIT_TIP = "quit (q when not typing)"
 
 
-class MovieRecApp(TypeAheadForDialogs, LateToastSafeNotify, App[None]):
+class MovieRecApp(FairPump, TypeAheadForDialogs, LateToastSafeNotify, App[None]):
     """`MovieRecApp(recommender)`; the caller owns the recommender and closes it after `run()`."""
 
     CSS_PATH = "app.tcss"

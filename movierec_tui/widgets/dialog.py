@@ -27,13 +27,15 @@ from textual.await_complete import AwaitComplete
 from textual.screen import ModalScreen
 from textual.widgets import Input
 
+from movierec_tui.widgets.fair_pump import FairPump
+
 ResultType = TypeVar("ResultType")
 
 # What this app's dialogs, and Textual's palette, call closing: it needs none of their widgets.
 CLOSE_ACTIONS = frozenset({"close", "cancel", "dismiss_screen", "escape"})
 
 
-class Dialog(ModalScreen[ResultType]):
+class Dialog(FairPump, ModalScreen[ResultType]):
     """A modal screen that a burst of keys cannot break (the module's docstring says how). The app's
     own "close whatever is on top" paths (`app.screen.dismiss`) are unchanged: they ask the top
     screen. Textual's command palette gets it by inheriting from both, its own class first: Textual

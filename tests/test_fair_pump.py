@@ -1,0 +1,76 @@
+"""`FairPump` (widgets/fair_pump.py) in the real app: a pump whose handling keeps its own queue filled
+gives the loop its turns, and a long run of that is logged with what kept the queue filled.
+
+The cycle is a callback that posts itself again with `call_later` (Textual's `Callback` message, the
+kind a frozen session's main screen was handling, issue 15). A marker the loop runs at its next turn
+tells how far the cycle got before the loop turned: with Textual's pump alone, only after the whole
+cycle (the keys, the timers and the SIGHUP handler all wait as long).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import re
+
+import pytest
+from test_app import SIZE, run, settle
+
+from movierec_tui.app import MovieRecApp
+from movierec_tui.engine import Recommender
+from movierec_tui.stores.backends import open_backends
+from movierec_tui.widgets import fair_pump
+from movierec_tui.widgets.fair_pump import KEEPS_HANDLING, LONG_RUN, TURN_EVERY
+from movierec_tui.widgets.screens import EarlyClosingPalette
+
+CYCLE = LONG_RUN + 10 * TURN_EVERY
+
+
+@pytest.fixture(scope="module")
+def recommender(ready):
+    with Recommender(ready, open_backends(ready)) as opened:
+        yield opened
+
+
+@pytest.mark.parametrize("pump", ["the main screen", "the palette", "the app"])
+def test_a_pump_that_keeps_its_own_queue_filled_lets_the_loop_turn(recommender, pump, caplog) -> None:
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            if pump == "the palette":
+                app.action_command_palette()
+                await pilot.pause(0.3)
+                assert isinstance(app.screen, EarlyClosingPalette)
+            target = app if pump == "the app" else app.screen
+            handled = 0
+
+            def post_the_next() -> None:
+                nonlocal handled
+                handled += 1
+                if handled < CYCLE:
+                    target.call_later(post_the_next)
+
+            turns: list[int] = []  # how many the cycle had handled at each turn of the loop
+            loop = asyncio.get_running_loop()
+
+            def count_the_turn() -> None:
+                turns.append(handled)
+                if handled < CYCLE:
+                    loop.call_soon(count_the_turn)
+
+            with caplog.at_level(logging.WARNING, logger=fair_pump.__name__):
+                target.call_later(post_the_next)
+                loop.call_soon(count_the_turn)
+                while handled < CYCLE:
+                    await asyncio.sleep(0.05)
+            assert turns[0] <= 2 * TURN_EVERY  # the loop turned early in the cycle, not after it
+            widest = max(later - earlier for earlier, later in itertools.pairwise(turns))
+            assert widest <= 2 * TURN_EVERY  # ... and all through it
+            logged = [record.getMessage() for record in caplog.records if record.name == fair_pump.__name__]
+            assert len(logged) == 1, logged  # once for the run, not at every turn after the mark
+            named = re.search(rf"{KEEPS_HANDLING}: (\d+) since .*Callback\(test_a_pump.*post_the_next\) x", logged[0])
+            assert named and LONG_RUN <= int(named[1]) < LONG_RUN + 2 * TURN_EVERY, logged[0]
+
+    run(scenario())
