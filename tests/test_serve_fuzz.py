@@ -4,7 +4,9 @@ phrases a person types), with window changes between bursts. Each session must s
 and, while it runs, keep answering: a window change gets a repaint within 30 s. The fuzzers that
 found the faults in docs/reliability.md were scratch versions of this; their sessions also froze
 (a core at 100%, nothing drawn), which a traceback check cannot see. An app frozen for 20 s is now
-ended by its stall watch (app/stall_watch.py), which says "stopped answering": that fails too.
+ended by its stall watch (app/stall_watch.py), which says "stopped answering": that fails too, and so
+does a line in the served home's movierec.log from a pump that kept its own queue filled (what the
+freeze's stack showed; widgets/fair_pump.py now gives the loop its turns and logs the run).
 
 In CI each alphabet runs one seed per client. To hunt, give more seeds and tokens, and keep the
 hour it takes: `MOVIEREC_FUZZ_SEEDS=3400-3409 MOVIEREC_FUZZ_TOKENS=20000 pytest tests/test_serve_fuzz.py`.
@@ -32,6 +34,7 @@ from test_serve_hostile import APP_KEYS, CLIENTS, FIRST_SCREEN, NEVER_ASKED, NO_
 from web_tab import WebTabClient
 
 from movierec_tui.serve.ssh import SSHDemo
+from movierec_tui.widgets.fair_pump import KEEPS_HANDLING
 
 served, host_key = test_serve.served, test_serve.host_key  # the same fixtures, for this module
 web_server = test_serve_hostile.web_server
@@ -114,9 +117,11 @@ async def fuzz(client: ScreenClient, alphabet: str, seed: int, running: Callable
 
 
 async def fuzz_and_check(client: ScreenClient, alphabet: str, seed: int, app_pid: Callable[[], int | None],
-                         failed: Path) -> None:  # fmt: skip
-    """`fuzz` the session while its app runs (`app_pid`), then no traceback and no error on screen; on
-    failure the session's bytes (and a frozen app's stacks) are kept in `failed`."""
+                         log: Path, failed: Path) -> None:  # fmt: skip
+    """`fuzz` the session while its app runs (`app_pid`), then no traceback and no error on screen, and
+    no pump of the app found busy in the app's `log` (widgets/fair_pump.py: a cycle of messages that
+    would have frozen it); on failure the session's bytes (and a frozen app's stacks) are kept in `failed`."""
+    logged_before = log.stat().st_size if log.exists() else 0
     try:
         await fuzz(client, alphabet, seed, lambda: app_pid() is not None)
         error = None
@@ -126,6 +131,10 @@ async def fuzz_and_check(client: ScreenClient, alphabet: str, seed: int, app_pid
     problems = [str(error)] if error else []
     # "stopped answering": the app froze and its stall watch ended it (the stack is in the server's movierec.log)
     problems += [f"{word!r} on screen" for word in ("Traceback", "Error", "stopped answering") if word.encode() in raw]
+    if log.exists():
+        with log.open("rb") as logged:
+            logged.seek(logged_before)
+            problems += [line.decode(errors="replace") for line in logged if KEEPS_HANDLING.encode() in line]
     if not problems:
         return
     failed.mkdir(parents=True, exist_ok=True)
@@ -150,7 +159,7 @@ def test_a_fuzzed_ssh_session_shows_no_traceback_and_keeps_answering(served, hos
             sessions = list(demo.registry.sessions.values())
             return sessions[0].app.pid if sessions and sessions[0].app else None
 
-        await fuzz_and_check(client, alphabet, seed, app_pid, tmp_path / "failed")
+        await fuzz_and_check(client, alphabet, seed, app_pid, served.settings.log_file, tmp_path / "failed")
         await client.close()
 
     run(served, host_key, ANONYMOUS, scenario, timeout=max(120, TOKENS // 12))
@@ -158,7 +167,7 @@ def test_a_fuzzed_ssh_session_shows_no_traceback_and_keeps_answering(served, hos
 
 @pytest.mark.timeout(max(300, TOKENS // 10))
 @pytest.mark.parametrize(("alphabet", "seed"), CASES)
-def test_a_fuzzed_web_tab_shows_no_traceback_and_keeps_answering(web_server, alphabet: str, seed: int,
+def test_a_fuzzed_web_tab_shows_no_traceback_and_keeps_answering(served, web_server, alphabet: str, seed: int,
                                                                  tmp_path: Path) -> None:  # fmt: skip
     server, url = web_server
 
@@ -170,7 +179,7 @@ def test_a_fuzzed_web_tab_shows_no_traceback_and_keeps_answering(web_server, alp
             apps = web_apps(server)
             return apps[0] if apps else None
 
-        await fuzz_and_check(client, alphabet, seed, app_pid, tmp_path / "failed")
+        await fuzz_and_check(client, alphabet, seed, app_pid, served.settings.log_file, tmp_path / "failed")
         await client.close()
 
     asyncio.run(asyncio.wait_for(scenario(), max(120, TOKENS // 12)))
