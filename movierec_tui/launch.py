@@ -100,6 +100,7 @@ def run_app(
     from movierec_tui.engine import Recommender
     from movierec_tui.status import collect_status
     from movierec_tui.stores.backends import open_backends
+    from movierec_tui.widgets.terminal_driver import forgiving
 
     # One connection to each store serves the readiness check, setup and the app.
     backends = open_backends(settings)
@@ -126,6 +127,7 @@ def run_app(
             recommender, profile_name=profile_name, tune_gc=True, served=served, cursor_blink=not served, resume=True
         )
         app.startup.on_first_screen = on_first_screen
+        app.driver_class = forgiving(app.driver_class)  # input that is not UTF-8 must not end it
         app.run()
 
 
