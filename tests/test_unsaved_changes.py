@@ -38,7 +38,7 @@ from movierec_tui.config import Settings
 from movierec_tui.engine import Recommender
 from movierec_tui.profile import Profile
 from movierec_tui.stores.backends import Backends
-from movierec_tui.stores.cards import CardStore
+from movierec_tui.stores.cards import LAST_PROFILE_KEY, CardStore
 from movierec_tui.stores.journal import ProfileJournal
 from movierec_tui.stores.redis_server import RedisConnection, _client
 from movierec_tui.widgets.quit_prompt import QuitPrompt
@@ -423,9 +423,11 @@ class Terminal:
 
 @contextlib.contextmanager
 def the_real_app(ready, home: Path, terminal: Terminal, **env: str) -> Iterator[subprocess.Popen]:
-    """`movierec-tui` on a copy of the ready home, in `terminal` (its controlling terminal); killed on
+    """`movierec-tui` on a copy of the ready home, in `terminal` (its controlling terminal), as a first
+    start: no last profile to resume (another test may have left one in the shared Redis); killed on
     the way out if it still runs."""
     shutil.copytree(ready.home, home, ignore=shutil.ignore_patterns("journal", "*.log", "redis"))
+    redis.Redis.from_url(ready.redis_url).delete(LAST_PROFILE_KEY)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOVIEREC_")} | env
     env |= {"MOVIEREC_HOME": str(home), "MOVIEREC_REDIS_URL": ready.redis_url, "PYTHONPATH": str(SOURCE_ROOT),
             "TERM": "xterm-256color", "GLOG_minloglevel": "2"}  # fmt: skip
