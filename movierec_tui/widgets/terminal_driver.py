@@ -64,6 +64,6 @@ class ForgivingDriver(LinuxDriver):
 
 
 def forgiving(driver: type[Driver]) -> type[Driver]:
-    """The driver to run the app with, for the one Textual chose: `ForgivingDriver` in its place on a
-    terminal; any other (the web's, the headless one of tests) as it is."""
+    """The driver to run the app with, for the one Textual chose: `ForgivingDriver` in place of its
+    terminal driver; any other (the web's, which `serve web` names in the environment) as it is."""
     return ForgivingDriver if driver is LinuxDriver else driver
