@@ -427,7 +427,8 @@ def the_real_app(ready, home: Path, terminal: Terminal, **env: str) -> Iterator[
     start: no last profile to resume (another test may have left one in the shared Redis); killed on
     the way out if it still runs."""
     shutil.copytree(ready.home, home, ignore=shutil.ignore_patterns("journal", "*.log", "redis"))
-    redis.Redis.from_url(ready.redis_url).delete(LAST_PROFILE_KEY)
+    with redis.Redis.from_url(ready.redis_url) as client:
+        client.delete(LAST_PROFILE_KEY)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOVIEREC_")} | env
     env |= {"MOVIEREC_HOME": str(home), "MOVIEREC_REDIS_URL": ready.redis_url, "PYTHONPATH": str(SOURCE_ROOT),
             "TERM": "xterm-256color", "GLOG_minloglevel": "2"}  # fmt: skip
