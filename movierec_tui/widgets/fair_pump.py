@@ -14,8 +14,7 @@ once, with the kinds of messages it took: a cycle of messages leaves its cause i
 
 It overrides Textual's `_get_message` and reads its `_message_queue`, private names: tests/test_fair_pump.py
 would catch a Textual release renaming them (its cycle of messages would hold the loop again). Its
-cost, measured by a scratch script on 2026-12-06: about 4% of the pump's own time per message (0.7 us
-of 15-30 us; a handler's work comes on top).
+cost per message: `benchmarks/pump_cost.py` (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -31,8 +30,8 @@ from textual.message_pump import MessagePump
 log = logging.getLogger(__name__)
 
 # Messages taken in a row before the pump gives the loop a turn (a few ms of them). The app's own runs
-# reached 74 (the main screen's Layout and Update messages, in tests/test_app.py's sessions, counted
-# 2026-12-06): they stay whole, and nothing is drawn halfway through one.
+# stay well under it (a scratch count on 2026-12-06 over tests/test_app.py's sessions, the main
+# screen's Layout and Update messages: 74 at most), so they stay whole and nothing is drawn halfway.
 TURN_EVERY = 200
 LONG_RUN = 20_000  # messages taken in a row worth a line in the log
 KEEPS_HANDLING = "keeps handling messages without waiting for one"  # that line's words, for those who look for it
