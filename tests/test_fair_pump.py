@@ -16,6 +16,7 @@ import re
 
 import pytest
 from test_app import SIZE, run, settle
+from textual import events
 
 from movierec_tui.app import MovieRecApp
 from movierec_tui.engine import Recommender
@@ -73,5 +74,39 @@ def test_a_pump_that_keeps_its_own_queue_filled_lets_the_loop_turn(recommender, 
             the_callback = r"Callback\(test_a_pump.*post_the_next\) x"
             named = re.search(rf"{KEEPS_HANDLING}: (\d+) in a row .*{the_callback}", logged[0])
             assert named and LONG_RUN <= int(named[1]) < LONG_RUN + TURN_EVERY, logged[0]
+
+    run(scenario())
+
+
+def test_keys_sent_faster_than_the_app_handles_them_are_a_backlog_not_a_logged_cycle(recommender, caplog,
+                                                                                      monkeypatch) -> None:  # fmt: skip
+    """A client that sends keys faster than the app handles them (the fuzzer on a slow machine) keeps
+    the app's queue filled from outside: the loop still gets its turns, but that is no cycle to log."""
+    monkeypatch.setattr(fair_pump, "LONG_RUN", 4 * TURN_EVERY)  # a backlog of keys ten times that
+    keys = 10 * fair_pump.LONG_RUN
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            backlog: list[int] = []  # the keys still queued at each turn of the loop
+            loop = asyncio.get_running_loop()
+
+            def count_the_turn() -> None:
+                backlog.append(app._message_queue.qsize())
+                if backlog[-1]:
+                    loop.call_soon(count_the_turn)
+
+            with caplog.at_level(logging.WARNING, logger=fair_pump.__name__):
+                for _ in range(keys):
+                    app.post_message(events.Key("f20", None))  # bound to nothing: each one handled and let go
+                loop.call_soon(count_the_turn)
+                while app._message_queue.qsize():
+                    await asyncio.sleep(0.05)
+                await pilot.pause(0.1)
+            assert backlog[0] >= keys - 2 * TURN_EVERY  # the loop turned early in the backlog
+            assert len(backlog) >= keys // (2 * TURN_EVERY)  # ... and all through it
+            logged = [record.getMessage() for record in caplog.records if record.name == fair_pump.__name__]
+            assert not logged, logged
 
     run(scenario())
