@@ -464,6 +464,31 @@ def test_keyboard_only_details_search_help_and_panel(recommender, synthetic) -> 
     run(scenario())
 
 
+def test_opens_queued_in_one_burst_leave_one_details_dialog(recommender) -> None:
+    """Enter pressed three times at once on the ratings list (a burst over SSH, a paste, a web tab's
+    clicks): the keys all reach the list before the first details dialog opens, so three opens are
+    queued. Each replaces the last: one dialog, not three stacked (every repaint draws through all of
+    them: the fuzzer stacked them until a window change was not drawn in 30 s, issue 15). The same for
+    the similar movies of an open dialog."""
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await say(pilot, "back")
+            await say(pilot, "loved Alien")
+            await settle(pilot)
+            app.query_one(RatingsList).focus()
+            for where in ("the ratings list", "the similar movies"):
+                for _ in range(3):
+                    app.post_message(events.Key("enter", "\r"))
+                await settle(pilot)
+                dialogs = [type(screen).__name__ for screen in app.screen_stack[1:]]
+                assert dialogs == ["DetailsScreen"], (where, dialogs)
+
+    run(scenario())
+
+
 def test_store_outage_shows_a_banner_and_recovers(switchable) -> None:
     engine, milvus = switchable
 

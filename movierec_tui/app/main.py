@@ -353,8 +353,6 @@ class MovieRecApp(FairPump, TypeAheadForDialogs, LateToastSafeNotify, App[None])
         elif event.action == "why":
             self.say(explanation(self, card))
         elif event.action == "open":
-            if isinstance(self.screen, DetailsScreen | SearchScreen):
-                self.pop_screen()
             self.open_details(card)
 
     def on_rating_edit(self, event: RatingEdit) -> None:
@@ -376,6 +374,8 @@ class MovieRecApp(FairPump, TypeAheadForDialogs, LateToastSafeNotify, App[None])
     # -- why / details ------------------------------------------------------------------------------
 
     def open_details(self, card: MovieCard) -> None:
+        if isinstance(self.screen, DetailsScreen | SearchScreen):  # one at a time, however many opens queued
+            self.pop_screen()
         self.push_screen(DetailsScreen(details_of(self, card), palette(self)))
 
     # -- actions ------------------------------------------------------------------------------------
