@@ -489,6 +489,27 @@ def test_opens_queued_in_one_burst_leave_one_details_dialog(recommender) -> None
     run(scenario())
 
 
+def test_chat_lines_pasted_together_stack_no_dialog_on_one_of_its_kind(recommender) -> None:
+    """"tell me about Alien" and "save" (which asks for a name) pasted three times: each line is handled
+    after the one before opened its dialog. A second name prompt is not stacked on the first, and a
+    details dialog not on the prompt (it was asked for before the prompt opened; it is said): the
+    details and one prompt, not six dialogs."""
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await say(pilot, "back")
+            app.chat_input.post_message(events.Paste("tell me about Alien\nsave\n" * 3))
+            await settle(pilot)
+            dialogs = [type(screen).__name__ for screen in app.screen_stack[1:]]
+            assert dialogs == ["DetailsScreen", "NamePrompt"], dialogs
+            said = [str(note.message) for note in app._notifications]
+            assert said.count("Not opened: Alien (1979), asked for while this dialog opened; close it first.") == 2
+
+    run(scenario())
+
+
 def test_store_outage_shows_a_banner_and_recovers(switchable) -> None:
     engine, milvus = switchable
 

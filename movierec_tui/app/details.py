@@ -1,4 +1,5 @@
-"""What "why?" and the details screen say about one card, from the engine's scores.
+"""What "why?" and the details screen say about one card, from the engine's scores, and when the
+details screen opens.
 
 Kept apart from app/main.py because both read the ranking's state (the current results, and whether
 the list is "more like X", where a card's score is its similarity to X rather than the person's
@@ -12,8 +13,11 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from movierec_tui.engine import MovieCard
+from movierec_tui.titles import title_with_year
 from movierec_tui.widgets.explain import explain
-from movierec_tui.widgets.screens import Details
+from movierec_tui.widgets.lists_screen import ListsScreen
+from movierec_tui.widgets.screens import Details, DetailsScreen, SearchScreen
+from movierec_tui.widgets.theme import palette
 
 if TYPE_CHECKING:
     from movierec_tui.app.main import MovieRecApp
@@ -49,3 +53,18 @@ def details_of(app: MovieRecApp, card: MovieCard) -> Details:
         reason=rec.reason if rec is not None else None,
         similar=app.recommender.similar_to(card.movie_id, SIMILAR),
     )
+
+
+def open_details(app: MovieRecApp, card: MovieCard) -> None:
+    """Open `card`'s details over the main screen or the lists, or in place of a details or search
+    dialog on top: one details dialog at a time, however many opens were queued (keys reach a list
+    faster than the dialog they open: each open stacked one more, and every repaint draws through all
+    of them: a web tab stopped answering, issue 15). An open that finds another dialog on top (a
+    prompt, the help) was asked for before that one opened: it is said, not stacked on it."""
+    if isinstance(app.screen, DetailsScreen | SearchScreen):
+        app.pop_screen()
+    if len(app.screen_stack) > 1 and not isinstance(app.screen, ListsScreen):
+        app.tell(f"Not opened: {title_with_year(card)}, asked for while this dialog opened; close it first.",
+                 severity="warning", timeout=6)  # fmt: skip
+        return
+    app.push_screen(DetailsScreen(details_of(app, card), palette(app)))

@@ -39,7 +39,7 @@ from movierec_tui.app import conversation as talk
 from movierec_tui.app import importing
 from movierec_tui.app.commands import key_sections, palette_commands
 from movierec_tui.app.conversation import GREETING, SEED_POOL, Conversation, Situation, entry_for
-from movierec_tui.app.details import details_of, explanation
+from movierec_tui.app.details import explanation, open_details
 from movierec_tui.app.layout import Layout
 from movierec_tui.app.lists import LIST_ACTIONS, Lists
 from movierec_tui.app.profile_sync import ProfileSync
@@ -60,7 +60,7 @@ from movierec_tui.widgets.footer import KeyFooter
 from movierec_tui.widgets.movie_row import RowStack
 from movierec_tui.widgets.notifications import LateToastSafeNotify
 from movierec_tui.widgets.profile_panel import ProfilePanel, RatingEdit
-from movierec_tui.widgets.screens import DetailsScreen, EarlyClosingPalette, HelpScreen, SearchScreen, found_row
+from movierec_tui.widgets.screens import EarlyClosingPalette, HelpScreen, SearchScreen, found_row
 from movierec_tui.widgets.theme import DARK, LIGHT, palette, use_themes
 from movierec_tui.wording import Choice, clean, title_of
 
@@ -272,7 +272,7 @@ class MovieRecApp(FairPump, TypeAheadForDialogs, LateToastSafeNotify, App[None])
                 case talk.Explain(card=card):
                     self.say(explanation(self, card))
                 case talk.ShowDetails(card=card):
-                    self.open_details(card)
+                    open_details(self, card)
                 case talk.UndoLast():
                     self.action_undo()
                 case talk.SaveProfile() | talk.LoadProfile() | talk.ListProfiles():
@@ -353,14 +353,14 @@ class MovieRecApp(FairPump, TypeAheadForDialogs, LateToastSafeNotify, App[None])
         elif event.action == "why":
             self.say(explanation(self, card))
         elif event.action == "open":
-            self.open_details(card)
+            open_details(self, card)
 
     def on_rating_edit(self, event: RatingEdit) -> None:
         card = self.catalog.get(event.movie_id)
         if card is None:
             return
         if event.rating == 0:
-            self.open_details(card)
+            open_details(self, card)
             return
         self.edit(Forget(entry_for(card)) if event.rating is None else Rate(entry_for(card), event.rating))
         if event.rating is not None:
@@ -372,11 +372,6 @@ class MovieRecApp(FairPump, TypeAheadForDialogs, LateToastSafeNotify, App[None])
         self.quick_replies.drop_if_answered(self.conversation.question)
 
     # -- why / details ------------------------------------------------------------------------------
-
-    def open_details(self, card: MovieCard) -> None:
-        if isinstance(self.screen, DetailsScreen | SearchScreen):  # one at a time, however many opens queued
-            self.pop_screen()
-        self.push_screen(DetailsScreen(details_of(self, card), palette(self)))
 
     # -- actions ------------------------------------------------------------------------------------
 

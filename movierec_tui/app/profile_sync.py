@@ -105,7 +105,8 @@ class ProfileSync:
         self._queue(name, announce=True)
 
     def ask_name(self, initial: str = "") -> None:
-        self.app.push_screen(NamePrompt("Save the profile as", initial), self._save_named)
+        if not isinstance(self.app.screen, NamePrompt):  # a "save" queued behind another (pasted lines): asked already
+            self.app.push_screen(NamePrompt("Save the profile as", initial), self._save_named)
 
     def _save_named(self, name: str | None) -> None:
         if name:
