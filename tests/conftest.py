@@ -14,6 +14,7 @@ from milvus_backends import server_database
 from synthetic import SyntheticDataset, write_synthetic
 
 from movierec_tui.config import Settings, load_settings
+from movierec_tui.engine import Recommender
 from movierec_tui.model.train import TrainConfig
 from movierec_tui.pipeline import Reporter, run_setup
 from movierec_tui.stores.backends import open_backends
@@ -55,6 +56,14 @@ def ready(home_settings: Settings, synthetic: SyntheticDataset) -> Settings:
     with open_backends(home_settings) as backends:
         run_setup(home_settings, backends, synthetic.path, Reporter(), TEST_TRAIN_CONFIG)
     return home_settings
+
+
+@pytest.fixture(scope="module")
+def recommender(ready: Settings):
+    """One real Recommender on `ready` for a module of app tests (opening the stores and loading the
+    model once per module; a module that needs another kind defines its own `recommender`)."""
+    with Recommender(ready, open_backends(ready)) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="session")

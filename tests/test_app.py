@@ -37,7 +37,7 @@ from movierec_tui.app.refresh import describe_failure
 from movierec_tui.data_loader.dataset import Catalogue
 from movierec_tui.engine import Recommender
 from movierec_tui.profile import Profile
-from movierec_tui.stores.backends import Backends, open_backends
+from movierec_tui.stores.backends import Backends
 from movierec_tui.stores.errors import MilvusUnavailable, RedisUnavailable
 from movierec_tui.stores.milvus_store import MilvusStore
 from movierec_tui.widgets.cards import CardList, CardView
@@ -64,13 +64,6 @@ SIZE = (120, 40)
 
 
 # -- the stack --------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def recommender(ready):
-    """One real Recommender for the module (opening the stores and loading the model once)."""
-    with Recommender(ready, open_backends(ready)) as opened:
-        yield opened
 
 
 class SwitchableMilvus(MilvusStore):

@@ -3,26 +3,17 @@ Recommender over the synthetic home, driven with keys), and their snapshots."""
 
 from __future__ import annotations
 
-import pytest
 from test_app import card_ids, run, say, settle, snapshot_app
 
 from movierec_tui.app.commands import key_sections
 from movierec_tui.app.main import MovieRecApp
-from movierec_tui.engine import Recommender
 from movierec_tui.profile import Profile
-from movierec_tui.stores.backends import open_backends
 from movierec_tui.widgets.lists_screen import ListedMovies, ListsScreen
 from movierec_tui.widgets.profile_panel import ProfilePanel
 from movierec_tui.widgets.screens import DetailsScreen
 from movierec_tui.wording import display_title
 
 SIZE = (120, 40)
-
-
-@pytest.fixture(scope="module")
-def recommender(ready):
-    with Recommender(ready, open_backends(ready)) as opened:
-        yield opened
 
 
 def panel_text(app: MovieRecApp) -> str:

@@ -14,7 +14,7 @@ from movierec_tui.app.main import MovieRecApp
 from movierec_tui.app.refresh import PANEL_FALLBACK_SECONDS
 from movierec_tui.app.rows import ROW_K
 from movierec_tui.engine import Recommender
-from movierec_tui.stores.backends import Backends, open_backends
+from movierec_tui.stores.backends import Backends
 from movierec_tui.stores.errors import MilvusUnavailable
 from movierec_tui.stores.milvus_store import MilvusStore
 from movierec_tui.widgets.movie_row import MovieRow
@@ -24,12 +24,6 @@ from movierec_tui.wording import display_title, title_with_year
 
 SIZE = (120, 40)
 TASTE = ("back", "Alien 5", "loved Star Wars", "Toy Story 4")  # two 5s (Star Wars the latest), one 4
-
-
-@pytest.fixture(scope="module")
-def recommender(ready):
-    with Recommender(ready, open_backends(ready)) as opened:
-        yield opened
 
 
 class RowsMilvus(MilvusStore):

@@ -8,20 +8,12 @@ import time
 from functools import partial
 from pathlib import Path
 
-import pytest
 from textual._compositor import Compositor
 from textual.geometry import Region
 
 from movierec_tui.app import MovieRecApp, main
 from movierec_tui.engine import Recommender
-from movierec_tui.stores.backends import open_backends
 from movierec_tui.widgets.compositor import CroppedCompositor, MainScreen
-
-
-@pytest.fixture(scope="module")
-def recommender(ready):
-    with Recommender(ready, open_backends(ready)) as opened:
-        yield opened
 
 
 class ComparingCompositor(CroppedCompositor):

@@ -19,19 +19,11 @@ from test_app import SIZE, run, settle
 from textual import events
 
 from movierec_tui.app import MovieRecApp
-from movierec_tui.engine import Recommender
-from movierec_tui.stores.backends import open_backends
 from movierec_tui.widgets import fair_pump
 from movierec_tui.widgets.fair_pump import KEEPS_HANDLING, LONG_RUN, TURN_EVERY
 from movierec_tui.widgets.screens import EarlyClosingPalette
 
 CYCLE = LONG_RUN + 10 * TURN_EVERY
-
-
-@pytest.fixture(scope="module")
-def recommender(ready):
-    with Recommender(ready, open_backends(ready)) as opened:
-        yield opened
 
 
 @pytest.mark.parametrize("pump", ["the main screen", "the palette", "the app"])
