@@ -1046,6 +1046,28 @@ def test_command_palette_has_the_app_commands(recommender) -> None:
     run(scenario())
 
 
+def test_the_palette_and_the_theme_picker_never_stack_on_each_other(recommender) -> None:
+    """ctrl+p over the theme picker, and "Theme" chosen again while a picker is open: neither opens a
+    second one. Before, each ctrl+p then "Theme" stacked a palette and a picker more, and every repaint
+    draws through the whole stack (a web tab's fuzzer, 2026-12-06: no repaint 30 s after a resize)."""
+
+    async def scenario() -> None:
+        app = snapshot_app(recommender)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await open_theme_picker(app, pilot)
+            for _ in range(3):
+                await pilot.press("ctrl+p")
+                await settle(pilot)
+                (themes,) = [c for c in app.get_system_commands(app.screen) if c.title == "Theme"]
+                themes.callback()
+                await settle(pilot)
+            dialogs = [(type(screen).__name__, screen.id) for screen in app.screen_stack[1:]]
+            assert dialogs == [("EarlyClosingPalette", EarlyClosingPalette.THEMES_ID)], dialogs
+
+    run(scenario())
+
+
 def test_every_theme_the_palette_offers_draws_the_app(recommender) -> None:
     """Textual's ANSI themes, one pick away in the palette's "Theme", name their colours as Rich
     cannot read them ("ansi_default"): choosing one ended the app with StyleSyntaxError (an SSH

@@ -47,7 +47,7 @@ def palette_commands(app: MovieRecApp, textual_commands: Iterable[SystemCommand]
         if command.title == "Keys":
             continue
         if command.title == "Theme":  # the same picker, as a dialog that a burst of keys cannot break
-            command = command._replace(callback=lambda: app.push_screen(EarlyClosingPalette.of_themes()))
+            command = command._replace(callback=partial(open_theme_picker, app))
         yield command
     yield SystemCommand("Save profile", "Save the profile in Redis (ctrl+s)", app.action_save_profile)
     yield SystemCommand("Save profile as…", "Save the profile under a new name", partial(save_as, app))
@@ -70,6 +70,12 @@ def palette_commands(app: MovieRecApp, textual_commands: Iterable[SystemCommand]
     yield SystemCommand("Help", "Every key and what to say (?)", app.action_help)
     if app.more_like is not None:
         yield SystemCommand("Back to your picks", "Leave “more like”", app.refresher.back_to_mine)
+
+
+def open_theme_picker(app: MovieRecApp) -> None:
+    """Runs as the palette that chose "Theme" closes (it may not be removed yet): one picker at a time."""
+    if not EarlyClosingPalette.in_app(app, (EarlyClosingPalette.THEMES_ID,)):
+        app.push_screen(EarlyClosingPalette.of_themes())
 
 
 def save_as(app: MovieRecApp) -> None:

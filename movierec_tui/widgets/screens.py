@@ -47,21 +47,24 @@ class EarlyClosingPalette(CommandPalette, Dialog[None]):  # Textual inherits CSS
     a search finds it closed and stops."""
 
     ID = "--command-palette"  # Textual's; one palette at a time in an app
+    THEMES_ID = "--theme-picker"  # the palette's "Theme": one at a time too
     TYPE_AHEAD = "CommandInput"
 
     @classmethod
-    def in_app(cls, app: App) -> bool:
-        """A palette is open anywhere in the stack (under the help, say), or closed but not yet removed:
-        Textual's `is_open` looks at the top screen only, and a second palette with the same id ended
-        the app (DuplicateIds: ctrl+p, F1, ctrl+p; or escape then ctrl+p in one burst of keys)."""
+    def in_app(cls, app: App, ids: tuple[str, ...] = (ID, THEMES_ID)) -> bool:
+        """A palette (or the theme picker) is open anywhere in the stack (under the help, say), or
+        closed but not yet removed: Textual's `is_open` looks at the top screen only, and a second
+        palette with the same id ended the app (DuplicateIds: ctrl+p, F1, ctrl+p; or escape then ctrl+p
+        in one burst of keys). Neither opens over the other: ctrl+p and "Theme" in turn stacked them
+        without end, and every repaint draws through the stack (a web tab's fuzzer, 2026-12-06)."""
         # Screens are the app's own nodes; its public queries look in the default screen instead.
-        return any(node.id == cls.ID for node in app._nodes)
+        return any(node.id in ids for node in app._nodes)
 
     @classmethod
     def of_themes(cls) -> EarlyClosingPalette:
         """Textual's theme picker (the palette's "Theme"), as this palette: Textual's own is a plain
         CommandPalette, which a burst of keys could close twice (InvalidStateError, a fuzzer)."""
-        return cls(providers=[ThemeProvider], placeholder="Search for themes…")
+        return cls(providers=[ThemeProvider], placeholder="Search for themes…", id=cls.THEMES_ID)
 
     def _on_click(self, event: events.Click) -> None:  # type: ignore[override]
         """Runs before Textual's (a click on the palette's background closes it; Textual calls each
