@@ -13,6 +13,7 @@ regenerate them (CONTRIBUTING.md) and look at every picture that changed.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from types import SimpleNamespace
@@ -40,9 +41,10 @@ from movierec_tui.profile import Profile
 from movierec_tui.stores.backends import Backends
 from movierec_tui.stores.errors import MilvusUnavailable, RedisUnavailable
 from movierec_tui.stores.milvus_store import MilvusStore
+from movierec_tui.widgets import dialog
 from movierec_tui.widgets.cards import CardList, CardView
 from movierec_tui.widgets.chat_pane import MAX_MESSAGES, ChatInput, ChatLog, QuickReplies
-from movierec_tui.widgets.dialog import CLOSE_ACTIONS, Dialog
+from movierec_tui.widgets.dialog import CLOSE_ACTIONS, MOST_DIALOGS, STACKED_TOO_DEEP, Dialog
 from movierec_tui.widgets.keys import key_labels, key_rows
 from movierec_tui.widgets.lists_screen import ListsScreen
 from movierec_tui.widgets.profile_panel import RatingsList
@@ -1064,6 +1066,31 @@ def test_the_palette_and_the_theme_picker_never_stack_on_each_other(recommender)
                 await settle(pilot)
             dialogs = [(type(screen).__name__, screen.id) for screen in app.screen_stack[1:]]
             assert dialogs == [("EarlyClosingPalette", EarlyClosingPalette.THEMES_ID)], dialogs
+
+    run(scenario())
+
+
+def test_a_dialog_opened_on_too_many_others_closes_at_once_and_says_so(recommender, caplog) -> None:
+    """The floor under every path that could stack dialogs without end (each repaint draws through
+    them all): the dialog past `MOST_DIALOGS` closes as it opens, with a line in the log that the
+    fuzzer fails on; the ones under it stay, and the app goes on."""
+
+    async def scenario() -> None:
+        app = MovieRecApp(recommender, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            with caplog.at_level(logging.WARNING, logger=dialog.__name__):
+                for _ in range(MOST_DIALOGS + 2):
+                    app.push_screen(HelpScreen(key_sections(type(app))))
+                    await pilot.pause()
+                await settle(pilot)
+            assert len(app.screen_stack) == 1 + MOST_DIALOGS
+            logged = [record.getMessage() for record in caplog.records if record.name == dialog.__name__]
+            assert len(logged) == 2 and all(f"HelpScreen closed as it opened: 9 {STACKED_TOO_DEEP}" in line
+                                            for line in logged), logged  # fmt: skip
+            await pilot.press("escape")
+            await settle(pilot)
+            assert len(app.screen_stack) == MOST_DIALOGS and app.is_running
 
     run(scenario())
 

@@ -6,7 +6,9 @@ found the faults in docs/reliability.md were scratch versions of this; their ses
 (a core at 100%, nothing drawn), which a traceback check cannot see. An app frozen for 20 s is now
 ended by its stall watch (app/stall_watch.py), which says "stopped answering": that fails too, and so
 does a line in the served home's movierec.log from a pump that kept its own queue filled (what the
-freeze's stack showed; widgets/fair_pump.py now gives the loop its turns and logs the run).
+freeze's stack showed; widgets/fair_pump.py now gives the loop its turns and logs the run), or from a
+dialog opened on too many others (widgets/dialog.py; stacked dialogs slowed repaints until a web tab
+stopped answering, 2026-12-06).
 
 In CI each alphabet runs one seed per client. To hunt, give more seeds and tokens, and keep the
 hour it takes: `MOVIEREC_FUZZ_SEEDS=3400-3409 MOVIEREC_FUZZ_TOKENS=20000 pytest tests/test_serve_fuzz.py`.
@@ -34,6 +36,7 @@ from test_serve_hostile import APP_KEYS, CLIENTS, FIRST_SCREEN, NEVER_ASKED, NO_
 from web_tab import WebTabClient
 
 from movierec_tui.serve.ssh import SSHDemo
+from movierec_tui.widgets.dialog import STACKED_TOO_DEEP
 from movierec_tui.widgets.fair_pump import KEEPS_HANDLING
 
 served, host_key = test_serve.served, test_serve.host_key  # the same fixtures, for this module
@@ -59,6 +62,9 @@ def seeds(default: int) -> list[int]:
 
 
 TOKENS = int(os.environ.get("MOVIEREC_FUZZ_TOKENS", "2000"))
+# Lines of the served app's log that fail a session: a pump that kept its own queue filled, dialogs
+# stacked past what the app ever opens (each stops a session only slowly: a loaded machine, a long run)
+TELLING = (KEEPS_HANDLING.encode(), STACKED_TOO_DEEP.encode())
 
 
 def controls_token(rng: random.Random) -> bytes:
@@ -119,8 +125,8 @@ async def fuzz(client: ScreenClient, alphabet: str, seed: int, running: Callable
 async def fuzz_and_check(client: ScreenClient, alphabet: str, seed: int, app_pid: Callable[[], int | None],
                          log: Path, failed: Path) -> None:  # fmt: skip
     """`fuzz` the session while its app runs (`app_pid`), then no traceback and no error on screen, and
-    no pump of the app found busy in the app's `log` (widgets/fair_pump.py: a cycle of messages that
-    would have frozen it); on failure the session's bytes (and a frozen app's stacks) are kept in `failed`."""
+    none of the `TELLING` lines in the app's `log` (a cycle of messages, dialogs stacked without end:
+    each would have frozen it); on failure the session's bytes (and a frozen app's stacks) are kept in `failed`."""
     logged_before = log.stat().st_size if log.exists() else 0
     try:
         await fuzz(client, alphabet, seed, lambda: app_pid() is not None)
@@ -134,7 +140,7 @@ async def fuzz_and_check(client: ScreenClient, alphabet: str, seed: int, app_pid
     if log.exists():
         with log.open("rb") as logged:
             logged.seek(logged_before)
-            problems += [line.decode(errors="replace") for line in logged if KEEPS_HANDLING.encode() in line]
+            problems += [line.decode(errors="replace") for line in logged if any(words in line for words in TELLING)]
     if not problems:
         return
     failed.mkdir(parents=True, exist_ok=True)

@@ -15,10 +15,17 @@ does nothing, which is what the person sees anyway (the screen they look at stay
 closed before it was shown sets nothing up; until it is set up its keys do nothing but close it, and
 once it is no longer shown (closed, or taken down by the app's exit) they do nothing at all. And
 what was typed right behind the key that opened a dialog goes into its input (`TYPE_AHEAD`).
+
+Every repaint draws through every dialog on the stack (each over the one below), so dialogs stacked
+without end (opens queued behind keys, each stacking one more: details, prompts, the palette and its
+theme picker, 2026-12-06) slow the session until it stops answering. What opens a dialog checks what
+is on top when it runs (CONTRIBUTING); as a floor, a dialog that finds more than `MOST_DIALOGS`
+under it closes at once and says so in movierec.log, where the fuzzer looks.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any, ClassVar, TypeVar
 
 from textual import events
@@ -29,7 +36,14 @@ from textual.widgets import Input
 
 from movierec_tui.widgets.fair_pump import FairPump
 
+log = logging.getLogger(__name__)
+
 ResultType = TypeVar("ResultType")
+
+# The app opens at most five dialogs on each other (the lists, a movie's details, a prompt, the help,
+# the palette); more is a path that stacks them without end.
+MOST_DIALOGS = 8
+STACKED_TOO_DEEP = "dialogs were stacked on each other"  # the log line's words, for those who look for it
 
 # What this app's dialogs, and Textual's palette, call closing: it needs none of their widgets.
 CLOSE_ACTIONS = frozenset({"close", "cancel", "dismiss_screen", "escape"})
@@ -75,6 +89,11 @@ class Dialog(FairPump, ModalScreen[ResultType]):
         already taken out of the app.)"""
         if isinstance(event, events.Mount) and not self.is_shown:
             event.prevent_default()  # no mount handler runs, ours or Textual's
+        elif isinstance(event, events.Mount) and len(self.app.screen_stack) > MOST_DIALOGS + 1:
+            event.prevent_default()
+            names = [type(screen).__name__ for screen in self.app.screen_stack[1:]]
+            log.warning("%s closed as it opened: %d %s: %s", type(self).__name__, len(names), STACKED_TOO_DEEP, names)
+            self.dismiss(None)
         await super().on_event(event)
         if isinstance(event, events.Mount) and self._typed_early and self.is_shown:
             typed, self._typed_early = self._typed_early, ""
