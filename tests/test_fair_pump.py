@@ -13,10 +13,12 @@ import asyncio
 import itertools
 import logging
 import re
+from functools import partial
 
 import pytest
 from test_app import SIZE, run, settle
 from textual import events
+from textual.geometry import Size
 
 from movierec_tui.app import MovieRecApp
 from movierec_tui.widgets import fair_pump
@@ -102,3 +104,11 @@ def test_keys_sent_faster_than_the_app_handles_them_are_a_backlog_not_a_logged_c
             assert not logged, logged
 
     run(scenario())
+
+
+def test_a_run_names_a_resize_by_its_size_and_a_callback_by_what_it_calls() -> None:
+    """What the log line tallies: resizes back and forth between two sizes read apart from a backlog of
+    many window changes (a run of 12,256 resizes on the main screen, 2026-12-06, said only "Resize")."""
+    assert fair_pump.kind_of(events.Resize(Size(75, 22), Size(75, 22))) == "Resize(75x22)"
+    assert fair_pump.kind_of(events.Callback(callback=partial(print, "x"))) == "Callback(print)"
+    assert fair_pump.kind_of(events.Key("a", "a")) == "Key"

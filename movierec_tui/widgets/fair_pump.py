@@ -83,7 +83,10 @@ class FairPump(MessagePump):
 
 def kind_of(message: Message) -> str:
     """A message's class, and for the callbacks Textual posts (`call_later`, `call_after_refresh`)
-    what they call: in a cycle of them the callback is the clue, the class is not."""
+    what they call: in a cycle of them the callback is the clue, the class is not; for a resize, to
+    which size (a run of resizes back and forth between two sizes is a cycle, of many sizes a backlog)."""
+    if isinstance(message, events.Resize):  # its size: a backlog of window changes has many, a cycle a few
+        return f"Resize({message.size.width}x{message.size.height})"
     callback = getattr(message, "callback", None)
     if callback is None:
         return type(message).__name__
