@@ -32,6 +32,7 @@ from textual.screen import Screen
 from textual.strip import Strip
 
 from movierec_tui.widgets.fair_pump import FairPump
+from movierec_tui.widgets.screen_size import SizedByTheApp
 from movierec_tui.widgets.terminal_output import LeanChopsUpdate
 
 __all__ = ["CroppedCompositor", "MainScreen"]
@@ -73,7 +74,7 @@ class CroppedCompositor(Compositor):
             yield region, rows, lines
 
 
-class MainScreen(FairPump, Screen):
+class MainScreen(FairPump, SizedByTheApp, Screen):
     """The app's first screen (`App.get_default_screen`): painted through a `CroppedCompositor`, and
     the one whose resize fits the app's layout (`fit`: which panes show) to the window.
 

@@ -35,6 +35,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input
 
 from movierec_tui.widgets.fair_pump import FairPump
+from movierec_tui.widgets.screen_size import SizedByTheApp
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ STACKED_TOO_DEEP = "dialogs were stacked on each other"  # the log line's words,
 CLOSE_ACTIONS = frozenset({"close", "cancel", "dismiss_screen", "escape"})
 
 
-class Dialog(FairPump, ModalScreen[ResultType]):
+class Dialog(FairPump, SizedByTheApp, ModalScreen[ResultType]):
     """A modal screen that a burst of keys cannot break (the module's docstring says how). The app's
     own "close whatever is on top" paths (`app.screen.dismiss`) are unchanged: they ask the top
     screen. Textual's command palette gets it by inheriting from both, its own class first: Textual
