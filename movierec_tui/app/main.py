@@ -371,8 +371,6 @@ class MovieRecApp(FairPump, TypeAheadForDialogs, LateToastSafeNotify, App[None])
             self.carry_out(self.conversation.ask_next(self.profile))
         self.quick_replies.drop_if_answered(self.conversation.question)
 
-    # -- why / details ------------------------------------------------------------------------------
-
     # -- actions ------------------------------------------------------------------------------------
 
     def _on_main_screen(self) -> bool:
