@@ -33,6 +33,7 @@ from movierec_tui.serve.app_process import AppProcess, ChildProcess
 from movierec_tui.serve.shared import free_port
 from movierec_tui.serve.ssh import SSHDemo, SSHServeConfig
 from movierec_tui.serve.terminal_input import PASTE_END, PASTE_START
+from movierec_tui.serve.terminal_size import RESIZE_DELAY
 
 served, host_key = test_serve.served, test_serve.host_key  # the same fixtures, for this module
 CLIENTS = {"asyncssh": ScreenClient, "openssh": OpenSSHClient}
@@ -476,6 +477,33 @@ def test_a_tab_closed_before_the_page_settles_leaves_no_app(web_server, tmp_path
     while web_apps(server):
         assert time.monotonic() < deadline, [command_line(pid) for pid in web_apps(server)]
         time.sleep(0.2)
+
+
+def test_a_tab_closed_while_its_app_draws_a_window_change_lets_the_app_quit(served, web_server) -> None:
+    """textual-serve stopped reading an app's output at its first send to a closed tab: an app still
+    drawing the largest window as its tab closed blocked on the full pipe, never read the quit,
+    could not run its hang-up handler (which keeps what is not saved) and was killed with SIGKILL.
+    Now what it writes after the tab has gone is read and dropped, and it quits by itself."""
+    server, url = web_server
+    log = served.settings.log_file
+    logged_before = log.stat().st_size
+
+    async def scenario() -> int:
+        client = await WebTabClient(120, 40).open(url)
+        await client.wait_for(FIRST_SCREEN, timeout=60)
+        app = web_apps(server)[0]
+        client.send_frame(json.dumps(["resize", {"width": 1000, "height": 500}]))  # the most drawn
+        await asyncio.sleep(RESIZE_DELAY + 0.05)  # passed on to the app, which is drawing it
+        await client.close()
+        return app
+
+    app = asyncio.run(asyncio.wait_for(scenario(), 120))
+    ended = f"app {app} exited with"
+    deadline = time.monotonic() + 15  # QUIT_GRACE, then a hang-up, then SIGKILL
+    while ended not in (lines := log.read_bytes()[logged_before:].decode()):
+        assert time.monotonic() < deadline, lines
+        time.sleep(0.2)
+    assert f"{ended} 0" in lines and "did not quit" not in lines, lines
 
 
 def test_the_page_loads_every_asset_from_the_server(web_server, tmp_path) -> None:

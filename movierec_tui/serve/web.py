@@ -32,8 +32,9 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from aiohttp import WSMsgType, web
 
@@ -54,6 +55,8 @@ if TYPE_CHECKING:
     from textual_serve.app_service import AppService
 
 log = logging.getLogger(__name__)
+T = TypeVar("T", bytes, str)
+Send = Callable[[T], Awaitable[None]]  # a WebSocket's send_bytes or send_str
 
 QUIT_GRACE = 3.0  # seconds an app gets to quit after its tab closed, then SIGHUP, then SIGKILL
 MAX_TABS = 16  # apps at once; each is a process of its own (about 170 MB)
@@ -107,8 +110,10 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
         """One tab's app, for the visitor at `address`: its own process group, ended for sure when
         the tab closes."""
 
-        def __init__(self, address: str, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
+        def __init__(self, address: str, websocket: web.WebSocketResponse, *args, **kwargs) -> None:
+            super().__init__(*args, write_bytes=while_open(websocket, websocket.send_bytes),
+                             write_str=while_open(websocket, websocket.send_str), close=websocket.close,
+                             **kwargs)  # fmt: skip
             self.address = address
             self.input = TerminalInput()  # what the tab types, made safe as over SSH
             self.typing_late: asyncio.Task[bool] | None = None  # a string's start, sent as keys after its wait
@@ -179,10 +184,7 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
                 log.warning("tab from %s refused: %s", address, refusal)
                 await websocket.close(code=1013, message=refusal.encode())
                 return websocket
-            tab = TabApp(
-                address, self.command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
-                close=websocket.close, download_manager=self.download_manager, debug=self.debug,
-            )
+            tab = TabApp(address, websocket, self.command, download_manager=self.download_manager, debug=self.debug)
             self.tabs.add(tab)
             resizes = LatestSize(tab)
             try:
@@ -243,6 +245,21 @@ def make_server(argv: list[str], host: str, port: int, public_url: str | None, m
                         await (tab.focus() if focused else tab.blur())
 
     return WebServer()
+
+
+def while_open(websocket: web.WebSocketResponse, send: Send[T]) -> Send[T]:
+    """`send` to the tab while it is open; once it has closed, what its app still writes is dropped.
+    textual-serve reads an app's output until a send to its tab fails, and then no more: an app with
+    more to draw than the pipe holds (a window change under way as the tab closed) blocked writing,
+    never read the quit, could not run its SIGHUP handler and was killed (SIGKILL: nothing kept)."""
+
+    async def send_or_drop(data: T) -> None:
+        if websocket.closed:
+            return
+        with contextlib.suppress(ConnectionError):  # closed while sending
+            await send(data)
+
+    return send_or_drop
 
 
 class LatestSize:
