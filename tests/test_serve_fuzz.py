@@ -8,7 +8,9 @@ ended by its stall watch (app/stall_watch.py), which says "stopped answering": t
 does a line in the served home's movierec.log from a pump that kept its own queue filled (what the
 freeze's stack showed; widgets/fair_pump.py now gives the loop its turns and logs the run), or from a
 dialog opened on too many others (widgets/dialog.py; stacked dialogs slowed repaints until a web tab
-stopped answering, 2026-12-06).
+stopped answering, 2026-12-06). A web tab's app must end with exit 0 once its tab closes, by itself
+or at the hang-up that follows, not killed (one drawing as its tab closed blocked on its output and
+was killed, 2026-12-06).
 
 In CI each alphabet runs one seed per client. To hunt, give more seeds and tokens, and keep the
 hour it takes: `MOVIEREC_FUZZ_SEEDS=3400-3409 MOVIEREC_FUZZ_TOKENS=20000 pytest tests/test_serve_fuzz.py`.
@@ -32,7 +34,16 @@ import test_serve
 import test_serve_hostile
 from ssh_screen import ScreenClient
 from test_serve import ANONYMOUS, run
-from test_serve_hostile import APP_KEYS, CLIENTS, FIRST_SCREEN, NEVER_ASKED, NO_TERMINAL_SENDS, mouse_event, web_apps
+from test_serve_hostile import (
+    APP_KEYS,
+    CLIENTS,
+    FIRST_SCREEN,
+    NEVER_ASKED,
+    NO_TERMINAL_SENDS,
+    ended_without_a_kill,
+    mouse_event,
+    web_apps,
+)
 from web_tab import WebTabClient
 
 from movierec_tui.serve.ssh import SSHDemo
@@ -176,8 +187,10 @@ def test_a_fuzzed_ssh_session_shows_no_traceback_and_keeps_answering(served, hos
 def test_a_fuzzed_web_tab_shows_no_traceback_and_keeps_answering(served, web_server, alphabet: str, seed: int,
                                                                  tmp_path: Path) -> None:  # fmt: skip
     server, url = web_server
+    log = served.settings.log_file
+    logged_before = log.stat().st_size if log.exists() else 0
 
-    async def scenario() -> None:
+    async def scenario() -> int:
         client = await WebTabClient(120, 40).open(url)
         await client.wait_for(FIRST_SCREEN, timeout=60)
 
@@ -185,7 +198,11 @@ def test_a_fuzzed_web_tab_shows_no_traceback_and_keeps_answering(served, web_ser
             apps = web_apps(server)
             return apps[0] if apps else None
 
-        await fuzz_and_check(client, alphabet, seed, app_pid, served.settings.log_file, tmp_path / "failed")
+        app = app_pid()
+        assert app is not None
+        await fuzz_and_check(client, alphabet, seed, app_pid, log, tmp_path / "failed")
         await client.close()
+        return app
 
-    asyncio.run(asyncio.wait_for(scenario(), max(120, TOKENS // 12)))
+    app = asyncio.run(asyncio.wait_for(scenario(), max(120, TOKENS // 12)))
+    ended_without_a_kill(app, log, logged_before)  # the tab closed, or the palette's Quit was typed
