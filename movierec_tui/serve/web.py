@@ -7,7 +7,8 @@ textual-serve runs one app process per browser tab. Four things are changed here
   it loads) kept running at 34-53% CPU, ignored SIGTERM and outlived the server. Here each app is the
   leader of its own process group, started through `serve.child` (so the kernel ends it if the server
   dies), and a tab that closes gets `QUIT_GRACE` seconds to quit before its group is hung up on and
-  then killed. The server ends every app when it stops.
+  then killed. The server ends every app when it stops. An app's output is read to its end (dropped
+  once the tab has gone): one still drawing as its tab closed used to block on the full pipe.
 - **Every asset is served from here.** The page linked its font from fonts.googleapis.com, so every
   visitor told a third party about the visit and offline or LAN demos lost the font. textual-serve
   ships the same font (Roboto Mono), which the page now loads from the server's /static/.
