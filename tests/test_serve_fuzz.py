@@ -42,6 +42,7 @@ from test_serve_hostile import (
     NO_TERMINAL_SENDS,
     ended_without_a_kill,
     mouse_event,
+    tab_at_its_first_screen,
     web_apps,
 )
 from web_tab import WebTabClient
@@ -191,15 +192,12 @@ def test_a_fuzzed_web_tab_shows_no_traceback_and_keeps_answering(served, web_ser
     logged_before = log.stat().st_size if log.exists() else 0
 
     async def scenario() -> int:
-        client = await WebTabClient(120, 40).open(url)
-        await client.wait_for(FIRST_SCREEN, timeout=60)
+        client, app = await tab_at_its_first_screen(server, url)
 
         def app_pid() -> int | None:
             apps = web_apps(server)
             return apps[0] if apps else None
 
-        app = app_pid()
-        assert app is not None
         await fuzz_and_check(client, alphabet, seed, app_pid, log, tmp_path / "failed")
         await client.close()
         return app

@@ -489,9 +489,7 @@ def test_a_tab_closed_while_its_app_draws_a_window_change_lets_the_app_quit(serv
     logged_before = log.stat().st_size if log.exists() else 0
 
     async def scenario() -> int:
-        client = await WebTabClient(120, 40).open(url)
-        await client.wait_for(FIRST_SCREEN, timeout=60)
-        app = web_apps(server)[0]
+        client, app = await tab_at_its_first_screen(server, url)
         client.send_frame(json.dumps(["resize", {"width": 1000, "height": 500}]))  # the most drawn
         await asyncio.sleep(RESIZE_DELAY + 0.05)  # passed on to the app, which is drawing it
         await client.close()
@@ -499,6 +497,15 @@ def test_a_tab_closed_while_its_app_draws_a_window_change_lets_the_app_quit(serv
 
     app = asyncio.run(asyncio.wait_for(scenario(), 120))
     ended_without_a_kill(app, log, logged_before)
+
+
+async def tab_at_its_first_screen(server: subprocess.Popen, url: str) -> tuple[WebTabClient, int]:
+    """A new 120x40 tab of `serve web` (`server`, at `url`) once its app asks the first question, and
+    that app's pid (the one app the server runs)."""
+    client = await WebTabClient(120, 40).open(url)
+    await client.wait_for(FIRST_SCREEN, timeout=60)
+    (app,) = web_apps(server)
+    return client, app
 
 
 def ended_without_a_kill(app: int, log: Path, logged_before: int) -> None:
@@ -600,9 +607,7 @@ def test_messages_the_page_never_sends_are_dropped_and_the_tab_goes_on(web_serve
     server, url = web_server
 
     async def scenario() -> None:
-        client = await WebTabClient(120, 40).open(url)
-        await client.wait_for(FIRST_SCREEN, timeout=60)
-        (app,) = web_apps(server)
+        client, app = await tab_at_its_first_screen(server, url)
         watch = asyncio.create_task(hold_under(app, APP_PEAK))
         for text in NOT_FROM_THE_PAGE:
             client.send_frame(text)
